@@ -1,0 +1,91 @@
+"""TradeRow: many suppliers' price lists, one categorised, searchable catalog."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the TradeRow app; the only place an app is made."""
+    instance_path = os.environ.get("TRADEROW_INSTANCE_PATH") or os.path.join(ROOT, "instance")
+    if test_config and "INSTANCE_PATH" in test_config:
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+
+    from marketplace import config
+
+    config.load(app, test_config)
+    config.validate(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+
+    from marketplace import db, i18n, models, templating  # noqa: F401  (models registers every mapper)
+    from marketplace.extensions import csrf, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+
+    from marketplace.accounts import views as accounts_views
+    from marketplace.buyer_requests import views as requests_views
+    from marketplace.catalog import views as catalog_views
+    from marketplace.errors import bp as errors_bp
+    from marketplace.search import index_runtime
+    from marketplace.search import views as search_views
+    from marketplace.suppliers import views as suppliers_views
+
+    index_runtime.init_app(app)
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(search_views.api)
+    app.register_blueprint(suppliers_views.bp)
+    app.register_blueprint(requests_views.bp)
+
+    from marketplace.buyer_requests.api import api as requests_api
+    from marketplace.notifications import views as notifications_views
+
+    app.register_blueprint(requests_api)
+    app.register_blueprint(notifications_views.bp)
+    app.register_blueprint(notifications_views.dev)
+
+    from marketplace.admin import categories as admin_categories
+    from marketplace.admin import views as admin_views
+    from marketplace.compare import views as compare_views
+    from marketplace.shops import portal as shops_portal
+    from marketplace.shops import views as shops_views
+
+    app.register_blueprint(shops_views.bp)
+    app.register_blueprint(shops_portal.bp)
+    app.register_blueprint(compare_views.bp)
+    app.register_blueprint(admin_categories.bp)
+    app.register_blueprint(admin_views.bp)
+
+    from marketplace.api import views as api_views
+
+    app.register_blueprint(api_views.bp)
+
+    from marketplace.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    # Handlers are configured here only; modules just call logging.getLogger(__name__).
+    level = app.config.get("LOG_LEVEL", "DEBUG" if app.debug else "INFO")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

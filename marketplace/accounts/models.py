@@ -1,0 +1,58 @@
+"""User accounts."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, created_at, intpk, str255
+
+if TYPE_CHECKING:
+    from marketplace.suppliers.models import Supplier
+
+
+class Role(enum.StrEnum):
+    """What a user may do."""
+
+    BUYER = "buyer"
+    SUPPLIER = "supplier"  #: a member of one supplier's team
+    ADMIN = "admin"
+
+
+class User(UserMixin, Base):
+    """A person who logs in: a buyer, a supplier's member or an operator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    #: Stored lower-cased, so that lookups need no functional index.
+    email: Mapped[str255] = mapped_column(unique=True)
+    password_hash: Mapped[str255]
+    display_name: Mapped[str255]
+    role: Mapped[Role] = mapped_column(String(20))
+    #: Set for supplier members only.
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+    supplier: Mapped[Supplier | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]  # flask-login reads a property
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.role == Role.SUPPLIER and self.supplier_id is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,14 @@
+"""Serve the OpenAPI document of the JSON API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from marketplace.api.spec import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())

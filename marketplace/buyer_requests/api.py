@@ -1,0 +1,395 @@
+"""The requests API: buyers publish requests, suppliers' own systems quote on them.
+
+Authenticated by personal API tokens only (``Authorization: Bearer <token>``), never by the
+session cookie, which is why this blueprint is exempt from CSRF. Errors are JSON:
+``{"error": {"code", "title", "message"}}``, with ``field`` and ``item`` for a broken rule.
+Documented in ``openapi.json`` beside this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from marketplace.accounts.models import User
+from marketplace.accounts.token_auth import api_user, token_required
+from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem
+from marketplace.buyer_requests.services import (
+    CatalogSearch,
+    ItemInput,
+    PermissionDenied,
+    RequestError,
+    RequestNotFound,
+    accept_quote,
+    accepts_quotes,
+    catalog_matches,
+    exchanged_contact,
+    get_item,
+    get_quote,
+    get_request,
+    may_manage,
+    may_publish,
+    may_quote,
+    may_see_quotes,
+    may_view,
+    open_requests,
+    publish_request,
+    quotes_for_buyer,
+    quotes_of_supplier,
+    requests_of,
+    submit_quote,
+)
+from marketplace.catalog.pricing import merge_rates
+from marketplace.db import get_session
+from marketplace.extensions import csrf
+from marketplace.search.index_runtime import get_index
+
+api = Blueprint("requests_api", __name__, url_prefix="/api/v1")
+# Safe: nothing here reads the session cookie; a bearer token cannot be forged by another site.
+csrf.exempt(api)
+
+
+class _BadInput(Exception):
+    def __init__(self, message: str, field: str, item: int | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.item = item
+
+
+def _error(code: int, title: str, message: str, **extra: Any):  # type: ignore[no-untyped-def]
+    return jsonify(error={"code": code, "title": title, "message": message, **extra}), code
+
+
+def _rule_broken(exc: RequestError | _BadInput):  # type: ignore[no-untyped-def]
+    extra = {key: value for key, value in (("field", exc.field), ("item", exc.item)) if value is not None}
+    if isinstance(exc, PermissionDenied):
+        return _error(403, "Forbidden", str(exc), **extra)
+    return _error(422, "Unprocessable Entity", str(exc), **extra)
+
+
+def _rates() -> dict[str, Decimal]:
+    config = current_app.config
+    return merge_rates(config["CURRENCY_RATES"], {}, config["BASE_CURRENCY"])
+
+
+def _body() -> dict[str, Any]:
+    try:
+        body = request.get_json(force=True, silent=False)
+    except BadRequest:
+        abort(400, description="The body must be a JSON object.")
+    if not isinstance(body, dict):
+        abort(400, description="The body must be a JSON object.")
+    return body
+
+
+# --- reading input ------------------------------------------------------------------------
+
+
+def _decimal(value: Any, field: str, item: int | None = None, *, required: bool = False) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            raise _BadInput(f"{field} is required", field, item)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _BadInput(f"{field} must be a number or a decimal string", field, item)
+    try:
+        # str() first: a float such as 0.1 must not carry its binary tail into the Decimal.
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise _BadInput(f"{field} must be a number or a decimal string", field, item) from None
+    if not number.is_finite():
+        raise _BadInput(f"{field} must be a finite number", field, item)
+    return number
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _BadInput(f"{field} must be a date such as 2030-01-31", field) from None
+
+
+def _text(value: Any, field: str, item: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _BadInput(f"{field} must be a string", field, item)
+    return value
+
+
+def _int(value: Any, field: str, item: int | None = None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadInput(f"{field} must be an integer", field, item)
+    return value
+
+
+def _items(value: Any) -> list[ItemInput]:
+    if not isinstance(value, list):
+        raise _BadInput("items must be a list", "items")
+    items = []
+    for position, raw in enumerate(value):
+        if not isinstance(raw, dict):
+            raise _BadInput("each item must be an object", "items", position)
+        quantity = _decimal(raw.get("quantity"), "quantity", position, required=True)
+        assert quantity is not None
+        items.append(
+            ItemInput(
+                text=_text(raw.get("text"), "text", position) or "",
+                quantity=quantity,
+                unit=_text(raw.get("unit"), "unit", position) or "pcs",
+                max_price=_decimal(raw.get("max_price"), "max_price", position),
+                currency=_text(raw.get("currency"), "currency", position) or "UAH",
+                category_id=_int(raw.get("category_id"), "category_id", position),
+            )
+        )
+    return items
+
+
+# --- writing output -----------------------------------------------------------------------
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def _quantity(value: Decimal) -> str:
+    # "6", "2.5": without the column's trailing zeros, and never as "6E+0".
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
+
+
+def _request_json(buyer_request: BuyerRequest, viewer: User | None) -> dict[str, Any]:
+    return {
+        "id": buyer_request.id,
+        "title": buyer_request.title,
+        "status": str(buyer_request.status),
+        "visibility": str(buyer_request.visibility),
+        "region": buyer_request.region,
+        "deadline": buyer_request.deadline.isoformat() if buyer_request.deadline else None,
+        "published_at": buyer_request.published_at.isoformat() if buyer_request.published_at else None,
+        "accepts_quotes": accepts_quotes(buyer_request),
+        "mine": viewer is not None and viewer.id == buyer_request.buyer_id,
+        "url": f"/requests/{buyer_request.id}",
+        "items": [_item_json(item) for item in buyer_request.items],
+    }
+
+
+def _item_json(item: RequestItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "text": item.text,
+        "category_id": item.category_id,
+        "quantity": _quantity(item.quantity),
+        "unit": item.unit,
+        "max_price": _money(item.max_price),
+        "currency": item.currency,
+    }
+
+
+def _quote_json(quote: Quote, viewer: User) -> dict[str, Any]:
+    contact = exchanged_contact(get_session(), quote, viewer)
+    return {
+        "id": quote.id,
+        "item_id": quote.item_id,
+        "supplier": {"slug": quote.supplier.slug, "name": quote.supplier.name},
+        "price": _money(quote.price),
+        "currency": quote.currency,
+        "delivery_cost": _money(quote.delivery_cost),
+        "total": _money(quote.total.quantize(Decimal("0.01"))),
+        "availability": quote.availability,
+        "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+        "note": quote.note,
+        "offer_id": quote.offer_id,
+        "offer_url": f"/go/{quote.offer_id}" if quote.offer_id else None,
+        "accepted": quote.accepted,
+        "contact": None if contact is None else {
+            "name": contact.name, "email": contact.email, "phone": contact.phone, "website": contact.website,
+        },
+        "messages": [
+            {"side": m.side, "body": m.body, "created_at": m.created_at.isoformat()} for m in quote.messages
+        ],
+    }  # fmt: skip
+
+
+def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
+    try:
+        buyer_request = get_request(get_session(), request_id)
+    except RequestNotFound:
+        abort(404, description=f"There is no request {request_id}.")
+    if not may_view(buyer_request, viewer):
+        abort(404, description=f"There is no request {request_id}.")
+    return buyer_request
+
+
+# --- routes -------------------------------------------------------------------------------
+
+
+@api.get("/requests")
+def list_requests():  # type: ignore[no-untyped-def]
+    """Open requests the caller may see (public ones without a token), and the caller's own."""
+    viewer = api_user()
+    session = get_session()
+    category_id = request.args.get("category", type=int)
+    listed = {r.id: r for r in open_requests(session, viewer=viewer, category_id=category_id)}
+    if viewer is not None and may_publish(viewer) and category_id is None:
+        for own in requests_of(session, viewer):
+            listed.setdefault(own.id, own)
+    body = {"requests": [_request_json(r, viewer) for r in listed.values()]}
+    session.commit()  # the token's last use
+    return jsonify(body)
+
+
+@api.post("/requests")
+@token_required
+def create_request():  # type: ignore[no-untyped-def]
+    """Publish a request (or save a draft with ``"publish": false``); answer with its catalog matches."""
+    user = api_user()
+    assert user is not None
+    if not may_publish(user):
+        abort(403, description="Only buyers publish requests.")
+    body = _body()
+    session = get_session()
+    try:
+        buyer_request = publish_request(
+            session,
+            user,
+            title=_text(body.get("title"), "title") or "",
+            items=_items(body.get("items", [])),
+            region=_text(body.get("region"), "region"),
+            deadline=_date(body.get("deadline"), "deadline"),
+            visibility=_text(body.get("visibility"), "visibility") or "all",
+            draft=body.get("publish", True) is False,
+            catalog=CatalogSearch(get_index(), _rates()),
+        )
+    except (RequestError, _BadInput) as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    payload = _request_json(buyer_request, user)
+    payload["matches"] = _matches_json(buyer_request)
+    return jsonify(payload), 201, {"Location": f"/api/v1/requests/{buyer_request.id}"}
+
+
+def _matches_json(buyer_request: BuyerRequest) -> dict[str, list[dict[str, Any]]]:
+    matches = catalog_matches(get_session(), buyer_request, CatalogSearch(get_index(), _rates()))
+    return {
+        str(item_id): [
+            {
+                "offer_id": hit.offer.id,
+                "title": hit.offer.title,
+                "supplier": hit.offer.supplier.slug,
+                "price": _money(hit.offer.price),
+                "currency": hit.offer.currency,
+                "buy_url": f"/go/{hit.offer.id}",
+            }
+            for hit in hits
+        ]
+        for item_id, hits in matches.items()
+    }
+
+
+@api.get("/requests/<int:request_id>")
+def show_request(request_id: int):  # type: ignore[no-untyped-def]
+    """One request; its buyer also gets the live catalog matches."""
+    viewer = api_user()
+    buyer_request = _visible(request_id, viewer)
+    payload = _request_json(buyer_request, viewer)
+    if may_see_quotes(buyer_request, viewer):
+        payload["matches"] = _matches_json(buyer_request)
+    get_session().commit()
+    return jsonify(payload)
+
+
+@api.get("/requests/<int:request_id>/quotes")
+@token_required
+def list_quotes(request_id: int):  # type: ignore[no-untyped-def]
+    """Every quote for the buyer (cheapest total first per item); a supplier's own quotes for a supplier."""
+    viewer = api_user()
+    assert viewer is not None
+    buyer_request = _visible(request_id, viewer)
+    session = get_session()
+    if may_see_quotes(buyer_request, viewer):
+        by_item = quotes_for_buyer(session, buyer_request, viewer, rates=_rates())
+        quotes = [q for item_quotes in by_item.values() for q in item_quotes]
+    elif may_quote(viewer):
+        assert viewer.supplier is not None
+        quotes = list(quotes_of_supplier(session, buyer_request, viewer.supplier).values())
+    else:
+        abort(403, description="Only the buyer and quoting suppliers see quotes.")
+    body = {"quotes": [_quote_json(q, viewer) for q in quotes]}
+    session.commit()
+    return jsonify(body)
+
+
+@api.post("/requests/<int:request_id>/quotes")
+@token_required
+def create_quote(request_id: int):  # type: ignore[no-untyped-def]
+    """Quote on one item (again to update the quote)."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _visible(request_id, user)
+    if not may_quote(user):
+        abort(403, description="Only suppliers quote.")
+    assert user.supplier is not None
+    body = _body()
+    session = get_session()
+    try:
+        item_id = _int(body.get("item_id"), "item_id")
+        if item_id is None:
+            raise _BadInput("item_id is required", "item_id")
+        try:
+            item = get_item(session, buyer_request.id, item_id)
+        except RequestNotFound:
+            raise _BadInput(f"request {request_id} has no item {item_id}", "item_id") from None
+        price = _decimal(body.get("price"), "price", required=True)
+        assert price is not None
+        quote = submit_quote(
+            session,
+            user.supplier,
+            item,
+            price=price,
+            currency=_text(body.get("currency"), "currency") or item.currency,
+            delivery_cost=_decimal(body.get("delivery_cost"), "delivery_cost"),
+            availability=_text(body.get("availability"), "availability"),
+            valid_until=_date(body.get("valid_until"), "valid_until"),
+            note=_text(body.get("note"), "note"),
+            offer_id=_int(body.get("offer_id"), "offer_id"),
+            actor=user,
+        )
+    except (RequestError, _BadInput) as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_quote_json(quote, user)), 201
+
+
+@api.post("/requests/<int:request_id>/quotes/<int:quote_id>/accept")
+@token_required
+def accept(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+    """The buyer accepts a quote; the answer carries the supplier's contacts."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _visible(request_id, user)
+    if not may_see_quotes(buyer_request, user):
+        abort(404, description=f"Request {request_id} has no quote {quote_id} you may see.")
+    session = get_session()
+    try:
+        quote = get_quote(session, buyer_request.id, quote_id)
+    except RequestNotFound:
+        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+    if not may_manage(buyer_request, user):
+        abort(403, description="Only the buyer accepts quotes.")
+    try:
+        accept_quote(session, quote, user)
+    except RequestError as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_quote_json(quote, user))

@@ -1,0 +1,508 @@
+"""Pages for buyer requests: the open list, publishing and editing, the request with its
+catalog matches and quotes, quoting, the thread on a quote, accepting, closing and awarding.
+
+Views parse input, call the services, commit once and render; every rule is in the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import Field, FieldList, SelectChoice
+from wtforms import Form as BaseForm
+
+from marketplace.accounts.models import User
+from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
+from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
+from marketplace.buyer_requests.services import (
+    ACCEPTING,
+    EDITABLE,
+    CatalogSearch,
+    ItemInput,
+    PermissionDenied,
+    RequestError,
+    RequestNotFound,
+    accept_quote,
+    accepts_quotes,
+    award_request,
+    catalog_matches,
+    close_request,
+    exchanged_contact,
+    get_item,
+    get_quote,
+    get_request,
+    item_categories,
+    may_manage,
+    may_publish,
+    may_quote,
+    may_see_quotes,
+    may_see_thread,
+    may_view,
+    open_requests,
+    post_message,
+    publish_draft,
+    publish_request,
+    quotes_for_buyer,
+    quotes_of_supplier,
+    request_categories,
+    request_history,
+    requests_of,
+    submit_quote,
+    update_request,
+)
+from marketplace.catalog.pricing import merge_rates
+from marketplace.db import get_session
+from marketplace.search.index_runtime import get_index
+
+bp = Blueprint("buyer_requests", __name__, url_prefix="/requests")
+
+#: How the history names each recorded change.
+EVENT_LABELS = {
+    "created": _l("Created"),
+    "published": _l("Published"),
+    "edited": _l("Edited"),
+    "closed": _l("Closed by the buyer"),
+    "expired": _l("Expired at the deadline"),
+    "quoted": _l("New quote"),
+    "requoted": _l("Quote updated"),
+    "message": _l("Message on a quote"),
+    "accepted": _l("Quote accepted"),
+    "awarded": _l("Awarded"),
+}
+
+
+def _user() -> User | None:
+    # The real object, not the proxy: services put it into relationships.
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[no-any-return]
+
+
+def _rates() -> dict[str, Decimal]:
+    config = current_app.config
+    return merge_rates(config["CURRENCY_RATES"], {}, config["BASE_CURRENCY"])
+
+
+def _catalog() -> CatalogSearch:
+    return CatalogSearch(index=get_index(), rates=_rates())
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    user = _user()
+    session = get_session()
+    category_id = request.args.get("category", type=int)
+    return render_template(
+        "buyer_requests/index.html",
+        requests=open_requests(session, viewer=user, category_id=category_id),
+        categories=request_categories(session),
+        category_id=category_id,
+        mine=requests_of(session, user) if user is not None and may_publish(user) else [],
+        # Anonymous visitors see the link too; it leads through the login page.
+        can_publish=user is None or may_publish(user),
+    )
+
+
+# --- publishing and editing ---------------------------------------------------------------
+
+
+def _request_form(**kwargs: Any) -> RequestForm:
+    form = RequestForm(**kwargs)
+    form.set_category_choices([SelectChoice(str(c.id), c.path) for c in item_categories(get_session())])
+    return form
+
+
+def _item_inputs(rows: Sequence[ItemForm]) -> list[ItemInput]:
+    return [
+        ItemInput(
+            text=row.text.data or "",
+            quantity=row.quantity.data or Decimal(0),
+            unit=row.unit.data or "pcs",
+            max_price=row.max_price.data,
+            currency=row.currency.data or "UAH",
+            category_id=int(row.category_id.data) if row.category_id.data else None,
+            id=int(row.id.data) if (row.id.data or "").isdigit() else None,
+        )
+        for row in rows
+    ]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    user = _user()
+    if not may_publish(user):
+        abort(403)
+    assert user is not None
+    form = _request_form()
+    if form.validate_on_submit():
+        rows = [row for _index, row in form.filled_rows()]
+        draft = request.form.get("action") == "draft"
+        session = get_session()
+        try:
+            buyer_request = publish_request(
+                session,
+                user,
+                title=form.title.data or "",
+                items=_item_inputs(rows),
+                region=form.region.data,
+                deadline=form.deadline.data,
+                visibility=form.visibility.data or "all",
+                draft=draft,
+                catalog=_catalog(),
+            )
+        except RequestError as exc:
+            # Nothing was committed; the session is rolled back at teardown.
+            _show_error(form, exc, rows)
+        else:
+            session.commit()
+            if draft:
+                flash(_("Your request is saved as a draft. Only you see it until you publish it."), "success")
+            else:
+                flash(_("Your request is published. Suppliers can quote on it now."), "success")
+            return redirect(url_for(".detail", request_id=buyer_request.id))
+    return render_template("buyer_requests/new.html", form=form, editing=None)
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(request_id: int):  # type: ignore[no-untyped-def]
+    buyer_request = _visible_request(request_id)
+    user = _user()
+    if not may_manage(buyer_request, user):
+        abort(403)
+    assert user is not None
+    if buyer_request.status not in EDITABLE:
+        flash(_("Only a draft or an open request can be edited."), "error")
+        return redirect(url_for(".detail", request_id=request_id))
+    if request.method == "POST":
+        form = _request_form()
+    else:
+        form = _request_form(
+            formdata=None,
+            data={
+                "title": buyer_request.title,
+                "region": buyer_request.region,
+                "deadline": buyer_request.deadline,
+                "visibility": str(buyer_request.visibility),
+                "items": [
+                    {
+                        "id": str(item.id),
+                        "text": item.text,
+                        "quantity": _plain_decimal(item.quantity),
+                        "unit": item.unit,
+                        "max_price": item.max_price,
+                        "currency": item.currency,
+                        "category_id": str(item.category_id or ""),
+                    }
+                    for item in buyer_request.items
+                ],
+            },
+        )
+        # Room for new lines below the existing ones.
+        while len(form.items) < len(buyer_request.items) + 2 and len(form.items) < form.items.max_entries:
+            form.items.append_entry()
+        form.set_category_choices(form.items[0].form.category_id.choices[1:])
+    if form.validate_on_submit():
+        rows = [row for _index, row in form.filled_rows()]
+        session = get_session()
+        try:
+            changes = update_request(
+                session,
+                buyer_request,
+                user,
+                title=form.title.data or "",
+                items=_item_inputs(rows),
+                region=form.region.data,
+                deadline=form.deadline.data,
+                visibility=form.visibility.data or "all",
+                catalog=_catalog(),
+            )
+        except RequestError as exc:
+            session.rollback()
+            _show_error(form, exc, rows)
+        else:
+            session.commit()
+            flash(_("Your changes are saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for(".detail", request_id=request_id))
+    return render_template("buyer_requests/new.html", form=form, editing=buyer_request)
+
+
+@bp.post("/<int:request_id>/publish")
+@login_required
+def publish(request_id: int):  # type: ignore[no-untyped-def]
+    buyer_request = _managed_request(request_id)
+    user = _user()
+    assert user is not None
+    session = get_session()
+    try:
+        publish_draft(session, buyer_request, user, catalog=_catalog())
+    except RequestError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(_("Your request is published. Suppliers can quote on it now."), "success")
+    return redirect(url_for(".detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/close")
+@login_required
+def close(request_id: int):  # type: ignore[no-untyped-def]
+    buyer_request = _managed_request(request_id)
+    user = _user()
+    assert user is not None
+    session = get_session()
+    try:
+        close_request(session, buyer_request, user)
+    except RequestError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(_("The request is closed and takes no more quotes."), "success")
+    return redirect(url_for(".detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/award")
+@login_required
+def award(request_id: int):  # type: ignore[no-untyped-def]
+    buyer_request = _managed_request(request_id)
+    user = _user()
+    assert user is not None
+    session = get_session()
+    try:
+        award_request(session, buyer_request, user)
+    except RequestError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(_("The request is awarded."), "success")
+    return redirect(url_for(".detail", request_id=request_id))
+
+
+# --- the request page ---------------------------------------------------------------------
+
+
+@bp.get("/<int:request_id>")
+def detail(request_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(_visible_request(request_id))
+
+
+@bp.post("/<int:request_id>/items/<int:item_id>/quote")
+@login_required
+def quote(request_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    if not may_quote(user):
+        abort(403)
+    assert user is not None and user.supplier is not None
+    session = get_session()
+    try:
+        item = get_item(session, request_id, item_id)
+    except RequestNotFound:
+        abort(404)
+    if not may_view(item.request, user):
+        abort(404)
+    form = QuoteForm(prefix=_quote_prefix(item_id))
+    if form.validate_on_submit():
+        try:
+            submit_quote(
+                session,
+                user.supplier,
+                item,
+                price=form.price.data or Decimal(0),
+                currency=form.currency.data or item.currency,
+                delivery_cost=form.delivery_cost.data,
+                availability=form.availability.data,
+                valid_until=form.valid_until.data,
+                note=form.note.data,
+                offer_id=form.offer_id.data,
+                actor=user,
+            )
+        except RequestError as exc:
+            session.rollback()
+            if exc.field is None:
+                # Not about an input (the request closed meanwhile): the page has no form to show it on.
+                flash(str(exc), "error")
+                return redirect(url_for(".detail", request_id=request_id))
+            _show_error(form, exc)
+        else:
+            session.commit()
+            flash(_("Your quote is saved. Only the buyer sees it."), "success")
+            return redirect(url_for(".detail", request_id=request_id, _anchor=f"item-{item_id}"))
+    return _render_detail(item.request, posted=(item_id, form))
+
+
+@bp.post("/<int:request_id>/quotes/<int:quote_id>/messages")
+@login_required
+def message(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+    the_quote, user = _quote_for(request_id, quote_id)
+    form = MessageForm(prefix=_message_prefix(quote_id))
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            post_message(session, the_quote, user, form.body.data or "")
+        except PermissionDenied:
+            abort(403)
+        except RequestError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+        else:
+            session.commit()
+            flash(_("Your message is sent."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+    return redirect(url_for(".detail", request_id=request_id, _anchor=f"quote-{quote_id}"))
+
+
+@bp.post("/<int:request_id>/quotes/<int:quote_id>/accept")
+@login_required
+def accept(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+    the_quote, user = _quote_for(request_id, quote_id)
+    if not may_manage(the_quote.item.request, user):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        accept_quote(session, the_quote, user)
+    except RequestError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(
+            _(
+                "You accepted the quote of %(supplier)s. Their contacts are shown with it.",
+                supplier=the_quote.supplier.name,
+            ),
+            "success",
+        )
+    return redirect(url_for(".detail", request_id=request_id, _anchor=f"quote-{quote_id}"))
+
+
+def _visible_request(request_id: int) -> BuyerRequest:
+    try:
+        buyer_request = get_request(get_session(), request_id)
+    except RequestNotFound:
+        abort(404)
+    if not may_view(buyer_request, _user()):
+        abort(404)
+    return buyer_request
+
+
+def _managed_request(request_id: int) -> BuyerRequest:
+    """Return a request its buyer acts on: 404 if the user may not see it, 403 if not theirs."""
+    buyer_request = _visible_request(request_id)
+    if not may_manage(buyer_request, _user()):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return buyer_request
+
+
+def _quote_for(request_id: int, quote_id: int) -> tuple[Quote, User]:
+    """Return a quote whose thread the user reads: 404 for a quote they may not know of."""
+    buyer_request = _visible_request(request_id)
+    user = _user()
+    try:
+        the_quote = get_quote(get_session(), buyer_request.id, quote_id)
+    except RequestNotFound:
+        abort(404)
+    if user is None or not may_see_thread(the_quote, user):
+        # Sealed: another supplier must not learn that the quote exists.
+        abort(404)
+    return the_quote, user
+
+
+def _quote_prefix(item_id: int) -> str:
+    # One quote form per item on the page: the prefix keeps their inputs' names and ids apart.
+    return f"item-{item_id}"
+
+
+def _message_prefix(quote_id: int) -> str:
+    return f"quote-{quote_id}"
+
+
+def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | None = None):  # type: ignore[no-untyped-def]
+    """Render the request for whoever looks: all quotes to its buyer, its own to a supplier."""
+    session = get_session()
+    user = _user()
+    quotes: dict[int, list[Quote]] | None = None
+    own_quotes: dict[int, Quote] | None = None
+    quote_forms: dict[int, QuoteForm] = {}
+    matches = None
+    history = None
+    if may_see_quotes(buyer_request, user):
+        assert user is not None
+        quotes = quotes_for_buyer(session, buyer_request, user, rates=_rates())
+        matches = catalog_matches(session, buyer_request, _catalog())
+        history = request_history(session, buyer_request, user)
+    elif may_quote(user):
+        assert user is not None and user.supplier is not None
+        own_quotes = quotes_of_supplier(session, buyer_request, user.supplier)
+        if accepts_quotes(buyer_request):
+            for item in buyer_request.items:
+                if posted is not None and posted[0] == item.id:
+                    quote_forms[item.id] = posted[1]
+                else:
+                    # formdata=None: on a re-rendered POST the other forms must not read its body.
+                    quote_forms[item.id] = QuoteForm(
+                        formdata=None,
+                        prefix=_quote_prefix(item.id),
+                        obj=own_quotes.get(item.id),
+                        currency=item.currency,
+                    )
+    shown = [q for qs in (quotes or {}).values() for q in qs] + list((own_quotes or {}).values())
+    return render_template(
+        "buyer_requests/detail.html",
+        buyer_request=buyer_request,
+        quotes=quotes,
+        own_quotes=own_quotes,
+        quote_forms=quote_forms,
+        message_forms={q.id: MessageForm(formdata=None, prefix=_message_prefix(q.id)) for q in shown},
+        contacts={q.id: exchanged_contact(session, q, user) for q in shown if q.accepted},
+        matches=matches,
+        history=history,
+        event_labels=EVENT_LABELS,
+        action_form=ActionForm(),
+        accepting=accepts_quotes(buyer_request),
+        may_manage=may_manage(buyer_request, user),
+        can_accept=may_manage(buyer_request, user) and buyer_request.status in ACCEPTING,
+        editable=buyer_request.status in EDITABLE,
+        is_draft=buyer_request.status == RequestStatus.DRAFT,
+    )
+
+
+def _plain_decimal(value: Decimal) -> Decimal:
+    """Return ``value`` without trailing zeros and never in exponent form (10, not 1E+1)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _show_error(form: BaseForm, exc: RequestError, rows: Sequence[ItemForm] = ()) -> None:
+    """Put a service's message next to the input it is about, or above the form."""
+    target: BaseForm = form
+    if exc.item is not None and exc.item < len(rows):
+        target = rows[exc.item]
+    field: Field | None = target[exc.field] if exc.field and exc.field in target else None
+    if field is None and target is not form:
+        field = target["text"]  # an item-level rule without its own input: show it on the row
+    if field is None or isinstance(field, FieldList):
+        form.form_errors.append(str(exc))
+    else:
+        field.errors.append(str(exc))

@@ -1,0 +1,1 @@
+"""Categories, products, offers and click-outs."""

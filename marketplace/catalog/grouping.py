@@ -1,0 +1,359 @@
+"""Decide which product an offer belongs to.
+
+Rules, strongest first:
+
+1. a valid GTIN (EAN, UPC);
+2. brand together with a normalised MPN, vendorCode or model code;
+3. the text matcher (``matching.py``) over titles, brands and model codes.
+
+Rules 1 and 2 run per offer while an import writes its rows (:class:`ProductMatcher`). An
+offer they cannot place starts a product of its own, marked ``match_pending``; once the
+import has written every row, :func:`group_new_offers` runs rule 3 over all pending
+products at once, because one-to-one matching needs to see every candidate together.
+
+Precision comes first: a missed merge leaves two cards, a wrong one shows buyers someone
+else's price. So two offers of one supplier never share a product unless their GTIN says
+so, offers an operator set apart stay apart, and the text matcher's threshold is strict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.matching import MatchText, TextMatcher
+from marketplace.catalog.models import (
+    GroupingDecision,
+    GroupingDecisionKind,
+    Offer,
+    OfferStatus,
+    PriceHistory,
+    Product,
+)
+from marketplace.search.services import queue_reindex
+from supplier_feeds.gtin import normalize_gtin
+
+logger = logging.getLogger(__name__)
+
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def brand_code_key(brand: str | None, code: str | None) -> str | None:
+    """Return ``brand|code`` folded to lower-case alphanumerics, or ``None`` if either is empty."""
+    if not brand or not code:
+        return None
+    brand_key = _NOT_ALNUM.sub("", brand.casefold())
+    code_key = _NOT_ALNUM.sub("", code.casefold())
+    if not brand_key or len(code_key) < 3:
+        return None
+    return f"{brand_key}|{code_key}"
+
+
+class ProductMatcher:
+    """Find or create the product for offers of one import, remembering what it found."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._by_gtin: dict[str, Product] = {}
+        self._by_key: dict[str, Product] = {}
+
+    def product_for(
+        self,
+        *,
+        title: str,
+        brand: str | None,
+        model: str | None,
+        mpn: str | None,
+        gtin: str | None,
+        category_id: int | None,
+    ) -> Product:
+        """Return the product these offer fields belong to, creating it if none matches.
+
+        A created product waits for the text matcher (``match_pending``) until
+        :func:`group_new_offers` runs at the end of the import.
+        """
+        gtin = normalize_gtin(gtin)
+        key = brand_code_key(brand, mpn) or brand_code_key(brand, model)
+        product = self._find(gtin, key)
+        if product is not None and gtin and product.gtin and product.gtin != gtin:
+            # Same brand and code but two valid, different GTINs: two products (a bundle, a region).
+            product = None
+        if product is None:
+            product = Product(
+                title=title,
+                brand=brand,
+                model=model,
+                gtin=gtin,
+                brand_mpn_key=key,
+                category_id=category_id,
+                match_pending=True,
+            )
+            self.session.add(product)
+        else:
+            # A later offer may carry the key the first one lacked; remember it for the next.
+            product.gtin = product.gtin or gtin
+            product.brand_mpn_key = product.brand_mpn_key or key
+            product.category_id = product.category_id or category_id
+        if gtin:
+            self._by_gtin.setdefault(gtin, product)
+        if key:
+            self._by_key.setdefault(key, product)
+        return product
+
+    def _find(self, gtin: str | None, key: str | None) -> Product | None:
+        if gtin:
+            found = self._by_gtin.get(gtin) or self.session.scalar(select(Product).where(Product.gtin == gtin).limit(1))
+            if found is not None:
+                return found
+        if key:
+            return self._by_key.get(key) or self.session.scalar(
+                select(Product).where(Product.brand_mpn_key == key).limit(1)
+            )
+        return None
+
+
+@dataclass
+class GroupingOutcome:
+    """What :func:`group_new_offers` changed."""
+
+    #: New offers taken out of a product that already held an offer of their supplier.
+    separated: int = 0
+    #: Products joined by the text matcher.
+    merged: int = 0
+    #: Pending products the text matcher looked at.
+    examined: int = 0
+
+
+def group_new_offers(
+    session: Session, supplier_id: int | None = None, *, since: dt.datetime | None = None
+) -> GroupingOutcome:
+    """Finish grouping after an import: keep one supplier's offers apart, then match pending products by text.
+
+    The importer calls this once, after its last batch and inside its transaction. With
+    ``supplier_id`` and ``since`` (the run's start), offers of that supplier created since
+    then that joined a product already holding an offer of theirs by brand and code are
+    moved out first, unless their GTIN matches. Safe to call again: it only reads
+    products still marked ``match_pending``.
+    """
+    outcome = GroupingOutcome()
+    session.flush()
+    if supplier_id is not None:
+        outcome.separated = _separate_same_supplier(session, supplier_id, since)
+    merged, examined = match_pending(session)
+    outcome.merged, outcome.examined = merged, examined
+    return outcome
+
+
+def _separate_same_supplier(session: Session, supplier_id: int, since: dt.datetime | None) -> int:
+    crowded = select(Offer.product_id).where(Offer.supplier_id == supplier_id).group_by(Offer.product_id)
+    crowded = crowded.having(func.count() > 1)
+    offers = session.scalars(
+        select(Offer).where(Offer.supplier_id == supplier_id, Offer.product_id.in_(crowded)).order_by(Offer.id)
+    ).all()
+    by_product: dict[int, list[Offer]] = defaultdict(list)
+    for offer in offers:
+        by_product[offer.product_id].append(offer)
+    separated = 0
+    for product_id, group in by_product.items():
+        product = session.get(Product, product_id)
+        assert product is not None
+        kept_gtins = {normalize_gtin(group[0].gtin)} - {None}
+        for offer in group[1:]:
+            gtin = normalize_gtin(offer.gtin)
+            if gtin and (gtin in kept_gtins or gtin == product.gtin):
+                kept_gtins.add(gtin)
+                continue
+            if since is not None and _aware(offer.created_at) < _aware(since):
+                continue  # An older arrangement (an operator's merge): not this import's doing.
+            fresh = Product(
+                title=offer.title,
+                brand=offer.brand,
+                model=offer.model,
+                gtin=gtin if gtin != product.gtin else None,
+                category_id=offer.category_id,
+                match_pending=True,
+            )
+            session.add(fresh)
+            session.flush()
+            move_offers(session, [offer.id], fresh.id)
+            separated += 1
+            logger.info(
+                "Grouping: offer %d of supplier %d moved out of product %d (its supplier already sells it there)",
+                offer.id,
+                supplier_id,
+                product_id,
+            )
+    return separated
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple[int, int]:
+    """Run the text matcher for every product marked ``match_pending``; return ``(merged, examined)``.
+
+    Pending products are compared with every product that has active offers; the matched
+    pending product's offers (and their price history) move to its partner, and it is deleted.
+    """
+    session.flush()
+    pending_ids = set(session.scalars(select(Product.id).where(Product.match_pending.is_(True))))
+    if not pending_ids:
+        return 0, 0
+    rows = session.execute(
+        select(
+            Offer.id,
+            Offer.product_id,
+            Offer.supplier_id,
+            Offer.title,
+            Offer.brand,
+            Offer.model,
+            Offer.mpn,
+            Product.gtin,
+        )
+        .join(Product, Product.id == Offer.product_id)
+        .where(Offer.status == OfferStatus.ACTIVE, Product.merged_into_id.is_(None))
+        .order_by(Offer.id)
+    ).all()
+    records = [
+        MatchText(
+            group=row.product_id,
+            source=row.supplier_id,
+            title=row.title,
+            brand=row.brand,
+            model_codes=tuple(code for code in (row.model, row.mpn) if code),
+            gtin=row.gtin,
+        )
+        for row in rows
+    ]
+    pending_rows = [i for i, row in enumerate(rows) if row.product_id in pending_ids]
+    merged = 0
+    if pending_rows:
+        product_of = {row.id: row.product_id for row in rows}
+        apart = [
+            (product_of[a], product_of[b])
+            for a, b in _decisions(session, GroupingDecisionKind.APART, product_of)
+            if product_of[a] != product_of[b]
+        ]
+        matcher = matcher or TextMatcher()
+        merges = matcher.merges(records, pending_rows, apart=apart)
+        fold_products(session, {int(m.absorb): int(m.keep) for m in merges})  # type: ignore[call-overload]
+        merged = len(merges)
+        logger.info(
+            "Grouping: text matcher joined %d of %d pending products (%s)",
+            merged,
+            len(pending_ids),
+            matcher.stats,
+        )
+    session.execute(
+        update(Product).where(Product.id.in_(pending_ids)).values(match_pending=False),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire_all()
+    return merged, len(pending_ids)
+
+
+def _decisions(
+    session: Session, kind: GroupingDecisionKind, offers: Iterable[int] | dict[int, int]
+) -> list[tuple[int, int]]:
+    known = set(offers)
+    rows = session.execute(
+        select(GroupingDecision.offer_id, GroupingDecision.other_offer_id).where(GroupingDecision.kind == kind)
+    ).all()
+    return [(a, b) for a, b in rows if a in known and b in known]
+
+
+def fold_products(session: Session, moves: dict[int, int]) -> None:
+    """Fold each product ``absorbed`` of ``moves`` into ``moves[absorbed]``, with all its offers.
+
+    Chains resolve (a -> b and b -> c fold a into c). A product still waiting for the text
+    matcher was made by this import and nothing links to it yet: it is deleted. Any other
+    absorbed product stays, empty, with ``merged_into_id`` set, so that old links can redirect.
+    """
+    if not moves:
+        return
+
+    def final(product_id: int) -> int:
+        seen = set()
+        while product_id in moves and product_id not in seen:
+            seen.add(product_id)
+            product_id = moves[product_id]
+        return product_id
+
+    target = {absorbed: final(absorbed) for absorbed in moves}
+    session.flush()
+    offers = session.execute(select(Offer.id, Offer.product_id).where(Offer.product_id.in_(target))).all()
+    if offers:
+        session.execute(
+            update(Offer),
+            [{"id": offer_id, "product_id": target[product_id]} for offer_id, product_id in offers],
+        )
+        history = PriceHistory.__table__
+        session.execute(
+            update(history).where(history.c.product_id == bindparam("old")).values(product_id=bindparam("new")),
+            [{"old": old, "new": new} for old, new in target.items()],
+        )
+        queue_reindex(session, [offer_id for offer_id, _ in offers])
+    products = {
+        p.id: p for p in session.scalars(select(Product).where(Product.id.in_(set(target) | set(target.values()))))
+    }
+    doomed = []
+    for absorbed_id, keep_id in target.items():
+        keep, absorbed = products[keep_id], products[absorbed_id]
+        keep.gtin = keep.gtin or absorbed.gtin
+        keep.brand_mpn_key = keep.brand_mpn_key or absorbed.brand_mpn_key
+        keep.brand = keep.brand or absorbed.brand
+        keep.model = keep.model or absorbed.model
+        keep.category_id = keep.category_id or absorbed.category_id
+        absorbed.gtin = absorbed.brand_mpn_key = None
+        if absorbed.match_pending:
+            doomed.append(absorbed)
+        else:
+            absorbed.merged_into_id = keep_id
+    session.flush()
+    # Products merged into an absorbed one earlier now lead to its keeper.
+    for absorbed_id, keep_id in target.items():
+        session.execute(
+            update(Product).where(Product.merged_into_id == absorbed_id).values(merged_into_id=keep_id),
+            execution_options={"synchronize_session": False},
+        )
+    if doomed:
+        session.execute(
+            delete(Product).where(Product.id.in_([p.id for p in doomed])),
+            execution_options={"synchronize_session": False},
+        )
+        for product in doomed:
+            session.expunge(product)
+    for offer in list(session.identity_map.values()):
+        if isinstance(offer, Offer) and offer.product_id in target:
+            session.expire(offer, ["product_id", "product"])
+    for product in products.values():
+        if product.id not in target:
+            session.expire(product, ["offers"])
+
+
+def move_offers(session: Session, offer_ids: list[int], product_id: int) -> None:
+    """Point offers, their price history and their index entries at ``product_id``."""
+    if not offer_ids:
+        return
+    session.flush()
+    session.execute(
+        update(Offer).where(Offer.id.in_(offer_ids)).values(product_id=product_id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(PriceHistory).where(PriceHistory.offer_id.in_(offer_ids)).values(product_id=product_id),
+        execution_options={"synchronize_session": False},
+    )
+    for offer in session.identity_map.values():
+        if isinstance(offer, Offer) and offer.id in offer_ids:
+            session.expire(offer, ["product_id", "product"])
+    queue_reindex(session, offer_ids)

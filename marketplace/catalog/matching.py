@@ -1,0 +1,370 @@
+"""Match offers that describe the same thing by their text: titles, brands and model codes.
+
+The third grouping rule, after a valid GTIN and brand plus MPN (``grouping.py``). It knows
+nothing of the database: it takes :class:`MatchText` records and returns the pairs of
+groups (products) that should become one.
+
+The method, in the order it runs:
+
+1. **Normalise** every title: Unicode NFKC, case-folded, accents stripped, punctuation inside
+   a token dropped, so that "KDL-40V4100", "kdl 40v4100"'s code and "KDL40V4100" meet.
+2. **Model codes**: tokens mixing letters and digits ("SX10", "MB470LL/A"), long digit runs
+   (part numbers) and adjacent upper-case code parts joined ("EOS 40D" -> "eos40d"); sizes
+   and measures ("2.0", "500GB", "1080p") are not codes.
+3. **Blocking**: only records that share a rare word or code are compared, so the work grows
+   with the number of plausible pairs rather than with the square of the catalog.
+4. **Scoring**: cosine of character n-gram TF-IDF vectors (robust to spelling and word
+   order), plus the best model-code agreement (1 for the same code, a fraction for a code
+   that extends the other, such as a colour suffix).
+5. **One-to-one**: pairs are taken best first; a group may hold at most one offer of each
+   source (supplier), so two offers of one supplier never meet through text. This "unique
+   mapping" step is what keeps precision high: a record's best partner that is already taken
+   by a better pair is not given a worse one.
+
+Precision comes first: a wrong merge shows buyers someone else's price. The threshold asks
+for half of the text to agree when no code agrees, and for some text agreement even when
+codes do.
+
+scikit-learn and SciPy are imported inside the functions that need them: the web process
+never pays for them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+#: Characters that separate tokens; anything else that is not a letter or digit is dropped
+#: inside a token, so "MB470LL/A" and "KDL-40V4100" stay one code each.
+_SPLIT = re.compile(r"[\s,;:()\[\]{}|+*\"'«»„“”!?]+")
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+#: A number with an optional short unit: a size or a measure, not a model ("500gb", "1080p", "12v").
+_MEASURE = re.compile(r"\d+[^\W\d_]{0,3}")
+#: A decimal number inside a raw token ("2.0", "5,6"): a measure, never part of a code.
+_DECIMAL = re.compile(r"\d[.,]\d")
+#: A dash surrounded by spaces separates a title from its trailing code: " - ".
+_SPACED_DASH = re.compile(r"\s[-–—]\s")
+
+#: Shortest code that can identify a model on its own ("H890" yes, "PS3" no).
+MIN_CODE_LENGTH = 4
+#: Codes are blocked on their first characters, so suffixes (colours, regions) still meet.
+CODE_BLOCK_PREFIX = 5
+#: Pure digit runs this long are part numbers ("23292"); shorter ones are counts or sizes.
+MIN_DIGIT_CODE_LENGTH = 5
+
+
+def fold(text: str) -> str:
+    """Return ``text`` in NFKC, case-folded, without combining accents (Cyrillic stays Cyrillic)."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize_code(value: str) -> str:
+    """Return a model code as lower-case letters and digits: "KDL-40V4100" -> "kdl40v4100"."""
+    return _NOT_ALNUM.sub("", fold(value))
+
+
+def tokens(text: str) -> list[str]:
+    """Split ``text`` into normalised tokens, punctuation inside a token dropped."""
+    out = []
+    for raw in _SPLIT.split(_SPACED_DASH.sub(" ", text)):
+        token = normalize_code(raw)
+        if token:
+            out.append(token)
+    return out
+
+
+def normalize_title(text: str) -> str:
+    """Return the title as normalised tokens joined by single spaces."""
+    return " ".join(tokens(text))
+
+
+def _is_code(token: str) -> bool:
+    if len(token) < MIN_CODE_LENGTH:
+        return False
+    if token.isdigit():
+        return len(token) >= MIN_DIGIT_CODE_LENGTH
+    return bool(_DIGIT.search(token)) and bool(_LETTER.search(token)) and not _MEASURE.fullmatch(token)
+
+
+def _is_code_part(raw: str, token: str) -> bool:
+    """Tell whether a raw token may be half of a code written with a space ("EOS 40D", "SX10 IS")."""
+    if not token or _DECIMAL.search(raw) or token.isdigit() or len(token) > 8:
+        return False
+    if _MEASURE.fullmatch(token) and len(token) > 3:
+        return False  # "500GB", "1080p": a size, though "40D" in "EOS 40D" is a model
+    # Code parts are written in capitals or mix letters and digits; ordinary words are not.
+    letters = [ch for ch in raw if ch.isalpha()]
+    return bool(letters) and (all(ch.isupper() for ch in letters) or bool(_DIGIT.search(token)))
+
+
+def extract_codes(text: str | None) -> set[str]:
+    """Return the model codes a title or field mentions, normalised."""
+    if not text:
+        return set()
+    raws = [r for r in _SPLIT.split(_SPACED_DASH.sub(" ", unicodedata.normalize("NFKC", text))) if r]
+    letters = [ch for r in raws for ch in r if ch.isalpha()]
+    # In a title written all in capitals, capitals say nothing about what is a code.
+    shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+    normalised = [normalize_code(r) for r in raws]
+    codes = set()
+    for i, (raw, token) in enumerate(zip(raws, normalised, strict=True)):
+        if _DECIMAL.search(raw):
+            continue
+        if _is_code(token):
+            codes.add(token)
+        if shouting or i + 1 == len(raws):
+            continue
+        nxt_raw, nxt = raws[i + 1], normalised[i + 1]
+        joined = token + nxt
+        if _is_code_part(raw, token) and _is_code_part(nxt_raw, nxt) and _DIGIT.search(joined) and _is_code(joined):
+            codes.add(joined)
+    return codes
+
+
+def code_similarity(a: str, b: str) -> float:
+    """Return how far two normalised codes agree, from 0 to 1.
+
+    1 for the same code; otherwise the share of the longer code that the shorter one covers,
+    as a prefix ("nnsd377s" / "nnsd377ss": a colour or region suffix) or inside it
+    ("23292" / "av23292"). The shared part must itself look like a code.
+    """
+    if a == b:
+        return 1.0
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    best = 0.0
+    if short in long_ and _is_code(short):
+        best = len(short) / len(long_)
+    common = 0
+    for x, y in zip(short, long_, strict=False):
+        if x != y:
+            break
+        common += 1
+    if common and _is_code(short[:common]):
+        best = max(best, common / len(long_))
+    return best
+
+
+def best_code_similarity(a: Iterable[str], b: Iterable[str]) -> float:
+    """Return the best :func:`code_similarity` over two sets of codes (0 if either is empty)."""
+    b = list(b)
+    return max((code_similarity(x, y) for x in a for y in b), default=0.0)
+
+
+@dataclass(frozen=True)
+class MatchText:
+    """What the matcher reads of one offer."""
+
+    #: The group (product) the offer belongs to now.
+    group: Hashable
+    #: The source (supplier) of the offer: a group holds at most one offer per source.
+    source: Hashable
+    title: str
+    brand: str | None = None
+    #: Codes the feed names in their own fields (model, MPN, vendorCode).
+    model_codes: tuple[str, ...] = ()
+    #: A valid GTIN of the group: groups with two different GTINs are never joined.
+    gtin: str | None = None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Two groups the matcher joins, with the score that decided it."""
+
+    keep: Hashable
+    absorb: Hashable
+    score: float
+
+
+@dataclass
+class TextMatcher:
+    """Join groups whose offers describe the same product; see the module docstring."""
+
+    #: A pair is joined when ``cosine + code agreement`` reaches this...
+    threshold: float = 0.5
+    #: ...and its text alone agrees at least this much, whatever the codes say.
+    min_text_similarity: float = 0.2
+    #: Character n-gram sizes of the TF-IDF vectors.
+    ngram_range: tuple[int, int] = (2, 5)
+    #: A blocking key shared by more than this share of the records says nothing.
+    max_key_share: float = 0.05
+    #: ...but keys shared by this many records are always kept, for small catalogs.
+    min_key_limit: int = 50
+    _stats: dict[str, float] = field(default_factory=dict, repr=False)
+    _cache: tuple[Sequence[MatchText], list[str], list[set[str]]] | None = field(default=None, repr=False)
+
+    def document(self, record: MatchText) -> str:
+        """Return the text compared for ``record``: its title, with the brand if the title lacks it."""
+        title = normalize_title(record.title)
+        if record.brand:
+            brand = normalize_title(record.brand)
+            if brand and brand not in title:
+                title = f"{brand} {title}"
+        return title
+
+    def codes(self, record: MatchText) -> set[str]:
+        """Return the codes of ``record``'s title and code fields."""
+        codes = extract_codes(record.title)
+        for value in record.model_codes:
+            code = normalize_code(value)
+            if _is_code(code):
+                codes.add(code)
+        return codes
+
+    def candidate_pairs(self, records: Sequence[MatchText], pending: Iterable[int]) -> tuple[list[int], list[int]]:
+        """Return index pairs ``(i, j)`` worth scoring: ``i`` pending, sharing a rare token or code with ``j``.
+
+        Records of the same source or the same group are never paired.
+        """
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        pending = sorted(set(pending))
+        vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        documents, all_codes = self._prepared(records)
+        for i, (document, codes) in enumerate(zip(documents, all_codes, strict=True)):
+            # A code's head blocks too, so that "mdrex55bk" meets "mdrex55blk".
+            keys = set(document.split()) | {"#" + c[:CODE_BLOCK_PREFIX] for c in codes}
+            for key in keys:
+                if len(key) < 2:
+                    continue
+                rows.append(i)
+                cols.append(vocabulary.setdefault(key, len(vocabulary)))
+        incidence = csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(records), max(len(vocabulary), 1))
+        )
+        frequency = np.asarray(incidence.sum(axis=0)).ravel()
+        limit = max(self.min_key_limit, self.max_key_share * len(records))
+        rare = csr_matrix((frequency <= limit).astype(np.float32))
+        incidence = incidence.multiply(rare).tocsr()
+        shared = (incidence[pending] @ incidence.T).tocoo()
+        groups = [r.group for r in records]
+        sources = [r.source for r in records]
+        left, right = [], []
+        for p, j in zip(shared.row.tolist(), shared.col.tolist(), strict=True):
+            i = pending[p]
+            if i == j or sources[i] == sources[j] or groups[i] == groups[j]:
+                continue
+            left.append(i)
+            right.append(j)
+        return left, right
+
+    def score_pairs(self, records: Sequence[MatchText], left: list[int], right: list[int]) -> list[tuple[float, float]]:
+        """Return ``(text cosine, code agreement)`` for each pair."""
+        import numpy as np
+
+        if not left:
+            return []
+        documents, codes = self._prepared(records)
+        vectors = self._vectors(documents)
+        cosines = np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1)).ravel()
+        return [
+            (float(c), best_code_similarity(codes[i], codes[j]))
+            for c, i, j in zip(cosines.tolist(), left, right, strict=True)
+        ]
+
+    def _prepared(self, records: Sequence[MatchText]) -> tuple[list[str], list[set[str]]]:
+        # Both blocking and scoring read every record's document and codes: work them out once.
+        if self._cache is None or self._cache[0] is not records:
+            self._cache = (records, [self.document(r) for r in records], [self.codes(r) for r in records])
+        return self._cache[1], self._cache[2]
+
+    def _vectors(self, documents: list[str]) -> csr_matrix:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True, lowercase=False, dtype=np.float32
+        )
+        return vectorizer.fit_transform(documents).tocsr()
+
+    def accepts(self, cosine: float, code_agreement: float) -> bool:
+        """Tell whether a pair with these scores is the same product, before one-to-one."""
+        return cosine >= self.min_text_similarity and cosine + code_agreement >= self.threshold
+
+    def merges(
+        self,
+        records: Sequence[MatchText],
+        pending: Iterable[int],
+        *,
+        apart: Iterable[tuple[Hashable, Hashable]] = (),
+    ) -> list[Merge]:
+        """Return the merges that join pending records to their best partners, best first.
+
+        A group that would then hold two offers of one source, two different GTINs, or two
+        groups named together in ``apart`` is not formed. Each merge folds ``absorb`` into
+        ``keep``; later merges name groups as they are then.
+        """
+        left, right = self.candidate_pairs(records, pending)
+        scores = self.score_pairs(records, left, right)
+        pairs = sorted(
+            (
+                (cos + code, records[i].group, records[j].group)
+                for (cos, code), i, j in zip(scores, left, right, strict=True)
+                if self.accepts(cos, code)
+            ),
+            key=lambda t: -t[0],
+        )
+        # Union-find over groups, remembering the sources each group already holds.
+        parent: dict[Hashable, Hashable] = {}
+        sources: dict[Hashable, set[Hashable]] = {}
+        gtins: dict[Hashable, set[str]] = {}
+        members: dict[Hashable, set[Hashable]] = {}
+        for record in records:
+            parent.setdefault(record.group, record.group)
+            sources.setdefault(record.group, set()).add(record.source)
+            gtins.setdefault(record.group, set()).update([record.gtin] if record.gtin else [])
+            members.setdefault(record.group, {record.group})
+        forbidden: dict[Hashable, set[Hashable]] = {}
+        for a, b in apart:
+            forbidden.setdefault(a, set()).add(b)
+            forbidden.setdefault(b, set()).add(a)
+
+        def root(g: Hashable) -> Hashable:
+            while parent[g] != g:
+                parent[g] = parent[parent[g]]
+                g = parent[g]
+            return g
+
+        merges = []
+        for score, a, b in pairs:
+            ra, rb = root(a), root(b)
+            if ra == rb or sources[ra] & sources[rb]:
+                continue
+            if gtins[ra] and gtins[rb] and not gtins[ra] & gtins[rb]:
+                continue
+            if forbidden and any(forbidden.get(g, set()) & members[rb] for g in members[ra]):
+                continue
+            # The older group (existing product) keeps its identity where there is one.
+            keep, absorb = (ra, rb) if _older(ra, rb) else (rb, ra)
+            parent[absorb] = keep
+            sources[keep] |= sources.pop(absorb)
+            gtins[keep] |= gtins.pop(absorb)
+            members[keep] |= members.pop(absorb)
+            merges.append(Merge(keep=keep, absorb=absorb, score=score))
+        self._stats = {"candidates": len(left), "accepted": len(pairs), "merges": len(merges)}
+        self._cache = None
+        return merges
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Counts from the last :meth:`merges` call, for logs and the bench."""
+        return dict(self._stats)
+
+
+def _older(a: Hashable, b: Hashable) -> bool:
+    try:
+        return a < b  # type: ignore[operator]
+    except TypeError:
+        return True

@@ -1,0 +1,219 @@
+"""The catalog: the category tree, products, suppliers' offers and click-outs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
+
+if TYPE_CHECKING:
+    from marketplace.suppliers.models import Supplier, SupplierCategory
+
+
+class Category(Base):
+    """A node of the marketplace's category tree (seeded from the Google product taxonomy)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[intpk]
+    #: The Google product taxonomy id, where the node comes from it.
+    google_id: Mapped[int | None] = mapped_column(unique=True)
+    name: Mapped[str255]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    #: The names from the root down, joined with " > "; kept so that a page needs no recursion.
+    path: Mapped[str] = mapped_column(String(1000))
+    depth: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.id} {self.path!r}>"
+
+
+class Product(Base):
+    """One thing that several suppliers may sell; it groups their offers."""
+
+    __tablename__ = "products"
+
+    id: Mapped[intpk]
+    title: Mapped[str] = mapped_column(String(1000))
+    brand: Mapped[str | None] = mapped_column(String(255))
+    model: Mapped[str | None] = mapped_column(String(255))
+    #: A GTIN with a valid check digit; the strongest grouping key.
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    #: ``brand|mpn`` normalised (lower-case alphanumerics); the second grouping key.
+    brand_mpn_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    created_at: Mapped[created_at]
+    #: Made by an import with no GTIN or brand-code partner: the text matcher has not seen it yet.
+    match_pending: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    #: Set when an operator merged this product into another; old links redirect there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+
+    category: Mapped[Category | None] = relationship()
+    offers: Mapped[list[Offer]] = relationship(back_populates="product")
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.title[:40]!r}>"
+
+
+class OfferStatus(enum.StrEnum):
+    """Whether buyers see an offer."""
+
+    ACTIVE = "active"
+    #: No longer in the supplier's feed: kept for history, hidden from buyers.
+    WITHDRAWN = "withdrawn"
+
+
+class Offer(Base):
+    """One supplier's line in its price list."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "supplier_sku"),
+        Index("ix_offers_product_status", "product_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    #: The supplier's own id of the line (YML ``offer/@id``).
+    supplier_sku: Mapped[str255]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    supplier_category_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_categories.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(1000))
+    #: The Ukrainian title, where the feed gives one beside ``title``.
+    title_uk: Mapped[str | None] = mapped_column(String(1000))
+    description: Mapped[str | None] = mapped_column(Text)
+    description_uk: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(255))
+    model: Mapped[str | None] = mapped_column(String(255))
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    mpn: Mapped[str | None] = mapped_column(String(255))
+    #: "new", "used" or "refurbished"; ``None`` means the feed did not say (shown as new).
+    condition: Mapped[str | None] = mapped_column(String(20))
+    #: The Google taxonomy id or path the feed itself names.
+    google_category: Mapped[str | None] = mapped_column(String(255))
+    #: Variants of one product share it (Google Merchant ``item_group_id``).
+    item_group_id: Mapped[str | None] = mapped_column(String(255))
+    #: The offer's page at the seller's store: the only place a click-out may lead.
+    url: Mapped[str2000]
+    #: Picture URLs, in the feed's order.
+    pictures: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: ``[[name, value], ...]`` as the feed gives them (value includes the unit).
+    params: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    price: Mapped[money]
+    currency: Mapped[currency_code]
+    #: ``price`` converted to the marketplace's base currency; filters and sorting use it.
+    price_base: Mapped[money]
+    #: The crossed-out price, in ``currency``.
+    old_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    #: Delivery cost in ``currency`` where the feed states it; ``None`` when unknown.
+    delivery_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    available: Mapped[bool] = mapped_column(default=True)
+    stock_quantity: Mapped[int | None]
+    status: Mapped[OfferStatus] = mapped_column(String(20), default=OfferStatus.ACTIVE, index=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    supplier: Mapped[Supplier] = relationship()
+    product: Mapped[Product] = relationship(back_populates="offers")
+    category: Mapped[Category | None] = relationship()
+    supplier_category: Mapped[SupplierCategory | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OfferStatus.ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.supplier_id}:{self.supplier_sku} {self.price} {self.currency}>"
+
+
+class PriceHistory(Base):
+    """An offer's price from the moment an import set it; one row per change."""
+
+    __tablename__ = "price_history"
+    __table_args__ = (Index("ix_price_history_offer_recorded", "offer_id", "recorded_at"),)
+
+    id: Mapped[intpk]
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    #: Denormalised so that a product's chart is one indexed query.
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    price: Mapped[money]
+    currency: Mapped[currency_code]
+    price_base: Mapped[money]
+    old_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    available: Mapped[bool]
+    #: ``False`` from the moment the offer was withdrawn.
+    active: Mapped[bool] = mapped_column(default=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PriceHistory offer={self.offer_id} {self.price} {self.currency} at {self.recorded_at:%Y-%m-%d}>"
+
+
+class ClickOut(Base):
+    """One buyer leaving for a seller's store through ``/go/<offer_id>``."""
+
+    __tablename__ = "click_outs"
+    #: A repeated click is found by visitor and offer within a short window.
+    __table_args__ = (Index("ix_click_outs_visitor_offer_created", "visitor_id", "offer_id", "created_at"),)
+
+    id: Mapped[intpk]
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The anonymous visitor cookie, so that returning visitors are recognised.
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    #: The page the click came from (path only, on our own site).
+    source_page: Mapped[str | None] = mapped_column(String(2000))
+    #: The offer's 1-based position in the list it was clicked in.
+    position: Mapped[int | None]
+    #: The offer's price in the base currency at the time of the click.
+    price_base: Mapped[money]
+    target_url: Mapped[str2000]
+    created_at: Mapped[created_at]
+
+    def __repr__(self) -> str:
+        return f"<ClickOut {self.id} offer={self.offer_id}>"
+
+
+class GroupingDecisionKind(enum.StrEnum):
+    """What an operator decided about two offers."""
+
+    #: The two offers are different products: no rule may group them again.
+    APART = "apart"
+    #: The two offers are one product (recorded when products are merged).
+    TOGETHER = "together"
+
+
+class GroupingDecision(Base):
+    """An operator's decision about two offers, which grouping respects from then on.
+
+    Stored per pair of offers (the lower id first), not per product, so that it outlives
+    products that are merged or split later and re-imports that touch the offers.
+    """
+
+    __tablename__ = "grouping_decisions"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "other_offer_id"),
+        CheckConstraint("offer_id < other_offer_id", name="ordered_pair"),
+    )
+
+    id: Mapped[intpk]
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    other_offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[GroupingDecisionKind] = mapped_column(String(20))
+    #: The operator who decided; kept as ``None`` if the account is deleted.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+
+    def __repr__(self) -> str:
+        return f"<GroupingDecision {self.offer_id} {self.kind} {self.other_offer_id}>"

@@ -1,0 +1,443 @@
+"""Catalog services: the category tree, product cards, the best offer and click-outs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.catalog.clickouts import utm_tags, with_utm
+from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
+from marketplace.catalog.models import Category, ClickOut, Offer, OfferStatus, Product
+from marketplace.catalog.pricing import CENT
+from marketplace.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class CatalogError(Exception):
+    """A catalog rule was broken."""
+
+
+class NotFound(CatalogError):
+    """The thing asked for does not exist, or buyers may not see it."""
+
+
+# --- the best offer -----------------------------------------------------------------------
+
+
+def offer_rank(offer: Offer) -> tuple[bool, bool, Decimal, dt.datetime | None, int]:
+    """Return the sort key that orders offers from best to worst.
+
+    Active before withdrawn, in stock before out of stock, then cheapest in the base
+    currency, then the longest-standing offer, then the id for a stable order.
+    """
+    return (not offer.is_active, not offer.available, offer.price_base, offer.created_at, offer.id or 0)
+
+
+def offer_total_base(offer: Offer) -> Decimal | None:
+    """Return price plus delivery in the base currency, or ``None`` when the delivery cost is unknown.
+
+    Delivery is stated in the offer's currency; it is converted at the rate the import used
+    for the price.
+    """
+    if offer.delivery_cost is None:
+        return None
+    if not offer.price:
+        return None  # a price of 0 ("on request") gives no rate to convert the delivery with
+    delivery_base = (offer.delivery_cost * offer.price_base / offer.price).quantize(CENT, rounding=ROUND_HALF_UP)
+    return offer.price_base + delivery_base
+
+
+def offer_rank_by_total(offer: Offer) -> tuple[bool, bool, bool, Decimal, dt.datetime | None, int]:
+    """Return the sort key by total price: offers whose delivery cost is known first, by price plus delivery.
+
+    An offer whose delivery is unknown cannot be honestly placed among known totals, so it
+    follows them, by price; otherwise the same tie-breaks as :func:`offer_rank`.
+    """
+    total = offer_total_base(offer)
+    rank = offer_rank(offer)
+    return (rank[0], rank[1], total is None, total if total is not None else offer.price_base, *rank[3:])
+
+
+def sorted_offers(offers: Iterable[Offer], *, by_total: bool = False) -> list[Offer]:
+    """Return the active offers, best first; ``by_total`` ranks by price plus known delivery."""
+    return sorted((o for o in offers if o.is_active), key=offer_rank_by_total if by_total else offer_rank)
+
+
+def best_offer(offers: Iterable[Offer]) -> Offer | None:
+    """Return the offer shown as "best" for a product, or ``None`` if none is active.
+
+    Views, the indexer and the CLI all call this one function.
+    """
+    ranked = sorted_offers(offers)
+    return ranked[0] if ranked else None
+
+
+# --- the category tree --------------------------------------------------------------------
+
+
+@dataclass
+class CategoryNode:
+    """A category with the number of products under it, for browsing."""
+
+    id: int
+    name: str
+    path: str
+    parent_id: int | None
+    product_count: int = 0
+    children: list[CategoryNode] = field(default_factory=list)
+
+
+def _live_tree(session: Session) -> dict[int, CategoryNode]:
+    """Return the nodes that hold active offers, with their ancestors, counted by product."""
+    rows = session.execute(select(Category.id, Category.name, Category.path, Category.parent_id)).all()
+    nodes = {row.id: CategoryNode(row.id, row.name, row.path, row.parent_id) for row in rows}
+    counts = session.execute(
+        select(Offer.category_id, Offer.product_id)
+        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.is_not(None))
+        .distinct()
+    ).all()
+    products_under: dict[int, set[int]] = defaultdict(set)
+    for category_id, product_id in counts:
+        node_id: int | None = category_id
+        while node_id is not None and node_id in nodes:
+            products_under[node_id].add(product_id)
+            node_id = nodes[node_id].parent_id
+    live = {node_id: nodes[node_id] for node_id in products_under}
+    for node_id, node in live.items():
+        node.product_count = len(products_under[node_id])
+    for node in sorted(live.values(), key=lambda n: n.name):
+        if node.parent_id in live:
+            live[node.parent_id].children.append(node)
+    return live
+
+
+def category_tree(session: Session) -> list[CategoryNode]:
+    """Return the top-level categories that hold products, each with its live subtree."""
+    live = _live_tree(session)
+    return sorted((n for n in live.values() if n.parent_id not in live), key=lambda n: n.name)
+
+
+def subtree_ids(session: Session, category_id: int) -> list[int]:
+    """Return ``category_id`` and the ids of all categories below it."""
+    rows = session.execute(select(Category.id, Category.parent_id)).all()
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for child_id, parent_id in rows:
+        children[parent_id].append(child_id)
+    found, stack = [], [category_id]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children[current])
+    return found
+
+
+def ancestor_ids(session: Session, category_id: int | None) -> tuple[int, ...]:
+    """Return the category and its ancestors, nearest first."""
+    found: list[int] = []
+    while category_id is not None:
+        found.append(category_id)
+        category_id = session.scalar(select(Category.parent_id).where(Category.id == category_id))
+    return tuple(found)
+
+
+@dataclass
+class CategoryPage:
+    """One page of a category: its place in the tree and its products."""
+
+    category: Category
+    breadcrumbs: list[Category]
+    children: list[CategoryNode]
+    products: list[ProductSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass
+class ProductSummary:
+    """A product as a listing shows it: its best offer and how many sellers have it."""
+
+    product: Product
+    best: Offer
+    seller_count: int
+
+
+def get_category(session: Session, category_id: int) -> Category:
+    """Return the category or raise ``NotFound``."""
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFound(f"category {category_id}")
+    return category
+
+
+def category_page(session: Session, category_id: int, page: int = 1, per_page: int = 24) -> CategoryPage:
+    """Return one page of products in a category and everything below it."""
+    category = get_category(session, category_id)
+    live = _live_tree(session)
+    ids = subtree_ids(session, category_id)
+    product_ids_q = (
+        select(Offer.product_id).where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(ids)).distinct()
+    )
+    total = session.scalar(select(func.count()).select_from(product_ids_q.subquery())) or 0
+    page_ids = session.scalars(
+        product_ids_q.order_by(Offer.product_id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    breadcrumbs = []
+    node: Category | None = category
+    while node is not None:
+        breadcrumbs.append(node)
+        node = node.parent
+    children = live[category_id].children if category_id in live else []
+    return CategoryPage(
+        category=category,
+        breadcrumbs=list(reversed(breadcrumbs)),
+        children=children,
+        products=product_summaries(session, page_ids),
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def product_summaries(session: Session, product_ids: Sequence[int]) -> list[ProductSummary]:
+    """Return summaries for ``product_ids``, in that order, skipping products with no active offer."""
+    if not product_ids:
+        return []
+    products = session.scalars(
+        select(Product).where(Product.id.in_(product_ids)).options(selectinload(Product.offers))
+    ).all()
+    by_id = {p.id: p for p in products}
+    summaries = []
+    for product_id in product_ids:
+        product = by_id.get(product_id)
+        if product is None:
+            continue
+        active = sorted_offers(product.offers)
+        if active:
+            summaries.append(ProductSummary(product, active[0], len({o.supplier_id for o in active})))
+    return summaries
+
+
+@dataclass
+class ProductCard:
+    """Everything the product page shows."""
+
+    product: Product
+    offers: list[Offer]
+    best: Offer | None
+    breadcrumbs: list[Category]
+
+
+def product_card(session: Session, product_id: int) -> ProductCard:
+    """Return the product with every active offer, best first; raise ``NotFound``."""
+    product = session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.offers).selectinload(Offer.supplier))
+    )
+    if product is None:
+        raise NotFound(f"product {product_id}")
+    offers = sorted_offers(product.offers)
+    if not offers:
+        raise NotFound(f"product {product_id} has no active offers")
+    breadcrumbs: list[Category] = []
+    node = product.category
+    while node is not None:
+        breadcrumbs.append(node)
+        node = node.parent
+    return ProductCard(product, offers, offers[0], list(reversed(breadcrumbs)))
+
+
+# --- the product page ---------------------------------------------------------------------
+
+#: The most pictures a product page shows.
+MAX_PICTURES = 8
+
+
+@dataclass
+class SpecRow:
+    """One spec merged over offers: its name, and each distinct value with the sellers stating it."""
+
+    name: str
+    values: list[tuple[str, list[str]]]
+
+    @property
+    def conflicting(self) -> bool:
+        return len(self.values) > 1
+
+
+def _spec_key(text: str) -> str:
+    return " ".join(text.split()).rstrip(":").strip().casefold()
+
+
+def merge_specs(offers: Sequence[Offer]) -> list[SpecRow]:
+    """Merge the offers' params: one row per name; differing values are all kept, with who states them."""
+    rows: dict[str, SpecRow] = {}
+    value_keys: dict[str, dict[str, int]] = {}
+    for offer in offers:
+        for param in offer.params or ():
+            if not isinstance(param, list | tuple) or len(param) != 2:
+                continue
+            name, value = (str(part).strip() for part in param)
+            key = _spec_key(name)
+            if not key or not value:
+                continue
+            row = rows.setdefault(key, SpecRow(name.rstrip(":").strip(), []))
+            seen = value_keys.setdefault(key, {})
+            # "28 cm" and "28cm" are the same value.
+            value_key = "".join(value.split()).casefold()
+            if value_key not in seen:
+                seen[value_key] = len(row.values)
+                row.values.append((value, []))
+            sellers = row.values[seen[value_key]][1]
+            if offer.supplier.name not in sellers:
+                sellers.append(offer.supplier.name)
+    return list(rows.values())
+
+
+def safe_pictures(offers: Sequence[Offer], limit: int = MAX_PICTURES) -> list[str]:
+    """Return the offers' picture URLs, best offer's first: only absolute http(s) URLs, each once."""
+    found: list[str] = []
+    for offer in offers:
+        for url in offer.pictures or ():
+            if not isinstance(url, str):
+                continue
+            url = url.strip()
+            if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 and url not in found:
+                found.append(url)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def similar_products(session: Session, product: Product, best: Offer, limit: int = 6) -> list[ProductSummary]:
+    """Return other products of the same category, those nearest in price first."""
+    category_id = product.category_id or best.category_id
+    if category_id is None:
+        return []
+    candidate_ids = session.scalars(
+        select(Offer.product_id)
+        .where(Offer.category_id == category_id, Offer.status == OfferStatus.ACTIVE, Offer.product_id != product.id)
+        .distinct()
+        .order_by(Offer.product_id)
+        .limit(60)
+    ).all()
+    summaries = product_summaries(session, candidate_ids)
+    summaries.sort(key=lambda s: (abs(s.best.price_base - best.price_base), s.product.id))
+    return summaries[:limit]
+
+
+@dataclass
+class ProductPage:
+    """The product card with everything around it: specs, pictures, the chart, discounts and similar products."""
+
+    card: ProductCard
+    #: The offers in the order asked for: by price, or by total with delivery.
+    offers: list[Offer]
+    by_total: bool
+    totals: dict[int, Decimal | None]
+    specs: list[SpecRow]
+    pictures: list[str]
+    chart: PriceChart | None
+    #: ``{offer_id: percent}``, only for discounts the price history backs.
+    discounts: dict[int, int]
+    similar: list[ProductSummary]
+
+
+def product_page(
+    session: Session,
+    product_id: int,
+    *,
+    by_total: bool = False,
+    reference_days: int = 30,
+    chart_days: int = 90,
+    now: dt.datetime | None = None,
+) -> ProductPage:
+    """Return everything the product page shows; raise ``NotFound``."""
+    card = product_card(session, product_id)
+    assert card.best is not None
+    offers = sorted_offers(card.offers, by_total=True) if by_total else card.offers
+    return ProductPage(
+        card=card,
+        offers=offers,
+        by_total=by_total,
+        totals={o.id: offer_total_base(o) for o in card.offers},
+        specs=merge_specs(card.offers),
+        pictures=safe_pictures(card.offers),
+        chart=price_chart(session, product_id, {o.id: o.supplier.name for o in card.offers}, days=chart_days, now=now),
+        discounts=backed_discounts(session, card.offers, reference_days=reference_days, now=now),
+        similar=similar_products(session, card.product, card.best),
+    )
+
+
+# --- click-outs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClickOutcome:
+    """Where a click-out sends the buyer, and the billable click it recorded, if any."""
+
+    target_url: str
+    click: ClickOut | None
+    #: Why nothing was recorded: "bot" or "repeat"; ``None`` when the click was recorded.
+    skipped: str | None = None
+
+
+def record_click_out(
+    session: Session,
+    offer_id: int,
+    *,
+    visitor_id: str | None,
+    user_id: int | None,
+    source_page: str | None,
+    position: int | None,
+    is_bot: bool = False,
+    repeat_window: dt.timedelta | None = None,
+) -> ClickOutcome:
+    """Record a buyer leaving for the seller's store and return where to send them.
+
+    The target is always the URL stored on the offer, with the supplier's UTM tags; nothing
+    from the request can change it. Bots are sent on but not recorded, and a visitor's
+    repeated click on the same offer within ``repeat_window`` is counted once.
+    """
+    offer = session.get(Offer, offer_id)
+    if offer is None or not offer.is_active:
+        raise NotFound(f"offer {offer_id}")
+    target_url = with_utm(offer.url, utm_tags(offer.supplier))
+    if is_bot:
+        return ClickOutcome(target_url, None, "bot")
+    now = utcnow()
+    if repeat_window and (visitor_id or user_id):
+        who = ClickOut.visitor_id == visitor_id if visitor_id else ClickOut.user_id == user_id
+        earlier = session.scalar(
+            select(ClickOut.id)
+            .where(who, ClickOut.offer_id == offer.id, ClickOut.created_at >= now - repeat_window)
+            .limit(1)
+        )
+        if earlier is not None:
+            return ClickOutcome(target_url, None, "repeat")
+    click = ClickOut(
+        offer_id=offer.id,
+        supplier_id=offer.supplier_id,
+        user_id=user_id,
+        visitor_id=visitor_id,
+        source_page=(source_page or None) and source_page[:2000],
+        position=position if position is not None and 0 < position < 10_000 else None,
+        price_base=offer.price_base,
+        target_url=target_url[:2000],
+        created_at=now,
+    )
+    session.add(click)
+    session.flush()
+    logger.info(
+        "Click-out %d: visitor %s to offer %d of supplier %d", click.id, visitor_id, offer.id, offer.supplier_id
+    )
+    return ClickOutcome(target_url, click)

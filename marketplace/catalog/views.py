@@ -1,0 +1,114 @@
+"""Browsing the catalog: home, the category tree, product cards and click-outs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from marketplace.buyer_requests.services import open_requests
+from marketplace.catalog.clickouts import is_bot_request
+from marketplace.catalog.models import Offer
+from marketplace.catalog.services import NotFound, category_page, category_tree, product_page, record_click_out
+from marketplace.db import get_session
+
+bp = Blueprint("catalog", __name__)
+
+#: The anonymous visitor cookie: lets click-outs and, later, analytics recognise returning visitors.
+VISITOR_COOKIE = "visitor"
+
+
+@bp.before_app_request
+def _identify_visitor() -> None:
+    visitor = request.cookies.get(VISITOR_COOKIE, "")
+    g.visitor_is_new = not (visitor.isalnum() and 16 <= len(visitor) <= 64)
+    g.visitor_id = secrets.token_hex(16) if g.visitor_is_new else visitor
+
+
+@bp.after_app_request
+def _remember_visitor(response):  # type: ignore[no-untyped-def]
+    if getattr(g, "visitor_is_new", False) and not request.path.startswith(("/static/", "/api/")):
+        response.set_cookie(VISITOR_COOKIE, g.visitor_id, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax")
+    return response
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    session = get_session()
+    return render_template("catalog/home.html", tree=category_tree(session), requests=open_requests(session)[:5])
+
+
+@bp.get("/categories/")
+def categories():  # type: ignore[no-untyped-def]
+    return render_template("catalog/categories.html", tree=category_tree(get_session()))
+
+
+@bp.get("/categories/<int:category_id>")
+def category(category_id: int):  # type: ignore[no-untyped-def]
+    page = request.args.get("page", 1, type=int) or 1
+    try:
+        result = category_page(get_session(), category_id, page=max(page, 1))
+    except NotFound:
+        abort(404)
+    return render_template("catalog/category.html", page=result)
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):  # type: ignore[no-untyped-def]
+    by_total = request.args.get("sort") == "total"
+    try:
+        page = product_page(
+            get_session(),
+            product_id,
+            by_total=by_total,
+            reference_days=current_app.config["DISCOUNT_REFERENCE_DAYS"],
+            chart_days=current_app.config["PRICE_CHART_DAYS"],
+        )
+    except NotFound:
+        abort(404)
+    return render_template("catalog/product.html", card=page.card, page=page)
+
+
+@bp.route("/go/<int:offer_id>", methods=["GET", "HEAD"])
+def go(offer_id: int):  # type: ignore[no-untyped-def]
+    """Record the click-out and send the buyer to the offer's stored URL, never one from the request.
+
+    Bots, HEAD requests and prefetches are sent on without being recorded; a visitor's repeat
+    click within ``CLICK_REPEAT_MINUTES`` is counted once. An offer of a seller without a web
+    store of its own leads to the seller's order form instead.
+    """
+    session = get_session()
+    offer = session.get(Offer, offer_id)
+    if offer is not None and offer.is_active and not offer.supplier.has_own_store:
+        return redirect(url_for("shops.order", slug=offer.supplier.slug, offer=offer.id), code=302)
+    try:
+        outcome = record_click_out(
+            session,
+            offer_id,
+            visitor_id=g.visitor_id,
+            user_id=current_user.id if current_user.is_authenticated else None,
+            source_page=_own_path(request.referrer),
+            position=request.args.get("pos", type=int),
+            is_bot=is_bot_request(request.method, request.user_agent.string, request.headers),
+            repeat_window=dt.timedelta(minutes=current_app.config["CLICK_REPEAT_MINUTES"]),
+        )
+    except NotFound:
+        abort(404)
+    session.commit()
+    response = redirect(outcome.target_url, code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "origin"
+    return response
+
+
+def _own_path(referrer: str | None) -> str | None:
+    """Return the referrer's path if it is a page of this site."""
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,135 @@
+"""The ``traderow`` command line: a Flask CLI group whose commands call the same services as the views."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
+
+from marketplace.db import database, get_session
+
+
+def _create_app() -> Flask:
+    from marketplace import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, set_debug_flag=False)
+def main() -> None:
+    """TradeRow: many suppliers' price lists, one searchable catalog."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database, seed the category tree and create the index."""
+    from marketplace import schema
+    from marketplace.catalog.taxonomy import seed_categories
+    from marketplace.search.index_runtime import get_index
+
+    schema.upgrade(database().engine)
+    session = get_session()
+    created = seed_categories(session)
+    session.commit()
+    get_index().ensure()
+    click.echo(f"Database ready at {database().engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"Categories seeded: {created}" if created else "Category tree already present")
+    click.echo(f"Search index ready at {current_app.config['INDEX_PATH']}")
+
+
+@click.command("demo")
+@click.option("--if-empty/--always", default=True, help="Load only when no supplier exists yet (default).")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load the demo suppliers, their price lists, a buyer request and its quotes."""
+    from marketplace.demo.loader import DemoAlreadyLoaded, load_demo
+    from marketplace.search.index_runtime import get_index
+    from marketplace.search.services import sync_index
+
+    session = get_session()
+    try:
+        summary = load_demo(
+            session,
+            base_currency=current_app.config["BASE_CURRENCY"],
+            rates=current_app.config["CURRENCY_RATES"],
+            skip_if_loaded=if_empty,
+        )
+    except DemoAlreadyLoaded:
+        click.echo("Demo data already loaded; nothing to do.")
+        return
+    session.commit()
+    indexed = sync_index(session, get_index())
+    click.echo(f"Demo loaded: {summary}; {indexed} offers indexed")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do one pass and exit.")
+@click.option("--interval", type=float, default=None, help="Seconds to wait when idle.")
+@with_appcontext
+def worker_command(once: bool, interval: float | None) -> None:
+    """Run queued imports and keep the search index in step: the one index writer."""
+    from marketplace.worker import run_worker, work_once
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        done = work_once(app)
+        click.echo(f"Imports run: {done.imports}; offers indexed: {done.indexed}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        run_worker(app, interval=interval or app.config["WORKER_INTERVAL"], stop=stop)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, help="Start the background worker beside the server.")
+@click.pass_context
+def run_command_with_worker(ctx: click.Context, host: str, port: int, worker: bool) -> None:
+    """Serve the site, with the worker (the index writer) in a child process."""
+    child = None
+    if worker:
+        child = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=os.environ.copy())
+    try:
+        ctx.invoke(run_command, host=host, port=port, reload=False, debugger=False, with_threads=True)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def register_commands(app: Flask) -> None:
+    """Register every command on the app, so ``flask --app marketplace`` works too."""
+    from marketplace.accounts.cli import users
+    from marketplace.accounts.token_cli import tokens
+    from marketplace.catalog.cli import products
+    from marketplace.search.cli import index, search_command
+    from marketplace.suppliers.cli import feeds, suppliers
+
+    for command in (
+        init_command,
+        demo_command,
+        worker_command,
+        run_command_with_worker,
+        suppliers,
+        feeds,
+        search_command,
+        index,
+        users,
+        products,
+        tokens,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Side-by-side comparison of up to four products of one category."""

@@ -1,0 +1,70 @@
+"""The comparison page: a list kept in the session, or shared as ``/compare/?ids=1,2,3``; works without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import DataRequired, NumberRange
+
+from marketplace.compare.services import MAX_COMPARED, CompareError, add_to_comparison, comparison
+from marketplace.db import get_session
+
+bp = Blueprint("compare", __name__, url_prefix="/compare")
+
+#: The session key of the buyer's comparison list.
+SESSION_KEY = "compare"
+
+
+class ProductForm(FlaskForm):
+    """A product to add to or remove from the comparison (CSRF-checked)."""
+
+    product_id = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+
+
+def _compared() -> list[int]:
+    value = session.get(SESSION_KEY, [])
+    return [i for i in value if isinstance(i, int)][:MAX_COMPARED] if isinstance(value, list) else []
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    shared = request.args.get("ids")
+    if shared is not None:
+        ids = [int(part) for part in shared.split(",") if part.strip().isdigit()][:MAX_COMPARED]
+    else:
+        ids = _compared()
+    return render_template(
+        "compare/index.html", table=comparison(get_session(), ids), shared=shared is not None, ids=ids
+    )
+
+
+@bp.post("/add")
+def add():  # type: ignore[no-untyped-def]
+    form = ProductForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        session[SESSION_KEY] = add_to_comparison(get_session(), _compared(), form.product_id.data)
+    except CompareError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.product", product_id=form.product_id.data))
+    return redirect(url_for("compare.index"))
+
+
+@bp.post("/remove")
+def remove():  # type: ignore[no-untyped-def]
+    form = ProductForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session[SESSION_KEY] = [i for i in _compared() if i != form.product_id.data]
+    return redirect(url_for("compare.index"))
+
+
+@bp.post("/clear")
+def clear():  # type: ignore[no-untyped-def]
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("compare.index"))

@@ -1,0 +1,105 @@
+"""Configuration: embedded defaults, overridden by ``TRADEROW_*`` variables, then by tests."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+
+#: The development key. ``validate`` refuses it outside debug and testing.
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  (a known value, refused in production)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app safely."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return the embedded defaults: SQLite and Whoosh inside the instance folder."""
+    return {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "traderow.sqlite"),
+        "INDEX_PATH": os.path.join(instance_path, "search-index"),
+        "UPLOAD_PATH": os.path.join(instance_path, "uploads"),
+        # Prices are shown and filtered in this currency; offers in others are converted.
+        "BASE_CURRENCY": "UAH",
+        # Rates to the base currency used when a feed carries none of its own.
+        "CURRENCY_RATES": "USD=41.50,EUR=45.00,PLN=10.40,RUB=0.45",
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LANGUAGES": ("en", "uk", "ru"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SEARCH_PER_PAGE": 20,
+        # A visitor's repeated click-out to one offer within this many minutes is counted once.
+        "CLICK_REPEAT_MINUTES": 30,
+        # A crossed-out price is shown only if the offer sold at it for this many days before the cut.
+        "DISCOUNT_REFERENCE_DAYS": 30,
+        # The product page's price chart covers this many days.
+        "PRICE_CHART_DAYS": 90,
+        "WORKER_INTERVAL": 2.0,
+        # Background jobs: the database is the queue unless a Redis URL is set, then RQ.
+        "REDIS_URL": None,
+        "RQ_QUEUE": "traderow",
+        # Seconds one job may run (RQ's timeout), and how long a database-queue claim lasts
+        # before a job whose worker vanished is failed.
+        "JOB_TIMEOUT": 6 * 3600,
+        "JOB_LEASE": 6 * 3600,
+        # Fetching suppliers' feed URLs.
+        "FEED_ALLOW_PRIVATE": False,
+        "FEED_MAX_BYTES": 256 * 1024 * 1024,
+        "FEED_CONNECT_TIMEOUT": 10.0,
+        "FEED_READ_TIMEOUT": 60.0,
+        "FEED_DEADLINE": 900.0,
+        "FEED_MAX_REDIRECTS": 3,
+        # A dry run and every report list price moves of at least this many percent.
+        "PRICE_MOVE_PERCENT": 20,
+        # With at least this many offers waiting for the index (and half the catalog or more),
+        # the worker rebuilds the index instead of updating it offer by offer.
+        "INDEX_REBUILD_THRESHOLD": 20000,
+        # Mail: without an SMTP host, mail stays in the outbox table (shown at /dev/outbox in debug).
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_FROM": "TradeRow <noreply@traderow.example>",
+        # "none", "starttls" or "ssl".
+        "SMTP_SECURITY": "none",
+        # The site's address as mail readers reach it; links in mail start with it.
+        "SITE_URL": "http://127.0.0.1:5000",
+    }
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, then the environment, then ``test_config``."""
+    app.config.from_mapping(defaults(app.instance_path))
+    # from_prefixed_env parses values as JSON where it can, so TRADEROW_TESTING=true is a bool.
+    app.config.from_prefixed_env(prefix="TRADEROW")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
+
+
+def parse_rates(value: str | dict[str, Any]) -> dict[str, Decimal]:
+    """Parse ``"USD=41.5,EUR=45"`` (or a mapping) into rates to the base currency."""
+    if isinstance(value, dict):
+        return {code.upper(): Decimal(str(rate)) for code, rate in value.items()}
+    rates: dict[str, Decimal] = {}
+    for part in filter(None, (p.strip() for p in str(value).split(","))):
+        code, sep, rate = part.partition("=")
+        if not sep:
+            raise ConfigError(f"TRADEROW_CURRENCY_RATES: {part!r} is not CODE=RATE")
+        rates[code.strip().upper()] = Decimal(rate.strip())
+    return rates
+
+
+def validate(app: Flask) -> None:
+    """Refuse to run in production with settings that are only safe on a developer's machine."""
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise ConfigError(
+            "TRADEROW_SECRET_KEY is not set. Set it to a long random value, "
+            "or run with TRADEROW_DEBUG=true on a development machine."
+        )

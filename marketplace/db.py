@@ -1,0 +1,126 @@
+"""The database: one declarative base, reusable column types, one session per request or command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from flask import Flask, current_app, g
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    MetaData,
+    Numeric,
+    String,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+# Constraint names must be stable so that Alembic can alter them on both SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+#: Money is always Decimal, never float.
+money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
+#: An ISO 4217 code; stands next to every money column.
+currency_code = Annotated[str, mapped_column(String(3))]
+created_at = Annotated[dt.datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+str40 = Annotated[str, mapped_column(String(40))]
+str255 = Annotated[str, mapped_column(String(255))]
+str2000 = Annotated[str, mapped_column(String(2000))]
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of every TradeRow model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine, with SQLite set up for real transactions and concurrent readers."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _fix_sqlite(engine)
+    return engine
+
+
+def _fix_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; the SQLAlchemy
+    # documentation's recipe hands transaction control back to SQLAlchemy.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets the worker write while web processes read.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Hold one app's engine and session factory; no module-level engine exists."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """Open a new session; the caller closes it."""
+        return self.sessionmaker()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database to ``app`` and close the request's session at teardown."""
+    app.extensions["traderow.db"] = Database(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+
+
+def database(app: Flask | None = None) -> Database:
+    """Return the app's ``Database``."""
+    return (app or current_app).extensions["traderow.db"]
+
+
+def get_session() -> Session:
+    """Return this request's or command's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = database().session()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Roll back anything uncommitted and close the session."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,1 @@
+"""Demo data for ``traderow demo``: a few invented suppliers whose catalogs overlap."""

@@ -1,0 +1,246 @@
+"""Queue background jobs and run them: the database is the queue, or RQ when Redis is configured.
+
+Both backends run the same job functions, named in :data:`JOBS`. A job function takes the
+session first, then the app, then its JSON payload as keyword arguments; it commits its own
+work. Jobs are pushed only after the enqueuing transaction commits, so a worker always finds
+the rows the job refers to.
+
+The database queue claims a job so that two workers never run the same one: on PostgreSQL
+``SELECT ... FOR UPDATE SKIP LOCKED``, elsewhere (SQLite) a conditional ``UPDATE`` whose row
+count says who won.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.db import database, utcnow
+from marketplace.jobs.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+#: Job name -> ``module:function``; the functions are imported when a job runs.
+JOBS: dict[str, str] = {
+    "import_run": "marketplace.suppliers.jobs:run_import",
+    "fetch_feed": "marketplace.suppliers.jobs:fetch_feed",
+}
+
+_RQ_PENDING = "traderow.rq_pending"
+
+
+class UnknownJob(ValueError):
+    """No job function has that name."""
+
+
+def worker_id() -> str:
+    """Return ``host:pid``, which names the process that claimed a job."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def job_function(kind: str) -> Callable[..., Any]:
+    """Return the function that runs jobs of ``kind``."""
+    try:
+        module_name, _, name = JOBS[kind].partition(":")
+    except KeyError:
+        raise UnknownJob(kind) from None
+    return getattr(importlib.import_module(module_name), name)  # type: ignore[no-any-return]
+
+
+def uses_rq(app: Flask | None = None) -> bool:
+    """Say whether jobs go to RQ (``TRADEROW_REDIS_URL`` is set)."""
+    return bool((app or current_app).config.get("REDIS_URL"))
+
+
+def enqueue(session: Session, kind: str, **payload: Any) -> Job | None:
+    """Queue a job in the caller's transaction; it runs after the commit.
+
+    Returns the ``Job`` row for the database queue, ``None`` for RQ (which gets the job
+    once the session commits, and never if it rolls back).
+    """
+    if kind not in JOBS:
+        raise UnknownJob(kind)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if uses_rq(app):
+        pending = session.info.get(_RQ_PENDING)
+        if pending is None:
+            pending = session.info[_RQ_PENDING] = []
+            event.listen(session, "after_commit", _push_to_rq)
+            event.listen(session, "after_rollback", _forget_rq_jobs)
+        pending.append((app, kind, payload))
+        return None
+    job = Job(kind=kind, payload=payload, status=JobStatus.QUEUED, run_after=utcnow())
+    session.add(job)
+    session.flush()
+    logger.info("Queued job %d (%s %s)", job.id, kind, payload)
+    return job
+
+
+def _push_to_rq(session: Session) -> None:
+    pending = session.info.get(_RQ_PENDING) or []
+    session.info[_RQ_PENDING] = []
+    for app, kind, payload in pending:
+        rq_job = rq_queue(app).enqueue(perform, kind, payload, job_timeout=app.config["JOB_TIMEOUT"])
+        logger.info("Queued RQ job %s (%s %s)", rq_job.id, kind, payload)
+
+
+def _forget_rq_jobs(session: Session) -> None:
+    session.info[_RQ_PENDING] = []
+
+
+# --- the database queue ---------------------------------------------------------------------
+
+
+def claim_next(session: Session, *, claimed_by: str, lease: dt.timedelta) -> Job | None:
+    """Claim the oldest due job for this worker and commit the claim; ``None`` if none is due."""
+    now = utcnow()
+    due = select(Job).where(Job.status == JobStatus.QUEUED, Job.run_after <= now).order_by(Job.id)
+    claim = {"status": JobStatus.RUNNING, "claimed_by": claimed_by, "claimed_at": now, "lease_until": now + lease}
+    if session.get_bind().dialect.name == "postgresql":
+        job = session.scalars(due.limit(1).with_for_update(skip_locked=True)).first()
+        if job is None:
+            session.commit()
+            return None
+        for name, value in claim.items():
+            setattr(job, name, value)
+        session.commit()
+        return job
+    candidates = session.scalars(due.with_only_columns(Job.id).limit(20)).all()
+    # End the read transaction first: in WAL mode a reader that then writes after another
+    # worker's commit fails at once with "database is locked" instead of waiting its turn.
+    session.commit()
+    for job_id in candidates:
+        won = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(**claim)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+        if won == 1:
+            job = session.get(Job, job_id)
+            if job is not None:
+                session.refresh(job)
+            return job
+    session.commit()
+    return None
+
+
+def run_claimed(app: Flask, session: Session, job: Job) -> bool:
+    """Run a claimed job and record how it ended; return whether it succeeded.
+
+    A job that raises is marked failed with the error; the worker goes on.
+    """
+    job_id, kind, payload = job.id, job.kind, dict(job.payload or {})
+    try:
+        job_function(kind)(session, app, **payload)
+    except Exception as exc:
+        logger.exception("Job %d (%s %s) failed", job_id, kind, payload)
+        session.rollback()
+        _finish(session, job_id, JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
+        return False
+    _finish(session, job_id, JobStatus.DONE, None)
+    return True
+
+
+def _finish(session: Session, job_id: int, status: JobStatus, error: str | None) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=status, error=error, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def abandoned_jobs(session: Session) -> list[Job]:
+    """Return running jobs whose worker is gone: its lease ran out, or its process on this host died."""
+    host = socket.gethostname()
+    now = utcnow()
+    gone = []
+    for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)):
+        owner_host, _, pid = (job.claimed_by or "").rpartition(":")
+        lease_until = job.lease_until
+        if lease_until is not None and lease_until.tzinfo is None:
+            lease_until = lease_until.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes
+        expired = lease_until is not None and lease_until < now
+        died_here = owner_host == host and pid.isdigit() and not _process_alive(int(pid))
+        if expired or died_here:
+            gone.append(job)
+    return gone
+
+
+def fail_abandoned(session: Session) -> list[Job]:
+    """Mark jobs of dead workers failed and commit; return them so callers can clean up."""
+    gone = abandoned_jobs(session)
+    for job in gone:
+        logger.warning("Job %d (%s) was abandoned by %s; marking it failed", job.id, job.kind, job.claimed_by)
+        job.status = JobStatus.FAILED
+        job.error = f"The worker {job.claimed_by} stopped before the job finished."
+        job.finished_at = utcnow()
+    session.commit()
+    return gone
+
+
+# --- RQ ---------------------------------------------------------------------------------------
+
+
+def rq_queue(app: Flask) -> Any:
+    """Return the app's RQ queue."""
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def run_rq_burst(app: Flask) -> int:
+    """Run every job waiting in the app's RQ queue in this process and return how many ran."""
+    from rq import SimpleWorker
+    from rq.timeouts import TimerDeathPenalty
+
+    class InlineWorker(SimpleWorker):
+        # The traderow worker owns SIGTERM/SIGINT, and may run in a thread: no signal handlers.
+        death_penalty_class = TimerDeathPenalty
+
+        def _install_signal_handlers(self) -> None:
+            pass
+
+    queue = rq_queue(app)
+    before = queue.finished_job_registry.count + queue.failed_job_registry.count
+    InlineWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
+    return queue.finished_job_registry.count + queue.failed_job_registry.count - before
+
+
+def perform(kind: str, payload: dict[str, Any]) -> None:
+    """Run one RQ job: the entry point RQ imports by name."""
+    if has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:  # a plain `rq worker` process: build the app from the environment
+        from marketplace import create_app
+
+        app = create_app()
+    with app.app_context():
+        session = database(app).session()
+        try:
+            job_function(kind)(session, app, **payload)
+        finally:
+            session.close()

@@ -1,0 +1,33 @@
+"""What each kind of notification says, in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+#: Notification kinds and their text; placeholders come from ``Notification.params``.
+MESSAGES = {
+    "request.matched": _l("A new buyer request matches your catalog: “%(title)s”."),
+    "request.expired": _l("Your request “%(title)s” reached its deadline and no longer takes quotes."),
+    "quote.new": _l("%(supplier)s quoted on “%(item)s” in your request “%(title)s”."),
+    "quote.updated": _l("%(supplier)s updated its quote on “%(item)s” in your request “%(title)s”."),
+    "quote.question": _l("The buyer asked about your quote on “%(item)s” (“%(title)s”)."),
+    "quote.answer": _l("%(supplier)s answered about its quote on “%(item)s” (“%(title)s”)."),
+    "quote.accepted": _l(
+        "The buyer accepted your quote on “%(item)s” (“%(title)s”). Their contacts are on the request."
+    ),
+}
+
+
+def render(kind: str, params: Mapping[str, Any]) -> str:
+    """Return the text of a notification of ``kind``; an unknown kind shows as itself."""
+    message = MESSAGES.get(kind)
+    if message is None:
+        return kind
+    try:
+        return str(message) % dict(params)
+    except (KeyError, TypeError, ValueError):
+        # A translation with a broken placeholder must not break the page.
+        return str(message)

@@ -1,0 +1,253 @@
+"""Notify users in the portal and by email; deliver queued mail through SMTP.
+
+``notify`` writes a ``Notification`` and queues an ``OutboxMail`` in the caller's
+transaction, so a rolled-back change notifies nobody. Mail leaves only after the commit,
+through ``deliver_outbox``; while no SMTP host is configured it stays in the outbox, which
+``/dev/outbox`` shows in development.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.db import utcnow
+from marketplace.notifications.messages import render
+from marketplace.notifications.models import MailStatus, Notification, OutboxMail
+
+logger = logging.getLogger(__name__)
+
+#: A mail that failed this many times is given up on.
+MAX_ATTEMPTS = 5
+#: Mails sent per ``deliver_outbox`` call, so one call never runs for long.
+DELIVERY_BATCH = 100
+
+_SUBJECT = _l("TradeRow: %(text)s")
+_FOOTER = _l("Open it on TradeRow: %(url)s")
+
+
+class NotificationNotFound(Exception):
+    """No notification has that id, or it is someone else's."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send mail; built from ``TRADEROW_SMTP_*``."""
+
+    host: str
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    sender: str = "TradeRow <noreply@traderow.example>"
+    #: ``starttls`` upgrades a plain connection, ``ssl`` connects over TLS, ``none`` sends in the clear.
+    security: str = "none"
+    timeout: float = 10.0
+    #: Where the site is, so that a mail's link can be followed from a mail client.
+    site_url: str = "http://127.0.0.1:5000"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SmtpSettings | None:
+        """Return the settings, or ``None`` when no SMTP host is configured (mail stays in the outbox)."""
+        host = config.get("SMTP_HOST")
+        if not host:
+            return None
+        return cls(
+            host=str(host),
+            port=int(config.get("SMTP_PORT") or 25),
+            # from_prefixed_env reads "1234" as a number: credentials are strings.
+            user=str(config["SMTP_USER"]) if config.get("SMTP_USER") else None,
+            password=str(config["SMTP_PASSWORD"]) if config.get("SMTP_PASSWORD") else None,
+            sender=str(config.get("SMTP_FROM") or cls.sender),
+            security=str(config.get("SMTP_SECURITY") or "none").lower(),
+            timeout=float(config.get("SMTP_TIMEOUT") or 10.0),
+            site_url=str(config.get("SITE_URL") or cls.site_url),
+        )
+
+
+def notify(
+    session: Session,
+    users: Iterable[User],
+    kind: str,
+    params: Mapping[str, Any],
+    *,
+    link: str | None = None,
+    locale: str = "en",
+) -> list[Notification]:
+    """Notify each of ``users`` in the portal and queue an email to each; return the notifications.
+
+    Inactive accounts are skipped. The mail is written in ``locale`` (the app's default
+    language: we do not know the reader's); its link is made absolute when it is sent.
+    """
+    created = []
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.active:
+            continue
+        seen.add(user.id)
+        notification = Notification(user_id=user.id, kind=kind, params=dict(params), link=link)
+        session.add(notification)
+        created.append(notification)
+        with force_locale(locale):
+            text = render(kind, params)
+            subject = str(_SUBJECT) % {"text": text}
+        session.add(OutboxMail(recipient=user.email, subject=_one_line(subject)[:255], body=text, link=link))
+    session.flush()
+    if created:
+        logger.info("Notified %d users of %s (%s)", len(created), kind, link or "no link")
+    return created
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def notifications_of(session: Session, user: User, *, limit: int = 100) -> list[Notification]:
+    """Return ``user``'s notifications, newest first."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def unread_count(session: Session, user: User) -> int:
+    """Return how many of ``user``'s notifications are unread."""
+    query = select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return session.scalar(query) or 0
+
+
+def get_notification(session: Session, user: User, notification_id: int) -> Notification:
+    """Return ``user``'s notification ``notification_id``; raise ``NotificationNotFound`` for anyone else's."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotificationNotFound(notification_id)
+    return notification
+
+
+def mark_read(
+    session: Session, user: User, notification_id: int | None = None, *, now: dt.datetime | None = None
+) -> int:
+    """Mark one of ``user``'s notifications (or, without an id, all of them) read; return how many changed."""
+    now = now or utcnow()
+    if notification_id is not None:
+        notification = get_notification(session, user, notification_id)
+        if notification.read_at is not None:
+            return 0
+        notification.read_at = now
+        session.flush()
+        return 1
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+
+def outbox(session: Session, *, limit: int = 200) -> list[OutboxMail]:
+    """Return the newest queued and sent mails, for the development outbox page."""
+    return list(session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)))
+
+
+def deliver_outbox(session: Session, settings: SmtpSettings | None, *, now: dt.datetime | None = None) -> int:
+    """Send pending mail through SMTP and commit each result; return how many were sent.
+
+    Without ``settings`` nothing is sent: the mail stays in the outbox. Called after the
+    caller's commit (it commits itself, mail by mail, so a crash never sends a mail twice
+    within one batch without a record). A refused recipient fails that mail only; a server
+    that cannot be reached stops the batch and leaves the mails pending for the next call.
+    """
+    if settings is None:
+        return 0
+    pending = list(
+        session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.status == MailStatus.PENDING)
+            .order_by(OutboxMail.id)
+            .limit(DELIVERY_BATCH)
+        )
+    )
+    if not pending:
+        return 0
+    sent = 0
+    try:
+        with _connect(settings) as smtp:
+            for mail in pending:
+                mail.attempts += 1
+                try:
+                    smtp.send_message(_message(mail, settings))
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+                    mail.error = str(exc)[:2000]
+                    if mail.attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPRecipientsRefused):
+                        mail.status = MailStatus.FAILED
+                    logger.warning("SMTP refused mail %d to %s: %s", mail.id, mail.recipient, exc)
+                else:
+                    mail.status = MailStatus.SENT
+                    mail.sent_at = now or utcnow()
+                    mail.error = None
+                    sent += 1
+                session.commit()
+    except (OSError, smtplib.SMTPException) as exc:
+        # The server is down or rejected the login: keep the rest pending for the next pass.
+        logger.warning(
+            "SMTP %s:%d unavailable, %d mails stay queued: %s", settings.host, settings.port, len(pending) - sent, exc
+        )
+        session.rollback()
+    if sent:
+        logger.info("Sent %d mails through %s:%d", sent, settings.host, settings.port)
+    return sent
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    if settings.security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def mail_text(mail: OutboxMail, site_url: str, locale: str = "en") -> str:
+    """Return the body of ``mail`` as sent: its text, then its link on the site."""
+    if not mail.link:
+        return mail.body
+    # Forced: the worker has no request to pick a language from, and the mail's text is in ``locale``.
+    with force_locale(locale):
+        footer = str(_FOOTER) % {"url": site_url.rstrip("/") + mail.link}
+    return mail.body + "\n\n" + footer
+
+
+def _message(mail: OutboxMail, settings: SmtpSettings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message.set_content(mail_text(mail, settings.site_url))
+    return message

@@ -1,0 +1,1 @@
+"""Keeping the search index in step with the catalog, and searching it."""

@@ -1,0 +1,201 @@
+"""``traderow search`` and ``traderow index``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from marketplace.catalog.pricing import to_minor
+from marketplace.db import get_session
+from marketplace.search.index_runtime import get_index
+from marketplace.search.services import (
+    active_offer_count,
+    check_index,
+    fix_drift,
+    rebuild_index,
+    search_offers,
+    sync_index,
+)
+from search_index import CONDITIONS, SearchQuery
+
+_SORTS = ("relevance", "price_asc", "price_desc", "newest")
+
+
+def _minor(amount: Decimal | None) -> int | None:
+    return to_minor(amount) if amount is not None else None
+
+
+@click.command("search")
+@click.argument("query", default="")
+@click.option("--min-price", type=click.FloatRange(min=0), default=None, help="In the base currency.")
+@click.option("--max-price", type=click.FloatRange(min=0), default=None, help="In the base currency.")
+@click.option("--supplier", "suppliers", multiple=True, help="A supplier slug; repeat for several.")
+@click.option("--brand", "brands", multiple=True, help="A brand (any case); repeat for several.")
+@click.option("--category", type=click.IntRange(min=1), default=None, help="A category id; its subtree matches.")
+@click.option("--in-stock", is_flag=True, help="Only offers in stock.")
+@click.option("--condition", "conditions", multiple=True, type=click.Choice(CONDITIONS))
+@click.option("--sort", type=click.Choice(_SORTS), default="relevance", show_default=True)
+@click.option("--offers", "raw_offers", is_flag=True, help="List every offer instead of one row per product.")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def search_command(
+    query: str,
+    min_price: float | None,
+    max_price: float | None,
+    suppliers: tuple[str, ...],
+    brands: tuple[str, ...],
+    category: int | None,
+    in_stock: bool,
+    conditions: tuple[str, ...],
+    sort: str,
+    raw_offers: bool,
+    page: int,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search every supplier's offers for QUERY (empty: browse with the filters)."""
+    result = search_offers(
+        get_session(),
+        get_index(),
+        SearchQuery(
+            text=query,
+            min_price_minor=_minor(Decimal(str(min_price)) if min_price is not None else None),
+            max_price_minor=_minor(Decimal(str(max_price)) if max_price is not None else None),
+            suppliers=suppliers,
+            brands=brands,
+            category_id=category,
+            in_stock=True if in_stock else None,
+            conditions=conditions,
+            sort=sort,
+            by_product=not raw_offers,
+            page=page,
+            per_page=limit,
+        ),
+    )
+    results = result.results
+    currency = current_app.config["BASE_CURRENCY"]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "total": results.total,
+                    "offer_total": results.offer_total,
+                    "relaxed": results.relaxed,
+                    "suggestion": results.suggestion,
+                    "corrected": results.corrected,
+                    "facets": {
+                        name: {option.value: option.count for option in options}
+                        for name, options in result.facets.items()
+                    },
+                    "offers": [
+                        {
+                            "id": h.offer.id,
+                            "product_id": h.offer.product_id,
+                            "title": h.offer.title,
+                            "supplier": h.offer.supplier.slug,
+                            "price": str(h.offer.price),
+                            "currency": h.offer.currency,
+                            "price_base": str(h.offer.price_base),
+                            "offer_count": len(h.offers),
+                            "seller_count": h.seller_count,
+                        }
+                        for h in result.hits
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if results.corrected:
+        click.echo(f"Nothing matches {query!r}; showing results for {results.suggestion!r}.")
+    elif results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}?")
+    if results.relaxed:
+        click.echo("No offer has every word; showing offers with any of them.")
+    if raw_offers:
+        click.echo(f"{results.total} offers found")
+    else:
+        click.echo(f"{results.offer_total} offers found, {results.total} products")
+    for hit in result.hits:
+        sellers = "" if raw_offers else f"  [{hit.seller_count} sellers]"
+        click.echo(f"{hit.offer.price_base:>12} {currency}  {hit.offer.supplier.slug:<20} {hit.offer.title}{sellers}")
+    for hint in result.relax:
+        click.echo(f"Without the {hint.name} filter: {hint.total} found")
+
+
+@click.group()
+def index() -> None:
+    """Maintain the search index."""
+
+
+@index.command("rebuild")
+@with_appcontext
+def rebuild_command() -> None:
+    """Build a fresh index from the database beside the live one, then swap it in."""
+    session = get_session()
+    with click.progressbar(length=active_offer_count(session), label="Rebuilding the index", file=sys.stderr) as bar:
+        written = rebuild_index(session, get_index(), progress=bar.update)
+    click.echo(f"Index rebuilt: {written} offers")
+
+
+@index.command("sync")
+@with_appcontext
+def sync_command() -> None:
+    """Apply the queued index changes now (what the worker does continuously)."""
+    click.echo(f"Offers indexed: {sync_index(get_session(), get_index())}")
+
+
+@index.command("check")
+@click.option("--fix", is_flag=True, help="Queue every drifting offer for the worker to re-index.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def check_command(fix: bool, as_json: bool) -> None:
+    """Report offers missing from, stale in, or extra in the index, compared with the database.
+
+    Exits with status 1 when the index drifts (and --fix was not given).
+    """
+    session = get_session()
+    index_ = get_index()
+    drift = check_index(session, index_)
+    queued = 0
+    if fix and not drift.clean:
+        queued = fix_drift(session, drift)
+        session.commit()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "active": drift.active,
+                    "indexed": drift.indexed,
+                    "pending": drift.pending,
+                    "missing": drift.missing,
+                    "stale": drift.stale,
+                    "extra": drift.extra,
+                    "outdated": index_.is_outdated(),
+                    "queued": queued,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(f"Active offers in the database: {drift.active}; documents in the index: {drift.indexed}")
+        click.echo(f"Queued for the index writer: {drift.pending}")
+        if index_.is_outdated():
+            click.echo("The index was built with an older schema: run `traderow index rebuild`.")
+        for label, ids in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
+            sample = ", ".join(map(str, ids[:10])) + (" …" if len(ids) > 10 else "")
+            click.echo(f"{label.capitalize()}: {len(ids)}" + (f" ({sample})" if ids else ""))
+        if queued:
+            click.echo(f"Queued {queued} offers; the worker (or `traderow index sync`) will repair them.")
+        elif drift.clean:
+            click.echo("The index matches the database.")
+    if not drift.clean and not fix:
+        sys.exit(1)

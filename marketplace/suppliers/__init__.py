@@ -1,0 +1,1 @@
+"""Supplier accounts, their categories, feeds and import runs."""

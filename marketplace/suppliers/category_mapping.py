@@ -1,0 +1,606 @@
+"""Keep a supplier's own categories and map them onto the marketplace tree.
+
+A supplier category is mapped, strongest source first, by:
+
+1. a person: the supplier in the portal or an operator in the admin queue (``MANUAL``);
+2. the feed's own ``google_product_category`` on the category's offers (``FEED``);
+3. what an earlier manual mapping of the same name taught (``LEARNED``);
+4. name similarity to the (English) Google taxonomy, through a Ukrainian and Russian
+   glossary (``NAME``).
+
+A weaker source never overrides a stronger one. Name similarity puts precision first: when
+no node is clearly the best, the category stays unmapped and its offers wait in the admin's
+queue; a wrong category hides goods where buyers never look.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import Category, Offer, OfferStatus, Product
+from marketplace.db import utcnow
+from marketplace.search.services import queue_reindex
+from marketplace.suppliers.category_glossary import GLOSSARY, STOP_WORDS
+from marketplace.suppliers.models import CategoryMappingRule, MappingSource, Supplier, SupplierCategory
+from supplier_feeds import FeedOffer
+
+logger = logging.getLogger(__name__)
+
+#: The lowest leaf similarity (an F1 of the words matched both ways) accepted as a mapping.
+NAME_THRESHOLD = 0.85
+#: The best node must beat the runner-up (outside its own branch) by this much.
+NAME_MARGIN = 0.05
+#: How much agreement of the parent categories with the node's ancestors adds.
+CONTEXT_WEIGHT = 0.2
+#: The nearest parent category's share of the context score.
+NEAREST_PARENT_WEIGHT = 0.6
+#: What a node word covered only by a parent category's word counts for.
+CONTEXT_COVER = 0.5
+#: English words this similar (rapidfuzz ratio) to a taxonomy word are read as that word.
+FUZZY_WORD_CUTOFF = 90
+
+_APOSTROPHES = re.compile(r"['’ʼ`]")
+_HYPHEN_IN_WORD = re.compile(r"(?<=\w)-(?=\w)")
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+class CategoryMappingError(Exception):
+    """A mapping could not be made; the message is fit to show the user."""
+
+
+def name_key(name: str) -> str:
+    """Return ``name`` folded for comparison: lower-case words separated by single spaces."""
+    text = _APOSTROPHES.sub("", name.casefold().replace("ё", "е"))
+    return " ".join(_WORD.findall(_HYPHEN_IN_WORD.sub("", text)))
+
+
+#: English words the light stemmer would get wrong.
+_IRREGULAR = {"lens": "lens", "lenses": "lens", "mice": "mouse", "clothes": "cloth", "glasses": "glass", "gas": "gas"}
+#: The longest ending a glossary stem may leave on a word ("сковород|ами"); longer ones are other words.
+MAX_ENDING = 5
+
+
+def stem_en(word: str) -> str:
+    """Return a light English stem, enough to make plurals and -ing forms meet."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ves"):
+        return word[:-3] + "f"
+    if word.endswith("fe"):
+        return word[:-2] + "f"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith(("ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    return word
+
+
+def _english(phrase: str) -> tuple[str, ...]:
+    return tuple(stem_en(w) for w in name_key(phrase).split() if w not in STOP_WORDS)
+
+
+#: Glossary stems, longest first, with their English alternatives already stemmed.
+_GLOSSARY = sorted(
+    ((name_key(stem), tuple(_english(alt) for alt in alts)) for stem, alts in GLOSSARY.items()),
+    key=lambda item: -len(item[0]),
+)
+
+
+def translate_word(word: str) -> tuple[tuple[str, ...], ...] | None:
+    """Return a folded word's English alternatives (each a tuple of stems), or ``None`` if unknown."""
+    if not _CYRILLIC.search(word):
+        return ((stem_en(word),),)
+    for stem, alternatives in _GLOSSARY:
+        if word.startswith(stem) and len(word) - len(stem) <= MAX_ENDING:
+            return alternatives
+    return None
+
+
+#: One word of a supplier category: its English alternatives, or ``None`` when unknown.
+Word = tuple[tuple[str, ...], ...] | None
+
+
+def _words(name: str) -> list[Word]:
+    return [translate_word(w) for w in name_key(name).split() if w not in STOP_WORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryGuess:
+    """A marketplace category a supplier category probably means."""
+
+    category_id: int
+    path: str
+    #: Leaf similarity plus context, for ranking; above ``NAME_THRESHOLD`` means "confident".
+    score: float
+    confident: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    id: int
+    path: str
+    depth: int
+    leaf: frozenset[str]
+    ancestors: frozenset[str]
+    ancestor_ids: tuple[int, ...]
+
+
+class TaxonomyMatcher:
+    """Guess the marketplace category of a supplier category path by name similarity."""
+
+    def __init__(self, rows: Iterable[tuple[int, int | None, str, str, int]]) -> None:
+        """Build from ``(id, parent_id, name, path, depth)`` rows of the category tree."""
+        rows = list(rows)
+        parent = {row[0]: row[1] for row in rows}
+        self.nodes: dict[int, _Node] = {}
+        self._by_stem: dict[str, list[int]] = defaultdict(list)
+        for category_id, _parent_id, name, path, depth in rows:
+            ancestor_ids = []
+            node_id = parent.get(category_id)
+            while node_id is not None and node_id not in ancestor_ids:
+                ancestor_ids.append(node_id)
+                node_id = parent.get(node_id)
+            leaf = frozenset(_english(name))
+            upper = path.rsplit(" > ", 1)[0] if " > " in path else ""
+            self.nodes[category_id] = _Node(
+                category_id, path, depth, leaf, frozenset(_english(upper)), tuple(ancestor_ids)
+            )
+            for stem in leaf:
+                self._by_stem[stem].append(category_id)
+        self._vocabulary = list(self._by_stem)
+
+    @classmethod
+    def from_session(cls, session: Session) -> TaxonomyMatcher:
+        """Build the matcher from the database's category tree."""
+        return cls(
+            session.execute(select(Category.id, Category.parent_id, Category.name, Category.path, Category.depth))
+        )
+
+    def _known(self, word: Word) -> Word:
+        """Read an English word the taxonomy does not use as the nearest one it does."""
+        if word is None:
+            return None
+        fixed = []
+        for alternative in word:
+            if len(alternative) == 1 and alternative[0] not in self._by_stem and len(alternative[0]) >= 5:
+                found = process.extractOne(
+                    alternative[0], self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD_CUTOFF
+                )
+                fixed.append((found[0],) if found else alternative)
+            else:
+                fixed.append(alternative)
+        return tuple(fixed)
+
+    def candidates(self, path: Sequence[str], limit: int = 3) -> list[CategoryGuess]:
+        """Return the best nodes for a supplier category path (root first), best first."""
+        names = [name for name in path if name and name.strip()]
+        if not names:
+            return []
+        leaf_words = [self._known(w) for w in _words(names[-1])]
+        parents = [[self._known(w) for w in _words(name)] for name in reversed(names[:-1])]
+        context_words = [w for words in parents for w in words]
+        known = [w for w in leaf_words if w is not None]
+        if not known:
+            return []
+        candidate_ids = {cid for word in known for alt in word for stem in alt for cid in self._by_stem.get(stem, ())}
+        scored = []
+        for category_id in candidate_ids:
+            node = self.nodes[category_id]
+            leaf = _similarity(leaf_words, context_words, node.leaf)
+            if leaf <= 0:
+                continue
+            context = _context(parents, node.ancestors | node.leaf)
+            scored.append((leaf + CONTEXT_WEIGHT * context, leaf, node))
+        scored.sort(key=lambda item: (-item[0], item[2].depth, item[2].id))
+        guesses = []
+        for rank, (score, leaf, node) in enumerate(scored[:limit]):
+            confident = rank == 0 and leaf >= NAME_THRESHOLD and self._clear_winner(scored)
+            guesses.append(CategoryGuess(node.id, node.path, round(score, 3), confident))
+        return guesses
+
+    def _clear_winner(self, scored: list[tuple[float, float, _Node]]) -> bool:
+        best_score, _leaf, best = scored[0]
+        for score, _leaf2, node in scored[1:]:
+            if best.id in node.ancestor_ids or node.id in best.ancestor_ids:
+                continue  # the same branch: a broader or narrower node, not a rival
+            return best_score - score >= NAME_MARGIN
+        return True
+
+    def guess(self, path: Sequence[str]) -> CategoryGuess | None:
+        """Return the node the path confidently means, or ``None`` (leave it to a person)."""
+        found = self.candidates(path, limit=3)
+        return found[0] if found and found[0].confident else None
+
+
+def _matches(word: Word, stems: frozenset[str]) -> set[str] | None:
+    """Return the node stems a word covers (every alternative of it found whole), or ``None``."""
+    if word is None:
+        return None
+    covered: set[str] = set()
+    for alternative in word:
+        if alternative and all(stem in stems for stem in alternative):
+            covered.update(alternative)
+    return covered or None
+
+
+def _similarity(words: list[Word], context: list[Word], stems: frozenset[str]) -> float:
+    """Return the F1 of the leaf's words found in the node's name and the node's words covered.
+
+    A node word may also be covered by a parent category's word: "Вила" under "Сад" covers
+    both words of "Gardening Forks".
+    """
+    if not words or not stems:
+        return 0.0
+    covered: set[str] = set()
+    found = 0
+    for word in words:
+        alternative = _matches(word, stems)
+        if alternative is not None:
+            found += 1
+            covered.update(alternative)
+    if not found:
+        return 0.0
+    from_context: set[str] = set()
+    for word in context:
+        alternative = _matches(word, stems)
+        if alternative is not None:
+            from_context.update(alternative)
+    recall = found / len(words)
+    # A word only the parents name counts half: the leaf itself says more.
+    precision = (len(covered) + CONTEXT_COVER * len(from_context - covered)) / len(stems)
+    return 2 * recall * precision / (recall + precision)
+
+
+def _context(parents: list[list[Word]], stems: frozenset[str]) -> float:
+    """Return how well the parent categories (nearest first) agree with a node's path; the nearest counts most."""
+    if not parents:
+        return 0.0
+    if len(parents) == 1:
+        return _coverage(parents[0], stems)
+    rest = [w for words in parents[1:] for w in words]
+    return NEAREST_PARENT_WEIGHT * _coverage(parents[0], stems) + (1 - NEAREST_PARENT_WEIGHT) * _coverage(rest, stems)
+
+
+def _coverage(words: list[Word], stems: frozenset[str]) -> float:
+    known = [w for w in words if w is not None]
+    if not known:
+        return 0.0
+    return sum(1 for w in known if _matches(w, stems) is not None) / len(known)
+
+
+def find_google_category(session: Session, value: str | None) -> int | None:
+    """Return the marketplace category a feed's ``google_product_category`` names (id or path), if any."""
+    if not value or not value.strip():
+        return None
+    value = value.strip().replace("&amp;", "&")
+    if value.isdigit():
+        return session.scalar(select(Category.id).where(Category.google_id == int(value)))
+    path = " > ".join(part.strip() for part in value.split(">"))
+    return session.scalar(select(Category.id).where(func.lower(Category.path) == path.lower()).limit(1))
+
+
+def find_category(session: Session, text: str) -> Category:
+    """Return the category a person named by Google id, full path or unique name; raise ``CategoryMappingError``."""
+    text = text.strip()
+    if not text:
+        raise CategoryMappingError(_l("Name a category: its Google id, its path or its name."))
+    category_id = find_google_category(session, text)
+    if category_id is None and not text.isdigit():
+        found = session.scalars(select(Category.id).where(func.lower(Category.name) == text.lower()).limit(2)).all()
+        if len(found) == 1:
+            category_id = found[0]
+        elif found:
+            raise CategoryMappingError(
+                _l("Several categories are called “%(name)s”; give the full path or the Google id.", name=text)
+            )
+    category = session.get(Category, category_id) if category_id is not None else None
+    if category is None:
+        raise CategoryMappingError(_l("No category matches “%(name)s”.", name=text))
+    return category
+
+
+class CategoryMapper:
+    """Keep one supplier's categories during an import and map them onto the marketplace tree."""
+
+    def __init__(self, session: Session, supplier: Supplier) -> None:
+        self.session = session
+        self.supplier = supplier
+        self.existing = {
+            sc.external_id: sc
+            for sc in session.scalars(select(SupplierCategory).where(SupplierCategory.supplier_id == supplier.id))
+        }
+        self._matcher: TaxonomyMatcher | None = None
+        self._rules: dict[str, int] | None = None
+        self._google: dict[str, int | None] = {}
+
+    @property
+    def matcher(self) -> TaxonomyMatcher:
+        if self._matcher is None:
+            self._matcher = TaxonomyMatcher.from_session(self.session)
+        return self._matcher
+
+    def _rule(self, name: str) -> int | None:
+        if self._rules is None:
+            rows = self.session.execute(select(CategoryMappingRule.name_key, CategoryMappingRule.category_id))
+            self._rules = {key: category_id for key, category_id in rows}
+        return self._rules.get(name_key(name))
+
+    def _path(self, category: SupplierCategory) -> list[str]:
+        names = [category.name]
+        parent_id, seen = category.parent_external_id, {category.external_id}
+        while parent_id and parent_id not in seen and parent_id in self.existing:
+            seen.add(parent_id)
+            parent = self.existing[parent_id]
+            names.append(parent.name)
+            parent_id = parent.parent_external_id
+        return list(reversed(names))
+
+    def _auto_map(self, category: SupplierCategory) -> None:
+        if _strength(category.mapping_source) >= MappingSource.FEED.strength:
+            return
+        learned = self._rule(category.name)
+        if learned is not None:
+            category.category_id, category.mapping_source = learned, MappingSource.LEARNED
+            return
+        guess = self.matcher.guess(self._path(category))
+        category.category_id = guess.category_id if guess else None
+        category.mapping_source = MappingSource.NAME if guess else None
+
+    def upsert(self, external_id: str, name: str, parent_external_id: str | None) -> SupplierCategory:
+        """Create or update a supplier category and map it automatically unless a stronger source did."""
+        category = self.existing.get(external_id)
+        if category is None:
+            category = SupplierCategory(supplier=self.supplier, external_id=external_id[:255])
+            self.session.add(category)
+            self.existing[external_id] = category
+        category.name = name[:255]
+        category.parent_external_id = parent_external_id
+        self._auto_map(category)
+        return category
+
+    def for_offer(self, offer: FeedOffer) -> SupplierCategory | None:
+        """Return the supplier category of a feed offer, mapped by the offer's Google category if it names one."""
+        found: SupplierCategory | None = None
+        if offer.category_id:
+            found = self.existing.get(offer.category_id)
+            # An offer may name a category the feed never declared (Rozetka feeds do this).
+            found = found or self.upsert(offer.category_id, f"#{offer.category_id}", None)
+        elif offer.category_path:
+            for depth in range(1, len(offer.category_path) + 1):
+                external_id = " > ".join(offer.category_path[:depth])
+                parent_id = found.external_id if found else None
+                found = self.existing.get(external_id) or self.upsert(
+                    external_id, offer.category_path[depth - 1], parent_id
+                )
+        google_id = self._google_category(offer.google_category)
+        if google_id is None:
+            return found
+        if found is None:
+            name = self.session.scalar(select(Category.name).where(Category.id == google_id)) or str(google_id)
+            found = self.existing.get(f"google:{google_id}") or self.upsert(f"google:{google_id}", name, None)
+        if _strength(found.mapping_source) < MappingSource.FEED.strength:
+            found.category_id, found.mapping_source = google_id, MappingSource.FEED
+        return found
+
+    def _google_category(self, value: str | None) -> int | None:
+        if not value:
+            return None
+        if value not in self._google:
+            self._google[value] = find_google_category(self.session, value)
+        return self._google[value]
+
+
+def _strength(source: str | None) -> int:
+    return MappingSource(source).strength if source else -1
+
+
+# --- people mapping categories: the portal and the admin queue ------------------------------
+
+
+def set_mapping(session: Session, supplier_category: SupplierCategory, category: Category | None, *, by: User) -> int:
+    """Map a supplier category by hand (``None`` unmaps it), move its offers and teach the rule.
+
+    Returns how many offers moved. A supplier's member may map only the supplier's own
+    categories; the rule it teaches never overrides an operator's.
+    """
+    if not by.is_admin and (not by.is_supplier or by.supplier_id != supplier_category.supplier_id):
+        raise CategoryMappingError(_l("Only the supplier or an operator may map this category."))
+    previous = supplier_category.category_id
+    new_id = category.id if category is not None else None
+    supplier_category.category_id = new_id
+    supplier_category.mapping_source = MappingSource.MANUAL if category is not None else None
+    moved = _move_offers(session, [supplier_category.id], previous, new_id)
+    if category is not None:
+        moved += _teach(session, supplier_category, category, by)
+    session.flush()
+    logger.info(
+        "User %s mapped supplier category %d (%r of supplier %d) to %s; %d offers moved",
+        by.id,
+        supplier_category.id,
+        supplier_category.name,
+        supplier_category.supplier_id,
+        new_id,
+        moved,
+    )
+    return moved
+
+
+def _move_offers(session: Session, supplier_category_ids: list[int], previous: int | None, new_id: int | None) -> int:
+    offer_ids = session.scalars(
+        select(Offer.id).where(
+            Offer.supplier_category_id.in_(supplier_category_ids), Offer.category_id.is_distinct_from(new_id)
+        )
+    ).all()
+    if not offer_ids:
+        return 0
+    session.execute(update(Offer).where(Offer.id.in_(offer_ids)).values(category_id=new_id))
+    if new_id is not None:
+        # Products that had no category, or had the one just corrected, follow their offers.
+        product_ids = select(Offer.product_id).where(Offer.id.in_(offer_ids)).scalar_subquery()
+        session.execute(
+            update(Product)
+            .where(Product.id.in_(product_ids), or_(Product.category_id.is_(None), Product.category_id == previous))
+            .values(category_id=new_id)
+        )
+    queue_reindex(session, offer_ids)
+    session.expire_all()
+    return len(offer_ids)
+
+
+def _teach(session: Session, supplier_category: SupplierCategory, category: Category, by: User) -> int:
+    """Remember the mapping by name and apply it to other suppliers' categories still waiting; return offers moved."""
+    key = name_key(supplier_category.name)
+    if not key or supplier_category.name.startswith("#"):
+        return 0
+    rule = session.scalar(select(CategoryMappingRule).where(CategoryMappingRule.name_key == key))
+    if rule is None:
+        rule = CategoryMappingRule(name_key=key[:255], category_id=category.id, by_admin=by.is_admin, user_id=by.id)
+        session.add(rule)
+    elif by.is_admin or not rule.by_admin:
+        rule.category_id, rule.by_admin, rule.user_id, rule.updated_at = category.id, by.is_admin, by.id, utcnow()
+    else:
+        return 0
+    waiting = session.scalars(
+        select(SupplierCategory).where(
+            SupplierCategory.id != supplier_category.id,
+            or_(
+                SupplierCategory.mapping_source.is_(None),
+                SupplierCategory.mapping_source.in_((MappingSource.NAME, MappingSource.LEARNED)),
+            ),
+        )
+    ).all()
+    moved = 0
+    for other in waiting:
+        if name_key(other.name) == key and other.category_id != rule.category_id:
+            previous = other.category_id
+            other.category_id, other.mapping_source = rule.category_id, MappingSource.LEARNED
+            session.flush()
+            moved += _move_offers(session, [other.id], previous, rule.category_id)
+    return moved
+
+
+@dataclass
+class QueueEntry:
+    """A supplier category whose offers wait for a mapping."""
+
+    supplier_category: SupplierCategory
+    supplier: Supplier
+    offers: int
+    path: list[str]
+    suggestions: list[CategoryGuess]
+
+
+def unmapped_queue(session: Session, *, supplier_id: int | None = None, limit: int = 100) -> list[QueueEntry]:
+    """Return unmapped supplier categories that hold active offers, the fullest first, with suggestions."""
+    query = (
+        select(SupplierCategory, func.count(Offer.id))
+        .join(Offer, Offer.supplier_category_id == SupplierCategory.id)
+        .where(SupplierCategory.category_id.is_(None), Offer.status == OfferStatus.ACTIVE)
+        .group_by(SupplierCategory.id)
+        .order_by(func.count(Offer.id).desc(), SupplierCategory.id)
+        .limit(limit)
+    )
+    if supplier_id is not None:
+        query = query.where(SupplierCategory.supplier_id == supplier_id)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    matcher = TaxonomyMatcher.from_session(session)
+    entries = []
+    for supplier_category, count in rows:
+        path = supplier_category_path(session, supplier_category)
+        entries.append(
+            QueueEntry(supplier_category, supplier_category.supplier, count, path, matcher.candidates(path, limit=3))
+        )
+    return entries
+
+
+def unmapped_offer_count(session: Session) -> int:
+    """Return how many active offers have no marketplace category."""
+    return (
+        session.scalar(select(func.count()).where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.is_(None))) or 0
+    )
+
+
+def supplier_category_path(session: Session, supplier_category: SupplierCategory) -> list[str]:
+    """Return the supplier category's names from its root down."""
+    names = [supplier_category.name]
+    parent_id, seen = supplier_category.parent_external_id, {supplier_category.external_id}
+    while parent_id and parent_id not in seen:
+        seen.add(parent_id)
+        parent = session.scalar(
+            select(SupplierCategory).where(
+                SupplierCategory.supplier_id == supplier_category.supplier_id, SupplierCategory.external_id == parent_id
+            )
+        )
+        if parent is None:
+            break
+        names.append(parent.name)
+        parent_id = parent.parent_external_id
+    return list(reversed(names))
+
+
+def supplier_categories(session: Session, supplier: Supplier) -> list[tuple[SupplierCategory, int]]:
+    """Return the supplier's categories with their active offer counts, by name."""
+    counts = (
+        select(Offer.supplier_category_id, func.count(Offer.id).label("n"))
+        .where(Offer.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE)
+        .group_by(Offer.supplier_category_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SupplierCategory, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.supplier_category_id == SupplierCategory.id)
+        .where(SupplierCategory.supplier_id == supplier.id)
+        .order_by(SupplierCategory.name, SupplierCategory.id)
+    ).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+@dataclass
+class MappingRow:
+    """One of a supplier's categories as the portal shows it."""
+
+    supplier_category: SupplierCategory
+    offers: int
+    #: The marketplace category's path, ``None`` while unmapped.
+    category_path: str | None
+    #: Suggestions for an unmapped category, best first.
+    suggestions: list[CategoryGuess]
+
+
+def supplier_mapping(session: Session, supplier: Supplier) -> list[MappingRow]:
+    """Return the supplier's categories with offer counts, where they map, and suggestions for the unmapped."""
+    rows = supplier_categories(session, supplier)
+    mapped_ids = {sc.category_id for sc, _count in rows if sc.category_id is not None}
+    paths = {
+        category_id: path
+        for category_id, path in session.execute(select(Category.id, Category.path).where(Category.id.in_(mapped_ids)))
+    }
+    matcher = TaxonomyMatcher.from_session(session) if len(mapped_ids) < len(rows) else None
+    result = []
+    for sc, count in rows:
+        suggestions: list[CategoryGuess] = []
+        if sc.category_id is None and matcher is not None:
+            suggestions = matcher.candidates(supplier_category_path(session, sc), limit=3)
+        result.append(MappingRow(sc, count, paths.get(sc.category_id) if sc.category_id else None, suggestions))
+    return result

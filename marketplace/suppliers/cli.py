@@ -1,0 +1,195 @@
+"""``traderow suppliers`` and ``traderow feeds``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from decimal import Decimal
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from marketplace.db import get_session
+from marketplace.suppliers.feeds import FeedSourceError, add_feed_source
+from marketplace.suppliers.importing import ImportMode, ImportOptions, import_feed
+from marketplace.suppliers.models import ImportRun, ImportStatus
+from marketplace.suppliers.services import SupplierError, add_supplier, get_supplier
+
+
+@click.group()
+def suppliers() -> None:
+    """Manage suppliers."""
+
+
+@suppliers.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="The shop's name as buyers see it.")
+@click.option("--url", "store_url", required=True, help="The shop's own web store.")
+@click.option("--email", default=None, help="Contact email.")
+@click.option("--currency", default="UAH", show_default=True, help="Currency of rows that name none.")
+@with_appcontext
+def add_command(slug: str, name: str, store_url: str, email: str | None, currency: str) -> None:
+    """Register a supplier under SLUG."""
+    session = get_session()
+    try:
+        supplier = add_supplier(session, slug, name=name, store_url=store_url, contact_email=email, currency=currency)
+    except SupplierError as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Supplier {supplier.slug} ({supplier.name}) added with id {supplier.id}")
+
+
+@click.group()
+def feeds() -> None:
+    """Import suppliers' price lists."""
+
+
+@feeds.command("import")
+@click.argument("slug")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--dry-run", is_flag=True, help="Show what would change, and publish nothing.")
+@click.option(
+    "--partial/--full",
+    "partial",
+    default=None,
+    help="Update only the offers the file names, or replace the whole catalog (default: as the file says).",
+)
+@with_appcontext
+def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None) -> None:
+    """Import the price list at PATH for SLUG, then update the index."""
+    from marketplace.search.index_runtime import get_index
+    from marketplace.search.services import sync_index
+
+    session = get_session()
+    try:
+        supplier = get_supplier(session, slug)
+    except SupplierError as exc:
+        raise click.ClickException(str(exc)) from exc
+    size = os.path.getsize(path)
+    # The bar goes to stderr so that --json output stays clean on stdout.
+    with (
+        open(path, "rb") as fh,
+        click.progressbar(length=size, label=f"Importing {os.path.basename(path)}", file=sys.stderr) as bar,
+    ):
+
+        def progress(_rows: int) -> None:
+            bar.update(fh.tell() - bar.pos)
+
+        run = import_feed(
+            session,
+            supplier,
+            fh,
+            filename=os.path.basename(path),
+            base_currency=current_app.config["BASE_CURRENCY"],
+            rates=current_app.config["CURRENCY_RATES"],
+            progress=progress,
+            options=ImportOptions(
+                mode=ImportMode.AUTO if partial is None else ImportMode.PARTIAL if partial else ImportMode.FULL,
+                dry_run=dry_run,
+                price_move_percent=Decimal(str(current_app.config["PRICE_MOVE_PERCENT"])),
+            ),
+        )
+    session.commit()
+    indexed = sync_index(session, get_index())
+    if as_json:
+        click.echo(json.dumps(run_as_json(run), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(run))
+        click.echo(f"Index updated: {indexed} offers")
+    if run.status == ImportStatus.FAILED:
+        raise SystemExit(1)
+
+
+def run_as_json(run: ImportRun) -> dict[str, object]:
+    """Return the run and its report as plain JSON data."""
+    return {
+        "id": run.id,
+        "supplier": run.supplier.slug,
+        "filename": run.filename,
+        "format": run.format,
+        "status": str(run.status),
+        "error": run.error,
+        "rows_read": run.rows_read,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "withdrawn": run.withdrawn,
+        "rejected": run.rejected,
+        "warnings": run.warnings,
+        "partial": run.partial,
+        "dry_run": run.dry_run,
+        **run.report,
+    }
+
+
+def format_report(run: ImportRun) -> str:
+    """Return the report as lines a person reads in a terminal."""
+    lines = [
+        f"Import {run.id} of {run.filename} for {run.supplier.slug}: {run.status}",
+    ]
+    if run.error:
+        lines.append(f"  Error: {run.error}")
+    else:
+        lines.append(
+            f"  {run.rows_read} rows read: {run.created} new, {run.updated} changed, "
+            f"{run.unchanged} unchanged, {run.withdrawn} withdrawn, {run.rejected} rejected, {run.warnings} warnings"
+        )
+    if run.dry_run:
+        lines.append("  Dry run: nothing was published.")
+    if run.partial:
+        lines.append("  Partial update: only the offers the file names were touched.")
+    diff = run.report.get("diff") or {}
+    for name, label in (
+        ("new", "New"),
+        ("withdrawn", "Withdrawn"),
+        ("changed", "Changed"),
+        ("price_moves", "Price moves"),
+    ):
+        entries = diff.get(name) or []
+        total = (diff.get("counts") or {}).get(name, len(entries))
+        if not total:
+            continue
+        lines.append(f"  {label} ({total}):")
+        for entry in entries[:20]:
+            if name == "price_moves":
+                lines.append(
+                    f"    {entry['sku']}: {entry['old']} -> {entry['new']} {entry['currency']} ({entry['percent']:+}%)"
+                )
+            elif name == "changed":
+                lines.append(f"    {entry['sku']}: {', '.join(entry['fields'])}")
+            else:
+                lines.append(f"    {entry['sku']}: {entry.get('title', '')}")
+        if total > 20:
+            lines.append(f"    ... and {total - 20} more")
+    counts = run.report.get("counts", {})
+    if counts:
+        lines.append("  Problems by code: " + ", ".join(f"{code}={n}" for code, n in sorted(counts.items())))
+    for problem in run.report.get("problems", [])[:50]:
+        where = f"line {problem['line']}" if problem.get("line") else ""
+        sku = f"offer {problem['sku']}" if problem.get("sku") else ""
+        lines.append(
+            f"  [{problem['severity']}] {problem['code']} {', '.join(filter(None, [where, sku]))}: {problem['message']}"
+        )
+    return "\n".join(lines)
+
+
+@feeds.command("add-url")
+@click.argument("slug")
+@click.argument("url")
+@click.option("--every", "interval_hours", type=int, default=24, show_default=True, help="Fetch every N hours.")
+@click.option(
+    "--mode", type=click.Choice(ImportMode.ALL), default=ImportMode.AUTO, show_default=True, help="How to apply it."
+)
+@with_appcontext
+def add_url_command(slug: str, url: str, interval_hours: int, mode: str) -> None:
+    """Register a feed URL that the worker fetches for SLUG on a schedule."""
+    session = get_session()
+    try:
+        source = add_feed_source(session, get_supplier(session, slug), url, interval_hours=interval_hours, mode=mode)
+    except (SupplierError, FeedSourceError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(f"Feed {source.id} registered for {slug}: {url} every {interval_hours} h (the worker fetches it)")

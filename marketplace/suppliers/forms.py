@@ -1,0 +1,94 @@
+"""The supplier portal's forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, URLField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+MODE_CHOICES = [
+    SelectChoice("auto", _l("As the file says (a price and stock update only updates)")),
+    SelectChoice("full", _l("Full price list: replace my catalog")),
+    SelectChoice("partial", _l("Update: change only the offers the file names")),
+]
+
+#: What each field a column can fill is called in the mapping step.
+FIELD_LABELS = {
+    "sku": _l("Offer id (sku)"),
+    "title": _l("Name"),
+    "title_uk": _l("Name in Ukrainian"),
+    "price": _l("Price"),
+    "sale_price": _l("Sale price"),
+    "old_price": _l("Old (crossed-out) price"),
+    "currency": _l("Currency"),
+    "url": _l("Link to the offer in your store"),
+    "available": _l("In stock (yes/no)"),
+    "stock_quantity": _l("Quantity in stock"),
+    "category_path": _l("Category"),
+    "category_id": _l("Category id"),
+    "brand": _l("Brand"),
+    "model": _l("Model"),
+    "gtin": _l("Barcode (GTIN/EAN)"),
+    "mpn": _l("Manufacturer part number"),
+    "description": _l("Description"),
+    "description_uk": _l("Description in Ukrainian"),
+    "pictures": _l("Pictures"),
+    "condition": _l("Condition"),
+    "google_category": _l("Google product category"),
+    "item_group_id": _l("Variant group"),
+    "delivery_cost": _l("Delivery cost"),
+    "param": _l("A parameter (the column name is its name)"),
+}
+
+
+class UploadForm(FlaskForm):
+    feed = FileField(
+        _l("Price list"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        description=_l(
+            "YML, Hotline XML, Google Merchant, CSV, Excel or JSON. The format is detected from the content."
+        ),
+    )
+    mode = SelectField(_l("How to apply it"), choices=MODE_CHOICES, default="auto")
+    dry_run = BooleanField(_l("Dry run: show what would change and publish nothing"))
+
+
+class FeedSourceForm(FlaskForm):
+    url = URLField(
+        _l("Feed address"),
+        validators=[DataRequired(_l("Enter the address of your price list.")), Length(max=2000)],
+        description=_l("An http:// or https:// address that serves your price list; we fetch it on schedule."),
+    )
+    interval_hours = IntegerField(
+        _l("Fetch every (hours)"),
+        default=24,
+        validators=[DataRequired(_l("Enter a number of hours.")), NumberRange(min=1, max=168)],
+    )
+    mode = SelectField(_l("How to apply it"), choices=MODE_CHOICES, default="auto")
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (fetch now, remove)."""
+
+
+def mapping_form(columns: Sequence[str], fields: Sequence[str], initial: Mapping[str, str]) -> FlaskForm:
+    """Build the mapping step's form: one select per column, pre-filled with ``initial``."""
+    choices = [SelectChoice("", _l("— skip this column —"))] + [
+        SelectChoice(name, FIELD_LABELS.get(name, name)) for name in fields
+    ]
+
+    class MappingForm(FlaskForm):
+        pass
+
+    for index, column in enumerate(columns):
+        label = column if not column.startswith("#") else _l("Column %(n)d", n=index + 1)
+        setattr(
+            MappingForm,
+            f"col_{index}",
+            SelectField(label, choices=choices, default=initial.get(column, ""), validate_choice=True),
+        )
+    return MappingForm()

@@ -1,0 +1,1007 @@
+"""Apply a parsed price list to the catalog, in one transaction, and report on every row.
+
+A full feed replaces the supplier's catalog: offers it no longer lists are withdrawn (kept
+in history, hidden from buyers). A partial feed (prices and stock only, like Prom.ua's
+update feed) touches only the offers it names and never withdraws. A dry run does all the
+work inside a savepoint, keeps the diff and rolls the savepoint back.
+
+Offers are written in batches: one query loads a batch's existing offers, new ones go in
+with one bulk INSERT, changed ones with one bulk UPDATE; unchanged offers are not written
+and not queued for the index.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+import supplier_feeds
+from marketplace.catalog.grouping import ProductMatcher, brand_code_key
+from marketplace.catalog.history import record_prices
+from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
+from marketplace.db import utcnow
+from marketplace.search.services import queue_reindex
+from marketplace.suppliers.category_mapping import CategoryMapper
+from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from supplier_feeds import (
+    FeedCategory,
+    FeedError,
+    FeedHeader,
+    FeedOffer,
+    RowProblem,
+    parse_feed,
+)
+from supplier_feeds.gtin import normalize_gtin
+
+logger = logging.getLogger(__name__)
+
+#: A report keeps this many problems in full; the counts per code are always complete.
+MAX_REPORTED_PROBLEMS = 1000
+#: A diff keeps this many offers per list (new, withdrawn, changed, price moves); counts are complete.
+MAX_DIFF_ENTRIES = 200
+#: Offers read, compared and written per batch: one SELECT, one INSERT, one UPDATE each.
+BATCH_SIZE = 1000
+#: A price moving by at least this many percent is listed in the diff.
+DEFAULT_PRICE_MOVE_PERCENT = Decimal(20)
+#: Prices at or above this are absurd (and would overflow ``Numeric(14, 2)``).
+MAX_PRICE = Decimal("1e12")
+
+#: The parser's new row type for partial feeds; ``None`` until the parser provides it.
+FeedUpdate: Any = getattr(supplier_feeds, "FeedUpdate", None)
+_UPDATE_TYPES: tuple[type, ...] = (FeedUpdate,) if FeedUpdate is not None else ()
+
+#: The offer fields an import compares to decide whether a row changed.
+_OFFER_FIELDS = (
+    "title",
+    "title_uk",
+    "description",
+    "description_uk",
+    "brand",
+    "model",
+    "gtin",
+    "mpn",
+    "url",
+    "pictures",
+    "params",
+    "price",
+    "currency",
+    "price_base",
+    "old_price",
+    "available",
+    "stock_quantity",
+    "category_id",
+    "supplier_category_id",
+    "condition",
+    "google_category",
+    "item_group_id",
+    "delivery_cost",
+)
+#: The fields whose change is recorded in the price history.
+_PRICE_FIELDS = frozenset({"price", "currency", "old_price", "available"})
+#: Longest value each string column takes; longer values are cut, never a database error.
+_MAX_LENGTHS = {
+    "title": 1000,
+    "title_uk": 1000,
+    "brand": 255,
+    "model": 255,
+    "gtin": 14,
+    "mpn": 255,
+    "url": 2000,
+    "condition": 20,
+    "google_category": 255,
+    "item_group_id": 255,
+}
+_MAX_SKU = 255
+_COMPARED_COLUMNS = [getattr(Offer, name) for name in _OFFER_FIELDS]
+
+
+class ImportMode:
+    """How a price list is applied."""
+
+    #: The feed says: a partial feed (``FeedHeader.partial`` or update rows) updates, else replaces.
+    AUTO = "auto"
+    FULL = "full"
+    PARTIAL = "partial"
+    ALL = (AUTO, FULL, PARTIAL)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the supplier asked of one import."""
+
+    mode: str = ImportMode.AUTO
+    dry_run: bool = False
+    #: Column mapping for CSV/Excel: header name or ``"#<index>"`` -> ``FeedOffer`` field.
+    mapping: Mapping[str, str] | None = None
+    #: Price moves of at least this many percent are listed in the diff.
+    price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT
+
+
+@dataclass
+class ImportDiff:
+    """What an import changes, offer by offer: shown before publishing in a dry run."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    price_moves: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def _keep(self, name: str, entry: dict[str, Any]) -> None:
+        self.counts[name] += 1
+        entries: list[dict[str, Any]] = getattr(self, name)
+        if len(entries) < MAX_DIFF_ENTRIES:
+            entries.append(entry)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "withdrawn": self.withdrawn,
+            "changed": self.changed,
+            "price_moves": self.price_moves,
+            "counts": {name: self.counts[name] for name in ("new", "withdrawn", "changed", "price_moves")},
+        }
+
+
+@dataclass
+class ImportReport:
+    """What an import did, row by row, before it is stored on the ``ImportRun``."""
+
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    warnings: int = 0
+    #: The rows skipped for errors; a row with two errors is one rejected row.
+    rejected_rows: set[tuple[int | None, str | None]] = field(default_factory=set)
+    diff: ImportDiff = field(default_factory=ImportDiff)
+
+    @property
+    def errors(self) -> int:
+        return len(self.rejected_rows)
+
+    def add(self, problem: RowProblem) -> None:
+        self.counts[problem.code] += 1
+        if problem.severity == "error":
+            self.rejected_rows.add((problem.line, problem.sku))
+        else:
+            self.warnings += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(
+                {
+                    "code": problem.code,
+                    "severity": problem.severity,
+                    "message": problem.message,
+                    "line": problem.line,
+                    "sku": problem.sku,
+                    "field": problem.field,
+                    "value": problem.value,
+                }
+            )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "problems": self.problems,
+            "counts": dict(self.counts),
+            "truncated": sum(self.counts.values()) > len(self.problems),
+            "diff": self.diff.as_json(),
+        }
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def import_feed(
+    session: Session,
+    supplier: Supplier,
+    source: bytes | str | IO[bytes],
+    *,
+    filename: str,
+    base_currency: str,
+    rates: Mapping[str, Decimal],
+    progress: ProgressCallback | None = None,
+    options: ImportOptions | None = None,
+) -> ImportRun:
+    """Import a price list for ``supplier`` now and return the run with its report."""
+    options = options or ImportOptions()
+    run = ImportRun(
+        supplier=supplier,
+        filename=filename[:255],
+        status=ImportStatus.QUEUED,
+        mode=options.mode,
+        dry_run=options.dry_run,
+    )
+    session.add(run)
+    session.flush()
+    return execute_import(
+        session, run, source, base_currency=base_currency, rates=rates, progress=progress, options=options
+    )
+
+
+def store_upload(upload_dir: str, data: bytes | Iterable[bytes]) -> str:
+    """Write an upload (bytes or chunks) under a name of our own; return that name."""
+    os.makedirs(upload_dir, exist_ok=True)
+    # The name is ours, never the uploader's: no path tricks, no collisions.
+    name = f"upload-{uuid.uuid4().hex}.feed"
+    with open(os.path.join(upload_dir, name), "wb") as fh:
+        if isinstance(data, bytes | bytearray):
+            fh.write(data)
+        else:
+            for chunk in data:
+                fh.write(chunk)
+    return name
+
+
+def queue_import(
+    session: Session,
+    supplier: Supplier,
+    data: bytes,
+    *,
+    filename: str,
+    upload_dir: str,
+    mode: str = ImportMode.AUTO,
+    dry_run: bool = False,
+    needs_mapping: bool = False,
+) -> ImportRun:
+    """Store an uploaded price list and queue it for the worker; return the queued run.
+
+    With ``needs_mapping`` the run waits for the supplier to map the file's columns
+    (:func:`marketplace.suppliers.mapping.save_mapping_and_queue` queues it then).
+    """
+    if mode not in ImportMode.ALL:
+        raise ValueError(f"unknown import mode {mode!r}")
+    run = ImportRun(
+        supplier=supplier,
+        filename=(os.path.basename(filename) or "upload")[:255],
+        status=ImportStatus.NEEDS_MAPPING if needs_mapping else ImportStatus.QUEUED,
+        mode=mode,
+        dry_run=dry_run,
+        source_path=store_upload(upload_dir, data),
+    )
+    session.add(run)
+    session.flush()
+    if not needs_mapping:
+        enqueue_run(session, run)
+    logger.info(
+        "Queued import %d of %s for supplier %s (%d bytes, mode %s%s)",
+        run.id,
+        run.filename,
+        supplier.slug,
+        len(data),
+        mode,
+        ", dry run" if dry_run else "",
+    )
+    return run
+
+
+def enqueue_run(session: Session, run: ImportRun) -> None:
+    """Hand a queued run to the background worker (the job queue in use)."""
+    from marketplace.jobs.queue import enqueue
+
+    run.status = ImportStatus.QUEUED
+    session.flush()
+    enqueue(session, "import_run", run_id=run.id)
+
+
+def run_queued_imports(
+    session: Session, *, upload_dir: str, base_currency: str, rates: Mapping[str, Decimal], limit: int = 10
+) -> list[ImportRun]:
+    """Run queued imports, oldest first, committing each (the worker runs them as jobs instead)."""
+    done = []
+    for run_id in session.scalars(
+        select(ImportRun.id).where(ImportRun.status == ImportStatus.QUEUED).order_by(ImportRun.id).limit(limit)
+    ).all():
+        run = run_stored_import(session, run_id, upload_dir=upload_dir, base_currency=base_currency, rates=rates)
+        if run is not None:
+            done.append(run)
+    return done
+
+
+def claim_run(session: Session, run_id: int) -> ImportRun | None:
+    """Mark a queued run running and commit; return ``None`` if another worker has it."""
+    claimed = session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id, ImportRun.status == ImportStatus.QUEUED)
+        .values(status=ImportStatus.RUNNING, started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if claimed != 1:
+        return None
+    run = session.get(ImportRun, run_id)
+    if run is not None:
+        session.refresh(run)
+    return run
+
+
+def run_stored_import(
+    session: Session,
+    run_id: int,
+    *,
+    upload_dir: str,
+    base_currency: str,
+    rates: Mapping[str, Decimal],
+    mapping: Mapping[str, str] | None = None,
+    price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT,
+    progress: ProgressCallback | None = None,
+) -> ImportRun | None:
+    """Claim a queued run, import its stored file and commit; ``None`` if it was not queued.
+
+    The claim is committed first, so the portal shows the run as running. The import and
+    the run's result then commit together: a worker killed in between leaves the previous
+    catalog whole, and :func:`fail_interrupted_runs` marks the run failed later.
+    """
+    run = claim_run(session, run_id)
+    if run is None:
+        return None
+    path = os.path.join(upload_dir, run.source_path or "")
+    if not run.source_path or not os.path.isfile(path):
+        run.status = ImportStatus.FAILED
+        run.error = "The uploaded file is no longer on the server; upload it again."
+        run.finished_at = utcnow()
+    else:
+        if mapping is None:
+            from marketplace.suppliers.mapping import saved_mapping_for_file
+
+            mapping = saved_mapping_for_file(session, run.supplier, path)
+        options = ImportOptions(
+            mode=run.mode, dry_run=run.dry_run, mapping=mapping, price_move_percent=price_move_percent
+        )
+        with open(path, "rb") as fh:
+            execute_import(
+                session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
+            )
+    session.commit()
+    if run.source_path and os.path.isfile(path):
+        os.remove(path)
+    return run
+
+
+INTERRUPTED_MESSAGE = (
+    "The import was interrupted before it finished (the worker stopped). Nothing was published: "
+    "buyers still see your previous catalog. Upload the file again or wait for the next scheduled fetch."
+)
+
+
+def fail_interrupted_runs(session: Session, run_ids: Sequence[int]) -> int:
+    """Mark runs that a dead worker left running as failed; return how many."""
+    if not run_ids:
+        return 0
+    failed = session.execute(
+        update(ImportRun)
+        .where(ImportRun.id.in_(run_ids), ImportRun.status == ImportStatus.RUNNING)
+        .values(status=ImportStatus.FAILED, error=INTERRUPTED_MESSAGE, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if failed:
+        logger.warning("Marked %d interrupted import run(s) failed: %s", failed, list(run_ids))
+    return failed or 0
+
+
+def execute_import(
+    session: Session,
+    run: ImportRun,
+    source: bytes | str | IO[bytes],
+    *,
+    base_currency: str,
+    rates: Mapping[str, Decimal],
+    progress: ProgressCallback | None = None,
+    options: ImportOptions | None = None,
+) -> ImportRun:
+    """Apply ``source`` for the run's supplier and fill in the run's report.
+
+    The catalog changes inside a savepoint: a file that fails as a whole (malformed, not a
+    feed, an error of ours) leaves the previous catalog exactly as it was, and the run
+    records why. A dry run rolls the savepoint back after computing the diff. Index
+    changes are queued in the same transaction, so the index only follows what commits.
+    """
+    options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run)
+    supplier = run.supplier
+    run.status = ImportStatus.RUNNING
+    run.started_at = run.started_at or utcnow()
+    session.flush()
+    report = ImportReport()
+    stats: Counter[str] = Counter()
+    outcome: _Outcome | None = None
+    savepoint = session.begin_nested()
+    try:
+        outcome = _apply(session, supplier, source, base_currency, rates, report, stats, progress, options)
+    except FeedError as exc:
+        savepoint.rollback()
+        run.status = ImportStatus.FAILED
+        run.error = exc.message
+        report.counts[exc.code] += 1
+        logger.warning("Import %d for %s failed: %s (%s)", run.id, supplier.slug, exc.code, exc.message)
+    except Exception:
+        savepoint.rollback()
+        # Ours, not the supplier's: keep the catalog, say so plainly, keep the traceback in the log.
+        logger.exception("Import %d for %s failed on an internal error", run.id, supplier.slug)
+        run.status = ImportStatus.FAILED
+        run.error = (
+            "The import stopped on an error on our side; nothing was changed and the operator was told. "
+            "Try again later."
+        )
+        report.counts["internal_error"] += 1
+    else:
+        if options.dry_run:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+        run.status = ImportStatus.SUCCEEDED
+        run.format = outcome.format[:20]
+        run.partial = outcome.partial
+        logger.info(
+            "Import %d for %s%s: %d read, %d new, %d changed, %d withdrawn, %d rejected",
+            run.id,
+            supplier.slug,
+            " (dry run)" if options.dry_run else "",
+            stats["read"],
+            stats["created"],
+            stats["updated"],
+            stats["withdrawn"],
+            report.errors,
+        )
+    run.rows_read = stats["read"]
+    run.created = stats["created"]
+    run.updated = stats["updated"]
+    run.unchanged = stats["unchanged"]
+    run.withdrawn = stats["withdrawn"]
+    run.rejected = report.errors
+    run.warnings = report.warnings
+    run.report = report.as_json()
+    run.finished_at = utcnow()
+    session.flush()
+    return run
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    format: str
+    partial: bool
+
+
+def _parse(source: bytes | str | IO[bytes], options: ImportOptions) -> Iterator[Any]:
+    """Call the parser with the options it understands (its signature grows over time)."""
+    accepted = inspect.signature(parse_feed).parameters
+    kwargs: dict[str, Any] = {}
+    if options.mapping and "mapping" in accepted:
+        kwargs["mapping"] = dict(options.mapping)
+    if options.mode != ImportMode.AUTO and "partial" in accepted:
+        kwargs["partial"] = options.mode == ImportMode.PARTIAL
+    return parse_feed(source, **kwargs)  # type: ignore[arg-type]
+
+
+def _apply(
+    session: Session,
+    supplier: Supplier,
+    source: bytes | str | IO[bytes],
+    base_currency: str,
+    configured_rates: Mapping[str, Decimal],
+    report: ImportReport,
+    stats: Counter[str],
+    progress: ProgressCallback | None,
+    options: ImportOptions,
+) -> _Outcome:
+    writer = _OfferWriter(
+        session, supplier, report, stats, merge_rates(configured_rates, {}, base_currency), options.price_move_percent
+    )
+    partial = options.mode == ImportMode.PARTIAL
+    fmt = "unknown"
+    for item in _parse(source, options):
+        if isinstance(item, FeedHeader):
+            fmt = item.format
+            writer.rates = merge_rates(configured_rates, item.currency_rates, base_currency)
+            if getattr(item, "partial", False):
+                if options.mode == ImportMode.FULL:
+                    raise FeedError(
+                        "partial_feed_as_full",
+                        "This file only updates prices and stock, so it cannot replace your catalog. "
+                        "Import it as a partial update.",
+                    )
+                partial = True
+        elif isinstance(item, FeedCategory):
+            writer.categories.upsert(item.id, item.name, item.parent_id)
+        elif isinstance(item, RowProblem):
+            if item.code == "zero_price":
+                # The parser warns; the import skips the row (see _OfferWriter._sane_price).
+                writer.reject_zero_price(item.line, item.sku, item.value)
+            else:
+                report.add(item)
+        elif isinstance(item, FeedOffer) or (_UPDATE_TYPES and isinstance(item, _UPDATE_TYPES)):
+            if not isinstance(item, FeedOffer) and options.mode == ImportMode.FULL:
+                raise FeedError(
+                    "partial_feed_as_full",
+                    "This file only updates prices and stock, so it cannot replace your catalog. "
+                    "Import it as a partial update.",
+                )
+            partial = partial or not isinstance(item, FeedOffer)
+            stats["read"] += 1
+            writer.add(item)
+            if progress is not None and stats["read"] % 500 == 0:
+                progress(stats["read"])
+    writer.flush()
+    # Rows the parser rejected were read even though no offer came of them.
+    stats["read"] += len(report.rejected_rows - writer.rejected_here)
+    if not writer.seen:
+        # A file whose every row was rejected is far more likely a broken export than an
+        # empty shop; withdrawing the whole catalog on it would lose what buyers can see.
+        raise FeedError(
+            "no_valid_offers",
+            f"The file has no offer that could be imported ({stats['read']} read, {report.errors} rejected); "
+            "your catalog was left as it was. See the rows below for the reasons.",
+        )
+    if not partial:
+        writer.withdraw_missing()
+    if progress is not None:
+        progress(stats["read"])
+    return _Outcome(fmt, partial)
+
+
+@dataclass
+class _PricePoint:
+    """The fields ``record_prices`` reads from an offer, without loading the offer."""
+
+    id: int
+    product_id: int
+    price: Decimal
+    currency: str
+    price_base: Decimal
+    old_price: Decimal | None
+    available: bool
+    is_active: bool = True
+
+
+class _BatchMatcher(ProductMatcher):
+    """A ``ProductMatcher`` whose lookups for one batch are answered by two queries in all.
+
+    The base class asks the database once per key it has not seen; preloading every GTIN
+    and brand key of a batch turns thousands of lookups into two ``IN`` queries.
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._preloaded_gtins: set[str] = set()
+        self._preloaded_keys: set[str] = set()
+
+    def preload(self, rows: Iterable[FeedOffer]) -> None:
+        gtins: set[str] = set()
+        keys: set[str] = set()
+        for row in rows:
+            gtin = normalize_gtin(row.gtin)
+            if gtin:
+                gtins.add(gtin)
+            key = brand_code_key(row.brand, row.mpn) or brand_code_key(row.brand, row.model)
+            if key:
+                keys.add(key)
+        gtins -= self._by_gtin.keys()
+        keys -= self._by_key.keys()
+        with self.session.no_autoflush:
+            if gtins:
+                for product in self.session.scalars(select(Product).where(Product.gtin.in_(gtins))):
+                    self._by_gtin.setdefault(product.gtin, product)  # type: ignore[arg-type]
+            if keys:
+                for product in self.session.scalars(select(Product).where(Product.brand_mpn_key.in_(keys))):
+                    self._by_key.setdefault(product.brand_mpn_key, product)  # type: ignore[arg-type]
+        self._preloaded_gtins |= gtins
+        self._preloaded_keys |= keys
+
+    def _find(self, gtin: str | None, key: str | None) -> Product | None:
+        # A preloaded key that is not in the cache is known to be absent: no query.
+        if gtin and gtin in self._by_gtin:
+            return self._by_gtin[gtin]
+        if key and key in self._by_key:
+            return self._by_key[key]
+        if (not gtin or gtin in self._preloaded_gtins) and (not key or key in self._preloaded_keys):
+            return None
+        return super()._find(gtin, key)
+
+
+class _OfferWriter:
+    """Collect rows into batches and write each batch with a handful of statements."""
+
+    def __init__(
+        self,
+        session: Session,
+        supplier: Supplier,
+        report: ImportReport,
+        stats: Counter[str],
+        rates: Mapping[str, Decimal],
+        price_move_percent: Decimal,
+    ) -> None:
+        self.session = session
+        self.supplier = supplier
+        self.supplier_id = supplier.id
+        self.store_url = supplier.store_url
+        self.report = report
+        self.stats = stats
+        self.diff = report.diff
+        self.rates = rates
+        self.price_move_percent = price_move_percent
+        self.categories = CategoryMapper(session, supplier)
+        #: Every sku the feed named that was applied (or, for partial feeds, found).
+        self.seen: set[str] = set()
+        #: Rows this writer rejected itself, so they are not counted twice as read.
+        self.rejected_here: set[tuple[int | None, str | None]] = set()
+        self._batch: list[Any] = []
+        self._batch_skus: set[str] = set()
+        self._zero_reported: set[tuple[int | None, str | None]] = set()
+
+    # -- rows in -----------------------------------------------------------------------
+
+    def add(self, row: Any) -> None:
+        if not row.sku or len(row.sku) > _MAX_SKU:
+            self._reject(row, "invalid_sku", f"The offer id must have 1 to {_MAX_SKU} characters.", "sku", row.sku)
+            return
+        if row.sku in self.seen or row.sku in self._batch_skus:
+            self._reject(
+                row,
+                "duplicate_sku",
+                f"The id {row.sku!r} appears more than once; only the first row with this id was used.",
+                "sku",
+                row.sku,
+            )
+            return
+        if row.price is not None and not self._sane_price(row):
+            return
+        if isinstance(row, FeedOffer) and row.price is None:
+            self._reject(row, "missing_price", "The row has no price.", "price", None)
+            return
+        self._batch.append(row)
+        self._batch_skus.add(row.sku)
+        if len(self._batch) >= BATCH_SIZE:
+            self.flush()
+
+    def _sane_price(self, row: Any) -> bool:
+        price: Decimal = row.price
+        if not price.is_finite() or price < 0 or price >= MAX_PRICE:
+            self._reject(row, "invalid_price", "The price must be a positive number below 10¹².", "price", str(price))
+            return False
+        if price == 0:
+            if (row.line, row.sku) not in self._zero_reported:
+                self.reject_zero_price(row.line, row.sku, "0")
+            # Read by the writer: not to be counted again among the rows the parser skipped.
+            self.rejected_here.add((row.line, row.sku or None))
+            return False
+        return True
+
+    def reject_zero_price(self, line: int | None, sku: str | None, value: str | None) -> None:
+        """Report a row priced 0 ("price on request"), which is not published.
+
+        The parser warns about such rows before yielding them; the row itself follows,
+        unless the parser rejected it for another reason (then it was never read here).
+        """
+        problem = RowProblem(
+            "zero_price",
+            "error",
+            "The price is 0 ('price on request'). The offer is not shown, because buyers compare prices; "
+            "give it a price to publish it.",
+            line,
+            sku or None,
+            "price",
+            value,
+        )
+        self.report.add(problem)
+        self._zero_reported.add((line, sku))
+
+    def _reject(self, row: Any, code: str, message: str, field_name: str, value: str | None) -> None:
+        problem = RowProblem(code, "error", message, row.line, row.sku or None, field_name, value)
+        self.report.add(problem)
+        self.rejected_here.add((problem.line, problem.sku))
+
+    # -- batches out -------------------------------------------------------------------
+
+    def flush(self) -> None:
+        batch, self._batch, self._batch_skus = self._batch, [], set()
+        if not batch:
+            return
+        session = self.session
+        existing = {
+            row.supplier_sku: row
+            for row in session.execute(
+                select(Offer.id, Offer.supplier_sku, Offer.product_id, Offer.status, *_COMPARED_COLUMNS).where(
+                    Offer.supplier_id == self.supplier_id, Offer.supplier_sku.in_([r.sku for r in batch])
+                )
+            )
+        }
+        inserts: list[tuple[dict[str, Any], Any]] = []
+        updates: list[dict[str, Any]] = []
+        touched: list[int] = []
+        repriced: list[_PricePoint] = []
+        # First pass: each row's new values; categories met for the first time get ids in one flush.
+        prepared: list[tuple[Any, dict[str, Any]]] = []
+        for row in batch:
+            current = existing.get(row.sku)
+            if isinstance(row, FeedOffer):
+                values = self._values(row)
+            elif current is None:
+                self.report.add(
+                    RowProblem(
+                        "unknown_sku",
+                        "warning",
+                        "The update names an offer that is not in your catalog; it was ignored. "
+                        "Upload your full price list to add new offers.",
+                        row.line,
+                        row.sku,
+                        "sku",
+                        row.sku,
+                    )
+                )
+                self.stats["unknown"] += 1
+                continue
+            else:
+                values = self._update_values(row, current)
+            if values is not None:
+                prepared.append((row, values))
+        if any(v.get("_supplier_category") is not None and v["_supplier_category"].id is None for _, v in prepared):
+            session.flush()
+        new_rows = [row for row, _ in prepared if row.sku not in existing]
+        matcher = _BatchMatcher(session)
+        if new_rows:
+            matcher.preload(new_rows)
+        for row, values in prepared:
+            category = values.pop("_supplier_category", None)
+            if category is not None:
+                values["supplier_category_id"] = category.id
+            current = existing.get(row.sku)
+            if current is None:
+                with session.no_autoflush:
+                    product = matcher.product_for(
+                        title=values["title"],
+                        brand=values["brand"],
+                        model=values["model"],
+                        mpn=values["mpn"],
+                        gtin=row.gtin,
+                        category_id=values["category_id"],
+                    )
+                inserts.append((values, product))
+                self.seen.add(row.sku)
+                continue
+            self.seen.add(row.sku)
+            change = self._compare(row.sku, values, current)
+            if change is None:
+                self.stats["unchanged"] += 1
+                continue
+            changes, moved = change
+            self.stats["updated"] += 1
+            updates.append({"id": current.id, **changes, "status": OfferStatus.ACTIVE, "updated_at": utcnow()})
+            touched.append(current.id)
+            if moved:
+                merged = {name: changes.get(name, getattr(current, name)) for name in _PRICE_FIELDS | {"price_base"}}
+                repriced.append(_PricePoint(id=current.id, product_id=current.product_id, **merged))
+        # New products and supplier categories get their ids in one flush.
+        session.flush()
+        if inserts:
+            rows = []
+            for values, product in inserts:
+                rows.append({**values, "product_id": product.id, "supplier_id": self.supplier_id})
+            # A plain executemany (the driver's C loop), then one query for the new ids.
+            session.execute(insert(Offer.__table__), rows)
+            ids = dict(
+                session.execute(
+                    select(Offer.supplier_sku, Offer.id).where(
+                        Offer.supplier_id == self.supplier_id,
+                        Offer.supplier_sku.in_([row["supplier_sku"] for row in rows]),
+                    )
+                ).all()
+            )
+            for row in rows:
+                offer_id = ids[row["supplier_sku"]]
+                touched.append(offer_id)
+                repriced.append(
+                    _PricePoint(
+                        id=offer_id,
+                        product_id=row["product_id"],
+                        price=row["price"],
+                        currency=row["currency"],
+                        price_base=row["price_base"],
+                        old_price=row["old_price"],
+                        available=row["available"],
+                    )
+                )
+                self.diff._keep(
+                    "new", {"sku": row["supplier_sku"], "title": row["title"], "price": str(row["price"]),
+                            "currency": row["currency"]}
+                )  # fmt: skip
+            self.stats["created"] += len(rows)
+        if updates:
+            session.execute(update(Offer), updates)
+        queue_reindex(session, touched)
+        record_prices(session, repriced)  # type: ignore[arg-type]
+
+    def _values(self, row: FeedOffer) -> dict[str, Any] | None:
+        try:
+            price_base = to_base(row.price, row.currency, self.rates)  # type: ignore[arg-type]
+        except UnknownCurrency:
+            self._reject(
+                row,
+                "unknown_currency",
+                f"No exchange rate is known for {row.currency}; add it to <currencies> or ask the operator.",
+                "currency",
+                row.currency,
+            )
+            return None
+        if price_base >= MAX_PRICE:
+            self._reject(row, "invalid_price", "The price is too large.", "price", str(row.price))
+            return None
+        url = row.url if row.url and row.url.lower().startswith(("http://", "https://")) else None
+        if url is None:
+            self.report.add(
+                RowProblem(
+                    "missing_url",
+                    "warning",
+                    "The row has no http(s) link to your store; buyers are sent to your store's home page.",
+                    row.line,
+                    row.sku,
+                    "url",
+                    row.url,
+                )
+            )
+            url = self.store_url
+        supplier_category = self.categories.for_offer(row)
+        old_price = row.old_price if row.old_price is not None and 0 < row.old_price < MAX_PRICE else None
+        delivery = row.delivery_cost if row.delivery_cost is not None and 0 <= row.delivery_cost < MAX_PRICE else None
+        values: dict[str, Any] = {
+            "supplier_sku": row.sku,
+            "title": row.title,
+            "title_uk": row.title_uk,
+            "description": row.description,
+            "description_uk": row.description_uk,
+            "condition": row.condition,
+            "google_category": row.google_category,
+            "item_group_id": row.item_group_id,
+            "delivery_cost": delivery,
+            "brand": row.brand,
+            "model": row.model,
+            "gtin": normalize_gtin(row.gtin) or None,
+            "mpn": row.mpn,
+            "url": url,
+            "pictures": list(row.pictures),
+            "params": [list(p) for p in row.params],
+            "price": row.price,
+            "currency": row.currency,
+            "price_base": price_base,
+            "old_price": old_price,
+            "available": row.available,
+            "stock_quantity": row.stock_quantity,
+            "category_id": supplier_category.category_id if supplier_category else None,
+            "supplier_category_id": supplier_category.id if supplier_category else None,
+            "_supplier_category": supplier_category,
+        }
+        for name, limit in _MAX_LENGTHS.items():
+            if isinstance(values[name], str) and len(values[name]) > limit:
+                values[name] = values[name][:limit]
+        return values
+
+    def _update_values(self, row: Any, current: Any) -> dict[str, Any] | None:
+        """Return the offer's values with what a partial row changes; ``None`` if rejected."""
+        values = {name: getattr(current, name) for name in _OFFER_FIELDS}
+        if row.price is not None:
+            currency = row.currency or current.currency
+            try:
+                price_base = to_base(row.price, currency, self.rates)
+            except UnknownCurrency:
+                self._reject(
+                    row,
+                    "unknown_currency",
+                    f"No exchange rate is known for {currency}; add it to <currencies> or ask the operator.",
+                    "currency",
+                    currency,
+                )
+                return None
+            values.update(price=row.price, currency=currency, price_base=price_base)
+            if row.old_price is not None:
+                values["old_price"] = row.old_price if 0 < row.old_price < MAX_PRICE else None
+        if row.available is not None:
+            values["available"] = row.available
+        if row.stock_quantity is not None:
+            values["stock_quantity"] = row.stock_quantity
+            if row.available is None:
+                values["available"] = row.stock_quantity > 0
+        return values
+
+    def _compare(self, sku: str, values: Mapping[str, Any], current: Any) -> tuple[dict[str, Any], bool] | None:
+        """Return the changed columns and whether the price history moves, or ``None`` if unchanged."""
+        changes: dict[str, Any] = {}
+        for name in _OFFER_FIELDS:
+            new = values[name]
+            if _differs(getattr(current, name), new):
+                changes[name] = new
+        reactivated = current.status != OfferStatus.ACTIVE
+        if not changes and not reactivated:
+            return None
+        moved = reactivated or bool(_PRICE_FIELDS & changes.keys())
+        self.diff._keep("changed", {"sku": sku, "title": values["title"], "fields": sorted(changes)})
+        if "price_base" in changes and current.price_base:
+            percent = (changes["price_base"] - current.price_base) / current.price_base * 100
+            if abs(percent) >= self.price_move_percent:
+                self.diff._keep(
+                    "price_moves",
+                    {
+                        "sku": sku,
+                        "title": values["title"],
+                        "old": str(current.price),
+                        "new": str(values["price"]),
+                        "currency": values["currency"],
+                        "percent": float(round(percent, 1)),
+                    },
+                )
+        return changes, moved
+
+    def withdraw_missing(self) -> None:
+        """Withdraw the supplier's active offers the feed no longer lists."""
+        # Stream (id, sku) only: buffering every active offer's row would cost ~1 KB an offer.
+        gone_ids = [
+            offer_id
+            for offer_id, sku in self.session.execute(
+                select(Offer.id, Offer.supplier_sku)
+                .where(Offer.supplier_id == self.supplier_id, Offer.status == OfferStatus.ACTIVE)
+                .execution_options(yield_per=5000)
+            )
+            if sku not in self.seen
+        ]
+        for start in range(0, len(gone_ids), BATCH_SIZE):
+            chunk = self.session.execute(
+                select(
+                    Offer.id,
+                    Offer.supplier_sku,
+                    Offer.title,
+                    Offer.product_id,
+                    Offer.price,
+                    Offer.currency,
+                    Offer.price_base,
+                    Offer.old_price,
+                    Offer.available,
+                ).where(Offer.id.in_(gone_ids[start : start + BATCH_SIZE]))
+            ).all()
+            ids = [row.id for row in chunk]
+            self.session.execute(
+                update(Offer)
+                .where(Offer.id.in_(ids))
+                .values(status=OfferStatus.WITHDRAWN, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            queue_reindex(self.session, ids)
+            record_prices(
+                self.session,
+                [  # type: ignore[misc]
+                    _PricePoint(
+                        id=row.id,
+                        product_id=row.product_id,
+                        price=row.price,
+                        currency=row.currency,
+                        price_base=row.price_base,
+                        old_price=row.old_price,
+                        available=row.available,
+                        is_active=False,
+                    )
+                    for row in chunk
+                ],
+            )
+            for row in chunk:
+                self.diff._keep("withdrawn", {"sku": row.supplier_sku, "title": row.title})
+        self.stats["withdrawn"] += len(gone_ids)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old.compare(new) != 0
+    if isinstance(old, Decimal) != isinstance(new, Decimal) and old is not None and new is not None:
+        return Decimal(str(old)).compare(Decimal(str(new))) != 0
+    return bool(old != new)
+
+
+def offer_count(session: Session, supplier: Supplier) -> int:
+    """Return how many active offers the supplier has."""
+    return (
+        session.scalar(select(func.count()).where(Offer.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE))
+        or 0
+    )

@@ -1,0 +1,87 @@
+"""Supplier accounts: registration and lookup."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.suppliers.models import ImportRun, Supplier
+
+logger = logging.getLogger(__name__)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+
+class SupplierError(Exception):
+    """A supplier rule was broken; the message is fit to show the user."""
+
+
+class SupplierNotFound(SupplierError):
+    """No supplier has that slug."""
+
+
+def validate_store_url(url: str) -> str:
+    """Return the URL if it is an absolute http(s) URL, else raise ``SupplierError``."""
+    url = url.strip()
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE):
+        raise SupplierError(f"{url!r} is not an http:// or https:// address")
+    return url
+
+
+def add_supplier(
+    session: Session,
+    slug: str,
+    *,
+    name: str,
+    store_url: str,
+    contact_email: str | None = None,
+    contact_phone: str | None = None,
+    description: str | None = None,
+    currency: str = "UAH",
+) -> Supplier:
+    """Register a supplier; raise ``SupplierError`` if the slug is taken or malformed."""
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise SupplierError(f"{slug!r} is not a valid slug: use lower-case letters, digits and dashes (at most 60)")
+    if session.scalar(select(Supplier.id).where(Supplier.slug == slug)) is not None:
+        raise SupplierError(f"a supplier with the slug {slug!r} already exists")
+    if not name.strip():
+        raise SupplierError("the supplier needs a name")
+    supplier = Supplier(
+        slug=slug,
+        name=name.strip(),
+        store_url=validate_store_url(store_url),
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        description=description,
+        currency=currency.upper(),
+    )
+    session.add(supplier)
+    session.flush()
+    logger.info("Registered supplier %s (%d)", slug, supplier.id)
+    return supplier
+
+
+def get_supplier(session: Session, slug: str) -> Supplier:
+    """Return the supplier with ``slug`` or raise ``SupplierNotFound``."""
+    supplier = session.scalar(select(Supplier).where(Supplier.slug == slug))
+    if supplier is None:
+        raise SupplierNotFound(f"no supplier has the slug {slug!r}")
+    return supplier
+
+
+def list_suppliers(session: Session) -> list[Supplier]:
+    """Return every supplier, by name."""
+    return list(session.scalars(select(Supplier).order_by(Supplier.name)))
+
+
+def import_history(session: Session, supplier: Supplier, limit: int = 50) -> list[ImportRun]:
+    """Return the supplier's latest import runs, newest first."""
+    return list(
+        session.scalars(
+            select(ImportRun).where(ImportRun.supplier_id == supplier.id).order_by(ImportRun.id.desc()).limit(limit)
+        )
+    )

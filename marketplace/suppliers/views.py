@@ -1,0 +1,221 @@
+"""The supplier portal: upload a price list or register a feed URL, follow each import, read every row's fate."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from marketplace.db import get_session
+from marketplace.suppliers.feeds import (
+    FeedSourceError,
+    add_feed_source,
+    feed_sources,
+    fetch_now,
+    remove_feed_source,
+)
+from marketplace.suppliers.forms import ActionForm, FeedSourceForm, UploadForm, mapping_form
+from marketplace.suppliers.importing import offer_count, queue_import
+from marketplace.suppliers.mapping import (
+    MappingError,
+    map_and_queue,
+    mapping_fields,
+    needs_mapping,
+    table_preview,
+)
+from marketplace.suppliers.models import ImportRun, ImportStatus
+from marketplace.suppliers.progress import read_progress
+from marketplace.suppliers.services import import_history
+from marketplace.templating import IMPORT_STATUS_LABELS
+
+bp = Blueprint("suppliers", __name__, url_prefix="/portal")
+
+RUN_STATUS_LABELS = {**IMPORT_STATUS_LABELS, ImportStatus.NEEDS_MAPPING.value: _l("Waiting for the column mapping")}
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"run_labels": RUN_STATUS_LABELS}
+
+
+def supplier_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let only members of a supplier in; others get 403."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_supplier:
+            abort(403, description=_("The supplier portal is for suppliers' members."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _portal_page(
+    form: UploadForm | None = None, feed_form: FeedSourceForm | None = None, status: int = 200, error: str | None = None
+):  # type: ignore[no-untyped-def]
+    session = get_session()
+    supplier = current_user.supplier
+    return render_template(
+        "suppliers/portal.html",
+        supplier=supplier,
+        form=form or UploadForm(),
+        feed_form=feed_form or FeedSourceForm(),
+        action_form=ActionForm(),
+        feeds=feed_sources(session, supplier),
+        runs=import_history(session, supplier),
+        offers=offer_count(session, supplier),
+        upload_error=error,
+    ), status
+
+
+def _own_run(run_id: int) -> ImportRun:
+    run = get_session().get(ImportRun, run_id)
+    if run is None or run.supplier_id != current_user.supplier_id:
+        abort(404)
+    return run
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    return render_template(
+        "errors/error.html",
+        code=413,
+        title=_("The file is too large"),
+        description=_(
+            "Price lists of up to %(mb)d MB can be uploaded here. Nothing was imported and your catalog is "
+            "unchanged. For a larger price list, register its address as a feed URL in the portal instead.",
+            mb=limit_mb,
+        ),
+    ), 413
+
+
+@bp.get("/")
+@supplier_required
+def portal():  # type: ignore[no-untyped-def]
+    return _portal_page()
+
+
+@bp.post("/upload")
+@supplier_required
+def upload():  # type: ignore[no-untyped-def]
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _portal_page(form, status=400)
+    data = form.feed.data.read()
+    if not data:
+        form.feed.errors.append(_("The file is empty."))
+        return _portal_page(form, status=400)
+    session = get_session()
+    supplier = current_user.supplier
+    wants_mapping = needs_mapping(session, supplier, table_preview(data))
+    run = queue_import(
+        session,
+        supplier,
+        data,
+        filename=form.feed.data.filename or "upload",
+        upload_dir=current_app.config["UPLOAD_PATH"],
+        mode=form.mode.data,
+        dry_run=form.dry_run.data,
+        needs_mapping=wants_mapping,
+    )
+    session.commit()
+    if wants_mapping:
+        flash(_("Tell us what your columns hold; we remember it for your next upload."), "info")
+        return redirect(url_for("suppliers.map_columns", run_id=run.id))
+    flash(_("Your price list is queued for import."), "info")
+    return redirect(url_for("suppliers.import_run", run_id=run.id))
+
+
+@bp.route("/imports/<int:run_id>/mapping", methods=["GET", "POST"])
+@supplier_required
+def map_columns(run_id: int):  # type: ignore[no-untyped-def]
+    run = _own_run(run_id)
+    if run.status != ImportStatus.NEEDS_MAPPING:
+        return redirect(url_for("suppliers.import_run", run_id=run.id))
+    path = os.path.join(current_app.config["UPLOAD_PATH"], run.source_path or "")
+    preview = table_preview(path) if run.source_path and os.path.isfile(path) else None
+    if preview is None:
+        abort(404)
+    form = mapping_form(preview.columns, mapping_fields(), preview.suggested)
+    error = None
+    if form.validate_on_submit():
+        chosen = {column: getattr(form, f"col_{i}").data for i, column in enumerate(preview.columns)}
+        session = get_session()
+        try:
+            map_and_queue(session, run, preview, chosen)
+        except MappingError as exc:
+            error = str(exc)
+        else:
+            session.commit()
+            flash(_("Column mapping saved; your price list is queued for import."), "info")
+            return redirect(url_for("suppliers.import_run", run_id=run.id))
+    fields = [getattr(form, f"col_{i}") for i in range(len(preview.columns))]
+    return render_template("suppliers/mapping.html", run=run, preview=preview, form=form, fields=fields, error=error), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.get("/imports/<int:run_id>")
+@supplier_required
+def import_run(run_id: int):  # type: ignore[no-untyped-def]
+    run = _own_run(run_id)
+    progress = read_progress(current_app.config["UPLOAD_PATH"], run.id) if run.status == ImportStatus.RUNNING else None
+    return render_template("suppliers/import_run.html", run=run, progress=progress)
+
+
+@bp.post("/feeds")
+@supplier_required
+def add_feed():  # type: ignore[no-untyped-def]
+    form = FeedSourceForm()
+    if not form.validate_on_submit():
+        return _portal_page(feed_form=form, status=400)
+    session = get_session()
+    try:
+        add_feed_source(
+            session, current_user.supplier, form.url.data, interval_hours=form.interval_hours.data, mode=form.mode.data
+        )
+    except FeedSourceError as exc:
+        form.url.errors.append(str(exc))
+        return _portal_page(feed_form=form, status=400)
+    session.commit()
+    flash(_("Feed address saved; we fetch it shortly and then on schedule."), "info")
+    return redirect(url_for("suppliers.portal"))
+
+
+@bp.post("/feeds/<int:source_id>/fetch")
+@supplier_required
+def fetch_feed_now(source_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        fetch_now(session, current_user.supplier, source_id)
+    except FeedSourceError:
+        abort(404)
+    session.commit()
+    flash(_("The feed will be fetched in a moment."), "info")
+    return redirect(url_for("suppliers.portal"))
+
+
+@bp.post("/feeds/<int:source_id>/remove")
+@supplier_required
+def remove_feed(source_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        remove_feed_source(session, current_user.supplier, source_id)
+    except FeedSourceError:
+        abort(404)
+    session.commit()
+    flash(_("Feed address removed."), "info")
+    return redirect(url_for("suppliers.portal"))

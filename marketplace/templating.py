@@ -1,0 +1,62 @@
+"""Template filters and globals shared by every blueprint."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_currency
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+#: One pattern for every locale: the amount, then the currency ("1,899.00 UAH", "1 899,00 грн");
+#: English's own pattern glues the code to the digits ("UAH1,899.00").
+MONEY_PATTERN = "#,##0.00\u00a0¤"
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """Return ``amount`` formatted for the visitor's locale, e.g. ``1 299,00 ₴``."""
+    if amount is None:
+        return "—"
+    return format_currency(amount, currency, format=MONEY_PATTERN, locale=str(get_locale() or "en"))
+
+
+def current_locale() -> str:
+    """Return the language code the page is rendered in."""
+    return str(get_locale() or "en")
+
+
+def url_with(**changes: Any) -> str:
+    """Return this page's URL with query arguments replaced (``None`` removes one)."""
+    args = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value
+    if request.endpoint is None:  # an error page for an unknown URL
+        return url_for("catalog.home", **args)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+#: Labels for the states of an import run, as suppliers read them.
+IMPORT_STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Importing"),
+    "succeeded": _l("Imported"),
+    "failed": _l("Failed"),
+}
+SEVERITY_LABELS = {"error": _l("Error"), "warning": _l("Warning")}
+
+
+def init_app(app: Flask) -> None:
+    """Register the helpers with Jinja."""
+    app.jinja_env.globals.update(
+        format_money=format_money,
+        current_locale=current_locale,
+        url_with=url_with,
+        import_status_labels=IMPORT_STATUS_LABELS,
+        severity_labels=SEVERITY_LABELS,
+    )
+    app.jinja_env.filters["money"] = format_money

@@ -1,0 +1,131 @@
+"""The background worker: runs queued jobs (imports, feed fetches) and is the one process that writes the index.
+
+Each pass fails the jobs of workers that died (their imports rolled back with them, so
+the previous catalog is whole; the runs are marked failed), queues the feed URLs that are
+due, runs the waiting jobs from the database queue or, when Redis is configured, from RQ,
+and then brings the search index up to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.buyer_requests.jobs import run_request_jobs
+from marketplace.db import database, utcnow
+from marketplace.jobs.queue import claim_next, fail_abandoned, run_claimed, run_rq_burst, uses_rq, worker_id
+from marketplace.search.index_runtime import get_index
+from marketplace.search.services import active_offer_count, pending_changes, rebuild_index, sync_index
+from marketplace.suppliers.feeds import schedule_due_fetches
+from marketplace.suppliers.importing import fail_interrupted_runs
+from marketplace.suppliers.models import ImportRun, ImportStatus
+from search_index import SearchIndex
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkDone:
+    """What one pass of the worker did."""
+
+    #: Jobs run (imports and feed fetches).
+    imports: int
+    indexed: int
+
+
+def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
+    """Run one pass: recover, schedule, run up to ``max_jobs`` jobs, update the index."""
+    with app.app_context():
+        session = database(app).session()
+        try:
+            recover_interrupted(app, session)
+            schedule_due_fetches(session)
+            session.commit()
+            if uses_rq(app):
+                jobs = run_rq_burst(app)
+            else:
+                jobs = 0
+                claimer = worker_id()
+                lease = dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
+                while jobs < max_jobs:
+                    job = claim_next(session, claimed_by=claimer, lease=lease)
+                    if job is None:
+                        break
+                    run_claimed(app, session, job)
+                    jobs += 1
+            indexed = update_index(session, get_index(app), int(app.config["INDEX_REBUILD_THRESHOLD"]))
+            run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
+        finally:
+            session.close()
+    return WorkDone(imports=jobs, indexed=indexed)
+
+
+def recover_interrupted(app: Flask, session: Session) -> int:
+    """Fail the jobs and import runs that a dead worker left running; return the runs failed.
+
+    The dead worker's import transaction was never committed, so the catalog is as it was.
+    """
+    run_ids: list[int] = []
+    if not uses_rq(app):
+        for job in fail_abandoned(session):
+            payload = job.payload or {}
+            if job.kind == "import_run" and "run_id" in payload:
+                run_ids.append(int(payload["run_id"]))
+            elif job.kind == "fetch_feed" and "feed_id" in payload:
+                run_ids.extend(
+                    session.scalars(
+                        select(ImportRun.id).where(
+                            ImportRun.feed_source_id == int(payload["feed_id"]),
+                            ImportRun.status == ImportStatus.RUNNING,
+                        )
+                    )
+                )
+    # Whatever the backend, a run "running" for longer than any job may run was abandoned.
+    horizon = utcnow() - dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
+    run_ids.extend(
+        session.scalars(
+            select(ImportRun.id).where(ImportRun.status == ImportStatus.RUNNING, ImportRun.started_at < horizon)
+        )
+    )
+    failed = fail_interrupted_runs(session, sorted(set(run_ids)))
+    session.commit()
+    return failed
+
+
+def update_index(session: Session, index: SearchIndex, rebuild_threshold: int) -> int:
+    """Apply queued index changes; rebuild instead when most of the catalog changed at once.
+
+    A first import of a large catalog queues every offer: building a fresh generation with
+    two writer processes is then much faster than updating documents one by one.
+    """
+    pending = pending_changes(session)
+    if pending >= rebuild_threshold and pending * 2 >= active_offer_count(session):
+        logger.info("Index: %d changes pending, rebuilding instead of updating", pending)
+        return rebuild_index(session, index)
+    return sync_index(session, index)
+
+
+def run_worker(app: Flask, *, interval: float, stop: threading.Event | None = None) -> None:
+    """Work until ``stop`` is set, pausing ``interval`` seconds when there is nothing to do."""
+    stop = stop or threading.Event()
+    logger.info(
+        "Worker %s started (%s queue; the index writer), polling every %.1f s",
+        worker_id(),
+        "RQ" if uses_rq(app) else "database",
+        interval,
+    )
+    while not stop.is_set():
+        try:
+            done = work_once(app)
+        except Exception:
+            # One bad job must not kill the worker; the failure is logged with its traceback.
+            logger.exception("Worker pass failed; retrying after %.1f s", interval)
+            done = WorkDone(0, 0)
+        if not (done.imports or done.indexed):
+            stop.wait(interval)

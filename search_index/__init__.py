@@ -1,0 +1,27 @@
+"""Full-text search over marketplace offers, behind a small interface.
+
+A pure library: it imports neither Flask nor the marketplace, so it can be tested,
+benchmarked and swapped for another engine without touching callers.
+"""
+
+from search_index.documents import OfferDocument
+from search_index.index import IndexLockedError, IndexOutdatedError, SearchIndex
+from search_index.query import CONDITIONS, IndexedOffer, SearchHit, SearchQuery, SearchResults, Suggestions
+from search_index.reading import price_bucket_label
+from search_index.schema import PRICE_EDGES_MINOR, InvalidDocumentError
+
+__all__ = [
+    "CONDITIONS",
+    "PRICE_EDGES_MINOR",
+    "IndexLockedError",
+    "IndexOutdatedError",
+    "IndexedOffer",
+    "InvalidDocumentError",
+    "OfferDocument",
+    "SearchHit",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResults",
+    "Suggestions",
+    "price_bucket_label",
+]

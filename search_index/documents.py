@@ -1,0 +1,42 @@
+"""The document the marketplace hands to the index: one supplier's offer, flattened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDocument:
+    """Describe one offer as the search index sees it; built by the marketplace indexer."""
+
+    #: Primary key of the offer; the index's unique key.
+    offer_id: int
+    #: The product this offer belongs to (several suppliers' offers share one product).
+    product_id: int
+    #: Supplier slug, e.g. "acme-tools"; filterable and faceted.
+    supplier: str
+    title: str
+    brand: str = ""
+    model: str = ""
+    #: Manufacturer part number.
+    mpn: str = ""
+    #: EAN/UPC barcode digits.
+    gtin: str = ""
+    #: Plain text, no HTML.
+    description: str = ""
+    #: The path from the root of the category tree down to the offer's category, so a
+    #: filter on any ancestor matches and the category facet can count any tree level.
+    category_ids: tuple[int, ...] = ()
+    #: Human-readable path, e.g. "Home & Garden > Kitchen > Cookware"; searched as text.
+    category_path: str = ""
+    #: Parameters flattened to "name value; name value".
+    params: str = ""
+    #: Price in the marketplace base currency, in minor units (kopecks). Never a float.
+    price_minor: int = 0
+    in_stock: bool = True
+    #: One of ``search_index.query.CONDITIONS``; filterable and faceted.
+    condition: str = "new"
+    #: When the offer was first listed, in Unix seconds; the "newest" sort uses it.
+    created_at: int = 0
+    #: When the offer last changed, in Unix seconds; drift checks compare it to the database.
+    updated_at: int = 0

@@ -1,0 +1,447 @@
+"""The offer index on disk: generations, one writer at a time, one cached searcher per instance.
+
+Layout under ``root``::
+
+    CURRENT        one line naming the active generation, e.g. "gen-3"
+    WRITE.lock     held (flock) by whoever writes: apply(), rebuild(), ensure()
+    gen-3/         a plain Whoosh index directory
+    gen-2/         the generation before, kept so a reader that just read CURRENT can open it
+
+``rebuild()`` writes a whole new generation and switches CURRENT with ``os.replace``, so a
+reader sees either the old complete index or the new complete one. Incremental changes go
+into the current generation with one writer and one commit per batch.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import itertools
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from whoosh import index
+from whoosh.index import LockError
+
+from search_index.documents import OfferDocument
+from search_index.query import (
+    MAX_PER_PAGE,
+    SORTS,
+    IndexedOffer,
+    SearchQuery,
+    SearchResults,
+    Suggestions,
+)
+from search_index.reading import ColumnCache, Snapshot
+from search_index.schema import InvalidDocumentError, build_schema, document_fields
+
+__all__ = ["IndexLockedError", "IndexOutdatedError", "SearchIndex"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "WRITE.lock"
+GENERATION_PREFIX = "gen-"
+_GENERATION_RE = re.compile(r"^gen-(\d+)$")
+
+#: How long apply() and rebuild() wait for another writer before giving up.
+DEFAULT_LOCK_TIMEOUT = 30.0
+#: Above this many documents rebuild() uses two writer processes (WHOOSH.md: ~1.7x faster).
+MULTIPROCESS_THRESHOLD = 20_000
+
+# Errors a search can meet when another process commits or rebuilds underneath it: a
+# segment or generation directory deleted between listing and opening, or a TOC missing.
+_RETRYABLE = (OSError, EOFError, index.IndexError)
+
+
+class IndexLockedError(LockError):
+    """Report that another writer held the index for longer than the lock timeout."""
+
+
+class IndexOutdatedError(RuntimeError):
+    """Report an index written with an older schema; ``rebuild()`` replaces it."""
+
+
+def _normalized(q: SearchQuery) -> SearchQuery:
+    """Clamp paging and price bounds to sane values instead of failing on URL input."""
+    page = max(1, int(q.page))
+    per_page = min(max(1, int(q.per_page)), MAX_PER_PAGE)
+    sort = q.sort if q.sort in SORTS else "relevance"
+    low = None if q.min_price_minor is None else max(0, int(q.min_price_minor))
+    high = None if q.max_price_minor is None else max(0, int(q.max_price_minor))
+    return SearchQuery(
+        text=q.text or "",
+        min_price_minor=low,
+        max_price_minor=high,
+        suppliers=_strings(q.suppliers),
+        category_id=q.category_id,
+        brands=_strings(q.brands),
+        in_stock=q.in_stock,
+        conditions=_strings(q.conditions),
+        sort=sort,
+        by_product=bool(q.by_product),
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _strings(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Return a sorted tuple without duplicates, so equal filters make equal cache keys."""
+    return (values,) if isinstance(values, str) else tuple(sorted(set(values)))
+
+
+class SearchIndex:
+    """Keep the offer search index under one root directory; see the module docstring.
+
+    Writers are serialised across processes by a lock file. Readers keep one searcher per
+    instance and swap it when the index changed; the swap and the searches run under one
+    lock, because a Whoosh searcher is not documented as thread-safe and pure-Python search
+    gains nothing from threads anyway (WHOOSH.md: scale with processes).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        multiprocess_threshold: int = MULTIPROCESS_THRESHOLD,
+    ) -> None:
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+        self.multiprocess_threshold = multiprocess_threshold
+        self._read_lock = threading.Lock()
+        self._generation: Snapshot | None = None
+        self._columns = ColumnCache()
+
+    def __repr__(self) -> str:
+        return f"<SearchIndex {str(self.root)!r}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- layout ----------------------------------------------------------------------
+
+    def _read_current(self) -> str | None:
+        try:
+            name = (self.root / CURRENT_FILE).read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        return name if _GENERATION_RE.match(name) else None
+
+    def _write_current(self, name: str) -> None:
+        tmp = self.root / f".{CURRENT_FILE}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "w", encoding="ascii") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / CURRENT_FILE)
+        # Make the rename itself durable.
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _generation_numbers(self) -> list[int]:
+        numbers = []
+        for entry in self.root.iterdir():
+            match = _GENERATION_RE.match(entry.name)
+            if match and entry.is_dir():
+                numbers.append(int(match.group(1)))
+        return sorted(numbers)
+
+    def _new_generation(self) -> tuple[str, Path]:
+        number = max(self._generation_numbers(), default=0) + 1
+        name = f"{GENERATION_PREFIX}{number}"
+        path = self.root / name
+        path.mkdir()
+        return name, path
+
+    def _delete_old_generations(self, keep: Collection[str]) -> None:
+        """Delete generation directories not in ``keep``; best effort.
+
+        A reader that already opened one keeps working: its segment files are mapped, and
+        on Linux deleted files live on until closed.
+        """
+        for number in self._generation_numbers():
+            name = f"{GENERATION_PREFIX}{number}"
+            if name not in keep:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+                logger.info("search index %s: deleted old generation %s", self.root, name)
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """Hold the cross-process write lock, waiting up to ``lock_timeout`` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    # flock locks belong to the open file, so threads of one process
+                    # exclude each other too (each call opens its own descriptor).
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexLockedError(f"search index {self.root} is locked by another writer") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)
+
+    def _ensure_locked(self) -> str:
+        """Return the current generation, creating an empty one if none is usable."""
+        name = self._read_current()
+        if name is not None and index.exists_in(str(self.root / name)):
+            return name
+        if name is not None:
+            logger.error(
+                "search index %s: CURRENT names %s, which is not an index; starting empty",
+                self.root,
+                name,
+            )
+        name, path = self._new_generation()
+        index.create_in(str(path), build_schema())
+        self._write_current(name)
+        logger.info("search index %s: created empty generation %s", self.root, name)
+        return name
+
+    # -- writing ---------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Create an empty index if none exists yet."""
+        name = self._read_current()
+        if name is not None and index.exists_in(str(self.root / name)):
+            return
+        with self._write_lock():
+            self._ensure_locked()
+
+    def apply(self, upserts: Iterable[OfferDocument], removals: Iterable[int] = ()) -> int:
+        """Write ``upserts`` and delete ``removals`` with one writer and one commit.
+
+        An offer id both upserted and removed in one batch ends up removed. Invalid
+        documents are skipped and logged, never handed to the writer. Returns the number of
+        documents written plus the number of indexed documents removed.
+        """
+        by_id: dict[int, dict[str, Any]] = {}
+        for doc in upserts:
+            try:
+                fields = document_fields(doc)
+            except InvalidDocumentError as exc:
+                logger.warning("search index %s: skipped invalid document: %s", self.root, exc)
+                continue
+            by_id[int(fields["offer_id"])] = fields  # the last version in a batch wins
+        removed_ids: set[int] = set()
+        for offer_id in removals:
+            if isinstance(offer_id, bool) or not isinstance(offer_id, int):
+                raise TypeError(f"offer ids to remove must be int, not {offer_id!r}")
+            removed_ids.add(offer_id)
+            by_id.pop(offer_id, None)
+        if not by_id and not removed_ids:
+            return 0
+
+        with self._write_lock():
+            name = self._ensure_locked()
+            ix = index.open_dir(str(self.root / name))
+            missing = set(build_schema().names()) - set(ix.schema.names())
+            if missing:
+                raise IndexOutdatedError(
+                    f"search index {self.root} ({name}) lacks fields {sorted(missing)}; rebuild it"
+                )
+            # Our own lock already serialises writers; Whoosh's own lock only meets a
+            # foreign writer, and then waits instead of raising at once.
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            removed = 0
+            try:
+                for offer_id in removed_ids:
+                    removed += writer.delete_by_term("offer_id", str(offer_id))
+                for fields in by_id.values():
+                    writer.update_document(**fields)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        logger.info(
+            "search index %s: wrote %d and removed %d documents in %s",
+            self.root,
+            len(by_id),
+            removed,
+            name,
+        )
+        return len(by_id) + removed
+
+    def index(self, docs: Iterable[OfferDocument]) -> int:
+        """Add or replace ``docs``; see :meth:`apply`."""
+        return self.apply(docs)
+
+    def remove(self, offer_ids: Iterable[int]) -> int:
+        """Remove the offers with ``offer_ids``; returns how many were in the index."""
+        return self.apply((), offer_ids)
+
+    def rebuild(self, docs: Iterable[OfferDocument]) -> int:
+        """Build a complete new generation from ``docs`` and switch readers to it atomically.
+
+        Returns the number of documents written. If the build fails, the current
+        generation stays active and the partial one is deleted.
+        """
+        with self._write_lock():
+            previous = self._read_current()
+            name, path = self._new_generation()
+            try:
+                ix = index.create_in(str(path), build_schema())
+                written = self._build(ix, docs)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            self._write_current(name)
+            logger.info(
+                "search index %s: rebuilt %s with %d documents",
+                self.root,
+                name,
+                written,
+            )
+            self._delete_old_generations(keep={name} | ({previous} if previous else set()))
+        return written
+
+    def _valid_fields(self, docs: Iterable[OfferDocument]) -> Iterator[dict[str, Any]]:
+        seen: set[int] = set()
+        for doc in docs:
+            try:
+                fields = document_fields(doc)
+            except InvalidDocumentError as exc:
+                logger.warning("search index %s: skipped invalid document: %s", self.root, exc)
+                continue
+            offer_id = int(fields["offer_id"])
+            if offer_id in seen:
+                # A fresh index has nothing for update_document to replace, so a second
+                # copy would be a duplicate hit.
+                logger.warning("search index %s: skipped duplicate offer %d", self.root, offer_id)
+                continue
+            seen.add(offer_id)
+            yield fields
+
+    def _build(self, ix: index.Index, docs: Iterable[OfferDocument]) -> int:
+        valid = self._valid_fields(docs)
+        # Look ahead just far enough to choose the writer without holding every doc.
+        head = list(itertools.islice(valid, self.multiprocess_threshold + 1))
+        if len(head) > self.multiprocess_threshold:
+            # procs>1 needs multisegment=True (else IndexError); children get only
+            # validated plain dicts, because an error in a child silently drops its batch.
+            writer = ix.writer(procs=2, multisegment=True, limitmb=128)
+        else:
+            writer = ix.writer(limitmb=128)
+        written = 0
+        try:
+            for fields in itertools.chain(head, valid):
+                writer.add_document(**fields)
+                written += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return written
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _fresh_generation(self) -> Snapshot | None:
+        """Return an up-to-date searcher state, reopening it if the index changed."""
+        name = self._read_current()
+        current = self._generation
+        if current is not None and current.name == name:
+            try:
+                if current.up_to_date():
+                    return current
+            except _RETRYABLE:
+                pass  # the directory vanished under us: reopen below
+        if name is None:
+            self._drop_generation()
+            return None
+        # Never Searcher.refresh(): in whoosh-reloaded it keeps replaced segments and
+        # shows stale duplicates (WHOOSH.md). Open a new searcher, then close the old one.
+        fresh = Snapshot(name, self.root / name, self._columns)
+        self._generation = fresh
+        if current is not None:
+            current.close()
+        return fresh
+
+    def _drop_generation(self) -> None:
+        current, self._generation = self._generation, None
+        if current is not None:
+            try:
+                current.close()
+            except _RETRYABLE:
+                logger.debug("search index %s: error closing searcher", self.root, exc_info=True)
+
+    def _with_generation(self, default: T, work: Callable[[Snapshot], T]) -> T:
+        """Run ``work(generation)`` under the read lock, retrying once on a fresh searcher."""
+        with self._read_lock:
+            for attempt in (1, 2):
+                try:
+                    generation = self._fresh_generation()
+                    return default if generation is None else work(generation)
+                except _RETRYABLE:
+                    if attempt == 2:
+                        raise
+                    logger.info(
+                        "search index %s: reader hit a concurrent change, reopening",
+                        self.root,
+                        exc_info=True,
+                    )
+                    self._drop_generation()
+        raise AssertionError("unreachable")
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run ``query`` and return one page of results with exact totals and facets.
+
+        Every word must match; when no offer has them all, a misspelt word is corrected
+        (``corrected``) or any word may match (``relaxed``). See ``search_index.reading``.
+        """
+        q = _normalized(query)
+        low, high = q.min_price_minor, q.max_price_minor
+        if low is not None and high is not None and low > high:
+            return SearchResults(hits=(), total=0, page=q.page, per_page=q.per_page)
+        empty = SearchResults(hits=(), total=0, page=q.page, per_page=q.per_page)
+        return self._with_generation(empty, lambda snapshot: snapshot.search(q))
+
+    def suggest(self, text: str, limit: int = 5) -> Suggestions:
+        """Return autocomplete suggestions for ``text``, the last word being a prefix."""
+        limit = min(max(1, limit), 20)
+        return self._with_generation(Suggestions(), lambda snapshot: snapshot.suggest(text, limit))
+
+    def indexed_offers(self) -> dict[int, IndexedOffer]:
+        """Return what the index holds for each offer, for drift checks against the database."""
+        return self._with_generation({}, lambda snapshot: snapshot.indexed_offers())
+
+    def offer_ids(self) -> set[int]:
+        """Return the ids of all indexed offers."""
+        return set(self.indexed_offers())
+
+    def doc_count(self) -> int:
+        """Return the number of indexed offers."""
+        return self._with_generation(0, lambda snapshot: snapshot.searcher.doc_count())
+
+    def is_outdated(self) -> bool:
+        """Return True when the live generation was built with an older schema."""
+        return self._with_generation(False, lambda snapshot: snapshot.outdated)
+
+    def close(self) -> None:
+        """Close the cached searcher; the next search opens a new one."""
+        with self._read_lock:
+            self._drop_generation()

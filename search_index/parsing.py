@@ -1,0 +1,149 @@
+"""Turn a buyer's free text into Whoosh queries, without ever raising on odd input.
+
+Whoosh's own query parser interprets ``field:``, ``AND``, parentheses and wildcards, and a
+buyer who pastes ``title:((`` gets either an error or a surprising query. Buyers need
+none of that syntax, so this module builds the query itself: every word must match (in
+the catch-all text field or as a model code), and "double quotes" make a phrase. Each
+clause also carries title and brand queries, which the index uses to rank the matches.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from whoosh import query
+
+from search_index.analysis import analyze, normalize_code
+from search_index.schema import CODES_FIELD, TEXT_FIELD
+
+__all__ = ["MAX_QUERY_CHARS", "Clause", "ParsedText", "parse_text"]
+
+#: Longer input is cut; nobody types more, and every word adds a clause to the query.
+MAX_QUERY_CHARS = 300
+# Each join of two adjacent words into a code adds a whole alternative conjunction.
+_MAX_JOINS = 4
+_MAX_CODE_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One word or "phrase" of the buyer's text, as queries on the fields that rank it."""
+
+    #: Matches the clause anywhere in the offer (the catch-all text field, or as a code).
+    match: query.Query
+    #: Matches the clause in the title, or as a model code: the strongest evidence.
+    title: query.Query
+    #: Matches the clause in the brand.
+    brand: query.Query
+    #: The clause's index terms, for highlighting.
+    terms: tuple[str, ...]
+    #: The clause as typed (a phrase without its quotes), for spelling suggestions.
+    typed: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedText:
+    """Hold the queries built from one text: strict (all words) and relaxed (any word)."""
+
+    #: Every clause must match; None when the text has no searchable words.
+    strict: query.Query | None
+    #: Any clause may match; None when there are fewer than two clauses.
+    relaxed: query.Query | None
+    #: Number of words and phrases that became clauses.
+    clause_count: int
+    #: The clauses themselves, in the order typed.
+    clauses: tuple[Clause, ...] = ()
+
+
+def _all_of(field: str, terms: list[str]) -> query.Query:
+    return query.Term(field, terms[0]) if len(terms) == 1 else query.And([query.Term(field, t) for t in terms])
+
+
+def _or(alternatives: list[query.Query]) -> query.Query:
+    return alternatives[0] if len(alternatives) == 1 else query.Or(alternatives)
+
+
+def _code_terms(text: str) -> list[query.Query]:
+    code = normalize_code(text)
+    return [query.Term(CODES_FIELD, code)] if 0 < len(code) <= _MAX_CODE_CHARS else []
+
+
+def _word_clause(word: str) -> Clause | None:
+    terms = analyze(word)
+    if not terms:
+        return None
+    # "GD-4186F" or "wi-fi": every piece must be there, or the whole code must match.
+    codes = _code_terms(word)
+    return Clause(
+        match=_or([_all_of(TEXT_FIELD, terms), *codes]),
+        title=_or([_all_of("title", terms), *codes]),
+        brand=_all_of("brand", terms),
+        terms=tuple(terms),
+        typed=word,
+    )
+
+
+def _phrase_clause(phrase: str) -> Clause | None:
+    terms = analyze(phrase)
+    if len(terms) < 2:
+        return _word_clause(phrase) if terms else None
+    # A quoted "GD 4186F" is still a model code.
+    codes = _code_terms(phrase)
+    return Clause(
+        match=_or([query.Phrase(TEXT_FIELD, terms), *codes]),
+        title=_or([query.Phrase("title", terms), *codes]),
+        brand=_all_of("brand", terms),
+        terms=tuple(terms),
+        typed=phrase,
+    )
+
+
+def _is_joinable_code(code: str) -> bool:
+    return 3 <= len(code) <= _MAX_CODE_CHARS and any(ch.isdigit() for ch in code)
+
+
+def parse_text(text: str) -> ParsedText:
+    """Build the strict and relaxed queries for ``text``; never raises on any string."""
+    text = unicodedata.normalize("NFKC", text or "")[:MAX_QUERY_CHARS]
+    clauses: list[Clause] = []
+    # Pairs of adjacent plain words, as (index of the left word's clause, joined code), to
+    # also try "GD 4186F" as the single code "gd4186f".
+    joins: list[tuple[int, str]] = []
+    chunks = text.split('"')
+    # Chunks at odd positions sit between quotes. With an odd number of quotes the last
+    # chunk has no closing quote, so it is read as plain words.
+    closed = len(chunks) if len(chunks) % 2 == 1 else len(chunks) - 1
+    for position, chunk in enumerate(chunks):
+        if position % 2 == 1 and position < closed:
+            clause = _phrase_clause(chunk)
+            if clause is not None:
+                clauses.append(clause)
+            continue
+        previous_word: str | None = None
+        for word in chunk.split():
+            clause = _word_clause(word)
+            if clause is None:
+                previous_word = None  # a dropped word breaks adjacency
+                continue
+            if previous_word is not None:
+                joined = normalize_code(previous_word + word)
+                if _is_joinable_code(joined):
+                    joins.append((len(clauses) - 1, joined))
+            clauses.append(clause)
+            previous_word = word
+
+    if not clauses:
+        return ParsedText(strict=None, relaxed=None, clause_count=0)
+    matches = [clause.match for clause in clauses]
+    strict: query.Query = matches[0] if len(matches) == 1 else query.And(matches)
+
+    alternatives: list[query.Query] = []
+    for left, joined in joins[:_MAX_JOINS]:
+        joined_clauses = [*matches[:left], query.Term(CODES_FIELD, joined), *matches[left + 2 :]]
+        alternatives.append(joined_clauses[0] if len(joined_clauses) == 1 else query.And(joined_clauses))
+    if alternatives:
+        strict = query.Or([strict, *alternatives])
+
+    relaxed = query.Or(matches) if len(matches) >= 2 else None
+    return ParsedText(strict=strict, relaxed=relaxed, clause_count=len(clauses), clauses=tuple(clauses))

@@ -1,0 +1,127 @@
+"""What a buyer asks the index, and what comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+#: Sort orders accepted in :attr:`SearchQuery.sort`.
+SORTS = frozenset({"relevance", "price_asc", "price_desc", "newest"})
+
+#: Conditions an offer can be in; an offer whose feed says nothing is "new".
+CONDITIONS = ("new", "used", "refurbished")
+
+#: Largest page the index will return; protects the process from a ``per_page=10**6``.
+MAX_PER_PAGE = 200
+
+#: The facets every result carries, each a mapping of value -> count.
+FACET_NAMES = ("category", "brand", "supplier", "price", "condition")
+
+_NO_FACETS: Mapping[str, Mapping[str, int]] = MappingProxyType({name: MappingProxyType({}) for name in FACET_NAMES})
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Describe one search: free text plus filters, sort order, grouping and page."""
+
+    #: Free text as the buyer typed it; query syntax is not interpreted, "quotes" make phrases.
+    text: str = ""
+    #: Inclusive lower price bound, in minor units of the base currency.
+    min_price_minor: int | None = None
+    #: Inclusive upper price bound, in minor units of the base currency.
+    max_price_minor: int | None = None
+    #: Supplier slugs; an offer from any of them matches.
+    suppliers: tuple[str, ...] = ()
+    #: A category id; matches offers in that category's whole subtree.
+    category_id: int | None = None
+    #: Brand names, compared case-insensitively; an offer of any of them matches.
+    brands: tuple[str, ...] = ()
+    #: True for offers in stock only, False for out-of-stock only, None for both.
+    in_stock: bool | None = None
+    #: Conditions from :data:`CONDITIONS`; an offer in any of them matches.
+    conditions: tuple[str, ...] = ()
+    #: One of :data:`SORTS`; an unknown value falls back to "relevance".
+    sort: str = "relevance"
+    #: One hit per product (its best matching offer) instead of one per offer.
+    by_product: bool = False
+    #: 1-based page number.
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """Describe one matching offer (or, grouped, a product's best matching offer)."""
+
+    offer_id: int
+    product_id: int
+    supplier: str
+    title: str
+    price_minor: int
+    in_stock: bool
+    score: float
+    #: HTML-safe title or description snippet with matched words in <b>; may be "".
+    highlight: str = ""
+    condition: str = "new"
+    #: Grouped by product: every matching offer of the product, best first (else just this one).
+    offer_ids: tuple[int, ...] = ()
+    #: Grouped by product: how many suppliers have an indexed offer of the product at all.
+    seller_count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """Describe one page of results, with the exact totals and facet counts."""
+
+    hits: tuple[SearchHit, ...]
+    #: Exact number of rows over all pages: products when grouped, else offers.
+    total: int
+    page: int
+    per_page: int
+    #: True when no offer contained every word, so offers with any word were returned.
+    relaxed: bool = False
+    #: Exact number of matching offers (equals :attr:`total` when not grouped).
+    offer_total: int = 0
+    #: Facet name -> value -> count, over the filtered result, counting rows (products
+    #: when grouped, offers otherwise). "supplier" by slug, "brand" by lower-cased brand
+    #: (see :attr:`brand_labels`), "condition", "price" by bucket ("low-high" in minor
+    #: units, "low-" for the last), "category" by id of the tree level under the category
+    #: filter (the top level without one). A facet that filters ignores its own filter, so
+    #: its other values show what choosing them would add.
+    facets: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: _NO_FACETS)
+    #: Lower-cased brand -> the spelling most offers use, for the brand facet.
+    brand_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: A corrected spelling of the text, when some words are in no offer; else None.
+    suggestion: str | None = None
+    #: True when nothing matched the text as typed, so these are results for :attr:`suggestion`.
+    corrected: bool = False
+
+    @property
+    def pages(self) -> int:
+        """Return the number of pages needed to show :attr:`total` results."""
+        return max(1, -(-self.total // self.per_page)) if self.per_page > 0 else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """Autocomplete for a prefix: completed queries, product titles, brands and categories."""
+
+    #: Whole queries: the words typed so far with the last one completed, most frequent first.
+    queries: tuple[str, ...] = ()
+    #: Titles of offers matching the completed query (one per product).
+    titles: tuple[str, ...] = ()
+    #: Brand names starting with the last word.
+    brands: tuple[str, ...] = ()
+    #: Category ids under which the completed query has the most offers.
+    category_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedOffer:
+    """What the index holds for one offer, for drift checks against the database."""
+
+    price_minor: int
+    in_stock: bool
+    #: The offer's ``updated_at`` when it was indexed, in Unix seconds.
+    updated_at: int

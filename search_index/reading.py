@@ -1,0 +1,722 @@
+"""Answer searches from one open generation: column caches, filters, ranking, grouping, facets.
+
+Whoosh finds the offers that match the words (posting lists of the catch-all ``text``
+field and the ``codes`` field); everything else happens here, on plain Python lists read
+once from Whoosh's sortable columns (WHOOSH.md: filters on column values, not range
+queries; small sets cached by us, since Whoosh never reads its own filter cache).
+
+Columns are read per segment and cached by segment id, so after a writer commits only the
+new segment's columns are read; the lists for the whole index are concatenations.
+
+Ranking does not ask Whoosh to score every match (BM25 over 30k matches costs ~200 ms
+here). An offer ranks by how many clauses its title (or model code) and brand contain,
+then by a shorter title, then by the order that decides a product's best offer: in stock,
+cheapest, longest listed. For AND queries every match contains every word somewhere, so
+where the words sit is what separates a frying pan from a lid that mentions frying pans.
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import heapq
+import html
+import logging
+import operator
+import sys
+import unicodedata
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from whoosh import columns, highlight, index
+from whoosh.query import Query, Term
+from whoosh.searching import Searcher
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from search_index.analysis import normalize_code, offer_analyzer
+from search_index.parsing import Clause, ParsedText, parse_text
+from search_index.query import (
+    FACET_NAMES,
+    IndexedOffer,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Suggestions,
+)
+from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, build_schema
+
+__all__ = ["ColumnCache", "Snapshot"]
+
+logger = logging.getLogger(__name__)
+
+#: The sortable columns read into lists: numbers, or strings converted by a function.
+_NUMBERS = frozenset(
+    (
+        "offer_number",
+        "product_id",
+        "price_minor",
+        "stock",
+        "price_bucket",
+        "created_at",
+        "updated_at",
+        "title_words",
+    )
+)
+_STRINGS: dict[str, Callable[[str], Any]] = {
+    "supplier": str,
+    "brand_key": str,
+    "brand_name": str,
+    "condition": str,
+    "category_chain": lambda value: tuple(int(part) for part in value.split()),
+}
+#: Browse results (no text) kept per snapshot; the same category pages are asked for often.
+_BROWSE_CACHE_SIZE = 256
+_CATEGORY_CACHE_SIZE = 512
+#: Docnum sets of Whoosh queries (one word in one field, mostly) kept per snapshot.
+_MATCH_CACHE_SIZE = 512
+_PRODUCT_CACHE_SIZE = 4096
+#: Autocomplete looks at no more than this many dictionary words per prefix.
+_PREFIX_SCAN = 3000
+_EMPTY: frozenset[int] = frozenset()
+_ANALYZER = offer_analyzer()
+
+
+def price_bucket_label(bucket: int) -> str:
+    """Return a price bucket as "low-high", inclusive, in minor units ("low-" for the last one)."""
+    low = PRICE_EDGES_MINOR[bucket - 1] + 1 if bucket > 0 else 0
+    high = PRICE_EDGES_MINOR[bucket] if bucket < len(PRICE_EDGES_MINOR) else None
+    return f"{low}-{'' if high is None else high}"
+
+
+class _BoldFormatter(highlight.Formatter):
+    """Format highlights as HTML-escaped text with matched words in <b>."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        matched = highlight.get_text(text, token, replace)
+        return f"<b>{html.escape(matched, quote=False)}</b>"
+
+
+_FORMATTER = _BoldFormatter()
+_WHOLE = highlight.WholeFragmenter()
+_CONTEXT = highlight.ContextFragmenter(maxchars=200, surround=40)
+
+
+def _highlight(title: str, snippet: str, terms: frozenset[str]) -> str:
+    if not terms:
+        return ""
+    try:
+        marked = highlight.highlight(title, terms, _ANALYZER, _WHOLE, _FORMATTER, top=1)
+        if "<b>" in marked:
+            return marked
+        if snippet:
+            return highlight.highlight(snippet, terms, _ANALYZER, _CONTEXT, _FORMATTER, top=1)
+    except (KeyError, ValueError):
+        # A highlight is decoration; an odd token must not cost the buyer the results.
+        logger.debug("no highlight for %r", title, exc_info=True)
+    return ""
+
+
+class ColumnCache:
+    """Column values per segment, shared by the snapshots of one ``SearchIndex``."""
+
+    def __init__(self) -> None:
+        self._lists: dict[tuple[str, str, str], list[Any]] = {}
+
+    def get(self, key: tuple[str, str, str], load: Callable[[], list[Any]]) -> list[Any]:
+        values = self._lists.get(key)
+        if values is None:
+            values = self._lists[key] = load()
+        return values
+
+    def keep_only(self, generation: str, segment_ids: Collection[str]) -> None:
+        """Forget the columns of segments no longer in use (merged away or rebuilt)."""
+        for key in [k for k in self._lists if k[0] != generation or k[1] not in segment_ids]:
+            del self._lists[key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """The docnum sets of one query's filters, by facet name (None: not filtered)."""
+
+    sets: Mapping[str, Collection[int] | None]
+    #: Docnums passing every filter; None when nothing filters.
+    allowed: set[int] | None
+
+    def without(self, name: str) -> set[int] | None:
+        """Return the docnums passing every filter except ``name``'s."""
+        return _intersect([s for key, s in self.sets.items() if key != name and s is not None])
+
+
+def _intersect(parts: Sequence[Collection[int]]) -> set[int] | None:
+    if not parts:
+        return None
+    ordered = sorted(parts, key=len)
+    result = set(ordered[0])
+    for part in ordered[1:]:
+        result.intersection_update(part)
+        if not result:
+            break
+    return result
+
+
+class Snapshot:
+    """Hold one open searcher and everything derived from it; see the module docstring.
+
+    Not thread-safe: ``SearchIndex`` serialises calls under its read lock.
+    """
+
+    def __init__(self, name: str, path: Path, cache: ColumnCache) -> None:
+        self.name = name
+        self.ix = index.open_dir(str(path))
+        self.searcher: Searcher = self.ix.searcher()
+        missing = set(build_schema().names()) - set(self.ix.schema.names())
+        #: An index written by an older schema: searches return nothing until a rebuild.
+        self.outdated = bool(missing)
+        if missing:
+            logger.error("search index generation %s lacks fields %s; run `traderow index rebuild`", name, missing)
+        self._cache = cache
+        self._leaves: list[tuple[Any, int]] = [
+            (reader, offset) for reader, offset in self.searcher.reader().leaf_readers() if reader.doc_count_all()
+        ]
+        cache.keep_only(name, {reader.segment().segment_id() for reader, _ in self._leaves})
+        self.size = sum(reader.doc_count_all() for reader, _ in self._leaves)
+        self._columns: dict[str, list[Any]] = {}
+        self._live: frozenset[int] | None = None
+        self._values: dict[str, dict[Any, frozenset[int]]] = {}
+        self._price_sorted: tuple[list[int], list[int]] | None = None
+        self._positions: dict[str, list[int]] = {}
+        self._levels: dict[int, list[int | None]] = {}
+        self._categories: dict[int, frozenset[int]] = {}
+        self._products: dict[int, list[int]] = {}
+        self._brand_labels: Mapping[str, str] | None = None
+        self._brand_counts: Counter[str] | None = None
+        self._browse: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
+        self._matches: OrderedDict[Query, frozenset[int]] = OrderedDict()
+
+    def up_to_date(self) -> bool:
+        return self.searcher.up_to_date()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # -- columns and cached sets -----------------------------------------------------
+
+    def column(self, name: str) -> list[Any]:
+        """Return the values of a sortable column, indexed by global docnum."""
+        values = self._columns.get(name)
+        if values is None:
+            values = []
+            for reader, _offset in self._leaves:
+                key = (self.name, reader.segment().segment_id(), name)
+                values += self._cache.get(key, lambda r=reader: _read_column(r, name))
+            self._columns[name] = values
+        return values
+
+    def live(self) -> frozenset[int]:
+        """Return the docnums of documents not deleted."""
+        if self._live is None:
+            docs: set[int] = set()
+            for reader, offset in self._leaves:
+                docs.update(range(offset, offset + reader.doc_count_all()))
+                if reader.has_deletions():
+                    docs.difference_update(offset + d for d in reader.segment().deleted_docs())
+            self._live = frozenset(docs)
+        return self._live
+
+    def docs_with(self, column: str, value: Any) -> frozenset[int]:
+        """Return the docnums whose ``column`` equals ``value`` (deleted ones included)."""
+        by_value = self._values.get(column)
+        if by_value is None:
+            groups: dict[Any, list[int]] = {}
+            for docnum, item in enumerate(self.column(column)):
+                groups.setdefault(item, []).append(docnum)
+            by_value = {key: frozenset(docnums) for key, docnums in groups.items()}
+            self._values[column] = by_value
+        return by_value.get(value, _EMPTY)
+
+    def docs_priced(self, low: int | None, high: int | None) -> Collection[int]:
+        """Return the docnums priced within [low, high] (either bound may be open)."""
+        if self._price_sorted is None:
+            prices = self.column("price_minor")
+            order = sorted(range(len(prices)), key=prices.__getitem__)
+            self._price_sorted = (list(map(prices.__getitem__, order)), order)
+        sorted_prices, order = self._price_sorted
+        start = 0 if low is None else bisect.bisect_left(sorted_prices, low)
+        stop = len(order) if high is None else bisect.bisect_right(sorted_prices, high)
+        return order[start:stop]
+
+    def docs_in_category(self, category_id: int) -> frozenset[int]:
+        """Return the docnums in the subtree of ``category_id`` (one term lookup)."""
+        docs = self._categories.get(category_id)
+        if docs is None:
+            docs = self.docs_for(Term("category_ids", str(category_id)))
+            if len(self._categories) >= _CATEGORY_CACHE_SIZE:
+                self._categories.clear()
+            self._categories[category_id] = docs
+        return docs
+
+    def docs_for(self, q: Query) -> frozenset[int]:
+        """Return the (live) docnums matching a Whoosh query; popular words stay cached."""
+        docs = self._matches.get(q)
+        if docs is None:
+            docs = frozenset(self.searcher.docs_for_query(q))
+            self._matches[q] = docs
+            if len(self._matches) > _MATCH_CACHE_SIZE:
+                self._matches.popitem(last=False)
+        else:
+            self._matches.move_to_end(q)
+        return docs
+
+    def product_docs(self, product_id: int) -> list[int]:
+        """Return the live docnums of one product's offers."""
+        docs = self._products.get(product_id)
+        if docs is None:
+            docs = sorted(self.docs_for(Term("product_id", product_id)))
+            if len(self._products) >= _PRODUCT_CACHE_SIZE:
+                self._products.clear()
+            self._products[product_id] = docs
+        return docs
+
+    def position(self, order: str) -> list[int]:
+        """Return each docnum's place in a global order: "rank", "price" or "newest".
+
+        "rank" mirrors the marketplace's best offer: in stock first, then cheapest, then
+        longest listed, then lowest id. Unique positions make every sort deterministic.
+        """
+        positions = self._positions.get(order)
+        if positions is None:
+            offer_ids = self.column("offer_number")
+            prices = self.column("price_minor")
+            if order == "rank":
+                out_of_stock = [1 - value for value in self.column("stock")]
+                keys = list(zip(out_of_stock, prices, self.column("created_at"), offer_ids, strict=True))
+            elif order == "price":
+                keys = list(zip(prices, offer_ids, strict=True))
+            else:  # newest first
+                created = self.column("created_at")
+                keys = [(-when, -offer_id) for when, offer_id in zip(created, offer_ids, strict=True)]
+            ranked = sorted(range(len(keys)), key=keys.__getitem__)
+            positions = [0] * len(ranked)
+            for place, docnum in enumerate(ranked):
+                positions[docnum] = place
+            self._positions[order] = positions
+        return positions
+
+    def static_key(self) -> list[int]:
+        """Return the tie-break among equally relevant offers: shorter title, then rank."""
+        key = self._positions.get("static")
+        if key is None:
+            size = max(self.size, 1)
+            words, rank = self.column("title_words"), self.position("rank")
+            key = [count * size + place for count, place in zip(words, rank, strict=True)]
+            self._positions["static"] = key
+        return key
+
+    def level(self, depth: int) -> list[int | None]:
+        """Return each docnum's category at ``depth`` of its path (None if shallower)."""
+        values = self._levels.get(depth)
+        if values is None:
+            values = [chain[depth] if len(chain) > depth else None for chain in self.column("category_chain")]
+            self._levels[depth] = values
+        return values
+
+    def brand_counts(self) -> Counter[str]:
+        """Return how many offers each lower-cased brand has (deleted ones included)."""
+        if self._brand_counts is None:
+            self._brand_counts = Counter(self.column("brand_key"))
+        return self._brand_counts
+
+    def brand_labels(self) -> Mapping[str, str]:
+        """Return lower-cased brand -> the spelling most of its offers use."""
+        if self._brand_labels is None:
+            counts = Counter(zip(self.column("brand_key"), self.column("brand_name"), strict=True))
+            labels: dict[str, str] = {}
+            for (key, name), _count in counts.most_common():
+                if key:
+                    labels.setdefault(key, name)
+            self._brand_labels = MappingProxyType(labels)
+        return self._brand_labels
+
+    # -- searching -------------------------------------------------------------------
+
+    def filters(self, q: SearchQuery) -> _Filters:
+        sets: dict[str, Collection[int] | None] = dict.fromkeys(("supplier", "brand", "condition", "price"))
+        if q.suppliers:
+            sets["supplier"] = set().union(*(self.docs_with("supplier", slug) for slug in q.suppliers))
+        brands = [brand.strip().lower() for brand in q.brands if brand and brand.strip()]
+        if brands:
+            sets["brand"] = set().union(*(self.docs_with("brand_key", key) for key in brands))
+        if q.conditions:
+            sets["condition"] = set().union(*(self.docs_with("condition", c) for c in q.conditions))
+        if q.min_price_minor is not None or q.max_price_minor is not None:
+            sets["price"] = self.docs_priced(q.min_price_minor, q.max_price_minor)
+        if q.in_stock is not None:
+            sets["stock"] = self.docs_with("stock", 1 if q.in_stock else 0)
+        if q.category_id is not None:
+            sets["category"] = self.docs_in_category(q.category_id)
+        return _Filters(sets, _intersect([s for s in sets.values() if s is not None]))
+
+    def search(self, q: SearchQuery) -> SearchResults:
+        """Run a normalised query; see ``SearchIndex.search``."""
+        if self.outdated or not self.size:
+            return _empty(q)
+        parsed = parse_text(q.text)
+        if parsed.strict is None:
+            cached = self._browse.get(q)
+            if cached is not None:
+                self._browse.move_to_end(q)
+                return cached
+        filters = self.filters(q)
+        if parsed.strict is None:
+            results = self._results(q, filters, self.live(), None)
+            self._browse[q] = results
+            if len(self._browse) > _BROWSE_CACHE_SIZE:
+                self._browse.popitem(last=False)
+            return results
+
+        matches = self.docs_for(parsed.strict)
+        if _any_allowed(matches, filters.allowed):
+            return self._results(q, filters, matches, parsed)
+        suggestion = self.spelling_suggestion(parsed)
+        if suggestion is not None:
+            corrected = parse_text(suggestion)
+            if corrected.strict is not None:
+                corrected_matches = self.docs_for(corrected.strict)
+                if _any_allowed(corrected_matches, filters.allowed):
+                    return self._results(
+                        q, filters, corrected_matches, corrected, suggestion=suggestion, corrected=True
+                    )
+        if parsed.relaxed is not None:
+            relaxed_matches = self.docs_for(parsed.relaxed)
+            if _any_allowed(relaxed_matches, filters.allowed):
+                return self._results(q, filters, relaxed_matches, parsed, suggestion=suggestion, relaxed=True)
+        return self._results(q, filters, matches, parsed, suggestion=suggestion)
+
+    def _results(
+        self,
+        q: SearchQuery,
+        filters: _Filters,
+        base: Collection[int],
+        parsed: ParsedText | None,
+        *,
+        suggestion: str | None = None,
+        corrected: bool = False,
+        relaxed: bool = False,
+    ) -> SearchResults:
+        """Filter ``base`` (the text's matches, or every live offer), rank, page and count."""
+        matched = set(base) if filters.allowed is None else filters.allowed.intersection(base)
+        product_ids = self.column("product_id")
+        total = len(set(map(product_ids.__getitem__, matched))) if q.by_product else len(matched)
+        start, stop = (q.page - 1) * q.per_page, q.page * q.per_page
+        scores: dict[int, float] = {}
+        if start >= total:
+            rows: list[tuple[int, list[int]]] = []
+        else:
+            ordered = self._ordered(q, matched, parsed, relaxed, scores)
+            rows = self._page_rows(q, matched, ordered, start, stop)
+        terms = frozenset(t for clause in (parsed.clauses if parsed else ()) for t in clause.terms)
+        return SearchResults(
+            hits=tuple(self._hit(docnums, scores, terms, q.by_product) for _, docnums in rows),
+            total=total,
+            page=q.page,
+            per_page=q.per_page,
+            relaxed=relaxed,
+            offer_total=len(matched),
+            facets=self._facets(q, filters, base, matched),
+            brand_labels=self.brand_labels(),
+            suggestion=suggestion,
+            corrected=corrected,
+        )
+
+    def _ordered(
+        self,
+        q: SearchQuery,
+        matched: set[int],
+        parsed: ParsedText | None,
+        relaxed: bool,
+        scores: dict[int, float],
+    ) -> Iterable[int]:
+        """Yield the matched docnums best first, lazily where the order allows it."""
+        sort = q.sort if parsed is not None or q.sort != "relevance" else "newest"
+        if sort in ("price_asc", "price_desc"):
+            candidates: Collection[int] = matched
+            if q.by_product:
+                # A product sorts by the price it is shown at: its best offer's (in stock
+                # first, then cheapest), so each product keeps only that offer here.
+                best_last = sorted(matched, key=self.position("rank").__getitem__, reverse=True)
+                product_ids = self.column("product_id")
+                candidates = dict(zip(map(product_ids.__getitem__, best_last), best_last, strict=True)).values()
+            return sorted(candidates, key=self.position("price").__getitem__, reverse=sort == "price_desc")
+        if sort == "newest":
+            return sorted(matched, key=self.position("newest").__getitem__)
+        assert parsed is not None
+        return self._by_relevance(matched, parsed.clauses, relaxed, scores)
+
+    def _by_relevance(
+        self, matched: set[int], clauses: Sequence[Clause], relaxed: bool, scores: dict[int, float]
+    ) -> Iterable[int]:
+        tally: Counter[int] = Counter()
+        for clause in clauses:
+            if relaxed:
+                # Offers with more of the words first: each clause found weighs most.
+                in_text = matched.intersection(self.docs_for(clause.match))
+                for _ in range(4):
+                    tally.update(in_text)
+            in_title = matched.intersection(self.docs_for(clause.title))
+            tally.update(in_title)
+            tally.update(in_title)
+            tally.update(matched.intersection(self.docs_for(clause.brand)))
+        tiers: dict[int, list[int]] = {}
+        for docnum, points in tally.items():
+            tiers.setdefault(points, []).append(docnum)
+        tiers[0] = list(matched.difference(tally))
+        key = self.static_key()
+        words = self.column("title_words")
+        for points in sorted(tiers, reverse=True):
+            for docnum in sorted(tiers[points], key=key.__getitem__):
+                scores[docnum] = points + 1.0 / (1 + words[docnum])
+                yield docnum
+
+    def _page_rows(
+        self, q: SearchQuery, matched: set[int], ordered: Iterable[int], start: int, stop: int
+    ) -> list[tuple[int, list[int]]]:
+        """Return the page's rows as (docnum shown, every docnum of the row best first)."""
+        if not q.by_product:
+            page = []
+            for place, docnum in enumerate(ordered):
+                if place >= stop:
+                    break
+                if place >= start:
+                    page.append((docnum, [docnum]))
+            return page
+        product_ids = self.column("product_id")
+        seen: dict[int, None] = {}
+        for docnum in ordered:
+            seen.setdefault(product_ids[docnum])
+            if len(seen) >= stop:
+                break
+        rank = self.position("rank")
+        rows = []
+        for product_id in list(seen)[start:stop]:
+            docnums = sorted((d for d in self.product_docs(product_id) if d in matched), key=rank.__getitem__)
+            rows.append((docnums[0], docnums))
+        return rows
+
+    def _hit(self, docnums: list[int], scores: Mapping[int, float], terms: frozenset[str], grouped: bool) -> SearchHit:
+        docnum = docnums[0]
+        stored = self.searcher.stored_fields(docnum)
+        offer_ids = self.column("offer_number")
+        seller_count = 1
+        if grouped:
+            live, suppliers = self.live(), self.column("supplier")
+            product_docs = self.product_docs(int(stored["product_id"]))
+            seller_count = len({suppliers[d] for d in product_docs if d in live})
+        return SearchHit(
+            offer_id=int(stored["offer_id"]),
+            product_id=int(stored["product_id"]),
+            supplier=stored["supplier"],
+            title=stored["title"],
+            price_minor=int(stored["price_minor"]),
+            in_stock=bool(stored["in_stock"]),
+            score=scores.get(docnum, 0.0),
+            highlight=_highlight(stored["title"], stored.get("snippet") or "", terms),
+            condition=stored.get("condition") or "new",
+            offer_ids=tuple(offer_ids[d] for d in docnums),
+            seller_count=seller_count,
+        )
+
+    # -- facets ----------------------------------------------------------------------
+
+    def _facets(
+        self, q: SearchQuery, filters: _Filters, base: Collection[int], matched: set[int]
+    ) -> Mapping[str, Mapping[str, int]]:
+        def over(name: str) -> Collection[int]:
+            if filters.sets.get(name) is None:
+                return matched
+            others = filters.without(name)
+            return set(base) if others is None else others.intersection(base)
+
+        count = self._count_products if q.by_product else self._count_offers
+        facets: dict[str, Mapping[str, int]] = {}
+        facets["supplier"] = count(self.column("supplier"), over("supplier"))
+        facets["brand"] = {k: n for k, n in count(self.column("brand_key"), over("brand")).items() if k}
+        facets["condition"] = count(self.column("condition"), over("condition"))
+        buckets = count(self.column("price_bucket"), over("price"))
+        facets["price"] = {price_bucket_label(int(b)): n for b, n in sorted(buckets.items(), key=lambda i: int(i[0]))}
+        depth = self._category_depth(q.category_id)
+        if depth is None:
+            facets["category"] = {}
+        else:
+            facets["category"] = {k: n for k, n in count(self.level(depth), matched).items() if k != "None"}
+        return MappingProxyType({name: MappingProxyType(facets[name]) for name in FACET_NAMES})
+
+    @staticmethod
+    def _count_offers(column: list[Any], docs: Collection[int]) -> dict[str, int]:
+        return {str(value): n for value, n in Counter(map(column.__getitem__, docs)).items()}
+
+    def _count_products(self, column: list[Any], docs: Collection[int]) -> dict[str, int]:
+        product_ids = self.column("product_id")
+        pairs = set(zip(map(product_ids.__getitem__, docs), map(column.__getitem__, docs), strict=True))
+        return {str(value): n for value, n in Counter(map(operator.itemgetter(1), pairs)).items()}
+
+    def _category_depth(self, category_id: int | None) -> int | None:
+        """Return the tree depth the category facet counts: the level under the filter."""
+        if category_id is None:
+            return 0
+        docs = self.docs_in_category(category_id)
+        if not docs:
+            return None
+        chain = self.column("category_chain")[next(iter(docs))]
+        return chain.index(category_id) + 1 if category_id in chain else None
+
+    # -- spelling and autocomplete ---------------------------------------------------
+
+    def _known(self, clause: Clause) -> bool:
+        reader = self.searcher.reader()
+        if all(reader.doc_frequency(TEXT_FIELD, term) for term in clause.terms):
+            return True
+        code = normalize_code(clause.typed)
+        return bool(code) and bool(reader.doc_frequency(CODES_FIELD, code))
+
+    def _correct_word(self, word: str) -> str | None:
+        word = word.lower()
+        if len(word) < 3 or not word.isalpha():
+            return None
+        reader = self.searcher.reader()
+        maxdist = 1 if len(word) <= 4 else 2
+        best: tuple[int, int, str] | None = None
+        for field in SPELLING_FIELDS:
+            spell_field = self.ix.schema[field].spelling_fieldname(field)
+            for candidate in reader.terms_within(spell_field, word, maxdist, prefix=1):
+                if candidate == word:
+                    continue
+                distance = damerau_levenshtein(word, candidate)
+                option = (distance, -reader.doc_frequency(spell_field, candidate), candidate)
+                if best is None or option < best:
+                    best = option
+        return None if best is None else best[2]
+
+    def spelling_suggestion(self, parsed: ParsedText) -> str | None:
+        """Return the text with each word found in no offer replaced by its nearest known word."""
+        changed = False
+        words: list[str] = []
+        for clause in parsed.clauses:
+            replacement = None if self._known(clause) else self._correct_word(clause.typed)
+            changed = changed or replacement is not None
+            words.append(replacement or clause.typed)
+        return " ".join(words) if changed else None
+
+    def suggest(self, text: str, limit: int) -> Suggestions:
+        """Return autocomplete suggestions for the words typed so far."""
+        text = unicodedata.normalize("NFKC", text or "").lower().strip()[:100]
+        words = text.split()
+        if self.outdated or not self.size or not words:
+            return Suggestions()
+        head, last = words[:-1], words[-1]
+        reader = self.searcher.reader()
+        frequency: Counter[str] = Counter()
+        if len(last) >= 2 or head:
+            for field in SPELLING_FIELDS:
+                spell_field = self.ix.schema[field].spelling_fieldname(field)
+                for scanned, (term, info) in enumerate(reader.iter_prefix(spell_field, last)):
+                    if scanned >= _PREFIX_SCAN:
+                        break
+                    word = term.decode("utf-8") if isinstance(term, bytes) else term
+                    frequency[word] = max(frequency[word], info.doc_frequency())
+        completions = [word for word, _ in frequency.most_common(limit)]
+        queries = [" ".join([*head, word]) for word in completions]
+        titles: list[str] = []
+        categories: list[int] = []
+        if queries:
+            parsed = parse_text(queries[0])
+            if parsed.strict is not None:
+                matches = self.docs_for(parsed.strict)
+                best = heapq.nsmallest(limit * 4, matches, key=self.static_key().__getitem__)
+                product_ids = self.column("product_id")
+                seen: set[int] = set()
+                for docnum in best:
+                    if product_ids[docnum] in seen:
+                        continue
+                    seen.add(product_ids[docnum])
+                    titles.append(self.searcher.stored_fields(docnum)["title"])
+                    if len(titles) >= limit:
+                        break
+                chains = self.column("category_chain")
+                leaves = Counter(chains[d][-1] for d in best if chains[d])
+                categories = [category for category, _ in leaves.most_common(3)]
+        labels = self.brand_labels()
+        brands = [
+            labels[key]
+            for key, _ in self.brand_counts().most_common()
+            if key in labels and (key.startswith(text) or key.startswith(last))
+        ][:limit]
+        return Suggestions(
+            queries=tuple(queries),
+            titles=tuple(titles),
+            brands=tuple(brands),
+            category_ids=tuple(categories),
+        )
+
+    # -- drift checks ----------------------------------------------------------------
+
+    def indexed_offers(self) -> dict[int, IndexedOffer]:
+        """Return what the index holds for every live offer, by offer id."""
+        offer_ids, prices = self.column("offer_number"), self.column("price_minor")
+        stock, updated = self.column("stock"), self.column("updated_at")
+        return {
+            offer_ids[d]: IndexedOffer(price_minor=prices[d], in_stock=bool(stock[d]), updated_at=updated[d])
+            for d in self.live()
+        }
+
+
+def _read_column(reader: Any, name: str) -> list[Any]:
+    """Read one segment's column whole.
+
+    Whoosh's column readers decode one value per call (~10 us each, a second for a dozen
+    columns of 100k offers); the fixed-width layouts are read here in one slice instead.
+    Anything unexpected falls back to Whoosh's own iteration.
+    """
+    raw = reader.column_reader(name, translate=False)
+    count = reader.doc_count_all()
+    try:
+        if name in _NUMBERS and isinstance(raw, columns.NumericColumn.Reader):
+            values = _unpack(raw._dbfile.get(raw._basepos, raw._count * raw._fixedlen), raw._typecode)
+            return values + [raw._default] * (count - len(values))
+        if name in _STRINGS and isinstance(raw, columns.RefBytesColumn.Reader):
+            refs = _unpack(raw._dbfile.get(raw._basepos, count * raw._itemsize), raw._typecode)
+            convert = _STRINGS[name]
+            uniques = [convert(value.decode("utf-8")) for value in raw._uniques]
+            return list(map(uniques.__getitem__, refs))
+    except (AttributeError, ValueError, OverflowError):
+        logger.warning("column %s: fast read failed, reading value by value", name, exc_info=True)
+    translated = reader.column_reader(name)
+    if name in _STRINGS:
+        return list(map(_STRINGS[name], translated))
+    return list(translated)
+
+
+def _unpack(data: bytes, typecode: str) -> list[int]:
+    """Decode big-endian fixed-width integers (Whoosh writes columns with struct "!")."""
+    values = array.array(typecode, data)
+    if values.itemsize > 1 and sys.byteorder == "little":
+        values.byteswap()
+    return values.tolist()
+
+
+def _any_allowed(matches: Collection[int], allowed: set[int] | None) -> bool:
+    if not matches:
+        return False
+    return allowed is None or not allowed.isdisjoint(matches)
+
+
+def _empty(q: SearchQuery) -> SearchResults:
+    return SearchResults(hits=(), total=0, page=q.page, per_page=q.per_page)

@@ -1,0 +1,218 @@
+"""The Whoosh schema of the offer index, and the checked mapping from documents to fields."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh import columns, fields
+
+from search_index.analysis import code_variants, normalize_code, offer_analyzer
+from search_index.documents import OfferDocument
+from search_index.query import CONDITIONS
+
+__all__ = [
+    "CODES_FIELD",
+    "PRICE_EDGES_MINOR",
+    "SPELLING_FIELDS",
+    "TEXT_FIELD",
+    "InvalidDocumentError",
+    "build_schema",
+    "document_fields",
+]
+
+#: The catch-all full-text field a buyer's words are matched in: title, brand,
+#: description, category path, params and supplier. One field instead of six makes a
+#: word one posting list instead of a union of six, which is what keeps matching fast.
+TEXT_FIELD = "text"
+#: Exact-match field of normalised model codes, MPNs and GTINs.
+CODES_FIELD = "codes"
+#: Fields whose unstemmed words feed "did you mean" and autocomplete.
+SPELLING_FIELDS = ("title", "brand")
+
+#: Upper bounds of the price facet's buckets, in minor units of the base currency (100,
+#: 250, ... 50,000 UAH). Stored per document as a bucket number, so changing them needs a
+#: rebuild.
+PRICE_EDGES_MINOR = tuple(edge * 100 for edge in (100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000))
+_CONDITIONS = frozenset(CONDITIONS)
+
+#: Stored excerpt of the description, so hits can show a highlighted snippet without
+#: storing whole descriptions (which would double the index).
+SNIPPET_CHARS = 300
+
+_MAX_INT64 = 2**63 - 1
+_LIMITS = {
+    "title": 1_000,
+    "description": 20_000,
+    "params": 10_000,
+    "category_path": 1_000,
+}
+_DEFAULT_LIMIT = 500
+# A code-like word in a title: has a digit and is at least 3 characters once normalised.
+_CODE_WORD_RE = re.compile(r"\S*\d\S*")
+
+
+class InvalidDocumentError(ValueError):
+    """Report an :class:`OfferDocument` the index refuses to write."""
+
+    def __init__(self, offer_id: object, reason: str) -> None:
+        super().__init__(f"offer {offer_id!r}: {reason}")
+        self.offer_id = offer_id
+        self.reason = reason
+
+
+def build_schema() -> fields.Schema:
+    """Build the schema; changing it requires a rebuild of every existing index."""
+    text = offer_analyzer()
+    return fields.Schema(
+        # The unique key (a term, for updates and deletes).
+        offer_id=fields.ID(unique=True, stored=True),
+        # Columns are read whole into lists once per segment (search_index.reading): numbers
+        # as unsigned fixed-width integers, low-cardinality strings as references into a
+        # list of unique values, the two layouts that read back in one slice.
+        # shift_step=0 on numeric fields: one term per value instead of 16 trie terms.
+        # Ranges are filtered on column values (WHOOSH.md), so the trie would only slow
+        # every write; a NumericRange query still works, just without the speed-up.
+        offer_number=_number(),
+        product_id=_number(stored=True),
+        supplier=fields.ID(stored=True, sortable=_refs()),
+        # Matching: every clause of a query is looked up here (or in codes).
+        text=fields.TEXT(analyzer=text),
+        # Ranking: a clause found in the title or brand ranks the offer higher. spelling=True
+        # keeps their unstemmed words in "spell_" fields for did-you-mean and autocomplete.
+        title=fields.TEXT(analyzer=text, stored=True, spelling=True),
+        brand=fields.TEXT(analyzer=text, spelling=True, phrase=False),
+        # Words in the title; among equal matches the shorter, more specific title wins.
+        title_words=_number(bits=16),
+        # Lower-cased brand for the brand filter and facet; brand_name keeps its spelling.
+        brand_key=fields.ID(sortable=_refs()),
+        brand_name=fields.ID(sortable=_refs()),
+        codes=fields.KEYWORD(lowercase=True),
+        snippet=fields.STORED(),
+        category_ids=fields.KEYWORD(),
+        # The same ids root first, "1 10 100", as one column value for the category facet.
+        category_chain=fields.ID(sortable=_refs()),
+        # Integer minor units only: NUMERIC(float, sortable=True) crashes in Whoosh.
+        price_minor=_number(stored=True),
+        in_stock=fields.BOOLEAN(stored=True),
+        # BOOLEAN cannot be sortable; this column backs the in-stock filter.
+        stock=_number(bits=8),
+        condition=fields.ID(stored=True, sortable=_refs()),
+        # Index into PRICE_EDGES_MINOR, precomputed so the price facet is a column count.
+        price_bucket=_number(bits=8),
+        created_at=_number(),
+        updated_at=_number(),
+    )
+
+
+def _number(bits: int = 64, stored: bool = False) -> fields.NUMERIC:
+    return fields.NUMERIC(int, bits=bits, signed=False, stored=stored, sortable=True, shift_step=0)
+
+
+def _refs() -> columns.RefBytesColumn:
+    return columns.RefBytesColumn()
+
+
+def _text(doc: OfferDocument, name: str) -> str:
+    value = getattr(doc, name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidDocumentError(doc.offer_id, f"{name} must be str, not {type(value).__name__}")
+    # Lone surrogates (from badly decoded feeds) would raise inside the writer.
+    value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ").strip()
+    return value[: _LIMITS.get(name, _DEFAULT_LIMIT)]
+
+
+def _int(doc: OfferDocument, name: str, minimum: int) -> int:
+    value = getattr(doc, name)
+    # bool is an int subclass; Decimal and float are refused so money never goes float.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidDocumentError(doc.offer_id, f"{name} must be int, not {type(value).__name__}")
+    if not minimum <= value <= _MAX_INT64:
+        raise InvalidDocumentError(doc.offer_id, f"{name} out of range: {value}")
+    return value
+
+
+def price_bucket(price_minor: int) -> int:
+    """Return the price facet bucket of a price: the index of the first edge not below it."""
+    return bisect.bisect_left(PRICE_EDGES_MINOR, price_minor)
+
+
+def _category_ids(doc: OfferDocument) -> str:
+    raw = doc.category_ids
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
+        raise InvalidDocumentError(doc.offer_id, "category_ids must be a tuple of int")
+    ids: list[str] = []
+    for cid in raw:
+        if isinstance(cid, bool) or not isinstance(cid, int) or cid < 0:
+            raise InvalidDocumentError(doc.offer_id, f"bad category id: {cid!r}")
+        ids.append(str(cid))
+    return " ".join(dict.fromkeys(ids))
+
+
+def _codes(model: str, mpn: str, gtin: str, title: str) -> str:
+    terms: set[str] = set()
+    for code in (model, mpn, gtin):
+        terms |= code_variants(code)
+    # Codes written into titles ("Котел GD-4186F") are found however the buyer types them.
+    for word in _CODE_WORD_RE.findall(title):
+        normalized = normalize_code(word)
+        if len(normalized) >= 3:
+            terms.add(normalized)
+    return " ".join(sorted(terms))
+
+
+def document_fields(doc: OfferDocument) -> dict[str, Any]:
+    """Check one document and return the keyword arguments for the Whoosh writer.
+
+    Raises :class:`InvalidDocumentError` for anything that could fail inside the writer,
+    where a failure is far more expensive (see WHOOSH.md).
+    """
+    if not isinstance(doc, OfferDocument):
+        raise InvalidDocumentError(None, f"expected OfferDocument, got {type(doc).__name__}")
+    offer_id = _int(doc, "offer_id", 1)
+    product_id = _int(doc, "product_id", 0)
+    price_minor = _int(doc, "price_minor", 0)
+    if not isinstance(doc.in_stock, bool):
+        raise InvalidDocumentError(offer_id, "in_stock must be bool")
+    supplier = _text(doc, "supplier")
+    title = _text(doc, "title")
+    if not supplier:
+        raise InvalidDocumentError(offer_id, "supplier is empty")
+    if not title:
+        raise InvalidDocumentError(offer_id, "title is empty")
+    brand = _text(doc, "brand")
+    description = _text(doc, "description")
+    category_path = _text(doc, "category_path")
+    params = _text(doc, "params")
+    supplier_words = supplier.replace("-", " ").replace("_", " ")
+    condition = doc.condition or "new"
+    if condition not in _CONDITIONS:
+        raise InvalidDocumentError(offer_id, f"unknown condition: {condition!r}")
+    category_chain = _category_ids(doc)
+    return {
+        "offer_id": str(offer_id),
+        "offer_number": offer_id,
+        "product_id": product_id,
+        "supplier": supplier,
+        "text": "\n".join((title, brand, category_path, params, supplier_words, description)),
+        "title": title,
+        "title_words": min(len(title.split()), 65_535),
+        "brand": brand,
+        "brand_key": brand.lower(),
+        "brand_name": brand,
+        "codes": _codes(_text(doc, "model"), _text(doc, "mpn"), _text(doc, "gtin"), title),
+        "snippet": description[:SNIPPET_CHARS],
+        "category_ids": category_chain,
+        "category_chain": category_chain,
+        "price_minor": price_minor,
+        "in_stock": doc.in_stock,
+        "stock": 1 if doc.in_stock else 0,
+        "condition": condition,
+        "price_bucket": price_bucket(price_minor),
+        "created_at": _int(doc, "created_at", 0),
+        "updated_at": _int(doc, "updated_at", 0),
+    }

@@ -1,0 +1,42 @@
+"""The one entry point callers use: bytes or a file in, typed rows out."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from typing import BinaryIO
+
+from .detect import detect_format, parser_for
+from .rows import FeedError, FeedItem
+from .streams import open_source, read_head
+
+logger = logging.getLogger(__name__)
+
+
+def parse_feed(
+    source: bytes | str | os.PathLike[str] | BinaryIO,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    partial: bool | None = None,
+) -> Iterator[FeedItem]:
+    """Yield a FeedHeader, then categories, then offers (or updates) and row problems in file order.
+
+    ``source`` is the feed's bytes, a path (``str`` or ``os.PathLike``) or a binary file
+    object, which is read but not closed. The format is recognised from the content.
+
+    ``mapping`` ({header: field}, or {"#0": field, ...} by position for header-less files)
+    replaces the guessed column mapping of CSV and Excel files; other formats ignore it.
+    ``partial=None`` detects a price/stock update (FeedHeader.partial, then FeedUpdate
+    rows); True or False forces the mode.
+
+    Raise FeedError when the file as a whole cannot be read, possibly after some items
+    were already yielded (a truncated XML file is only noticed at its end).
+    """
+    with open_source(source) as stream:
+        head, replay = read_head(stream)
+        if not head:
+            raise FeedError("empty_file", "The file is empty.")
+        format_name = detect_format(head)
+        logger.debug("Parsing a %s feed", format_name)
+        yield from parser_for(format_name)(replay, mapping=mapping, partial=partial)

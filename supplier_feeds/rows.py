@@ -1,0 +1,145 @@
+"""Typed rows that every feed parser yields.
+
+The marketplace import service consumes these; keep the names and fields stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+#: Longest ``RowProblem.value`` kept; a whole description in a report helps nobody.
+MAX_PROBLEM_VALUE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCategory:
+    """One category of the supplier's own tree."""
+
+    #: The feed's own category id.
+    id: str
+    name: str
+    #: The feed's id of the parent category, if any.
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOffer:
+    """One supplier's line, as the feed describes it."""
+
+    #: Supplier's own id of the line (YML offer/@id, CSV sku column).
+    sku: str
+    title: str
+    #: Price in ``currency``; None only for partial (price-less) rows.
+    price: Decimal | None
+    #: ISO 4217, upper case; "RUR" normalised to "RUB".
+    currency: str
+    old_price: Decimal | None = None
+    #: The offer's page in the seller's store.
+    url: str | None = None
+    available: bool = True
+    stock_quantity: int | None = None
+    #: Refers to ``FeedCategory.id``.
+    category_id: str | None = None
+    #: For feeds that name categories instead of ids (CSV), root first.
+    category_path: tuple[str, ...] = ()
+    #: YML <vendor>.
+    brand: str | None = None
+    model: str | None = None
+    #: YML <barcode>; digits only.
+    gtin: str | None = None
+    #: YML <vendorCode>.
+    mpn: str | None = None
+    #: Sanitised HTML (a small safe subset: p, br, lists, b/strong/i/em, tables, a[href]);
+    #: plain text without tags passes unchanged.
+    description: str | None = None
+    pictures: tuple[str, ...] = ()
+    #: (name, value); the value includes the unit, e.g. ("Вага", "1.2 кг").
+    params: tuple[tuple[str, str], ...] = ()
+    #: Source line (XML sourceline / CSV or sheet row number / JSON offer number) for reports.
+    line: int | None = None
+    #: The Ukrainian title where the feed gives one beside ``title`` (YML name_ua, name lang="ua").
+    title_uk: str | None = None
+    #: The Ukrainian description where the feed gives one beside ``description`` (sanitised likewise).
+    description_uk: str | None = None
+    #: "new" | "used" | "refurbished" (Google Merchant ``condition``); None when not given.
+    condition: str | None = None
+    #: Google product taxonomy id or path the feed names (Google Merchant google_product_category).
+    google_category: str | None = None
+    #: Variants of one product share this (Google Merchant item_group_id, YML group_id).
+    item_group_id: str | None = None
+    #: Delivery cost in ``currency`` where the feed states one.
+    delivery_cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHeader:
+    """Facts about the feed as a whole; always the first item a parser yields."""
+
+    #: "yml" | "hotline" | "gmc_rss" | "gmc_atom" | "gmc_tsv" | "csv" | "xlsx" | "xls" | "json".
+    format: str
+    shop_name: str | None = None
+    #: From YML <currencies> (or JSON "currency_rates"): the rate of each currency to the feed's base currency.
+    currency_rates: Mapping[str, Decimal] = field(default_factory=dict)
+    #: True for a price/stock update: the rows that follow are FeedUpdate, not FeedOffer,
+    #: and offers the feed does not name must be left alone.
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """A price and/or stock change for one existing line, from a partial feed."""
+
+    #: Supplier's own id of the line it updates.
+    sku: str
+    #: New price in ``currency``; None when the update carries stock only.
+    price: Decimal | None
+    #: ISO 4217; None exactly when ``price`` is None.
+    currency: str | None
+    old_price: Decimal | None = None
+    #: None when the update says nothing about availability (leave it as it is).
+    available: bool | None = None
+    stock_quantity: int | None = None
+    #: Source line (or offer number for JSON) for reports.
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Explain why one row was skipped (error) or what was fixed in it (warning)."""
+
+    #: Stable snake_case code, e.g. "missing_price", "duplicate_sku", "zero_price".
+    code: str
+    #: "error": the row was skipped; "warning": the row was still yielded.
+    severity: Literal["error", "warning"]
+    #: A sentence a supplier understands.
+    message: str
+    line: int | None = None
+    sku: str | None = None
+    field: str | None = None
+    #: The offending value, truncated to ``MAX_PROBLEM_VALUE`` characters.
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > MAX_PROBLEM_VALUE:
+            # Frozen dataclasses only allow this escape hatch during construction.
+            object.__setattr__(self, "value", self.value[:MAX_PROBLEM_VALUE])
+
+
+class FeedError(Exception):
+    """The file as a whole cannot be read (not a feed, malformed XML, wrong encoding...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        #: Stable snake_case code, e.g. "unknown_format", "malformed_xml".
+        self.code = code
+        #: A sentence a supplier understands.
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"FeedError({self.code!r}, {self.message!r})"
+
+
+FeedItem = FeedHeader | FeedCategory | FeedOffer | FeedUpdate | RowProblem

@@ -1,0 +1,348 @@
+"""Stream a Yandex Market Language (YML) feed: <yml_catalog><shop>...<offers><offer>.
+
+Parsing is incremental (``lxml.etree.iterparse``) and every finished offer is removed
+from the tree, so memory stays flat however many offers the feed has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO
+
+from .normalize import (
+    PriceError,
+    clean_gtin,
+    clean_multiline,
+    clean_text,
+    clean_url,
+    normalise_currency,
+    parse_bool_availability,
+    parse_price,
+    parse_stock,
+)
+from .offers import OfferChecker, OfferDraft
+from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, RowProblem
+from .xmlsafe import all_text as _all_text
+from .xmlsafe import forget as _forget
+from .xmlsafe import inner_xml as _inner_xml
+from .xmlsafe import iterate
+
+logger = logging.getLogger(__name__)
+
+_EVENT_TAGS = ("yml_catalog", "offers", "offer", "category", "currency", "delivery-options")
+_UA_LANGS = frozenset({"ua", "uk", "uk-ua"})
+_STOCK_TAGS = ("stock_quantity", "quantity_in_stock", "quantity")
+_NOT_YML = "The file is XML, but not a YML price list (its root element is not <yml_catalog>)."
+#: How many offers are looked at before deciding whether a feed is a partial update.
+PARTIAL_SAMPLE = 50
+
+
+def parse(stream: BinaryIO, *, partial: bool | None = None, **_: Any) -> Iterator[FeedItem]:
+    """Yield the header, the categories, then offers (or updates) and problems of a YML feed.
+
+    ``partial=None`` decides from the first offers: when none of them has a name but
+    some carry a price or stock, the feed is a price/stock update and yields FeedUpdate.
+    """
+    parser = _YmlParser(partial)
+    events = iterate(stream, events=("start", "end"), tag=_EVENT_TAGS, roots=("yml_catalog",), not_this_format=_NOT_YML)
+    try:
+        for event, element in events:
+            yield from parser.handle(event, element)
+    except FeedError as exc:
+        if exc.code in ("malformed_xml", "bad_encoding"):
+            # A file cut short still tells the supplier which rows were fine before the cut.
+            yield from parser.finish()
+        raise
+    yield from parser.finish()
+
+
+class _YmlParser:
+    """Keep the state between iterparse events of one feed."""
+
+    def __init__(self, partial: bool | None) -> None:
+        self.partial = partial
+        self.header_sent = False
+        self.rates: dict[str, Decimal] = {}
+        self.declared_currencies: list[str] = []
+        self.pending: list[FeedItem] = []
+        self.sample: list[OfferDraft] = []
+        self.checker: OfferChecker | None = None
+        self.shop_name: str | None = None
+        self.shop_delivery: Decimal | None = None
+
+    def handle(self, event: str, element: Any) -> Iterator[FeedItem]:
+        """Route one iterparse event."""
+        parent = element.getparent()
+        parent_tag = parent.tag if parent is not None else None
+        tag = element.tag
+        if event == "start":
+            if tag == "offers":
+                self.shop_name = clean_text(_child_text(parent, "name")) if parent is not None else None
+                if self.partial is not None:
+                    yield from self._header()
+            return
+        if tag == "offer" and parent_tag == "offers":
+            draft = _draft(element, self.shop_delivery)
+            _forget(element)
+            if self.checker is None:
+                self.sample.append(draft)
+                if len(self.sample) >= PARTIAL_SAMPLE:
+                    yield from self._header()
+            else:
+                yield from self._check(draft)
+        elif tag == "offers":
+            yield from self._header()
+        elif tag == "category" and parent_tag == "categories":
+            item = _category(element)
+            if self.header_sent:
+                yield item
+            else:
+                self.pending.append(item)
+            _forget(element)
+        elif tag == "currency" and parent_tag == "currencies":
+            self._currency(element)
+        elif tag == "delivery-options" and parent_tag == "shop":
+            self.shop_delivery = _delivery_cost(element)
+
+    def finish(self) -> Iterator[FeedItem]:
+        """Flush the header and categories of a feed that has no <offers> at all."""
+        yield from self._header()
+
+    def _check(self, draft: OfferDraft) -> Iterator[FeedItem]:
+        assert self.checker is not None
+        if self.partial:
+            return self.checker.check_update(draft)
+        return self.checker.check(draft)
+
+    def _currency(self, element: Any) -> None:
+        code = normalise_currency(element.get("id"))
+        if code is None:
+            return
+        self.declared_currencies.append(code)
+        try:
+            rate = Decimal((element.get("rate") or "").strip().replace(",", "."))
+        except InvalidOperation:
+            return  # "CBRF", "NBU" and the like name a source, not a number.
+        if rate.is_finite() and rate > 0:
+            self.rates[code] = rate
+
+    def _header(self) -> Iterator[FeedItem]:
+        if self.header_sent:
+            return
+        self.header_sent = True
+        if self.partial is None:
+            self.partial = looks_partial(self.sample)
+        self.checker = OfferChecker(self._default_currency())
+        yield FeedHeader(format="yml", shop_name=self.shop_name, currency_rates=dict(self.rates), partial=self.partial)
+        yield from self.pending
+        self.pending.clear()
+        for draft in self.sample:
+            yield from self._check(draft)
+        self.sample.clear()
+
+    def _default_currency(self) -> str | None:
+        if len(self.declared_currencies) == 1:
+            return self.declared_currencies[0]
+        base = [code for code, rate in self.rates.items() if rate == 1]
+        return base[0] if len(base) == 1 else None
+
+
+def looks_partial(drafts: list[OfferDraft]) -> bool:
+    """Say whether sampled rows look like a price/stock update: no names, but prices or stock."""
+    if not drafts or any(d.title for d in drafts):
+        return False
+    return any(
+        d.price is not None or d.sale_price is not None or d.extra.get("stock_quantity") is not None for d in drafts
+    )
+
+
+def _child_text(element: Any, tag: str) -> str | None:
+    child = element.find(tag)
+    return None if child is None else "".join(child.itertext())
+
+
+def _category(element: Any) -> FeedCategory | RowProblem:
+    category_id = clean_text(element.get("id"))
+    name = clean_text(_all_text(element))
+    if not category_id or not name:
+        return RowProblem(
+            "invalid_category",
+            "warning",
+            "A category has no id or no name and was ignored.",
+            line=element.sourceline,
+            field="category",
+            value=name or category_id,
+        )
+    return FeedCategory(id=category_id, name=name, parent_id=clean_text(element.get("parentId")))
+
+
+def _children(offer: Any) -> dict[str, list[Any]]:
+    children: dict[str, list[Any]] = {}
+    for child in offer:
+        if isinstance(child.tag, str):  # skips unexpanded entity references
+            children.setdefault(child.tag, []).append(child)
+    return children
+
+
+def _text(children: dict[str, list[Any]], *tags: str) -> str | None:
+    """Return the cleaned text of the first non-blank element among ``tags``."""
+    for tag in tags:
+        for child in children.get(tag, ()):
+            text = clean_text(_all_text(child))
+            if text:
+                return text
+    return None
+
+
+def _title(children: dict[str, list[Any]]) -> str | None:
+    names = children.get("name", [])
+    plain = [n for n in names if (n.get("lang") or "").lower() not in _UA_LANGS]
+    ua = [n for n in names if (n.get("lang") or "").lower() in _UA_LANGS]
+    for group in (plain, children.get("name_ua", []), ua, children.get("title", [])):
+        for element in group:
+            text = clean_text(_all_text(element))
+            if text:
+                return text
+    model = _text(children, "model")
+    if model:
+        # type="vendor.model" offers name themselves by these three parts.
+        parts = (_text(children, "typePrefix"), _text(children, "vendor"), model)
+        return " ".join(p for p in parts if p)
+    return None
+
+
+def _has_plain_name(children: dict[str, list[Any]]) -> bool:
+    return any((n.get("lang") or "").lower() not in _UA_LANGS for n in children.get("name", ()))
+
+
+def _title_uk(children: dict[str, list[Any]]) -> str | None:
+    names = [n for n in children.get("name", []) if (n.get("lang") or "").lower() in _UA_LANGS]
+    for element in (*children.get("name_ua", []), *names):
+        text = clean_text(_all_text(element))
+        if text:
+            return text
+    return None
+
+
+def _draft(offer: Any, shop_delivery: Decimal | None = None) -> OfferDraft:
+    children = _children(offer)
+    draft = OfferDraft(
+        line=offer.sourceline,
+        sku=clean_text(offer.get("id")),
+        title=_title(children),
+        price=_text(children, "price"),
+        currency=_text(children, "currencyId"),
+        old_price=_text(children, "oldprice", "price_old"),
+    )
+    available, stock = _availability(offer, children, draft)
+    descriptions: dict[str, str | None] = {"description": None, "description_ua": None}
+    for tag in descriptions:
+        for element in children.get(tag, ()):
+            key = "description_ua" if (element.get("lang") or "").lower() in _UA_LANGS else tag
+            descriptions[key] = descriptions[key] or clean_multiline(_inner_xml(element))
+    description = descriptions["description"] or descriptions["description_ua"]
+    title_uk = _title_uk(children)
+    delivery = children.get("delivery-options")
+    draft.extra = {
+        "url": draft.checked_url(_text(children, "url")),
+        "available": available,
+        "stock_quantity": stock,
+        "category_id": _text(children, "categoryId"),
+        "brand": _text(children, "vendor"),
+        "model": _text(children, "model"),
+        "gtin": _gtin(children, draft),
+        "mpn": _text(children, "vendorCode", "article"),
+        "description": description,
+        "pictures": _pictures(children),
+        "params": _params(children),
+        # Only where it adds a second language: a lone name_ua is already the title.
+        "title_uk": title_uk if _has_plain_name(children) else None,
+        "description_uk": descriptions["description_ua"] if descriptions["description"] else None,
+        "item_group_id": clean_text(offer.get("group_id")) or _text(children, "group_id"),
+        "delivery_cost": _delivery_cost(delivery[0]) if delivery else shop_delivery,
+    }
+    return draft
+
+
+def _delivery_cost(element: Any) -> Decimal | None:
+    """Return the cheapest <option cost=".."> of a <delivery-options> block, or None."""
+    costs: list[Decimal] = []
+    for option in element:
+        if option.tag != "option":
+            continue
+        try:
+            costs.append(parse_price(option.get("cost") or ""))
+        except PriceError:
+            continue
+    return min(costs) if costs else None
+
+
+def _availability(offer: Any, children: dict[str, list[Any]], draft: OfferDraft) -> tuple[bool | None, int | None]:
+    """Return (available, stock); available is None when the offer does not say."""
+    raw_stock = _text(children, *_STOCK_TAGS)
+    stock = parse_stock(raw_stock)
+    if raw_stock is not None and stock is None:
+        draft.problem(
+            "invalid_stock",
+            "warning",
+            f"The stock quantity {raw_stock!r} is not a whole number and was ignored.",
+            "stock_quantity",
+            raw_stock,
+        )
+    raw_flag = offer.get("available")
+    if raw_flag is None:
+        return (None if stock is None else stock > 0), stock
+    flag = parse_bool_availability(raw_flag)
+    if flag is None:
+        draft.problem(
+            "invalid_availability",
+            "warning",
+            f"available={raw_flag!r} is neither true nor false; the offer is shown as available.",
+            "available",
+            raw_flag,
+        )
+        return True, stock
+    return flag, stock
+
+
+def _gtin(children: dict[str, list[Any]], draft: OfferDraft) -> str | None:
+    raw = [clean_text(_all_text(b)) for b in children.get("barcode", ())]
+    raw_codes = [code for code in raw if code]
+    for code in raw_codes:
+        gtin = clean_gtin(code)
+        if gtin:
+            return gtin
+    if raw_codes:
+        draft.problem(
+            "invalid_gtin",
+            "warning",
+            f"The barcode {raw_codes[0]!r} is not 8 to 14 digits and was ignored.",
+            "gtin",
+            raw_codes[0],
+        )
+    return None
+
+
+def _pictures(children: dict[str, list[Any]]) -> tuple[str, ...]:
+    pictures: list[str] = []
+    for element in children.get("picture", ()):
+        # Some exports join all pictures into one element with " | ".
+        for part in _all_text(element).split("|"):
+            url = clean_url(part)
+            if url and url not in pictures:
+                pictures.append(url)
+    return tuple(pictures)
+
+
+def _params(children: dict[str, list[Any]]) -> tuple[tuple[str, str], ...]:
+    params: list[tuple[str, str]] = []
+    for element in children.get("param", ()):
+        name = clean_text(element.get("name"))
+        value = clean_text(_all_text(element))
+        if not name or not value:
+            continue
+        unit = clean_text(element.get("unit"))
+        params.append((name, f"{value} {unit}" if unit else value))
+    return tuple(params)

@@ -1,0 +1,160 @@
+"""Fixtures shared by every layer of tests: a real database, a real index, a real app.
+
+SQLite by default; set ``TEST_DATABASE_URL`` (for example
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``) to run the same suite on PostgreSQL.
+Each test runs inside a transaction that is rolled back; services' and views' commits
+become savepoints inside it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from marketplace import create_app, schema
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.services import create_user
+from marketplace.catalog.taxonomy import seed_categories
+from marketplace.db import Base, get_session, make_engine
+from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.services import add_supplier
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
+PASSWORD = "correct horse battery"
+
+
+def reset_schema(engine: Engine) -> None:
+    """Drop every table (ours and Alembic's) and migrate to head."""
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    schema.upgrade(engine)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    reset_schema(engine)
+    with Session(engine) as session:
+        seed_categories(session, (FIXTURES / "taxonomy.txt").read_text("utf-8"))
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """Return a connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+def app_config(tmp_path: Path, database_url: str, **overrides: Any) -> dict[str, Any]:
+    """Return the test config: a real database, a real index in ``tmp_path``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INDEX_PATH": str(tmp_path / "index"),
+        "UPLOAD_PATH": str(tmp_path / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's config."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str, connection: Connection, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config(tmp_path, database_url, **app_overrides))
+    # Every session the app opens joins the test's transaction through savepoints.
+    app.extensions["traderow.db"].sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield app
+    app.extensions["traderow.index"].close()
+    app.extensions["traderow.db"].dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """Return the session of an app context that stays pushed for the test."""
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def supplier(db_session: Session) -> Supplier:
+    return add_supplier(db_session, "kitchen-pro", name="Kitchen Pro", store_url="https://kitchen-pro.example/")
+
+
+@pytest.fixture
+def buyer(db_session: Session) -> User:
+    return create_user(db_session, "buyer@example.com", PASSWORD, role=Role.BUYER, display_name="Bohdana")
+
+
+@pytest.fixture
+def supplier_member(db_session: Session, supplier: Supplier) -> User:
+    return create_user(db_session, "seller@example.com", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+
+
+def login(client: FlaskClient, user: User) -> None:
+    """Log ``user`` in through the real login form."""
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """Return ``../shared/data``, skipping the test where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def stocked(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Supplier]:
+    """Import the two fixture feeds (a YML and a cp1251 CSV) and bring the index up to date."""
+    from marketplace.search.index_runtime import get_index
+    from marketplace.search.services import sync_index
+    from marketplace.suppliers.importing import import_feed
+
+    other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
+    for owner, name in ((supplier, "kitchen.yml"), (other, "office.csv")):
+        run = import_feed(
+            db_session, owner, (FIXTURES / "feeds" / name).read_bytes(), filename=name,
+            base_currency="UAH", rates=app.config["CURRENCY_RATES"],
+        )  # fmt: skip
+        assert run.status == "succeeded", run.error
+    db_session.commit()
+    sync_index(db_session, get_index(app))
+    return {"kitchen-pro": supplier, "office-point": other}

@@ -1,0 +1,324 @@
+"""The background worker: the database job queue, RQ, feed URLs fetched on schedule, dead workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from marketplace import schema
+from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.db import make_engine, utcnow
+from marketplace.jobs.models import Job, JobStatus
+from marketplace.jobs.queue import claim_next, enqueue
+from marketplace.search.index_runtime import get_index
+from marketplace.suppliers.feeds import add_feed_source
+from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, queue_import
+from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier
+from marketplace.worker import work_once
+from search_index import SearchQuery
+from tests.integration.test_import_semantics import FIVE, yml_feed, yml_offer
+from tests.unit.test_fetch_feeds import FeedServer, running_feed_server
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
+    session.expire_all()
+    return {o.supplier_sku: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
+
+
+def queue_upload(app: Flask, session: Session, supplier: Supplier, data: bytes, **kwargs: Any) -> ImportRun:
+    run = queue_import(session, supplier, data, filename="feed.xml", upload_dir=app.config["UPLOAD_PATH"], **kwargs)
+    session.commit()
+    return run
+
+
+def indexed_total(app: Flask, text_query: str = "") -> int:
+    return get_index(app).search(SearchQuery(text=text_query)).total
+
+
+# --- the database queue -------------------------------------------------------------------
+
+
+def test_an_upload_is_a_job_that_the_worker_runs_and_indexes(
+    app: Flask, db_session: Session, supplier: Supplier
+) -> None:
+    run = queue_upload(app, db_session, supplier, yml_feed(FIVE))
+    job = db_session.scalars(select(Job)).one()
+    assert (job.kind, job.payload, job.status) == ("import_run", {"run_id": run.id}, JobStatus.QUEUED)
+
+    done = work_once(app)
+
+    assert (done.imports, done.indexed) == (1, 5)
+    db_session.expire_all()
+    assert run.status == ImportStatus.SUCCEEDED and job.status == JobStatus.DONE
+    assert indexed_total(app, "Pan") == 5
+    # Nothing left: a second pass does nothing.
+    assert (work_once(app).imports, work_once(app).indexed) == (0, 0)
+
+
+def test_a_run_already_taken_is_not_run_twice(app: Flask, db_session: Session, supplier: Supplier) -> None:
+    run = queue_upload(app, db_session, supplier, yml_feed(FIVE))
+    enqueue(db_session, "import_run", run_id=run.id)  # the same run queued twice
+    db_session.commit()
+
+    assert work_once(app).imports == 2
+    db_session.expire_all()
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 5
+    assert [j.status for j in db_session.scalars(select(Job).order_by(Job.id))] == [JobStatus.DONE, JobStatus.DONE]
+
+
+def test_a_failing_job_is_recorded_and_the_worker_goes_on(app: Flask, db_session: Session, supplier: Supplier) -> None:
+    bad = enqueue(db_session, "import_run", run_id="not-a-number")
+    run = queue_upload(app, db_session, supplier, yml_feed(FIVE))
+
+    done = work_once(app)
+
+    assert done.imports == 2
+    db_session.expire_all()
+    assert bad is not None and bad.status == JobStatus.FAILED and bad.error
+    assert run.status == ImportStatus.SUCCEEDED
+
+
+def test_a_dead_workers_job_and_run_are_failed_and_the_catalog_kept(
+    app: Flask, db_session: Session, supplier: Supplier
+) -> None:
+    queue_upload(app, db_session, supplier, yml_feed(FIVE))
+    work_once(app)
+    run = queue_upload(app, db_session, supplier, yml_feed([yml_offer("P1", "1")]))
+    job = db_session.scalars(select(Job).where(Job.status == JobStatus.QUEUED)).one()
+    # A worker on this host claimed the run and died: its pid no longer exists.
+    dead_pid = _dead_pid()
+    job.status, job.claimed_by = JobStatus.RUNNING, f"{socket.gethostname()}:{dead_pid}"
+    job.claimed_at, job.lease_until = utcnow(), utcnow() + dt.timedelta(hours=6)
+    run.status, run.started_at = ImportStatus.RUNNING, utcnow()
+    db_session.commit()
+
+    work_once(app)
+
+    db_session.expire_all()
+    assert job.status == JobStatus.FAILED and str(dead_pid) in (job.error or "")
+    assert run.status == ImportStatus.FAILED and run.error == INTERRUPTED_MESSAGE
+    assert len([o for o in offers_of(db_session, supplier).values() if o.status == OfferStatus.ACTIVE]) == 5
+
+
+def test_a_run_whose_lease_ran_out_is_failed(app: Flask, db_session: Session, supplier: Supplier) -> None:
+    run = queue_upload(app, db_session, supplier, yml_feed(FIVE))
+    job = db_session.scalars(select(Job)).one()
+    job.status, job.claimed_by = JobStatus.RUNNING, "another-host:1"
+    job.lease_until = utcnow() - dt.timedelta(seconds=1)
+    run.status = ImportStatus.RUNNING
+    db_session.commit()
+
+    work_once(app)
+
+    db_session.expire_all()
+    assert (job.status, run.status) == (JobStatus.FAILED, ImportStatus.FAILED)
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@contextmanager
+def committed_database(tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a fresh database that really commits (SQLite file, or a side PostgreSQL database)."""
+    test_url = os.environ.get("TEST_DATABASE_URL")
+    if not test_url or not test_url.startswith("postgresql"):
+        yield "sqlite:///" + str(tmp_path / "jobs.sqlite")
+        return
+    url = make_url(test_url)
+    name = f"{url.database}_jobs"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        with admin.connect() as conn:
+            conn.execute(drop)
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
+
+
+@pytest.mark.slow
+def test_two_workers_never_claim_the_same_job(tmp_path: Path) -> None:
+    with committed_database(tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            schema.upgrade(engine)
+            with Session(engine) as session:
+                session.add_all(Job(kind="import_run", payload={"run_id": i}, run_after=utcnow()) for i in range(200))
+                session.commit()
+            claimed: dict[str, list[int]] = {"a": [], "b": []}
+            start = threading.Barrier(2)
+
+            def claim_all(name: str) -> None:
+                with Session(engine, expire_on_commit=False) as session:
+                    start.wait()
+                    while (job := claim_next(session, claimed_by=name, lease=dt.timedelta(minutes=5))) is not None:
+                        claimed[name].append(job.id)
+
+            threads = [threading.Thread(target=claim_all, args=(name,)) for name in claimed]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+
+            both = claimed["a"] + claimed["b"]
+            assert len(both) == 200 and len(set(both)) == 200
+            with Session(engine) as session:
+                owners = {j.id: j.claimed_by for j in session.scalars(select(Job))}
+            assert all(owners[i] == "a" for i in claimed["a"]) and all(owners[i] == "b" for i in claimed["b"])
+        finally:
+            engine.dispose()
+
+
+# --- RQ -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rq_queue_name() -> Iterator[str]:
+    from redis import Redis
+    from rq import Queue
+
+    name = f"traderow-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    connection = Redis.from_url(REDIS_URL)
+    Queue(name, connection=connection).delete(delete_jobs=True)
+    connection.close()
+
+
+@pytest.fixture
+def app_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    if "rq_queue_name" in request.fixturenames:
+        return {"REDIS_URL": REDIS_URL, "RQ_QUEUE": request.getfixturevalue("rq_queue_name")}
+    if "feed_server" in request.fixturenames:
+        return {"FEED_ALLOW_PRIVATE": True, "FEED_READ_TIMEOUT": 5, "FEED_CONNECT_TIMEOUT": 5}
+    return {}
+
+
+def test_with_redis_uploads_go_to_rq_and_the_worker_runs_them(
+    app: Flask, db_session: Session, supplier: Supplier, rq_queue_name: str
+) -> None:
+    from marketplace.jobs.queue import rq_queue
+
+    run = queue_upload(app, db_session, supplier, yml_feed(FIVE))
+    queue = rq_queue(app)
+
+    assert db_session.scalars(select(Job)).all() == []  # not the database queue
+    assert queue.count == 1
+
+    done = work_once(app)
+
+    assert (done.imports, done.indexed) == (1, 5)
+    db_session.expire_all()
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 5
+    assert queue.count == 0 and queue.finished_job_registry.count == 1
+
+
+def test_with_redis_a_rolled_back_upload_queues_nothing(
+    app: Flask, db_session: Session, supplier: Supplier, rq_queue_name: str
+) -> None:
+    from marketplace.jobs.queue import rq_queue
+
+    queue_import(db_session, supplier, yml_feed(FIVE), filename="f.xml", upload_dir=app.config["UPLOAD_PATH"])
+    db_session.rollback()
+    db_session.commit()
+
+    assert rq_queue(app).count == 0
+
+
+# --- feed URLs ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    yield from running_feed_server()
+
+
+def test_a_feed_url_is_fetched_imported_and_then_not_modified(
+    app: Flask, db_session: Session, supplier: Supplier, feed_server: FeedServer
+) -> None:
+    feed_server.serve_bytes("/price.xml", yml_feed(FIVE), etag='"v1"')
+    source = add_feed_source(db_session, supplier, feed_server.url("/price.xml"), interval_hours=6)
+    db_session.commit()
+
+    assert work_once(app).imports == 1
+
+    db_session.expire_all()
+    run = db_session.scalars(select(ImportRun).where(ImportRun.feed_source_id == source.id)).one()
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 5, run.error
+    assert source.etag == '"v1"' and source.last_fetched_at is not None
+    assert source.next_fetch_at is not None and source.next_fetch_at.replace(tzinfo=dt.UTC) > utcnow() + dt.timedelta(
+        hours=5
+    )
+    assert indexed_total(app, "Pan") == 5
+    # Not due yet: nothing happens.
+    assert work_once(app).imports == 0
+
+    source.next_fetch_at = None  # "fetch now"
+    db_session.commit()
+    work_once(app)
+
+    db_session.expire_all()
+    second = db_session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+    assert second is not None and second.report.get("not_modified") is True
+    assert feed_server.requests[-1][1]["If-None-Match"] == '"v1"'
+
+
+def test_a_feed_that_fails_to_fetch_keeps_the_catalog(
+    app: Flask, db_session: Session, supplier: Supplier, feed_server: FeedServer
+) -> None:
+    feed_server.serve_bytes("/price.xml", yml_feed(FIVE))
+    add_feed_source(db_session, supplier, feed_server.url("/price.xml"))
+    db_session.commit()
+    work_once(app)
+    source = db_session.scalars(select(FeedSource)).one()
+    source.url, source.next_fetch_at = feed_server.url("/gone.xml"), None
+    db_session.commit()
+
+    work_once(app)
+
+    db_session.expire_all()
+    failed = db_session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+    assert failed is not None and failed.status == ImportStatus.FAILED
+    assert "404" in (failed.error or "") and failed.report["counts"] == {"fetch_http_error": 1}
+    assert "404" in (source.last_status or "")
+    assert len([o for o in offers_of(db_session, supplier).values() if o.status == OfferStatus.ACTIVE]) == 5
+
+
+def test_by_default_the_worker_refuses_to_fetch_from_loopback(
+    app: Flask, db_session: Session, supplier: Supplier
+) -> None:
+    with contextmanager(running_feed_server)() as server:
+        server.serve_bytes("/price.xml", yml_feed(FIVE))
+        add_feed_source(db_session, supplier, server.url("/price.xml"))
+        db_session.commit()
+
+        work_once(app)
+
+        assert server.requests == []
+    db_session.expire_all()
+    run = db_session.scalars(select(ImportRun)).one()
+    assert run.status == ImportStatus.FAILED and run.report["counts"] == {"fetch_refused_address": 1}
+    assert "private or local" in (run.error or "")

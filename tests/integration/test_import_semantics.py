@@ -1,0 +1,253 @@
+"""Import semantics against a real database: full and partial feeds, dry runs, atomicity, batching."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
+from marketplace.search.models import IndexChange
+from marketplace.suppliers.importing import ImportOptions, import_feed
+from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+
+RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
+
+
+def yml_offer(sku: str, price: str, *, name: str | None = None, available: str = "true", extra: str = "") -> str:
+    return (
+        f'<offer id="{sku}" available="{available}"><url>https://kitchen-pro.example/p/{sku}</url>'
+        f"<price>{price}</price><currencyId>UAH</currencyId><categoryId>1</categoryId>"
+        f"<vendor>Hartwell</vendor><name>{name or 'Pan ' + sku}</name>{extra}</offer>"
+    )
+
+
+def yml_feed(offers: Iterable[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><yml_catalog date="2026-11-20 10:00"><shop><name>Kitchen Pro</name>'
+        '<currencies><currency id="UAH" rate="1"/></currencies>'
+        '<categories><category id="1">Cookware</category></categories><offers>'
+        + "\n".join(offers)
+        + "</offers></shop></yml_catalog>"
+    ).encode()
+
+
+def update_feed(rows: Iterable[tuple[str, str | None, int | None]]) -> bytes:
+    """A Prom.ua-style update: only id, price, currency and quantity_in_stock."""
+    offers = []
+    for sku, price, quantity in rows:
+        parts = [f'<offer id="{sku}">']
+        if price is not None:
+            parts.append(f"<price>{price}</price><currencyId>UAH</currencyId>")
+        if quantity is not None:
+            parts.append(f"<quantity_in_stock>{quantity}</quantity_in_stock>")
+        parts.append("</offer>")
+        offers.append("".join(parts))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><yml_catalog date="2026-11-20 10:00"><shop><offers>'
+        + "".join(offers)
+        + "</offers></shop></yml_catalog>"
+    ).encode()
+
+
+def run_import(session: Session, supplier: Supplier, data: bytes | Any, **options: Any) -> ImportRun:
+    return import_feed(
+        session,
+        supplier,
+        data,
+        filename="feed.xml",
+        base_currency="UAH",
+        rates=RATES,
+        options=ImportOptions(**options),
+    )
+
+
+def catalog(session: Session, supplier: Supplier) -> dict[str, tuple[Decimal, str, bool]]:
+    """Return what buyers could see of the supplier: sku -> (price, status, available)."""
+    session.expire_all()
+    return {
+        o.supplier_sku: (o.price, str(o.status), o.available)
+        for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))
+    }
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+FIVE = [yml_offer(f"P{i}", str(100 * i)) for i in range(1, 6)]
+
+
+def test_a_full_feed_replaces_the_catalog(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    run = run_import(db_session, supplier, yml_feed([*FIVE[:3], yml_offer("P9", "900")]))
+
+    assert (run.created, run.unchanged, run.withdrawn, run.partial) == (1, 3, 2, False)
+    offers = catalog(db_session, supplier)
+    assert offers["P4"][1] == offers["P5"][1] == OfferStatus.WITHDRAWN
+    assert offers["P9"][1] == OfferStatus.ACTIVE
+
+
+def test_a_partial_feed_touches_only_the_offers_it_names(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    db_session.execute(IndexChange.__table__.delete())
+    history_before = count(db_session, PriceHistory)
+
+    run = run_import(db_session, supplier, update_feed([("P1", "150", 4), ("P2", None, 0), ("GHOST", "10", 1)]))
+
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    assert run.partial is True
+    assert (run.updated, run.unchanged, run.withdrawn, run.created) == (2, 0, 0, 0)
+    offers = catalog(db_session, supplier)
+    assert offers["P1"] == (Decimal("150.00"), OfferStatus.ACTIVE, True)
+    assert offers["P2"] == (Decimal("200.00"), OfferStatus.ACTIVE, False)  # stock 0: not available, price kept
+    assert all(offers[f"P{i}"][1] == OfferStatus.ACTIVE for i in range(3, 6))
+    assert {p["sku"]: p["code"] for p in run.report["problems"]}["GHOST"] == "unknown_sku"
+    assert count(db_session, IndexChange) == 2
+    assert count(db_session, PriceHistory) == history_before + 2
+
+
+def test_partial_mode_on_a_full_feed_never_withdraws(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    run = run_import(db_session, supplier, yml_feed([yml_offer("P1", "111"), yml_offer("P7", "700")]), mode="partial")
+
+    # An update changes prices and stock of known offers only; a new id is reported, not created.
+    assert (run.partial, run.updated, run.created, run.withdrawn) == (True, 1, 0, 0)
+    assert run.report["counts"]["unknown_sku"] == 1
+    offers = catalog(db_session, supplier)
+    assert offers["P1"][0] == Decimal("111.00") and "P7" not in offers
+    assert sum(1 for o in offers.values() if o[1] == OfferStatus.ACTIVE) == 5
+
+
+def test_an_update_cannot_be_forced_to_replace_the_catalog(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    before = catalog(db_session, supplier)
+
+    run = run_import(db_session, supplier, update_feed([("P1", "150", 4)]), mode="full")
+
+    assert run.status == ImportStatus.FAILED and run.error
+    assert catalog(db_session, supplier) == before
+
+
+def test_a_dry_run_shows_the_diff_and_publishes_nothing(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    db_session.execute(IndexChange.__table__.delete())
+    before = catalog(db_session, supplier)
+    history_before = count(db_session, PriceHistory)
+    # P1 +50 % (a move), P2 +5 % (below the threshold), P3 renamed, P5 gone, P8 new.
+    feed = yml_feed(
+        [
+            yml_offer("P1", "150"),
+            yml_offer("P2", "210"),
+            yml_offer("P3", "300", name="Pan P3 deluxe"),
+            yml_offer("P4", "400"),
+            yml_offer("P8", "800"),
+        ]
+    )
+
+    run = run_import(db_session, supplier, feed, dry_run=True, price_move_percent=Decimal(20))
+
+    assert run.status == ImportStatus.SUCCEEDED and run.dry_run
+    assert (run.created, run.updated, run.withdrawn) == (1, 3, 1)
+    diff = run.report["diff"]
+    assert [e["sku"] for e in diff["new"]] == ["P8"]
+    assert [e["sku"] for e in diff["withdrawn"]] == ["P5"]
+    assert {e["sku"]: e["fields"] for e in diff["changed"]}["P3"] == ["title"]
+    assert [(m["sku"], m["percent"]) for m in diff["price_moves"]] == [("P1", 50.0)]
+    assert diff["counts"] == {"new": 1, "withdrawn": 1, "changed": 3, "price_moves": 1}
+    # Nothing was published: offers, index queue and price history are as they were.
+    assert catalog(db_session, supplier) == before
+    assert count(db_session, IndexChange) == 0
+    assert count(db_session, PriceHistory) == history_before
+
+
+def test_zero_price_offers_are_reported_and_not_shown(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    run = run_import(db_session, supplier, yml_feed([*FIVE[:4], yml_offer("P5", "0"), yml_offer("P6", "0")]))
+
+    zero = [p for p in run.report["problems"] if p["code"] == "zero_price"]
+    assert sorted(p["sku"] for p in zero) == ["P5", "P6"]
+    assert all(p["severity"] == "error" and "price on request" in p["message"] for p in zero)
+    assert run.report["counts"]["zero_price"] == 2 and run.rejected == 2
+    offers = catalog(db_session, supplier)
+    # P5 had a price before; a feed that no longer gives one withdraws it. P6 never appears.
+    assert offers["P5"][1] == OfferStatus.WITHDRAWN and "P6" not in offers
+
+
+def test_duplicate_ids_keep_the_first_row_and_are_reported(db_session: Session, supplier: Supplier) -> None:
+    run = run_import(db_session, supplier, yml_feed([yml_offer("D1", "100"), yml_offer("D1", "999"), *FIVE[:1]]))
+
+    assert catalog(db_session, supplier)["D1"][0] == Decimal("100.00")
+    assert [p["sku"] for p in run.report["problems"] if p["code"] == "duplicate_sku"] == ["D1"]
+    assert run.rejected == 1 and run.rows_read == 3
+
+
+class _BreaksAfter(io.RawIOBase):
+    """A stream that fails after ``limit`` bytes, as a disk or network can mid-import."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        self._data = io.BytesIO(data)
+        self._limit = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._data.tell() >= self._limit:
+            raise OSError("Input/output error")
+        chunk = self._data.read(min(len(buffer), self._limit - self._data.tell()) or 1)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def big_feed(n: int, price: int = 100) -> bytes:
+    return yml_feed(yml_offer(f"B{i}", str(price + i % 7)) for i in range(n))
+
+
+def test_an_import_that_breaks_midway_leaves_the_previous_catalog_whole(
+    db_session: Session, supplier: Supplier
+) -> None:
+    run_import(db_session, supplier, big_feed(300))
+    db_session.execute(IndexChange.__table__.delete())
+    before = catalog(db_session, supplier)
+    history_before = count(db_session, PriceHistory)
+    new = big_feed(2500, price=500)
+
+    # Fails well after the first batch of 1000 offers was written inside the savepoint.
+    run = run_import(db_session, supplier, io.BufferedReader(_BreaksAfter(new, int(len(new) * 0.8))))
+
+    assert run.status == ImportStatus.FAILED
+    assert run.error and "nothing was changed" in run.error
+    assert run.report["counts"] == {"internal_error": 1}
+    assert catalog(db_session, supplier) == before
+    assert count(db_session, IndexChange) == 0
+    assert count(db_session, PriceHistory) == history_before
+
+
+def test_a_reimport_writes_only_what_changed_in_a_few_statements(db_session: Session, supplier: Supplier) -> None:
+    n = 3000
+    run_import(db_session, supplier, big_feed(n))
+    db_session.execute(IndexChange.__table__.delete())
+    changed = yml_feed(yml_offer(f"B{i}", str(100 + i % 7 + (1 if i % 20 == 0 else 0))) for i in range(n - 30))
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run = run_import(db_session, supplier, changed)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    moved = len(range(0, n - 30, 20))
+    assert (run.updated, run.withdrawn, run.unchanged) == (moved, 30, n - 30 - moved)
+    # Only the changed and withdrawn offers are queued for the index.
+    assert count(db_session, IndexChange) == moved + 30
+    # A handful of statements per batch of 1000, never one per row.
+    assert len(statements) < 60, statements

@@ -1,0 +1,66 @@
+"""The YML parser must not keep finished offers in memory."""
+
+import io
+import itertools
+from pathlib import Path
+
+import pytest
+
+from supplier_feeds import FeedOffer, parse_feed
+
+pytestmark = pytest.mark.slow
+
+OFFER = (
+    '<offer id="{0}" available="true"><name>Товар номер {0} з доволі довгою назвою</name>'
+    "<price>{0}.50</price><currencyId>UAH</currencyId><categoryId>1</categoryId>"
+    "<picture>https://shop.ua/img/{0}.jpg</picture>"
+    '<param name="Вага" unit="кг">1.2</param>'
+    "<description>Опис товару, досить довгий, щоб займати пам'ять у дереві.</description>"
+    "</offer>\n"
+)
+
+
+class GeneratedFeed(io.RawIOBase):
+    """A YML feed of ``count`` offers produced on the fly, never held in memory whole."""
+
+    def __init__(self, count: int) -> None:
+        head = b'<?xml version="1.0"?><yml_catalog><shop><offers>\n'
+        tail = b"</offers></shop></yml_catalog>"
+        offers = (OFFER.format(i).encode() for i in range(count))
+        self._chunks = itertools.chain([head], offers, [tail])
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def rss_bytes() -> int:
+    statm = Path("/proc/self/statm")
+    if not statm.exists():
+        pytest.skip("needs /proc to read the resident set size")
+    return int(statm.read_text().split()[1]) * 4096
+
+
+def test_memory_stays_flat_over_many_offers():
+    count = 200_000
+    parsed = 0
+    baseline = None
+    for item in parse_feed(io.BufferedReader(GeneratedFeed(count))):
+        if isinstance(item, FeedOffer):
+            parsed += 1
+            if parsed == 20_000:
+                baseline = rss_bytes()
+    growth = rss_bytes() - baseline
+    assert parsed == count
+    # Keeping 180,000 finished offers in the lxml tree would cost several hundred MB.
+    assert growth < 40 * 1024 * 1024, f"grew by {growth / 2**20:.0f} MiB"

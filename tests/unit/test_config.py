@@ -1,0 +1,46 @@
+"""Configuration: defaults, the TRADEROW_ environment, and refusing unsafe production settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from marketplace import create_app
+from marketplace.config import ConfigError, parse_rates
+
+
+def test_embedded_defaults_live_in_the_instance_folder(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/traderow.sqlite"
+    assert app.config["INDEX_PATH"] == str(tmp_path / "search-index")
+    assert app.config["BASE_CURRENCY"] == "UAH"
+
+
+def test_environment_overrides_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADEROW_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRADEROW_DATABASE_URL", "sqlite:///" + str(tmp_path / "other.sqlite"))
+    monkeypatch.setenv("TRADEROW_CURRENCY_RATES", "USD=40,EUR=44.5")
+    monkeypatch.setenv("TRADEROW_SECRET_KEY", "from-the-environment")
+    app = create_app()
+    assert app.instance_path == str(tmp_path)
+    assert app.config["DATABASE_URL"].endswith("other.sqlite")
+    assert app.config["CURRENCY_RATES"] == {"USD": Decimal("40"), "EUR": Decimal("44.5")}
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_production_refuses_the_development_secret_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRADEROW_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRADEROW_DEBUG", raising=False)
+    with pytest.raises(ConfigError, match="TRADEROW_SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "a-real-secret"}).config["SECRET_KEY"]
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "DEBUG": True}).debug
+
+
+def test_parse_rates() -> None:
+    assert parse_rates("usd=41.5, EUR = 45") == {"USD": Decimal("41.5"), "EUR": Decimal("45")}
+    assert parse_rates("") == {}
+    with pytest.raises(ConfigError, match="CODE=RATE"):
+        parse_rates("USD")

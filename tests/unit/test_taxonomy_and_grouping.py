@@ -1,0 +1,49 @@
+"""Reading the Google taxonomy file, GTIN check digits and grouping keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace.catalog.grouping import brand_code_key
+from marketplace.catalog.taxonomy import bundled_taxonomy, read_taxonomy
+from supplier_feeds.gtin import normalize_gtin
+
+
+def test_read_taxonomy_lines() -> None:
+    text = "# version\n1 - Animals & Pet Supplies\n3237 - Animals & Pet Supplies > Live Animals\n"
+    assert list(read_taxonomy(text)) == [
+        (1, ["Animals & Pet Supplies"]),
+        (3237, ["Animals & Pet Supplies", "Live Animals"]),
+    ]
+    with pytest.raises(ValueError, match="not a taxonomy line"):
+        list(read_taxonomy("Animals without an id"))
+
+
+def test_the_bundled_taxonomy_is_complete() -> None:
+    rows = list(read_taxonomy(bundled_taxonomy()))
+    assert len(rows) == 5595
+    assert (3841, ["Home & Garden", "Lawn & Garden", "Gardening", "Gardening Tools", "Pruning Shears"]) in rows
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4006381333931", "4006381333931"),  # EAN-13
+        ("4006 3813 3393 1", "4006381333931"),
+        ("036000291452", "036000291452"),  # UPC-A
+        ("96385074", "96385074"),  # EAN-8
+        ("4006381333932", None),  # wrong check digit
+        ("0000000000000", None),
+        ("12345", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize_gtin(value: str | None, expected: str | None) -> None:
+    assert normalize_gtin(value) == expected
+
+
+def test_brand_code_key_folds_spelling() -> None:
+    assert brand_code_key("Polissia", "GD-4186F") == brand_code_key("POLISSIA ", "gd 4186f") == "polissia|gd4186f"
+    assert brand_code_key(None, "GD-4186F") is None
+    assert brand_code_key("Polissia", "A1") is None  # too short to identify anything
