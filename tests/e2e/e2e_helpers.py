@@ -188,14 +188,16 @@ class OutsideTraffic:
 
     #: Requests the router answered: the "stores" it fulfilled and everything it aborted.
     routed: list[str] = field(default_factory=list)
+    #: Pages of the demo stores the browser navigated to (a click-out's landing), in order.
+    visits: list[str] = field(default_factory=list)
     #: Every non-loopback request the browser issued, routed or not.
     seen: list[str] = field(default_factory=list)
     #: Non-loopback requests that failed other than by the router's abort: the network was tried.
     failed: list[str] = field(default_factory=list)
 
     def store_visits(self) -> list[str]:
-        """Return the demo store URLs the browser landed on, in order."""
-        return [url for url in self.routed if _is_store(url)]
+        """Return the demo store pages the browser landed on, in order (not their pictures)."""
+        return list(self.visits)
 
     def escaped(self) -> list[str]:
         """Return the outside requests that got past the router (a followed redirect does)."""
@@ -214,9 +216,9 @@ def _is_store(url: str) -> bool:
 def new_context(browser: Browser, live: LiveApp, traffic: OutsideTraffic, **options: Any) -> BrowserContext:
     """Open a fresh browser context on ``live`` that cannot reach anything beyond loopback.
 
-    Requests to the demo stores (``https://*.example/``) get a tiny "Seller store" page so a
-    click-out's landing URL can be checked; every other outside request is aborted. Both are
-    written down in ``traffic``.
+    Navigations to the demo stores (``https://*.example/``) get a tiny "Seller store" page so a
+    click-out's landing URL can be checked, and their pictures a 404; every other outside
+    request is aborted. Both are written down in ``traffic``.
     """
     options.setdefault("locale", "en-US")
     context = browser.new_context(base_url=live.base_url, **options)
@@ -232,8 +234,11 @@ def new_context(browser: Browser, live: LiveApp, traffic: OutsideTraffic, **opti
                 route.continue_()
             return
         traffic.routed.append(request.url)
-        if _is_store(request.url):
+        if _is_store(request.url) and request.is_navigation_request():
+            traffic.visits.append(request.url)
             route.fulfill(status=200, content_type="text/html; charset=utf-8", body=SELLER_STORE_HTML)
+        elif _is_store(request.url):
+            route.fulfill(status=404, body="")  # a store's picture: answered, never fetched
         else:
             route.abort("blockedbyclient")
 
@@ -242,7 +247,7 @@ def new_context(browser: Browser, live: LiveApp, traffic: OutsideTraffic, **opti
             traffic.seen.append(request.url)
 
     def watch_failure(request: Request) -> None:
-        if not _is_loopback(request.url) and request.failure != "net::ERR_BLOCKED_BY_CLIENT":
+        if not _is_loopback(request.url) and not (request.failure or "").startswith("net::ERR_BLOCKED_BY_CLIENT"):
             traffic.failed.append(f"{request.url} ({request.failure})")
 
     context.on("request", watch)

@@ -89,6 +89,11 @@ def test_search_to_click_out(
     header_search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q="), timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("hit").first).to_be_visible(timeout=TIMEOUT_MS)
+    # Results come one row per product; the buyer switches to every seller's offer.
+    products = page.get_by_test_id("hit").count()
+    page.get_by_test_id("view-offers").click()
+    expect(page).to_have_url(re.compile(r"view=offers"), timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("hit")).not_to_have_count(products, timeout=TIMEOUT_MS)
     everything = hit_rows(page)
     assert any(price > Decimal(max_price) for _title, _seller, price in everything), (
         "the price filter must have something to remove"
@@ -97,7 +102,7 @@ def test_search_to_click_out(
     filters = page.get_by_test_id("search-form")
     filters.get_by_label("Price to").fill(max_price)
     filters.get_by_role("button", name="Apply").click()
-    expect(page).to_have_url(re.compile(rf"max_price={max_price}"), timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(rf"max_price={max_price}.*view=offers|view=offers.*max_price={max_price}"))
     expect(page.get_by_test_id("hit")).not_to_have_count(len(everything), timeout=TIMEOUT_MS)
     cheap = hit_rows(page)
     assert cheap, "the price filter removed everything"
