@@ -216,20 +216,57 @@ SEARCHES = [  # the fixture feeds hold six offers
     ("max_price=1900", 5),
     ("q=", 6),
 ]
-FOUND = {
-    "uk": ("Знайдено %d пропозицію", "Знайдено %d пропозиції", "Знайдено %d пропозицій"),
-    "ru": ("Найдено %d предложение", "Найдено %d предложения", "Найдено %d предложений"),
+#: one (1, 21, ...), few (2-4, 22-24, ...), many (0, 5-20, ...), as in PLURAL_EXPR.
+FORMS = {
+    "uk": {
+        "found": ("Знайдено %d пропозицію", "Знайдено %d пропозиції", "Знайдено %d пропозицій"),
+        "product": ("%d товар", "%d товари", "%d товарів"),
+        "offer": ("%d пропозиція", "%d пропозиції", "%d пропозицій"),
+    },
+    "ru": {
+        "found": ("Найдено %d предложение", "Найдено %d предложения", "Найдено %d предложений"),
+        "product": ("%d товар", "%d товара", "%d товаров"),
+        "offer": ("%d предложение", "%d предложения", "%d предложений"),
+    },
 }
 
 
+def plural(forms: tuple[str, str, str], n: int) -> str:
+    one, few, many = forms
+    if n % 10 == 1 and n % 100 != 11:
+        return one % n
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few % n
+    return many % n
+
+
+def shown_total(html: str) -> str:
+    """Return the text of the results' total line, its white space folded."""
+    match = re.search(r'data-testid="total">(.*?)</p>', html, re.S)
+    assert match, "no total line on the page"
+    return " ".join(match.group(1).split())
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_search_total_uses_the_right_plural_form(client: FlaskClient, stocked: dict[str, Supplier], lang: str) -> None:
-    one, few, many = FOUND[lang]
+def test_search_total_of_offers_uses_the_right_plural_form(
+    client: FlaskClient, stocked: dict[str, Supplier], lang: str
+) -> None:
     for query, total in SEARCHES:
-        html = page(client, f"/search?{query}&lang={lang}")
+        html = page(client, f"/search?{query}&view=offers&lang={lang}")
         assert f'<html lang="{lang}">' in html
-        expected = (one if total == 1 else few if 2 <= total <= 4 else many) % total
-        assert f'data-testid="total">{expected}</p>' in html, query
+        assert shown_total(html) == plural(FORMS[lang]["found"], total), query
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_total_of_products_uses_the_right_plural_forms(
+    client: FlaskClient, stocked: dict[str, Supplier], lang: str
+) -> None:
+    for query, offers in SEARCHES:
+        products = client.get(f"/api/v1/search?{query}&lang={lang}").get_json()["total"]
+        assert products <= offers, query
+        html = page(client, f"/search?{query}&lang={lang}")
+        expected = f"{plural(FORMS[lang]['product'], products)}, {plural(FORMS[lang]['offer'], offers)}"
+        assert shown_total(html) == expected, query
 
 
 @pytest.mark.parametrize(
