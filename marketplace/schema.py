@@ -15,8 +15,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema at ``engine`` up to ``revision`` (every branch head by default)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema at ``engine`` up to ``revision`` (the newest by default)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from marketplace.db import Base
+from marketplace.schema import alembic_config
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -14,3 +16,13 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_migrations_form_one_line_of_history(engine: Engine) -> None:
+    """Parallel branches would let two migrations of one table run in either order."""
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    assert script.get_heads() == [script.get_current_head()]
+    revisions = [rev.revision for rev in script.walk_revisions()]
+    assert revisions == sorted(revisions, reverse=True), "revisions are numbered in the order they run"
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_heads() == (script.get_current_head(),)
