@@ -24,15 +24,14 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from marketplace import schema  # noqa: E402
-from marketplace.catalog.grouping import group_new_offers  # noqa: E402
-from marketplace.catalog.models import Offer, Product  # noqa: E402
+from marketplace.catalog.models import Offer  # noqa: E402
 from marketplace.catalog.taxonomy import seed_categories  # noqa: E402
 from marketplace.db import make_engine  # noqa: E402
 from marketplace.suppliers.importing import import_feed  # noqa: E402
@@ -112,7 +111,6 @@ def main() -> int:
 
             started = time.perf_counter()
             timings = {}
-            after_import = 0
             for slug in feeds:
                 t0 = time.perf_counter()
                 run = import_feed(
@@ -126,12 +124,6 @@ def main() -> int:
                 if run.status != "succeeded":
                     print(f"import of {slug} failed: {run.error}", file=sys.stderr)
                     return 1
-                # The importer calls group_new_offers at the end of each import; where a
-                # version of it does not yet, the same service runs here, right after.
-                pending = session.scalar(select(func.count()).where(Product.match_pending.is_(True))) or 0
-                if pending:
-                    after_import += 1
-                    group_new_offers(session, suppliers[slug].id, since=run.started_at)
                 session.commit()
                 timings[slug] = time.perf_counter() - t0
             elapsed = time.perf_counter() - started
@@ -161,7 +153,6 @@ def main() -> int:
         "f1": round(f1, 4),
         "seconds": round(elapsed, 2),
         "seconds_per_import": {slug: round(t, 2) for slug, t in timings.items()},
-        "text_matching_called_by": "bench (importer not wired yet)" if after_import else "importer",
     }
     if args.json:
         print(json.dumps(result))
@@ -170,7 +161,6 @@ def main() -> int:
         print(f"predicted pairs {len(predicted)}, true positives {true_positives}")
         print(f"precision {precision:.4f}  recall {recall:.4f}  F1 {f1:.4f}")
         print(f"time {elapsed:.2f} s (import + grouping; per import {result['seconds_per_import']})")
-        print(f"text matching called by: {result['text_matching_called_by']}")
     return 0
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 import supplier_feeds
-from marketplace.catalog.grouping import ProductMatcher, brand_code_key
+from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_new_offers
 from marketplace.catalog.history import record_prices
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
@@ -415,6 +415,8 @@ def execute_import(
     savepoint = session.begin_nested()
     try:
         outcome = _apply(session, supplier, source, base_currency, rates, report, stats, progress, options)
+        if not options.dry_run:
+            group_new_offers(session, supplier.id, since=run.started_at)
     except FeedError as exc:
         savepoint.rollback()
         run.status = ImportStatus.FAILED

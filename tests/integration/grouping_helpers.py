@@ -1,4 +1,4 @@
-"""Helpers for the grouping tests: small CSV price lists and an import that finishes grouping."""
+"""Helpers for the grouping tests: small CSV price lists imported through the real import."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.grouping import group_new_offers
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.models import ImportRun, Supplier
@@ -30,7 +29,7 @@ def price_list(slug: str, rows: Sequence[dict[str, str]]) -> bytes:
 
 
 def import_and_group(session: Session, supplier: Supplier, rows: Sequence[dict[str, str]]) -> ImportRun:
-    """Import ``rows`` for ``supplier`` through the real import, then finish grouping as the importer does."""
+    """Import ``rows`` for ``supplier`` through the real import, which groups them (all three rules)."""
     run = import_feed(
         session,
         supplier,
@@ -40,8 +39,6 @@ def import_and_group(session: Session, supplier: Supplier, rows: Sequence[dict[s
         rates={"UAH": Decimal(1)},
     )
     assert run.status == "succeeded", (run.error, run.report)
-    # Idempotent: a no-op where the importer already ran it.
-    group_new_offers(session, supplier.id, since=run.started_at)
     session.flush()
     return run
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.matching import feed_csv, pairs_from_groups, read_rows
-from marketplace.catalog.grouping import group_new_offers
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.models import Supplier
@@ -35,7 +34,6 @@ def test_abt_buy_grouping_puts_precision_first(db_session: Session, shared_data:
             rates={"USD": Decimal(1)},
         )
         assert run.status == "succeeded" and run.created == len(supplier_rows)
-        group_new_offers(db_session, supplier.id, since=run.started_at)
     groups: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for product_id, slug, sku in db_session.execute(
         select(Offer.product_id, Supplier.slug, Offer.supplier_sku).join(Supplier, Supplier.id == Offer.supplier_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import GroupingDecision, Offer, PriceHistory, Product
 from marketplace.catalog.products import GroupingError, live_product, merge_products, split_offer
 from marketplace.search.models import IndexChange
+from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
-from tests.integration.grouping_helpers import import_and_group, product_of
+from tests.integration.grouping_helpers import import_and_group, price_list, product_of
 
 ALPHA = [
     {"sku": "A-1", "name": "Tefal Ingenio frying pan 24 cm", "brand": "Tefal", "gtin": "3168430262935"},
@@ -197,3 +199,25 @@ def test_products_split_and_merge_commands(grouped: Session, runner: FlaskCliRun
     assert product_of(grouped, beta, "B-1") == old_id
     result = runner.invoke(args=["products", "merge", str(old_id), str(old_id)])
     assert result.exit_code == 1 and "itself" in result.output
+
+
+def test_a_plain_import_runs_the_text_matcher_and_a_dry_run_changes_nothing(
+    db_session: Session, alpha: Supplier, beta: Supplier
+) -> None:
+    import_and_group(db_session, alpha, ALPHA)
+    products_before = db_session.scalar(select(func.count()).select_from(Product))
+    dry = import_feed(
+        db_session,
+        beta,
+        price_list(beta.slug, BETA),
+        filename="beta.csv",
+        base_currency="UAH",
+        rates={"UAH": Decimal(1)},
+        options=ImportOptions(dry_run=True),
+    )
+    assert dry.status == "succeeded"
+    assert db_session.scalar(select(func.count()).select_from(Product)) == products_before
+    # The real import, with no grouping call of its own: the importer ran rule 3.
+    import_and_group(db_session, beta, BETA)
+    assert product_of(db_session, alpha, "A-3") == product_of(db_session, beta, "B-3")
+    assert db_session.scalar(select(func.count()).where(Product.match_pending.is_(True))) == 0
