@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.matching import MatchText, TextMatcher
+from marketplace.catalog.matching import MatchText, TextMatcher, is_code, normalize_code
 from marketplace.catalog.models import (
     GroupingDecision,
     GroupingDecisionKind,
@@ -38,7 +38,7 @@ from marketplace.catalog.models import (
     Product,
 )
 from marketplace.search.services import queue_reindex
-from supplier_feeds.gtin import normalize_gtin
+from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +46,34 @@ _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def brand_code_key(brand: str | None, code: str | None) -> str | None:
-    """Return ``brand|code`` folded to lower-case alphanumerics, or ``None`` if either is empty."""
+    """Return ``brand|code`` folded to lower-case alphanumerics, or ``None`` unless ``code`` is a code.
+
+    Only a model code or part number identifies one product of a brand ("L1500402",
+    "0603127020"); a model name does not (Tefal's "Ingenio" is a frying pan and a saucepan
+    alike), so a value that does not look like a code (:func:`matching.is_code`) is no key.
+    """
     if not brand or not code:
         return None
     brand_key = _NOT_ALNUM.sub("", brand.casefold())
-    code_key = _NOT_ALNUM.sub("", code.casefold())
-    if not brand_key or len(code_key) < 3:
+    code_key = normalize_code(code)
+    if not brand_key or not is_code(code_key):
         return None
     return f"{brand_key}|{code_key}"
+
+
+def gtin_key(value: str | None) -> str | None:
+    """Return a valid GTIN as its 14-digit form, the one key for UPC-A, EAN-13 and GTIN-14 alike.
+
+    GS1 defines every GTIN as 14 digits, shorter ones padded with leading zeros, so UPC-A
+    ``036000291452`` and EAN-13 ``0036000291452`` are one product. ``None`` if not valid.
+    """
+    digits = normalize_gtin(value)
+    return digits.zfill(14) if digits else None
+
+
+def _gtin_spellings(key: str) -> list[str]:
+    # Products stored before keys were padded hold the GTIN as the feed wrote it.
+    return [key[-length:] for length in GTIN_LENGTHS if key[: 14 - length].strip("0") == ""]
 
 
 class ProductMatcher:
@@ -79,7 +99,7 @@ class ProductMatcher:
         A created product waits for the text matcher (``match_pending``) until
         :func:`group_new_offers` runs at the end of the import.
         """
-        gtin = normalize_gtin(gtin)
+        gtin = gtin_key(gtin)
         key = brand_code_key(brand, mpn) or brand_code_key(brand, model)
         product = self._find(gtin, key)
         if product is not None and gtin and product.gtin and product.gtin != gtin:
@@ -109,7 +129,9 @@ class ProductMatcher:
 
     def _find(self, gtin: str | None, key: str | None) -> Product | None:
         if gtin:
-            found = self._by_gtin.get(gtin) or self.session.scalar(select(Product).where(Product.gtin == gtin).limit(1))
+            found = self._by_gtin.get(gtin) or self.session.scalar(
+                select(Product).where(Product.gtin.in_(_gtin_spellings(gtin))).limit(1)
+            )
             if found is not None:
                 return found
         if key:
@@ -164,10 +186,10 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
     for product_id, group in by_product.items():
         product = session.get(Product, product_id)
         assert product is not None
-        kept_gtins = {normalize_gtin(group[0].gtin)} - {None}
+        kept_gtins = {gtin_key(group[0].gtin)} - {None}
         for offer in group[1:]:
-            gtin = normalize_gtin(offer.gtin)
-            if gtin and (gtin in kept_gtins or gtin == product.gtin):
+            gtin = gtin_key(offer.gtin)
+            if gtin and (gtin in kept_gtins or gtin == gtin_key(product.gtin)):
                 kept_gtins.add(gtin)
                 continue
             if since is not None and _aware(offer.created_at) < _aware(since):
@@ -176,7 +198,7 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
                 title=offer.title,
                 brand=offer.brand,
                 model=offer.model,
-                gtin=gtin if gtin != product.gtin else None,
+                gtin=gtin if gtin != gtin_key(product.gtin) else None,
                 category_id=offer.category_id,
                 match_pending=True,
             )
@@ -230,7 +252,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             title=row.title,
             brand=row.brand,
             model_codes=tuple(code for code in (row.model, row.mpn) if code),
-            gtin=row.gtin,
+            gtin=gtin_key(row.gtin),
         )
         for row in rows
     ]

@@ -88,7 +88,8 @@ def normalize_title(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def _is_code(token: str) -> bool:
+def is_code(token: str) -> bool:
+    """Tell whether a normalised token looks like a model code: letters and digits mixed, or a long digit run."""
     if len(token) < MIN_CODE_LENGTH:
         return False
     if token.isdigit():
@@ -120,13 +121,13 @@ def extract_codes(text: str | None) -> set[str]:
     for i, (raw, token) in enumerate(zip(raws, normalised, strict=True)):
         if _DECIMAL.search(raw):
             continue
-        if _is_code(token):
+        if is_code(token):
             codes.add(token)
         if shouting or i + 1 == len(raws):
             continue
         nxt_raw, nxt = raws[i + 1], normalised[i + 1]
         joined = token + nxt
-        if _is_code_part(raw, token) and _is_code_part(nxt_raw, nxt) and _DIGIT.search(joined) and _is_code(joined):
+        if _is_code_part(raw, token) and _is_code_part(nxt_raw, nxt) and _DIGIT.search(joined) and is_code(joined):
             codes.add(joined)
     return codes
 
@@ -142,14 +143,14 @@ def code_similarity(a: str, b: str) -> float:
         return 1.0
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     best = 0.0
-    if short in long_ and _is_code(short):
+    if short in long_ and is_code(short):
         best = len(short) / len(long_)
     common = 0
     for x, y in zip(short, long_, strict=False):
         if x != y:
             break
         common += 1
-    if common and _is_code(short[:common]):
+    if common and is_code(short[:common]):
         best = max(best, common / len(long_))
     return best
 
@@ -216,7 +217,7 @@ class TextMatcher:
         codes = extract_codes(record.title)
         for value in record.model_codes:
             code = normalize_code(value)
-            if _is_code(code):
+            if is_code(code):
                 codes.add(code)
         return codes
 

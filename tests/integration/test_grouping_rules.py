@@ -221,3 +221,23 @@ def test_a_plain_import_runs_the_text_matcher_and_a_dry_run_changes_nothing(
     import_and_group(db_session, beta, BETA)
     assert product_of(db_session, alpha, "A-3") == product_of(db_session, beta, "B-3")
     assert db_session.scalar(select(func.count()).where(Product.match_pending.is_(True))) == 0
+
+
+def test_upc_a_and_ean_13_of_one_gtin_join(db_session: Session, alpha: Supplier, beta: Supplier) -> None:
+    import_and_group(db_session, alpha, [{"sku": "U", "name": "Cereal bar box", "gtin": "036000291452"}])
+    import_and_group(db_session, beta, [{"sku": "E", "name": "Батончики, коробка", "gtin": "0036000291452"}])
+    assert product_of(db_session, alpha, "U") == product_of(db_session, beta, "E")
+    # The offers keep the barcode as their supplier wrote it.
+    assert set(db_session.scalars(select(Offer.gtin))) == {"036000291452", "0036000291452"}
+
+
+def test_a_model_name_does_not_join_two_products_of_one_brand(
+    db_session: Session, alpha: Supplier, beta: Supplier
+) -> None:
+    import_and_group(
+        db_session, alpha, [{"sku": "P", "name": "Tefal frying pan 28 cm", "brand": "Tefal", "model": "Ingenio"}]
+    )
+    import_and_group(
+        db_session, beta, [{"sku": "S", "name": "Tefal saucepan with lid 16 cm", "brand": "Tefal", "model": "Ingenio"}]
+    )
+    assert product_of(db_session, alpha, "P") != product_of(db_session, beta, "S")

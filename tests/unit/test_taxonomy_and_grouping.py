@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.catalog.grouping import brand_code_key
+from marketplace.catalog.grouping import brand_code_key, gtin_key
 from marketplace.catalog.taxonomy import bundled_taxonomy, read_taxonomy
 from supplier_feeds.gtin import normalize_gtin
 
@@ -47,3 +47,27 @@ def test_brand_code_key_folds_spelling() -> None:
     assert brand_code_key("Polissia", "GD-4186F") == brand_code_key("POLISSIA ", "gd 4186f") == "polissia|gd4186f"
     assert brand_code_key(None, "GD-4186F") is None
     assert brand_code_key("Polissia", "A1") is None  # too short to identify anything
+
+
+def test_a_model_name_is_no_key_only_a_code_is() -> None:
+    # Tefal sells an "Ingenio" frying pan and an "Ingenio" saucepan: the name identifies neither.
+    assert brand_code_key("Tefal", "Ingenio") is None
+    assert brand_code_key("Bosch", "Professional") is None
+    assert brand_code_key("Tefal", "L15004-02") == "tefal|l1500402"
+    assert brand_code_key("Bosch", "0 603 127 020") == "bosch|0603127020"  # a long digit run
+    assert brand_code_key("Bosch", "500") is None  # a number, not a part number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("036000291452", "00036000291452"),  # UPC-A
+        ("0036000291452", "00036000291452"),  # the same as EAN-13
+        ("00036000291452", "00036000291452"),  # ...and as GTIN-14
+        ("96385074", "00000096385074"),  # EAN-8
+        ("4006381333932", None),
+        (None, None),
+    ],
+)
+def test_gtin_key_pads_every_valid_gtin_to_14_digits(value: str | None, expected: str | None) -> None:
+    assert gtin_key(value) == expected
