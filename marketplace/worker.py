@@ -59,7 +59,13 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                         break
                     run_claimed(app, session, job)
                     jobs += 1
-            indexed = update_index(session, get_index(app), int(app.config["INDEX_REBUILD_THRESHOLD"]))
+            try:
+                indexed = update_index(session, get_index(app), int(app.config["INDEX_REBUILD_THRESHOLD"]))
+            except Exception:
+                # The changes stay queued for the next pass; deadlines and mail must not wait for them.
+                logger.exception("Index update failed; the changes stay queued for the next pass")
+                session.rollback()
+                indexed = 0
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
         finally:
             session.close()

@@ -26,6 +26,11 @@ from search_index import CONDITIONS, SearchQuery
 _SORTS = ("relevance", "price_asc", "price_desc", "newest")
 
 
+def _count(n: int, noun: str) -> str:
+    """Return ``"1 offer"`` or ``"2 offers"``: the CLI speaks English only."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _minor(amount: Decimal | None) -> int | None:
     return to_minor(amount) if amount is not None else None
 
@@ -121,11 +126,11 @@ def search_command(
     if results.relaxed:
         click.echo("No offer has every word; showing offers with any of them.")
     if raw_offers:
-        click.echo(f"{results.total} offers found")
+        click.echo(f"{_count(results.total, 'offer')} found")
     else:
-        click.echo(f"{results.offer_total} offers found, {results.total} products")
+        click.echo(f"{_count(results.offer_total, 'offer')} found, {_count(results.total, 'product')}")
     for hit in result.hits:
-        sellers = "" if raw_offers else f"  [{hit.seller_count} sellers]"
+        sellers = "" if raw_offers else f"  [{_count(hit.seller_count, 'seller')}]"
         click.echo(f"{hit.offer.price_base:>12} {currency}  {hit.offer.supplier.slug:<20} {hit.offer.title}{sellers}")
     for hint in result.relax:
         click.echo(f"Without the {hint.name} filter: {hint.total} found")

@@ -174,7 +174,7 @@ def test_suggest_completes_titles_brands_and_categories(client: FlaskClient, sto
 def test_cli_search_takes_the_same_filters(runner: FlaskCliRunner, stocked: dict[str, Supplier]) -> None:
     result = runner.invoke(args=["search", "Hartwell"])
     assert result.exit_code == 0, result.output
-    assert "2 offers found, 1 products" in result.output and "[2 sellers]" in result.output
+    assert "2 offers found, 1 product\n" in result.output and "[2 sellers]" in result.output
     result = runner.invoke(args=["search", "", "--brand", "orbita", "--sort", "price_desc", "--offers", "--json"])
     assert result.exit_code == 0, result.output
     assert "\"total\": 2" in result.output
