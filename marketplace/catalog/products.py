@@ -62,6 +62,10 @@ def split_offer(session: Session, offer: Offer, *, user: User | None = None) -> 
         _decide(session, offer.id, other, GroupingDecisionKind.APART, user)
     move_offers(session, [offer.id], product.id)
     session.expire(old, ["offers"])
+    # The old product was named after one of its offers; it must not keep the name of the one that left.
+    if old.title == offer.title:
+        remaining = min((o for o in old.offers), key=lambda o: o.id)
+        old.title = remaining.title
     session.flush()
     logger.info(
         "%s split offer %d out of product %d into product %d",

@@ -12,6 +12,7 @@ from flask_login import current_user
 from marketplace.buyer_requests.services import open_requests
 from marketplace.catalog.clickouts import is_bot_request
 from marketplace.catalog.models import Offer
+from marketplace.catalog.products import live_product
 from marketplace.catalog.services import NotFound, category_page, category_tree, product_page, record_click_out
 from marketplace.db import get_session
 
@@ -58,10 +59,15 @@ def category(category_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    live = live_product(session, product_id)
+    if live is not None and live.id != product_id:
+        # A product merged into another lives on there: old links and bookmarks follow it.
+        return redirect(url_for("catalog.product", product_id=live.id, **request.args), code=301)
     by_total = request.args.get("sort") == "total"
     try:
         page = product_page(
-            get_session(),
+            session,
             product_id,
             by_total=by_total,
             reference_days=current_app.config["DISCOUNT_REFERENCE_DAYS"],

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.clickouts import is_bot_request, with_utm
 from marketplace.catalog.models import ClickOut, Offer, PriceHistory
+from marketplace.catalog.products import merge_products
 from marketplace.db import utcnow
 from marketplace.suppliers.models import Supplier
 
@@ -163,3 +164,17 @@ def test_product_page_parts(client: FlaskClient, db_session: Session, stocked: d
     db_session.commit()
     html = product_html(client, pan.product_id)
     assert 'data-testid="discount"' in html and "−13%" in html
+
+
+def test_a_merged_products_page_moves_permanently_to_the_product_it_joined(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    keep, absorb = sku(db_session, "PAN-28").product, sku(db_session, "OP-2").product
+    keep_id, absorb_id = keep.id, absorb.id
+    merge_products(db_session, keep, absorb)
+    db_session.commit()
+    response = client.get(f"/products/{absorb_id}", query_string={"sort": "total"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/products/{keep_id}?sort=total"
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert client.get("/products/424242").status_code == 404

@@ -241,3 +241,14 @@ def test_a_model_name_does_not_join_two_products_of_one_brand(
         db_session, beta, [{"sku": "S", "name": "Tefal saucepan with lid 16 cm", "brand": "Tefal", "model": "Ingenio"}]
     )
     assert product_of(db_session, alpha, "P") != product_of(db_session, beta, "S")
+
+
+def test_after_a_split_the_old_product_takes_the_title_of_an_offer_it_still_holds(
+    grouped: Session, alpha: Supplier, beta: Supplier
+) -> None:
+    a3 = grouped.scalar(select(Offer).where(Offer.supplier_id == alpha.id, Offer.supplier_sku == "A-3"))
+    assert a3 is not None
+    old = a3.product
+    assert old.title == "Sony Turntable - PSLX350H"
+    split_offer(grouped, a3)
+    assert old.title == "Sony PS-LX350H Belt Drive Turntable"
