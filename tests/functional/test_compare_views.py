@@ -65,3 +65,27 @@ def test_at_most_four_products(client: FlaskClient, db_session: Session, stocked
     html = client.get("/compare/").get_data(as_text=True)
     assert html.count('data-testid="compared-product"') == 4
     assert "Pan 3" not in html
+
+
+def test_the_brand_shows_once_even_when_offers_state_it_as_a_spec(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan = product_of(db_session, "PAN-28")
+    pan.brand = None
+    pan.offers[0].params = [["Brand", "Tefal"], ["Diameter", "28 cm"]]
+    db_session.commit()
+    html = client.get(f"/compare/?ids={pan.id}").get_data(as_text=True)
+    assert html.count(">Brand</th>") == 1 and "<td>Tefal</td>" in html
+    assert html.count('data-testid="compared-spec"') == 1  # the diameter; the brand has its own row
+
+
+def test_products_without_a_category_are_not_compared(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan, knife = product_of(db_session, "PAN-28"), product_of(db_session, "KNIFE-20")
+    pan.category_id = knife.category_id = None
+    db_session.commit()
+    refused = client.post("/compare/add", data={"product_id": pan.id}, follow_redirects=True)
+    assert "has no category yet" in refused.get_data(as_text=True)
+    html = client.get(f"/compare/?ids={pan.id},{knife.id}").get_data(as_text=True)
+    assert 'data-testid="compared-product"' not in html
