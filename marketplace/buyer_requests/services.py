@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.accounts.models import Role, User
@@ -54,8 +54,12 @@ ACCEPTING = frozenset({RequestStatus.OPEN, RequestStatus.EXPIRED})
 CATALOG_MATCHES = 5
 #: Best-ranked offers per item whose suppliers count as matched by the item's words.
 WORD_MATCH_DEPTH = 20
+#: Offers a supplier picks from to link to a quote.
+OFFER_CHOICES = 200
 #: The longest message in a quote's thread.
 MAX_MESSAGE = 4000
+#: Item fields an accepted quote was given for: they no longer change once it is accepted.
+FROZEN_WHEN_ACCEPTED = ("text", "quantity", "unit")
 
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _CENT = Decimal("0.01")
@@ -338,6 +342,8 @@ def update_request(
     existing = {item.id: item for item in buyer_request.items}
     kept: list[RequestItem] = []
     item_changes: list[dict[str, Any]] = []
+    # Suppliers to tell once the whole edit is known to be valid: (kind, quote, item text).
+    to_notify: list[tuple[str, Quote, str]] = []
     for position, item_input in enumerate(items):
         values = _clean_item(session, position, item_input)
         if item_input.id is None:
@@ -353,11 +359,25 @@ def update_request(
             for name, value in values.items()
             if getattr(item, name) != value
         }
+        frozen = [name for name in FROZEN_WHEN_ACCEPTED if name in diff]
+        if frozen and any(quote.accepted for quote in item.quotes):
+            # The accepted quote's total is price × this quantity: changing what was agreed
+            # would silently change the deal.
+            raise RequestError(
+                "you accepted a quote on this item: its description, quantity and unit can no longer change",
+                field=frozen[0],
+                item=position,
+            )
+        old_text = item.text
         for name, value in values.items():
             setattr(item, name, value)
         item.position = position
         if diff:
-            item_changes.append({"id": item.id, **diff})
+            change: dict[str, Any] = {"id": item.id, **diff}
+            if item.quotes:
+                change["quoted_by"] = sorted(quote.supplier.name for quote in item.quotes)
+                to_notify.extend(("quote.item_changed", quote, old_text) for quote in item.quotes)
+            item_changes.append(change)
         kept.append(item)
     kept_ids = {item.id for item in kept if item.id is not None}
     for item in existing.values():
@@ -365,7 +385,16 @@ def update_request(
             continue
         if any(quote.accepted for quote in item.quotes):
             raise RequestError("an item with an accepted quote cannot be removed", field="items")
-        item_changes.append({"removed": item.text})
+        removal: dict[str, Any] = {"removed": item.text}
+        if item.quotes:
+            # The quotes go with the item (delete-orphan): the history keeps what they were.
+            removal["quotes"] = [
+                {"id": q.id, "supplier": q.supplier.name, "price": str(q.price), "currency": q.currency}
+                for q in sorted(item.quotes, key=lambda q: q.id)
+            ]
+            to_notify.extend(("quote.item_removed", quote, item.text) for quote in item.quotes)
+        item_changes.append(removal)
+    notices = [(kind, quote.supplier_id, text) for kind, quote, text in to_notify]
     buyer_request.items = kept
     if item_changes:
         changes["items"] = item_changes
@@ -373,6 +402,14 @@ def update_request(
         return changes
     _record(session, buyer_request, actor, "edited", now, changes=changes)
     session.flush()
+    for kind, supplier_id, text in notices:
+        notify(
+            session,
+            _members(session, [supplier_id]),
+            kind,
+            {"item": text, "title": buyer_request.title},
+            link=request_path(buyer_request),
+        )
     if buyer_request.status == RequestStatus.OPEN:
         _add_matches(session, buyer_request, catalog)
     logger.info("User %d edited request %d: %s", actor.id, buyer_request.id, ", ".join(changes))
@@ -382,7 +419,8 @@ def update_request(
 def _plain(value: Any) -> Any:
     """Return ``value`` as JSON can hold it, for the history."""
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # Fixed-point: normalize() alone turns 200 into "2E+2".
+        return format(value.normalize(), "f")
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -626,17 +664,7 @@ def open_requests(
         .options(selectinload(BuyerRequest.items))
         .order_by(BuyerRequest.published_at.desc(), BuyerRequest.id.desc())
     )
-    if viewer is None or not viewer.is_admin:
-        visible = [BuyerRequest.visibility == Visibility.ALL]
-        if viewer is not None:
-            visible.append(BuyerRequest.buyer_id == viewer.id)
-            if viewer.is_supplier:
-                visible.append(
-                    exists().where(
-                        RequestMatch.request_id == BuyerRequest.id, RequestMatch.supplier_id == viewer.supplier_id
-                    )
-                )
-        query = query.where(or_(*visible))
+    query = query.where(_visible_to(viewer))
     if category_id is not None:
         root = select(Category.path).where(Category.id == category_id).scalar_subquery()
         query = query.where(
@@ -653,6 +681,22 @@ def open_requests(
     return list(session.scalars(query))
 
 
+def _visible_to(viewer: User | None) -> Any:
+    """Return the condition on ``BuyerRequest`` for the published requests ``viewer`` may see (``may_view``)."""
+    if viewer is not None and viewer.is_admin:
+        return true()
+    visible = [BuyerRequest.visibility == Visibility.ALL]
+    if viewer is not None:
+        visible.append(BuyerRequest.buyer_id == viewer.id)
+        if viewer.is_supplier:
+            visible.append(
+                exists().where(
+                    RequestMatch.request_id == BuyerRequest.id, RequestMatch.supplier_id == viewer.supplier_id
+                )
+            )
+    return or_(*visible)
+
+
 def requests_of(session: Session, buyer: User) -> list[BuyerRequest]:
     """Return every request ``buyer`` made, in any state, newest first."""
     query = (
@@ -664,13 +708,24 @@ def requests_of(session: Session, buyer: User) -> list[BuyerRequest]:
     return list(session.scalars(query))
 
 
-def request_categories(session: Session) -> list[Category]:
-    """Return the categories that items of open public requests name, for the list's filter."""
+def request_categories(
+    session: Session, *, viewer: User | None = None, now: dt.datetime | None = None
+) -> list[Category]:
+    """Return the categories that items of the open requests ``viewer`` may see name, for the list's filter.
+
+    The same requests as ``open_requests`` lists: a supplier also finds the categories of
+    the private requests it was matched to, an operator those of every open request.
+    """
+    today = (now or utcnow()).date()
     query = (
         select(Category)
         .join(RequestItem, RequestItem.category_id == Category.id)
         .join(BuyerRequest, BuyerRequest.id == RequestItem.request_id)
-        .where(BuyerRequest.status.in_(QUOTABLE), BuyerRequest.visibility == Visibility.ALL)
+        .where(
+            BuyerRequest.status.in_(QUOTABLE),
+            or_(BuyerRequest.deadline.is_(None), BuyerRequest.deadline >= today),
+            _visible_to(viewer),
+        )
         .distinct()
         .order_by(Category.path)
     )
@@ -795,6 +850,35 @@ def submit_quote(
     return quote
 
 
+def quote_offer_choices(
+    session: Session,
+    supplier: Supplier,
+    item: RequestItem,
+    catalog: CatalogSearch | None = None,
+    *,
+    limit: int = OFFER_CHOICES,
+) -> list[Offer]:
+    """Return the offers ``supplier`` may link to a quote on ``item``: its own active ones.
+
+    Those the catalog finds for the item's words come first, best first, then the rest by
+    title, at most ``limit`` in all. ``submit_quote`` checks the choice again.
+    """
+    own = (Offer.supplier_id == supplier.id, Offer.status == OfferStatus.ACTIVE)
+    ranked: list[int] = []
+    if catalog is not None:
+        results = catalog.index.search(
+            SearchQuery(text=item.text, suppliers=(supplier.slug,), per_page=min(limit, CATALOG_MATCHES * 2))
+        )
+        ranked = [hit.offer_id for hit in results.hits]
+    best = {o.id: o for o in session.scalars(select(Offer).where(*own, Offer.id.in_(ranked)))} if ranked else {}
+    chosen = [best[offer_id] for offer_id in dict.fromkeys(ranked) if offer_id in best]
+    rest = session.scalars(
+        select(Offer).where(*own, Offer.id.not_in([o.id for o in chosen])).order_by(Offer.title, Offer.id)
+        .limit(max(limit - len(chosen), 0))
+    )  # fmt: skip
+    return chosen + list(rest)
+
+
 def quotes_for_buyer(
     session: Session,
     buyer_request: BuyerRequest,
@@ -900,11 +984,15 @@ def accept_quote(session: Session, quote: Quote, actor: User, *, now: dt.datetim
     if buyer_request.status not in ACCEPTING:
         raise RequestError("quotes on this request can no longer be accepted")
     now = now or utcnow()
-    if quote.accepted:
+    # Lock the item (a no-op on SQLite, which writes one transaction at a time): a second
+    # accept on the same item waits here, then sees this one's quote as accepted.
+    session.execute(select(RequestItem.id).where(RequestItem.id == quote.item_id).with_for_update()).one()
+    accepted_ids = set(session.scalars(select(Quote.id).where(Quote.item_id == quote.item_id, Quote.accepted)))
+    if quote.id in accepted_ids:
         raise RequestError("this quote is already accepted")
     if quote.valid_until is not None and quote.valid_until < now.date():
         raise RequestError("this quote has run out")
-    if any(other.accepted for other in quote.item.quotes):
+    if accepted_ids:
         raise RequestError("you already accepted a quote on this item")
     quote.accepted = True
     quote.accepted_at = now

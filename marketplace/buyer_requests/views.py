@@ -108,7 +108,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "buyer_requests/index.html",
         requests=open_requests(session, viewer=user, category_id=category_id),
-        categories=request_categories(session),
+        categories=request_categories(session, viewer=user),
         category_id=category_id,
         mine=requests_of(session, user) if user is not None and may_publish(user) else [],
         # Anonymous visitors see the link too; it leads through the login page.

@@ -15,6 +15,12 @@ MESSAGES = {
     "quote.updated": _l("%(supplier)s updated its quote on “%(item)s” in your request “%(title)s”."),
     "quote.question": _l("The buyer asked about your quote on “%(item)s” (“%(title)s”)."),
     "quote.answer": _l("%(supplier)s answered about its quote on “%(item)s” (“%(title)s”)."),
+    "quote.item_changed": _l(
+        "The buyer changed “%(item)s” (“%(title)s”), which you quoted on. Check that your quote still fits."
+    ),
+    "quote.item_removed": _l(
+        "The buyer removed “%(item)s” (“%(title)s”), which you quoted on. Your quote on it is withdrawn."
+    ),
     "quote.accepted": _l(
         "The buyer accepted your quote on “%(item)s” (“%(title)s”). Their contacts are on the request."
     ),

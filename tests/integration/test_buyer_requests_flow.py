@@ -251,13 +251,14 @@ def test_the_buyer_edits_an_open_request_and_the_history_says_what_changed(
     db_session.expire_all()
     assert changes["title"] == ["Knives", "Knives for the café"]
     assert changes["region"] == [None, "Lviv"]
-    assert {"id": paring.id, "quantity": ["2", "4"]} in changes["items"]
+    # Kitchen Pro quoted on the paring knife: the history says so, and Kitchen Pro hears of the change.
+    assert {"id": paring.id, "quantity": ["2", "4"], "quoted_by": ["Kitchen Pro"]} in changes["items"]
     assert {"added": "chef's knife"} in changes["items"] and {"removed": "Bread knife"} in changes["items"]
     assert [i.text for i in buyer_request.items] == ["Paring knife", "chef's knife"]
     assert quote.item_id == paring.id  # the quote on the kept item stays
     assert bread.id not in {i.id for i in buyer_request.items}
     # The new item matched Kitchen Pro by its words: it hears of the request now.
-    assert kinds(db_session, members["kitchen-pro"]) == ["request.matched"]
+    assert kinds(db_session, members["kitchen-pro"]) == ["quote.item_changed", "request.matched"]
     history = request_history(db_session, buyer_request, buyer)
     assert [e.kind for e in history] == ["created", "published", "quoted", "edited"]
     assert history[-1].detail["changes"]["title"] == ["Knives", "Knives for the café"]
