@@ -13,7 +13,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -98,6 +97,13 @@ class RequestForm(FlaskForm):
         return valid
 
 
+def _optional_int(value: Any) -> int | None:
+    """Return the offer id picked, ``None`` for "no offer"; raise ``ValueError`` for anything else."""
+    if value is None or value == "" or value == "None":
+        return None
+    return int(value)
+
+
 class QuoteForm(FlaskForm):
     """A supplier's quote on one item; the page shows one per item, each with its own prefix."""
 
@@ -109,11 +115,19 @@ class QuoteForm(FlaskForm):
     )
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-    offer_id = IntegerField(
-        _l("Offer number in the catalog"),
-        validators=[Optional()],
+    #: Choices are set by the view (``set_offer_choices``): the supplier's own active offers.
+    #: Not checked against them here: ``submit_quote`` decides whether the offer is the supplier's.
+    offer_id = SelectField(
+        _l("Link one of your offers"),
+        coerce=_optional_int,
+        choices=[],
+        validate_choice=False,
         description=_l("Optional: one of your catalog offers the buyer can open."),
     )
+
+    def set_offer_choices(self, choices: list[SelectChoice]) -> None:
+        """Offer ``choices`` (best matching the item first), after an empty "no offer"."""
+        self.offer_id.choices = [SelectChoice("", str(_l("No offer"))), *choices]
 
 
 class MessageForm(FlaskForm):

@@ -28,7 +28,7 @@ from wtforms import Form as BaseForm
 
 from marketplace.accounts.models import User
 from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
-from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
+from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus
 from marketplace.buyer_requests.services import (
     ACCEPTING,
     EDITABLE,
@@ -57,6 +57,7 @@ from marketplace.buyer_requests.services import (
     post_message,
     publish_draft,
     publish_request,
+    quote_offer_choices,
     quotes_for_buyer,
     quotes_of_supplier,
     request_categories,
@@ -68,6 +69,8 @@ from marketplace.buyer_requests.services import (
 from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
 from marketplace.search.index_runtime import get_index
+from marketplace.suppliers.models import Supplier
+from marketplace.templating import format_money
 
 bp = Blueprint("buyer_requests", __name__, url_prefix="/requests")
 
@@ -318,6 +321,7 @@ def quote(request_id: int, item_id: int):  # type: ignore[no-untyped-def]
     if not may_view(item.request, user):
         abort(404)
     form = QuoteForm(prefix=_quote_prefix(item_id))
+    form.set_offer_choices(_offer_choices(user.supplier, item))
     if form.validate_on_submit():
         try:
             submit_quote(
@@ -430,6 +434,14 @@ def _quote_for(request_id: int, quote_id: int) -> tuple[Quote, User]:
     return the_quote, user
 
 
+def _offer_choices(supplier: Supplier, item: RequestItem) -> list[SelectChoice]:
+    """Return the supplier's own active offers as choices, those matching the item first."""
+    return [
+        SelectChoice(str(offer.id), f"{offer.title[:80]} — {format_money(offer.price, offer.currency)}")
+        for offer in quote_offer_choices(get_session(), supplier, item, _catalog())
+    ]
+
+
 def _quote_prefix(item_id: int) -> str:
     # One quote form per item on the page: the prefix keeps their inputs' names and ids apart.
     return f"item-{item_id}"
@@ -468,6 +480,7 @@ def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | 
                         obj=own_quotes.get(item.id),
                         currency=item.currency,
                     )
+                    quote_forms[item.id].set_offer_choices(_offer_choices(user.supplier, item))
     shown = [q for qs in (quotes or {}).values() for q in qs] + list((own_quotes or {}).values())
     return render_template(
         "buyer_requests/detail.html",
