@@ -4,7 +4,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export TRADEROW_DEBUG ?= true
 
 .PHONY: run test test-fast test-postgres lint clean
 
@@ -21,6 +20,8 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# The embedded default is a developer's machine: debug on, so the demo may load.
+run: export TRADEROW_DEBUG ?= true
 run: $(VENV)/.installed
 	$(BIN)/traderow init
 	$(BIN)/traderow demo --if-empty

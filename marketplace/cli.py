@@ -23,12 +23,23 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, set_debug_flag=False)
-def main() -> None:
+def cli() -> None:
     """TradeRow: many suppliers' price lists, one searchable catalog."""
 
 
-main.add_command(shell_command)
-main.add_command(routes_command)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+def main() -> None:
+    """Run the ``traderow`` console script; a configuration error is one line, not a traceback."""
+    from marketplace.config import ConfigError
+
+    try:
+        cli.main(prog_name="traderow")
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.command("init")
@@ -57,7 +68,11 @@ def demo_command(if_empty: bool) -> None:
     from marketplace.demo.loader import DemoAlreadyLoaded, load_demo
     from marketplace.search.index_runtime import get_index
     from marketplace.search.services import sync_index
+    from marketplace.suppliers.services import SupplierError
 
+    if not (current_app.debug or current_app.testing):
+        # The demo accounts, an operator's among them, share a password printed in the README.
+        raise click.ClickException("The demo data is for development only: set TRADEROW_DEBUG=true to load it.")
     session = get_session()
     try:
         summary = load_demo(
@@ -69,6 +84,8 @@ def demo_command(if_empty: bool) -> None:
     except DemoAlreadyLoaded:
         click.echo("Demo data already loaded; nothing to do.")
         return
+    except SupplierError as exc:
+        raise click.ClickException(f"{exc}. The demo loads only into a database without its suppliers.") from exc
     session.commit()
     indexed = sync_index(session, get_index())
     click.echo(f"Demo loaded: {summary}; {indexed} offers indexed")
@@ -103,6 +120,8 @@ def run_command_with_worker(ctx: click.Context, host: str, port: int, worker: bo
     child = None
     if worker:
         child = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=os.environ.copy())
+        # A SIGTERM (from a process manager or `kill`) must stop the worker too, not orphan it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         ctx.invoke(run_command, host=host, port=port, reload=False, debugger=False, with_threads=True)
     finally:

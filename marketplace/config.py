@@ -78,6 +78,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env(prefix="TRADEROW")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # from_prefixed_env would make a key of digits an int; a key is always text.
+    app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"] or "")
     app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
 
 

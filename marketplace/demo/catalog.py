@@ -320,7 +320,7 @@ def render_yml(supplier: DemoSupplier) -> bytes:
         etree.SubElement(offer, "price").text = str(_price(product, factor))
         etree.SubElement(offer, "currencyId").text = "UAH"
         etree.SubElement(offer, "categoryId").text = ids[product.category]
-        etree.SubElement(offer, "picture").text = f"{supplier.store_url}img/{key}.jpg"
+        # No <picture>: the demo stores do not exist, so a browser could never load one.
         etree.SubElement(offer, "vendor").text = product.brand
         etree.SubElement(offer, "vendorCode").text = product.model
         etree.SubElement(offer, "barcode").text = product.gtin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import click
 from flask import current_app
@@ -26,6 +26,23 @@ from search_index import CONDITIONS, SearchQuery
 _SORTS = ("relevance", "price_asc", "price_desc", "newest")
 
 
+class Amount(click.ParamType):
+    """A finite, non-negative amount of money, read as a Decimal (never a float)."""
+
+    name = "amount"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(f"{value!r} is not an amount", param, ctx)
+        if not amount.is_finite() or amount < 0:
+            self.fail(f"{value!r} is not a finite amount of zero or more", param, ctx)
+        return amount
+
+
 def _count(n: int, noun: str) -> str:
     """Return ``"1 offer"`` or ``"2 offers"``: the CLI speaks English only."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
@@ -37,8 +54,8 @@ def _minor(amount: Decimal | None) -> int | None:
 
 @click.command("search")
 @click.argument("query", default="")
-@click.option("--min-price", type=click.FloatRange(min=0), default=None, help="In the base currency.")
-@click.option("--max-price", type=click.FloatRange(min=0), default=None, help="In the base currency.")
+@click.option("--min-price", type=Amount(), default=None, help="In the base currency.")
+@click.option("--max-price", type=Amount(), default=None, help="In the base currency.")
 @click.option("--supplier", "suppliers", multiple=True, help="A supplier slug; repeat for several.")
 @click.option("--brand", "brands", multiple=True, help="A brand (any case); repeat for several.")
 @click.option("--category", type=click.IntRange(min=1), default=None, help="A category id; its subtree matches.")
@@ -52,8 +69,8 @@ def _minor(amount: Decimal | None) -> int | None:
 @with_appcontext
 def search_command(
     query: str,
-    min_price: float | None,
-    max_price: float | None,
+    min_price: Decimal | None,
+    max_price: Decimal | None,
     suppliers: tuple[str, ...],
     brands: tuple[str, ...],
     category: int | None,
@@ -71,8 +88,8 @@ def search_command(
         get_index(),
         SearchQuery(
             text=query,
-            min_price_minor=_minor(Decimal(str(min_price)) if min_price is not None else None),
-            max_price_minor=_minor(Decimal(str(max_price)) if max_price is not None else None),
+            min_price_minor=_minor(min_price),
+            max_price_minor=_minor(max_price),
             suppliers=suppliers,
             brands=brands,
             category_id=category,

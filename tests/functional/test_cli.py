@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,3 +81,116 @@ def test_index_rebuild_keeps_search_working(runner: FlaskCliRunner, supplier: Su
     assert result.exit_code == 0, result.output
     assert "Index rebuilt: 3 offers" in result.output
     assert json.loads(runner.invoke(args=["search", "Hartwell", "--json"]).output)["total"] == 1
+
+
+# --- init, demo, and the guard rails around them ---------------------------------------------
+
+
+def test_init_then_demo_loads_a_living_marketplace_once(runner: FlaskCliRunner, db_session: Session) -> None:
+    from marketplace.buyer_requests.models import BuyerRequest, RequestStatus
+    from marketplace.catalog.models import Offer, OfferStatus
+
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Database ready" in result.output and "Search index ready" in result.output
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo loaded: 4 suppliers" in result.output
+
+    offers = db_session.scalars(select(Offer).where(Offer.status == OfferStatus.ACTIVE)).all()
+    assert any(offer.category_id is not None for offer in offers), "no demo offer landed in a category"
+    by_product: dict[int, set[object]] = {}
+    for offer in offers:
+        by_product.setdefault(offer.product_id, set()).add(offer.price_base)
+    assert any(len(prices) >= 2 for prices in by_product.values()), "no product with offers at different prices"
+    request = db_session.scalars(select(BuyerRequest)).one()
+    assert request.status == RequestStatus.OPEN
+    assert sum(len(item.quotes) for item in request.items) == 4
+
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    forced = runner.invoke(args=["demo", "--always"])
+    assert forced.exit_code == 1 and "already" in forced.output and "Traceback" not in forced.output
+
+
+def test_demo_refuses_to_run_in_production(runner: FlaskCliRunner, db_session: Session) -> None:
+    runner.app.testing = False  # neither debug nor testing: a production instance
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "development only" in result.output
+    assert db_session.scalar(select(Supplier)) is None
+
+
+def test_search_refuses_amounts_that_are_not_finite(runner: FlaskCliRunner) -> None:
+    for bad in ("nan", "inf", "-5", "ten"):
+        result = runner.invoke(args=["search", "pan", "--max-price", bad])
+        assert result.exit_code == 2, bad
+        assert "Invalid value for '--max-price'" in result.output and "Traceback" not in result.output
+
+
+def test_the_console_script_names_a_missing_secret_key_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEROW_")}
+    env["TRADEROW_INSTANCE_PATH"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "marketplace", "search", "pan"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "Error: TRADEROW_SECRET_KEY is not set. Set it to a long random value, "
+        "or run with TRADEROW_DEBUG=true on a development machine."
+    ]
+
+
+@pytest.mark.slow
+def test_run_stops_its_worker_when_terminated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEROW_")}
+    env.update(TRADEROW_INSTANCE_PATH=str(tmp_path), TRADEROW_DEBUG="true")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "marketplace", "run", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        children: list[int] = []
+        while time.monotonic() < deadline and not children:
+            time.sleep(0.2)
+            children_file = f"/proc/{server.pid}/task/{server.pid}/children"
+            with open(children_file) as f:
+                children = [int(pid) for pid in f.read().split()]
+        assert children, "traderow run started no worker"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=20) == 0
+        for pid in children:
+            for _ in range(100):
+                if not os.path.exists(f"/proc/{pid}") or _is_zombie(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
+                raise AssertionError(f"the worker {pid} outlived traderow run")
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
