@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
