@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -28,6 +30,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    # By hand (`alembic upgrade head`), the database is the app's, as TRADEROW_DATABASE_URL says.
+    url = os.environ.get("TRADEROW_DATABASE_URL")
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     engine = engine_from_config(
         config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
     )

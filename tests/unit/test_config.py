@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,3 +47,15 @@ def test_parse_rates() -> None:
     assert parse_rates("") == {}
     with pytest.raises(ConfigError, match="CODE=RATE"):
         parse_rates("USD")
+
+
+def test_wsgi_builds_the_app_from_the_environment(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEROW_")}
+    env.update(TRADEROW_INSTANCE_PATH=str(tmp_path), TRADEROW_SECRET_KEY="a-production-secret")
+    done = subprocess.run(
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.name, wsgi.app.debug, wsgi.app.instance_path)"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["marketplace", "False", str(tmp_path)]
