@@ -13,6 +13,9 @@ def normalize_gtin(value: str | None) -> str | None:
         return None
     # Printed barcodes are often grouped with spaces or dashes: "4006 3813 3393 1".
     digits = re.sub(r"[\s\-]", "", value)
+    if len(digits) == 11:
+        # A UPC-A whose leading zero a spreadsheet dropped (it took the code for a number).
+        digits = "0" + digits
     if not (digits.isascii() and digits.isdigit()) or len(digits) not in GTIN_LENGTHS:
         return None
     if set(digits) == {"0"}:

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 _EVENT_TAGS = ("yml_catalog", "offers", "offer", "category", "currency", "delivery-options")
 _UA_LANGS = frozenset({"ua", "uk", "uk-ua"})
 _STOCK_TAGS = ("stock_quantity", "quantity_in_stock", "quantity")
+#: <param> names (case-folded, without spaces and dashes) that carry the barcode when <barcode> is absent.
+_BARCODE_PARAMS = frozenset({"штрихкод", "barcode", "ean", "gtin"})
 _NOT_YML = "The file is XML, but not a YML price list (its root element is not <yml_catalog>)."
 #: How many offers are looked at before deciding whether a feed is a partial update.
 PARTIAL_SAMPLE = 50
@@ -309,6 +311,9 @@ def _availability(offer: Any, children: dict[str, list[Any]], draft: OfferDraft)
 
 def _gtin(children: dict[str, list[Any]], draft: OfferDraft) -> str | None:
     raw = [clean_text(_all_text(b)) for b in children.get("barcode", ())]
+    if not raw:
+        # EVA's dialect has no <barcode>: it sends <param name="Штрихкод">.
+        raw = [clean_text(_all_text(p)) for p in children.get("param", ()) if _is_barcode_param(p)]
     raw_codes = [code for code in raw if code]
     for code in raw_codes:
         gtin = clean_gtin(code)
@@ -318,11 +323,17 @@ def _gtin(children: dict[str, list[Any]], draft: OfferDraft) -> str | None:
         draft.problem(
             "invalid_gtin",
             "warning",
-            f"The barcode {raw_codes[0]!r} is not 8 to 14 digits and was ignored.",
+            f"The barcode {raw_codes[0]!r} is not a valid EAN/UPC/GTIN (8 to 14 digits with a correct check digit) "
+            "and was ignored.",
             "gtin",
             raw_codes[0],
         )
     return None
+
+
+def _is_barcode_param(element: Any) -> bool:
+    name = clean_text(element.get("name")) or ""
+    return name.casefold().replace("-", "").replace(" ", "") in _BARCODE_PARAMS
 
 
 def _pictures(children: dict[str, list[Any]]) -> tuple[str, ...]:

@@ -80,7 +80,9 @@ def test_eva_dialect_with_name_ua_and_price_old():
     )
     assert first.brand == "Fiskars"
     assert first.title_uk == first.title  # EVA repeats the same name in name_ua
-    assert codes(items) == {}
+    # EVA has no <barcode>: 147 offers carry <param name="Штрихкод">, one with a wrong check digit.
+    assert sum(o.gtin is not None for o in offers) == 146
+    assert codes(items) == {("invalid_gtin", "warning"): 1}
 
 
 def test_allo_hotline_price_xml():
@@ -93,14 +95,16 @@ def test_allo_hotline_price_xml():
     assert {o.currency for o in offers} == {"UAH"}
     # "В наявності" 336 times, "Немає в наявності" 39 times.
     assert Counter(o.available for o in offers) == {True: 336, False: 39}
-    # Of the 368 barcodes, 320 are valid EAN-13 and 5 valid 12-digit UPC-A; 42 have 11 digits
-    # and one EAN-13 fails its check digit: 43 invalid_gtin warnings.
+    # Of the 368 barcodes, 320 are valid EAN-13 and 5 valid 12-digit UPC-A; 42 are UPC-A codes
+    # that lost their leading zero (11 digits), kept zero-padded; one EAN-13 fails its check digit.
     raw = re.findall(r"<barcode>([^<]*)</barcode>", (FEEDS / "fiskars-gratis.allo.price.xml").read_text())
-    valid = [c for c in raw if len(c) in (12, 13) and gtin_ok(c)]
-    assert (len(raw), len(valid)) == (368, 325)
+    padded = ["0" + c if len(c) == 11 else c for c in raw]
+    valid = [c for c in padded if len(c) in (12, 13) and gtin_ok(c)]
+    assert (len(raw), len(valid), sum(len(c) == 11 for c in raw)) == (368, 367, 42)
     assert sum(o.gtin is not None and len(o.gtin) == 13 for o in offers) == 320
+    assert sum(o.gtin is not None and len(o.gtin) == 12 for o in offers) == 47
     assert sorted(o.gtin for o in offers if o.gtin) == sorted(valid)
-    assert codes(items) == {("invalid_gtin", "warning"): 43}
+    assert codes(items) == {("invalid_gtin", "warning"): 1}
     assert all(o.condition == "new" for o in offers)
     assert all(o.pictures for o in offers)
 

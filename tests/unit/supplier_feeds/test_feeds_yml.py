@@ -159,6 +159,16 @@ def test_barcode_keeps_the_first_valid_one_and_warns_when_none_is_valid():
     assert [p.code for p in problems(data)] == ["invalid_gtin"]
 
 
+def test_eva_barcode_param_is_the_gtin_when_there_is_no_barcode_element():
+    body = '<param name="Штрихкод">6411501310835</param><param name="Колір">Чорний</param>'
+    row = only_offer(yml(offer(body)))
+    assert row.gtin == "6411501310835"
+    assert ("Колір", "Чорний") in row.params
+    # A <barcode> element wins over the param.
+    both = '<barcode>12345670</barcode><param name="Штрихкод">6411501310835</param>'
+    assert only_offer(yml(offer(both))).gtin == "12345670"
+
+
 @pytest.mark.parametrize(
     ("attrs", "stock", "available", "quantity"),
     [
