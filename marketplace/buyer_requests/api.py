@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts.models import User
 from marketplace.accounts.token_auth import api_user, token_required
-from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem
+from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestItem
 from marketplace.buyer_requests.services import (
     CatalogSearch,
     ItemInput,
@@ -26,7 +26,9 @@ from marketplace.buyer_requests.services import (
     RequestNotFound,
     accept_quote,
     accepts_quotes,
+    award_request,
     catalog_matches,
+    close_request,
     exchanged_contact,
     get_item,
     get_quote,
@@ -35,13 +37,17 @@ from marketplace.buyer_requests.services import (
     may_publish,
     may_quote,
     may_see_quotes,
+    may_see_thread,
     may_view,
     open_requests,
+    post_message,
+    publish_draft,
     publish_request,
     quotes_for_buyer,
     quotes_of_supplier,
     requests_of,
     submit_quote,
+    update_request,
 )
 from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
@@ -148,6 +154,7 @@ def _items(value: Any) -> list[ItemInput]:
                 max_price=_decimal(raw.get("max_price"), "max_price", position),
                 currency=_text(raw.get("currency"), "currency", position) or "UAH",
                 category_id=_int(raw.get("category_id"), "category_id", position),
+                id=_int(raw.get("id"), "id", position),
             )
         )
     return items
@@ -212,10 +219,12 @@ def _quote_json(quote: Quote, viewer: User) -> dict[str, Any]:
         "contact": None if contact is None else {
             "name": contact.name, "email": contact.email, "phone": contact.phone, "website": contact.website,
         },
-        "messages": [
-            {"side": m.side, "body": m.body, "created_at": m.created_at.isoformat()} for m in quote.messages
-        ],
+        "messages": [_message_json(m) for m in quote.messages],
     }  # fmt: skip
+
+
+def _message_json(message: QuoteMessage) -> dict[str, Any]:
+    return {"side": message.side, "body": message.body, "created_at": message.created_at.isoformat()}
 
 
 def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
@@ -393,3 +402,136 @@ def accept(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
         return _rule_broken(exc)
     session.commit()
     return jsonify(_quote_json(quote, user))
+
+
+def _managed(request_id: int, user: User) -> BuyerRequest:
+    """Return a request its buyer acts on: 404 if the caller may not see it, 403 if not theirs."""
+    buyer_request = _visible(request_id, user)
+    if not may_manage(buyer_request, user):
+        abort(403, description="Only the buyer of the request may do this.")
+    return buyer_request
+
+
+@api.patch("/requests/<int:request_id>")
+@token_required
+def update(request_id: int):  # type: ignore[no-untyped-def]
+    """Edit a draft or open request, as the edit page does; fields left out keep their value.
+
+    ``items``, when given, is the whole new list: an item with its ``id`` is changed in place,
+    one without is added, and one left out is removed.
+    """
+    user = api_user()
+    assert user is not None
+    buyer_request = _managed(request_id, user)
+    body = _body()
+    session = get_session()
+    try:
+        if "items" in body:
+            items = _items(body["items"])
+        else:
+            items = [
+                ItemInput(
+                    text=i.text, quantity=i.quantity, unit=i.unit, max_price=i.max_price, currency=i.currency,
+                    category_id=i.category_id, id=i.id,
+                )
+                for i in buyer_request.items
+            ]  # fmt: skip
+        title = _text(body["title"], "title") if "title" in body else buyer_request.title
+        region = _text(body["region"], "region") if "region" in body else buyer_request.region
+        deadline = _date(body["deadline"], "deadline") if "deadline" in body else buyer_request.deadline
+        visibility = _text(body["visibility"], "visibility") if "visibility" in body else buyer_request.visibility
+        changes = update_request(
+            session,
+            buyer_request,
+            user,
+            title=title or "",
+            items=items,
+            region=region,
+            deadline=deadline,
+            visibility=visibility or "all",
+            catalog=CatalogSearch(get_index(), _rates()),
+        )
+    except (RequestError, _BadInput) as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify({**_request_json(buyer_request, user), "changes": changes})
+
+
+@api.post("/requests/<int:request_id>/publish")
+@token_required
+def publish(request_id: int):  # type: ignore[no-untyped-def]
+    """Publish a draft: it opens for quotes and matched suppliers are notified."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _managed(request_id, user)
+    session = get_session()
+    try:
+        publish_draft(session, buyer_request, user, catalog=CatalogSearch(get_index(), _rates()))
+    except RequestError as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_request_json(buyer_request, user))
+
+
+@api.post("/requests/<int:request_id>/close")
+@token_required
+def close(request_id: int):  # type: ignore[no-untyped-def]
+    """Close a draft or open request: it takes no more quotes."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _managed(request_id, user)
+    session = get_session()
+    try:
+        close_request(session, buyer_request, user)
+    except RequestError as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_request_json(buyer_request, user))
+
+
+@api.post("/requests/<int:request_id>/award")
+@token_required
+def award(request_id: int):  # type: ignore[no-untyped-def]
+    """Mark the request awarded, with at least one accepted quote."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _managed(request_id, user)
+    session = get_session()
+    try:
+        award_request(session, buyer_request, user)
+    except RequestError as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_request_json(buyer_request, user))
+
+
+@api.post("/requests/<int:request_id>/quotes/<int:quote_id>/messages")
+@token_required
+def post_quote_message(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+    """Write in a quote's thread: the buyer asks, the quoting supplier answers."""
+    user = api_user()
+    assert user is not None
+    buyer_request = _visible(request_id, user)
+    session = get_session()
+    try:
+        quote = get_quote(session, buyer_request.id, quote_id)
+    except RequestNotFound:
+        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+    if not may_see_thread(quote, user):
+        # Sealed: another supplier must not learn that the quote exists.
+        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+    body = _body()
+    try:
+        text = _text(body.get("body"), "body")
+        if text is None:
+            raise _BadInput("body is required", "body")
+        message = post_message(session, quote, user, text)
+    except (RequestError, _BadInput) as exc:
+        session.rollback()
+        return _rule_broken(exc)
+    session.commit()
+    return jsonify(_message_json(message)), 201
