@@ -10,7 +10,7 @@ import datetime
 import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import nh3
 
@@ -18,6 +18,8 @@ from supplier_feeds.gtin import normalize_gtin
 
 #: Prices at or above this do not fit Numeric(14, 2) and are always a typo.
 MAX_PRICE = Decimal(10) ** 12
+#: Prices are kept to the cent, rounded half up, whatever the database does with more digits.
+CENT = Decimal("0.01")
 
 DEFAULT_CURRENCY = "UAH"
 
@@ -106,7 +108,8 @@ def parse_price(text: str) -> Decimal:
     """Parse a supplier's price such as "1 299,00", "1299.00" or "1,299.50 грн".
 
     One separator alone is a decimal separator ("1,5" is 1.5, as UA and RU shops write it);
-    with both "," and ".", the last one is the decimal separator. Raise PriceError for
+    with both "," and ".", the last one is the decimal separator. The value is rounded to
+    the cent (half up). Raise PriceError for
     empty, NaN, infinite, negative, exponent-notation and absurdly large (>= 1e12) values.
     """
     raw = _SPACES.sub("", _PRICE_MARKERS.sub("", text))
@@ -131,6 +134,10 @@ def parse_price(text: str) -> Decimal:
         value = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the regex above already guarantees a number
         raise PriceError("the price is not a number") from None
+    if value >= MAX_PRICE:
+        raise PriceError("the price is too large")
+    # SQLite would keep 10.005 as given while PostgreSQL's Numeric(14, 2) rounds it.
+    value = value.quantize(CENT, rounding=ROUND_HALF_UP)
     if value >= MAX_PRICE:
         raise PriceError("the price is too large")
     return value

@@ -41,6 +41,15 @@ def test_parse_price_accepts_supplier_notations(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10.005", "10.01"), ("10.004", "10.00"), ("0.125", "0.13"), ("1299", "1299.00"), ("0.001", "0.00")],
+)
+def test_parse_price_rounds_to_the_cent_half_up(text, expected):
+    # Stored as is, 10.005 would be 10.005 on SQLite and 10.01 on PostgreSQL.
+    assert str(parse_price(text)) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("", "empty"),
