@@ -28,6 +28,8 @@ from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, RowProblem
 _TEXT_FIELDS = ("brand", "model", "mpn", "category_id", "google_category", "item_group_id", "condition", "title_uk")
 _LONG_FIELDS = ("description", "description_uk")
 _CONDITIONS = frozenset({"new", "used", "refurbished"})
+#: Deepest nesting of arrays and objects accepted; a price list needs four or five levels.
+MAX_DEPTH = 64
 
 
 def parse(stream: BinaryIO, *, partial: bool | None = None, **_: Any) -> Iterator[FeedItem]:
@@ -58,26 +60,27 @@ class _JsonFeed:
         self.count = 0
 
     def run(self, stream: BinaryIO) -> Iterator[FeedItem]:
-        events = ijson.parse(stream, use_float=False)
-        prefix, event, value = next(events, ("", "eof", None))
+        events = _events(stream)
+        event, value = next(events, ("eof", None))
         if event == "start_array":
-            yield from self._offers(events, "item")
+            yield from self._offers(events)
         elif event == "start_map":
-            for prefix, event, value in events:
-                if event == "map_key" and prefix == "":
+            # Each member's value is consumed whole, so the next event is a key or the end.
+            for event, value in events:
+                if event == "map_key":
                     yield from self._member(value, events)
-                elif event == "end_map" and prefix == "":
+                elif event == "end_map":
                     break
         else:
             raise FeedError("malformed_json", 'The JSON file must hold an object with an "offers" array.')
         yield from self._header()
 
-    def _member(self, key: str, events: Iterator[tuple[str, str, Any]]) -> Iterator[FeedItem]:
+    def _member(self, key: str, events: Iterator[tuple[str, Any]]) -> Iterator[FeedItem]:
         if key == "offers":
-            _, event, _ = next(events, ("", "eof", None))
+            event, _ = next(events, ("eof", None))
             if event != "start_array":
                 raise FeedError("malformed_json", 'The "offers" member must be an array of offers.')
-            yield from self._offers(events, "offers.item")
+            yield from self._offers(events)
             return
         value = _build(events)
         if key == "shop" and isinstance(value, dict):
@@ -113,11 +116,13 @@ class _JsonFeed:
         yield from self.pending
         self.pending.clear()
 
-    def _offers(self, events: Iterator[tuple[str, str, Any]], item_prefix: str) -> Iterator[FeedItem]:
+    def _offers(self, events: Iterator[tuple[str, Any]]) -> Iterator[FeedItem]:
+        """Read the offers array whose ``start_array`` was consumed, up to its ``end_array``."""
         # Categories must come before offers to be sent before them; later ones still count.
         first = True
-        for prefix, event, _value in events:
-            if event == "end_array" and prefix == item_prefix.rpartition(".")[0]:
+        for event, _value in events:
+            if event == "end_array":
+                # Every item is consumed whole, so this closes the offers array itself.
                 break
             if event != "start_map":
                 if event == "start_array":
@@ -140,14 +145,36 @@ class _JsonFeed:
             yield from (self.checker.check_update(draft) if self.partial else self.checker.check(draft))
 
 
-def _build(events: Iterator[tuple[str, str, Any]], start: str | None = None) -> Any:
+def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
+    """Yield ijson's basic events, refusing nesting deeper than ``MAX_DEPTH``.
+
+    ``ijson.parse`` would build a prefix string per event that grows with the depth: a
+    40 KB file of ``[[[[...`` then costs gigabytes. Basic events carry no prefix, and the
+    depth is counted here instead.
+    """
+    depth = 0
+    for event, value in ijson.basic_parse(stream, use_float=False):
+        if event == "start_map" or event == "start_array":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FeedError(
+                    "malformed_json",
+                    f"The JSON is nested deeper than {MAX_DEPTH} levels, which no price list needs; "
+                    "the file is broken or not a price list. Export it again.",
+                )
+        elif event == "end_map" or event == "end_array":
+            depth -= 1
+        yield event, value
+
+
+def _build(events: Iterator[tuple[str, Any]], start: str | None = None) -> Any:
     """Build the next complete JSON value from ``events`` (``start`` = its already consumed first event)."""
     builder = ijson.ObjectBuilder()
     depth = 0
     if start is not None:
         builder.event(start, None)
         depth = 1
-    for _, event, value in events:
+    for event, value in events:
         builder.event(event, value)
         if event in ("start_map", "start_array"):
             depth += 1

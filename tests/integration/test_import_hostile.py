@@ -83,6 +83,7 @@ WHOLE_FILE_FAILURES: dict[str, Callable[[], bytes]] = {
     "random bytes": lambda: bytes(range(256)) * 40,
     "wrong encoding": wrong_encoding,
     "empty file": lambda: b"",
+    "deeply nested JSON": lambda: b'{"offers": ' + b"[" * 3000 + b"]" * 3000 + b"}",
 }
 
 
@@ -115,6 +116,14 @@ def test_a_hostile_file_fails_whole_with_a_reason_and_keeps_the_catalog(
     assert run.report["counts"], "the report names the code of the failure"
     assert "internal_error" not in run.report["counts"], f"{name} crashed the import: {run.error}"
     assert visible(db_session, stocked_supplier) == before
+
+
+def test_deeply_nested_json_is_refused_by_its_depth(db_session: Session, stocked_supplier: Supplier) -> None:
+    run = run_import(db_session, stocked_supplier, b"[" * 3000 + b"]" * 3000)
+
+    assert run.status == ImportStatus.FAILED
+    assert run.report["counts"] == {"malformed_json": 1}
+    assert "nested deeper than 64 levels" in (run.error or "")
 
 
 def test_entities_are_never_expanded_into_offers(db_session: Session, stocked_supplier: Supplier) -> None:

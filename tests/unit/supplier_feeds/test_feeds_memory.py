@@ -64,3 +64,39 @@ def test_memory_stays_flat_over_many_offers():
     assert parsed == count
     # Keeping 180,000 finished offers in the lxml tree would cost several hundred MB.
     assert growth < 40 * 1024 * 1024, f"grew by {growth / 2**20:.0f} MiB"
+
+
+DEEP_JSON_CHILD = """
+import resource, sys
+from supplier_feeds import FeedError, parse_feed
+data = b"[" * 20_000 + b"]" * 20_000
+try:
+    list(parse_feed(data))
+except FeedError as exc:
+    print(exc.code, exc.message)
+print("peak_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_deeply_nested_json_fails_fast_in_bounded_memory():
+    # 40 KB of "[": ijson.parse's prefixes grew with the depth and took ~1 GB. The child
+    # runs under a 1 GB address-space cap, so a regression fails here instead of swapping.
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-c", DEEP_JSON_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, peak = done.stdout.splitlines()
+    assert first.startswith("malformed_json ") and "nested deeper than 64 levels" in first
+    assert int(peak.split()[1]) < 150_000  # KB
