@@ -6,6 +6,7 @@ fetched, and a DOCTYPE that declares entities (billion laughs, XXE) is refused o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from typing import Any, BinaryIO
 
@@ -84,8 +85,23 @@ def _check_root(element: Any, roots: Collection[str], not_this_format: str) -> N
 
 def syntax_error(exc: etree.XMLSyntaxError) -> FeedError:
     """Turn libxml2's complaint into a FeedError a supplier can act on."""
-    where = f" near line {exc.lineno}" if exc.lineno else ""
-    text = str(exc.msg or exc)
+    line, text = exc.lineno, str(exc.msg or exc)
+    # iterparse may report a later symptom ("no element found", line 0); libxml2's log keeps the
+    # cause as its latest error (older entries can be left over from earlier files in this thread).
+    errors = [entry for entry in exc.error_log if entry.level >= etree.ErrorLevels.ERROR]
+    first = errors[-1] if errors and not exc.lineno else None
+    if first is not None:
+        line, text = first.line or line, first.message.strip() or text
+        if first.type_name == "ERR_UNDECLARED_ENTITY":
+            found = re.search(r"Entity '([^']*)'", text)
+            name = found.group(1) if found else "?"
+            return FeedError(
+                "malformed_xml",
+                f"The XML uses the entity &{name}; near line {line}, which XML does not define "
+                f"(it is an HTML name). Write the character itself or its number (&#160; for &nbsp;), "
+                "or put HTML text inside <![CDATA[ ... ]]>.",
+            )
+    where = f" near line {line}" if line else ""
     if any(marker in text.lower() for marker in _ENCODING_ERRORS):
         return FeedError(
             "bad_encoding",

@@ -75,3 +75,20 @@ def test_external_dtd_reference_is_not_fetched(tmp_path):
     (offer,) = [item for item in produced if isinstance(item, FeedOffer)]
     assert offer.title == "Name &secret;"  # left unexpanded, as written
     assert "TOP-SECRET" not in repr(produced)
+
+
+def test_an_html_entity_names_itself_its_line_and_the_fix():
+    # libxml2's last word was "no element found" at line 0; the cause is in its error log.
+    body = b'<offer id="1"><name>A</name><price>1</price></offer>\n<offer id="2"><name>A&nbsp;B</name>'
+    with pytest.raises(FeedError) as info:
+        list(
+            parse_feed(
+                b'<?xml version="1.0"?>\n<yml_catalog><shop><offers>\n'
+                + body
+                + b"<price>1</price></offer></offers></shop></yml_catalog>"
+            )
+        )
+    assert info.value.code == "malformed_xml"
+    message = info.value.message
+    assert "&nbsp;" in message and "line 4" in message
+    assert "&#160;" in message and "CDATA" in message
