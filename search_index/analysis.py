@@ -6,10 +6,13 @@ existing indexes unreadable; add new classes instead and rebuild.
 
 The pipeline is tokenise -> lower-case -> drop a few function words -> stem by script:
 
-* Cyrillic tokens go to the Russian Snowball stemmer, or to a small Ukrainian suffix
-  stripper when the token contains a letter only Ukrainian has (і ї є ґ). Both routes then
-  drop a fleeting е/о ("котел"/"котла" -> "котл") and fold Ukrainian letters onto their
-  nearest Russian keyboard equivalents, so buyers typing on a Russian layout still match.
+* Cyrillic tokens, Russian and Ukrainian alike, take one route: Ukrainian letters are
+  folded onto their nearest Russian keyboard equivalents (so buyers typing on a Russian
+  layout still match), then the Russian Snowball stemmer runs, then a few rules Snowball
+  lacks: the relational suffix -ов/-ев goes ("газов" -> "газ"), a Ukrainian closed-syllable
+  і goes back to о ("набір" -> "набор") and a fleeting е/о drops ("котел" -> "котл").
+  One route for every form matters: "газовий" has no і and "газові" has one, and two
+  stemmers would give them two stems.
 * Latin tokens go to the English (Porter2) Snowball stemmer, with a few irregular plurals
   ("knives" -> "knife") that Porter2 does not know.
 * Tokens containing a digit are model codes, sizes or voltages and are never stemmed.
@@ -32,6 +35,7 @@ from whoosh.analysis import (
 from whoosh.lang import stemmer_for_language
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "CODE_CHARS_RE",
     "STOP_WORDS",
     "TOKEN_PATTERN",
@@ -43,8 +47,10 @@ __all__ = [
     "stem_token",
 ]
 
-#: A word, possibly with inner apostrophes (Ukrainian "м'ясо", English "o'clock").
-TOKEN_PATTERN = r"\w+(?:['\u2019\u02bc]\w+)*"  # noqa: S105  (a regex, not a secret)
+#: A word, possibly with inner apostrophes (Ukrainian "м'ясо", English "o'clock"), or a
+#: number with a decimal point or comma kept whole ("1.24F", "1,5"): "24f" is another model
+#: than "1.24F", and "5" should not match "1.5 л".
+TOKEN_PATTERN = r"\w+(?:['\u2019\u02bc]\w+|(?<=\d)[.,](?=\d)\w+)*"  # noqa: S105  (a regex, not a secret)
 
 #: Everything that is not a letter or digit; stripped from model codes.
 CODE_CHARS_RE = re.compile(r"[\W_]+")
@@ -68,30 +74,25 @@ STOP_WORDS = frozenset(
 
 _CYRILLIC_RE = re.compile(r"^[\u0400-\u04ff]+$")
 _LATIN_RE = re.compile(r"^[a-z\u00df-\u024f]+$")
-_UKRAINIAN_LETTERS = frozenset("іїєґ")
 _VOWELS = frozenset("аеёиоуыэюяіїєaeiouy")
 _FLEETING = frozenset("ео")
 
-# Ukrainian inflectional endings, longest first. Only endings whose removal cannot eat a
-# stem of a common catalogue word are listed; derivational suffixes are left alone, as
-# Snowball does for Russian.
-_UK_ENDINGS = tuple(
-    sorted(
-        (
-            *("ього", "ьому", "ами", "ями", "ові", "еві", "єві", "ого", "ому", "ими"),
-            *("іми", "ів", "їв", "ам", "ям", "ах", "ях", "ою", "ею", "єю", "ом", "ем"),
-            *("ій", "ий", "ої", "их", "ім", "им", "іх", "ую", "юю"),
-            *("і", "ї", "а", "я", "у", "ю", "о", "е", "є", "и", "ь"),
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-
-# Fold Ukrainian-only letters after stemming, onto what the same sound is typed as on a
+# Fold Ukrainian-only letters before stemming, onto what the same sound is typed as on a
 # Russian layout ("ціна" typed as "цина"). і->и merges a few rare pairs (бік/бик) but lets
 # the most common keyboard substitution match; є->е and ґ->г are near-universal spellings.
+# Folding first sends every Cyrillic word down one route, so all forms of a Ukrainian word
+# get one stem whether or not a given form happens to contain і/ї/є ("газовий"/"газові").
 _UK_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г"})
+
+#: Relational-adjective suffixes -ов-/-ев- left by Snowball ("газов", "сталев"). Dropping
+#: them gives the adjective the stem of its noun, and the Ukrainian dative "котлові" (which
+#: Snowball only strips to "котлов") the stem of "котел".
+_RELATIONAL_SUFFIXES = ("ов", "ев")
+_CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
+
+#: Bumped whenever :func:`stem_token` gives different terms for the same text: an index
+#: whose analyzer carries an older version must be rebuilt (``schema.outdated_fields``).
+ANALYSIS_VERSION = 2
 
 # Porter2 does not know f/v plurals and a handful of irregulars shoppers actually type.
 _EN_IRREGULAR = {
@@ -123,6 +124,7 @@ _english_stem = stemmer_for_language("en")
 # a word ending in "ць"/"ця" looks like the reflexive "сь"/"ся" and comes back as "ножит^".
 # Cyrillic-only tokens never contain digits, so a digit is a safe stand-in.
 _TSE_STANDIN = "9"
+_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 
 
 def _drop_fleeting_vowel(stem: str) -> str:
@@ -143,32 +145,59 @@ def _has_vowel(text: str) -> bool:
     return any(ch in _VOWELS for ch in text)
 
 
-def _ukrainian_stem(word: str) -> str:
-    """Strip one Ukrainian inflectional ending, keeping at least a two-letter stem."""
-    for ending in _UK_ENDINGS:
-        if word.endswith(ending):
-            stem = word[: -len(ending)]
-            if len(stem) >= 2 and _has_vowel(stem):
-                return stem
-    return word
-
-
 def _russian_stem_safe(word: str) -> str:
     return _russian_stem(word.replace("ц", _TSE_STANDIN)).replace(_TSE_STANDIN, "ц")
+
+
+def _drop_relational_suffix(stem: str) -> str:
+    """Drop a final -ов/-ев when a stem of three letters with a vowel remains ("газов" -> "газ")."""
+    for suffix in _RELATIONAL_SUFFIXES:
+        if stem.endswith(suffix):
+            rest = stem[: -len(suffix)]
+            if len(rest) >= 3 and _has_vowel(rest) and rest[-1] in _CONSONANTS:
+                return rest
+    return stem
+
+
+def _undo_ikavism(stem: str, i_positions: frozenset[int]) -> str:
+    """Turn a closed-syllable і back into о: "набір" -> "набор", like "набору", "наборів".
+
+    Ukrainian writes о (or е) as і in a closed final syllable. Only when the і (already
+    folded to и) is the stem's last vowel, followed by exactly one consonant, and another
+    vowel precedes it: one-syllable stems ("цін", "ліс") keep и, so "ціна" typed as "цина"
+    still matches.
+    """
+    if len(stem) < 4 or stem[-1] not in _CONSONANTS or (len(stem) - 2) not in i_positions:
+        return stem
+    if not _has_vowel(stem[:-2]):
+        return stem
+    return stem[:-2] + "о" + stem[-1]
+
+
+def _cyrillic_stem(word: str) -> str:
+    """Stem a Russian or Ukrainian word; every form of either language takes one route."""
+    i_positions = frozenset(position for position, ch in enumerate(word) if ch == "і")
+    folded = word.translate(_UK_FOLD)
+    if word.endswith("ї") and folded.endswith("ои"):
+        # Ukrainian feminine genitive "-ої" is the Russian "-ой" ("газової" ~ "газовой").
+        folded = folded[:-1] + "й"
+    stem = _russian_stem_safe(folded)
+    stem = _drop_relational_suffix(stem)
+    stem = _undo_ikavism(stem, i_positions)
+    return _drop_fleeting_vowel(stem)
 
 
 @lru_cache(maxsize=200_000)
 def stem_token(text: str) -> str:
     """Return the index term for one lower-cased token, routed by its script."""
     text = text.translate(_APOSTROPHES).replace("ё", "е")
-    if not text or any(ch.isdigit() for ch in text):
+    if not text:
         return text
+    if any(ch.isdigit() for ch in text):
+        # "1,5" and "1.5" are one size, whichever decimal mark the feed uses.
+        return _DECIMAL_COMMA_RE.sub(".", text)
     if _CYRILLIC_RE.match(text):
-        if _UKRAINIAN_LETTERS.intersection(text):
-            stem = _ukrainian_stem(text).translate(_UK_FOLD)
-        else:
-            stem = _russian_stem_safe(text)
-        return _drop_fleeting_vowel(stem)
+        return _cyrillic_stem(text)
     if _LATIN_RE.match(text):
         return _english_stem(_EN_IRREGULAR.get(text, text))
     # Mixed scripts (often a Latin look-alike letter inside a Russian word): leave as is.
@@ -179,12 +208,18 @@ class ScriptStemFilter(Filter):
     """Stem every token with the stemmer for its script (see :func:`stem_token`)."""
 
     is_morph = True
+    #: The :data:`ANALYSIS_VERSION` the filter was built with. Filters pickled into indexes
+    #: built before versions existed have no attribute and read this class default.
+    version = 1
+
+    def __init__(self, version: int = ANALYSIS_VERSION) -> None:
+        self.version = version
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and getattr(other, "version", 1) == self.version
 
     def __hash__(self) -> int:
-        return hash(type(self))
+        return hash((type(self), self.version))
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
@@ -218,22 +253,38 @@ def normalize_code(text: str) -> str:
 
 
 _LETTER_DIGIT_RE = re.compile(r"[^\W\d_]+|\d+")
+_DECIMAL_MARK_RE = re.compile(r"(?<=\d)[.,](?=\d)")
+#: Codes with more letter/digit runs than this get no joins of runs (they would be many).
+_MAX_RUNS = 6
 
 
 def code_variants(code: str) -> set[str]:
     """Return the terms under which one code is findable in the ``codes`` field.
 
-    The whole normalised code matches however the buyer punctuates it; its separated parts
-    and letter/digit runs ("gd", "4186f", "4186") match a buyer who types only a piece.
+    The whole normalised code matches however the buyer punctuates it ("GD 4186F",
+    "gd-4186f"). So does each space-separated word ("12-40" of "ZX 12-40"), each part
+    between punctuation ("gd", "4186f"), and each run of adjacent letter/digit groups of a
+    part ("4186f" and "gd4186" of "GD4186F"), for a buyer who types only a piece. A decimal
+    mark between digits does not separate: "1.24F" is not findable as "24f".
     """
+    text = _DECIMAL_MARK_RE.sub("", code.lower().replace("ё", "е"))
     variants: set[str] = set()
-    whole = normalize_code(code)
+    whole = normalize_code(text)
     if whole:
         variants.add(whole)
-    for part in CODE_CHARS_RE.split(code.lower().replace("ё", "е")):
-        if len(part) >= 2:
-            variants.add(part)
-            runs = _LETTER_DIGIT_RE.findall(part)
-            if len(runs) > 1:
-                variants.update(run for run in runs if len(run) >= 2)
+    for word in text.split():
+        normalized = normalize_code(word)
+        if len(normalized) >= 2:
+            variants.add(normalized)
+    for part in CODE_CHARS_RE.split(text):
+        if len(part) < 2:
+            continue
+        variants.add(part)
+        runs = _LETTER_DIGIT_RE.findall(part)
+        if 1 < len(runs) <= _MAX_RUNS:
+            for start in range(len(runs)):
+                for stop in range(start + 1, len(runs) + 1):
+                    joined = "".join(runs[start:stop])
+                    if len(joined) >= 2:
+                        variants.add(joined)
     return variants

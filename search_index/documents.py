@@ -15,7 +15,11 @@ class OfferDocument:
     product_id: int
     #: Supplier slug, e.g. "acme-tools"; filterable and faceted.
     supplier: str
+    #: The title shown to buyers, in the feed's main language.
     title: str
+    #: The same title in another language (a feed's Ukrainian name): matched and ranked
+    #: like the title, never shown, so autocomplete and snippets repeat nothing.
+    alt_title: str = ""
     brand: str = ""
     model: str = ""
     #: Manufacturer part number.

@@ -42,7 +42,7 @@ from search_index.query import (
     Suggestions,
 )
 from search_index.reading import ColumnCache, Snapshot
-from search_index.schema import InvalidDocumentError, build_schema, document_fields
+from search_index.schema import InvalidDocumentError, build_schema, document_fields, outdated_fields
 
 __all__ = ["IndexLockedError", "IndexOutdatedError", "SearchIndex"]
 
@@ -260,10 +260,10 @@ class SearchIndex:
         with self._write_lock():
             name = self._ensure_locked()
             ix = index.open_dir(str(self.root / name))
-            missing = set(build_schema().names()) - set(ix.schema.names())
-            if missing:
+            outdated = outdated_fields(ix.schema)
+            if outdated:
                 raise IndexOutdatedError(
-                    f"search index {self.root} ({name}) lacks fields {sorted(missing)}; rebuild it"
+                    f"search index {self.root} ({name}) has missing or outdated fields {outdated}; rebuild it"
                 )
             # Our own lock already serialises writers; Whoosh's own lock only meets a
             # foreign writer, and then waits instead of raising at once.

@@ -47,7 +47,7 @@ from search_index.query import (
     SearchResults,
     Suggestions,
 )
-from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, build_schema
+from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
 
 __all__ = ["ColumnCache", "Snapshot"]
 
@@ -178,11 +178,15 @@ class Snapshot:
         self.name = name
         self.ix = index.open_dir(str(path))
         self.searcher: Searcher = self.ix.searcher()
-        missing = set(build_schema().names()) - set(self.ix.schema.names())
+        outdated = outdated_fields(self.ix.schema)
         #: An index written by an older schema: searches return nothing until a rebuild.
-        self.outdated = bool(missing)
-        if missing:
-            logger.error("search index generation %s lacks fields %s; run `traderow index rebuild`", name, missing)
+        self.outdated = bool(outdated)
+        if outdated:
+            logger.error(
+                "search index generation %s has missing or outdated fields %s; run `traderow index rebuild`",
+                name,
+                outdated,
+            )
         self._cache = cache
         self._leaves: list[tuple[Any, int]] = [
             (reader, offset) for reader, offset in self.searcher.reader().leaf_readers() if reader.doc_count_all()

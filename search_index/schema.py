@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-import re
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "InvalidDocumentError",
     "build_schema",
     "document_fields",
+    "outdated_fields",
 ]
 
 #: The catch-all full-text field a buyer's words are matched in: title, brand,
@@ -50,8 +51,12 @@ _LIMITS = {
     "category_path": 1_000,
 }
 _DEFAULT_LIMIT = 500
-# A code-like word in a title: has a digit and is at least 3 characters once normalised.
-_CODE_WORD_RE = re.compile(r"\S*\d\S*")
+# Punctuation around a title word that is no part of a code: "(GD-4186F)," -> "GD-4186F".
+_WORD_EDGES = "()[]{}<>,;:!?\"'«»“”„"
+#: A title word joined with its neighbour into a code must be this short once normalised:
+#: "GD" + "4186F" is a code, a whole word beside a number hardly is.
+_MAX_JOIN_PART = 12
+_MAX_CODE = 40
 
 
 class InvalidDocumentError(ValueError):
@@ -153,16 +158,55 @@ def _category_ids(doc: OfferDocument) -> str:
     return " ".join(dict.fromkeys(ids))
 
 
-def _codes(model: str, mpn: str, gtin: str, title: str) -> str:
+def _is_code_like(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) and len(normalize_code(word)) >= 2
+
+
+def title_codes(title: str) -> set[str]:
+    """Return the code terms of the codes written into a title, however they are spaced.
+
+    Each word with a digit gets the variants a model field would ("GD4186F" is also
+    "4186f"); each pair of adjacent short words of which one has a digit is also joined
+    ("GD 4186F" is also "gd4186f"), so a code found in the title matches the same queries
+    as one in the model field.
+    """
+    words = [word.strip(_WORD_EDGES) for word in title.split()]
+    terms: set[str] = set()
+    for word in words:
+        if _is_code_like(word):
+            terms |= {term for term in code_variants(word) if len(term) >= 3 or term.isdigit()}
+    for left, right in itertools.pairwise(words):
+        if not (_is_code_like(left) or _is_code_like(right)):
+            continue
+        left_code, right_code = normalize_code(left), normalize_code(right)
+        if 0 < len(left_code) <= _MAX_JOIN_PART and 0 < len(right_code) <= _MAX_JOIN_PART:
+            terms.add(left_code + right_code)
+    return {term for term in terms if len(term) <= _MAX_CODE}
+
+
+def _codes(model: str, mpn: str, gtin: str, titles: Iterable[str]) -> str:
     terms: set[str] = set()
     for code in (model, mpn, gtin):
         terms |= code_variants(code)
-    # Codes written into titles ("Котел GD-4186F") are found however the buyer types them.
-    for word in _CODE_WORD_RE.findall(title):
-        normalized = normalize_code(word)
-        if len(normalized) >= 3:
-            terms.add(normalized)
+    for title in titles:
+        terms |= title_codes(title)
     return " ".join(sorted(terms))
+
+
+def outdated_fields(schema: fields.Schema) -> list[str]:
+    """Return the fields of ``schema`` (an index's) that this code would write differently.
+
+    A field is outdated when it is missing or its analyzer changed (another tokenizer or
+    a newer ``ANALYSIS_VERSION``): its terms no longer match what queries look up, so the
+    index needs a rebuild.
+    """
+    current = build_schema()
+    names = set(schema.names())
+    outdated = []
+    for name in current.names():
+        if name not in names or getattr(current[name], "analyzer", None) != getattr(schema[name], "analyzer", None):
+            outdated.append(name)
+    return sorted(outdated)
 
 
 def document_fields(doc: OfferDocument) -> dict[str, Any]:
@@ -184,7 +228,11 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         raise InvalidDocumentError(offer_id, "supplier is empty")
     if not title:
         raise InvalidDocumentError(offer_id, "title is empty")
+    alt_title = _text(doc, "alt_title")
+    if alt_title.casefold() == title.casefold():
+        alt_title = ""
     brand = _text(doc, "brand")
+    model, mpn, gtin = _text(doc, "model"), _text(doc, "mpn"), _text(doc, "gtin")
     description = _text(doc, "description")
     category_path = _text(doc, "category_path")
     params = _text(doc, "params")
@@ -198,13 +246,16 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         "offer_number": offer_id,
         "product_id": product_id,
         "supplier": supplier,
-        "text": "\n".join((title, brand, category_path, params, supplier_words, description)),
-        "title": title,
+        # The model and MPN as words too, so "12-40" of model "ZX 12-40" matches its parts.
+        "text": "\n".join((title, alt_title, brand, model, mpn, category_path, params, supplier_words, description)),
+        # Both titles rank, only the main one is stored (and so shown and autocompleted).
+        "title": f"{title}\n{alt_title}" if alt_title else title,
+        "_stored_title": title,
         "title_words": min(len(title.split()), 65_535),
         "brand": brand,
         "brand_key": brand.lower(),
         "brand_name": brand,
-        "codes": _codes(_text(doc, "model"), _text(doc, "mpn"), _text(doc, "gtin"), title),
+        "codes": _codes(model, mpn, gtin, (title, alt_title)),
         "snippet": description[:SNIPPET_CHARS],
         "category_ids": category_chain,
         "category_chain": category_chain,

@@ -71,8 +71,10 @@ def offer_document(offer: Offer, categories: _Categories) -> OfferDocument:
         offer_id=offer.id,
         product_id=offer.product_id,
         supplier=offer.supplier.slug,
-        # Both languages, so "сковорода" finds an offer whose feed names it in English and Ukrainian.
-        title=f"{offer.title} {offer.title_uk}" if offer.title_uk else offer.title,
+        title=offer.title,
+        # Matched too, so "сковорода" finds an offer whose feed names it in English and
+        # Ukrainian; never shown, so autocomplete and snippets show one title.
+        alt_title=offer.title_uk or "",
         brand=offer.brand or "",
         model=offer.model or "",
         mpn=offer.mpn or "",
