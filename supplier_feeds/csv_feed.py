@@ -19,11 +19,15 @@ from typing import Any, BinaryIO, TextIO
 from . import columns
 from .rows import FeedError, FeedItem
 from .streams import HEAD_SIZE, read_head
-from .tables import Row, Sheet, parse_tables
+from .tables import MAX_CELL, Row, Sheet, parse_tables
 
 logger = logging.getLogger(__name__)
 
 DELIMITERS = (";", "\t", ",")
+#: The csv module's own cell limit. A cell cannot outgrow its file, which the upload and fetch
+#: size caps bound (256 MB at most), so the limit only has to be above them; a cell over
+#: ``tables.MAX_CELL`` then rejects its own row instead of failing the whole file.
+FIELD_SIZE_LIMIT = 256 * 1024 * 1024
 _CHUNK = 64 * 1024
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -178,12 +182,19 @@ def parse(
 
 def csv_rows(text: TextIO, delimiter: str) -> Iterator[Row]:
     """Yield the rows of a CSV text stream with their 1-based starting line numbers."""
+    if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(text, delimiter=delimiter)
     last_line = 0
     try:
         for cells in reader:
             line = last_line + 1
             last_line = reader.line_num
-            yield Row(line, cells)
+            oversized = None
+            for index, cell in enumerate(cells):
+                if len(cell) > MAX_CELL:
+                    oversized = oversized or (index, len(cell))
+                    cells[index] = ""
+            yield Row(line, cells, oversized=oversized)
     except csv.Error as exc:
         raise FeedError("malformed_csv", f"The CSV is broken near line {reader.line_num}: {exc}.") from None

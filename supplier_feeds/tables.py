@@ -31,6 +31,8 @@ from .rows import FeedError, FeedHeader, FeedItem, RowProblem
 
 #: How many rows may stand above the header row (1C letterheads are about a dozen).
 HEADER_SCAN = 40
+#: Longest cell a row may have (CSV's old default limit); a longer one rejects just its row.
+MAX_CELL = 131_072
 _INVALID_CODES = {"available": "invalid_availability", "stock_quantity": "invalid_stock"}
 _FULL = ("sku", "title", "price")
 
@@ -42,6 +44,8 @@ class Row:
     line: int
     cells: list[str]
     level: int | None = None
+    #: (0-based column, length) of a cell longer than ``MAX_CELL``, blanked: the row is rejected.
+    oversized: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -233,8 +237,28 @@ def _sheet_items(
                 path = path[: max(0, len(path) - len(run))] + run
                 run = []
             group_path = tuple(path)
+        if row.oversized is not None:
+            yield _oversized(row, layout)
+            continue
         draft = _draft(row, layout, group_path)
         yield from (checker.check_update(draft) if partial else checker.check(draft))
+
+
+def _oversized(row: Row, layout: Layout) -> RowProblem:
+    assert row.oversized is not None
+    column, length = row.oversized
+    field = next((name for name, indexes in layout.columns.items() if column in indexes), None)
+    sku_index = next(iter(layout.columns.get("sku", ())), None)
+    sku = clean_text(row.cells[sku_index]) if sku_index is not None and sku_index < len(row.cells) else None
+    return RowProblem(
+        "cell_too_long",
+        "error",
+        f"Column {column + 1} of this row holds {length:,} characters, more than the {MAX_CELL:,} a cell may "
+        "hold (often a quote left open that swallowed the following lines); the row was skipped.",
+        line=row.line,
+        sku=sku,
+        field=field,
+    )
 
 
 def _draft(row: Row, layout: Layout, group_path: tuple[str, ...]) -> OfferDraft:

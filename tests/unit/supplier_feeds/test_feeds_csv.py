@@ -292,3 +292,21 @@ def test_header_key(name, key):
 )
 def test_sniff_delimiter(text, delimiter):
     assert sniff_delimiter(text) == delimiter
+
+
+def test_a_cell_over_the_csv_limit_rejects_only_its_row():
+    import csv
+
+    # The csv module's default; the parser must raise it, not fail the whole file on it.
+    previous = csv.field_size_limit(131_072)
+    try:
+        data = (
+            f"sku;title;price;description\r\nA1;Pan;10;short\r\nA2;Pot;20;{'x' * 200_000}\r\nA3;Lid;30;short\r\n"
+        ).encode()
+        result = items(data)
+    finally:
+        csv.field_size_limit(previous)
+    assert [o.sku for o in result if isinstance(o, FeedOffer)] == ["A1", "A3"]
+    (problem,) = [p for p in result if isinstance(p, RowProblem)]
+    assert (problem.code, problem.severity, problem.line, problem.sku) == ("cell_too_long", "error", 3, "A2")
+    assert problem.field == "description" and "200,000 characters" in problem.message
