@@ -12,7 +12,6 @@ and not queued for the index.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import uuid
@@ -25,7 +24,6 @@ from typing import IO, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-import supplier_feeds
 from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_new_offers
 from marketplace.catalog.history import record_prices
 from marketplace.catalog.models import Offer, OfferStatus, Product
@@ -39,6 +37,7 @@ from supplier_feeds import (
     FeedError,
     FeedHeader,
     FeedOffer,
+    FeedUpdate,
     RowProblem,
     parse_feed,
 )
@@ -46,8 +45,10 @@ from supplier_feeds.gtin import normalize_gtin
 
 logger = logging.getLogger(__name__)
 
-#: A report keeps this many problems in full; the counts per code are always complete.
+#: A report lists this many problems in full; the counts per code are always complete.
 MAX_REPORTED_PROBLEMS = 1000
+#: ... and at most this many of one code, so that one flood cannot hide the others.
+MAX_PROBLEMS_PER_CODE = 100
 #: A diff keeps this many offers per list (new, withdrawn, changed, price moves); counts are complete.
 MAX_DIFF_ENTRIES = 200
 #: Offers read, compared and written per batch: one SELECT, one INSERT, one UPDATE each.
@@ -57,9 +58,8 @@ DEFAULT_PRICE_MOVE_PERCENT = Decimal(20)
 #: Prices at or above this are absurd (and would overflow ``Numeric(14, 2)``).
 MAX_PRICE = Decimal("1e12")
 
-#: The parser's new row type for partial feeds; ``None`` until the parser provides it.
-FeedUpdate: Any = getattr(supplier_feeds, "FeedUpdate", None)
-_UPDATE_TYPES: tuple[type, ...] = (FeedUpdate,) if FeedUpdate is not None else ()
+#: A feed's own exchange rate this many times above or below the configured one is flagged.
+SUSPICIOUS_RATE_FACTOR = Decimal(2)
 
 #: The offer fields an import compares to decide whether a row changed.
 _OFFER_FIELDS = (
@@ -156,43 +156,69 @@ class ImportDiff:
 
 @dataclass
 class ImportReport:
-    """What an import did, row by row, before it is stored on the ``ImportRun``."""
+    """What an import did, row by row, before it is stored on the ``ImportRun``.
 
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    The counts per code are exact. The problems listed are bounded: at most
+    ``MAX_PROBLEMS_PER_CODE`` of each code, errors before warnings, ``MAX_REPORTED_PROBLEMS``
+    in all; so a flood of one warning never hides the few rows that were skipped.
+    """
+
+    errors_listed: list[dict[str, Any]] = field(default_factory=list)
+    warnings_listed: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     warnings: int = 0
     #: The rows skipped for errors; a row with two errors is one rejected row.
     rejected_rows: set[tuple[int | None, str | None]] = field(default_factory=set)
     diff: ImportDiff = field(default_factory=ImportDiff)
+    #: Codes listed once for the whole file (the first row), with the count added at the end.
+    _listed_once: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
         return len(self.rejected_rows)
 
-    def add(self, problem: RowProblem) -> None:
+    @property
+    def problems(self) -> list[dict[str, Any]]:
+        """Return the listed problems: errors first, then warnings, each in file order."""
+        return (self.errors_listed + self.warnings_listed)[:MAX_REPORTED_PROBLEMS]
+
+    def add(self, problem: RowProblem, *, once: bool = False) -> None:
+        """Count ``problem`` and list it; with ``once``, only the first of its code is listed."""
         self.counts[problem.code] += 1
         if problem.severity == "error":
             self.rejected_rows.add((problem.line, problem.sku))
         else:
             self.warnings += 1
-        if len(self.problems) < MAX_REPORTED_PROBLEMS:
-            self.problems.append(
-                {
-                    "code": problem.code,
-                    "severity": problem.severity,
-                    "message": problem.message,
-                    "line": problem.line,
-                    "sku": problem.sku,
-                    "field": problem.field,
-                    "value": problem.value,
-                }
-            )
+        if once and problem.code in self._listed_once:
+            return
+        listed = self.errors_listed if problem.severity == "error" else self.warnings_listed
+        if self.counts[problem.code] > MAX_PROBLEMS_PER_CODE or len(listed) >= MAX_REPORTED_PROBLEMS:
+            return
+        entry = {
+            "code": problem.code,
+            "severity": problem.severity,
+            "message": problem.message,
+            "line": problem.line,
+            "sku": problem.sku,
+            "field": problem.field,
+            "value": problem.value,
+        }
+        listed.append(entry)
+        if once:
+            self._listed_once[problem.code] = entry
+
+    def amend_once(self, code: str, message: str) -> None:
+        """Replace the message of the one listed problem of ``code`` (say how many rows it stands for)."""
+        entry = self._listed_once.get(code)
+        if entry is not None:
+            entry["message"] = message
 
     def as_json(self) -> dict[str, Any]:
+        problems = self.problems
         return {
-            "problems": self.problems,
+            "problems": problems,
             "counts": dict(self.counts),
-            "truncated": sum(self.counts.values()) > len(self.problems),
+            "truncated": sum(self.counts.values()) > len(problems),
             "diff": self.diff.as_json(),
         }
 
@@ -411,17 +437,19 @@ def execute_import(
     session.flush()
     report = ImportReport()
     stats: Counter[str] = Counter()
-    outcome: _Outcome | None = None
+    # Filled in as the file is read, so that a failed run still says what it was.
+    outcome = _Outcome(format="unknown", partial=options.mode == ImportMode.PARTIAL)
     savepoint = session.begin_nested()
     try:
-        outcome = _apply(session, supplier, source, base_currency, rates, report, stats, progress, options)
+        _apply(session, supplier, source, base_currency, rates, report, stats, progress, options, outcome)
         if not options.dry_run:
             group_new_offers(session, supplier.id, since=run.started_at)
     except FeedError as exc:
         savepoint.rollback()
         run.status = ImportStatus.FAILED
         run.error = exc.message
-        report.counts[exc.code] += 1
+        # A row code that also ends the file (unknown_currency) is already counted per row.
+        report.counts[exc.code] = max(report.counts[exc.code], 1)
         logger.warning("Import %d for %s failed: %s (%s)", run.id, supplier.slug, exc.code, exc.message)
     except Exception:
         savepoint.rollback()
@@ -439,8 +467,10 @@ def execute_import(
         else:
             savepoint.commit()
         run.status = ImportStatus.SUCCEEDED
+    if outcome.format != "unknown":
         run.format = outcome.format[:20]
-        run.partial = outcome.partial
+    run.partial = outcome.partial
+    if run.status == ImportStatus.SUCCEEDED:
         logger.info(
             "Import %d for %s%s: %d read, %d new, %d changed, %d withdrawn, %d rejected",
             run.id,
@@ -465,21 +495,31 @@ def execute_import(
     return run
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Outcome:
+    """What the file turned out to be; known as soon as its header is read."""
+
     format: str
     partial: bool
 
 
+_PARTIAL_AS_FULL = (
+    "This file is a partial feed: it only updates prices and stock, so it cannot replace your catalog. "
+    "Import it as a partial update."
+)
+
+
 def _parse(source: bytes | str | IO[bytes], options: ImportOptions) -> Iterator[Any]:
-    """Call the parser with the options it understands (its signature grows over time)."""
-    accepted = inspect.signature(parse_feed).parameters
-    kwargs: dict[str, Any] = {}
-    if options.mapping and "mapping" in accepted:
-        kwargs["mapping"] = dict(options.mapping)
-    if options.mode != ImportMode.AUTO and "partial" in accepted:
-        kwargs["partial"] = options.mode == ImportMode.PARTIAL
-    return parse_feed(source, **kwargs)  # type: ignore[arg-type]
+    """Parse ``source`` with the supplier's mapping and, for a forced partial import, partial rows.
+
+    A forced full import lets the parser detect the feed's kind: read as full rows, an
+    update feed would only give a ``missing_title`` error per row instead of saying what it is.
+    """
+    return parse_feed(
+        source,  # type: ignore[arg-type]
+        mapping=dict(options.mapping) if options.mapping else None,
+        partial=True if options.mode == ImportMode.PARTIAL else None,
+    )
 
 
 def _apply(
@@ -492,48 +532,50 @@ def _apply(
     stats: Counter[str],
     progress: ProgressCallback | None,
     options: ImportOptions,
-) -> _Outcome:
+    outcome: _Outcome,
+) -> None:
     writer = _OfferWriter(
-        session, supplier, report, stats, merge_rates(configured_rates, {}, base_currency), options.price_move_percent
+        session,
+        supplier,
+        report,
+        stats,
+        merge_rates(configured_rates, {}, base_currency),
+        options.price_move_percent,
+        base_currency,
     )
-    partial = options.mode == ImportMode.PARTIAL
-    fmt = "unknown"
     for item in _parse(source, options):
         if isinstance(item, FeedHeader):
-            fmt = item.format
+            outcome.format = item.format
             writer.rates = merge_rates(configured_rates, item.currency_rates, base_currency)
-            if getattr(item, "partial", False):
+            _flag_feed_rates(report, configured_rates, writer.rates, item.currency_rates, base_currency)
+            if item.partial:
                 if options.mode == ImportMode.FULL:
-                    raise FeedError(
-                        "partial_feed_as_full",
-                        "This file only updates prices and stock, so it cannot replace your catalog. "
-                        "Import it as a partial update.",
-                    )
-                partial = True
+                    raise FeedError("partial_feed_as_full", _PARTIAL_AS_FULL)
+                outcome.partial = True
         elif isinstance(item, FeedCategory):
             writer.categories.upsert(item.id, item.name, item.parent_id)
         elif isinstance(item, RowProblem):
             if item.code == "zero_price":
-                # The parser warns; the import skips the row (see _OfferWriter._sane_price).
-                writer.reject_zero_price(item.line, item.sku, item.value)
+                # Settled when the row itself arrives (see _OfferWriter.add): its kind decides.
+                writer.note_zero_price(item)
             else:
                 report.add(item)
-        elif isinstance(item, FeedOffer) or (_UPDATE_TYPES and isinstance(item, _UPDATE_TYPES)):
-            if not isinstance(item, FeedOffer) and options.mode == ImportMode.FULL:
-                raise FeedError(
-                    "partial_feed_as_full",
-                    "This file only updates prices and stock, so it cannot replace your catalog. "
-                    "Import it as a partial update.",
-                )
-            partial = partial or not isinstance(item, FeedOffer)
+        elif isinstance(item, FeedOffer | FeedUpdate):
+            if isinstance(item, FeedUpdate):
+                if options.mode == ImportMode.FULL:
+                    raise FeedError("partial_feed_as_full", _PARTIAL_AS_FULL)
+                outcome.partial = True
             stats["read"] += 1
             writer.add(item)
             if progress is not None and stats["read"] % 500 == 0:
                 progress(stats["read"])
     writer.flush()
+    writer.finish()
     # Rows the parser rejected were read even though no offer came of them.
     stats["read"] += len(report.rejected_rows - writer.rejected_here)
     if not writer.seen:
+        if writer.unknown_currencies:
+            raise FeedError("unknown_currency", writer.unknown_currency_message())
         # A file whose every row was rejected is far more likely a broken export than an
         # empty shop; withdrawing the whole catalog on it would lose what buyers can see.
         raise FeedError(
@@ -541,11 +583,37 @@ def _apply(
             f"The file has no offer that could be imported ({stats['read']} read, {report.errors} rejected); "
             "your catalog was left as it was. See the rows below for the reasons.",
         )
-    if not partial:
+    if not outcome.partial:
         writer.withdraw_missing()
     if progress is not None:
         progress(stats["read"])
-    return _Outcome(fmt, partial)
+
+
+def _flag_feed_rates(
+    report: ImportReport,
+    configured: Mapping[str, Decimal],
+    merged: Mapping[str, Decimal],
+    feed_rates: Mapping[str, Decimal],
+    base_currency: str,
+) -> None:
+    """Warn about feed exchange rates far from the configured ones (a typo there misprices everything)."""
+    for code in sorted(feed_rates):
+        ours = configured.get(code)
+        theirs = merged.get(code)
+        if code == base_currency or ours is None or theirs is None or ours <= 0:
+            continue
+        if theirs <= 0 or not (1 / SUSPICIOUS_RATE_FACTOR <= theirs / ours <= SUSPICIOUS_RATE_FACTOR):
+            report.add(
+                RowProblem(
+                    "suspicious_rate",
+                    "warning",
+                    f"The feed's exchange rate makes 1 {code} = {theirs.normalize():f} {base_currency}, far from "
+                    f"the {ours.normalize():f} {base_currency} we use; prices were converted with the feed's rate. "
+                    "Check <currencies> in the feed.",
+                    field="currency",
+                    value=code,
+                )
+            )
 
 
 @dataclass
@@ -618,8 +686,10 @@ class _OfferWriter:
         stats: Counter[str],
         rates: Mapping[str, Decimal],
         price_move_percent: Decimal,
+        base_currency: str,
     ) -> None:
         self.session = session
+        self.base_currency = base_currency
         self.supplier = supplier
         self.supplier_id = supplier.id
         self.store_url = supplier.store_url
@@ -635,11 +705,17 @@ class _OfferWriter:
         self.rejected_here: set[tuple[int | None, str | None]] = set()
         self._batch: list[Any] = []
         self._batch_skus: set[str] = set()
-        self._zero_reported: set[tuple[int | None, str | None]] = set()
+        #: The parser's zero_price warnings whose row has not arrived yet.
+        self._zero_pending: list[RowProblem] = []
+        #: Rows skipped for a currency without a rate, per currency.
+        self.unknown_currencies: Counter[str] = Counter()
+        #: Offers written without an http(s) link of their own.
+        self.missing_urls = 0
 
     # -- rows in -----------------------------------------------------------------------
 
-    def add(self, row: Any) -> None:
+    def add(self, row: FeedOffer | FeedUpdate) -> None:
+        zero_noted = self._settle_zero_prices(row)
         if not row.sku or len(row.sku) > _MAX_SKU:
             self._reject(row, "invalid_sku", f"The offer id must have 1 to {_MAX_SKU} characters.", "sku", row.sku)
             return
@@ -652,7 +728,7 @@ class _OfferWriter:
                 row.sku,
             )
             return
-        if row.price is not None and not self._sane_price(row):
+        if row.price is not None and not self._sane_price(row, zero_noted):
             return
         if isinstance(row, FeedOffer) and row.price is None:
             self._reject(row, "missing_price", "The row has no price.", "price", None)
@@ -662,25 +738,55 @@ class _OfferWriter:
         if len(self._batch) >= BATCH_SIZE:
             self.flush()
 
-    def _sane_price(self, row: Any) -> bool:
-        price: Decimal = row.price
+    def note_zero_price(self, problem: RowProblem) -> None:
+        """Keep the parser's zero_price warning until its row shows whether it is an offer or an update."""
+        self._zero_pending.append(problem)
+
+    def _settle_zero_prices(self, row: FeedOffer | FeedUpdate | None) -> bool:
+        """Report pending zero prices; return whether one belongs to ``row``.
+
+        The parser warns before it yields the row. A warning whose row never comes (the
+        parser rejected it, e.g. as a duplicate) is reported as the full-feed error.
+        """
+        mine = False
+        for problem in self._zero_pending:
+            if row is not None and (problem.line, problem.sku) == (row.line, row.sku):
+                mine = True
+            else:
+                self.reject_zero_price(problem.line, problem.sku, problem.value)
+        self._zero_pending.clear()
+        return mine
+
+    def _sane_price(self, row: FeedOffer | FeedUpdate, zero_noted: bool) -> bool:
+        price = row.price
+        assert price is not None
         if not price.is_finite() or price < 0 or price >= MAX_PRICE:
             self._reject(row, "invalid_price", "The price must be a positive number below 10¹².", "price", str(price))
             return False
         if price == 0:
-            if (row.line, row.sku) not in self._zero_reported:
-                self.reject_zero_price(row.line, row.sku, "0")
+            if isinstance(row, FeedUpdate):
+                # Applied: the stock still changes, and the offer stops showing a price (see _update_values).
+                self.report.add(
+                    RowProblem(
+                        "zero_price",
+                        "warning",
+                        "The price is 0 ('price on request'). The offer is hidden from buyers, who compare prices, "
+                        "until an update or your full price list gives it a price again; its stock was updated.",
+                        row.line,
+                        row.sku,
+                        "price",
+                        "0",
+                    )
+                )
+                return True
+            self.reject_zero_price(row.line, row.sku, "0")
             # Read by the writer: not to be counted again among the rows the parser skipped.
             self.rejected_here.add((row.line, row.sku or None))
             return False
         return True
 
     def reject_zero_price(self, line: int | None, sku: str | None, value: str | None) -> None:
-        """Report a row priced 0 ("price on request"), which is not published.
-
-        The parser warns about such rows before yielding them; the row itself follows,
-        unless the parser rejected it for another reason (then it was never read here).
-        """
+        """Report a full-feed row priced 0 ("price on request"), which is not published."""
         problem = RowProblem(
             "zero_price",
             "error",
@@ -692,7 +798,36 @@ class _OfferWriter:
             value,
         )
         self.report.add(problem)
-        self._zero_reported.add((line, sku))
+
+    def finish(self) -> None:
+        """Report what is left at the end of the file, and say how many rows the once-listed problems stand for."""
+        self._settle_zero_prices(None)
+        if self.unknown_currencies:
+            self.report.amend_once("unknown_currency", self.unknown_currency_message())
+        if self.missing_urls > 1:
+            written = self.stats["created"] + self.stats["updated"] + self.stats["unchanged"]
+            if self.missing_urls >= written:
+                message = (
+                    f"None of your {self.missing_urls} offers has an http(s) link to its page in your store "
+                    "(the file has no url column or element, or it is empty); buyers are sent to your store's "
+                    "home page. Add the links to send them to each offer."
+                )
+            else:
+                message = (
+                    f"{self.missing_urls} offers have no http(s) link to their page in your store (the first is "
+                    "listed); buyers are sent to your store's home page for them."
+                )
+            self.report.amend_once("missing_url", message)
+
+    def unknown_currency_message(self) -> str:
+        """Say which currencies had no rate and how many offers that skipped."""
+        names = ", ".join(sorted(self.unknown_currencies))
+        total = sum(self.unknown_currencies.values())
+        return (
+            f"No exchange rate is known for {names}, so {total} offer(s) priced in it were skipped. "
+            "Add the rate to the feed's <currencies> block (or currency_rates in JSON), or ask the operator "
+            "to configure it."
+        )
 
     def _reject(self, row: Any, code: str, message: str, field_name: str, value: str | None) -> None:
         problem = RowProblem(code, "error", message, row.line, row.sku or None, field_name, value)
@@ -753,6 +888,7 @@ class _OfferWriter:
             category = values.pop("_supplier_category", None)
             if category is not None:
                 values["supplier_category_id"] = category.id
+            hide = values.pop("_hide", False)
             current = existing.get(row.sku)
             if current is None:
                 with session.no_autoflush:
@@ -768,17 +904,30 @@ class _OfferWriter:
                 self.seen.add(row.sku)
                 continue
             self.seen.add(row.sku)
-            change = self._compare(row.sku, values, current)
+            status = self._status_after(row, current, hide)
+            change = self._compare(row.sku, values, current, status)
             if change is None:
                 self.stats["unchanged"] += 1
                 continue
             changes, moved = change
-            self.stats["updated"] += 1
-            updates.append({"id": current.id, **changes, "status": OfferStatus.ACTIVE, "updated_at": utcnow()})
+            if status == OfferStatus.WITHDRAWN and current.status == OfferStatus.ACTIVE:
+                # A partial row priced 0: hidden like an offer a full feed no longer lists.
+                self.stats["withdrawn"] += 1
+                self.diff._keep("withdrawn", {"sku": row.sku, "title": values["title"]})
+            else:
+                self.stats["updated"] += 1
+            updates.append({"id": current.id, **changes, "status": status, "updated_at": utcnow()})
             touched.append(current.id)
             if moved:
                 merged = {name: changes.get(name, getattr(current, name)) for name in _PRICE_FIELDS | {"price_base"}}
-                repriced.append(_PricePoint(id=current.id, product_id=current.product_id, **merged))
+                repriced.append(
+                    _PricePoint(
+                        id=current.id,
+                        product_id=current.product_id,
+                        is_active=status == OfferStatus.ACTIVE,
+                        **merged,
+                    )
+                )
         # New products and supplier categories get their ids in one flush.
         session.flush()
         if inserts:
@@ -820,22 +969,13 @@ class _OfferWriter:
         record_prices(session, repriced)  # type: ignore[arg-type]
 
     def _values(self, row: FeedOffer) -> dict[str, Any] | None:
-        try:
-            price_base = to_base(row.price, row.currency, self.rates)  # type: ignore[arg-type]
-        except UnknownCurrency:
-            self._reject(
-                row,
-                "unknown_currency",
-                f"No exchange rate is known for {row.currency}; add it to <currencies> or ask the operator.",
-                "currency",
-                row.currency,
-            )
-            return None
-        if price_base >= MAX_PRICE:
-            self._reject(row, "invalid_price", "The price is too large.", "price", str(row.price))
+        assert row.price is not None  # add() rejects price-less offers
+        price_base = self._price_base(row, row.price, row.currency)
+        if price_base is None:
             return None
         url = row.url if row.url and row.url.lower().startswith(("http://", "https://")) else None
         if url is None:
+            self.missing_urls += 1
             self.report.add(
                 RowProblem(
                     "missing_url",
@@ -845,7 +985,8 @@ class _OfferWriter:
                     row.sku,
                     "url",
                     row.url,
-                )
+                ),
+                once=True,
             )
             url = self.store_url
         supplier_category = self.categories.for_offer(row)
@@ -883,21 +1024,54 @@ class _OfferWriter:
                 values[name] = values[name][:limit]
         return values
 
-    def _update_values(self, row: Any, current: Any) -> dict[str, Any] | None:
-        """Return the offer's values with what a partial row changes; ``None`` if rejected."""
+    def _price_base(self, row: FeedOffer | FeedUpdate, price: Decimal, currency: str) -> Decimal | None:
+        """Return ``price`` in the base currency, or reject the row and return ``None``."""
+        try:
+            price_base = to_base(price, currency, self.rates)
+        except UnknownCurrency:
+            self.unknown_currencies[currency] += 1
+            problem = RowProblem(
+                "unknown_currency",
+                "error",
+                f"No exchange rate is known for {currency}; add it to <currencies> or ask the operator.",
+                row.line,
+                row.sku,
+                "currency",
+                currency,
+            )
+            # One listed problem for the file: its message says how many rows it skipped.
+            self.report.add(problem, once=True)
+            self.rejected_here.add((problem.line, problem.sku))
+            return None
+        if price_base >= MAX_PRICE:
+            self._reject(row, "invalid_price", "The price is too large.", "price", str(price))
+            return None
+        if price_base <= 0:
+            # A tiny feed rate would make the offer cost 0.00 and so every product's "best" offer.
+            self._reject(
+                row,
+                "invalid_price",
+                f"The price {price} {currency} is 0.00 in {self.base_currency} at the feed's exchange rate; "
+                "check the rate in <currencies>.",
+                "price",
+                str(price),
+            )
+            return None
+        return price_base
+
+    def _update_values(self, row: FeedUpdate, current: Any) -> dict[str, Any] | None:
+        """Return the offer's values with what a partial row changes; ``None`` if rejected.
+
+        A price of 0 keeps the last real price (for the history) and hides the offer:
+        ``"_hide"`` is set for ``flush``.
+        """
         values = {name: getattr(current, name) for name in _OFFER_FIELDS}
-        if row.price is not None:
+        if row.price == 0:
+            values["_hide"] = True
+        elif row.price is not None:
             currency = row.currency or current.currency
-            try:
-                price_base = to_base(row.price, currency, self.rates)
-            except UnknownCurrency:
-                self._reject(
-                    row,
-                    "unknown_currency",
-                    f"No exchange rate is known for {currency}; add it to <currencies> or ask the operator.",
-                    "currency",
-                    currency,
-                )
+            price_base = self._price_base(row, row.price, currency)
+            if price_base is None:
                 return None
             values.update(price=row.price, currency=currency, price_base=price_base)
             if row.old_price is not None:
@@ -910,17 +1084,41 @@ class _OfferWriter:
                 values["available"] = row.stock_quantity > 0
         return values
 
-    def _compare(self, sku: str, values: Mapping[str, Any], current: Any) -> tuple[dict[str, Any], bool] | None:
+    def _status_after(self, row: FeedOffer | FeedUpdate, current: Any, hide: bool) -> OfferStatus:
+        """Decide an existing offer's status: a full feed shows it; an update never brings one back."""
+        if isinstance(row, FeedOffer):
+            return OfferStatus.ACTIVE
+        if hide:
+            return OfferStatus.WITHDRAWN
+        if current.status != OfferStatus.ACTIVE:
+            self.report.add(
+                RowProblem(
+                    "withdrawn_sku",
+                    "warning",
+                    "The update names an offer that is withdrawn (it was missing from your last full price list, "
+                    "or had price 0). Its price and stock were updated, but it stays hidden; upload your full "
+                    "price list to show it again.",
+                    row.line,
+                    row.sku,
+                    "sku",
+                    row.sku,
+                )
+            )
+        return OfferStatus(current.status)
+
+    def _compare(
+        self, sku: str, values: Mapping[str, Any], current: Any, status: OfferStatus
+    ) -> tuple[dict[str, Any], bool] | None:
         """Return the changed columns and whether the price history moves, or ``None`` if unchanged."""
         changes: dict[str, Any] = {}
         for name in _OFFER_FIELDS:
             new = values[name]
             if _differs(getattr(current, name), new):
                 changes[name] = new
-        reactivated = current.status != OfferStatus.ACTIVE
-        if not changes and not reactivated:
+        status_changed = current.status != status
+        if not changes and not status_changed:
             return None
-        moved = reactivated or bool(_PRICE_FIELDS & changes.keys())
+        moved = status_changed or bool(_PRICE_FIELDS & changes.keys())
         self.diff._keep("changed", {"sku": sku, "title": values["title"], "fields": sorted(changes)})
         if "price_base" in changes and current.price_base:
             percent = (changes["price_base"] - current.price_base) / current.price_base * 100

@@ -251,3 +251,101 @@ def test_a_reimport_writes_only_what_changed_in_a_few_statements(db_session: Ses
     assert count(db_session, IndexChange) == moved + 30
     # A handful of statements per batch of 1000, never one per row.
     assert len(statements) < 60, statements
+
+
+def stored(session: Session, supplier: Supplier, sku: str) -> Offer:
+    session.expire_all()
+    offer = session.scalar(select(Offer).where(Offer.supplier_id == supplier.id, Offer.supplier_sku == sku))
+    assert offer is not None
+    return offer
+
+
+def test_an_update_priced_0_hides_the_offer_and_still_applies_the_stock(
+    db_session: Session, supplier: Supplier
+) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+
+    run = run_import(db_session, supplier, update_feed([("P1", "0", 7), ("P2", "250", 3)]))
+
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    # The old price no longer shows: "price on request" is not a price buyers can compare.
+    p1 = stored(db_session, supplier, "P1")
+    assert (p1.status, p1.stock_quantity, p1.price) == (OfferStatus.WITHDRAWN, 7, Decimal("100.00"))
+    assert stored(db_session, supplier, "P2").price == Decimal("250.00")
+    (zero,) = [p for p in run.report["problems"] if p["code"] == "zero_price"]
+    assert (zero["sku"], zero["severity"]) == ("P1", "warning") and "hidden" in zero["message"]
+    assert (run.updated, run.withdrawn, run.rejected) == (1, 1, 0)
+    assert run.report["diff"]["withdrawn"] == [{"sku": "P1", "title": "Pan P1"}]
+
+
+def test_an_update_never_brings_a_withdrawn_offer_back(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    run_import(db_session, supplier, yml_feed(FIVE[:4]))  # P5 withdrawn
+    assert stored(db_session, supplier, "P5").status == OfferStatus.WITHDRAWN
+
+    run = run_import(db_session, supplier, update_feed([("P5", "550", 3), ("P1", "120", None)]))
+
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    p5 = stored(db_session, supplier, "P5")
+    assert (p5.status, p5.price, p5.stock_quantity) == (OfferStatus.WITHDRAWN, Decimal("550.00"), 3)
+    assert [(p["sku"], p["code"], p["severity"]) for p in run.report["problems"]] == [
+        ("P5", "withdrawn_sku", "warning")
+    ]
+    # The full price list brings it back.
+    run_import(db_session, supplier, yml_feed(FIVE))
+    assert stored(db_session, supplier, "P5").status == OfferStatus.ACTIVE
+
+
+def test_errors_are_listed_before_a_flood_of_warnings_with_exact_counts(
+    db_session: Session, supplier: Supplier
+) -> None:
+    bad_gtin = "<barcode>4006381333932</barcode>"  # wrong check digit: a warning per row
+    rows = [yml_offer(f"W{i}", "10", extra=bad_gtin) for i in range(1500)] + [yml_offer("BAD", "-5")]
+
+    run = run_import(db_session, supplier, yml_feed(rows))
+
+    report = run.report
+    assert report["counts"]["invalid_gtin"] == 1500 and report["counts"]["invalid_price"] == 1
+    assert report["problems"][0]["sku"] == "BAD" and report["problems"][0]["severity"] == "error"
+    assert sum(p["code"] == "invalid_gtin" for p in report["problems"]) == 100
+    assert report["truncated"] is True
+
+
+def test_a_missing_url_column_is_reported_once_for_the_file(db_session: Session, supplier: Supplier) -> None:
+    csv = "sku;title;price\r\n" + "".join(f"U{i};Pan {i};{100 + i}\r\n" for i in range(300))
+
+    run = run_import(db_session, supplier, csv.encode())
+
+    assert run.status == ImportStatus.SUCCEEDED and run.created == 300
+    (missing,) = [p for p in run.report["problems"] if p["code"] == "missing_url"]
+    assert run.report["counts"]["missing_url"] == 300
+    assert "None of your 300 offers" in missing["message"]
+
+
+def test_a_tiny_feed_rate_cannot_make_an_offer_free(db_session: Session, supplier: Supplier) -> None:
+    feed = yml_feed([yml_offer("P1", "100"), yml_offer("CHEAP", "10").replace("UAH</currencyId>", "USD</currencyId>")])
+    feed = feed.replace(
+        b'<currency id="UAH" rate="1"/>', b'<currency id="UAH" rate="1"/><currency id="USD" rate="0.0001"/>'
+    )
+
+    run = run_import(db_session, supplier, feed)
+
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    problems = {p["code"]: p for p in run.report["problems"]}
+    assert problems["invalid_price"]["sku"] == "CHEAP" and "0.00 in UAH" in problems["invalid_price"]["message"]
+    assert "1 USD = 0.0001 UAH" in problems["suspicious_rate"]["message"]
+    assert "CHEAP" not in catalog(db_session, supplier)
+
+
+def test_a_feed_in_a_currency_without_a_rate_fails_with_one_message(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, yml_feed(FIVE))
+    before = catalog(db_session, supplier)
+    rows = [yml_offer(f"X{i}", "10").replace("UAH</currencyId>", "XYZ</currencyId>") for i in range(40)]
+
+    run = run_import(db_session, supplier, yml_feed(rows))
+
+    assert run.status == ImportStatus.FAILED
+    assert run.error is not None and "XYZ" in run.error and "40 offer(s)" in run.error
+    assert run.report["counts"] == {"unknown_currency": 40}
+    assert [p["code"] for p in run.report["problems"]] == ["unknown_currency"]
+    assert catalog(db_session, supplier) == before

@@ -167,23 +167,39 @@ def test_category_of_the_taxonomy_is_used(db_session: Session) -> None:
 
 def test_a_feed_with_no_valid_offer_withdraws_nothing(db_session: Session, supplier: Supplier) -> None:
     run_import(db_session, supplier, (FEEDS / "kitchen.yml").read_bytes())
-    # A price-only update read as a full feed: every row lacks a title.
-    update = b"""<?xml version="1.0" encoding="UTF-8"?><yml_catalog><shop><offers>
-      <offer id="PAN-28"><price>1700</price><currencyId>UAH</currencyId></offer>
+    # A full feed whose every row is broken: more likely a bad export than an empty shop.
+    broken = b"""<?xml version="1.0" encoding="UTF-8"?><yml_catalog><shop><offers>
+      <offer id="PAN-28"><name>Pan</name><currencyId>UAH</currencyId></offer>
     </offers></shop></yml_catalog>"""
 
-    # Imported as a full feed on purpose (by default it is recognised as a partial update).
+    run = run_import(db_session, supplier, broken)
+
+    assert run.status == ImportStatus.FAILED
+    assert run.error is not None and "left as it was" in run.error
+    assert run.report["counts"]["missing_price"] == 1
+    offers = offers_of(db_session, supplier)
+    assert all(o.status == OfferStatus.ACTIVE for o in offers.values()) and len(offers) == 3
+    assert offers["PAN-28"].price == Decimal("1899")
+
+
+def test_an_update_feed_forced_full_fails_once_as_a_partial_feed(db_session: Session, supplier: Supplier) -> None:
+    run_import(db_session, supplier, (FEEDS / "kitchen.yml").read_bytes())
+    update = b"""<?xml version="1.0" encoding="UTF-8"?><yml_catalog><shop><offers>
+      <offer id="PAN-28"><price>1700</price><currencyId>UAH</currencyId></offer>
+      <offer id="KNIFE-20"><price>30</price><currencyId>USD</currencyId></offer>
+    </offers></shop></yml_catalog>"""
+
+    # Forced full, the rows used to be read as offers without names: one missing_title per row.
     run = import_feed(
         db_session, supplier, update, filename="feed", base_currency="UAH", rates=RATES,
         options=ImportOptions(mode="full"),
     )  # fmt: skip
 
     assert run.status == ImportStatus.FAILED
-    assert run.error is not None and "left as it was" in run.error
-    assert run.report["counts"]["missing_title"] == 1
-    offers = offers_of(db_session, supplier)
-    assert all(o.status == OfferStatus.ACTIVE for o in offers.values()) and len(offers) == 3
-    assert offers["PAN-28"].price == Decimal("1899")
+    assert run.report["counts"] == {"partial_feed_as_full": 1}
+    assert run.error is not None and "partial feed" in run.error
+    assert run.format == "yml"  # a failed run still says what the file was
+    assert offers_of(db_session, supplier)["PAN-28"].price == Decimal("1899")
 
 
 def test_price_history_records_what_moved(db_session: Session, supplier: Supplier) -> None:
