@@ -21,7 +21,13 @@ from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.db import database, utcnow
 from marketplace.jobs.queue import claim_next, fail_abandoned, run_claimed, run_rq_burst, uses_rq, worker_id
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import active_offer_count, pending_changes, rebuild_index, sync_index
+from marketplace.search.services import (
+    active_offer_count,
+    oldest_change_age,
+    pending_changes,
+    rebuild_index,
+    sync_index,
+)
 from marketplace.suppliers.feeds import schedule_due_fetches
 from marketplace.suppliers.importing import fail_interrupted_runs
 from marketplace.suppliers.models import ImportRun, ImportStatus
@@ -60,7 +66,12 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                     run_claimed(app, session, job)
                     jobs += 1
             try:
-                indexed = update_index(session, get_index(app), int(app.config["INDEX_REBUILD_THRESHOLD"]))
+                indexed = update_index(
+                    session,
+                    get_index(app),
+                    int(app.config["INDEX_REBUILD_THRESHOLD"]),
+                    commit_seconds=index_commit_seconds(app),
+                )
             except Exception:
                 # The changes stay queued for the next pass; deadlines and mail must not wait for them.
                 logger.exception("Index update failed; the changes stay queued for the next pass")
@@ -104,13 +115,44 @@ def recover_interrupted(app: Flask, session: Session) -> int:
     return failed
 
 
-def update_index(session: Session, index: SearchIndex, rebuild_threshold: int) -> int:
-    """Apply queued index changes; rebuild instead when most of the catalog changed at once.
+#: Queued changes that make the worker commit to the index at once (WHOOSH.md: batches of
+#: at least 1,000 changes, or every 30-60 s; never a commit per request).
+INDEX_BATCH = 1000
+#: Default of ``INDEX_COMMIT_SECONDS`` (``TRADEROW_INDEX_COMMIT_SECONDS``): the longest a
+#: change waits for the index while fewer than ``INDEX_BATCH`` are queued. Under
+#: ``TESTING`` the default is 0, so tests see their changes at the next pass.
+DEFAULT_INDEX_COMMIT_SECONDS = 30.0
 
-    A first import of a large catalog queues every offer: building a fresh generation with
-    two writer processes is then much faster than updating documents one by one.
+
+def index_commit_seconds(app: Flask) -> float:
+    """Return how long a queued index change may wait for a batch, from the app's config."""
+    value = app.config.get("INDEX_COMMIT_SECONDS")
+    if value is None:
+        return 0.0 if app.testing else DEFAULT_INDEX_COMMIT_SECONDS
+    return max(0.0, float(value))
+
+
+def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *, commit_seconds: float = 0.0) -> int:
+    """Apply queued index changes in batches; rebuild instead when most of the catalog changed.
+
+    Every index commit writes a segment and makes every web process reopen its searcher,
+    so changes are held back until ``INDEX_BATCH`` are queued or the oldest has waited
+    ``commit_seconds``. A first import of a large catalog queues every offer: building a
+    fresh generation with two writer processes is then much faster than updating documents
+    one by one. An index built with an older schema is rebuilt at once: searches on it
+    return nothing.
     """
+    if index.is_outdated():
+        logger.error("Index: built with an older schema, searches find nothing; rebuilding it now")
+        return rebuild_index(session, index)
     pending = pending_changes(session)
+    if not pending:
+        return 0
+    if pending < INDEX_BATCH and commit_seconds > 0:
+        age = oldest_change_age(session) or 0.0
+        if age < commit_seconds:
+            logger.debug("Index: %d changes pending for %.0f s, waiting for a batch", pending, age)
+            return 0
     if pending >= rebuild_threshold and pending * 2 >= active_offer_count(session):
         logger.info("Index: %d changes pending, rebuilding instead of updating", pending)
         return rebuild_index(session, index)

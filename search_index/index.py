@@ -121,6 +121,8 @@ class SearchIndex:
         self.lock_timeout = lock_timeout
         self.multiprocess_threshold = multiprocess_threshold
         self._read_lock = threading.Lock()
+        # How deep this thread is inside write_lock(), so apply() within it does not wait on itself.
+        self._writing = threading.local()
         self._generation: Snapshot | None = None
         self._columns = ColumnCache()
 
@@ -225,12 +227,36 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the write lock across several steps; ``apply``/``rebuild`` inside reuse it.
+
+        A caller that reads what it will write (the database's offers) must read under the
+        lock: otherwise another writer can write newer documents between the read and the
+        write, and this one then overwrites them with stale ones. Re-entrant per thread.
+        Raises :class:`IndexLockedError` after ``lock_timeout`` seconds.
+        """
+        depth = getattr(self._writing, "depth", 0)
+        if depth:
+            self._writing.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._writing.depth = depth
+            return
+        with self._write_lock():
+            self._writing.depth = 1
+            try:
+                yield
+            finally:
+                self._writing.depth = 0
+
     def ensure(self) -> None:
         """Create an empty index if none exists yet."""
         name = self._read_current()
         if name is not None and index.exists_in(str(self.root / name)):
             return
-        with self._write_lock():
+        with self.write_lock():
             self._ensure_locked()
 
     def apply(self, upserts: Iterable[OfferDocument], removals: Iterable[int] = ()) -> int:
@@ -257,7 +283,7 @@ class SearchIndex:
         if not by_id and not removed_ids:
             return 0
 
-        with self._write_lock():
+        with self.write_lock():
             name = self._ensure_locked()
             ix = index.open_dir(str(self.root / name))
             outdated = outdated_fields(ix.schema)
@@ -301,7 +327,7 @@ class SearchIndex:
         Returns the number of documents written. If the build fails, the current
         generation stays active and the partial one is deleted.
         """
-        with self._write_lock():
+        with self.write_lock():
             previous = self._read_current()
             name, path = self._new_generation()
             try:
@@ -376,6 +402,13 @@ class SearchIndex:
         # Never Searcher.refresh(): in whoosh-reloaded it keeps replaced segments and
         # shows stale duplicates (WHOOSH.md). Open a new searcher, then close the old one.
         fresh = Snapshot(name, self.root / name, self._columns)
+        try:
+            # Read the columns and orders every search needs before the swap, so searches
+            # after a commit do not each pay for a piece of it.
+            fresh.warm()
+        except BaseException:
+            fresh.close()
+            raise
         self._generation = fresh
         if current is not None:
             current.close()
@@ -438,8 +471,21 @@ class SearchIndex:
         return self._with_generation(0, lambda snapshot: snapshot.searcher.doc_count())
 
     def is_outdated(self) -> bool:
-        """Return True when the live generation was built with an older schema."""
-        return self._with_generation(False, lambda snapshot: snapshot.outdated)
+        """Return True when the live generation was built with an older schema.
+
+        Reads only the generation's schema, not a searcher's columns, so the worker can ask
+        every pass.
+        """
+        for attempt in (1, 2):
+            name = self._read_current()
+            if name is None or not index.exists_in(str(self.root / name)):
+                return False
+            try:
+                return bool(outdated_fields(index.open_dir(str(self.root / name)).schema))
+            except _RETRYABLE:
+                if attempt == 2:
+                    raise  # a rebuild swapped generations twice under us
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         """Close the cached searcher; the next search opens a new one."""

@@ -125,3 +125,7 @@ class IndexedOffer:
     in_stock: bool
     #: The offer's ``updated_at`` when it was indexed, in Unix seconds.
     updated_at: int
+    #: The product the offer was grouped into when it was indexed.
+    product_id: int = 0
+    #: The offer's category path, root first, when it was indexed.
+    category_ids: tuple[int, ...] = ()

@@ -206,6 +206,22 @@ class Snapshot:
         self._browse: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
         self._matches: OrderedDict[Query, frozenset[int]] = OrderedDict()
 
+    def warm(self) -> None:
+        """Read every column, the live set and the sort orders searches use.
+
+        Columns of segments an earlier snapshot read come from the shared cache, so after
+        a commit only the new segments are read; the orders are rebuilt over all of them.
+        """
+        if self.outdated or not self.size:
+            return
+        for name in (*_NUMBERS, *_STRINGS):
+            self.column(name)
+        self.live()
+        self.static_key()
+        self.position("price")
+        self.position("newest")
+        self.brand_labels()
+
     def up_to_date(self) -> bool:
         return self.searcher.up_to_date()
 
@@ -676,8 +692,15 @@ class Snapshot:
         """Return what the index holds for every live offer, by offer id."""
         offer_ids, prices = self.column("offer_number"), self.column("price_minor")
         stock, updated = self.column("stock"), self.column("updated_at")
+        products, chains = self.column("product_id"), self.column("category_chain")
         return {
-            offer_ids[d]: IndexedOffer(price_minor=prices[d], in_stock=bool(stock[d]), updated_at=updated[d])
+            offer_ids[d]: IndexedOffer(
+                price_minor=prices[d],
+                in_stock=bool(stock[d]),
+                updated_at=updated[d],
+                product_id=products[d],
+                category_ids=chains[d],
+            )
             for d in self.live()
         }
 

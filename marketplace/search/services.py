@@ -102,26 +102,44 @@ def _documents(
     return [offer_document(o, categories) for o in active], removals
 
 
+def _delete_changes(session: Session, change_ids: Sequence[int]) -> None:
+    """Delete exactly the queue rows that were read, never a range of ids.
+
+    Ids are handed out before commit: a transaction holding a lower id can commit after
+    a range was read, and deleting ``id <= last`` would drop its change unindexed.
+    """
+    for start in range(0, len(change_ids), SYNC_BATCH):
+        session.execute(delete(IndexChange).where(IndexChange.id.in_(change_ids[start : start + SYNC_BATCH])))
+
+
 def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
     """Apply queued changes to the index and commit the drained queue; return offers applied.
 
-    Called by the worker and by CLI commands, never by web requests. A crash between the
-    index commit and the queue commit only re-applies the same upserts: they are idempotent.
+    Called by the worker and by CLI commands, never by web requests. Each batch is read
+    from the database while holding the index's write lock, so a concurrent writer (the
+    worker, or a rebuild) cannot write newer documents in between that this one would then
+    overwrite with stale ones. A crash between the index commit and the queue commit only
+    re-applies the same upserts: they are idempotent.
     """
-    categories: _Categories | None = None
     applied = 0
     while True:
-        changes = session.execute(
-            select(IndexChange.id, IndexChange.offer_id).order_by(IndexChange.id).limit(SYNC_BATCH)
-        ).all()
-        if not changes:
-            return applied
-        categories = categories or _Categories(session)
-        offer_ids = list(dict.fromkeys(change.offer_id for change in changes))
-        upserts, removals = _documents(session, offer_ids, categories)
-        index.apply(upserts, removals)
-        session.execute(delete(IndexChange).where(IndexChange.id <= changes[-1].id))
-        session.commit()
+        with index.write_lock():
+            # End the session's transaction: what is read below must be what is committed
+            # now, not a snapshot taken before the lock was ours.
+            session.commit()
+            changes = session.execute(
+                select(IndexChange.id, IndexChange.offer_id).order_by(IndexChange.id).limit(SYNC_BATCH)
+            ).all()
+            if not changes:
+                return applied
+            offer_ids = list(dict.fromkeys(change.offer_id for change in changes))
+            upserts, removals = _documents(session, offer_ids, _Categories(session))
+            index.apply(upserts, removals)
+            # End the read transaction first: on SQLite a read snapshot that another
+            # writer committed past cannot become a write transaction.
+            session.commit()
+            _delete_changes(session, [change.id for change in changes])
+            session.commit()
         applied += len(offer_ids)
         if progress is not None:
             progress(len(offer_ids))
@@ -133,34 +151,53 @@ def pending_changes(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(IndexChange)) or 0
 
 
+def oldest_change_age(session: Session) -> float | None:
+    """Return how many seconds the oldest queued index change has waited (None: none queued)."""
+    oldest = session.scalar(select(func.min(IndexChange.created_at)))
+    if oldest is None:
+        return None
+    return max(0.0, dt.datetime.now(dt.UTC).timestamp() - _unix_float(oldest))
+
+
+def _unix_float(moment: dt.datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+
+
 def active_offer_count(session: Session) -> int:
     """Return how many offers buyers can see, which is how many the index should hold."""
     return session.scalar(select(func.count()).where(Offer.status == OfferStatus.ACTIVE)) or 0
 
 
 def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database alongside the live one, then swap it in."""
-    categories = _Categories(session)
-    # Changes queued before the rebuild reads the offers are contained in it.
-    last_change = session.scalar(select(IndexChange.id).order_by(IndexChange.id.desc()).limit(1))
+    """Rebuild the whole index from the database alongside the live one, then swap it in.
 
-    def documents() -> Iterable[OfferDocument]:
-        stream = session.scalars(
-            select(Offer)
-            .where(Offer.status == OfferStatus.ACTIVE)
-            .options(selectinload(Offer.supplier))
-            .order_by(Offer.id)
-            .execution_options(yield_per=2000)
-        )
-        for count, offer in enumerate(stream, 1):
-            yield offer_document(offer, categories)
-            if progress is not None and count % 1000 == 0:
-                progress(1000)
+    The offers are read while holding the index's write lock, so the worker cannot write
+    documents it read earlier over the new generation.
+    """
+    with index.write_lock():
+        session.commit()  # read what is committed now, not an older snapshot
+        # Changes queued before the rebuild reads the offers are contained in it; changes
+        # committed later (whatever their id) stay queued for the next sync.
+        change_ids = list(session.scalars(select(IndexChange.id)))
+        categories = _Categories(session)
 
-    written = index.rebuild(documents())
-    if last_change is not None:
-        session.execute(delete(IndexChange).where(IndexChange.id <= last_change))
-    session.commit()
+        def documents() -> Iterable[OfferDocument]:
+            stream = session.scalars(
+                select(Offer)
+                .where(Offer.status == OfferStatus.ACTIVE)
+                .options(selectinload(Offer.supplier))
+                .order_by(Offer.id)
+                .execution_options(yield_per=2000)
+            )
+            for count, offer in enumerate(stream, 1):
+                yield offer_document(offer, categories)
+                if progress is not None and count % 1000 == 0:
+                    progress(1000)
+
+        written = index.rebuild(documents())
+        session.commit()  # end the read transaction (see sync_index)
+        _delete_changes(session, change_ids)
+        session.commit()
     logger.info("Index rebuilt with %d offers", written)
     return written
 
@@ -174,7 +211,8 @@ class IndexDrift:
 
     #: Active offers the index does not hold.
     missing: list[int]
-    #: Offers the index holds with another price, stock or update time than the database.
+    #: Offers the index holds with another price, stock, update time, product or category
+    #: than the database.
     stale: list[int]
     #: Offers in the index that are withdrawn or deleted in the database.
     extra: list[int]
@@ -197,19 +235,30 @@ def check_index(session: Session, index: SearchIndex) -> IndexDrift:
     """Compare the index with the database's active offers; change neither."""
     queued = set(session.scalars(select(IndexChange.offer_id)))
     indexed = index.indexed_offers()
+    categories = _Categories(session)
     rows = session.execute(
-        select(Offer.id, Offer.price_base, Offer.available, Offer.updated_at).where(Offer.status == OfferStatus.ACTIVE)
+        select(
+            Offer.id, Offer.price_base, Offer.available, Offer.updated_at, Offer.product_id, Offer.category_id
+        ).where(Offer.status == OfferStatus.ACTIVE)
     ).all()
     active_ids = set()
     missing, stale = [], []
-    for offer_id, price_base, available, updated_at in rows:
+    for offer_id, price_base, available, updated_at, product_id, category_id in rows:
         active_ids.add(offer_id)
         if offer_id in queued:
             continue
         held = indexed.get(offer_id)
         if held is None:
             missing.append(offer_id)
-        elif (held.price_minor, held.in_stock, held.updated_at) != (to_minor(price_base), available, _unix(updated_at)):
+            continue
+        expected = (
+            to_minor(price_base),
+            available,
+            _unix(updated_at),
+            product_id,
+            tuple(reversed(categories.ancestors(category_id))),
+        )
+        if (held.price_minor, held.in_stock, held.updated_at, held.product_id, held.category_ids) != expected:
             stale.append(offer_id)
     extra = [offer_id for offer_id in indexed if offer_id not in active_ids and offer_id not in queued]
     return IndexDrift(

@@ -146,3 +146,19 @@ def test_an_index_with_an_older_analyzer_is_outdated(tmp_path: Path) -> None:
     (tmp_path / "CURRENT").write_text("gen-1\n")
     with SearchIndex(tmp_path) as index:
         assert index.is_outdated()
+
+
+def test_a_new_snapshot_is_warm_before_it_serves(make_index: Callable[..., SearchIndex]) -> None:
+    index = make_index()
+    index.index([make_offer(1, "Котел газовий")])
+    assert index.search(SearchQuery(text="котел")).total == 1
+    index.index([make_offer(2, "Котел твердопаливний")])  # a writer commits
+    stale = index._generation
+    index.search(SearchQuery(text="котел"))
+    fresh = index._generation
+    assert fresh is not stale and fresh is not None
+    # Every column and order was read when the snapshot opened, before it replaced the old one.
+    from search_index.reading import _NUMBERS, _STRINGS
+
+    assert set(fresh._columns) == set(_NUMBERS) | set(_STRINGS)
+    assert {"rank", "static", "price", "newest"} <= set(fresh._positions)
