@@ -30,7 +30,7 @@ def export_command(jsonl: bool) -> None:
 @products.command("match")
 @with_appcontext
 def match_command() -> None:
-    """Run the text matcher over products still waiting for it (imports normally do this)."""
+    """Run the text matcher over products still waiting for it (every real import already does)."""
     session = get_session()
     merged, examined = match_pending(session)
     session.commit()

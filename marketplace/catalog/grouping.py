@@ -239,6 +239,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             Offer.brand,
             Offer.model,
             Offer.mpn,
+            Offer.description,
             Product.gtin,
         )
         .join(Product, Product.id == Offer.product_id)
@@ -253,6 +254,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             brand=row.brand,
             model_codes=tuple(code for code in (row.model, row.mpn) if code),
             gtin=gtin_key(row.gtin),
+            description=row.description,
         )
         for row in rows
     ]

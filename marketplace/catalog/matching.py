@@ -7,7 +7,7 @@ groups (products) that should become one.
 The method, in the order it runs:
 
 1. **Normalise** every title: Unicode NFKC, case-folded, accents stripped, punctuation inside
-   a token dropped, so that "KDL-40V4100", "kdl 40v4100"'s code and "KDL40V4100" meet.
+   a token dropped, so that "AB-12C345", "ab 12c345"'s code and "AB12C345" meet.
 2. **Model codes**: tokens mixing letters and digits ("SX10", "MB470LL/A"), long digit runs
    (part numbers) and adjacent upper-case code parts joined ("EOS 40D" -> "eos40d"); sizes
    and measures ("2.0", "500GB", "1080p") are not codes.
@@ -23,7 +23,11 @@ The method, in the order it runs:
 
 Precision comes first: a wrong merge shows buyers someone else's price. The threshold asks
 for half of the text to agree when no code agrees, and for some text agreement even when
-codes do.
+codes do. Below it, a pair whose text agrees by a third still joins when each of its two
+records prefers the other clearly over every other product it was compared with (a mutual
+best with a margin): a lone clear winner is a twin, a crowd of near-equal ones is a family of
+variants or nothing at all. Codes come from the title and the code fields, or from the
+description when those name none.
 
 scikit-learn and SciPy are imported inside the functions that need them: the web process
 never pays for them.
@@ -175,6 +179,8 @@ class MatchText:
     model_codes: tuple[str, ...] = ()
     #: A valid GTIN of the group: groups with two different GTINs are never joined.
     gtin: str | None = None
+    #: Read for model codes only when the title and code fields name none.
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,10 +196,19 @@ class Merge:
 class TextMatcher:
     """Join groups whose offers describe the same product; see the module docstring."""
 
-    #: A pair is joined when ``cosine + code agreement`` reaches this...
+    #: A pair is joined on its own scores when ``cosine + code agreement`` reaches this: half
+    #: the text agrees, or less text and much of a model code...
     threshold: float = 0.5
     #: ...and its text alone agrees at least this much, whatever the codes say.
     min_text_similarity: float = 0.2
+    #: Below ``threshold``, a pair may still be joined when its text agrees this much: a third of
+    #: the character n-grams, above what two listings sharing only a brand and category words
+    #: ("Canon ... Digital Camera") reach...
+    min_text_only_similarity: float = 0.35
+    #: ...and must be each side's clear favourite: every other product either side could join
+    #: scores at most this share of the pair's score. Near-equal rivals mean a family of variants
+    #: (colours, sizes) that the text cannot tell apart, or no twin at all; either way, no merge.
+    max_runner_up_share: float = 0.8
     #: Character n-gram sizes of the TF-IDF vectors.
     ngram_range: tuple[int, int] = (2, 5)
     #: A blocking key shared by more than this share of the records says nothing.
@@ -213,13 +228,17 @@ class TextMatcher:
         return title
 
     def codes(self, record: MatchText) -> set[str]:
-        """Return the codes of ``record``'s title and code fields."""
+        """Return the codes of ``record``'s title and code fields, else those of its description.
+
+        A listing whose title names no model often states it in its description; a title that
+        does name one is trusted over a description that may list compatible models too.
+        """
         codes = extract_codes(record.title)
         for value in record.model_codes:
             code = normalize_code(value)
             if is_code(code):
                 codes.add(code)
-        return codes
+        return codes or extract_codes(record.description)
 
     def candidate_pairs(self, records: Sequence[MatchText], pending: Iterable[int]) -> tuple[list[int], list[int]]:
         """Return index pairs ``(i, j)`` worth scoring: ``i`` pending, sharing a rare token or code with ``j``.
@@ -268,8 +287,13 @@ class TextMatcher:
         if not left:
             return []
         documents, codes = self._prepared(records)
-        vectors = self._vectors(documents)
-        cosines = np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1)).ravel()
+        # Only records in a candidate pair are vectorised: the work follows the import, not the catalog.
+        involved = sorted(set(left) | set(right))
+        position = {record: k for k, record in enumerate(involved)}
+        vectors = self._vectors([documents[k] for k in involved])
+        rows_left = [position[i] for i in left]
+        rows_right = [position[j] for j in right]
+        cosines = np.asarray(vectors[rows_left].multiply(vectors[rows_right]).sum(axis=1)).ravel()
         return [
             (float(c), best_code_similarity(codes[i], codes[j]))
             for c, i, j in zip(cosines.tolist(), left, right, strict=True)
@@ -291,8 +315,43 @@ class TextMatcher:
         return vectorizer.fit_transform(documents).tocsr()
 
     def accepts(self, cosine: float, code_agreement: float) -> bool:
-        """Tell whether a pair with these scores is the same product, before one-to-one."""
+        """Tell whether a pair with these scores is the same product on its own, before one-to-one."""
         return cosine >= self.min_text_similarity and cosine + code_agreement >= self.threshold
+
+    def _clear_favourites(
+        self, records: Sequence[MatchText], scored: list[tuple[float, float, int, int]]
+    ) -> set[tuple[int, int]]:
+        """Return the pairs below ``threshold`` each of whose records prefers the other clearly over any rival.
+
+        A rival is another product (group) the record was scored against; a pair passes when both
+        records have rivals, it is both records' best, and every rival scores at most
+        ``max_runner_up_share`` of it.
+        """
+        # Per record: its best score per partner group (offers of one product are one rival).
+        per_group: dict[int, dict[Hashable, float]] = {}
+        for cos, code, i, j in scored:
+            score = cos + code
+            for a, b in ((i, j), (j, i)):
+                partners = per_group.setdefault(a, {})
+                group = records[b].group
+                partners[group] = max(partners.get(group, 0.0), score)
+
+        def clear(a: int, b: int, score: float) -> bool:
+            rivals = per_group[a]
+            others = [v for g, v in rivals.items() if g != records[b].group]
+            # A favourite among no rivals says nothing: there was no choice to be clear about.
+            return (
+                bool(others) and rivals[records[b].group] <= score and max(others) <= self.max_runner_up_share * score
+            )
+
+        return {
+            (i, j)
+            for cos, code, i, j in scored
+            if not self.accepts(cos, code)
+            and cos >= self.min_text_only_similarity
+            and clear(i, j, cos + code)
+            and clear(j, i, cos + code)
+        }
 
     def merges(
         self,
@@ -309,11 +368,13 @@ class TextMatcher:
         """
         left, right = self.candidate_pairs(records, pending)
         scores = self.score_pairs(records, left, right)
+        scored = [(cos, code, i, j) for (cos, code), i, j in zip(scores, left, right, strict=True)]
+        favourites = self._clear_favourites(records, scored)
         pairs = sorted(
             (
                 (cos + code, records[i].group, records[j].group)
-                for (cos, code), i, j in zip(scores, left, right, strict=True)
-                if self.accepts(cos, code)
+                for cos, code, i, j in scored
+                if self.accepts(cos, code) or (i, j) in favourites
             ),
             key=lambda t: -t[0],
         )

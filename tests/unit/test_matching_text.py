@@ -131,3 +131,36 @@ def test_different_gtins_and_operator_decisions_keep_groups_apart() -> None:
     same = [base[0], MatchText(group=2, source="y", title=base[1].title)]
     assert len(TextMatcher().merges(same, pending=[1])) == 1
     assert TextMatcher().merges(same, pending=[1], apart=[(1, 2)]) == []
+
+
+def test_a_clear_mutual_favourite_joins_below_the_threshold_but_a_crowd_of_variants_does_not() -> None:
+    # Half the text does not agree, but each is the other's only plausible partner.
+    twin = _records(
+        ("a1", "x", "Weber Genesis Rotisserie Kit for gas grills, stainless spit and electric motor", None),
+        ("a2", "x", "Weber Spirit premium grill cover", None),
+        ("b1", "y", "Rotisserie Weber", "Weber"),
+        ("b2", "y", "Weber Spirit premium cover for gas grills", "Weber"),
+    )
+    matcher = TextMatcher()
+    (cos, code), *_ = matcher.score_pairs(twin, [2], [0])
+    assert matcher.min_text_only_similarity <= cos < matcher.threshold and code == 0
+    assert {(m.keep, m.absorb) for m in matcher.merges(twin, pending=[2, 3])} == {("a1", "b1"), ("a2", "b2")}
+    # With nothing else to choose from, being the favourite says nothing.
+    alone = [twin[0], twin[2]]
+    assert TextMatcher().merges(alone, pending=[1]) == []
+    # Three colours of one range, one listing without a colour: no telling which it is.
+    crowd = _records(
+        ("a1", "x", "Acme Freestanding Electric Range White", None),
+        ("a2", "x", "Acme Freestanding Electric Range Black", None),
+        ("a3", "x", "Acme Freestanding Electric Range Steel", None),
+        ("b1", "y", "Acme 5.6 cu.ft. Freestanding Electric Range with convection", "Acme"),
+    )
+    assert TextMatcher().merges(crowd, pending=[3]) == []
+
+
+def test_codes_come_from_the_description_only_when_the_title_names_none() -> None:
+    matcher = TextMatcher()
+    plain = MatchText(group=1, source="x", title="Panasonic DVD-RAM media", description="LM-AF120LU5 disc, 5 pack")
+    assert matcher.codes(plain) == {"lmaf120lu5"}
+    coded = MatchText(group=2, source="x", title="Panasonic DVD-RAM LMAF120LU5", description="fits DMR-EZ48V")
+    assert matcher.codes(coded) == {"lmaf120lu5"}
