@@ -13,9 +13,11 @@ supplier who fixes the listed problems gets a clean next import.
   (``duplicate_sku``) and is skipped, but its other problems are still reported with it
   (a duplicate row with price 0 also gets its ``zero_price`` warning), because the supplier
   will meet them once the duplicate is renamed.
-- **Price 0 is "price on request":** a ``zero_price`` warning, and the row is kept with
-  ``price == Decimal(0)``. The marketplace shows it as "price on request" and never picks
-  it as the best offer. Negative, NaN, infinite, exponent-notation and >= 1e12 prices are
+- **Price 0 is "price on request":** the parser reports a ``zero_price`` warning and still
+  yields the row with ``price == Decimal(0)``, so that the caller decides. The marketplace
+  never publishes it (buyers compare prices, and 0 would be every product's "best offer"):
+  a full-feed row priced 0 is reported as a ``zero_price`` error and skipped, and a partial
+  update priced 0 hides the offer while its stock still applies. Negative, NaN, infinite, exponent-notation and >= 1e12 prices are
   ``invalid_price`` errors. A missing price is ``missing_price`` (error).
 - **Availability:** "preorder" and "backorder" (and "під замовлення") are *not available
   now*: ``available=False``, without a warning, as the supplier said exactly that. Text
@@ -341,7 +343,7 @@ class OfferChecker:
             draft.problem(
                 "zero_price",
                 "warning",
-                "The price is 0; buyers will see the offer as 'price on request'.",
+                "The price is 0 ('price on request'); the offer is not published until it has a price.",
                 "price",
                 draft.price,
             )

@@ -230,6 +230,8 @@ def test_zero_price_warning_and_duplicate_sku():
     ]
     assert result[1].price == Decimal(0)
     assert result[2].line == 3
+    # The rule the importer applies (README "Price lists"): such an offer is not published.
+    assert "not published" in result[0].message and "will see" not in result[0].message
 
 
 def test_missing_sku_and_title_are_errors():
