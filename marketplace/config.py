@@ -26,7 +26,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Prices are shown and filtered in this currency; offers in others are converted.
         "BASE_CURRENCY": "UAH",
         # Rates to the base currency used when a feed carries none of its own.
-        "CURRENCY_RATES": "USD=41.50,EUR=45.00,PLN=10.40,RUB=0.45",
+        # Rough defaults (to UAH) for the currencies suppliers use most; production sets current ones.
+        "CURRENCY_RATES": (
+            "USD=41.50,EUR=45.00,PLN=10.40,GBP=52.50,CHF=47.00,CZK=1.80,RON=9.05,HUF=0.115,BGN=23.00,"
+            "MDL=2.35,TRY=1.20,CNY=5.75,JPY=0.27,CAD=30.00,SEK=4.00,NOK=3.90,DKK=6.00,RUB=0.45,KZT=0.08"
+        ),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ("en", "uk", "ru"),

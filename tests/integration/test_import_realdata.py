@@ -5,7 +5,6 @@ The expected outcomes follow the quirks column of ../shared/data/README.md.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,8 @@ def feeds(shared_data: Path) -> Path:
 
 
 def run(app: Flask, session: Session, supplier: Supplier, path: Path, **options: object) -> ImportRun:
-    # The operator configures a rate for the Romanian leu, which marsupiu's feed uses without one.
-    rates = {**app.config["CURRENCY_RATES"], "RON": Decimal("9.10")}
+    # The default configuration: its rates cover the currencies of every real feed (RON included).
+    rates = app.config["CURRENCY_RATES"]
     result = import_feed(
         session,
         supplier,
@@ -82,8 +81,10 @@ def test_allo_hotline_price_xml(app: Flask, db_session: Session, feeds: Path) ->
     offers = active(db_session, supplier)
     assert len(offers) == 375
     assert sum(o.available for o in offers) < 375  # "Немає в наявності" is read as out of stock
-    # Barcodes with a wrong check digit are reported, never stored as GTINs.
-    assert result.report["counts"].get("invalid_gtin", 0) + sum(1 for o in offers if o.gtin) >= 300
+    # 325 valid barcodes, 42 UPC-A codes that lost their leading zero, one wrong check digit
+    # (reported, never stored as a GTIN).
+    assert result.report["counts"] == {"invalid_gtin": 1}
+    assert sum(1 for o in offers if o.gtin) == 367
 
 
 def test_teritoriya_reports_its_141_zero_price_offers_and_the_duplicate(
@@ -135,7 +136,9 @@ def test_google_merchant_rss_in_ron_with_sale_prices(app: Flask, db_session: Ses
     offers = active(db_session, supplier)
     assert len(offers) == 14 and sum(o.available for o in offers) == 13
     assert any(o.old_price is not None and o.old_price > o.price for o in offers)  # sale_price below price
-    assert sum(1 for o in offers if o.gtin) <= 3
+    assert sum(1 for o in offers if o.gtin) == 3
+    # Priced in RON with no <currencies>: the default configuration's rate converts it.
+    assert {o.currency for o in offers} == {"RON"} and all(o.price_base > o.price for o in offers)
 
 
 def test_header_less_csv_is_read_by_its_content(app: Flask, db_session: Session, feeds: Path) -> None:
@@ -144,7 +147,9 @@ def test_header_less_csv_is_read_by_its_content(app: Flask, db_session: Session,
 
     assert result.status == ImportStatus.SUCCEEDED and result.format == "csv"
     assert result.rows_read == 209
-    assert result.created + result.rejected == 209 and result.created >= 200
+    assert (result.created, result.rejected) == (204, 5)
+    counts = result.report["counts"]
+    assert (counts["missing_price"], counts["duplicate_sku"], counts["missing_url"]) == (2, 3, 204)
 
 
 def test_prom_sheet_then_its_partial_update_touches_only_its_152_offers(
@@ -163,6 +168,28 @@ def test_prom_sheet_then_its_partial_update_touches_only_its_152_offers(
     after = {o.supplier_sku: (o.price, o.available, o.stock_quantity) for o in active(db_session, supplier)}
     assert after.keys() == before.keys()
     assert sum(1 for sku in after if after[sku] != before[sku]) == update.updated
+
+
+def test_the_prom_update_forced_full_fails_once_as_a_partial_feed(app: Flask, db_session: Session, feeds: Path) -> None:
+    supplier = new_supplier(db_session, "avtopro-full")
+    result = run(app, db_session, supplier, feeds / "avtopro-mopar.prom-update.yml.xml", mode="full")
+
+    assert result.status == ImportStatus.FAILED and result.format == "yml"
+    assert result.report["counts"] == {"partial_feed_as_full": 1}
+
+
+def test_the_kharkiv_report_lists_its_one_skipped_row_among_1752_warnings(
+    app: Flask, db_session: Session, feeds: Path
+) -> None:
+    supplier = new_supplier(db_session, "kharkiv-report")
+    result = run(app, db_session, supplier, feeds / "rezina13.kharkiv.1c.xls")
+
+    assert (result.rows_read, result.created, result.rejected) == (1753, 1752, 1)
+    assert result.report["counts"] == {"missing_url": 1752, "missing_price": 1}
+    first, *rest = result.report["problems"]
+    assert (first["line"], first["sku"], first["code"]) == (2474, "2190270", "missing_price")
+    # The sheet has no link column: one problem for the file, not one per row.
+    assert [p["code"] for p in rest] == ["missing_url"] and "None of your 1752 offers" in rest[0]["message"]
 
 
 @pytest.mark.parametrize("name", ["rezina13.kharkiv.1c.xls", "rezina13.poltava.1c.xls"])
