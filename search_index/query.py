@@ -66,7 +66,7 @@ class SearchHit:
     condition: str = "new"
     #: Grouped by product: every matching offer of the product, best first (else just this one).
     offer_ids: tuple[int, ...] = ()
-    #: Grouped by product: how many suppliers have an indexed offer of the product at all.
+    #: Grouped by product: how many suppliers have a matching offer of the product.
     seller_count: int = 1
 
 

@@ -470,9 +470,9 @@ class Snapshot:
         if sort in ("price_asc", "price_desc"):
             candidates: Collection[int] = matched
             if q.by_product:
-                # A product sorts by the price it is shown at: its best offer's (in stock
-                # first, then cheapest), so each product keeps only that offer here.
-                best_last = sorted(matched, key=self.position("rank").__getitem__, reverse=True)
+                # A product sorts by the price it is shown at, "from" its cheapest matching
+                # offer, so each product keeps only that offer here.
+                best_last = sorted(matched, key=self.position("price").__getitem__, reverse=True)
                 product_ids = self.column("product_id")
                 candidates = dict(zip(map(product_ids.__getitem__, best_last), best_last, strict=True)).values()
             return sorted(candidates, key=self.position("price").__getitem__, reverse=sort == "price_desc")
@@ -537,9 +537,10 @@ class Snapshot:
         offer_ids = self.column("offer_number")
         seller_count = 1
         if grouped:
-            live, suppliers = self.live(), self.column("supplier")
-            product_docs = self.product_docs(int(stored["product_id"]))
-            seller_count = len({suppliers[d] for d in product_docs if d in live})
+            # The sellers of the offers in this row (those matching the search and filters),
+            # so the count agrees with the "from" price shown beside it.
+            suppliers = self.column("supplier")
+            seller_count = len({suppliers[d] for d in docnums})
         return SearchHit(
             offer_id=int(stored["offer_id"]),
             product_id=int(stored["product_id"]),

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -298,8 +299,13 @@ class OfferHit:
     highlight: str
     position: int
     offers: list[Offer] = field(default_factory=list)
-    #: Suppliers with an offer of this product at all (matching the search or not).
+    #: Suppliers with an offer of this product that matches the search and its filters.
     seller_count: int = 1
+
+    @property
+    def lowest_price_base(self) -> Decimal:
+        """Return the lowest base-currency price among the row's matching offers (the "from" price)."""
+        return min((offer.price_base for offer in self.offers), default=self.offer.price_base)
 
 
 @dataclass

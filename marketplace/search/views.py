@@ -103,6 +103,7 @@ def _as_json(page: SearchPage) -> dict[str, Any]:
                 "price": str(hit.offer.price),
                 "currency": hit.offer.currency,
                 "price_base": str(hit.offer.price_base),
+                "lowest_price_base": str(hit.lowest_price_base),
                 "available": hit.offer.available,
                 "condition": hit.offer.condition or "new",
                 "offer_count": len(hit.offers),
