@@ -92,3 +92,11 @@ def test_products_view_and_offers_view(page: Page) -> None:
     assert sorted(sellers.all_inner_texts()) == ["Dnipro Tools", "Kyiv Kitchen", "Office Point"]
     page.get_by_test_id("view-products").click()
     expect(page.get_by_test_id("hit")).to_have_count(3, timeout=TIMEOUT_MS)
+
+
+def test_search_boxes_suggest_as_the_buyer_types(page: Page) -> None:
+    page.goto("/search?q=")
+    for box in (page.get_by_test_id("search-q"), page.locator("header input[name=q]")):
+        box.press_sequentially("hartw", delay=40)
+        listed = page.locator(f"datalist#{box.get_attribute('list')} option")
+        expect(listed.first).to_have_attribute("value", re.compile("(?i)hartwell"), timeout=TIMEOUT_MS)
