@@ -22,6 +22,13 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     return format_currency(amount, currency, format=MONEY_PATTERN, locale=str(get_locale() or "en"))
 
 
+def gtin_display(gtin: str | None) -> str:
+    """Return a GTIN as buyers see it on the pack: a 14-digit key with leading zeros as EAN-13."""
+    if not gtin:
+        return ""
+    return gtin[1:] if len(gtin) == 14 and gtin.startswith("0") else gtin
+
+
 def current_locale() -> str:
     """Return the language code the page is rendered in."""
     return str(get_locale() or "en")
@@ -60,3 +67,4 @@ def init_app(app: Flask) -> None:
         severity_labels=SEVERITY_LABELS,
     )
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["gtin"] = gtin_display
