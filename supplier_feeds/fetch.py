@@ -5,8 +5,14 @@ for the whole download, a size cap counted on the decoded bytes (so a gzip bomb 
 the cap), at most a few redirects, and no private, loopback or link-local addresses unless
 the operator allows them: the host is resolved and every address checked, on every hop.
 
+The connection then goes to an address that was checked, never to a second DNS answer
+(which a hostile DNS server could point at 127.0.0.1 between the check and the request):
+``_PinnedAdapter`` connects to the checked IP, while the Host header, TLS SNI and the
+certificate check keep using the host name.
+
 A pure module: it imports neither flask nor marketplace. The HTTP transport is a
-``requests.Session`` that callers may pass in.
+``requests.Session`` that callers may pass in (a test's fake transport); an injected
+session makes its own connections, so only the default session is pinned.
 """
 
 from __future__ import annotations
@@ -21,6 +27,11 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import create_connection
 
 from .rows import FeedError
 
@@ -29,6 +40,8 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
 Resolver = Callable[[str, int], list[str]]
+#: (host, port) -> the addresses checked for it, in the order to try them.
+Pins = dict[tuple[str, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,12 @@ def check_address(address: str, *, host: str, allow_private: bool) -> None:
 
 def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> tuple[str, int]:
     """Check a URL's scheme and every address of its host; return (host, port)."""
+    host, port, _addresses = _checked(url, allow_private=allow_private, resolver=resolver)
+    return host, port
+
+
+def _checked(url: str, *, allow_private: bool, resolver: Resolver) -> tuple[str, int, list[str]]:
+    """Check a URL as ``check_url`` does; return its host, port and the checked addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FeedError("fetch_bad_url", "The feed address must start with http:// or https:// and name a host.")
@@ -100,7 +119,57 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) ->
         raise FeedError("fetch_dns_failed", f"The feed's host {parts.hostname!r} could not be found.")
     for address in addresses:
         check_address(address, host=parts.hostname, allow_private=allow_private)
-    return parts.hostname, port
+    return parts.hostname, port, addresses
+
+
+def _pinned_connection(base: type[HTTPConnection], pins: Pins) -> type[HTTPConnection]:
+    """Return a connection class of ``base`` that connects only to the pinned addresses of its host."""
+
+    class PinnedConnection(base):  # type: ignore[valid-type,misc]
+        def _new_conn(self) -> socket.socket:
+            # self.host stays the name (Host header, SNI, certificate); only the socket is pinned.
+            addresses = pins.get((self.host, self.port))
+            if not addresses:
+                raise NewConnectionError(self, f"{self.host}:{self.port} was not checked before connecting")
+            error: Exception | None = None
+            for address in addresses:
+                try:
+                    return create_connection(
+                        (address, self.port),
+                        self.timeout,
+                        source_address=self.source_address,
+                        socket_options=self.socket_options,
+                    )
+                except TimeoutError as exc:
+                    error = ConnectTimeoutError(self, f"Connection to {self.host} ({address}) timed out.")
+                    error.__cause__ = exc
+                except OSError as exc:
+                    error = NewConnectionError(self, f"Failed to connect to {self.host} ({address}): {exc}")
+            assert error is not None
+            raise error
+
+    return PinnedConnection
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """A requests adapter whose connections go to the addresses ``fetch`` checked, never to a fresh DNS answer."""
+
+    def __init__(self, pins: Pins) -> None:
+        self._pins = pins
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: object) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        http_connection = _pinned_connection(HTTPConnection, self._pins)
+        https_connection = _pinned_connection(HTTPSConnection, self._pins)
+
+        class PinnedHTTPPool(HTTPConnectionPool):
+            ConnectionCls = http_connection
+
+        class PinnedHTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = https_connection  # type: ignore[assignment]
+
+        self.poolmanager.pool_classes_by_scheme = {"http": PinnedHTTPPool, "https": PinnedHTTPSPool}
 
 
 def fetch(
@@ -119,10 +188,14 @@ def fetch(
     """
     policy = policy or FetchPolicy()
     own_session = session is None
+    pins: Pins = {}
     if session is None:
         session = requests.Session()
         # Environment proxies would connect for us, to addresses we never checked.
         session.trust_env = False
+        adapter = _PinnedAdapter(pins)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
     headers = {"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
@@ -132,7 +205,8 @@ def fetch(
     current = url
     try:
         for _hop in range(policy.max_redirects + 1):
-            host, _port = check_url(current, allow_private=policy.allow_private, resolver=resolver)
+            host, port, addresses = _checked(current, allow_private=policy.allow_private, resolver=resolver)
+            pins[(host, port)] = addresses
             try:
                 response = session.get(
                     current,

@@ -267,3 +267,24 @@ def test_a_dripping_download_is_stopped_at_the_deadline(feed_server: FeedServer)
         )
     assert dripping.value.code == "fetch_timeout"
     assert time.monotonic() - started < 2.5
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_dns_answer(feed_server: FeedServer) -> None:
+    # "feeds.invalid" never resolves through real DNS; only the checked answer (loopback,
+    # allowed here) can reach the server. Unpinned, requests would look the name up again.
+    feed_server.serve_bytes("/feed.xml", FEED)
+    port = feed_server.url("").rsplit(":", 1)[1]
+    asked: list[str] = []
+
+    def resolver(host: str, _port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    out = io.BytesIO()
+    result = fetch(f"http://feeds.invalid:{port}/feed.xml", out, policy=LOCAL, resolver=resolver)
+
+    assert out.getvalue() == FEED and result.size == len(FEED)
+    assert asked == ["feeds.invalid"]
+    # The name is still what the server is asked for (the Host header; SNI and the certificate for https).
+    ((_path, headers),) = feed_server.requests
+    assert headers["Host"] == f"feeds.invalid:{port}"
