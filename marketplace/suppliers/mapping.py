@@ -13,15 +13,15 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import supplier_feeds
 from marketplace.suppliers.importing import enqueue_run
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierColumnMapping
-from supplier_feeds import FeedError
+from supplier_feeds import FeedError, preview_table
+from supplier_feeds.columns import FIELDS, header_key
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,12 @@ class MappingError(Exception):
 
 
 @dataclass(frozen=True)
-class TablePreview:
-    """The first rows of a CSV or Excel file and the parser's guess at its columns."""
+class MappingPreview:
+    """What the mapping page shows of a CSV or Excel file, and the layout's signature.
+
+    Built from the parser's ``supplier_feeds.MappingPreview``; adds what only the
+    marketplace needs: the signature a saved mapping is stored under.
+    """
 
     format: str
     #: Column keys as a mapping names them: header names, or ``"#0"``, ``"#1"``... without a header.
@@ -51,7 +55,7 @@ class TablePreview:
     @property
     def signature(self) -> str:
         """Return a digest that is the same for every file of this layout."""
-        text = "\x1f".join(_header_key(c) for c in self.columns) if self.has_header else f"#columns={len(self.columns)}"
+        text = "\x1f".join(header_key(c) for c in self.columns) if self.has_header else f"#columns={len(self.columns)}"
         return hashlib.sha256(f"{self.format in ('xlsx', 'xls')}|{text}".encode()).hexdigest()
 
     @property
@@ -59,61 +63,27 @@ class TablePreview:
         return self.has_header and all(c in self.suggested for c in self.columns if c.strip())
 
 
-def _header_key(name: str) -> str:
-    columns = getattr(supplier_feeds, "columns", None)
-    key = getattr(columns, "header_key", None)
-    return key(name) if key is not None else " ".join(name.casefold().split())
-
-
 def mapping_fields() -> Sequence[str]:
     """Return the fields a column may be mapped to."""
-    from supplier_feeds import columns
-
-    return tuple(columns.FIELDS)
+    return tuple(FIELDS)
 
 
-def table_preview(source: str | bytes | IO[bytes]) -> TablePreview | None:
+def table_preview(source: str | bytes | IO[bytes]) -> MappingPreview | None:
     """Return a preview of a CSV or Excel file, or ``None`` for other formats and unreadable files."""
-    preview_table = getattr(supplier_feeds, "preview_table", None)
-    if preview_table is None:
-        return None
     try:
         raw = preview_table(source)
     except FeedError:
         return None
-    if raw is None:
+    if raw.format not in TABLE_FORMATS:
         return None
-    return _as_preview(raw)
-
-
-def _get(raw: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(raw, Mapping) and name in raw:
-            return raw[name]
-        if hasattr(raw, name):
-            return getattr(raw, name)
-    return default
-
-
-def _as_preview(raw: Any) -> TablePreview | None:
-    fmt = str(_get(raw, "format", "format_name", default="csv"))
-    if fmt not in TABLE_FORMATS:
-        return None
-    headers = _get(raw, "headers", "header")
-    rows = [[str(c) for c in row] for row in (_get(raw, "rows", default=[]) or [])][:PREVIEW_ROWS]
-    has_header = _get(raw, "has_header", default=None)
-    if has_header is None:
-        has_header = bool(headers)
-    if has_header and headers:
-        columns = [str(h) for h in headers]
+    rows = [[str(c) for c in row] for row in raw.rows][:PREVIEW_ROWS]
+    if raw.has_header and raw.headers:
+        columns = [str(h) for h in raw.headers]
     else:
-        width = max((len(r) for r in rows), default=len(headers or []))
+        width = max((len(r) for r in rows), default=len(raw.headers))
         columns = [f"#{i}" for i in range(width)]
-    suggested = _get(raw, "suggested_mapping", "suggested", "mapping", default=None)
-    if suggested is None:
-        suggest = getattr(supplier_feeds, "suggest_mapping", None)
-        suggested = suggest(columns) if suggest is not None and has_header else {}
-    return TablePreview(fmt, columns, bool(has_header), rows, {str(k): str(v) for k, v in dict(suggested).items()})
+    suggested = {str(k): str(v) for k, v in raw.suggested_mapping.items()}
+    return MappingPreview(raw.format, columns, raw.has_header, rows, suggested)
 
 
 def saved_mapping(session: Session, supplier: Supplier, signature: str) -> dict[str, str] | None:
@@ -136,14 +106,14 @@ def saved_mapping_for_file(session: Session, supplier: Supplier, path: str) -> d
     return saved_mapping(session, supplier, preview.signature)
 
 
-def needs_mapping(session: Session, supplier: Supplier, preview: TablePreview | None) -> bool:
+def needs_mapping(session: Session, supplier: Supplier, preview: MappingPreview | None) -> bool:
     """Say whether the supplier must map this file's columns before it is imported."""
     if preview is None or preview.fully_recognised:
         return False
     return saved_mapping(session, supplier, preview.signature) is None
 
 
-def clean_mapping(preview: TablePreview, chosen: Mapping[str, str]) -> dict[str, str]:
+def clean_mapping(preview: MappingPreview, chosen: Mapping[str, str]) -> dict[str, str]:
     """Return the chosen mapping limited to the file's columns and known fields; check it can import."""
     allowed = set(mapping_fields())
     mapping: dict[str, str] = {}
@@ -180,7 +150,9 @@ def save_mapping(session: Session, supplier: Supplier, signature: str, mapping: 
     logger.info("Supplier %s saved a column mapping (%s): %s", supplier.slug, signature[:12], dict(mapping))
 
 
-def map_and_queue(session: Session, run: ImportRun, preview: TablePreview, chosen: Mapping[str, str]) -> dict[str, str]:
+def map_and_queue(
+    session: Session, run: ImportRun, preview: MappingPreview, chosen: Mapping[str, str]
+) -> dict[str, str]:
     """Save the supplier's mapping for the run's file and queue the run; raise ``MappingError``."""
     if run.status != ImportStatus.NEEDS_MAPPING:
         raise MappingError("This import is no longer waiting for a mapping.")
