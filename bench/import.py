@@ -1,17 +1,35 @@
 """Measure a supplier import end to end against building the Whoosh index alone.
 
-Generates a realistic YML feed of N offers (default 100k), then in one run measures:
+Generates a realistic YML feed of N offers (default 100k), then measures:
 
   (a) building a Whoosh index alone for the same documents (``SearchIndex.rebuild``);
   (b) a first import end to end: parse, database, index (the worker's path);
   (c) a re-import with 5 % of the prices changed and 1 % of the offers removed,
-      checking that only those offers were touched in the database and the index;
+      checking that only those offers were touched in the database and the index.
 
-and prints per-phase times and the peak RSS of this process and of its children (the
-index build uses two writer processes).
+Each of (a), (b) and (c) runs in a fresh process (multiprocessing "spawn"), so each peak
+RSS is that run's own and not the leftovers of the feed generation or of an earlier run.
+For (b) and (c) the bench prints, per phase:
+
+  parse     time spent inside the parser's iterator (the import pulls rows from it);
+  database  the rest of ``import_feed`` and its commit: comparing, writing, grouping;
+  index     ``update_index`` (the worker's index step; a rebuild with two writer
+            processes when most of the catalog changed, as on a first import).
+
+and the peak RSS of the run's process after the import (parse + database) and after the
+index step, its baseline (the app loaded, before the import), and the peak of its own
+children (the Whoosh writer processes of a rebuild).
 
     .venv/bin/python bench/import.py            # 100k offers
     .venv/bin/python bench/import.py --n 1000000 --no-index   # the memory check at 1M
+
+The 1M memory check is the peak RSS of the import process after parse + database, for
+the first import and for the re-import (which also holds the set of the feed's ids to
+withdraw the missing ones). It includes Python, the app and its libraries (the baseline,
+printed), the parser, the SQLAlchemy session and the batch buffers; not the feed
+generation, which happens in the parent, nor the index (skipped with --no-index; when
+it runs, the "after index" figure adds the index step and the children's figure the
+writer processes).
 
 Targets (issue 3): first import <= 1.3 x index alone; re-import < 10 % of the first import;
 peak RSS < 500 MB at 1M offers.
@@ -42,6 +60,7 @@ from marketplace.db import database, make_engine
 from marketplace.search.index_runtime import get_index
 from marketplace.search.models import IndexChange
 from marketplace.suppliers.importing import ImportOptions, import_feed
+from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import update_index
 from search_index import OfferDocument, SearchIndex
@@ -123,13 +142,13 @@ def write_feed(path: Path, n: int, *, second: bool) -> None:
         fh.write("</offers></shop></yml_catalog>\n")
 
 
-def index_alone(path: Path, root: Path, queue: Any) -> None:
-    """Build the index for the feed's documents in a child process; report time and peak RSS."""
-    docs = list(documents_from_feed(path))
+def index_alone(path: str, root: str) -> tuple[float, float]:
+    """Build the index for the feed's documents (in a child process); return time and peak RSS."""
+    docs = list(documents_from_feed(Path(path)))
     start = time.perf_counter()
-    SearchIndex(root).rebuild(docs)
+    SearchIndex(Path(root)).rebuild(docs)
     elapsed = time.perf_counter() - start
-    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    return elapsed, peak_rss_mb()
 
 
 def documents_from_feed(path: Path) -> Iterator[OfferDocument]:
@@ -152,18 +171,112 @@ def documents_from_feed(path: Path) -> Iterator[OfferDocument]:
         )
 
 
-def rss_mb() -> tuple[float, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
+def peak_rss_mb() -> float:
+    """Return this process's peak RSS so far, in MB (Linux reports ru_maxrss in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<34} {elapsed:8.1f} s", flush=True)
-    return result, elapsed
+def children_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return float("nan")
+
+
+class _TimedParse:
+    """Wrap ``importing.parse_feed`` so that the time spent inside the parser is summed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        items = parse_feed(*args, **kwargs)
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                self.seconds += time.perf_counter() - start
+                return
+            self.seconds += time.perf_counter() - start
+            yield item
+
+
+def import_run(config: dict[str, Any], feed: str, with_index: bool) -> dict[str, Any]:
+    """Import ``feed`` in this (fresh) process and return times, counts and peak RSS."""
+    from marketplace.suppliers import importing
+
+    timed_parse = _TimedParse()
+    # A bench, not a test: the import calls the parser through this module-level name.
+    importing.parse_feed = timed_parse  # type: ignore[assignment]
+    app = create_app(config)
+    threshold = int(app.config["INDEX_REBUILD_THRESHOLD"])
+    with app.app_context():
+        session = database(app).session()
+        supplier = session.scalar(select(Supplier).where(Supplier.slug == "bench"))
+        assert supplier is not None
+        baseline = current_rss_mb()
+        queued_before = session.scalar(select(func.count()).select_from(IndexChange)) or 0
+        start = time.perf_counter()
+        with open(feed, "rb") as fh:
+            run = import_feed(
+                session, supplier, fh, filename=Path(feed).name, base_currency="UAH", rates={}, options=ImportOptions()
+            )
+        session.commit()
+        import_seconds = time.perf_counter() - start
+        after_import = peak_rss_mb()
+        pending = (session.scalar(select(func.count()).select_from(IndexChange)) or 0) - queued_before
+        index_seconds = 0.0
+        if with_index:
+            start = time.perf_counter()
+            update_index(session, get_index(app), threshold)
+            index_seconds = time.perf_counter() - start
+        result = {
+            "status": str(run.status),
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "withdrawn": run.withdrawn,
+            "pending": pending,
+            "parse": timed_parse.seconds,
+            "database": import_seconds - timed_parse.seconds,
+            "index": index_seconds,
+            "baseline_mb": baseline,
+            "peak_after_import_mb": after_import,
+            "peak_after_index_mb": peak_rss_mb(),
+            "children_peak_mb": children_peak_rss_mb(),
+        }
+        session.close()
+    database(app).dispose()
+    return result
+
+
+def _in_child(target: Any, *args: Any) -> Any:
+    """Run ``target(*args)`` in a fresh interpreter and return its result."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(target, args)
+
+
+def print_run(label: str, r: dict[str, Any]) -> float:
+    total = r["parse"] + r["database"] + r["index"]
+    print(f"  parse                              {r['parse']:8.1f} s")
+    print(f"  database                           {r['database']:8.1f} s")
+    print(f"  index ({r['pending']} queued){'':<{max(0, 19 - len(str(r['pending'])))}}{r['index']:8.1f} s")
+    print(
+        f"  -> {r['status']}: {r['created']} new, {r['updated']} changed, {r['unchanged']} unchanged, "
+        f"{r['withdrawn']} withdrawn; total {total:.1f} s"
+    )
+    print(
+        f"  peak RSS: {r['peak_after_import_mb']:.0f} MB after parse + database "
+        f"(baseline {r['baseline_mb']:.0f} MB with the app loaded), {r['peak_after_index_mb']:.0f} MB after "
+        f"the index; its writer processes peaked at {r['children_peak_mb']:.0f} MB"
+    )
+    return total
 
 
 def main() -> None:
@@ -187,99 +300,55 @@ def main() -> None:
 
     alone = None
     if not args.no_index:
-        print("(a) Whoosh index alone (in a child process, so that its documents do not count here)")
-        results: Any = multiprocessing.get_context("fork").Queue()
-        child = multiprocessing.get_context("fork").Process(
-            target=index_alone, args=(first_feed, work / "index-alone", results)
-        )
-        child.start()
-        alone, alone_rss = results.get()
-        child.join()
+        print("(a) Whoosh index alone (in its own process)")
+        alone, alone_rss = _in_child(index_alone, str(first_feed), str(work / "index-alone"))
         print(f"  SearchIndex.rebuild                {alone:8.1f} s  (that process peaked at {alone_rss:.0f} MB)")
 
     url = args.database_url or "sqlite:///" + str(work / "bench.sqlite")
     engine = make_engine(url)
     schema.upgrade(engine)
     engine.dispose()
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(work / "instance"),
-            "INDEX_PATH": str(work / "index"),
-            "UPLOAD_PATH": str(work / "uploads"),
-        }
-    )
-    threshold = int(app.config["INDEX_REBUILD_THRESHOLD"])
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(work / "instance"),
+        "INDEX_PATH": str(work / "index"),
+        "UPLOAD_PATH": str(work / "uploads"),
+    }
+    app = create_app(config)
     with app.app_context():
         session = database(app).session()
-        supplier = add_supplier(session, "bench", name="Bench", store_url="https://shop.example/")
+        add_supplier(session, "bench", name="Bench", store_url="https://shop.example/")
         session.commit()
-
-        print("parse alone (for the phase split)")
-        _, parse_time = timed("parse_feed", lambda: sum(1 for _ in parse_feed(str(first_feed))))
-
-        def run_import(path: Path, label: str) -> float:
-            def go():  # type: ignore[no-untyped-def]
-                with open(path, "rb") as fh:
-                    run = import_feed(
-                        session,
-                        supplier,
-                        fh,
-                        filename=path.name,
-                        base_currency="UAH",
-                        rates={},
-                        options=ImportOptions(),
-                    )
-                session.commit()
-                return run
-
-            queued_before = session.scalar(select(func.count()).select_from(IndexChange)) or 0
-            run, db_time = timed(f"{label}: parse + database", go)
-            pending = (session.scalar(select(func.count()).select_from(IndexChange)) or 0) - queued_before
-            index_time = 0.0
-            if not args.no_index:
-                _, index_time = timed(
-                    f"{label}: index ({pending} queued)", update_index, session, get_index(app), threshold
-                )
-            total = db_time + index_time
-            print(
-                f"  -> {run.status}: {run.created} new, {run.updated} changed, {run.unchanged} unchanged, "
-                f"{run.withdrawn} withdrawn; {pending} offers queued for the index; total {total:.1f} s"
-            )
-            run_import.last = run, pending  # type: ignore[attr-defined]
-            return total
-
-        print("(b) first import")
-        first = run_import(first_feed, "first")
-        print("(c) re-import: 5 % prices changed, 1 % removed")
-        second = run_import(second_feed, "re-import")
-        run, pending = run_import.last  # type: ignore[attr-defined]
-        expected = changed + removed
-        touched = run.updated + run.withdrawn
-        print(f"  offers touched: {touched} (expected {expected}: {changed} repriced, {removed} removed)")
-        assert run.updated == changed and run.withdrawn == removed, "more offers were touched than changed"
-        assert pending == expected, "the index was asked to update unchanged offers"
         session.close()
     database(app).dispose()
 
-    own, children = rss_mb()
+    print("(b) first import (in a fresh process)")
+    first_run = _in_child(import_run, config, str(first_feed), not args.no_index)
+    first = print_run("first", first_run)
+    print("(c) re-import: 5 % prices changed, 1 % removed (in a fresh process)")
+    second_run = _in_child(import_run, config, str(second_feed), not args.no_index)
+    second = print_run("re-import", second_run)
+    expected = changed + removed
+    touched = second_run["updated"] + second_run["withdrawn"]
+    print(f"  offers touched: {touched} (expected {expected}: {changed} repriced, {removed} removed)")
+    assert second_run["updated"] == changed and second_run["withdrawn"] == removed, "more offers were touched"
+    assert second_run["pending"] == expected, "the index was asked to update unchanged offers"
+
     print("summary")
-    print(f"  parse alone                        {parse_time:8.1f} s")
+    print("  phase                  first import    re-import")
+    for phase in ("parse", "database", "index"):
+        print(f"  {phase:<22} {first_run[phase]:10.1f} s {second_run[phase]:10.1f} s")
+    print(f"  {'total':<22} {first:10.1f} s {second:10.1f} s")
     if alone is not None:
-        print(f"  index alone                        {alone:8.1f} s")
+        print(f"  first import end to end = {first / alone:.2f} x index alone (target <= 1.3)")
+    print(f"  re-import = {100 * second / first:.1f} % of the first import (target < 10)")
+    for label, r in (("first import", first_run), ("re-import", second_run)):
         print(
-            f"  first import end to end            {first:8.1f} s  = {first / alone:.2f} x index alone (target <= 1.3)"
+            f"  peak RSS, {label}: {r['peak_after_import_mb']:.0f} MB after parse + database "
+            f"(target < 500 MB at 1M), {r['peak_after_index_mb']:.0f} MB with the index"
         )
-    else:
-        print(f"  first import (no index)            {first:8.1f} s")
-    print(
-        f"  re-import end to end               {second:8.1f} s  = {100 * second / first:.1f} %"
-        " of the first (target < 10)"
-    )
-    print(f"  peak RSS of the import (this process): {own:.0f} MB (target < 500 MB at 1M)")
-    print(f"  peak RSS of the largest child (index-alone process or a Whoosh writer): {children:.0f} MB")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
 
