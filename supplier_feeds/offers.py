@@ -17,8 +17,8 @@ supplier who fixes the listed problems gets a clean next import.
   yields the row with ``price == Decimal(0)``, so that the caller decides. The marketplace
   never publishes it (buyers compare prices, and 0 would be every product's "best offer"):
   a full-feed row priced 0 is reported as a ``zero_price`` error and skipped, and a partial
-  update priced 0 hides the offer while its stock still applies. Negative, NaN, infinite, exponent-notation and >= 1e12 prices are
-  ``invalid_price`` errors. A missing price is ``missing_price`` (error).
+  update priced 0 hides the offer while its stock still applies. Negative, NaN, infinite,
+  exponent-notation and >= 1e12 prices are ``invalid_price`` errors. A missing price is ``missing_price`` (error).
 - **Availability:** "preorder" and "backorder" (and "під замовлення") are *not available
   now*: ``available=False``, without a warning, as the supplier said exactly that. Text
   that says neither yes nor no is a warning and the offer counts as available.
