@@ -567,7 +567,9 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
                 session.execute(insert(Offer), offers)
             session.commit()
             print(f"database: {count} offers, {len(products)} products in {time.perf_counter() - started:.0f} s")
-        if index.doc_count() != count:
+        if index.is_outdated():
+            print(f"reusing {workdir}: the index was built with an older schema, rebuilding it")
+        if index.doc_count() != count or index.is_outdated():
             started = time.perf_counter()
             written = rebuild_index(session, index)
             print(f"index: rebuild_index wrote {written} offers in {time.perf_counter() - started:.0f} s")
@@ -747,11 +749,14 @@ def bench_page(base: str, mix: list[BenchQuery], seconds: int, connections: int)
             [wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script), base],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
-        lines = [ln for ln in done.stdout.splitlines() if "Requests/sec" in ln or "Non-2xx" in ln or "%" in ln]
-        print(f"search page under wrk, {connections} connections for {seconds} s:")
-        for line in lines:
-            print("   ", line.strip())
-        return
+        if done.returncode == 0 and "Requests/sec" in done.stdout:
+            wanted = ("Requests/sec", "Non-2xx", "Socket errors", "Latency ", "%")
+            lines = [ln for ln in done.stdout.splitlines() if any(word in ln for word in wanted)]
+            print(f"search page under wrk, {connections} connections for {seconds} s:")
+            for line in lines:
+                print("   ", line.strip())
+            return
+        print(f"wrk failed (exit {done.returncode}): {done.stderr.strip()[:200]}; using the Python load loop")
     # A bounded Python load loop: `connections` threads, `seconds` seconds.
     stop = time.monotonic() + seconds
     counts = [0] * connections
