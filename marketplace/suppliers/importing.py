@@ -24,7 +24,7 @@ from typing import IO, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_new_offers
+from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_new_offers, gtin_key
 from marketplace.catalog.history import record_prices
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
@@ -646,7 +646,8 @@ class _BatchMatcher(ProductMatcher):
         gtins: set[str] = set()
         keys: set[str] = set()
         for row in rows:
-            gtin = normalize_gtin(row.gtin)
+            # The same 14-digit key product_for looks up, or every lookup would miss the preload.
+            gtin = gtin_key(row.gtin)
             if gtin:
                 gtins.add(gtin)
             key = brand_code_key(row.brand, row.mpn) or brand_code_key(row.brand, row.model)
