@@ -349,3 +349,39 @@ def test_a_feed_in_a_currency_without_a_rate_fails_with_one_message(db_session: 
     assert run.report["counts"] == {"unknown_currency": 40}
     assert [p["code"] for p in run.report["problems"]] == ["unknown_currency"]
     assert catalog(db_session, supplier) == before
+
+
+def ean13(n: int) -> str:
+    """Return a valid EAN-13 with the body ``482`` + ``n`` (the check digit computed)."""
+    body = f"482{n:09d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def test_offers_with_barcodes_are_grouped_in_a_few_statements(db_session: Session, supplier: Supplier) -> None:
+    from marketplace.suppliers.services import add_supplier
+
+    n = 1500
+    feed = yml_feed(yml_offer(f"G{i}", "100", extra=f"<barcode>{ean13(i)}</barcode>") for i in range(n))
+    other = add_supplier(db_session, "pan-world", name="Pan World", store_url="https://pan-world.example/")
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = run_import(db_session, supplier, feed)
+        first_selects, statements[:] = statements.count("SELECT"), []
+        second = run_import(db_session, other, feed)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert (first.created, second.created) == (n, n)
+    # Looking products up by barcode is batched: never a query per row. (The first import
+    # still inserts its new products one by one; the second creates none.)
+    assert first_selects < 20, first_selects
+    assert len(statements) < 100, len(statements)
+    pairs = db_session.execute(select(Offer.product_id, func.count()).group_by(Offer.product_id)).all()
+    assert len(pairs) == n and {count for _product, count in pairs} == {2}
