@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.matching import MatchText, TextMatcher, is_code, normalize_code
+from marketplace.catalog.matching import (
+    MatchText,
+    TextMatcher,
+    extract_measures,
+    is_code,
+    measures_conflict,
+    normalize_code,
+)
 from marketplace.catalog.models import (
     GroupingDecision,
     GroupingDecisionKind,
@@ -83,6 +90,8 @@ class ProductMatcher:
         self.session = session
         self._by_gtin: dict[str, Product] = {}
         self._by_key: dict[str, Product] = {}
+        #: Products made for one brand and code because its first product states other measures.
+        self._variants: dict[str, list[Product]] = {}
 
     def product_for(
         self,
@@ -98,6 +107,12 @@ class ProductMatcher:
 
         A created product waits for the text matcher (``match_pending``) until
         :func:`group_new_offers` runs at the end of the import.
+
+        Brand and code do not join two titles that state conflicting measures
+        (:func:`matching.measures_conflict`: "128GB" and "256GB", "R14" and "R15"): a code shared
+        by a line's sizes is a model code, not the variant's MPN, and a wrong merge costs more
+        than a missed one. Such an offer gets a product of its own under the same key, which
+        later offers stating its measures find. A matching GTIN joins whatever the titles say.
         """
         gtin = gtin_key(gtin)
         key = brand_code_key(brand, mpn) or brand_code_key(brand, model)
@@ -105,17 +120,15 @@ class ProductMatcher:
         if product is not None and gtin and product.gtin and product.gtin != gtin:
             # Same brand and code but two valid, different GTINs: two products (a bundle, a region).
             product = None
+        if product is not None and key and not (gtin and product.gtin == gtin):
+            measures = extract_measures(title)
+            candidates = [product, *self._variants.get(key, ())]
+            product = next((p for p in candidates if not measures_conflict(measures, extract_measures(p.title))), None)
+            if product is None:
+                product = self._new_product(title, brand, model, gtin, key, category_id)
+                self._variants.setdefault(key, []).append(product)
         if product is None:
-            product = Product(
-                title=title,
-                brand=brand,
-                model=model,
-                gtin=gtin,
-                brand_mpn_key=key,
-                category_id=category_id,
-                match_pending=True,
-            )
-            self.session.add(product)
+            product = self._new_product(title, brand, model, gtin, key, category_id)
         else:
             # A later offer may carry the key the first one lacked; remember it for the next.
             product.gtin = product.gtin or gtin
@@ -125,6 +138,27 @@ class ProductMatcher:
             self._by_gtin.setdefault(gtin, product)
         if key:
             self._by_key.setdefault(key, product)
+        return product
+
+    def _new_product(
+        self,
+        title: str,
+        brand: str | None,
+        model: str | None,
+        gtin: str | None,
+        key: str | None,
+        category_id: int | None,
+    ) -> Product:
+        product = Product(
+            title=title,
+            brand=brand,
+            model=model,
+            gtin=gtin,
+            brand_mpn_key=key,
+            category_id=category_id,
+            match_pending=True,
+        )
+        self.session.add(product)
         return product
 
     def _find(self, gtin: str | None, key: str | None) -> Product | None:
