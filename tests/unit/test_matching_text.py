@@ -9,6 +9,8 @@ from marketplace.catalog.matching import (
     TextMatcher,
     code_similarity,
     extract_codes,
+    extract_measures,
+    measures_conflict,
     normalize_code,
     normalize_title,
 )
@@ -164,3 +166,108 @@ def test_codes_come_from_the_description_only_when_the_title_names_none() -> Non
     assert matcher.codes(plain) == {"lmaf120lu5"}
     coded = MatchText(group=2, source="x", title="Panasonic DVD-RAM LMAF120LU5", description="fits DMR-EZ48V")
     assert matcher.codes(coded) == {"lmaf120lu5"}
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "values"),
+    [
+        # Decimal comma and point, Cyrillic and Latin units, spacing: one value in grams.
+        ("Сокира-колун Kozak 1,6 кг", "weight", {(1600.0,)}),
+        ("Kozak axe 1.6kg", "weight", {(1600.0,)}),
+        ("Frying pan 28 cm", "length", {(280.0,)}),
+        ("Сковорода 28 см", "length", {(280.0,)}),
+        ("Килимок 30 x 40 см", "length", {(300.0, 400.0)}),
+        ("Canon EF-S 17mm - 85mm lens", "length", {(17.0, 85.0)}),
+        ("Пляшка 1 л", "volume", {(1000.0,)}),
+        ("Bottle 1000 ml", "volume", {(1000.0,)}),
+        ("SanDisk 32GB microSD", "storage", {(32000.0,)}),
+        ("Смартфон Galaxy A54 8/256 ГБ", "storage", {(256000.0,)}),
+        ('Ніж Gerber Ceviche 7",E,Box', "inches", {(7.0,)}),
+        ("Samsung 55-inch LCD TV", "inches", {(55.0,)}),
+        ("Телевізор 32 дюйми", "inches", {(32.0,)}),
+        ("Набір посуду, 12 предметів", "pieces", {(12.0,)}),
+        ("Screwdriver set 5 pcs", "pieces", {(5.0,)}),
+        ("Акумулятор 12 В 7 Ач", "voltage", {(12.0,)}),
+        ("Акумулятор 12 В 7 Ач", "charge", {(7000.0,)}),
+        ("Power bank 10,000mAh", "charge", {(10000.0,)}),
+        ("Чайник 2,2 кВт", "power", {(2200.0,)}),
+        # Tyres: section, rim (C for light trucks, Z for the speed class) and service description.
+        ("Matador MP-62 All Weather Evo 185/65 R15 88T", "tyre", {(185.0, 65.0)}),
+        ("Matador MP-62 All Weather Evo 185/65 R15 88T", "rim", {("15",)}),
+        ("Matador MP-62 All Weather Evo 185/65 R15 88T", "tyre service", {("88t",)}),
+        ("Petlas VanMaster 195/70R15C 104/102R", "rim", {("15c",)}),
+        ("Triangle TE307 205/50 ZR17 93W XL", "rim", {("17",)}),
+        ("Grenlander Drak M/T 31/10,5 R15 109Q", "tyre", {(31.0, 10.5)}),
+    ],
+)
+def test_extract_measures(title: str, kind: str, values: set[tuple[float | str, ...]]) -> None:
+    assert extract_measures(title)[kind] == values
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Набір подарунковий 2 в 1 Fiskars Norden N7",  # "в" is "in" here, not volts
+        "Multi-tool 5 in 1",
+        "Sony BRAVIA KDL-40V4100 LCD TV",
+        "Canon PowerShot SX10 IS",
+        "Tefal Ingenio",
+        "Каталог 2019 г.",  # a year, not grams
+    ],
+)
+def test_titles_without_measures(title: str) -> None:
+    assert extract_measures(title) == {}
+
+
+def test_tyre_speed_symbols_are_not_volts_or_watts() -> None:
+    assert set(extract_measures("Triangle TE307 205/50 ZR17 93W XL")) == {"tyre", "rim", "tyre service"}
+    assert set(extract_measures("Ovation VI-682 185/60 R14 82V")) == {"tyre", "rim", "tyre service"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "conflict"),
+    [
+        ("Сокира-колун Kozak 1,6 кг", "Kozak axe 2 kg", True),
+        ("Сокира-колун Kozak 1,6 кг", "Kozak axe 1.6 kg", False),
+        ("Frying pan 28 cm", "Сковорода 28 см", False),
+        ("Frying pan 280 mm", "Сковорода 28 см", False),
+        ("Сковорода 26 см", "Сковорода 28 см", True),
+        ("SanDisk 32GB", "SanDisk 64 GB", True),
+        ("Bottle 1 l", "Пляшка 1000 мл", False),
+        ("Matador MP-62 185/65 R15 88T", "Matador MP-62 185/65 R14 86T", True),
+        ("Petlas 195/70 R15C 104/102R", "Petlas 195/70 R15 95T", True),
+        # A value only one title states is no conflict.
+        ("Frying pan 28 cm", "Frying pan", False),
+        ("Apple iPod nano 8GB", "Apple iPod nano 8GB silver 2 inch screen", False),
+        ("Matador MP-62 185/65 R15", "Matador MP-62 185/65 R15 88T", False),
+        # Kinds are compared separately: 28 cm and 11" are not compared at all.
+        ("Pan 28 cm", 'Pan 11"', False),
+    ],
+)
+def test_measures_conflict(a: str, b: str, conflict: bool) -> None:
+    assert measures_conflict(extract_measures(a), extract_measures(b)) is conflict
+    assert measures_conflict(extract_measures(b), extract_measures(a)) is conflict
+
+
+def test_the_matcher_keeps_sizes_of_one_line_apart() -> None:
+    # The Poltava tyre has no twin in Kharkiv: its nearest sibling differs only by size.
+    records = _records(
+        ("k1", "kharkiv", "Matador MP-62 All Weather Evo 185/65 R15 88T", "Matador"),
+        ("k2", "kharkiv", "Fiskars Steel frying pan 28 cm", "Fiskars"),
+        ("p1", "poltava", "Matador MP-62 All Weather Evo 185/65 R14 86T", "Matador"),
+        ("p2", "poltava", "Сковорода Fiskars Steel 26 см", "Fiskars"),
+    )
+    assert TextMatcher().merges(records, pending=[2, 3]) == []
+    assert len(TextMatcher(veto_conflicting_measures=False).merges(records, pending=[2, 3])) >= 1
+    twin = [*records[:2], MatchText(group="p3", source="poltava", title="Matador MP-62 185/65 R15 88T")]
+    assert [(m.keep, m.absorb) for m in TextMatcher().merges(twin, pending=[2])] == [("k1", "p3")]
+
+
+def test_a_group_is_not_joined_to_an_offer_whose_measures_conflict_with_any_of_its_offers() -> None:
+    # Group 1 already holds the 28 cm pan of two shops; a terse third title must not bridge to 26 cm.
+    records = [
+        MatchText(group=1, source="x", title="Fiskars Hard Face frying pan 28 cm"),
+        MatchText(group=1, source="y", title="Fiskars Hard Face frying pan"),
+        MatchText(group=2, source="z", title="Fiskars Hard Face frying pan 26 cm"),
+    ]
+    assert TextMatcher().merges(records, pending=[2]) == []
