@@ -14,6 +14,13 @@ product code both files share is their supplier sku, which no grouping rule read
 hidden from the matcher and gives the truth: 626 shared codes. Tyres of one model differ
 only by size and load index, so this check is mostly about precision.
 
+A third check groups the three feeds of one shop (``feeds/fiskars-gratis.rozetka.yml.xml``,
+``.eva.yml.xml`` and ``.allo.price.xml``) as three suppliers. The shop's article code (the
+offer id in all three, ``<article>`` in EVA, ``<code>`` in Allo) and the barcodes (Allo's
+``<barcode>``, EVA's "Штрихкод" param) give the truth; they are removed from the feeds before
+import, so only titles, brands and descriptions reach the grouping. Titles often still carry
+the article in brackets, as the shop wrote them.
+
     .venv/bin/python bench/matching.py [--data ../shared/data/matching/abt-buy] [--json]
 """
 
@@ -166,10 +173,78 @@ def held_out(feeds_dir: Path) -> dict[str, object] | None:
             "seconds_per_import": timings}  # fmt: skip
 
 
+#: Elements and <param> names that carry the fiskars shop's article code or barcode.
+_HIDDEN_TAGS = {"article", "code", "barcode", "vendorCode"}
+_HIDDEN_PARAMS = {"артикул", "штрихкод"}
+
+
+def hide_codes(data: bytes) -> tuple[bytes, dict[str, set[str]]]:
+    """Return a YML or Allo feed without its article and barcode fields, and the keys they held per offer id."""
+    from lxml import etree
+
+    tree = etree.fromstring(data, etree.XMLParser(strip_cdata=False, resolve_entities=False))
+    keys: dict[str, set[str]] = {}
+    for offer in tree.iter("offer", "item"):
+        sku = offer.get("id") or (offer.findtext("id") or "").strip()
+        found = keys.setdefault(sku, {f"article:{sku}"})
+        for child in list(offer):
+            name = child.tag if isinstance(child.tag, str) else ""
+            param = (child.get("name") or "").strip().casefold() if name == "param" else ""
+            if name in _HIDDEN_TAGS or param in _HIDDEN_PARAMS:
+                value = "".join(child.itertext()).strip()
+                if value:
+                    kind = "barcode" if name == "barcode" or param == "штрихкод" else "article"
+                    found.add(f"{kind}:{value}")
+                offer.remove(child)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8"), keys
+
+
+def cross_pairs(groups: dict[int, list[tuple[str, str]]], slugs: list[str]) -> set[tuple[str, str, str, str]]:
+    """Return every pair of offers of two different suppliers that share a product, as (slug, sku, slug, sku)."""
+    order = {slug: k for k, slug in enumerate(slugs)}
+    found = set()
+    for offers in groups.values():
+        for a in offers:
+            for b in offers:
+                if order[a[0]] < order[b[0]]:
+                    found.add((*a, *b))
+    return found
+
+
+def fiskars(feeds_dir: Path) -> dict[str, object] | None:
+    """Group the three feeds of the fiskars-gratis shop and score them by the codes hidden from the matcher."""
+    names = {
+        "rozetka": "fiskars-gratis.rozetka.yml.xml",
+        "eva": "fiskars-gratis.eva.yml.xml",
+        "allo": "fiskars-gratis.allo.price.xml",
+    }
+    if not all((feeds_dir / name).exists() for name in names.values()):
+        return None
+    feeds, keys = {}, {}
+    for slug, name in names.items():
+        data, keys[slug] = hide_codes((feeds_dir / name).read_bytes())
+        feeds[slug] = (name, data)
+    slugs = list(names)
+    gold = set()
+    for x, left in enumerate(slugs):
+        for right in slugs[x + 1 :]:
+            by_key: dict[str, set[str]] = defaultdict(set)
+            for sku, values in keys[right].items():
+                for value in values:
+                    by_key[value].add(sku)
+            for sku, values in keys[left].items():
+                gold.update((left, sku, right, other) for value in values for other in by_key.get(value, ()))
+    groups, elapsed, timings = group_feeds(feeds, "UAH")
+    offers = {slug: sum(1 for g in groups.values() for s, _ in g if s == slug) for slug in slugs}
+    result = score(cross_pairs(groups, slugs), gold)
+    return {"dataset": "fiskars-gratis rozetka x eva x allo", "offers": offers, **result,
+            "seconds": round(elapsed, 2), "seconds_per_import": timings}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--feeds", type=Path, default=FEEDS, help="where the held-out rezina13 files are")
+    parser.add_argument("--feeds", type=Path, default=FEEDS, help="where the held-out feeds are")
     parser.add_argument("--json", action="store_true", help="print JSON objects instead of text")
     args = parser.parse_args()
     abt = read_rows(args.data / "Abt.csv", "iso-8859-1")
@@ -184,22 +259,28 @@ def main() -> int:
         "seconds": round(elapsed, 2),
         "seconds_per_import": timings,
     }
-    second = held_out(args.feeds)
+    held = {"rezina13": held_out(args.feeds), "fiskars-gratis": fiskars(args.feeds)}
     if args.json:
-        print(json.dumps(result))
-        if second is not None:
-            print(json.dumps(second))
+        for outcome in (result, *held.values()):
+            if outcome is not None:
+                print(json.dumps(outcome))
         return 0
-    for outcome in (result, second):
+    print_outcome(result)
+    for name, outcome in held.items():
         if outcome is None:
-            print(f"held-out set: rezina13 files not found under {args.feeds}; skipped")
-            continue
-        offers = " x ".join(str(n) for n in outcome["offers"].values())  # type: ignore[attr-defined]
-        print(f"{outcome['dataset']}: {offers} offers, {outcome['gold_pairs']} true pairs")
-        print(f"predicted pairs {outcome['predicted_pairs']}, true positives {outcome['true_positives']}")
-        print(f"precision {outcome['precision']:.4f}  recall {outcome['recall']:.4f}  F1 {outcome['f1']:.4f}")
-        print(f"time {outcome['seconds']:.2f} s (import + grouping; per import {outcome['seconds_per_import']})")
+            print(f"held-out set: {name} files not found under {args.feeds}; skipped")
+        else:
+            print_outcome(outcome)
     return 0
+
+
+def print_outcome(outcome: dict[str, object]) -> None:
+    """Print one data set's scores as text."""
+    offers = " x ".join(str(n) for n in outcome["offers"].values())  # type: ignore[attr-defined]
+    print(f"{outcome['dataset']}: {offers} offers, {outcome['gold_pairs']} true pairs")
+    print(f"predicted pairs {outcome['predicted_pairs']}, true positives {outcome['true_positives']}")
+    print(f"precision {outcome['precision']:.4f}  recall {outcome['recall']:.4f}  F1 {outcome['f1']:.4f}")
+    print(f"time {outcome['seconds']:.2f} s (import + grouping; per import {outcome['seconds_per_import']})")
 
 
 if __name__ == "__main__":
