@@ -7,7 +7,7 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255
@@ -94,7 +94,17 @@ class Quote(Base):
     """A supplier's answer to one request item. Sealed: no other supplier sees it."""
 
     __tablename__ = "quotes"
-    __table_args__ = (UniqueConstraint("item_id", "supplier_id"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "supplier_id"),
+        # One accepted quote per item, even for code that skips accept_quote's row lock.
+        Index(
+            "uq_quotes_item_id_accepted",
+            "item_id",
+            unique=True,
+            sqlite_where=text("accepted"),
+            postgresql_where=text("accepted"),
+        ),
+    )
 
     id: Mapped[intpk]
     item_id: Mapped[int] = mapped_column(ForeignKey("request_items.id", ondelete="CASCADE"), index=True)

@@ -485,3 +485,23 @@ def test_a_worker_pass_expires_overdue_requests(app: Flask, db_session: Session,
     db_session.expire_all()
     assert overdue.status == RequestStatus.EXPIRED
     assert kinds(db_session, buyer) == ["request.expired"]
+
+
+def test_the_database_refuses_a_second_accepted_quote_on_one_item(
+    db_session: Session, buyer: User, stocked: dict[str, Supplier]
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    buyer_request = publish_request(db_session, buyer, title="Two", items=[ItemInput("x", Decimal(1))], now=NOW)
+    item = buyer_request.items[0]
+    ours = submit_quote(db_session, stocked["kitchen-pro"], item, price=Decimal(5), currency="UAH", now=NOW)
+    theirs = submit_quote(db_session, stocked["office-point"], item, price=Decimal(6), currency="UAH", now=NOW)
+    accept_quote(db_session, ours, buyer, now=NOW)
+    db_session.flush()
+
+    # Code that skips accept_quote (and its row lock) still cannot accept a second one.
+    savepoint = db_session.begin_nested()
+    theirs.accepted = True
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    savepoint.rollback()
