@@ -6,7 +6,7 @@ Views parse input, call the services, commit once and render; every rule is in t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +20,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 from wtforms import Field, FieldList, SelectChoice
 from wtforms import Form as BaseForm
 
@@ -247,54 +249,41 @@ def edit(request_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/<int:request_id>/publish")
 @login_required
 def publish(request_id: int):  # type: ignore[no-untyped-def]
-    buyer_request = _managed_request(request_id)
-    user = _user()
-    assert user is not None
-    session = get_session()
-    try:
-        publish_draft(session, buyer_request, user, catalog=_catalog())
-    except RequestError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(_("Your request is published. Suppliers can quote on it now."), "success")
-    return redirect(url_for(".detail", request_id=request_id))
+    return _change_state(
+        request_id,
+        lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=_catalog()),
+        _("Your request is published. Suppliers can quote on it now."),
+    )
 
 
 @bp.post("/<int:request_id>/close")
 @login_required
 def close(request_id: int):  # type: ignore[no-untyped-def]
-    buyer_request = _managed_request(request_id)
-    user = _user()
-    assert user is not None
-    session = get_session()
-    try:
-        close_request(session, buyer_request, user)
-    except RequestError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(_("The request is closed and takes no more quotes."), "success")
-    return redirect(url_for(".detail", request_id=request_id))
+    return _change_state(request_id, close_request, _("The request is closed and takes no more quotes."))
 
 
 @bp.post("/<int:request_id>/award")
 @login_required
 def award(request_id: int):  # type: ignore[no-untyped-def]
+    return _change_state(request_id, award_request, _("The request is awarded."))
+
+
+def _change_state(
+    request_id: int, change: Callable[[Session, BuyerRequest, User], object], done: str
+) -> ResponseReturnValue:
+    """Apply a buyer's state change through its service; a refusal is flashed, not raised."""
     buyer_request = _managed_request(request_id)
     user = _user()
     assert user is not None
     session = get_session()
     try:
-        award_request(session, buyer_request, user)
+        change(session, buyer_request, user)
     except RequestError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
         session.commit()
-        flash(_("The request is awarded."), "success")
+        flash(done, "success")
     return redirect(url_for(".detail", request_id=request_id))
 
 
