@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.orm import Session
 
 from marketplace import create_app, schema
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.catalog.taxonomy import seed_categories
-from marketplace.db import Base, get_session, make_engine
+from marketplace.db import get_session, make_engine
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 
@@ -33,10 +33,15 @@ PASSWORD = "correct horse battery"
 
 
 def reset_schema(engine: Engine) -> None:
-    """Drop every table (ours and Alembic's) and migrate to head."""
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    """Drop every table the database holds (ours, Alembic's, an older run's) and migrate to head.
+
+    The tables are reflected, not taken from ``Base.metadata``: at session start the
+    metadata holds only the models imported so far, and PostgreSQL refuses to drop a table
+    that a table left out still references.
+    """
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
     schema.upgrade(engine)
 
 

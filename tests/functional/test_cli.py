@@ -163,9 +163,9 @@ def test_run_stops_its_worker_when_terminated(tmp_path) -> None:  # type: ignore
         [sys.executable, "-m", "marketplace", "run", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    children: list[int] = []
     try:
         deadline = time.monotonic() + 30
-        children: list[int] = []
         while time.monotonic() < deadline and not children:
             time.sleep(0.2)
             children_file = f"/proc/{server.pid}/task/{server.pid}/children"
@@ -185,6 +185,9 @@ def test_run_stops_its_worker_when_terminated(tmp_path) -> None:  # type: ignore
     finally:
         if server.poll() is None:
             server.kill()
+        for pid in children:  # never leave a worker behind, whatever failed above
+            if not _is_zombie(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _is_zombie(pid: int) -> bool:

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+import marketplace.models  # noqa: F401  (every model, so the comparison sees every table)
 from marketplace.db import Base
 from marketplace.schema import alembic_config
 
