@@ -22,10 +22,11 @@ import datetime as dt
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.matching import (
@@ -254,17 +255,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple[int, int]:
-    """Run the text matcher for every product marked ``match_pending``; return ``(merged, examined)``.
+#: Texts are fetched for scoring in batches of this many ids (SQLite's bound parameters are limited).
+_LOAD_BATCH = 500
 
-    Pending products are compared with every product that has active offers; the matched
-    pending product's offers (and their price history) move to its partner, and it is deleted.
-    """
-    session.flush()
-    pending_ids = set(session.scalars(select(Product.id).where(Product.match_pending.is_(True))))
-    if not pending_ids:
-        return 0, 0
-    rows = session.execute(
+
+def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[tuple[int, MatchText]]:
+    """Stream ``(offer id, MatchText)`` for the active offers of live products meeting ``condition``."""
+    statement = (
         select(
             Offer.id,
             Offer.product_id,
@@ -277,56 +274,125 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             Product.gtin,
         )
         .join(Product, Product.id == Offer.product_id)
-        .where(Offer.status == OfferStatus.ACTIVE, Product.merged_into_id.is_(None))
+        .where(Offer.status == OfferStatus.ACTIVE, Product.merged_into_id.is_(None), condition)
         .order_by(Offer.id)
-    ).all()
-    records = [
-        MatchText(
-            group=row.product_id,
-            source=row.supplier_id,
-            title=row.title,
-            brand=row.brand,
-            model_codes=tuple(code for code in (row.model, row.mpn) if code),
-            gtin=gtin_key(row.gtin),
-            description=row.description,
+        .execution_options(yield_per=2000)
+    )
+    for row in session.execute(statement):
+        yield (
+            row.id,
+            MatchText(
+                group=row.product_id,
+                source=row.supplier_id,
+                title=row.title,
+                brand=row.brand,
+                model_codes=tuple(code for code in (row.model, row.mpn) if code),
+                gtin=gtin_key(row.gtin),
+                description=row.description,
+            ),
         )
-        for row in rows
-    ]
-    pending_rows = [i for i, row in enumerate(rows) if row.product_id in pending_ids]
+
+
+def _batched(values: list[Any], size: int = _LOAD_BATCH) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple[int, int]:
+    """Run the text matcher for every product marked ``match_pending``; return ``(merged, examined)``.
+
+    The pending products' offers are matched against the active offers of other suppliers;
+    the matched pending product's offers (and their price history) move to its partner, and
+    it is deleted.
+
+    The work follows what the import created, not the catalog: when the pending products
+    all belong to one supplier and no other supplier has an active offer, nothing can match
+    (one supplier's offers never share a product by text) and nothing is read. Otherwise the
+    other suppliers' offers are streamed once, keeping only those that share a blocking key
+    with a pending offer, and the matcher scores candidates in bounded chunks
+    (:meth:`TextMatcher.match`).
+    """
+    session.flush()
+    examined = session.scalar(select(func.count()).select_from(Product).where(Product.match_pending.is_(True))) or 0
+    if not examined:
+        return 0, 0
+    matcher = matcher or TextMatcher()
+    waiting = Product.match_pending.is_(True)
+    sources = session.scalars(
+        select(Offer.supplier_id)
+        .join(Product, Product.id == Offer.product_id)
+        .where(waiting, Offer.status == OfferStatus.ACTIVE)
+        .distinct()
+    ).all()
+    others: ColumnElement[bool] = Product.match_pending.is_(False)
+    if len(sources) == 1:
+        others = and_(others, Offer.supplier_id != sources[0])
     merged = 0
-    if pending_rows:
-        product_of = {row.id: row.product_id for row in rows}
-        apart = [
-            (product_of[a], product_of[b])
-            for a, b in _decisions(session, GroupingDecisionKind.APART, product_of)
-            if product_of[a] != product_of[b]
-        ]
-        matcher = matcher or TextMatcher()
-        merges = matcher.merges(records, pending_rows, apart=apart)
+    if sources and (len(sources) > 1 or _others_exist(session, sources[0])):
+        merges = matcher.match(
+            _offer_texts(session, waiting),
+            _offer_texts(session, others),
+            load=lambda ids: _load_texts(session, ids),
+            members=lambda groups: _group_texts(session, groups),
+            apart=_apart_groups(session),
+        )
         fold_products(session, {int(m.absorb): int(m.keep) for m in merges})  # type: ignore[call-overload]
         merged = len(merges)
-        logger.info(
-            "Grouping: text matcher joined %d of %d pending products (%s)",
-            merged,
-            len(pending_ids),
-            matcher.stats,
-        )
+        logger.info("Grouping: text matcher joined %d of %d pending products (%s)", merged, examined, matcher.stats)
     session.execute(
-        update(Product).where(Product.id.in_(pending_ids)).values(match_pending=False),
+        update(Product).where(waiting).values(match_pending=False),
         execution_options={"synchronize_session": False},
     )
     session.expire_all()
-    return merged, len(pending_ids)
+    return merged, examined
 
 
-def _decisions(
-    session: Session, kind: GroupingDecisionKind, offers: Iterable[int] | dict[int, int]
-) -> list[tuple[int, int]]:
-    known = set(offers)
-    rows = session.execute(
-        select(GroupingDecision.offer_id, GroupingDecision.other_offer_id).where(GroupingDecision.kind == kind)
+def _others_exist(session: Session, supplier_id: int) -> bool:
+    """Tell whether a supplier other than ``supplier_id`` has an active offer (two index range look-ups)."""
+    for other in (Offer.supplier_id < supplier_id, Offer.supplier_id > supplier_id):
+        if session.scalar(select(Offer.id).where(other, Offer.status == OfferStatus.ACTIVE).limit(1)) is not None:
+            return True
+    return False
+
+
+def _load_texts(session: Session, ids: list[Hashable]) -> list[MatchText]:
+    found: dict[int, MatchText] = {}
+    for batch in _batched(ids):
+        found.update(_offer_texts(session, Offer.id.in_(batch)))
+    return [found[offer_id] for offer_id in ids]  # type: ignore[index]
+
+
+def _group_texts(session: Session, groups: set[Hashable]) -> Iterator[MatchText]:
+    for batch in _batched(sorted(groups)):  # type: ignore[type-var]
+        for _, text in _offer_texts(session, Offer.product_id.in_(batch)):
+            yield text
+
+
+def _apart_groups(session: Session) -> list[tuple[int, int]]:
+    """Return the pairs of products holding two offers an operator set apart (live offers only)."""
+    decisions = session.execute(
+        select(GroupingDecision.offer_id, GroupingDecision.other_offer_id).where(
+            GroupingDecision.kind == GroupingDecisionKind.APART
+        )
     ).all()
-    return [(a, b) for a, b in rows if a in known and b in known]
+    if not decisions:
+        return []
+    offers = sorted({offer for pair in decisions for offer in pair})
+    product_of: dict[int, int] = {}
+    for batch in _batched(offers):
+        product_of.update(
+            (offer_id, product_id)
+            for offer_id, product_id in session.execute(
+                select(Offer.id, Offer.product_id)
+                .join(Product, Product.id == Offer.product_id)
+                .where(Offer.id.in_(batch), Offer.status == OfferStatus.ACTIVE, Product.merged_into_id.is_(None))
+            )
+        )
+    return [
+        (product_of[a], product_of[b])
+        for a, b in decisions
+        if a in product_of and b in product_of and product_of[a] != product_of[b]
+    ]
 
 
 def fold_products(session: Session, moves: dict[int, int]) -> None:
@@ -377,11 +443,17 @@ def fold_products(session: Session, moves: dict[int, int]) -> None:
         else:
             absorbed.merged_into_id = keep_id
     session.flush()
-    # Products merged into an absorbed one earlier now lead to its keeper.
-    for absorbed_id, keep_id in target.items():
+    # Products merged into an absorbed one earlier now lead to its keeper. One look-up per batch
+    # rather than one statement per absorbed product: merged_into_id has no index.
+    redirects = []
+    for batch in _batched(list(target)):
+        redirects += session.execute(
+            select(Product.id, Product.merged_into_id).where(Product.merged_into_id.in_(batch))
+        ).all()
+    if redirects:
         session.execute(
-            update(Product).where(Product.merged_into_id == absorbed_id).values(merged_into_id=keep_id),
-            execution_options={"synchronize_session": False},
+            update(Product),
+            [{"id": product_id, "merged_into_id": target[old]} for product_id, old in redirects],
         )
     if doomed:
         session.execute(

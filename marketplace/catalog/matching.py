@@ -49,11 +49,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     from scipy.sparse import csr_matrix
 
 #: Characters that separate tokens; anything else that is not a letter or digit is dropped
@@ -73,6 +75,8 @@ _SPACED_DASH = re.compile(r"\s[-–—]\s")
 MIN_CODE_LENGTH = 4
 #: Codes are blocked on their first characters, so suffixes (colours, regions) still meet.
 CODE_BLOCK_PREFIX = 5
+#: Candidate pairs whose cosines are computed at once.
+_COSINE_SLICE = 20_000
 #: Pure digit runs this long are part numbers ("23292"); shorter ones are counts or sizes.
 MIN_DIGIT_CODE_LENGTH = 5
 
@@ -410,13 +414,22 @@ class TextMatcher:
     max_key_share: float = 0.05
     #: ...but keys shared by this many records are always kept, for small catalogs.
     min_key_limit: int = 50
+    #: At most this many candidates are scored per pending record: those sharing the rarest keys
+    #: with it (by summed inverse key frequency). A twin shares rare words and codes; a long tail
+    #: sharing one semi-rare word is no twin, and without a bound the work of a large catalog
+    #: would grow with the square of such a word's frequency.
+    max_candidates: int = 50
+    #: Of the pairs a pending record could join, its this many best are kept for the one-to-one
+    #: step: one-to-one takes a record's best partner that is still free, and a record whose ten
+    #: best partners all went to better pairs has no clear partner left.
+    max_partners: int = 10
+    #: Candidate pairs are formed and scored in chunks of about this many key matches, so that
+    #: memory stays flat however many records are pending.
+    chunk_pairs: int = 2_000_000
     #: Keep apart two records whose titles state different values of one kind of measure
     #: (:func:`measures_conflict`): siblings of a product line in different sizes.
     veto_conflicting_measures: bool = True
     _stats: dict[str, float] = field(default_factory=dict, repr=False)
-    _cache: tuple[Sequence[MatchText], list[str], list[set[str]], list[Measures]] | None = field(
-        default=None, repr=False
-    )
 
     def document(self, record: MatchText) -> str:
         """Return the text compared for ``record``: its title, with the brand if the title lacks it."""
@@ -440,75 +453,52 @@ class TextMatcher:
                 codes.add(code)
         return codes or extract_codes(record.description)
 
-    def candidate_pairs(self, records: Sequence[MatchText], pending: Iterable[int]) -> tuple[list[int], list[int]]:
-        """Return index pairs ``(i, j)`` worth scoring: ``i`` pending, sharing a rare token or code with ``j``.
+    def blocking_keys(self, record: MatchText) -> set[str]:
+        """Return the keys ``record`` is blocked on: the words of its document and its codes' heads.
 
-        Records of the same source or the same group are never paired.
+        A code's head blocks too, so that "mdrex55bk" meets "mdrex55blk".
         """
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
-        pending = sorted(set(pending))
-        vocabulary: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        documents, all_codes, _ = self._prepared(records)
-        for i, (document, codes) in enumerate(zip(documents, all_codes, strict=True)):
-            # A code's head blocks too, so that "mdrex55bk" meets "mdrex55blk".
-            keys = set(document.split()) | {"#" + c[:CODE_BLOCK_PREFIX] for c in codes}
-            for key in keys:
-                if len(key) < 2:
-                    continue
-                rows.append(i)
-                cols.append(vocabulary.setdefault(key, len(vocabulary)))
-        incidence = csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(records), max(len(vocabulary), 1))
-        )
-        frequency = np.asarray(incidence.sum(axis=0)).ravel()
-        limit = max(self.min_key_limit, self.max_key_share * len(records))
-        rare = csr_matrix((frequency <= limit).astype(np.float32))
-        incidence = incidence.multiply(rare).tocsr()
-        shared = (incidence[pending] @ incidence.T).tocoo()
-        groups = [r.group for r in records]
-        sources = [r.source for r in records]
-        left, right = [], []
-        for p, j in zip(shared.row.tolist(), shared.col.tolist(), strict=True):
-            i = pending[p]
-            if i == j or sources[i] == sources[j] or groups[i] == groups[j]:
-                continue
-            left.append(i)
-            right.append(j)
-        return left, right
+        keys = {word for word in self.document(record).split() if len(word) >= 2}
+        keys.update("#" + code[:CODE_BLOCK_PREFIX] for code in self.codes(record))
+        return keys
 
     def score_pairs(self, records: Sequence[MatchText], left: list[int], right: list[int]) -> list[tuple[float, float]]:
-        """Return ``(text cosine, code agreement)`` for each pair."""
-        import numpy as np
-
+        """Return ``(text cosine, code agreement)`` for each pair of indices into ``records``."""
         if not left:
             return []
-        documents, codes, _ = self._prepared(records)
-        # Only records in a candidate pair are vectorised: the work follows the import, not the catalog.
         involved = sorted(set(left) | set(right))
         position = {record: k for k, record in enumerate(involved)}
-        vectors = self._vectors([documents[k] for k in involved])
-        rows_left = [position[i] for i in left]
-        rows_right = [position[j] for j in right]
-        cosines = np.asarray(vectors[rows_left].multiply(vectors[rows_right]).sum(axis=1)).ravel()
-        return [
-            (float(c), best_code_similarity(codes[i], codes[j]))
-            for c, i, j in zip(cosines.tolist(), left, right, strict=True)
-        ]
+        texts = [records[k] for k in involved]
+        cosines, agreements = self._score(
+            [self.document(t) for t in texts],
+            [self.codes(t) for t in texts],
+            [position[i] for i in left],
+            [position[j] for j in right],
+        )
+        return list(zip(cosines.tolist(), agreements.tolist(), strict=True))
 
-    def _prepared(self, records: Sequence[MatchText]) -> tuple[list[str], list[set[str]], list[Measures]]:
-        # Blocking, scoring and the veto read every record's document, codes and measures: work them out once.
-        if self._cache is None or self._cache[0] is not records:
-            self._cache = (
-                records,
-                [self.document(r) for r in records],
-                [self.codes(r) for r in records],
-                [extract_measures(r.title) if self.veto_conflicting_measures else {} for r in records],
-            )
-        return self._cache[1], self._cache[2], self._cache[3]
+    def _score(
+        self, documents: list[str], codes: list[set[str]], left: Sequence[int], right: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        # Only records in a candidate pair are vectorised: the work follows the import, not the catalog.
+        vectors = self._vectors(documents)
+        left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+        cosines = np.zeros(len(left), dtype=np.float64)
+        # In slices: the row products of a slice are the largest temporary of the matcher.
+        for start in range(0, len(left), _COSINE_SLICE):
+            rows_left, rows_right = left[start : start + _COSINE_SLICE], right[start : start + _COSINE_SLICE]
+            products = vectors[rows_left].multiply(vectors[rows_right])
+            cosines[start : start + len(rows_left)] = np.asarray(products.sum(axis=1)).ravel()
+        agreements = np.array(
+            [
+                best_code_similarity(codes[i], codes[j]) if codes[i] and codes[j] else 0.0
+                for i, j in zip(left, right, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        return cosines, agreements
 
     def _vectors(self, documents: list[str]) -> csr_matrix:
         import numpy as np
@@ -523,41 +513,6 @@ class TextMatcher:
         """Tell whether a pair with these scores is the same product on its own, before one-to-one."""
         return cosine >= self.min_text_similarity and cosine + code_agreement >= self.threshold
 
-    def _clear_favourites(
-        self, records: Sequence[MatchText], scored: list[tuple[float, float, int, int]]
-    ) -> set[tuple[int, int]]:
-        """Return the pairs below ``threshold`` each of whose records prefers the other clearly over any rival.
-
-        A rival is another product (group) the record was scored against; a pair passes when both
-        records have rivals, it is both records' best, and every rival scores at most
-        ``max_runner_up_share`` of it.
-        """
-        # Per record: its best score per partner group (offers of one product are one rival).
-        per_group: dict[int, dict[Hashable, float]] = {}
-        for cos, code, i, j in scored:
-            score = cos + code
-            for a, b in ((i, j), (j, i)):
-                partners = per_group.setdefault(a, {})
-                group = records[b].group
-                partners[group] = max(partners.get(group, 0.0), score)
-
-        def clear(a: int, b: int, score: float) -> bool:
-            rivals = per_group[a]
-            others = [v for g, v in rivals.items() if g != records[b].group]
-            # A favourite among no rivals says nothing: there was no choice to be clear about.
-            return (
-                bool(others) and rivals[records[b].group] <= score and max(others) <= self.max_runner_up_share * score
-            )
-
-        return {
-            (i, j)
-            for cos, code, i, j in scored
-            if not self.accepts(cos, code)
-            and cos >= self.min_text_only_similarity
-            and clear(i, j, cos + code)
-            and clear(j, i, cos + code)
-        }
-
     def merges(
         self,
         records: Sequence[MatchText],
@@ -565,42 +520,141 @@ class TextMatcher:
         *,
         apart: Iterable[tuple[Hashable, Hashable]] = (),
     ) -> list[Merge]:
+        """Return the merges that join pending records (indices into ``records``) to their best partners.
+
+        The in-memory form of :meth:`match`, for records already in a list.
+        """
+        pending = sorted(set(pending))
+        waiting = set(pending)
+        return self.match(
+            ((k, records[k]) for k in pending),
+            ((k, record) for k, record in enumerate(records) if k not in waiting),
+            load=lambda ids: [records[k] for k in ids],  # type: ignore[index]
+            members=lambda groups: [r for r in records if r.group in groups],
+            apart=apart,
+        )
+
+    def match(
+        self,
+        pending: Iterable[tuple[Hashable, MatchText]],
+        others: Iterable[tuple[Hashable, MatchText]],
+        *,
+        load: Callable[[list[Hashable]], Sequence[MatchText]],
+        members: Callable[[set[Hashable]], Iterable[MatchText]],
+        apart: Iterable[tuple[Hashable, Hashable]] = (),
+    ) -> list[Merge]:
         """Return the merges that join pending records to their best partners, best first.
 
-        A group that would then hold two offers of one source, two different GTINs, or two
-        groups named together in ``apart`` is not formed. Each merge folds ``absorb`` into
-        ``keep``; later merges name groups as they are then.
+        ``pending`` and ``others`` yield ``(id, record)``: the records to place, and those they may
+        join. Both are read once, as streams: of ``others``, only the ids, groups and blocking keys
+        of records sharing a key with some pending record are kept. Candidate pairs are then formed
+        and scored in chunks (``chunk_pairs``, ``max_candidates``), each chunk's texts fetched
+        again with ``load(ids)``, so memory follows the pending records and their plausible
+        partners, never the catalog. ``members(groups)`` returns every record of the groups that
+        the accepted pairs would join, for the checks on whole groups.
+
+        A group that would then hold two offers of one source, two different GTINs, two groups
+        named together in ``apart``, or two conflicting measures is not formed. Each merge folds
+        ``absorb`` into ``keep``; later merges name groups as they are then.
         """
-        left, right = self.candidate_pairs(records, pending)
-        scores = self.score_pairs(records, left, right)
-        scored = [(cos, code, i, j) for (cos, code), i, j in zip(scores, left, right, strict=True)]
+        blocking = _Blocking(self)
+        blocking.add_pending(pending)
+        blocking.add_others(others)
+        found = _Found(blocking)
+        loaded = measure_conflicts = 0
+        for left, right in blocking.candidate_chunks():
+            texts = blocking.ids_texts(left, right, load)
+            loaded += len(texts[0])
+            measure_conflicts += self._score_chunk(found, left, right, *texts)
+        pairs = found.chosen(self.max_runner_up_share)
+        merges, vetoed = self._assign(blocking, pairs, members, apart)
+        self._stats = {
+            "pending": blocking.pending_count,
+            "others_read": blocking.others_read,
+            "others_kept": len(blocking.ids) - blocking.pending_count,
+            "candidates": found.candidates,
+            "texts_loaded": loaded,
+            "measure_conflicts": measure_conflicts,
+            "accepted": len(pairs),
+            "group_conflicts": vetoed,
+            "merges": len(merges),
+        }
+        return merges
+
+    def _score_chunk(
+        self, found: _Found, left: np.ndarray, right: np.ndarray, involved: np.ndarray, texts: Sequence[MatchText]
+    ) -> int:
+        """Score one chunk of candidate pairs into ``found``; return how many plausible pairs the measures vetoed."""
+        import numpy as np
+
+        li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
+        cosines, agreements = self._score(
+            [self.document(t) for t in texts], [self.codes(t) for t in texts], li.tolist(), ri.tolist()
+        )
+        scores = cosines + agreements
+        accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
+        plausible = accepted | (cosines >= self.min_text_only_similarity)
+        conflict = np.zeros(len(left), dtype=bool)
+        if self.veto_conflicting_measures:
+            measures: dict[int, Measures] = {}
+            for p in np.flatnonzero(plausible).tolist():
+                a, b = int(li[p]), int(ri[p])
+                for k in (a, b):
+                    if k not in measures:
+                        measures[k] = extract_measures(texts[k].title)
+                conflict[p] = measures_conflict(measures[a], measures[b])
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
-        favourites = self._clear_favourites(records, scored)
-        _, _, measures = self._prepared(records)
-        pairs = sorted(
-            (
-                (cos + code, i, j)
-                for cos, code, i, j in scored
-                if (self.accepts(cos, code) or (i, j) in favourites) and not measures_conflict(measures[i], measures[j])
-            ),
-            key=lambda t: -t[0],
-        )
-        # Union-find over groups, remembering the sources each group already holds.
-        parent: dict[Hashable, Hashable] = {}
-        sources: dict[Hashable, set[Hashable]] = {}
-        gtins: dict[Hashable, set[str]] = {}
-        members: dict[Hashable, set[Hashable]] = {}
+        found.rivals(left, right, scores)
+        keep = plausible & ~conflict
+        # Each pending record's best max_partners pairs (pairs come grouped by pending record).
+        ranked = np.flatnonzero(keep)
+        order = ranked[np.lexsort((-scores[ranked], left[ranked]))]
+        rank = np.arange(len(order)) - np.searchsorted(left[order], left[order])
+        keep[order[rank >= self.max_partners]] = False
+        # Equal scores are common (titles that normalise alike: "I-Fit" and "I-Fit+"); a pair whose
+        # titles are spelled alike, punctuation and all, goes first among them.
+        spelling: dict[int, str] = {}
+
+        def spelled(k: int) -> str:
+            if k not in spelling:
+                spelling[k] = " ".join(texts[k].title.casefold().split())
+            return spelling[k]
+
+        alike = np.array([spelled(li[p]) == spelled(ri[p]) for p in np.flatnonzero(keep).tolist()], dtype=bool)
+        found.add(left[keep], right[keep], scores[keep], ~accepted[keep], alike)
+        return int(conflict.sum())
+
+    def _assign(
+        self,
+        blocking: _Blocking,
+        pairs: list[tuple[float, int, int]],
+        members: Callable[[set[Hashable]], Iterable[MatchText]],
+        apart: Iterable[tuple[Hashable, Hashable]],
+    ) -> tuple[list[Merge], int]:
+        """Join the pairs best first, one offer per source in a group (union-find over groups)."""
+        group_of = [blocking.groups[g] for g in blocking.group]
+        involved = {group_of[k] for _, i, j in pairs for k in (i, j)}
+        parent: dict[Hashable, Hashable] = {g: g for g in involved}
+        sources: dict[Hashable, set[Hashable]] = {g: set() for g in involved}
+        gtins: dict[Hashable, set[str]] = {g: set() for g in involved}
+        group_members: dict[Hashable, set[Hashable]] = {g: {g} for g in involved}
         # The measures each group's offers state: a merge must not join two that conflict, even
         # when the pair that proposes it agrees (a third supplier's terse title between two sizes).
         stated: dict[Hashable, list[Measures]] = {}
-        for record, measured in zip(records, measures, strict=True):
-            parent.setdefault(record.group, record.group)
-            sources.setdefault(record.group, set()).add(record.source)
-            gtins.setdefault(record.group, set()).update([record.gtin] if record.gtin else [])
-            members.setdefault(record.group, {record.group})
-            if measured:
-                stated.setdefault(record.group, []).append(measured)
+        for _, i, j in pairs:
+            for k in (i, j):
+                sources[group_of[k]].add(blocking.sources[blocking.source[k]])
+        if involved:
+            for record in members(involved):
+                if record.group not in involved:
+                    continue
+                sources[record.group].add(record.source)
+                if record.gtin:
+                    gtins[record.group].add(record.gtin)
+                measured = extract_measures(record.title) if self.veto_conflicting_measures else {}
+                if measured:
+                    stated.setdefault(record.group, []).append(measured)
         forbidden: dict[Hashable, set[Hashable]] = {}
         for a, b in apart:
             forbidden.setdefault(a, set()).add(b)
@@ -615,13 +669,12 @@ class TextMatcher:
         merges = []
         vetoed = 0
         for score, i, j in pairs:
-            a, b = records[i].group, records[j].group
-            ra, rb = root(a), root(b)
+            ra, rb = root(group_of[i]), root(group_of[j])
             if ra == rb or sources[ra] & sources[rb]:
                 continue
             if gtins[ra] and gtins[rb] and not gtins[ra] & gtins[rb]:
                 continue
-            if forbidden and any(forbidden.get(g, set()) & members[rb] for g in members[ra]):
+            if forbidden and any(forbidden.get(g, set()) & group_members[rb] for g in group_members[ra]):
                 continue
             if any(measures_conflict(x, y) for x in stated.get(ra, ()) for y in stated.get(rb, ())):
                 vetoed += 1
@@ -631,23 +684,236 @@ class TextMatcher:
             parent[absorb] = keep
             sources[keep] |= sources.pop(absorb)
             gtins[keep] |= gtins.pop(absorb)
-            members[keep] |= members.pop(absorb)
+            group_members[keep] |= group_members.pop(absorb)
             stated.setdefault(keep, []).extend(stated.pop(absorb, ()))
             merges.append(Merge(keep=keep, absorb=absorb, score=score))
-        self._stats = {
-            "candidates": len(left),
-            "measure_conflicts": sum(measures_conflict(measures[i], measures[j]) for _, _, i, j in scored),
-            "accepted": len(pairs),
-            "group_conflicts": vetoed,
-            "merges": len(merges),
-        }
-        self._cache = None
-        return merges
+        return merges, vetoed
 
     @property
     def stats(self) -> dict[str, float]:
-        """Counts from the last :meth:`merges` call, for logs and the bench."""
+        """Counts from the last :meth:`match` call, for logs, tests and the bench."""
         return dict(self._stats)
+
+
+class _Blocking:
+    """The records that may take part in a pair, by dense number, and the keys they are blocked on.
+
+    Pending records are all kept; another record only when it shares a key with a pending one.
+    Texts are not kept: a chunk loads those it scores.
+    """
+
+    def __init__(self, matcher: TextMatcher) -> None:
+        self.matcher = matcher
+        self.ids: list[Hashable] = []
+        self.groups: list[Hashable] = []
+        self.sources: list[Hashable] = []
+        self._group_number: dict[Hashable, int] = {}
+        self._source_number: dict[Hashable, int] = {}
+        self.group = array("q")
+        self.source = array("q")
+        self.pending = bytearray()
+        self._rows = array("q")
+        self._keys = array("q")
+        self.pending_count = 0
+        self.others_read = 0
+        self._pending_keys: np.ndarray | None = None
+
+    def _number(self, value: Hashable, numbers: dict[Hashable, int], values: list[Hashable]) -> int:
+        number = numbers.get(value)
+        if number is None:
+            number = numbers[value] = len(values)
+            values.append(value)
+        return number
+
+    def _add(self, record_id: Hashable, record: MatchText, pending: bool, keys: Iterable[int]) -> None:
+        row = len(self.ids)
+        self.ids.append(record_id)
+        self.group.append(self._number(record.group, self._group_number, self.groups))
+        self.source.append(self._number(record.source, self._source_number, self.sources))
+        self.pending.append(pending)
+        for key in keys:
+            self._rows.append(row)
+            self._keys.append(key)
+
+    def add_pending(self, pending: Iterable[tuple[Hashable, MatchText]]) -> None:
+        import numpy as np
+
+        for record_id, record in pending:
+            self._add(record_id, record, True, {hash(key) for key in self.matcher.blocking_keys(record)})
+            self.pending_count += 1
+        self._pending_keys = np.unique(np.array(self._keys, dtype=np.int64))
+
+    def add_others(self, others: Iterable[tuple[Hashable, MatchText]], batch_size: int = 4096) -> None:
+        if not self.pending_count:
+            return
+        batch: list[tuple[Hashable, MatchText]] = []
+        for item in others:
+            batch.append(item)
+            if len(batch) == batch_size:
+                self._add_batch(batch)
+                batch = []
+        self._add_batch(batch)
+
+    def _add_batch(self, batch: list[tuple[Hashable, MatchText]]) -> None:
+        import numpy as np
+
+        assert self._pending_keys is not None
+        self.others_read += len(batch)
+        if not batch or not len(self._pending_keys):
+            return
+        hashes = [[hash(key) for key in self.matcher.blocking_keys(record)] for _, record in batch]
+        lengths = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=len(hashes))
+        flat = np.fromiter((key for h in hashes for key in h), dtype=np.int64, count=int(lengths.sum()))
+        position = np.minimum(np.searchsorted(self._pending_keys, flat), len(self._pending_keys) - 1)
+        hit = self._pending_keys[position] == flat
+        owner = np.repeat(np.arange(len(batch)), lengths)
+        for k in np.unique(owner[hit]).tolist():
+            record_id, record = batch[k]
+            self._add(record_id, record, False, flat[(owner == k) & hit].tolist())
+
+    def candidate_chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield chunks of candidate pairs ``(pending row, other row)`` of two sources and groups sharing a rare key.
+
+        Pairs of two pending records of different sources are formed once.
+        """
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        matcher = self.matcher
+        rows = np.array(self._rows, dtype=np.int64)
+        keys = np.array(self._keys, dtype=np.int64)
+        self._rows, self._keys = array("q"), array("q")
+        if not len(rows):
+            return
+        total = self.pending_count + self.others_read
+        unique_keys, column, frequency = np.unique(keys, return_inverse=True, return_counts=True)
+        del keys, unique_keys
+        limit = max(matcher.min_key_limit, matcher.max_key_share * total)
+        rare = (frequency <= limit)[column]
+        rows, column = rows[rare], column[rare]
+        weight = np.log1p(total / frequency).astype(np.float32)
+        incidence = csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, column)), shape=(len(self.ids), len(frequency))
+        )
+        del rows, column
+        weighted = csr_matrix(incidence.multiply(weight[np.newaxis, :]))
+        group = np.array(self.group, dtype=np.int64)
+        source = np.array(self.source, dtype=np.int64)
+        pending = np.frombuffer(bytes(self.pending), dtype=np.uint8).astype(bool)
+        done = np.zeros(len(self.sources), dtype=bool)
+        for s in dict.fromkeys(source[pending].tolist()):
+            queries = np.flatnonzero(pending & (source == s))
+            targets = np.flatnonzero((source != s) & ~(pending & done[source]))
+            done[s] = True
+            if not len(targets) or not len(queries):
+                continue
+            to_targets = weighted[targets].T.tocsr()
+            target_frequency = np.asarray(incidence[targets].sum(axis=0), dtype=np.float64).ravel()
+            work = incidence[queries] @ target_frequency
+            start = 0
+            while start < len(queries):
+                cumulative = np.cumsum(work[start:])
+                stop = start + max(1, int(np.searchsorted(cumulative, matcher.chunk_pairs, side="right")))
+                chunk = queries[start:stop]
+                start = stop
+                shared = (incidence[chunk] @ to_targets).tocoo()
+                left, right, value = chunk[shared.row], targets[shared.col], shared.data
+                apart = group[left] != group[right]
+                left, right, value = left[apart], right[apart], value[apart]
+                # The candidates sharing the rarest keys first; at most max_candidates of each.
+                order = np.lexsort((right, -value, left))
+                left, right = left[order], right[order]
+                rank = np.arange(len(left)) - np.searchsorted(left, left)
+                left, right = left[rank < matcher.max_candidates], right[rank < matcher.max_candidates]
+                order = np.lexsort((right, left))
+                if len(order):
+                    yield left[order], right[order]
+
+    def ids_texts(
+        self, left: np.ndarray, right: np.ndarray, load: Callable[[list[Hashable]], Sequence[MatchText]]
+    ) -> tuple[np.ndarray, Sequence[MatchText]]:
+        """Return the rows a chunk involves, sorted, and their texts."""
+        import numpy as np
+
+        involved = np.unique(np.concatenate([left, right]))
+        texts = load([self.ids[k] for k in involved.tolist()])
+        assert len(texts) == len(involved)
+        return involved, texts
+
+
+class _Found:
+    """What the scored chunks found: the plausible pairs and, per record, its two best partner groups."""
+
+    def __init__(self, blocking: _Blocking) -> None:
+        import numpy as np
+
+        self.group = np.array(blocking.group, dtype=np.int64)
+        n = len(self.group)
+        #: Per record: the partner group it scored best with, that score, and the best of any other group.
+        self.best_group = np.full(n, -1, dtype=np.int64)
+        self.best = np.full(n, -1.0)
+        self.runner_up = np.full(n, -1.0)
+        self._pairs: list[tuple[np.ndarray, ...]] = []
+        self.candidates = 0
+
+    def rivals(self, left: np.ndarray, right: np.ndarray, scores: np.ndarray) -> None:
+        """Count every scored pair as a rival of either record's other partners."""
+        import numpy as np
+
+        self.candidates += len(left)
+        a = np.concatenate([left, right])
+        g = np.concatenate([self.group[right], self.group[left]])
+        s = np.concatenate([scores, scores])
+        # The best score per (record, partner group), then each record's two best groups.
+        order = np.lexsort((-s, g, a))
+        a, g, s = a[order], g[order], s[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (g[1:] != g[:-1])
+        a, g, s = a[first], g[first], s[first]
+        order = np.lexsort((-s, a))
+        a, g, s = a[order], g[order], s[order]
+        rank = np.arange(len(a)) - np.searchsorted(a, a)
+        for r in (0, 1):
+            take = rank == r
+            self._push(a[take], g[take], s[take])
+
+    def _push(self, a: np.ndarray, g: np.ndarray, s: np.ndarray) -> None:
+        import numpy as np
+
+        best_group, best, runner_up = self.best_group[a], self.best[a], self.runner_up[a]
+        same = best_group == g
+        better = ~same & (s > best)
+        self.best_group[a] = np.where(better, g, best_group)
+        self.best[a] = np.where(same, np.maximum(best, s), np.where(better, s, best))
+        self.runner_up[a] = np.where(same, runner_up, np.where(better, best, np.maximum(runner_up, s)))
+
+    def add(
+        self, left: np.ndarray, right: np.ndarray, scores: np.ndarray, needs_favourite: np.ndarray, alike: np.ndarray
+    ) -> None:
+        if len(left):
+            self._pairs.append((left, right, scores, needs_favourite, alike))
+
+    def _clear(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray, share: float) -> np.ndarray:
+        # A favourite among no rivals says nothing: there was no choice to be clear about.
+        return (
+            (self.best_group[a] == self.group[b])
+            & (self.best[a] <= scores)
+            & (self.runner_up[a] >= 0)
+            & (self.runner_up[a] <= share * scores)
+        )
+
+    def chosen(self, share: float) -> list[tuple[float, int, int]]:
+        """Return the pairs to join, best first: accepted ones, and the others that are each side's clear favourite."""
+        import numpy as np
+
+        if not self._pairs:
+            return []
+        left, right, scores, needs, alike = (np.concatenate(parts) for parts in zip(*self._pairs, strict=True))
+        self._pairs = []
+        keep = ~needs | (self._clear(left, right, scores, share) & self._clear(right, left, scores, share))
+        left, right, scores, alike = left[keep], right[keep], scores[keep], alike[keep]
+        order = np.lexsort((~alike, -scores))
+        return list(zip(scores[order].tolist(), left[order].tolist(), right[order].tolist(), strict=True))
 
 
 def _older(a: Hashable, b: Hashable) -> bool:
