@@ -25,8 +25,12 @@ The method, in the order it runs:
    :data:`MEASURE_KINDS`) and share no value of it are never joined, nor are two groups any of
    whose offers conflict so. Siblings of a product line differ exactly there while their titles
    agree on brand, line and model name; a value only one title states is no conflict.
+7. **Conflicting brands** veto: two records that both state a brand (the brand field, or a brand
+   of the catalog their title starts with) are never joined when no stated brand agrees and
+   neither title names the other's (:func:`offers_brands_conflict`): many tyres share
+   "155/70 R13 75T" and a winter line name, and nothing else.
 
-The veto applies to rule 2 (brand and code) as well, not to rule 1. A valid GTIN names one
+The measure veto applies to rule 2 (brand and code) as well, not to rule 1. A valid GTIN names one
 trade item, so a title that disagrees with it is a typo. A brand and code pair does not: feeds
 often send a code that the sizes of one line share (a model code such as "SM-A546B" for every
 memory size of a phone, or a tyre pattern's code for every size), so a code match whose titles
@@ -50,7 +54,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -364,6 +368,80 @@ def measures_conflict(a: Measures, b: Measures) -> bool:
     return any(not a[kind] & b[kind] for kind in a.keys() & b.keys())
 
 
+# --- Conflicting brands ---------------------------------------------------------------------
+#
+# Many products share a size, a category word and a line name ("155/70 R13 75T", "Winter"), so
+# text similarity can pull a product without a twin onto another brand's. Two offers that both
+# state a brand, and state different brands, are not one product. A brand is stated by the
+# brand field, or by a title that starts with a brand the catalog knows (some feeds have no
+# brand field, but their titles begin with it).
+#
+# Brands are spelled many ways, so "different" is strict: "Canon" and "Canon USA" agree (one
+# contains the other), "HP" and "Hewlett-Packard" agree (initials), and a brand in Cyrillic and
+# one in Latin letters are never called different: transliteration ("Бош" / "Bosch", "Тефаль" /
+# "Tefal") is guesswork, and a guess that fails would veto a true pair.
+
+_CYRILLIC = re.compile(r"[а-яёіїєґўј]")
+_LATIN = re.compile(r"[a-z]")
+#: The longest brand, in title words, looked for at the start of a title.
+MAX_BRAND_WORDS = 3
+
+
+def normalize_brand(value: str | None) -> str:
+    """Return a brand as lower-case letters and digits: "Hewlett-Packard" -> "hewlettpackard"."""
+    return normalize_code(value) if value else ""
+
+
+def _initials(value: str) -> str:
+    words = [w for w in _NOT_ALNUM.split(fold(value)) if w]
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
+
+
+def brands_conflict(a: str | None, b: str | None) -> bool:
+    """Tell whether two stated brands name different makers (see the comment above)."""
+    key_a, key_b = normalize_brand(a), normalize_brand(b)
+    if not key_a or not key_b or key_a in key_b or key_b in key_a:
+        return False
+    if key_a == _initials(b or "") or key_b == _initials(a or ""):
+        return False
+    scripts_a = (bool(_CYRILLIC.search(key_a)), bool(_LATIN.search(key_a)))
+    scripts_b = (bool(_CYRILLIC.search(key_b)), bool(_LATIN.search(key_b)))
+    return scripts_a == scripts_b
+
+
+def stated_brands(record: MatchText, known: Set[str] = frozenset()) -> tuple[str, ...]:
+    """Return the brands ``record`` states: its brand field, and a ``known`` brand its title starts with."""
+    found = [record.brand] if record.brand and normalize_brand(record.brand) else []
+    words = tokens(record.title)[:MAX_BRAND_WORDS]
+    for length in range(len(words), 0, -1):
+        if "".join(words[:length]) in known:
+            found.append(" ".join(words[:length]))
+            break
+    return tuple(found)
+
+
+def mentions(title: str, brand: str) -> bool:
+    """Tell whether ``title`` names ``brand`` as a word or words ("Polk Audio", "polkaudio")."""
+    words = tokens(brand)
+    if not words:
+        return False
+    title_words = tokens(title)
+    return f" {' '.join(words)} " in f" {' '.join(title_words)} " or "".join(words) in title_words
+
+
+def offers_brands_conflict(brands_a: Sequence[str], title_a: str, brands_b: Sequence[str], title_b: str) -> bool:
+    """Tell whether two offers state different makers: both state one, no two agree, neither title names the other's.
+
+    A brand field may name a distributor or parent ("Whirlpool" for a Maytag oven) while the
+    title names the maker; the listing is the other maker's only if nothing in it agrees.
+    """
+    if not brands_a or not brands_b:
+        return False
+    if any(not brands_conflict(x, y) for x in brands_a for y in brands_b):
+        return False
+    return not (any(mentions(title_b, x) for x in brands_a) or any(mentions(title_a, y) for y in brands_b))
+
+
 @dataclass(frozen=True)
 class MatchText:
     """What the matcher reads of one offer."""
@@ -429,6 +507,8 @@ class TextMatcher:
     #: Keep apart two records whose titles state different values of one kind of measure
     #: (:func:`measures_conflict`): siblings of a product line in different sizes.
     veto_conflicting_measures: bool = True
+    #: Keep apart two records that state different brands (:func:`brands_conflict`).
+    veto_conflicting_brands: bool = True
     _stats: dict[str, float] = field(default_factory=dict, repr=False)
 
     def document(self, record: MatchText) -> str:
@@ -565,16 +645,16 @@ class TextMatcher:
         for left, right in blocking.candidate_chunks():
             texts = blocking.ids_texts(left, right, load)
             loaded += len(texts[0])
-            measure_conflicts += self._score_chunk(found, left, right, *texts)
+            measure_conflicts += self._score_chunk(found, left, right, *texts, blocking.brands)
         pairs = found.chosen(self.max_runner_up_share)
-        merges, vetoed = self._assign(blocking, pairs, members, apart)
+        merges, vetoed = self._assign(blocking, pairs, members, apart, blocking.brands)
         self._stats = {
             "pending": blocking.pending_count,
             "others_read": blocking.others_read,
             "others_kept": len(blocking.ids) - blocking.pending_count,
             "candidates": found.candidates,
             "texts_loaded": loaded,
-            "measure_conflicts": measure_conflicts,
+            "vetoed_pairs": measure_conflicts,
             "accepted": len(pairs),
             "group_conflicts": vetoed,
             "merges": len(merges),
@@ -582,9 +662,15 @@ class TextMatcher:
         return merges
 
     def _score_chunk(
-        self, found: _Found, left: np.ndarray, right: np.ndarray, involved: np.ndarray, texts: Sequence[MatchText]
+        self,
+        found: _Found,
+        left: np.ndarray,
+        right: np.ndarray,
+        involved: np.ndarray,
+        texts: Sequence[MatchText],
+        known_brands: Set[str],
     ) -> int:
-        """Score one chunk of candidate pairs into ``found``; return how many plausible pairs the measures vetoed."""
+        """Score a chunk of candidate pairs into ``found``; return how many plausible ones measures or brands vetoed."""
         import numpy as np
 
         li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
@@ -603,6 +689,14 @@ class TextMatcher:
                     if k not in measures:
                         measures[k] = extract_measures(texts[k].title)
                 conflict[p] = measures_conflict(measures[a], measures[b])
+        if self.veto_conflicting_brands and known_brands:
+            brands: dict[int, tuple[str, ...]] = {}
+            for p in np.flatnonzero(plausible & ~conflict).tolist():
+                a, b = int(li[p]), int(ri[p])
+                for k in (a, b):
+                    if k not in brands:
+                        brands[k] = stated_brands(texts[k], known_brands)
+                conflict[p] = offers_brands_conflict(brands[a], texts[a].title, brands[b], texts[b].title)
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
         found.rivals(left, right, scores)
@@ -631,6 +725,7 @@ class TextMatcher:
         pairs: list[tuple[float, int, int]],
         members: Callable[[set[Hashable]], Iterable[MatchText]],
         apart: Iterable[tuple[Hashable, Hashable]],
+        known_brands: Set[str] = frozenset(),
     ) -> tuple[list[Merge], int]:
         """Join the pairs best first, one offer per source in a group (union-find over groups)."""
         group_of = [blocking.groups[g] for g in blocking.group]
@@ -642,6 +737,7 @@ class TextMatcher:
         # The measures each group's offers state: a merge must not join two that conflict, even
         # when the pair that proposes it agrees (a third supplier's terse title between two sizes).
         stated: dict[Hashable, list[Measures]] = {}
+        group_brands: dict[Hashable, list[tuple[tuple[str, ...], str]]] = {}
         for _, i, j in pairs:
             for k in (i, j):
                 sources[group_of[k]].add(blocking.sources[blocking.source[k]])
@@ -655,6 +751,9 @@ class TextMatcher:
                 measured = extract_measures(record.title) if self.veto_conflicting_measures else {}
                 if measured:
                     stated.setdefault(record.group, []).append(measured)
+                brands = stated_brands(record, known_brands) if self.veto_conflicting_brands else ()
+                if brands:
+                    group_brands.setdefault(record.group, []).append((brands, record.title))
         forbidden: dict[Hashable, set[Hashable]] = {}
         for a, b in apart:
             forbidden.setdefault(a, set()).add(b)
@@ -676,7 +775,9 @@ class TextMatcher:
                 continue
             if forbidden and any(forbidden.get(g, set()) & group_members[rb] for g in group_members[ra]):
                 continue
-            if any(measures_conflict(x, y) for x in stated.get(ra, ()) for y in stated.get(rb, ())):
+            if any(measures_conflict(x, y) for x in stated.get(ra, ()) for y in stated.get(rb, ())) or any(
+                offers_brands_conflict(*x, *y) for x in group_brands.get(ra, ()) for y in group_brands.get(rb, ())
+            ):
                 vetoed += 1
                 continue
             # The older group (existing product) keeps its identity where there is one.
@@ -686,6 +787,7 @@ class TextMatcher:
             gtins[keep] |= gtins.pop(absorb)
             group_members[keep] |= group_members.pop(absorb)
             stated.setdefault(keep, []).extend(stated.pop(absorb, ()))
+            group_brands.setdefault(keep, []).extend(group_brands.pop(absorb, ()))
             merges.append(Merge(keep=keep, absorb=absorb, score=score))
         return merges, vetoed
 
@@ -716,6 +818,8 @@ class _Blocking:
         self._keys = array("q")
         self.pending_count = 0
         self.others_read = 0
+        #: The brands the records read state in their brand fields, normalised: the catalog's brand list.
+        self.brands: set[str] = set()
         self._pending_keys: np.ndarray | None = None
 
     def _number(self, value: Hashable, numbers: dict[Hashable, int], values: list[Hashable]) -> int:
@@ -735,10 +839,16 @@ class _Blocking:
             self._rows.append(row)
             self._keys.append(key)
 
+    def _note_brand(self, record: MatchText) -> None:
+        brand = normalize_brand(record.brand)
+        if len(brand) >= 2:
+            self.brands.add(brand)
+
     def add_pending(self, pending: Iterable[tuple[Hashable, MatchText]]) -> None:
         import numpy as np
 
         for record_id, record in pending:
+            self._note_brand(record)
             self._add(record_id, record, True, {hash(key) for key in self.matcher.blocking_keys(record)})
             self.pending_count += 1
         self._pending_keys = np.unique(np.array(self._keys, dtype=np.int64))
@@ -761,6 +871,8 @@ class _Blocking:
         self.others_read += len(batch)
         if not batch or not len(self._pending_keys):
             return
+        for _, record in batch:
+            self._note_brand(record)
         hashes = [[hash(key) for key in self.matcher.blocking_keys(record)] for _, record in batch]
         lengths = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=len(hashes))
         flat = np.fromiter((key for h in hashes for key in h), dtype=np.int64, count=int(lengths.sum()))

@@ -7,12 +7,15 @@ import pytest
 from marketplace.catalog.matching import (
     MatchText,
     TextMatcher,
+    brands_conflict,
     code_similarity,
     extract_codes,
     extract_measures,
     measures_conflict,
     normalize_code,
     normalize_title,
+    offers_brands_conflict,
+    stated_brands,
 )
 
 
@@ -271,3 +274,44 @@ def test_a_group_is_not_joined_to_an_offer_whose_measures_conflict_with_any_of_i
         MatchText(group=2, source="z", title="Fiskars Hard Face frying pan 26 cm"),
     ]
     assert TextMatcher().merges(records, pending=[2]) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "conflict"),
+    [
+        ("Grenlander", "Leao", True),
+        ("SONY", "Sony", False),
+        ("Canon", "Canon USA", False),  # one contains the other
+        ("HP", "Hewlett-Packard", False),  # initials
+        ("Bosch", "Бош", False),  # two scripts: transliteration is guesswork, no veto
+        ("Samsung", "LG", True),
+        (None, "LG", False),
+    ],
+)
+def test_brands_conflict(a: str | None, b: str | None, conflict: bool) -> None:
+    assert brands_conflict(a, b) is conflict
+
+
+def test_a_title_states_a_known_brand_it_starts_with() -> None:
+    known = {"polkaudio", "maytag"}
+    assert stated_brands(MatchText(group=1, source="x", title="Polk Audio Sirius Home Tuner"), known) == ("polk audio",)
+    assert stated_brands(MatchText(group=1, source="x", title="Sirius Home Tuner"), known) == ()
+    oven = MatchText(group=1, source="y", title="Maytag Over-the-Range Microwave", brand="Whirlpool")
+    assert stated_brands(oven, known) == ("Whirlpool", "maytag")
+
+
+def test_offers_of_different_brands_are_not_joined_but_a_distributors_brand_field_is_no_conflict() -> None:
+    tyres = [
+        MatchText(group="k1", source="kharkiv", title="Grenlander Colo H02 155/70 R13 75T", brand="Grenlander"),
+        MatchText(group="k2", source="kharkiv", title="Rosava Snowgard 175/70 R14 84T", brand="Rosava"),
+        MatchText(group="p1", source="poltava", title="Leao Winter Defender HP 155/70 R13 75T", brand="Leao"),
+    ]
+    assert TextMatcher().merges(tyres, pending=[2]) == []
+    assert len(TextMatcher(veto_conflicting_brands=False).merges(tyres, pending=[2])) == 1
+    # The brand field names the parent company; the title names the maker the other offer states.
+    ovens = [
+        MatchText(group="a1", source="abt", title="Maytag Over-The-Range Microwave Oven - MMV4205BT"),
+        MatchText(group="b1", source="buy", title="Maytag MMV4205BAQ Over-the-Range Microwave", brand="Whirlpool"),
+    ]
+    assert offers_brands_conflict(("Whirlpool",), ovens[1].title, ("maytag",), ovens[0].title) is False
+    assert [(m.keep, m.absorb) for m in TextMatcher().merges(ovens, pending=[1])] == [("a1", "b1")]
