@@ -55,7 +55,7 @@ class Product(Base):
     #: Made by an import with no GTIN or brand-code partner: the text matcher has not seen it yet.
     match_pending: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     #: Set when an operator merged this product into another; old links redirect there.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
 
     category: Mapped[Category | None] = relationship()
     offers: Mapped[list[Offer]] = relationship(back_populates="product")
