@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -128,7 +129,7 @@ def test_search_refuses_amounts_that_are_not_finite(runner: FlaskCliRunner) -> N
         assert "Invalid value for '--max-price'" in result.output and "Traceback" not in result.output
 
 
-def test_the_console_script_names_a_missing_secret_key_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_console_script_names_a_missing_secret_key_in_one_line(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
@@ -146,7 +147,7 @@ def test_the_console_script_names_a_missing_secret_key_in_one_line(tmp_path) -> 
 
 
 @pytest.mark.slow
-def test_run_stops_its_worker_when_terminated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_run_stops_its_worker_when_terminated(tmp_path: Path) -> None:
     import os
     import signal
     import socket
