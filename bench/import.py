@@ -256,10 +256,33 @@ def import_run(config: dict[str, Any], feed: str, with_index: bool) -> dict[str,
 
 
 def _in_child(target: Any, *args: Any) -> Any:
-    """Run ``target(*args)`` in a fresh interpreter and return its result."""
+    """Run ``target(*args)`` in a fresh interpreter and return its result.
+
+    A plain process, not a Pool worker: pool workers are daemonic, and a daemonic process
+    may not start the two Whoosh writer processes that a large rebuild uses.
+    """
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(target, args)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_send_result, args=(send, target, args))
+    child.start()
+    send.close()
+    try:
+        ok, value = receive.recv()
+    except EOFError:
+        ok, value = False, RuntimeError(f"the child process died (exit code {child.exitcode})")
+    child.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _send_result(send: Any, target: Any, args: tuple[Any, ...]) -> None:
+    try:
+        send.send((True, target(*args)))
+    except BaseException as exc:  # reported to the parent, which raises it
+        send.send((False, exc))
+    finally:
+        send.close()
 
 
 def print_run(label: str, r: dict[str, Any]) -> float:
