@@ -43,6 +43,7 @@ from search_index.query import (
 )
 from search_index.reading import ColumnCache, Snapshot
 from search_index.schema import InvalidDocumentError, build_schema, document_fields, outdated_fields
+from search_index.storage import open_index
 
 __all__ = ["IndexLockedError", "IndexOutdatedError", "SearchIndex"]
 
@@ -285,7 +286,10 @@ class SearchIndex:
 
         with self.write_lock():
             name = self._ensure_locked()
-            ix = index.open_dir(str(self.root / name))
+            # Mapped, not copied: update_document needs the writer's own searcher to find
+            # what it replaces, and Whoosh's default storage copies every segment's terms,
+            # postings and stored fields into memory to open one (search_index.storage).
+            ix = open_index(self.root / name)
             outdated = outdated_fields(ix.schema)
             if outdated:
                 raise IndexOutdatedError(

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from whoosh import columns, highlight, index
+from whoosh import columns, highlight
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
@@ -48,6 +48,7 @@ from search_index.query import (
     Suggestions,
 )
 from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
+from search_index.storage import open_index
 
 __all__ = ["ColumnCache", "Snapshot"]
 
@@ -176,7 +177,7 @@ class Snapshot:
 
     def __init__(self, name: str, path: Path, cache: ColumnCache) -> None:
         self.name = name
-        self.ix = index.open_dir(str(path))
+        self.ix = open_index(path)
         self.searcher: Searcher = self.ix.searcher()
         outdated = outdated_fields(self.ix.schema)
         #: An index written by an older schema: searches return nothing until a rebuild.
