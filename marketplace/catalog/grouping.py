@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.matching import (
@@ -45,6 +45,7 @@ from marketplace.catalog.models import (
     PriceHistory,
     Product,
 )
+from marketplace.db import utcnow
 from marketplace.search.services import queue_reindex
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
@@ -84,15 +85,39 @@ def _gtin_spellings(key: str) -> list[str]:
     return [key[-length:] for length in GTIN_LENGTHS if key[: 14 - length].strip("0") == ""]
 
 
+@dataclass(slots=True, eq=False)
+class NewProduct:
+    """A product :class:`ProductMatcher` decided to create; written by :meth:`ProductMatcher.insert_new`.
+
+    Not an ORM object: building and flushing one ``Product`` per offer was the bulk of a
+    first import's database time (and on SQLite the ORM inserts such rows one at a time).
+    ``id`` is set once the row is written.
+    """
+
+    title: str
+    brand: str | None
+    model: str | None
+    gtin: str | None
+    brand_mpn_key: str | None
+    category_id: int | None
+    id: int | None = None
+
+
 class ProductMatcher:
-    """Find or create the product for offers of one import, remembering what it found."""
+    """Find or create the product for offers of one import, remembering what it found.
+
+    Products it creates are :class:`NewProduct` records, written together by
+    :meth:`insert_new`; call it before reading their ``id``.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._by_gtin: dict[str, Product] = {}
-        self._by_key: dict[str, Product] = {}
+        self._by_gtin: dict[str, Product | NewProduct] = {}
+        self._by_key: dict[str, Product | NewProduct] = {}
         #: Products made for one brand and code because its first product states other measures.
-        self._variants: dict[str, list[Product]] = {}
+        self._variants: dict[str, list[Product | NewProduct]] = {}
+        #: Created products not yet written.
+        self._unwritten: list[NewProduct] = []
 
     def product_for(
         self,
@@ -103,7 +128,7 @@ class ProductMatcher:
         mpn: str | None,
         gtin: str | None,
         category_id: int | None,
-    ) -> Product:
+    ) -> Product | NewProduct:
         """Return the product these offer fields belong to, creating it if none matches.
 
         A created product waits for the text matcher (``match_pending``) until
@@ -149,20 +174,52 @@ class ProductMatcher:
         gtin: str | None,
         key: str | None,
         category_id: int | None,
-    ) -> Product:
-        product = Product(
-            title=title,
-            brand=brand,
-            model=model,
-            gtin=gtin,
-            brand_mpn_key=key,
-            category_id=category_id,
-            match_pending=True,
-        )
-        self.session.add(product)
+    ) -> NewProduct:
+        product = NewProduct(title, brand, model, gtin, key, category_id)
+        self._unwritten.append(product)
         return product
 
-    def _find(self, gtin: str | None, key: str | None) -> Product | None:
+    def insert_new(self) -> int:
+        """Write the products created since the last call, in a few statements; set their ids.
+
+        On SQLite the import holds the database's write lock (or its first write fails
+        rather than collides), so ids after the current largest one are ours to take;
+        SQLite cannot promise the order of RETURNING rows, which is why the ORM inserts
+        such rows one by one there. Elsewhere ``INSERT ... RETURNING`` in parameter order
+        (SQLAlchemy's batched insertmanyvalues) hands the sequence's ids back.
+        """
+        created, self._unwritten = self._unwritten, []
+        if not created:
+            return 0
+        table = Product.__table__
+        now = utcnow()
+        rows = [
+            {
+                "title": p.title,
+                "brand": p.brand,
+                "model": p.model,
+                "gtin": p.gtin,
+                "brand_mpn_key": p.brand_mpn_key,
+                "category_id": p.category_id,
+                "created_at": now,
+                "match_pending": True,
+            }
+            for p in created
+        ]
+        if self.session.get_bind().dialect.name == "sqlite":
+            last = self.session.execute(select(func.max(Product.id))).scalar() or 0
+            for number, (product, row) in enumerate(zip(created, rows, strict=True), last + 1):
+                row["id"] = product.id = number
+            self.session.execute(insert(table), rows)
+        else:
+            ids = self.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+            for product, product_id in zip(created, ids, strict=True):
+                product.id = product_id
+        return len(created)
+
+    def _find(self, gtin: str | None, key: str | None) -> Product | NewProduct | None:
         if gtin:
             found = self._by_gtin.get(gtin) or self.session.scalar(
                 select(Product).where(Product.gtin.in_(_gtin_spellings(gtin))).limit(1)

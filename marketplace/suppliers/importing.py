@@ -929,8 +929,10 @@ class _OfferWriter:
                         **merged,
                     )
                 )
-        # New products and supplier categories get their ids in one flush.
+        # Supplier categories and changes to found products go in one flush; the batch's new
+        # products in one INSERT (not one ORM object and statement each).
         session.flush()
+        matcher.insert_new()
         if inserts:
             rows = []
             for values, product in inserts:
