@@ -70,3 +70,12 @@ def test_closing_a_reader_unmaps_its_segments(make_index: Callable[..., SearchIn
     assert maps and not any(shared.mm.closed for shared in maps)
     reader.close()
     assert all(shared.mm.closed for shared in maps)
+
+
+def test_writing_opens_no_searcher_and_reads_no_columns(make_index: Callable[..., SearchIndex]) -> None:
+    # The worker only writes: a warmed searcher there would be memory spent for nothing.
+    index = make_index()
+    index.rebuild(CATALOG)
+    index.apply([make_offer(1, "Котел газовый новый", price_minor=4_400_000)], [2])
+    assert index._generation is None
+    assert not index._columns._lists
