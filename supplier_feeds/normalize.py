@@ -39,6 +39,7 @@ _PRICE_SHAPE = re.compile(r"\d+(\.\d+)?")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WS = re.compile(r"\s+")
+_HTTP_URL = re.compile(r"https?://[^\s/]", re.IGNORECASE)
 
 _TRUE_WORDS = frozenset(
     {
@@ -186,6 +187,10 @@ def clean_text(text: str | None) -> str | None:
         return None
     if not unicodedata.is_normalized("NFC", text):  # the check is much cheaper than normalising
         text = unicodedata.normalize("NFC", text)
+    elif text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # Most values are already clean: a printable string holds no control character and no
+        # whitespace but " " (tested over every code point), so the two regexes would change nothing.
+        return text or None
     text = _WS.sub(" ", _CONTROL.sub("", text)).strip()
     return text or None
 
@@ -210,7 +215,7 @@ def clean_url(text: str | None) -> str | None:
         return None
     if text.startswith("//"):
         text = "https:" + text
-    if re.match(r"https?://[^\s/]", text, re.IGNORECASE) and " " not in text:
+    if _HTTP_URL.match(text) and " " not in text:
         return text
     return None
 
