@@ -1116,7 +1116,11 @@ class _OfferWriter:
         changes: dict[str, Any] = {}
         for name in _OFFER_FIELDS:
             new = values[name]
-            if _differs(getattr(current, name), new):
+            old = getattr(current, name)
+            # Most fields of most rows are equal values of one type: no need for _differs' conversions.
+            if old is new or (type(old) is type(new) and old == new):
+                continue
+            if _differs(old, new):
                 changes[name] = new
         status_changed = current.status != status
         if not changes and not status_changed:
