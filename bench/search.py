@@ -499,12 +499,12 @@ def _app(workdir: Path, database_url: str) -> Any:
 
 def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
     """Write ``count`` offers to the database and index them with ``rebuild_index``, unless done."""
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import MetaData, func, insert, select
 
     from marketplace import schema
     from marketplace.catalog.models import Category, Offer, Product
     from marketplace.catalog.taxonomy import seed_categories
-    from marketplace.db import Base, database, make_engine
+    from marketplace.db import database, make_engine
     from marketplace.search.index_runtime import get_index
     from marketplace.search.services import rebuild_index
     from marketplace.suppliers.services import add_supplier
@@ -512,7 +512,10 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
     if fresh:
         shutil.rmtree(workdir / "index", ignore_errors=True)
         engine = make_engine(database_url)
-        Base.metadata.drop_all(engine)
+        # Whatever tables the database holds: Base.metadata knows only the models imported so far.
+        existing = MetaData()
+        existing.reflect(engine)
+        existing.drop_all(engine)
         engine.dispose()
         if database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
