@@ -5,59 +5,76 @@ Alembic's env.py and the app factory import this; nothing else needs to.
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
-from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus
-from marketplace.buyer_requests.models import QuoteMessage, RequestEvent, RequestMatch, Visibility
-from marketplace.catalog.models import Category, ClickOut, Offer, OfferStatus, PriceHistory, Product
-from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind
+from marketplace.buyer_requests.models import (
+    BuyerRequest,
+    Quote,
+    QuoteMessage,
+    RequestEvent,
+    RequestItem,
+    RequestMatch,
+    RequestStatus,
+    Visibility,
+)
+from marketplace.catalog.models import (
+    Category,
+    ClickOut,
+    GroupingDecision,
+    GroupingDecisionKind,
+    Offer,
+    OfferStatus,
+    PriceHistory,
+    Product,
+)
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.search.models import IndexChange
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.suppliers.models import (
+    CategoryMappingRule,
     FeedSource,
     ImportRun,
     ImportStatus,
+    MappingSource,
     Supplier,
     SupplierCategory,
     SupplierColumnMapping,
 )
-from marketplace.suppliers.models import CategoryMappingRule, MappingSource
 
 __all__ = [
-    "GroupingDecision",
-    "GroupingDecisionKind",
     "ApiToken",
-    "MailStatus",
-    "Notification",
-    "OutboxMail",
-    "QuoteMessage",
-    "RequestEvent",
-    "RequestMatch",
-    "Visibility",
     "BuyerRequest",
     "Category",
     "CategoryMappingRule",
     "ClickOut",
     "FeedSource",
+    "GroupingDecision",
+    "GroupingDecisionKind",
     "ImportRun",
     "ImportStatus",
     "IndexChange",
+    "Job",
+    "JobStatus",
     "Lead",
     "LeadItem",
     "LeadStatus",
+    "MailStatus",
     "MappingSource",
-    "Job",
-    "JobStatus",
+    "Notification",
     "Offer",
     "OfferStatus",
+    "OutboxMail",
     "PriceHistory",
     "Product",
     "Quote",
+    "QuoteMessage",
+    "RequestEvent",
     "RequestItem",
+    "RequestMatch",
     "RequestStatus",
     "Role",
     "Supplier",
     "SupplierCategory",
     "SupplierColumnMapping",
     "User",
+    "Visibility",
 ]
