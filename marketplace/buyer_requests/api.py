@@ -9,10 +9,13 @@ Documented in ``openapi.json`` beside this module.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts.models import User
@@ -462,46 +465,34 @@ def update(request_id: int):  # type: ignore[no-untyped-def]
 @token_required
 def publish(request_id: int):  # type: ignore[no-untyped-def]
     """Publish a draft: it opens for quotes and matched suppliers are notified."""
-    user = api_user()
-    assert user is not None
-    buyer_request = _managed(request_id, user)
-    session = get_session()
-    try:
-        publish_draft(session, buyer_request, user, catalog=CatalogSearch(get_index(), _rates()))
-    except RequestError as exc:
-        session.rollback()
-        return _rule_broken(exc)
-    session.commit()
-    return jsonify(_request_json(buyer_request, user))
+    catalog = CatalogSearch(get_index(), _rates())
+    return _change_state(
+        request_id, lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=catalog)
+    )
 
 
 @api.post("/requests/<int:request_id>/close")
 @token_required
 def close(request_id: int):  # type: ignore[no-untyped-def]
     """Close a draft or open request: it takes no more quotes."""
-    user = api_user()
-    assert user is not None
-    buyer_request = _managed(request_id, user)
-    session = get_session()
-    try:
-        close_request(session, buyer_request, user)
-    except RequestError as exc:
-        session.rollback()
-        return _rule_broken(exc)
-    session.commit()
-    return jsonify(_request_json(buyer_request, user))
+    return _change_state(request_id, close_request)
 
 
 @api.post("/requests/<int:request_id>/award")
 @token_required
 def award(request_id: int):  # type: ignore[no-untyped-def]
     """Mark the request awarded, with at least one accepted quote."""
+    return _change_state(request_id, award_request)
+
+
+def _change_state(request_id: int, change: Callable[[Session, BuyerRequest, User], object]) -> ResponseReturnValue:
+    """Apply the owner's state change through its service; a refusal is a 422 with the reason."""
     user = api_user()
     assert user is not None
     buyer_request = _managed(request_id, user)
     session = get_session()
     try:
-        award_request(session, buyer_request, user)
+        change(session, buyer_request, user)
     except RequestError as exc:
         session.rollback()
         return _rule_broken(exc)
