@@ -20,21 +20,7 @@ from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import ApiToken, authenticate_token, create_token, hash_token
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
 from marketplace.suppliers.models import Supplier
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def shopper(db_session: Session) -> User:
-    return create_user(db_session, "olena@example.com", PASSWORD, role=Role.BUYER, display_name="Olena")
-
-
-@pytest.fixture
-def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
-    return {
-        slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
-        for slug, supplier in stocked.items()
-    }
+from tests.conftest import PASSWORD
 
 
 def bearer(session: Session, user: User) -> dict[str, str]:

@@ -9,27 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
+from marketplace.accounts.models import User
 from marketplace.accounts.tokens import create_token
 from marketplace.buyer_requests.models import BuyerRequest, QuoteMessage, RequestEvent, RequestStatus
 from marketplace.notifications.models import Notification
-from marketplace.suppliers.models import Supplier
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def shopper(db_session: Session) -> User:
-    return create_user(db_session, "olena@example.com", PASSWORD, role=Role.BUYER, display_name="Olena")
-
-
-@pytest.fixture
-def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
-    return {
-        slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
-        for slug, supplier in stocked.items()
-    }
 
 
 @pytest.fixture
