@@ -8,6 +8,11 @@ queries; small sets cached by us, since Whoosh never reads its own filter cache)
 Columns are read per segment and cached by segment id, so after a writer commits only the
 new segment's columns are read; the lists for the whole index are concatenations.
 
+Facets and row totals are counted with numpy over the facet columns coded as small integers,
+and a browse (no words) walks the precomputed price or newest order instead of sorting the
+catalog. ``Snapshot.warm`` builds all of that, and the counts of the unfiltered catalog,
+before a new searcher is swapped in, so no web process's first browse pays for it.
+
 Ranking does not ask Whoosh to score every match (BM25 over 30k matches costs ~200 ms
 here). An offer ranks by how many clauses its title (or model code) and brand contain,
 then by a shorter title, then by the order that decides a product's best offer: in stock,
@@ -22,16 +27,16 @@ import bisect
 import heapq
 import html
 import logging
-import operator
 import sys
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 from whoosh import columns, highlight
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher
@@ -80,9 +85,14 @@ _CATEGORY_CACHE_SIZE = 512
 #: Docnum sets of Whoosh queries (one word in one field, mostly) kept per snapshot.
 _MATCH_CACHE_SIZE = 512
 _PRODUCT_CACHE_SIZE = 4096
+#: Results at least 1/_SCAN_SHARE of the index are ordered by walking a precomputed order,
+#: which stops after one page; smaller ones are cheaper to sort.
+_SCAN_SHARE = 8
 #: Autocomplete looks at no more than this many dictionary words per prefix.
 _PREFIX_SCAN = 3000
 _EMPTY: frozenset[int] = frozenset()
+#: A query's matched docnums: a text's matches or every live offer as is, or a filtered copy.
+_DocSet = set[int] | frozenset[int]
 _ANALYZER = offer_analyzer()
 
 
@@ -152,9 +162,29 @@ class _Filters:
     #: Docnums passing every filter; None when nothing filters.
     allowed: set[int] | None
 
-    def without(self, name: str) -> set[int] | None:
-        """Return the docnums passing every filter except ``name``'s."""
-        return _intersect([s for key, s in self.sets.items() if key != name and s is not None])
+    def without(self, name: str) -> Collection[int] | None:
+        """Return the docnums passing every filter except ``name``'s (None: nothing else filters).
+
+        A single other filter's own collection comes back as is, not copied: do not change it.
+        """
+        parts = [s for key, s in self.sets.items() if key != name and s is not None]
+        return parts[0] if len(parts) == 1 else _intersect(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _FacetColumn:
+    """One facet's values, coded: ``pairs[docnum]`` is product row * len(values) + value code."""
+
+    values: tuple[Any, ...]
+    pairs: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
+
+    def count(self, docs: np.ndarray[Any, np.dtype[np.int64]], by_product: bool) -> dict[Any, int]:
+        """Return value -> how many of ``docs`` have it: offers, or distinct products."""
+        pairs = self.pairs[docs]
+        if by_product:
+            pairs = np.unique(pairs)
+        counts = np.bincount(pairs % len(self.values), minlength=len(self.values))
+        return {self.values[code]: int(counts[code]) for code in np.flatnonzero(counts)}
 
 
 def _intersect(parts: Sequence[Collection[int]]) -> set[int] | None:
@@ -199,6 +229,12 @@ class Snapshot:
         self._values: dict[str, dict[Any, frozenset[int]]] = {}
         self._price_sorted: tuple[array.array[int], array.array[int]] | None = None
         self._positions: dict[str, Sequence[int]] = {}
+        self._orders: dict[str, array.array[int]] = {}
+        self._product_rows: np.ndarray[Any, np.dtype[np.int64]] | None = None
+        self._live_mask: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+        self._facet_columns: dict[str | int, _FacetColumn] = {}
+        #: The row total and facets of the whole unfiltered catalog, by ``by_product``.
+        self._whole: dict[bool, tuple[int, Mapping[str, Mapping[str, int]]]] = {}
         self._levels: dict[int, list[int | None]] = {}
         self._categories: dict[int, frozenset[int]] = {}
         self._products: dict[int, list[int]] = {}
@@ -208,10 +244,12 @@ class Snapshot:
         self._matches: OrderedDict[Query, frozenset[int]] = OrderedDict()
 
     def warm(self) -> None:
-        """Read every column, the live set and the sort orders searches use.
+        """Read every column and build what the first search of each kind would otherwise build.
 
-        Columns of segments an earlier snapshot read come from the shared cache, so after
-        a commit only the new segments are read; the orders are rebuilt over all of them.
+        That is the live set, the sort orders, the docnum sets the filters use, the coded
+        facet columns and the counts of the unfiltered catalog. Columns of segments an
+        earlier snapshot read come from the shared cache, so after a commit only the new
+        segments are read; everything else is rebuilt over all of them.
         """
         if self.outdated or not self.size:
             return
@@ -222,6 +260,12 @@ class Snapshot:
         self.position("price")
         self.position("newest")
         self.brand_labels()
+        for column in ("supplier", "brand_key", "condition", "stock"):
+            self.docs_with(column, None)
+        self.docs_priced(None, None)
+        for by_product in (True, False):
+            q = SearchQuery(by_product=by_product)
+            self._rows_and_facets(q, self.filters(q), self.live(), self.live())
 
     def up_to_date(self) -> bool:
         return self.searcher.up_to_date()
@@ -268,9 +312,8 @@ class Snapshot:
     def docs_priced(self, low: int | None, high: int | None) -> Collection[int]:
         """Return the docnums priced within [low, high] (either bound may be open)."""
         if self._price_sorted is None:
-            prices = self.column("price_minor")
-            order = array.array("q", sorted(range(len(prices)), key=prices.__getitem__))
-            self._price_sorted = (array.array("q", map(prices.__getitem__, order)), order)
+            order = self.order("price")  # by price, then offer id
+            self._price_sorted = (array.array("q", map(self.column("price_minor").__getitem__, order)), order)
         sorted_prices, order = self._price_sorted
         start = 0 if low is None else bisect.bisect_left(sorted_prices, low)
         stop = len(order) if high is None else bisect.bisect_right(sorted_prices, high)
@@ -326,12 +369,40 @@ class Snapshot:
             else:  # newest first
                 created = self.column("created_at")
                 keys = [(-when, -offer_id) for when, offer_id in zip(created, offer_ids, strict=True)]
-            ranked = sorted(range(len(keys)), key=keys.__getitem__)
+            ranked = array.array("q", sorted(range(len(keys)), key=keys.__getitem__))
             positions = array.array("q", bytes(8 * len(ranked)))
             for place, docnum in enumerate(ranked):
                 positions[docnum] = place
             self._positions[order] = positions
+            self._orders[order] = ranked
         return positions
+
+    def order(self, name: str) -> Sequence[int]:
+        """Return the docnums (deleted ones included) in one of the orders of ``position``."""
+        if name not in self._orders:
+            self.position(name)
+        return self._orders[name]
+
+    def product_rows(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Return each docnum's product as a dense number 0..products-1, for counting."""
+        if self._product_rows is None:
+            product_ids = np.frombuffer(self.column("product_id"), dtype=np.int64)
+            self._product_rows = np.unique(product_ids, return_inverse=True)[1].astype(np.int64)
+        return self._product_rows
+
+    def facet_column(self, name: str | int) -> _FacetColumn:
+        """Return a facet's column coded for counting: a column name, or a category depth."""
+        found = self._facet_columns.get(name)
+        if found is None:
+            values = self.level(name) if isinstance(name, int) else self.column(name)
+            codes: dict[Any, int] = {}
+            coded = np.fromiter((codes.setdefault(value, len(codes)) for value in values), np.int64, len(values))
+            rows = self.product_rows()
+            # The smaller type where it fits: half the memory, and np.unique sorts it faster.
+            wide = (int(rows.max(initial=0)) + 1) * len(codes) >= 2**31
+            pairs = (rows * len(codes) + coded).astype(np.int64 if wide else np.int32)
+            found = self._facet_columns[name] = _FacetColumn(tuple(codes), pairs)
+        return found
 
     def static_key(self) -> Sequence[int]:
         """Return the tie-break among equally relevant offers: shorter title, then rank."""
@@ -427,7 +498,7 @@ class Snapshot:
         self,
         q: SearchQuery,
         filters: _Filters,
-        base: Collection[int],
+        base: frozenset[int],
         parsed: ParsedText | None,
         *,
         suggestion: str | None = None,
@@ -435,9 +506,8 @@ class Snapshot:
         relaxed: bool = False,
     ) -> SearchResults:
         """Filter ``base`` (the text's matches, or every live offer), rank, page and count."""
-        matched = set(base) if filters.allowed is None else filters.allowed.intersection(base)
-        product_ids = self.column("product_id")
-        total = len(set(map(product_ids.__getitem__, matched))) if q.by_product else len(matched)
+        matched = base if filters.allowed is None else filters.allowed.intersection(base)
+        total, facets = self._rows_and_facets(q, filters, base, matched)
         start, stop = (q.page - 1) * q.per_page, q.page * q.per_page
         scores: dict[int, float] = {}
         if start >= total:
@@ -453,7 +523,7 @@ class Snapshot:
             per_page=q.per_page,
             relaxed=relaxed,
             offer_total=len(matched),
-            facets=self._facets(q, filters, base, matched),
+            facets=facets,
             brand_labels=self.brand_labels(),
             suggestion=suggestion,
             corrected=corrected,
@@ -462,13 +532,15 @@ class Snapshot:
     def _ordered(
         self,
         q: SearchQuery,
-        matched: set[int],
+        matched: _DocSet,
         parsed: ParsedText | None,
         relaxed: bool,
         scores: dict[int, float],
     ) -> Iterable[int]:
         """Yield the matched docnums best first, lazily where the order allows it."""
         sort = q.sort if parsed is not None or q.sort != "relevance" else "newest"
+        if sort in ("price_asc", "price_desc", "newest") and len(matched) * _SCAN_SHARE >= self.size:
+            return self._walk(sort, matched, q.by_product)
         if sort in ("price_asc", "price_desc"):
             candidates: Collection[int] = matched
             if q.by_product:
@@ -483,8 +555,27 @@ class Snapshot:
         assert parsed is not None
         return self._by_relevance(matched, parsed.clauses, relaxed, scores)
 
+    def _walk(self, sort: str, matched: _DocSet, by_product: bool) -> Iterator[int]:
+        """Yield the matched docnums in the order ``_ordered`` sorts them, from the global order.
+
+        Grouped by price, a product sorts at its cheapest matching offer. Ascending, that is
+        the first of its offers met; descending, an offer is yielded only if it is that one.
+        """
+        order = self.order("newest" if sort == "newest" else "price")
+        if sort != "price_desc":
+            yield from filter(matched.__contains__, order)
+            return
+        if not by_product:
+            yield from filter(matched.__contains__, reversed(order))
+            return
+        position, product_ids = self.position("price"), self.column("product_id")
+        for docnum in filter(matched.__contains__, reversed(order)):
+            offers = self.product_docs(product_ids[docnum])
+            if min(position[d] for d in offers if d in matched) == position[docnum]:
+                yield docnum
+
     def _by_relevance(
-        self, matched: set[int], clauses: Sequence[Clause], relaxed: bool, scores: dict[int, float]
+        self, matched: _DocSet, clauses: Sequence[Clause], relaxed: bool, scores: dict[int, float]
     ) -> Iterable[int]:
         tally: Counter[int] = Counter()
         for clause in clauses:
@@ -509,7 +600,7 @@ class Snapshot:
                 yield docnum
 
     def _page_rows(
-        self, q: SearchQuery, matched: set[int], ordered: Iterable[int], start: int, stop: int
+        self, q: SearchQuery, matched: _DocSet, ordered: Iterable[int], start: int, stop: int
     ) -> list[tuple[int, list[int]]]:
         """Return the page's rows as (docnum shown, every docnum of the row best first)."""
         if not q.by_product:
@@ -559,37 +650,63 @@ class Snapshot:
 
     # -- facets ----------------------------------------------------------------------
 
+    def _rows_and_facets(
+        self, q: SearchQuery, filters: _Filters, base: frozenset[int], matched: _DocSet
+    ) -> tuple[int, Mapping[str, Mapping[str, int]]]:
+        """Return the number of rows (products or offers) matched, and the facets.
+
+        Those of the whole unfiltered catalog are kept: every browse without filters has them.
+        """
+        whole = filters.allowed is None and base is self.live()
+        if whole and q.by_product in self._whole:
+            return self._whole[q.by_product]
+        docs = _indices(matched)
+        rows = self.product_rows()[docs] if q.by_product else None
+        total = len(matched) if rows is None else int(np.count_nonzero(np.bincount(rows)))
+        counted = (total, self._facets(q, filters, base, docs))
+        if whole:
+            self._whole[q.by_product] = counted
+        return counted
+
     def _facets(
-        self, q: SearchQuery, filters: _Filters, base: Collection[int], matched: set[int]
+        self, q: SearchQuery, filters: _Filters, base: frozenset[int], matched: np.ndarray[Any, np.dtype[np.int64]]
     ) -> Mapping[str, Mapping[str, int]]:
-        def over(name: str) -> Collection[int]:
+        def over(name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
             if filters.sets.get(name) is None:
                 return matched
             others = filters.without(name)
-            return set(base) if others is None else others.intersection(base)
+            if others is None:
+                return _indices(base)
+            if base is self.live():
+                return self._only_live(_indices(others))
+            return _indices(base.intersection(others))
 
-        count = self._count_products if q.by_product else self._count_offers
+        def count(column: str | int, docs: np.ndarray[Any, np.dtype[np.int64]]) -> dict[str, int]:
+            counts = self.facet_column(column).count(docs, q.by_product)
+            return {str(value): n for value, n in counts.items()}
+
         facets: dict[str, Mapping[str, int]] = {}
-        facets["supplier"] = count(self.column("supplier"), over("supplier"))
-        facets["brand"] = {k: n for k, n in count(self.column("brand_key"), over("brand")).items() if k}
-        facets["condition"] = count(self.column("condition"), over("condition"))
-        buckets = count(self.column("price_bucket"), over("price"))
+        facets["supplier"] = count("supplier", over("supplier"))
+        facets["brand"] = {k: n for k, n in count("brand_key", over("brand")).items() if k}
+        facets["condition"] = count("condition", over("condition"))
+        buckets = count("price_bucket", over("price"))
         facets["price"] = {price_bucket_label(int(b)): n for b, n in sorted(buckets.items(), key=lambda i: int(i[0]))}
         depth = self._category_depth(q.category_id)
         if depth is None:
             facets["category"] = {}
         else:
-            facets["category"] = {k: n for k, n in count(self.level(depth), matched).items() if k != "None"}
+            facets["category"] = {k: n for k, n in count(depth, matched).items() if k != "None"}
         return MappingProxyType({name: MappingProxyType(facets[name]) for name in FACET_NAMES})
 
-    @staticmethod
-    def _count_offers(column: list[Any], docs: Collection[int]) -> dict[str, int]:
-        return {str(value): n for value, n in Counter(map(column.__getitem__, docs)).items()}
-
-    def _count_products(self, column: list[Any], docs: Collection[int]) -> dict[str, int]:
-        product_ids = self.column("product_id")
-        pairs = set(zip(map(product_ids.__getitem__, docs), map(column.__getitem__, docs), strict=True))
-        return {str(value): n for value, n in Counter(map(operator.itemgetter(1), pairs)).items()}
+    def _only_live(self, docs: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Return ``docs`` without the deleted ones."""
+        live = self.live()
+        if len(live) == self.size:
+            return docs
+        if self._live_mask is None:
+            self._live_mask = np.zeros(self.size, dtype=np.bool_)
+            self._live_mask[_indices(live)] = True
+        return docs[self._live_mask[docs]]
 
     def _category_depth(self, category_id: int | None) -> int | None:
         """Return the tree depth the category facet counts: the level under the filter."""
@@ -741,6 +858,13 @@ def _unpack(data: bytes, typecode: str) -> array.array[int]:
     if values.itemsize > 1 and sys.byteorder == "little":
         values.byteswap()
     return values if values.typecode == "q" else array.array("q", values)
+
+
+def _indices(docs: Collection[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Return docnums as a numpy array, without copying an array of them."""
+    if isinstance(docs, array.array) and docs.typecode == "q":
+        return np.frombuffer(docs, dtype=np.int64)
+    return np.fromiter(docs, dtype=np.int64, count=len(docs))
 
 
 def _any_allowed(matches: Collection[int], allowed: set[int] | None) -> bool:
