@@ -9,7 +9,7 @@ from .columns import suggest_mapping
 from .detect import PARSERS, detect_format
 from .parse import parse_feed
 from .preview import TablePreview, preview_table
-from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, FeedOffer, FeedUpdate, RowProblem
+from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, FeedOffer, FeedUnchanged, FeedUpdate, RowProblem
 
 __all__ = [
     "PARSERS",
@@ -18,6 +18,7 @@ __all__ = [
     "FeedHeader",
     "FeedItem",
     "FeedOffer",
+    "FeedUnchanged",
     "FeedUpdate",
     "RowProblem",
     "TablePreview",

@@ -80,6 +80,8 @@ class OfferDraft:
     #: Problems the format parser already found while extracting.
     problems: list[RowProblem] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The row's digest (``FeedOffer.digest``), for formats that give one.
+    digest: bytes | None = None
 
     def problem(
         self,
@@ -163,8 +165,16 @@ class OfferChecker:
             currency=currency,
             old_price=old_price,
             line=draft.line,
+            digest=draft.digest,
             **extra,
         )
+
+    def remember(self, sku: str) -> bool:
+        """Note a row the caller skips as unchanged; False if its id was already seen (a duplicate)."""
+        if sku in self._seen or len(sku) > MAX_SKU:
+            return False
+        self._seen.add(sku)
+        return True
 
     def check_update(self, draft: OfferDraft) -> Iterator[FeedItem]:
         """Yield the row's problems, then its FeedUpdate unless one of them is an error.

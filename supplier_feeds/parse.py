@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import BinaryIO
 
 from .detect import detect_format, parser_for
@@ -19,6 +19,7 @@ def parse_feed(
     *,
     mapping: Mapping[str, str] | None = None,
     partial: bool | None = None,
+    known: Callable[[bytes], bool] | None = None,
 ) -> Iterator[FeedItem]:
     """Yield a FeedHeader, then categories, then offers (or updates) and row problems in file order.
 
@@ -30,6 +31,10 @@ def parse_feed(
     ``partial=None`` detects a price/stock update (FeedHeader.partial, then FeedUpdate
     rows); True or False forces the mode.
 
+    ``known(digest)`` says whether the caller already holds the row with that fingerprint
+    (``FeedOffer.digest``, from an earlier import): such a row is not read further and comes
+    as a ``FeedUnchanged``. Formats without fingerprints (all but YML) never call it.
+
     Raise FeedError when the file as a whole cannot be read, possibly after some items
     were already yielded (a truncated XML file is only noticed at its end).
     """
@@ -39,4 +44,4 @@ def parse_feed(
             raise FeedError("empty_file", "The file is empty.")
         format_name = detect_format(head)
         logger.debug("Parsing a %s feed", format_name)
-        yield from parser_for(format_name)(replay, mapping=mapping, partial=partial)
+        yield from parser_for(format_name)(replay, mapping=mapping, partial=partial, known=known)

@@ -72,6 +72,26 @@ class FeedOffer:
     item_group_id: str | None = None
     #: Delivery cost in ``currency`` where the feed states one.
     delivery_cost: Decimal | None = None
+    #: A fingerprint of the row as the file wrote it and of the feed-wide facts its reading
+    #: depends on (16 bytes), for formats that give one (YML); None for the others. Equal
+    #: digests mean the parser would yield an equal row with the same warnings. Not compared:
+    #: two rows read alike are equal offers wherever they came from.
+    digest: bytes | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUnchanged:
+    """A row whose fingerprint the caller said it already holds (``parse_feed(known=...)``).
+
+    The parser stops reading such a row at its id: the caller keeps the offer it made of
+    the same row before, and reports the warnings it had then (the parser does not look
+    for them again).
+    """
+
+    sku: str
+    #: The row's ``FeedOffer.digest``, which the caller holds.
+    digest: bytes
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,4 +162,4 @@ class FeedError(Exception):
         return f"FeedError({self.code!r}, {self.message!r})"
 
 
-FeedItem = FeedHeader | FeedCategory | FeedOffer | FeedUpdate | RowProblem
+FeedItem = FeedHeader | FeedCategory | FeedOffer | FeedUnchanged | FeedUpdate | RowProblem

@@ -6,6 +6,7 @@ fetched, and a DOCTYPE that declares entities (billion laughs, XXE) is refused o
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Iterator
 from typing import Any, BinaryIO
@@ -119,6 +120,16 @@ def forget(element: Any) -> None:
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
+
+
+def fingerprint(element: Any) -> bytes:
+    """Return 16 bytes that change whenever the element's markup (attributes, children, text) does."""
+    return hashlib.blake2b(etree.tostring(element, with_tail=False), digest_size=16).digest()
+
+
+def keyed_digest(fingerprint: bytes, key: bytes) -> bytes:
+    """Return a row's ``FeedOffer.digest``: its fingerprint under the feed-wide facts ``key`` stands for."""
+    return hashlib.blake2b(fingerprint, key=key, digest_size=16).digest()
 
 
 def all_text(element: Any) -> str:

@@ -6,8 +6,9 @@ from the tree, so memory stays flat however many offers the feed has.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
@@ -23,11 +24,11 @@ from .normalize import (
     parse_stock,
 )
 from .offers import OfferChecker, OfferDraft
-from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, RowProblem
+from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, FeedUnchanged, RowProblem
 from .xmlsafe import all_text as _all_text
+from .xmlsafe import fingerprint, iterate, keyed_digest
 from .xmlsafe import forget as _forget
 from .xmlsafe import inner_xml as _inner_xml
-from .xmlsafe import iterate
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +40,23 @@ _BARCODE_PARAMS = frozenset({"штрихкод", "barcode", "ean", "gtin"})
 _NOT_YML = "The file is XML, but not a YML price list (its root element is not <yml_catalog>)."
 #: How many offers are looked at before deciding whether a feed is a partial update.
 PARTIAL_SAMPLE = 50
+#: Part of every row's digest. Raise it when a change here or in ``offers``/``normalize``
+#: reads the same <offer> differently: the digests of rows read the old way stop matching,
+#: so the next import reads every row again instead of keeping what the old code made of it.
+READING_VERSION = 1
 
 
-def parse(stream: BinaryIO, *, partial: bool | None = None, **_: Any) -> Iterator[FeedItem]:
+def parse(
+    stream: BinaryIO, *, partial: bool | None = None, known: Callable[[bytes], bool] | None = None, **_: Any
+) -> Iterator[FeedItem]:
     """Yield the header, the categories, then offers (or updates) and problems of a YML feed.
 
     ``partial=None`` decides from the first offers: when none of them has a name but
     some carry a price or stock, the feed is a price/stock update and yields FeedUpdate.
+    Offers carry a digest (see ``FeedOffer.digest``); an offer whose digest ``known``
+    accepts comes as a ``FeedUnchanged`` without being read further.
     """
-    parser = _YmlParser(partial)
+    parser = _YmlParser(partial, known)
     events = iterate(stream, events=("start", "end"), tag=_EVENT_TAGS, roots=("yml_catalog",), not_this_format=_NOT_YML)
     try:
         for event, element in events:
@@ -63,14 +72,18 @@ def parse(stream: BinaryIO, *, partial: bool | None = None, **_: Any) -> Iterato
 class _YmlParser:
     """Keep the state between iterparse events of one feed."""
 
-    def __init__(self, partial: bool | None) -> None:
+    def __init__(self, partial: bool | None, known: Callable[[bytes], bool] | None = None) -> None:
         self.partial = partial
+        self.known = known
         self.header_sent = False
         self.rates: dict[str, Decimal] = {}
         self.declared_currencies: list[str] = []
         self.pending: list[FeedItem] = []
-        self.sample: list[OfferDraft] = []
+        #: Offers read before the header, each with its fingerprint (digested once the key is known).
+        self.sample: list[tuple[OfferDraft, bytes | None]] = []
         self.checker: OfferChecker | None = None
+        #: The feed-wide facts an offer's reading depends on, as a key for its digest.
+        self.digest_key = b""
         self.shop_name: str | None = None
         self.shop_delivery: Decimal | None = None
 
@@ -86,14 +99,27 @@ class _YmlParser:
                     yield from self._header()
             return
         if tag == "offer" and parent_tag == "offers":
-            draft = _draft(element, self.shop_delivery)
-            _forget(element)
+            # Updates are never skipped: they carry no digest (see FeedOffer.digest).
+            raw = None if self.partial else fingerprint(element)
             if self.checker is None:
-                self.sample.append(draft)
+                self.sample.append((_draft(element, self.shop_delivery), raw))
+                _forget(element)
                 if len(self.sample) >= PARTIAL_SAMPLE:
                     yield from self._header()
-            else:
-                yield from self._check(draft)
+                return
+            digest = None if raw is None else keyed_digest(raw, self.digest_key)
+            if digest is not None and self.known is not None and self.known(digest):
+                sku = clean_text(element.get("id"))
+                # A repeated id is read in full, so that it is reported as the duplicate it is.
+                if sku and self.checker.remember(sku):
+                    line = element.sourceline
+                    _forget(element)
+                    yield FeedUnchanged(sku, digest, line)
+                    return
+            draft = _draft(element, self.shop_delivery)
+            draft.digest = digest
+            _forget(element)
+            yield from self._check(draft)
         elif tag == "offers":
             yield from self._header()
         elif tag == "category" and parent_tag == "categories":
@@ -135,12 +161,17 @@ class _YmlParser:
             return
         self.header_sent = True
         if self.partial is None:
-            self.partial = looks_partial(self.sample)
-        self.checker = OfferChecker(self._default_currency())
+            self.partial = looks_partial([draft for draft, _ in self.sample])
+        default_currency = self._default_currency()
+        self.checker = OfferChecker(default_currency)
+        facts = f"yml {READING_VERSION}|{default_currency}|{self.shop_delivery}"
+        self.digest_key = hashlib.blake2b(facts.encode(), digest_size=16).digest()
         yield FeedHeader(format="yml", shop_name=self.shop_name, currency_rates=dict(self.rates), partial=self.partial)
         yield from self.pending
         self.pending.clear()
-        for draft in self.sample:
+        for draft, raw in self.sample:
+            if raw is not None and not self.partial:
+                draft.digest = keyed_digest(raw, self.digest_key)
             yield from self._check(draft)
         self.sample.clear()
 

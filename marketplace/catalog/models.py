@@ -7,7 +7,18 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
@@ -122,6 +133,12 @@ class Offer(Base):
     status: Mapped[OfferStatus] = mapped_column(String(20), default=OfferStatus.ACTIVE, index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: The import's digest of the feed row this offer was last read from, under the feed-wide
+    #: facts of that import (see ``marketplace.suppliers.importing``); ``None``: read it again.
+    feed_digest: Mapped[int | None] = mapped_column(BigInteger)
+    #: That row's warnings, ``[[code, field, value, message], ...]``: reported again when the
+    #: row comes unchanged and is not read; ``None`` when it had none.
+    feed_warnings: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
     supplier: Mapped[Supplier] = relationship()
     product: Mapped[Product] = relationship(back_populates="offers")

@@ -8,12 +8,24 @@ work inside a savepoint, keeps the diff and rolls the savepoint back.
 Offers are written in batches: one query loads a batch's existing offers, new ones go in
 with one bulk INSERT, changed ones with one bulk UPDATE; unchanged offers are not written
 and not queued for the index.
+
+A re-import does not even read the rows that are exactly as last time. Each offer keeps the
+digest of the feed row it was read from (``Offer.feed_digest``): the parser's digest of the
+row's markup and of the feed-wide facts its parsing depends on, combined here with the
+facts the import adds (base currency, exchange rates, the supplier's category mapping,
+column mapping). The parser yields a row whose digest the supplier's active offers hold as
+``FeedUnchanged``, without parsing it; the import counts it unchanged and reports the
+warnings it had last time again (``Offer.feed_warnings``). A partial update clears the
+digests of the offers it changes, so their rows are read in full next time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,6 +49,7 @@ from supplier_feeds import (
     FeedError,
     FeedHeader,
     FeedOffer,
+    FeedUnchanged,
     FeedUpdate,
     RowProblem,
     parse_feed,
@@ -104,6 +117,10 @@ _MAX_LENGTHS = {
 }
 _MAX_SKU = 255
 _COMPARED_COLUMNS = [getattr(Offer, name) for name in _OFFER_FIELDS]
+#: Part of every stored digest: raise it when the import reads the same row into another offer.
+DIGEST_VERSION = 1
+#: Warnings listed once per file however many rows have them (the message gives the count).
+_ONCE_CODES = frozenset({"missing_url"})
 
 
 class ImportMode:
@@ -509,7 +526,9 @@ _PARTIAL_AS_FULL = (
 )
 
 
-def _parse(source: bytes | str | IO[bytes], options: ImportOptions) -> Iterator[Any]:
+def _parse(
+    source: bytes | str | IO[bytes], options: ImportOptions, known: Callable[[bytes], bool] | None
+) -> Iterator[Any]:
     """Parse ``source`` with the supplier's mapping and, for a forced partial import, partial rows.
 
     A forced full import lets the parser detect the feed's kind: read as full rows, an
@@ -519,6 +538,7 @@ def _parse(source: bytes | str | IO[bytes], options: ImportOptions) -> Iterator[
         source,  # type: ignore[arg-type]
         mapping=dict(options.mapping) if options.mapping else None,
         partial=True if options.mode == ImportMode.PARTIAL else None,
+        known=known,
     )
 
 
@@ -542,8 +562,10 @@ def _apply(
         merge_rates(configured_rates, {}, base_currency),
         options.price_move_percent,
         base_currency,
+        options.mapping,
     )
-    for item in _parse(source, options):
+    known = writer.is_unchanged if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
+    for item in _parse(source, options, known):
         if isinstance(item, FeedHeader):
             outcome.format = item.format
             writer.rates = merge_rates(configured_rates, item.currency_rates, base_currency)
@@ -560,6 +582,12 @@ def _apply(
                 writer.note_zero_price(item)
             else:
                 report.add(item)
+                writer.note_warning(item)
+        elif isinstance(item, FeedUnchanged):
+            stats["read"] += 1
+            writer.keep(item)
+            if progress is not None and stats["read"] % 500 == 0:
+                progress(stats["read"])
         elif isinstance(item, FeedOffer | FeedUpdate):
             if isinstance(item, FeedUpdate):
                 if options.mode == ImportMode.FULL:
@@ -688,8 +716,10 @@ class _OfferWriter:
         rates: Mapping[str, Decimal],
         price_move_percent: Decimal,
         base_currency: str,
+        mapping: Mapping[str, str] | None = None,
     ) -> None:
         self.session = session
+        self.mapping = mapping
         self.base_currency = base_currency
         self.supplier = supplier
         self.supplier_id = supplier.id
@@ -712,10 +742,109 @@ class _OfferWriter:
         self.unknown_currencies: Counter[str] = Counter()
         #: Offers written without an http(s) link of their own.
         self.missing_urls = 0
+        #: Stored digests of the supplier's active offers, and the warnings of those that had some.
+        self._known: set[int] = set()
+        self._warned: dict[int, tuple[tuple[str, str | None, str | None, str], ...]] = {}
+        self._digest_key: bytes | None = None
+        #: The parser's warnings since the last row, and those of each batched row with a digest.
+        self._warnings: list[RowProblem] = []
+        self._batch_warnings: dict[str, list[list[str | None]]] = {}
+
+    # -- rows the feed repeats unchanged -------------------------------------------------
+
+    def load_digests(self) -> bool:
+        """Read the digests of the supplier's active offers; return whether there are any."""
+        rows = self.session.execute(
+            select(Offer.feed_digest, Offer.feed_warnings)
+            .where(
+                Offer.supplier_id == self.supplier_id,
+                Offer.status == OfferStatus.ACTIVE,
+                Offer.feed_digest.is_not(None),
+            )
+            .execution_options(yield_per=10_000)
+        )
+        intern = sys.intern
+        for digest, warnings in rows:
+            self._known.add(digest)
+            if warnings:
+                # Codes, fields and messages repeat from row to row: one copy each.
+                self._warned[digest] = tuple(
+                    (intern(code), field_name and intern(field_name), value, intern(message))
+                    for code, field_name, value, message in warnings
+                )
+        return bool(self._known)
+
+    def digest_key(self) -> bytes:
+        """Return the key for stored digests: the facts of this import that shape an offer beyond its row.
+
+        Taken once, when the first row arrives: by then a YML feed's categories are mapped.
+        """
+        if self._digest_key is None:
+            self.session.flush()  # categories new in this feed get their ids
+            categories = sorted(
+                (external_id, category.id, category.category_id)
+                for external_id, category in self.categories.existing.items()
+            )
+            facts = json.dumps(
+                [
+                    DIGEST_VERSION,
+                    self.base_currency,
+                    sorted((code, str(rate)) for code, rate in self.rates.items()),
+                    self.store_url,
+                    sorted((self.mapping or {}).items()),
+                    categories,
+                ]
+            )
+            self._digest_key = hashlib.blake2b(facts.encode(), digest_size=32).digest()
+        return self._digest_key
+
+    def stored_digest(self, digest: bytes) -> int:
+        """Return the ``Offer.feed_digest`` of a row with the parser's ``digest`` in this import."""
+        keyed = hashlib.blake2b(digest, key=self.digest_key(), digest_size=8).digest()
+        return int.from_bytes(keyed, "big", signed=True)
+
+    def is_unchanged(self, digest: bytes) -> bool:
+        """Say whether an active offer was read from a row with this digest (the parser's ``known``)."""
+        return self.stored_digest(digest) in self._known
+
+    def keep(self, row: FeedUnchanged) -> None:
+        """Count a row the parser skipped as unchanged, and report the warnings it had last time."""
+        self._settle_zero_prices(None)
+        self._warnings.clear()
+        if row.sku in self.seen or row.sku in self._batch_skus:
+            # The parser reads a repeated id in full; this only guards the bookkeeping.
+            self._reject(row, "duplicate_sku", f"The id {row.sku!r} appears more than once.", "sku", row.sku)
+            return
+        self.seen.add(row.sku)
+        self.stats["unchanged"] += 1
+        if not self._warned:
+            return
+        for code, field_name, value, message in self._warned.get(self.stored_digest(row.digest), ()):
+            self.report.add(
+                RowProblem(code, "warning", message, row.line, row.sku, field_name, value), once=code in _ONCE_CODES
+            )
+            if code == "missing_url":
+                self.missing_urls += 1
+
+    def note_warning(self, problem: RowProblem) -> None:
+        """Keep a warning of the parser's until its row arrives, to store it with the offer."""
+        if problem.severity == "warning":
+            self._warnings.append(problem)
+
+    def _take_warnings(self, row: FeedOffer | FeedUpdate) -> list[list[str | None]]:
+        """Return the parser's warnings of ``row`` (it yields them just before the row)."""
+        mine = [
+            [p.code, p.field, p.value, p.message]
+            for p in self._warnings
+            if (p.line == row.line if row.line is not None else p.sku == row.sku)
+        ]
+        self._warnings.clear()
+        return mine
 
     # -- rows in -----------------------------------------------------------------------
 
     def add(self, row: FeedOffer | FeedUpdate) -> None:
+        warnings = self._take_warnings(row)
         zero_noted = self._settle_zero_prices(row)
         if not row.sku or len(row.sku) > _MAX_SKU:
             self._reject(row, "invalid_sku", f"The offer id must have 1 to {_MAX_SKU} characters.", "sku", row.sku)
@@ -736,6 +865,8 @@ class _OfferWriter:
             return
         self._batch.append(row)
         self._batch_skus.add(row.sku)
+        if isinstance(row, FeedOffer) and row.digest is not None:
+            self._batch_warnings[row.sku] = warnings
         if len(self._batch) >= BATCH_SIZE:
             self.flush()
 
@@ -839,19 +970,28 @@ class _OfferWriter:
 
     def flush(self) -> None:
         batch, self._batch, self._batch_skus = self._batch, [], set()
+        batch_warnings, self._batch_warnings = self._batch_warnings, {}
         if not batch:
             return
         session = self.session
         existing = {
             row.supplier_sku: row
             for row in session.execute(
-                select(Offer.id, Offer.supplier_sku, Offer.product_id, Offer.status, *_COMPARED_COLUMNS).where(
-                    Offer.supplier_id == self.supplier_id, Offer.supplier_sku.in_([r.sku for r in batch])
-                )
+                select(
+                    Offer.id,
+                    Offer.supplier_sku,
+                    Offer.product_id,
+                    Offer.status,
+                    Offer.feed_digest,
+                    Offer.feed_warnings,
+                    *_COMPARED_COLUMNS,
+                ).where(Offer.supplier_id == self.supplier_id, Offer.supplier_sku.in_([r.sku for r in batch]))
             )
         }
         inserts: list[tuple[dict[str, Any], Any]] = []
         updates: list[dict[str, Any]] = []
+        #: Offers whose row changed only in ways that do not show (its digest): not "changed".
+        bookkeeping: list[dict[str, Any]] = []
         touched: list[int] = []
         repriced: list[_PricePoint] = []
         # First pass: each row's new values; categories met for the first time get ids in one flush.
@@ -859,7 +999,7 @@ class _OfferWriter:
         for row in batch:
             current = existing.get(row.sku)
             if isinstance(row, FeedOffer):
-                values = self._values(row)
+                values = self._values(row, batch_warnings.get(row.sku))
             elif current is None:
                 self.report.add(
                     RowProblem(
@@ -907,8 +1047,12 @@ class _OfferWriter:
             self.seen.add(row.sku)
             status = self._status_after(row, current, hide)
             change = self._compare(row.sku, values, current, status)
+            digest = {name: values.get(name) for name in ("feed_digest", "feed_warnings")}
             if change is None:
                 self.stats["unchanged"] += 1
+                stored = (current.feed_digest, current.feed_warnings)
+                if isinstance(row, FeedOffer) and stored != (digest["feed_digest"], digest["feed_warnings"]):
+                    bookkeeping.append({"id": current.id, **digest})
                 continue
             changes, moved = change
             if status == OfferStatus.WITHDRAWN and current.status == OfferStatus.ACTIVE:
@@ -917,7 +1061,8 @@ class _OfferWriter:
                 self.diff._keep("withdrawn", {"sku": row.sku, "title": values["title"]})
             else:
                 self.stats["updated"] += 1
-            updates.append({"id": current.id, **changes, "status": status, "updated_at": utcnow()})
+            # An update's row is not the full row: read that in full again next time.
+            updates.append({"id": current.id, **changes, **digest, "status": status, "updated_at": utcnow()})
             touched.append(current.id)
             if moved:
                 merged = {name: changes.get(name, getattr(current, name)) for name in _PRICE_FIELDS | {"price_base"}}
@@ -968,29 +1113,34 @@ class _OfferWriter:
             self.stats["created"] += len(rows)
         if updates:
             session.execute(update(Offer), updates)
+        if bookkeeping:
+            session.execute(update(Offer), bookkeeping)
         queue_reindex(session, touched)
         record_prices(session, repriced)  # type: ignore[arg-type]
 
-    def _values(self, row: FeedOffer) -> dict[str, Any] | None:
+    def _values(self, row: FeedOffer, warnings: list[list[str | None]] | None) -> dict[str, Any] | None:
+        """Return the offer's columns for ``row``; ``warnings`` (the parser's, when it has a digest) grows."""
         assert row.price is not None  # add() rejects price-less offers
+        if row.digest is not None:
+            self.digest_key()  # before this row's category is looked up, as when rows are skipped
         price_base = self._price_base(row, row.price, row.currency)
         if price_base is None:
             return None
         url = row.url if row.url and row.url.lower().startswith(("http://", "https://")) else None
         if url is None:
             self.missing_urls += 1
-            self.report.add(
-                RowProblem(
-                    "missing_url",
-                    "warning",
-                    "The row has no http(s) link to your store; buyers are sent to your store's home page.",
-                    row.line,
-                    row.sku,
-                    "url",
-                    row.url,
-                ),
-                once=True,
+            problem = RowProblem(
+                "missing_url",
+                "warning",
+                "The row has no http(s) link to your store; buyers are sent to your store's home page.",
+                row.line,
+                row.sku,
+                "url",
+                row.url,
             )
+            self.report.add(problem, once=True)
+            if warnings is not None:
+                warnings.append([problem.code, problem.field, problem.value, problem.message])
             url = self.store_url
         supplier_category = self.categories.for_offer(row)
         old_price = row.old_price if row.old_price is not None and 0 < row.old_price < MAX_PRICE else None
@@ -1021,6 +1171,8 @@ class _OfferWriter:
             "category_id": supplier_category.category_id if supplier_category else None,
             "supplier_category_id": supplier_category.id if supplier_category else None,
             "_supplier_category": supplier_category,
+            "feed_digest": None if row.digest is None else self.stored_digest(row.digest),
+            "feed_warnings": warnings or None,
         }
         for name, limit in _MAX_LENGTHS.items():
             if isinstance(values[name], str) and len(values[name]) > limit:
