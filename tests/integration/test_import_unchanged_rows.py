@@ -132,3 +132,18 @@ def test_offers_from_formats_without_digests_keep_none(db_session: Session, supp
     run_import(db_session, supplier, csv.encode())
     digests = db_session.scalars(select(Offer.feed_digest).where(Offer.supplier_id == supplier.id)).all()
     assert digests == [None] * 5
+
+
+def test_a_category_renamed_in_the_feed_moves_its_unchanged_rows(db_session: Session, supplier: Supplier) -> None:
+    pans = yml_feed(ROWS).replace(b">Cookware<", "Сковороди".join([">", "<"]).encode())
+    knives = yml_feed(ROWS).replace(b">Cookware<", "Кухонні ножі".join([">", "<"]).encode())
+    run_import(db_session, supplier, pans)
+    pans_category = stored(db_session, supplier, "P70").category_id
+    assert pans_category is not None
+
+    run = run_import(db_session, supplier, knives)
+
+    # The rows are as before, but the category they name now maps elsewhere: they are read again.
+    moved = stored(db_session, supplier, "P70").category_id
+    assert moved is not None and moved != pans_category
+    assert run.updated == 80
