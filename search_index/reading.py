@@ -1,15 +1,17 @@
 """Answer searches from one open generation: column caches, filters, ranking, grouping, facets.
 
 Whoosh finds the offers that match the words (posting lists of the catch-all ``text``
-field and the ``codes`` field); everything else happens here, on plain Python lists read
-once from Whoosh's sortable columns (WHOOSH.md: filters on column values, not range
-queries; small sets cached by us, since Whoosh never reads its own filter cache).
+field and the ``codes`` field); everything else happens here, on the values of Whoosh's
+sortable columns read once per searcher (WHOOSH.md: filters on column values, not range
+queries).
 
 Columns are read per segment and cached by segment id, so after a writer commits only the
 new segment's columns are read; the lists for the whole index are concatenations.
 
-Facets and row totals are counted with numpy over the facet columns coded as small integers,
-and a browse (no words) walks the precomputed price or newest order instead of sorting the
+Filters, facets and row totals work on numpy arrays over docnums: a filter is a boolean
+mask computed from a column (well under a millisecond at 100k, so nothing is cached), a
+facet counts a column coded as small integers, distinct (product, value) pairs when grouped.
+A browse (no words) walks the precomputed price or newest order instead of sorting the
 catalog. ``Snapshot.warm`` builds all of that, and the counts of the unfiltered catalog,
 before a new searcher is swapped in, so no web process's first browse pays for it.
 
@@ -23,7 +25,6 @@ where the words sit is what separates a frying pan from a lid that mentions fryi
 from __future__ import annotations
 
 import array
-import bisect
 import heapq
 import html
 import logging
@@ -84,15 +85,16 @@ _BROWSE_CACHE_SIZE = 256
 _CATEGORY_CACHE_SIZE = 512
 #: Docnum sets of Whoosh queries (one word in one field, mostly) kept per snapshot.
 _MATCH_CACHE_SIZE = 512
-_PRODUCT_CACHE_SIZE = 4096
 #: Results at least 1/_SCAN_SHARE of the index are ordered by walking a precomputed order,
 #: which stops after one page; smaller ones are cheaper to sort.
 _SCAN_SHARE = 8
 #: Autocomplete looks at no more than this many dictionary words per prefix.
 _PREFIX_SCAN = 3000
-_EMPTY: frozenset[int] = frozenset()
 #: A query's matched docnums: a text's matches or every live offer as is, or a filtered copy.
 _DocSet = set[int] | frozenset[int]
+#: True at the docnums that pass (a filter), or that a set holds.
+_Mask = np.ndarray[Any, np.dtype[np.bool_]]
+_Ints = np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
 _ANALYZER = offer_analyzer()
 
 
@@ -156,47 +158,84 @@ class ColumnCache:
 
 @dataclass(frozen=True, slots=True)
 class _Filters:
-    """The docnum sets of one query's filters, by facet name (None: not filtered)."""
+    """The masks of one query's filters, by facet name (None: not filtered)."""
 
-    sets: Mapping[str, Collection[int] | None]
-    #: Docnums passing every filter; None when nothing filters.
-    allowed: set[int] | None
+    masks: Mapping[str, _Mask | None]
+    #: Docnums passing every filter (deleted ones too); None when nothing filters.
+    allowed: _Mask | None
 
-    def without(self, name: str) -> Collection[int] | None:
-        """Return the docnums passing every filter except ``name``'s (None: nothing else filters).
+    def without(self, name: str) -> _Mask | None:
+        """Return the docnums passing every filter except ``name``'s (None: nothing else filters)."""
+        return _all([mask for key, mask in self.masks.items() if key != name and mask is not None])
 
-        A single other filter's own collection comes back as is, not copied: do not change it.
-        """
-        parts = [s for key, s in self.sets.items() if key != name and s is not None]
-        return parts[0] if len(parts) == 1 else _intersect(parts)
+
+def _all(masks: Sequence[_Mask]) -> _Mask | None:
+    if not masks:
+        return None
+    return masks[0] if len(masks) == 1 else np.logical_and.reduce(masks)
+
+
+class _Docs:
+    """Hold one set of docnums as an index array and as a mask, each made on first use."""
+
+    __slots__ = ("_indices", "_mask", "_size")
+
+    def __init__(self, size: int, indices: _Ints | None = None, mask: _Mask | None = None) -> None:
+        self._size, self._indices, self._mask = size, indices, mask
+
+    @property
+    def indices(self) -> _Ints:
+        if self._indices is None:
+            assert self._mask is not None
+            self._indices = np.flatnonzero(self._mask)
+        return self._indices
+
+    @property
+    def mask(self) -> _Mask:
+        if self._mask is None:
+            self._mask = np.zeros(self._size, dtype=np.bool_)
+            self._mask[self.indices] = True
+        return self._mask
+
+    def __len__(self) -> int:
+        return len(self.indices)
 
 
 @dataclass(frozen=True, slots=True)
 class _FacetColumn:
-    """One facet's values, coded: ``pairs[docnum]`` is product row * len(values) + value code."""
+    """One column coded for filtering and counting: each distinct value is a small integer."""
 
+    #: The distinct values, by code.
     values: tuple[Any, ...]
-    pairs: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
+    #: Value -> code.
+    index: Mapping[Any, int]
+    #: Docnum -> the code of its value.
+    codes: _Ints
+    #: Docnum -> its product (a dense 0..products-1 number).
+    products: _Ints
+    #: Docnums sorted by (product, code), and their product * len(values) + code in that order.
+    by_pair: _Ints
+    sorted_pairs: _Ints
 
-    def count(self, docs: np.ndarray[Any, np.dtype[np.int64]], by_product: bool) -> dict[Any, int]:
+    def having(self, values: Iterable[Any]) -> _Mask:
+        """Return the mask of the docnums whose value is one of ``values``."""
+        return np.isin(self.codes, [self.index[value] for value in values if value in self.index])
+
+    def count(self, docs: _Docs, by_product: bool) -> dict[Any, int]:
         """Return value -> how many of ``docs`` have it: offers, or distinct products."""
-        pairs = self.pairs[docs]
-        if by_product:
-            pairs = np.unique(pairs)
-        counts = np.bincount(pairs % len(self.values), minlength=len(self.values))
+        width = len(self.values)
+        if not by_product:
+            found = self.codes[docs.indices]
+        elif len(docs) * _SCAN_SHARE < len(self.codes):
+            indices = docs.indices
+            found = np.unique(self.products[indices] * width + self.codes[indices]) % width
+        else:  # many docs: their pairs in sorted order, each distinct pair once, without sorting
+            pairs = self.sorted_pairs[docs.mask[self.by_pair]]
+            if len(pairs):
+                pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+            found = pairs % width
+        counts = np.bincount(found, minlength=width)
         return {self.values[code]: int(counts[code]) for code in np.flatnonzero(counts)}
-
-
-def _intersect(parts: Sequence[Collection[int]]) -> set[int] | None:
-    if not parts:
-        return None
-    ordered = sorted(parts, key=len)
-    result = set(ordered[0])
-    for part in ordered[1:]:
-        result.intersection_update(part)
-        if not result:
-            break
-    return result
 
 
 class Snapshot:
@@ -226,18 +265,18 @@ class Snapshot:
         self.size = sum(reader.doc_count_all() for reader, _ in self._leaves)
         self._columns: dict[str, Sequence[Any]] = {}
         self._live: frozenset[int] | None = None
-        self._values: dict[str, dict[Any, frozenset[int]]] = {}
-        self._price_sorted: tuple[array.array[int], array.array[int]] | None = None
+        self._numbers: dict[str, _Ints] = {}
+        self._live_docs: _Docs | None = None
         self._positions: dict[str, Sequence[int]] = {}
         self._orders: dict[str, array.array[int]] = {}
-        self._product_rows: np.ndarray[Any, np.dtype[np.int64]] | None = None
-        self._live_mask: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+        self._product_rows: _Ints | None = None
         self._facet_columns: dict[str | int, _FacetColumn] = {}
         #: The row total and facets of the whole unfiltered catalog, by ``by_product``.
         self._whole: dict[bool, tuple[int, Mapping[str, Mapping[str, int]]]] = {}
         self._levels: dict[int, list[int | None]] = {}
         self._categories: dict[int, frozenset[int]] = {}
-        self._products: dict[int, list[int]] = {}
+        #: The product ids in order, the docnums grouped by product, and where each group starts.
+        self._products: tuple[_Ints, _Ints, _Ints] | None = None
         self._brand_labels: Mapping[str, str] | None = None
         self._brand_counts: Counter[str] | None = None
         self._browse: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
@@ -246,10 +285,10 @@ class Snapshot:
     def warm(self) -> None:
         """Read every column and build what the first search of each kind would otherwise build.
 
-        That is the live set, the sort orders, the docnum sets the filters use, the coded
-        facet columns and the counts of the unfiltered catalog. Columns of segments an
-        earlier snapshot read come from the shared cache, so after a commit only the new
-        segments are read; everything else is rebuilt over all of them.
+        That is the live set, the sort orders, the offers grouped by product, the coded
+        columns the filters and facets use and the counts of the unfiltered catalog.
+        Columns of segments an earlier snapshot read come from the shared cache, so after
+        a commit only the new segments are read; everything else is rebuilt over all of them.
         """
         if self.outdated or not self.size:
             return
@@ -260,12 +299,9 @@ class Snapshot:
         self.position("price")
         self.position("newest")
         self.brand_labels()
-        for column in ("supplier", "brand_key", "condition", "stock"):
-            self.docs_with(column, None)
-        self.docs_priced(None, None)
         for by_product in (True, False):
             q = SearchQuery(by_product=by_product)
-            self._rows_and_facets(q, self.filters(q), self.live(), self.live())
+            self._rows_and_facets(q, self.filters(q), self.live(), self.live_docs(), self.live_docs())
 
     def up_to_date(self) -> bool:
         return self.searcher.up_to_date()
@@ -298,26 +334,22 @@ class Snapshot:
             self._live = frozenset(docs)
         return self._live
 
-    def docs_with(self, column: str, value: Any) -> frozenset[int]:
-        """Return the docnums whose ``column`` equals ``value`` (deleted ones included)."""
-        by_value = self._values.get(column)
-        if by_value is None:
-            groups: dict[Any, list[int]] = {}
-            for docnum, item in enumerate(self.column(column)):
-                groups.setdefault(item, []).append(docnum)
-            by_value = {key: frozenset(docnums) for key, docnums in groups.items()}
-            self._values[column] = by_value
-        return by_value.get(value, _EMPTY)
+    def live_docs(self) -> _Docs:
+        """Return the live docnums as numpy arrays."""
+        if self._live_docs is None:
+            live = self.live()
+            if len(live) == self.size:
+                self._live_docs = _Docs(self.size, mask=np.ones(self.size, dtype=np.bool_))
+            else:
+                self._live_docs = _Docs(self.size, indices=np.array(sorted(live), dtype=np.int64))
+        return self._live_docs
 
-    def docs_priced(self, low: int | None, high: int | None) -> Collection[int]:
-        """Return the docnums priced within [low, high] (either bound may be open)."""
-        if self._price_sorted is None:
-            order = self.order("price")  # by price, then offer id
-            self._price_sorted = (array.array("q", map(self.column("price_minor").__getitem__, order)), order)
-        sorted_prices, order = self._price_sorted
-        start = 0 if low is None else bisect.bisect_left(sorted_prices, low)
-        stop = len(order) if high is None else bisect.bisect_right(sorted_prices, high)
-        return order[start:stop]
+    def numbers(self, name: str) -> _Ints:
+        """Return a numeric column as a numpy array (a view of the column, not a copy)."""
+        values = self._numbers.get(name)
+        if values is None:
+            values = self._numbers[name] = np.frombuffer(self.column(name), dtype=np.int64)
+        return values
 
     def docs_in_category(self, category_id: int) -> frozenset[int]:
         """Return the docnums in the subtree of ``category_id`` (one term lookup)."""
@@ -342,14 +374,16 @@ class Snapshot:
         return docs
 
     def product_docs(self, product_id: int) -> list[int]:
-        """Return the live docnums of one product's offers."""
-        docs = self._products.get(product_id)
-        if docs is None:
-            docs = sorted(self.docs_for(Term("product_id", product_id)))
-            if len(self._products) >= _PRODUCT_CACHE_SIZE:
-                self._products.clear()
-            self._products[product_id] = docs
-        return docs
+        """Return the live docnums of one product's offers, in docnum order."""
+        self.product_rows()
+        assert self._products is not None
+        ids, by_product, bounds = self._products
+        row = int(np.searchsorted(ids, product_id))
+        if row == len(ids) or ids[row] != product_id:
+            return []
+        docs: list[int] = by_product[bounds[row] : bounds[row + 1]].tolist()
+        live = self.live()
+        return docs if len(live) == self.size else [docnum for docnum in docs if docnum in live]
 
     def position(self, order: str) -> Sequence[int]:
         """Return each docnum's place in a global order: "rank", "price" or "newest".
@@ -383,25 +417,27 @@ class Snapshot:
             self.position(name)
         return self._orders[name]
 
-    def product_rows(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+    def product_rows(self) -> _Ints:
         """Return each docnum's product as a dense number 0..products-1, for counting."""
         if self._product_rows is None:
-            product_ids = np.frombuffer(self.column("product_id"), dtype=np.int64)
-            self._product_rows = np.unique(product_ids, return_inverse=True)[1].astype(np.int64)
+            ids, rows = np.unique(self.numbers("product_id"), return_inverse=True)
+            by_product = np.argsort(rows, kind="stable")
+            self._products = (ids, by_product, np.searchsorted(rows[by_product], np.arange(len(ids) + 1)))
+            self._product_rows = rows.astype(np.int64)
         return self._product_rows
 
     def facet_column(self, name: str | int) -> _FacetColumn:
-        """Return a facet's column coded for counting: a column name, or a category depth."""
+        """Return a column coded for filtering and counting: a column name, or a category depth."""
         found = self._facet_columns.get(name)
         if found is None:
             values = self.level(name) if isinstance(name, int) else self.column(name)
-            codes: dict[Any, int] = {}
-            coded = np.fromiter((codes.setdefault(value, len(codes)) for value in values), np.int64, len(values))
-            rows = self.product_rows()
-            # The smaller type where it fits: half the memory, and np.unique sorts it faster.
-            wide = (int(rows.max(initial=0)) + 1) * len(codes) >= 2**31
-            pairs = (rows * len(codes) + coded).astype(np.int64 if wide else np.int32)
-            found = self._facet_columns[name] = _FacetColumn(tuple(codes), pairs)
+            index: dict[Any, int] = {}
+            codes = np.fromiter((index.setdefault(value, len(index)) for value in values), np.int64, len(values))
+            products = self.product_rows()
+            pairs = products * len(index) + codes
+            by_pair = np.argsort(pairs, kind="stable")
+            found = _FacetColumn(tuple(index), index, codes, products, by_pair, pairs[by_pair])
+            self._facet_columns[name] = found
         return found
 
     def static_key(self) -> Sequence[int]:
@@ -442,21 +478,25 @@ class Snapshot:
     # -- searching -------------------------------------------------------------------
 
     def filters(self, q: SearchQuery) -> _Filters:
-        sets: dict[str, Collection[int] | None] = dict.fromkeys(("supplier", "brand", "condition", "price"))
+        """Return the masks of the query's filters, made from the column values."""
+        masks: dict[str, _Mask | None] = dict.fromkeys(("supplier", "brand", "condition", "price"))
         if q.suppliers:
-            sets["supplier"] = set().union(*(self.docs_with("supplier", slug) for slug in q.suppliers))
+            masks["supplier"] = self.facet_column("supplier").having(q.suppliers)
         brands = [brand.strip().lower() for brand in q.brands if brand and brand.strip()]
         if brands:
-            sets["brand"] = set().union(*(self.docs_with("brand_key", key) for key in brands))
+            masks["brand"] = self.facet_column("brand_key").having(brands)
         if q.conditions:
-            sets["condition"] = set().union(*(self.docs_with("condition", c) for c in q.conditions))
+            masks["condition"] = self.facet_column("condition").having(q.conditions)
         if q.min_price_minor is not None or q.max_price_minor is not None:
-            sets["price"] = self.docs_priced(q.min_price_minor, q.max_price_minor)
+            prices = self.numbers("price_minor")
+            low = None if q.min_price_minor is None else prices >= q.min_price_minor
+            high = None if q.max_price_minor is None else prices <= q.max_price_minor
+            masks["price"] = _all([bound for bound in (low, high) if bound is not None])
         if q.in_stock is not None:
-            sets["stock"] = self.docs_with("stock", 1 if q.in_stock else 0)
+            masks["stock"] = self.numbers("stock") == (1 if q.in_stock else 0)
         if q.category_id is not None:
-            sets["category"] = self.docs_in_category(q.category_id)
-        return _Filters(sets, _intersect([s for s in sets.values() if s is not None]))
+            masks["category"] = _Docs(self.size, indices=_indices(self.docs_in_category(q.category_id))).mask
+        return _Filters(masks, _all([mask for mask in masks.values() if mask is not None]))
 
     def search(self, q: SearchQuery) -> SearchResults:
         """Run a normalised query; see ``SearchIndex.search``."""
@@ -506,8 +546,14 @@ class Snapshot:
         relaxed: bool = False,
     ) -> SearchResults:
         """Filter ``base`` (the text's matches, or every live offer), rank, page and count."""
-        matched = base if filters.allowed is None else filters.allowed.intersection(base)
-        total, facets = self._rows_and_facets(q, filters, base, matched)
+        base_docs = self.live_docs() if base is self.live() else _Docs(self.size, indices=_indices(base))
+        if filters.allowed is None:
+            matched: _DocSet = base
+            docs = base_docs
+        else:
+            docs = _Docs(self.size, mask=filters.allowed & base_docs.mask)
+            matched = set(docs.indices.tolist())
+        total, facets = self._rows_and_facets(q, filters, base, base_docs, docs)
         start, stop = (q.page - 1) * q.per_page, q.page * q.per_page
         scores: dict[int, float] = {}
         if start >= total:
@@ -651,7 +697,7 @@ class Snapshot:
     # -- facets ----------------------------------------------------------------------
 
     def _rows_and_facets(
-        self, q: SearchQuery, filters: _Filters, base: frozenset[int], matched: _DocSet
+        self, q: SearchQuery, filters: _Filters, base: frozenset[int], base_docs: _Docs, docs: _Docs
     ) -> tuple[int, Mapping[str, Mapping[str, int]]]:
         """Return the number of rows (products or offers) matched, and the facets.
 
@@ -660,28 +706,23 @@ class Snapshot:
         whole = filters.allowed is None and base is self.live()
         if whole and q.by_product in self._whole:
             return self._whole[q.by_product]
-        docs = _indices(matched)
-        rows = self.product_rows()[docs] if q.by_product else None
-        total = len(matched) if rows is None else int(np.count_nonzero(np.bincount(rows)))
-        counted = (total, self._facets(q, filters, base, docs))
+        rows = self.product_rows()[docs.indices] if q.by_product else None
+        total = len(docs) if rows is None else int(np.count_nonzero(np.bincount(rows)))
+        counted = (total, self._facets(q, filters, base_docs, docs))
         if whole:
             self._whole[q.by_product] = counted
         return counted
 
     def _facets(
-        self, q: SearchQuery, filters: _Filters, base: frozenset[int], matched: np.ndarray[Any, np.dtype[np.int64]]
+        self, q: SearchQuery, filters: _Filters, base: _Docs, matched: _Docs
     ) -> Mapping[str, Mapping[str, int]]:
-        def over(name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
-            if filters.sets.get(name) is None:
+        def over(name: str) -> _Docs:
+            if filters.masks.get(name) is None:
                 return matched
             others = filters.without(name)
-            if others is None:
-                return _indices(base)
-            if base is self.live():
-                return self._only_live(_indices(others))
-            return _indices(base.intersection(others))
+            return base if others is None else _Docs(self.size, mask=others & base.mask)
 
-        def count(column: str | int, docs: np.ndarray[Any, np.dtype[np.int64]]) -> dict[str, int]:
+        def count(column: str | int, docs: _Docs) -> dict[str, int]:
             counts = self.facet_column(column).count(docs, q.by_product)
             return {str(value): n for value, n in counts.items()}
 
@@ -697,16 +738,6 @@ class Snapshot:
         else:
             facets["category"] = {k: n for k, n in count(depth, matched).items() if k != "None"}
         return MappingProxyType({name: MappingProxyType(facets[name]) for name in FACET_NAMES})
-
-    def _only_live(self, docs: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int64]]:
-        """Return ``docs`` without the deleted ones."""
-        live = self.live()
-        if len(live) == self.size:
-            return docs
-        if self._live_mask is None:
-            self._live_mask = np.zeros(self.size, dtype=np.bool_)
-            self._live_mask[_indices(live)] = True
-        return docs[self._live_mask[docs]]
 
     def _category_depth(self, category_id: int | None) -> int | None:
         """Return the tree depth the category facet counts: the level under the filter."""
@@ -860,17 +891,15 @@ def _unpack(data: bytes, typecode: str) -> array.array[int]:
     return values if values.typecode == "q" else array.array("q", values)
 
 
-def _indices(docs: Collection[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Return docnums as a numpy array, without copying an array of them."""
-    if isinstance(docs, array.array) and docs.typecode == "q":
-        return np.frombuffer(docs, dtype=np.int64)
+def _indices(docs: Collection[int]) -> _Ints:
+    """Return docnums as a numpy array."""
     return np.fromiter(docs, dtype=np.int64, count=len(docs))
 
 
-def _any_allowed(matches: Collection[int], allowed: set[int] | None) -> bool:
+def _any_allowed(matches: frozenset[int], allowed: _Mask | None) -> bool:
     if not matches:
         return False
-    return allowed is None or not allowed.isdisjoint(matches)
+    return allowed is None or bool(allowed[_indices(matches)].any())
 
 
 def _empty(q: SearchQuery) -> SearchResults:
