@@ -4,11 +4,14 @@ A pure library: it imports neither Flask nor the marketplace, so it can be teste
 benchmarked and swapped for another engine without touching callers.
 """
 
+from search_index import codec
 from search_index.documents import OfferDocument
 from search_index.index import IndexLockedError, IndexOutdatedError, SearchIndex
 from search_index.query import CONDITIONS, IndexedOffer, SearchHit, SearchQuery, SearchResults, Suggestions
 from search_index.reading import price_bucket_label
 from search_index.schema import PRICE_EDGES_MINOR, InvalidDocumentError
+
+codec.install()
 
 __all__ = [
     "CONDITIONS",
