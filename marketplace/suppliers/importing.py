@@ -746,6 +746,8 @@ class _OfferWriter:
         self._known: set[int] = set()
         self._warned: dict[int, tuple[tuple[str, str | None, str | None, str], ...]] = {}
         self._digest_key: bytes | None = None
+        #: The last digest ``is_unchanged`` was asked about, and its stored form.
+        self._asked: tuple[bytes, int] = (b"", 0)
         #: The parser's warnings since the last row, and those of each batched row with a digest.
         self._warnings: list[RowProblem] = []
         self._batch_warnings: dict[str, list[list[str | None]]] = {}
@@ -805,7 +807,9 @@ class _OfferWriter:
 
     def is_unchanged(self, digest: bytes) -> bool:
         """Say whether an active offer was read from a row with this digest (the parser's ``known``)."""
-        return self.stored_digest(digest) in self._known
+        stored = self.stored_digest(digest)
+        self._asked = (digest, stored)
+        return stored in self._known
 
     def keep(self, row: FeedUnchanged) -> None:
         """Count a row the parser skipped as unchanged, and report the warnings it had last time."""
@@ -819,7 +823,10 @@ class _OfferWriter:
         self.stats["unchanged"] += 1
         if not self._warned:
             return
-        for code, field_name, value, message in self._warned.get(self.stored_digest(row.digest), ()):
+        asked, stored = self._asked  # the parser yields the row it just asked about
+        for code, field_name, value, message in self._warned.get(
+            stored if asked == row.digest else self.stored_digest(row.digest), ()
+        ):
             self.report.add(
                 RowProblem(code, "warning", message, row.line, row.sku, field_name, value), once=code in _ONCE_CODES
             )
