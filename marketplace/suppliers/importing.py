@@ -196,8 +196,13 @@ class ImportReport:
 
     @property
     def problems(self) -> list[dict[str, Any]]:
-        """Return the listed problems: errors first, then warnings, each in file order."""
-        return (self.errors_listed + self.warnings_listed)[:MAX_REPORTED_PROBLEMS]
+        """Return the listed problems: errors first, then warnings, each in file order.
+
+        They arrive nearly in file order: the import's own checks run per batch of rows, and
+        the warnings of rows skipped as unchanged are repeated as the rows go by.
+        """
+        errors = sorted(self.errors_listed, key=_file_order)
+        return (errors + sorted(self.warnings_listed, key=_file_order))[:MAX_REPORTED_PROBLEMS]
 
     def add(self, problem: RowProblem, *, once: bool = False) -> None:
         """Count ``problem`` and list it; with ``once``, only the first of its code is listed."""
@@ -207,6 +212,10 @@ class ImportReport:
         else:
             self.warnings += 1
         if once and problem.code in self._listed_once:
+            entry = self._listed_once[problem.code]
+            if problem.line is not None and (entry["line"] is None or problem.line < entry["line"]):
+                # The one listed is the first in the file, whatever order the rows were checked in.
+                entry.update(line=problem.line, sku=problem.sku, field=problem.field, value=problem.value)
             return
         listed = self.errors_listed if problem.severity == "error" else self.warnings_listed
         if self.counts[problem.code] > MAX_PROBLEMS_PER_CODE or len(listed) >= MAX_REPORTED_PROBLEMS:
@@ -238,6 +247,12 @@ class ImportReport:
             "truncated": sum(self.counts.values()) > len(problems),
             "diff": self.diff.as_json(),
         }
+
+
+def _file_order(entry: dict[str, Any]) -> int:
+    """Sort key of a listed problem: its line, problems of the whole file first."""
+    line = entry["line"]
+    return -1 if line is None else int(line)
 
 
 ProgressCallback = Callable[[int], None]
