@@ -159,7 +159,7 @@ def _category_ids(doc: OfferDocument) -> str:
 
 
 def _is_code_like(word: str) -> bool:
-    return any(ch.isdigit() for ch in word) and len(normalize_code(word)) >= 2
+    return any(map(str.isdigit, word)) and len(normalize_code(word)) >= 2
 
 
 def title_codes(title: str) -> set[str]:
@@ -171,12 +171,14 @@ def title_codes(title: str) -> set[str]:
     as one in the model field.
     """
     words = [word.strip(_WORD_EDGES) for word in title.split()]
+    # Asked once per word: a rebuild asks it of every word of every title.
+    code_like = [_is_code_like(word) for word in words]
     terms: set[str] = set()
-    for word in words:
-        if _is_code_like(word):
+    for word, like in zip(words, code_like, strict=True):
+        if like:
             terms |= {term for term in code_variants(word) if len(term) >= 3 or term.isdigit()}
-    for left, right in itertools.pairwise(words):
-        if not (_is_code_like(left) or _is_code_like(right)):
+    for (left, left_like), (right, right_like) in itertools.pairwise(zip(words, code_like, strict=True)):
+        if not (left_like or right_like):
             continue
         left_code, right_code = normalize_code(left), normalize_code(right)
         if 0 < len(left_code) <= _MAX_JOIN_PART and 0 < len(right_code) <= _MAX_JOIN_PART:
