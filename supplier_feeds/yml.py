@@ -89,15 +89,17 @@ class _YmlParser:
 
     def handle(self, event: str, element: Any) -> Iterator[FeedItem]:
         """Route one iterparse event."""
-        parent = element.getparent()
-        parent_tag = parent.tag if parent is not None else None
         tag = element.tag
         if event == "start":
+            # Only <offers> matters at its start; every <offer> starts too, so ask nothing more.
             if tag == "offers":
+                parent = element.getparent()
                 self.shop_name = clean_text(_child_text(parent, "name")) if parent is not None else None
                 if self.partial is not None:
                     yield from self._header()
             return
+        parent = element.getparent()
+        parent_tag = parent.tag if parent is not None else None
         if tag == "offer" and parent_tag == "offers":
             # Updates are never skipped: they carry no digest (see FeedOffer.digest).
             raw = None if self.partial else fingerprint(element)
