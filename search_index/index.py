@@ -60,6 +60,10 @@ _GENERATION_RE = re.compile(r"^gen-(\d+)$")
 DEFAULT_LOCK_TIMEOUT = 30.0
 #: Above this many documents rebuild() uses two writer processes (WHOOSH.md: ~1.7x faster).
 MULTIPROCESS_THRESHOLD = 20_000
+#: From this many documents on, apply() analyses them in two writer processes too (a
+#: re-import's repriced offers); each such commit adds two segments, which Whoosh's merge
+#: policy folds into the others at later commits.
+APPLY_MULTIPROCESS_THRESHOLD = 2_000
 
 # Errors a search can meet when another process commits or rebuilds underneath it: a
 # segment or generation directory deleted between listing and opening, or a TOC missing.
@@ -117,10 +121,12 @@ class SearchIndex:
         *,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         multiprocess_threshold: int = MULTIPROCESS_THRESHOLD,
+        apply_multiprocess_threshold: int = APPLY_MULTIPROCESS_THRESHOLD,
     ) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.multiprocess_threshold = multiprocess_threshold
+        self.apply_multiprocess_threshold = apply_multiprocess_threshold
         self._read_lock = threading.Lock()
         # How deep this thread is inside write_lock(), so apply() within it does not wait on itself.
         self._writing = threading.local()
@@ -296,8 +302,13 @@ class SearchIndex:
                     f"search index {self.root} ({name}) has missing or outdated fields {outdated}; rebuild it"
                 )
             # Our own lock already serialises writers; Whoosh's own lock only meets a
-            # foreign writer, and then waits instead of raising at once.
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            # foreign writer, and then waits instead of raising at once. Deletions run in
+            # this process; with two writer processes only the adding is shared out, and the
+            # documents are validated above (an error in a child drops its batch silently).
+            if len(by_id) >= self.apply_multiprocess_threshold:
+                writer = ix.writer(procs=2, multisegment=True, timeout=self.lock_timeout, delay=0.05)
+            else:
+                writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
             removed = 0
             try:
                 for offer_id in removed_ids:

@@ -239,3 +239,24 @@ def test_rebuild_with_two_processes(make_index: Callable[..., SearchIndex]) -> N
     results = index.search(SearchQuery(text="котлы", sort="price_desc", per_page=3))
     assert results.total == 400
     assert [hit.offer_id for hit in results.hits] == [400, 399, 398]
+
+
+def test_apply_with_two_processes_replaces_and_removes_like_one(make_index: Callable[..., SearchIndex]) -> None:
+    index = make_index(apply_multiprocess_threshold=50)
+    index.apply([make_offer(n, f"Котел номер {n}", price_minor=n) for n in range(1, 401)])
+    reader = make_index()  # a web process with a searcher open across the change
+    assert reader.doc_count() == 400
+
+    # A re-import: 300 repriced, 20 withdrawn, 10 new; the two writer processes add, this one deletes.
+    repriced = [make_offer(n, f"Котел номер {n}", price_minor=n + 1000) for n in range(1, 301)]
+    new = [make_offer(n, f"Котел номер {n}", price_minor=n) for n in range(401, 411)]
+    assert index.apply([*repriced, *new], removals=list(range(381, 401))) == 330
+
+    (generation,) = index.root.glob("gen-*")
+    assert len(list(generation.glob("*.seg"))) >= 2  # the writer processes each wrote a segment
+    for searcher in (index, reader):
+        assert searcher.doc_count() == 390
+        assert searcher.offer_ids() == set(range(1, 381)) | set(range(401, 411))
+        results = searcher.search(SearchQuery(text="котел", sort="price_desc", per_page=3))
+        assert results.total == 390
+        assert [(hit.offer_id, hit.price_minor) for hit in results.hits] == [(300, 1300), (299, 1299), (298, 1298)]
