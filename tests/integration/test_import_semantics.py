@@ -54,14 +54,16 @@ def update_feed(rows: Iterable[tuple[str, str | None, int | None]]) -> bytes:
     ).encode()
 
 
-def run_import(session: Session, supplier: Supplier, data: bytes | Any, **options: Any) -> ImportRun:
+def run_import(
+    session: Session, supplier: Supplier, data: bytes | Any, *, rates: dict[str, Decimal] | None = None, **options: Any
+) -> ImportRun:
     return import_feed(
         session,
         supplier,
         data,
         filename="feed.xml",
         base_currency="UAH",
-        rates=RATES,
+        rates=RATES if rates is None else rates,
         options=ImportOptions(**options),
     )
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.suppliers import importing
-from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from supplier_feeds import parse_feed
 
+from . import test_import_semantics as semantics
 from .test_import_semantics import stored, update_feed, yml_feed, yml_offer
 
 BAD_BARCODE = "<barcode>4006381333932</barcode>"  # wrong check digit: a warning
@@ -37,18 +37,8 @@ def kinds(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return seen
 
 
-def run_import(
-    session: Session, supplier: Supplier, data: bytes, rates: dict[str, Decimal] | None = None, **options: Any
-) -> ImportRun:
-    run = import_feed(
-        session,
-        supplier,
-        data,
-        filename="feed.xml",
-        base_currency="UAH",
-        rates=rates if rates is not None else {"USD": Decimal("41.5")},
-        options=ImportOptions(**options),
-    )
+def run_import(session: Session, supplier: Supplier, data: bytes, **options: Any) -> ImportRun:
+    run = semantics.run_import(session, supplier, data, **options)
     assert run.status == ImportStatus.SUCCEEDED, run.error
     return run
 

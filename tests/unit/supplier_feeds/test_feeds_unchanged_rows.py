@@ -23,9 +23,12 @@ def feed(*offers: str, currencies: str = '<currency id="UAH" rate="1"/>', shop: 
 
 
 def digests(data: bytes) -> dict[str, bytes]:
-    rows = [item for item in parse_feed(data) if isinstance(item, FeedOffer)]
-    assert all(row.digest is not None for row in rows)
-    return {row.sku: row.digest for row in rows}  # type: ignore[misc]
+    found: dict[str, bytes] = {}
+    for item in parse_feed(data):
+        if isinstance(item, FeedOffer):
+            assert item.digest is not None
+            found[item.sku] = item.digest
+    return found
 
 
 # 60 rows: more than the sample the parser reads before it decides the feed's kind.
