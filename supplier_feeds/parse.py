@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from typing import BinaryIO
 
 from .detect import detect_format, parser_for
@@ -19,7 +19,7 @@ def parse_feed(
     *,
     mapping: Mapping[str, str] | None = None,
     partial: bool | None = None,
-    known: Callable[[bytes], bool] | None = None,
+    known: Callable[[], Container[bytes] | None] | None = None,
 ) -> Iterator[FeedItem]:
     """Yield a FeedHeader, then categories, then offers (or updates) and row problems in file order.
 
@@ -31,9 +31,12 @@ def parse_feed(
     ``partial=None`` detects a price/stock update (FeedHeader.partial, then FeedUpdate
     rows); True or False forces the mode.
 
-    ``known(digest)`` says whether the caller already holds the row with that fingerprint
-    (``FeedOffer.digest``, from an earlier import): such a row is not read further and comes
-    as a ``FeedUnchanged``. Formats without fingerprints (all but YML) never call it.
+    ``known()`` returns the digests (``FeedOffer.digest``, from an earlier import) of the
+    rows the caller already holds, or None: a row whose digest is among them is not read
+    further and comes as a ``FeedUnchanged``. It is called once, when the first row after
+    the header is read, so the caller has handled the header and the categories by then
+    (``supplier_feeds.digests.HeldRows`` is such a container). Formats without digests
+    (all but YML) never call it.
 
     Raise FeedError when the file as a whole cannot be read, possibly after some items
     were already yielded (a truncated XML file is only noticed at its end).

@@ -161,5 +161,9 @@ class FeedError(Exception):
     def __repr__(self) -> str:
         return f"FeedError({self.code!r}, {self.message!r})"
 
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
+        # Pickled by code and message (a parser in another process raises it; supplier_feeds.child).
+        return FeedError, (self.code, self.message)
+
 
 FeedItem = FeedHeader | FeedCategory | FeedOffer | FeedUnchanged | FeedUpdate | RowProblem

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
@@ -47,14 +47,18 @@ READING_VERSION = 1
 
 
 def parse(
-    stream: BinaryIO, *, partial: bool | None = None, known: Callable[[bytes], bool] | None = None, **_: Any
+    stream: BinaryIO,
+    *,
+    partial: bool | None = None,
+    known: Callable[[], Container[bytes] | None] | None = None,
+    **_: Any,
 ) -> Iterator[FeedItem]:
     """Yield the header, the categories, then offers (or updates) and problems of a YML feed.
 
     ``partial=None`` decides from the first offers: when none of them has a name but
     some carry a price or stock, the feed is a price/stock update and yields FeedUpdate.
-    Offers carry a digest (see ``FeedOffer.digest``); an offer whose digest ``known``
-    accepts comes as a ``FeedUnchanged`` without being read further.
+    Offers carry a digest (see ``FeedOffer.digest``); an offer whose digest is in what
+    ``known()`` returns comes as a ``FeedUnchanged`` without being read further.
     """
     parser = _YmlParser(partial, known)
     events = iterate(stream, events=("start", "end"), tag=_EVENT_TAGS, roots=("yml_catalog",), not_this_format=_NOT_YML)
@@ -72,9 +76,12 @@ def parse(
 class _YmlParser:
     """Keep the state between iterparse events of one feed."""
 
-    def __init__(self, partial: bool | None, known: Callable[[bytes], bool] | None = None) -> None:
+    def __init__(self, partial: bool | None, known: Callable[[], Container[bytes] | None] | None = None) -> None:
         self.partial = partial
+        #: Asked once, at the first offer after the header: the caller has handled the
+        #: header and the categories by then, which its digests may depend on.
         self.known = known
+        self.held: Container[bytes] | None = None
         self.header_sent = False
         self.rates: dict[str, Decimal] = {}
         self.declared_currencies: list[str] = []
@@ -110,7 +117,7 @@ class _YmlParser:
                     yield from self._header()
                 return
             digest = None if raw is None else keyed_digest(raw, self.digest_key)
-            if digest is not None and self.known is not None and self.known(digest):
+            if digest is not None and self._held(digest):
                 sku = clean_text(element.get("id"))
                 # A repeated id is read in full, so that it is reported as the duplicate it is.
                 if sku and self.checker.remember(sku):
@@ -135,6 +142,11 @@ class _YmlParser:
             self._currency(element)
         elif tag == "delivery-options" and parent_tag == "shop":
             self.shop_delivery = _delivery_cost(element)
+
+    def _held(self, digest: bytes) -> bool:
+        if self.known is not None:
+            self.held, self.known = self.known(), None
+        return self.held is not None and digest in self.held
 
     def finish(self) -> Iterator[FeedItem]:
         """Flush the header and categories of a feed that has no <offers> at all."""

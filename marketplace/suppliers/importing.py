@@ -54,6 +54,8 @@ from supplier_feeds import (
     RowProblem,
     parse_feed,
 )
+from supplier_feeds.child import can_parse_in_child, parse_feed_in_child
+from supplier_feeds.digests import HeldRows, stored_digest
 from supplier_feeds.gtin import normalize_gtin
 
 logger = logging.getLogger(__name__)
@@ -119,6 +121,11 @@ _MAX_SKU = 255
 _COMPARED_COLUMNS = [getattr(Offer, name) for name in _OFFER_FIELDS]
 #: Part of every stored digest: raise it when the import reads the same row into another offer.
 DIGEST_VERSION = 1
+#: From this size on a file is parsed in a child process while the import writes its rows,
+#: so the two share the machine's cores. Starting the child and passing the rows across
+#: costs a few tenths of a second, which smaller files (a parse of under a second) would
+#: not win back.
+PARSE_IN_CHILD_FROM = 4_000_000
 #: Warnings listed once per file however many rows have them (the message gives the count).
 _ONCE_CODES = frozenset({"missing_url"})
 
@@ -143,6 +150,8 @@ class ImportOptions:
     mapping: Mapping[str, str] | None = None
     #: Price moves of at least this many percent are listed in the diff.
     price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT
+    #: Files from this size on are parsed in a process of their own (see ``_parse``).
+    parse_in_child_from: int = PARSE_IN_CHILD_FROM
 
 
 @dataclass
@@ -542,19 +551,32 @@ _PARTIAL_AS_FULL = (
 
 
 def _parse(
-    source: bytes | str | IO[bytes], options: ImportOptions, known: Callable[[bytes], bool] | None
+    source: bytes | str | IO[bytes], options: ImportOptions, known: Callable[[], HeldRows] | None
 ) -> Iterator[Any]:
     """Parse ``source`` with the supplier's mapping and, for a forced partial import, partial rows.
 
     A forced full import lets the parser detect the feed's kind: read as full rows, an
     update feed would only give a ``missing_title`` error per row instead of saying what it is.
+    A file of ``options.parse_in_child_from`` bytes or more is parsed in a process of its
+    own while this one writes its rows (``supplier_feeds.child``).
     """
-    return parse_feed(
-        source,  # type: ignore[arg-type]
-        mapping=dict(options.mapping) if options.mapping else None,
-        partial=True if options.mode == ImportMode.PARTIAL else None,
-        known=known,
-    )
+    mapping = dict(options.mapping) if options.mapping else None
+    partial = True if options.mode == ImportMode.PARTIAL else None
+    path = _file_path(source)
+    if path is not None and os.path.getsize(path) >= options.parse_in_child_from and can_parse_in_child():
+        return parse_feed_in_child(path, mapping=mapping, partial=partial, known=known)
+    return parse_feed(source, mapping=mapping, partial=partial, known=known)  # type: ignore[arg-type]
+
+
+def _file_path(source: bytes | str | IO[bytes]) -> str | None:
+    """Return the path of a file opened at its start, which another process can open too."""
+    name = getattr(source, "name", None)
+    if not isinstance(name, str) or not os.path.isfile(name):
+        return None
+    try:
+        return name if source.tell() == 0 else None  # type: ignore[union-attr]
+    except (OSError, ValueError):
+        return None
 
 
 def _apply(
@@ -579,7 +601,7 @@ def _apply(
         base_currency,
         options.mapping,
     )
-    known = writer.is_unchanged if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
+    known = writer.held_rows if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
     for item in _parse(source, options, known):
         if isinstance(item, FeedHeader):
             outcome.format = item.format
@@ -761,8 +783,6 @@ class _OfferWriter:
         self._known: set[int] = set()
         self._warned: dict[int, tuple[tuple[str, str | None, str | None, str], ...]] = {}
         self._digest_key: bytes | None = None
-        #: The last digest ``is_unchanged`` was asked about, and its stored form.
-        self._asked: tuple[bytes, int] = (b"", 0)
         #: The parser's warnings since the last row, and those of each batched row with a digest.
         self._warnings: list[RowProblem] = []
         self._batch_warnings: dict[str, list[list[str | None]]] = {}
@@ -818,14 +838,15 @@ class _OfferWriter:
 
     def stored_digest(self, digest: bytes) -> int:
         """Return the ``Offer.feed_digest`` of a row with the parser's ``digest`` in this import."""
-        keyed = hashlib.blake2b(digest, key=self.digest_key(), digest_size=8).digest()
-        return int.from_bytes(keyed, "big", signed=True)
+        return stored_digest(digest, self.digest_key())
 
-    def is_unchanged(self, digest: bytes) -> bool:
-        """Say whether an active offer was read from a row with this digest (the parser's ``known``)."""
-        stored = self.stored_digest(digest)
-        self._asked = (digest, stored)
-        return stored in self._known
+    def held_rows(self) -> HeldRows:
+        """Return the rows active offers were read from, for the parser (``parse_feed(known=...)``).
+
+        The parser holds them from now on, maybe in another process: this writer lets go.
+        """
+        held, self._known = self._known, set()
+        return HeldRows(self.digest_key(), held)
 
     def keep(self, row: FeedUnchanged) -> None:
         """Count a row the parser skipped as unchanged, and report the warnings it had last time."""
@@ -839,10 +860,7 @@ class _OfferWriter:
         self.stats["unchanged"] += 1
         if not self._warned:
             return
-        asked, stored = self._asked  # the parser yields the row it just asked about
-        for code, field_name, value, message in self._warned.get(
-            stored if asked == row.digest else self.stored_digest(row.digest), ()
-        ):
+        for code, field_name, value, message in self._warned.get(self.stored_digest(row.digest), ()):
             self.report.add(
                 RowProblem(code, "warning", message, row.line, row.sku, field_name, value), once=code in _ONCE_CODES
             )

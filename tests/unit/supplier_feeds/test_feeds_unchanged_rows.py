@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 
 from supplier_feeds import FeedOffer, FeedUnchanged, FeedUpdate, RowProblem, parse_feed
 
@@ -52,18 +52,32 @@ def test_a_digest_changes_with_the_row_and_with_the_feed_facts_its_reading_depen
     assert delivery["P0"] != base["P0"]
 
 
-def collect(data: bytes, known: Callable[[bytes], bool]) -> list[object]:
+def collect(data: bytes, known: Callable[[], Container[bytes] | None]) -> list[object]:
     return list(parse_feed(data, known=known))
+
+
+class Asked(set[bytes]):
+    """Digests held, remembering each one the parser asks about."""
+
+    def __init__(self, held: Iterable[bytes]) -> None:
+        super().__init__(held)
+        self.asked: list[bytes] = []
+
+    def __contains__(self, digest: object) -> bool:
+        assert isinstance(digest, bytes)
+        self.asked.append(digest)
+        return super().__contains__(digest)
 
 
 def test_rows_the_caller_holds_come_unchanged_and_unread() -> None:
     held = digests(feed(*ROWS))
     changed = feed(*ROWS[:-1], offer("P59", price="150"), offer("P60"))
-    asked: list[bytes] = []
+    holding = Asked(held.values())
+    calls: list[int] = []
 
-    def known(digest: bytes) -> bool:
-        asked.append(digest)
-        return digest in held.values()
+    def known() -> Asked:
+        calls.append(len(calls))
+        return holding
 
     items = collect(changed, known)
     unchanged = [item for item in items if isinstance(item, FeedUnchanged)]
@@ -72,18 +86,26 @@ def test_rows_the_caller_holds_come_unchanged_and_unread() -> None:
     assert [u.sku for u in unchanged] == [f"P{i}" for i in range(50, 59)]
     assert all(u.digest == held[u.sku] and u.line for u in unchanged)
     assert [o.sku for o in offers] == [*(f"P{i}" for i in range(50)), "P59", "P60"]
-    assert len(asked) == 11  # every row after the sample, once
+    assert len(holding.asked) == 11  # every row after the sample, once
+    assert calls == [0]  # the caller is asked once, when the first of them is read
 
 
 def test_a_repeated_id_is_read_in_full_and_reported_as_a_duplicate_even_when_held() -> None:
     rows = [*ROWS, offer("P55")]
     held = set(digests(feed(*ROWS)).values())
 
-    items = collect(feed(*rows), held.__contains__)
+    items = collect(feed(*rows), lambda: held)
 
     assert sum(isinstance(i, FeedUnchanged) and i.sku == "P55" for i in items) == 1
     (duplicate,) = [i for i in items if isinstance(i, RowProblem)]
     assert (duplicate.code, duplicate.sku) == ("duplicate_sku", "P55")
+
+
+class Everything:
+    """A caller that holds every row there is."""
+
+    def __contains__(self, digest: object) -> bool:
+        return True
 
 
 def test_rows_with_warnings_have_digests_too_and_updates_have_none() -> None:
@@ -94,6 +116,6 @@ def test_rows_with_warnings_have_digests_too_and_updates_have_none() -> None:
     assert [p.code for p in items if isinstance(p, RowProblem)] == ["invalid_gtin"]
 
     update = feed(*(f'<offer id="P{i}"><price>5</price></offer>' for i in range(60)))
-    updates = list(parse_feed(update, known=lambda digest: True))
+    updates = list(parse_feed(update, known=lambda: Everything()))
     assert all(not isinstance(i, FeedUnchanged) for i in updates)
     assert sum(isinstance(i, FeedUpdate) for i in updates) == 60
