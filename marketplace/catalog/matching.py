@@ -87,6 +87,8 @@ MIN_DIGIT_CODE_LENGTH = 5
 
 def fold(text: str) -> str:
     """Return ``text`` in NFKC, case-folded, without combining accents (Cyrillic stays Cyrillic)."""
+    if text.isascii():
+        return text.lower()  # the same, for most model codes, without three passes over it
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return unicodedata.normalize("NFKC", text)
