@@ -32,6 +32,7 @@ from marketplace.suppliers.feeds import schedule_due_fetches
 from marketplace.suppliers.importing import fail_interrupted_runs
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from search_index import SearchIndex
+from supplier_feeds.child import can_parse_in_child, start_parser_server
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +163,8 @@ def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *
 def run_worker(app: Flask, *, interval: float, stop: threading.Event | None = None) -> None:
     """Work until ``stop`` is set, pausing ``interval`` seconds when there is nothing to do."""
     stop = stop or threading.Event()
+    if can_parse_in_child():
+        start_parser_server()  # large price lists are parsed in processes forked from it
     logger.info(
         "Worker %s started (%s queue; the index writer), polling every %.1f s",
         worker_id(),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,34 @@ def test_stopping_early_stops_the_child(feed_file: Path) -> None:
     items.close()
 
     assert no_children_left()
+
+
+ORPHAN = """
+import multiprocessing, os, sys
+from supplier_feeds.child import parse_feed_in_child
+items = parse_feed_in_child(sys.argv[1])
+next(items)
+(child,) = multiprocessing.active_children()
+print(child.pid, flush=True)
+os._exit(0)  # killed outright: no clean-up of its own runs
+"""
+
+
+def gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # exited, not yet reaped by whoever adopted it
+
+
+def test_the_child_exits_when_its_caller_is_killed(feed_file: Path) -> None:
+    started = subprocess.run(
+        [sys.executable, "-c", ORPHAN, str(feed_file)], capture_output=True, text=True, timeout=60, check=True
+    )
+    pid = int(started.stdout)
+
+    deadline = time.monotonic() + 20
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(pid)
