@@ -2,13 +2,17 @@
 
 Generates a realistic YML feed of N offers (default 100k), then measures:
 
-  (a) building a Whoosh index alone for the same documents (``SearchIndex.rebuild``);
   (b) a first import end to end: parse, database, index (the worker's path);
+  (a) building a Whoosh index alone (``SearchIndex.rebuild``) for the same documents:
+      those the import indexed, read back from the database before the clock starts;
   (c) a re-import with 5 % of the prices changed and 1 % of the offers removed,
       checking that only those offers were touched in the database and the index.
 
 Each of (a), (b) and (c) runs in a fresh process (multiprocessing "spawn"), so each peak
 RSS is that run's own and not the leftovers of the feed generation or of an earlier run.
+The machine is noisy (the same index build varies by 10 % and more from run to run):
+``--repeat N`` measures all three N times, each time on a fresh database, and prints
+each run's figures and their median.
 For (b) and (c) the bench prints, per phase:
 
   parse     time the import spent waiting for the parser's rows. A feed this large is
@@ -23,6 +27,7 @@ index step, its baseline (the app loaded, before the import), and the peak of it
 children (the Whoosh writer processes of a rebuild), and the parser process's peak.
 
     .venv/bin/python bench/import.py            # 100k offers
+    .venv/bin/python bench/import.py --repeat 3  # the same, three times, with medians
     .venv/bin/python bench/import.py --n 1000000 --no-index   # the memory check at 1M
 
 The 1M memory check is the peak RSS of the import process after parse + database, for
@@ -45,12 +50,12 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +64,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 
 from marketplace import create_app, schema
+from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import database, make_engine
 from marketplace.search.index_runtime import get_index
 from marketplace.search.models import IndexChange
+from marketplace.search.services import _Categories, offer_document, offer_rows
 from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import update_index
-from search_index import OfferDocument, SearchIndex
-from supplier_feeds import FeedOffer, parse_feed
+from search_index import SearchIndex
 from supplier_feeds.child import start_parser_server
 
 BRANDS = ["Hartwell", "Fiskars", "Gardena", "Bosch", "Makita", "Tefal", "Philips", "Samsung", "Xiaomi", "Stanley"]
@@ -146,33 +152,24 @@ def write_feed(path: Path, n: int, *, second: bool) -> None:
         fh.write("</offers></shop></yml_catalog>\n")
 
 
-def index_alone(path: str, root: str) -> tuple[float, float]:
-    """Build the index for the feed's documents (in a child process); return time and peak RSS."""
-    docs = list(documents_from_feed(Path(path)))
+def index_alone(config: dict[str, Any], root: str) -> tuple[float, float]:
+    """Build an index of the documents the first import indexed; return its time and peak RSS.
+
+    The documents are read from the database first, untimed, exactly as the import's
+    rebuild makes them (``offer_rows`` and ``offer_document``); then only
+    ``SearchIndex.rebuild`` is timed.
+    """
+    app = create_app(config)
+    with app.app_context():
+        session = database(app).session()
+        categories = _Categories(session)
+        docs = [offer_document(row, categories) for row in offer_rows(session, Offer.status == OfferStatus.ACTIVE)]
+        session.close()
+    database(app).dispose()
     start = time.perf_counter()
     SearchIndex(Path(root)).rebuild(docs)
     elapsed = time.perf_counter() - start
     return elapsed, peak_rss_mb()
-
-
-def documents_from_feed(path: Path) -> Iterator[OfferDocument]:
-    """The same documents the import indexes, built straight from the parsed feed."""
-    for number, item in enumerate((x for x in parse_feed(str(path)) if isinstance(x, FeedOffer)), 1):
-        title = f"{item.title} {item.title_uk}" if item.title_uk else item.title
-        yield OfferDocument(
-            offer_id=number,
-            product_id=number,
-            supplier="bench",
-            title=title,
-            brand=item.brand or "",
-            model=item.model or "",
-            mpn=item.mpn or "",
-            gtin=item.gtin or "",
-            description=item.description or "",
-            params="; ".join(f"{k} {v}" for k, v in item.params),
-            price_minor=int((item.price or Decimal(0)) * 100),
-            in_stock=item.available,
-        )
 
 
 def peak_rss_mb() -> float:
@@ -292,6 +289,7 @@ def import_run(config: dict[str, Any], feed: str, with_index: bool) -> dict[str,
             "baseline_mb": baseline,
             "peak_after_import_mb": after_import,
             "peak_after_index_mb": peak_rss_mb(),
+            "total": timed_parse.seconds + (import_seconds - timed_parse.seconds) + index_seconds,
             "parser_peak_mb": parser_peak,
             "children_peak_mb": children_peak_rss_mb(),
         }
@@ -330,8 +328,8 @@ def _send_result(send: Any, target: Any, args: tuple[Any, ...]) -> None:
         send.close()
 
 
-def print_run(label: str, r: dict[str, Any]) -> float:
-    total = r["parse"] + r["database"] + r["index"]
+def print_run(r: dict[str, Any]) -> None:
+    total = r["total"]
     print(f"  parse                              {r['parse']:8.1f} s")
     print(f"  database                           {r['database']:8.1f} s")
     print(f"  index ({r['pending']} queued){'':<{max(0, 19 - len(str(r['pending'])))}}{r['index']:8.1f} s")
@@ -341,38 +339,15 @@ def print_run(label: str, r: dict[str, Any]) -> float:
     )
     print(
         f"  peak RSS: {r['peak_after_import_mb']:.0f} MB after parse + database "
-        f"(baseline {r['baseline_mb']:.0f} MB with the app loaded; the parser process {r['parser_peak_mb']:.0f} MB), "
+        f"(baseline {r['baseline_mb']:.0f} MB with the app loaded; {_parser(r)}), "
         f"{r['peak_after_index_mb']:.0f} MB after the index; its writer processes peaked at "
         f"{r['children_peak_mb']:.0f} MB"
     )
-    return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=100_000, help="offers in the feed")
-    parser.add_argument("--database-url", default=None, help="default: a SQLite file in the work folder")
-    parser.add_argument("--workdir", default=None, help="default: a temporary folder, deleted afterwards")
-    parser.add_argument("--no-index", action="store_true", help="skip the index (for the memory check at 1M)")
-    args = parser.parse_args()
-
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="traderow-bench-"))
+def measure(work: Path, args: argparse.Namespace, first_feed: Path, second_feed: Path) -> dict[str, Any]:
+    """Run (b) the first import, (a) the index alone for its documents and (c) the re-import."""
     work.mkdir(parents=True, exist_ok=True)
-    n = args.n
-    first_feed, second_feed = work / "first.yml", work / "second.yml"
-    write_feed(first_feed, n, second=False)
-    write_feed(second_feed, n, second=True)
-    changed = sum(1 for i in range(n) if is_changed(i))
-    removed = sum(1 for i in range(n) if is_removed(i))
-    print(f"{n} offers; feed {first_feed.stat().st_size / 1e6:.0f} MB; work folder {work}")
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-
-    alone = None
-    if not args.no_index:
-        print("(a) Whoosh index alone (in its own process)")
-        alone, alone_rss = _in_child(index_alone, str(first_feed), str(work / "index-alone"))
-        print(f"  SearchIndex.rebuild                {alone:8.1f} s  (that process peaked at {alone_rss:.0f} MB)")
-
     url = args.database_url or "sqlite:///" + str(work / "bench.sqlite")
     engine = make_engine(url)
     schema.upgrade(engine)
@@ -394,29 +369,78 @@ def main() -> None:
     database(app).dispose()
 
     print("(b) first import (in a fresh process)")
-    first_run = _in_child(import_run, config, str(first_feed), not args.no_index)
-    first = print_run("first", first_run)
+    first = _in_child(import_run, config, str(first_feed), not args.no_index)
+    print_run(first)
+    alone = None
+    if not args.no_index:
+        print("(a) the Whoosh index alone, for the documents the import indexed (in a fresh process)")
+        alone, alone_rss = _in_child(index_alone, config, str(work / "index-alone"))
+        print(f"  SearchIndex.rebuild                {alone:8.1f} s  (that process peaked at {alone_rss:.0f} MB)")
     print("(c) re-import: 5 % prices changed, 1 % removed (in a fresh process)")
-    second_run = _in_child(import_run, config, str(second_feed), not args.no_index)
-    second = print_run("re-import", second_run)
-    expected = changed + removed
-    touched = second_run["updated"] + second_run["withdrawn"]
-    print(f"  offers touched: {touched} (expected {expected}: {changed} repriced, {removed} removed)")
-    assert second_run["updated"] == changed and second_run["withdrawn"] == removed, "more offers were touched"
-    assert second_run["pending"] == expected, "the index was asked to update unchanged offers"
+    second = _in_child(import_run, config, str(second_feed), not args.no_index)
+    print_run(second)
+    return {"first": first, "second": second, "alone": alone}
 
-    print("summary")
+
+def _parser(r: dict[str, Any]) -> str:
+    peak = r["parser_peak_mb"]
+    return f"the parser process {peak:.0f} MB" if peak else "parsed in this process"
+
+
+def _figures(values: list[float], digits: int = 1) -> str:
+    text = " / ".join(f"{v:.{digits}f}" for v in values)
+    return text if len(values) == 1 else f"{text}, median {statistics.median(values):.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="offers in the feed")
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file in the work folder")
+    parser.add_argument("--workdir", default=None, help="default: a temporary folder, deleted afterwards")
+    parser.add_argument("--no-index", action="store_true", help="skip the index (for the memory check at 1M)")
+    parser.add_argument("--repeat", type=int, default=1, help="measure this many times (the machine is noisy)")
+    args = parser.parse_args()
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="traderow-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    n = args.n
+    first_feed, second_feed = work / "first.yml", work / "second.yml"
+    write_feed(first_feed, n, second=False)
+    write_feed(second_feed, n, second=True)
+    changed = sum(1 for i in range(n) if is_changed(i))
+    removed = sum(1 for i in range(n) if is_removed(i))
+    print(f"{n} offers; feed {first_feed.stat().st_size / 1e6:.0f} MB; work folder {work}")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    runs = []
+    for number in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"run {number} of {args.repeat}")
+        runs.append(measure(work / f"run-{number}", args, first_feed, second_feed))
+        expected = changed + removed
+        second_run = runs[-1]["second"]
+        touched = second_run["updated"] + second_run["withdrawn"]
+        print(f"  offers touched: {touched} (expected {expected}: {changed} repriced, {removed} removed)")
+        assert second_run["updated"] == changed and second_run["withdrawn"] == removed, "more offers were touched"
+        assert second_run["pending"] == expected, "the index was asked to update unchanged offers"
+
+    print("summary" + (" (each figure: the runs in order, then their median)" if len(runs) > 1 else ""))
     print("  phase                  first import    re-import")
-    for phase in ("parse", "database", "index"):
-        print(f"  {phase:<22} {first_run[phase]:10.1f} s {second_run[phase]:10.1f} s")
-    print(f"  {'total':<22} {first:10.1f} s {second:10.1f} s")
-    if alone is not None:
-        print(f"  first import end to end = {first / alone:.2f} x index alone (target <= 1.3)")
-    print(f"  re-import = {100 * second / first:.1f} % of the first import (target < 10)")
-    for label, r in (("first import", first_run), ("re-import", second_run)):
+    for phase in ("parse", "database", "index", "total"):
+        first = _figures([r["first"][phase] for r in runs])
+        again = _figures([r["second"][phase] for r in runs])
+        print(f"  {phase:<22} {first} s | {again} s")
+    if not args.no_index:
+        print(f"  index alone            {_figures([r['alone'] for r in runs])} s")
+        ratios = [r["first"]["total"] / r["alone"] for r in runs]
+        print(f"  first import end to end = {_figures(ratios, 2)} x index alone (target <= 1.3)")
+    shares = [100 * r["second"]["total"] / r["first"]["total"] for r in runs]
+    print(f"  re-import = {_figures(shares)} % of the first import (target < 10)")
+    for label, key in (("first import", "first"), ("re-import", "second")):
+        r = runs[-1][key]
         print(
             f"  peak RSS, {label}: {r['peak_after_import_mb']:.0f} MB after parse + database "
-            f"(target < 500 MB at 1M; the parser process {r['parser_peak_mb']:.0f} MB), "
+            f"(target < 500 MB at 1M; {_parser(r)}), "
             f"{r['peak_after_index_mb']:.0f} MB with the index"
         )
     if not args.workdir:
