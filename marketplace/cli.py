@@ -119,10 +119,12 @@ def run_command_with_worker(ctx: click.Context, host: str, port: int, worker: bo
     """Serve the site, with the worker (the index writer) in a child process."""
     child = None
     if worker:
-        child = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=os.environ.copy())
-        # A SIGTERM (from a process manager or `kill`) must stop the worker too, not orphan it.
+        # A SIGTERM (from a process manager or `kill`) must stop the worker too, not orphan it;
+        # handled from before the worker exists, since a SIGTERM may come while it starts.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        if worker:
+            child = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=os.environ.copy())
         ctx.invoke(run_command, host=host, port=port, reload=False, debugger=False, with_threads=True)
     finally:
         if child is not None:

@@ -6,12 +6,12 @@ database, each on one core. With the parser in a child process the two run side 
 docs/benchmarks.md). The items come back in file order, in batches, with the same
 ``FeedError`` at the same place as ``parse_feed`` would raise it.
 
-The child is forked from multiprocessing's fork server, which is a fresh interpreter
-started once per caller process: the child is never a copy of the caller's database
-connections or threads (as with "fork"), and, unlike "spawn", it does not import the
-caller's main module and this package again each time (0.9 s under ``traderow``). As with
-any multiprocessing start method but "fork", a script that imports feeds must keep its
-work under ``if __name__ == "__main__":``.
+The child is forked from multiprocessing's fork server, a fresh interpreter started once
+per caller process that imports this package once: the child is never a copy of the
+caller's database connections or threads (as with "fork"), and starts in milliseconds.
+It is started without the caller's main module (see ``_without_main``). Still, as with any
+multiprocessing start method but "fork", a script that imports feeds should keep its work
+under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import queue
+import sys
 import threading
 import traceback
+import types
 from collections.abc import Callable, Container, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from .parse import parse_feed
@@ -55,7 +58,8 @@ def start_parser_server() -> None:
     starts the server.
     """
     ready = _context().Process(target=_ready, name="feed-parser-warm-up", daemon=True)
-    ready.start()  # returns once the server has imported what it preloads
+    with _without_main():
+        ready.start()  # returns once the server has imported what it preloads
     ready.join()
 
 
@@ -66,8 +70,27 @@ def _ready() -> None:
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
     # Read by the fork server when it starts: the parser's modules are then imported once.
-    context.set_forkserver_preload(["__main__", __name__])
+    context.set_forkserver_preload([__name__])
     return context
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Hide the caller's main module from the processes started meanwhile.
+
+    multiprocessing runs the caller's main script again in every process it starts, so that
+    objects pickled from it can be found there; a fork server does not spare it (Python 3.11
+    never preloads it: ``forkserver.ensure_running`` looks for a "main_path" that
+    ``spawn.get_preparation_data`` does not give). The parser is sent nothing from the main
+    module, and importing it again cost each parser 0.9 s under ``traderow``, 1.5 s under
+    the bench.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def can_parse_in_child() -> bool:
@@ -97,7 +120,8 @@ def parse_feed_in_child(
         name="feed-parser",
         daemon=True,  # never outlives the caller
     )
-    process.start()
+    with _without_main():
+        process.start()
     finished = False
     try:
         while True:
@@ -149,9 +173,9 @@ def _parse_into(
 ) -> None:
     """The child: parse ``path`` and put its items on ``messages`` in batches, then DONE or FAILED."""
     _exit_with_caller()
-    # Forked from the fork server, this process holds what the server preloaded (under
-    # traderow: Flask, SQLAlchemy, the app): keep the collector from walking it again and
-    # again while the parse allocates (1.5-2 s of 7 for a 100k-offer re-import).
+    # Take what this process inherited from the fork server (lxml, openpyxl, xlrd and the
+    # rest of this package) out of the collector's sight: it walked them again and again
+    # while the parse allocated (100k-offer re-import: 6.8-7.0 s, then 5.7-6.2 s).
     gc.freeze()
     batch: list[FeedItem] = []
 

@@ -5,15 +5,39 @@ The marketplace import service consumes these; keep the names and fields stable.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 #: Longest ``RowProblem.value`` kept; a whole description in a report helps nobody.
 MAX_PROBLEM_VALUE = 200
 
+T = TypeVar("T")
 
+
+def _pickled_by_position(cls: type[T]) -> type[T]:
+    """Pickle a frozen slots dataclass as a call of the class with its values, in field order.
+
+    The parser process sends every row to the import pickled (``supplier_feeds.child``);
+    the ``__getstate__``/``__setstate__`` that dataclasses generate look the fields up again
+    for each object.
+    """
+    target: Any = cls
+    names = tuple(f.name for f in fields(target))
+    # Every field a positional argument of __init__; attrgetter of one name is no tuple.
+    assert len(names) > 1 and all(f.init for f in fields(target))
+    values = operator.attrgetter(*names)
+
+    def __reduce__(self: object) -> tuple[Any, tuple[Any, ...]]:
+        return target, values(self)
+
+    target.__reduce__ = __reduce__
+    return cls
+
+
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class FeedCategory:
     """One category of the supplier's own tree."""
@@ -25,6 +49,7 @@ class FeedCategory:
     parent_id: str | None = None
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class FeedOffer:
     """One supplier's line, as the feed describes it."""
@@ -79,6 +104,7 @@ class FeedOffer:
     digest: bytes | None = field(default=None, compare=False)
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class FeedUnchanged:
     """A row whose fingerprint the caller said it already holds (``parse_feed(known=...)``).
@@ -94,6 +120,7 @@ class FeedUnchanged:
     line: int | None = None
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class FeedHeader:
     """Facts about the feed as a whole; always the first item a parser yields."""
@@ -108,6 +135,7 @@ class FeedHeader:
     partial: bool = False
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class FeedUpdate:
     """A price and/or stock change for one existing line, from a partial feed."""
@@ -126,6 +154,7 @@ class FeedUpdate:
     line: int | None = None
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class RowProblem:
     """Explain why one row was skipped (error) or what was fixed in it (warning)."""

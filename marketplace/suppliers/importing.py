@@ -569,11 +569,11 @@ def _parse(
 
 def _file_path(source: bytes | str | IO[bytes]) -> str | None:
     """Return the path of a file opened at its start, which another process can open too."""
-    name = getattr(source, "name", None)
-    if not isinstance(name, str) or not os.path.isfile(name):
+    name, tell = getattr(source, "name", None), getattr(source, "tell", None)
+    if not isinstance(name, str) or tell is None or not os.path.isfile(name):
         return None
     try:
-        return name if source.tell() == 0 else None  # type: ignore[union-attr]
+        return name if tell() == 0 else None
     except (OSError, ValueError):
         return None
 
