@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -269,7 +269,7 @@ ProgressCallback = Callable[[int], None]
 def import_feed(
     session: Session,
     supplier: Supplier,
-    source: bytes | str | IO[bytes],
+    source: bytes | str | BinaryIO,
     *,
     filename: str,
     base_currency: str,
@@ -456,7 +456,7 @@ def fail_interrupted_runs(session: Session, run_ids: Sequence[int]) -> int:
 def execute_import(
     session: Session,
     run: ImportRun,
-    source: bytes | str | IO[bytes],
+    source: bytes | str | BinaryIO,
     *,
     base_currency: str,
     rates: Mapping[str, Decimal],
@@ -550,7 +550,7 @@ _PARTIAL_AS_FULL = (
 
 
 def _parse(
-    source: bytes | str | IO[bytes], options: ImportOptions, known: Callable[[], HeldRows] | None
+    source: bytes | str | BinaryIO, options: ImportOptions, known: Callable[[], HeldRows] | None
 ) -> Iterator[Any]:
     """Parse ``source`` with the supplier's mapping and, for a forced partial import, partial rows.
 
@@ -564,10 +564,10 @@ def _parse(
     path = _file_path(source)
     if path is not None and os.path.getsize(path) >= options.parse_in_child_from and can_parse_in_child():
         return parse_feed_in_child(path, mapping=mapping, partial=partial, known=known)
-    return parse_feed(source, mapping=mapping, partial=partial, known=known)  # type: ignore[arg-type]
+    return parse_feed(source, mapping=mapping, partial=partial, known=known)
 
 
-def _file_path(source: bytes | str | IO[bytes]) -> str | None:
+def _file_path(source: bytes | str | BinaryIO) -> str | None:
     """Return the path of a file opened at its start, which another process can open too."""
     name, tell = getattr(source, "name", None), getattr(source, "tell", None)
     if not isinstance(name, str) or tell is None or not os.path.isfile(name):
@@ -581,7 +581,7 @@ def _file_path(source: bytes | str | IO[bytes]) -> str | None:
 def _apply(
     session: Session,
     supplier: Supplier,
-    source: bytes | str | IO[bytes],
+    source: bytes | str | BinaryIO,
     base_currency: str,
     configured_rates: Mapping[str, Decimal],
     report: ImportReport,
