@@ -15,6 +15,22 @@ from lxml import etree
 
 from .rows import FeedError
 
+# A DOCTYPE is read before the root element, so its entity declarations lie within the first
+# bytes of any file that has them; 64 KiB holds any internal subset a price list could carry.
+_HEAD_BYTES = 65536
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s", re.IGNORECASE)
+
+# libxml2 error types that can only come from entity declarations or their expansion. Which of
+# them a hostile DOCTYPE triggers depends on the libxml2 version (2.14 stops "billion laughs"
+# with ERR_RESOURCE_LIMIT while it reads the declarations, before any element; 2.12 and 2.13
+# read them and leave the refusal to _check_root), so the verdict never rests on one of them alone.
+_ENTITY_ERRORS = frozenset(
+    getattr(etree.ErrorTypes, name)
+    for name in ("ERR_ENTITY_LOOP", "ERR_ENTITY_PROCESSING", "ERR_ENTITY_IS_EXTERNAL", "ERR_ENTITY_PE_INTERNAL")
+)
+
+_UNSAFE_MESSAGE = "The file declares XML entities in its DOCTYPE, which we refuse for safety. Remove the DOCTYPE block."
+
 # libxml2 messages that mean "wrong encoding" rather than "cut short" (which also
 # mentions UTF-8 when the cut splits a character: "Incomplete UTF-8 sequence").
 _ENCODING_ERRORS = (
@@ -46,8 +62,12 @@ def iterate(
     FeedError message for any other root. Raise FeedError("unsafe_xml") for entity
     declarations and FeedError("malformed_xml" | "bad_encoding") for broken files.
     """
+    # libxml2's error log is per thread and outlives a parse: start this one with it empty, so
+    # that what it holds when this parse fails is about this file.
+    etree.clear_error_log()
+    head = _HeadRecorder(stream)
     context = etree.iterparse(
-        stream,
+        head,
         events=events,
         tag=tag,
         resolve_entities=False,
@@ -65,6 +85,8 @@ def iterate(
                 checked = True
             yield event, element
     except etree.XMLSyntaxError as exc:
+        if not checked and _is_entity_attack(exc, head.head):
+            raise FeedError("unsafe_xml", _UNSAFE_MESSAGE) from None
         raise syntax_error(exc) from None
     if not checked:
         raise FeedError("unknown_format", not_this_format)
@@ -78,10 +100,34 @@ def _check_root(element: Any, roots: Collection[str], not_this_format: str) -> N
     if dtd is not None and any(True for _ in dtd.iterentities()):
         # Entity declarations have no business in a price list; they are how
         # "billion laughs" and local-file (XXE) attacks are built.
-        raise FeedError(
-            "unsafe_xml",
-            "The file declares XML entities in its DOCTYPE, which we refuse for safety. Remove the DOCTYPE block.",
-        )
+        raise FeedError("unsafe_xml", _UNSAFE_MESSAGE)
+
+
+class _HeadRecorder:
+    """A read-only view of a stream that keeps its first ``_HEAD_BYTES`` bytes for diagnosis."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if len(self.head) < _HEAD_BYTES:
+            self.head += data[: _HEAD_BYTES - len(self.head)]
+        return data
+
+
+def _is_entity_attack(exc: etree.XMLSyntaxError, head: bytes) -> bool:
+    """Say whether a parse that failed before the root element failed on entity declarations.
+
+    True when libxml2 names an entity error, or when the file declares entities at all: such a
+    file would be refused as unsafe on any libxml2 that got through its DOCTYPE, so one that
+    stopped inside it gets the same verdict, whatever words this libxml2 version chose.
+    """
+    if any(entry.type in _ENTITY_ERRORS for entry in exc.error_log):
+        return True
+    prolog = head.split(b"]>", 1)[0] if b"<!DOCTYPE" in head else b""
+    return _ENTITY_DECLARATION.search(prolog) is not None
 
 
 def syntax_error(exc: etree.XMLSyntaxError) -> FeedError:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from lxml import etree
 from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,15 @@ from marketplace.suppliers.services import add_supplier
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
 PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    """Name the XML parser the feed tests ran on: hostile-XML verdicts differ by libxml2 version."""
+
+    def dotted(version: tuple[int, ...]) -> str:
+        return ".".join(map(str, version))
+
+    return f"lxml {dotted(etree.LXML_VERSION)}, libxml2 {dotted(etree.LIBXML_VERSION)}"
 
 
 def reset_schema(engine: Engine) -> None:
