@@ -31,11 +31,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _configure_logging(app)
 
     from marketplace import db, i18n, models, templating  # noqa: F401  (models registers every mapper)
-    from marketplace.extensions import csrf, login_manager
+    from marketplace.extensions import csrf, limiter, login_manager
 
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
 

@@ -72,6 +72,24 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_SECURITY": "none",
         # The site's address as mail readers reach it; links in mail start with it.
         "SITE_URL": "http://127.0.0.1:5000",
+        # Cookies: never sent along with other sites' POSTs, never read by scripts. Their Secure
+        # flag follows SITE_URL (``load``): set when the site is served over https.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Days a "keep me logged in" token lasts unused; each use replaces it with a fresh one.
+        "REMEMBER_DAYS": 30,
+        # Rate limits (Flask-Limiter's notation). Login counts failed attempts only, per submitted
+        # email and per address; the reset form counts every request.
+        "LOGIN_LIMIT_ACCOUNT": "10 per 15 minutes",
+        "LOGIN_LIMIT_ADDRESS": "50 per 15 minutes",
+        "REGISTER_LIMIT_ADDRESS": "10 per hour",
+        "RESET_LIMIT_ACCOUNT": "3 per hour",
+        "RESET_LIMIT_ADDRESS": "20 per hour",
+        # Where the counts live: memory by default (one process); ``load`` picks REDIS_URL when it is set.
+        "RATELIMIT_STORAGE_URI": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
 
 
@@ -85,6 +103,11 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     # from_prefixed_env would make a key of digits an int; a key is always text.
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"] or "")
     app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
+    secure = str(app.config["SITE_URL"]).lower().startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    # Several web processes must share the counts, or each would allow the limit on its own.
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
 
 def parse_rates(value: str | dict[str, Any]) -> dict[str, Decimal]:

@@ -36,6 +36,12 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     return _render(error.code, error.name, error.description or error.name)
 
 
+@bp.app_errorhandler(429)
+def too_many_requests(error: HTTPException):  # type: ignore[no-untyped-def]
+    # Flask-Limiter's Retry-After and X-RateLimit headers are added to this response after the handler.
+    return _render(429, _("Too many attempts"), _("Please wait a few minutes before you try again."))
+
+
 @bp.app_errorhandler(InternalServerError)
 def server_error(error: InternalServerError):  # type: ignore[no-untyped-def]
     logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error.original_exception)

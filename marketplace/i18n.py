@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from marketplace.extensions import babel
 
@@ -14,6 +14,8 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str | None:
     """Pick the locale: ``?lang=``, then the cookie, then the browser's preference."""
+    if not has_request_context():
+        return None  # a CLI command or a job: the default language
     languages = current_app.config["LANGUAGES"]
     for choice in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if choice in languages:

@@ -3,6 +3,7 @@
 Alembic's env.py and the app factory import this; nothing else needs to.
 """
 
+from marketplace.accounts.credentials import MailLink, RememberToken
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
 from marketplace.buyer_requests.models import (
@@ -57,6 +58,7 @@ __all__ = [
     "Lead",
     "LeadItem",
     "LeadStatus",
+    "MailLink",
     "MailStatus",
     "MappingSource",
     "Notification",
@@ -67,6 +69,7 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteMessage",
+    "RememberToken",
     "RequestEvent",
     "RequestItem",
     "RequestMatch",

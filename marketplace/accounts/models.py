@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
@@ -39,12 +40,25 @@ class User(UserMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
+    #: Part of every session's and remember token's identity: raising it (a password change,
+    #: "log out everywhere", a reset) ends every session made before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: When the owner followed the link we mailed to ``email``; ``None`` while unconfirmed.
+    email_verified_at: Mapped[dt.datetime | None]
 
     supplier: Mapped[Supplier | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]  # flask-login reads a property
         return self.active
+
+    def get_id(self) -> str:
+        """Return the identity Flask-Login keeps in the session: the id bound to the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_admin(self) -> bool:

@@ -1,30 +1,148 @@
-"""Login, logout and registration."""
+"""Login, logout, registration, passwords and email verification."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import Session
 
-from marketplace.accounts.forms import LoginForm, RegisterForm
+from marketplace.accounts.credentials import (
+    end_all_sessions,
+    forget_remember_token,
+    issue_remember_token,
+    use_remember_token,
+)
+from marketplace.accounts.forms import (
+    ButtonForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+)
+from marketplace.accounts.mails import render_mail
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import AccountError, authenticate, create_user, get_user
+from marketplace.accounts.services import (
+    AccountError,
+    EmailTaken,
+    LinkInvalid,
+    PasswordRejected,
+    WrongPassword,
+    authenticate,
+    change_password,
+    check_reset_link,
+    create_user,
+    find_user,
+    load_session_user,
+    reset_password,
+    start_password_reset,
+    start_verification,
+    verify_email,
+)
 from marketplace.accounts.token_forms import RevokeTokenForm, TokenForm
 from marketplace.accounts.tokens import TokenError, create_token, revoke_token, tokens_of
 from marketplace.db import get_session
-from marketplace.extensions import login_manager
+from marketplace.extensions import limiter, login_manager
+from marketplace.notifications.services import queue_mail
 from marketplace.suppliers.services import SupplierError, add_supplier
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 login_manager.login_view = "accounts.login"
 
+#: Our own "keep me logged in" cookie: a rotating secret (``RememberToken``), not Flask-Login's
+#: signed user id, which could be neither revoked nor rotated.
+REMEMBER_COOKIE = "traderow_remember"
+
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return get_user(get_session(), int(user_id)) if user_id.isdigit() else None
+def load_user(identity: str) -> User | None:
+    # The identity carries the session version: a password change or "log out everywhere" ends it.
+    return load_session_user(get_session(), identity)
+
+
+@login_manager.request_loader
+def load_remembered_user(req) -> User | None:  # type: ignore[no-untyped-def]
+    secret = req.cookies.get(REMEMBER_COOKIE)
+    if not secret:
+        return None
+    session = get_session()
+    found = use_remember_token(session, secret, days=current_app.config["REMEMBER_DAYS"])
+    # Committed at once: the old secret is spent whatever the view does with its own transaction.
+    session.commit()
+    if found is None:
+        g.remember_cookie = ""
+        return None
+    user, g.remember_cookie = found
+    login_user(user)
+    return user
+
+
+@bp.before_app_request
+def _load_user_afresh() -> None:
+    # Flask-Login caches the user on ``g``; an app context (and its ``g``) can outlive one
+    # request, and a user cached by an earlier request must not answer for this one.
+    g.pop("_login_user", None)
+    g.pop("remember_cookie", None)
+
+
+@bp.after_app_request
+def _write_remember_cookie(response: Response) -> Response:
+    secret = g.pop("remember_cookie", None)
+    if secret is None:
+        return response
+    config = current_app.config
+    if secret:
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            secret,
+            max_age=config["REMEMBER_DAYS"] * 24 * 3600,
+            secure=config["REMEMBER_COOKIE_SECURE"],
+            httponly=True,
+            samesite=config["REMEMBER_COOKIE_SAMESITE"],
+        )
+    else:
+        response.delete_cookie(
+            REMEMBER_COOKIE, secure=config["REMEMBER_COOKIE_SECURE"], httponly=True,
+            samesite=config["REMEMBER_COOKIE_SAMESITE"],
+        )  # fmt: skip
+    return response
+
+
+def _start_session(session: Session, user: User, *, remember: bool) -> None:
+    login_user(user)
+    if remember:
+        g.remember_cookie = issue_remember_token(session, user, days=current_app.config["REMEMBER_DAYS"])
+
+
+def _limit(name: str) -> Callable[[], str]:
+    # Read when the request comes, so that each app's configuration applies.
+    return lambda: str(current_app.config[name])
+
+
+def _submitted_account() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response: Response) -> bool:
+    # A successful login redirects; only the attempts that fail count against the limits.
+    return response.status_code != 302
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,15 +152,31 @@ def _safe_next(target: str | None) -> str:
     return url_for("catalog.home")
 
 
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _send(session: Session, user: User, kind: str, link: str) -> None:
+    subject, body = render_mail(kind, _locale(), name=user.display_name)
+    queue_mail(session, user.email, subject, body, link=link)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _limit("LOGIN_LIMIT_ACCOUNT"), key_func=_submitted_account, methods=["POST"], deduct_when=_failed,
+    scope="login-account",
+)  # fmt: skip
+@limiter.limit(_limit("LOGIN_LIMIT_ADDRESS"), methods=["POST"], deduct_when=_failed, scope="login-address")
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.email.data or "", form.password.data or "")
+        session = get_session()
+        user = authenticate(session, form.email.data or "", form.password.data or "")
         if user is None:
             form.password.errors.append(_("Wrong email or password."))
         else:
-            login_user(user, remember=True)
+            _start_session(session, user, remember=bool(form.remember.data))
+            session.commit()
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
@@ -51,12 +185,31 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    session = get_session()
+    forget_remember_token(session, request.cookies.get(REMEMBER_COOKIE, ""))
+    session.commit()
+    g.remember_cookie = ""
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.home"))
 
 
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():  # type: ignore[no-untyped-def]
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    end_all_sessions(session, current_user._get_current_object())
+    session.commit()
+    g.remember_cookie = ""
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for(".login"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("REGISTER_LIMIT_ADDRESS"), methods=["POST"], scope="register-address")
 def register():  # type: ignore[no-untyped-def]
     form = RegisterForm()
     if form.validate_on_submit():
@@ -87,21 +240,137 @@ def register():  # type: ignore[no-untyped-def]
                     display_name=form.display_name.data,
                     supplier=supplier,
                 )
+            except EmailTaken:
+                # Answered exactly as a new account is, so the form cannot tell who is registered;
+                # the owner hears of it by mail instead.
+                session.rollback()
+                owner = find_user(session, form.email.data or "")
+                if owner is not None:
+                    _send(session, owner, "register_taken", url_for(".reset_request"))
+            except PasswordRejected as exc:
+                form.password.errors.append(str(exc))
+                raise _FormInvalid from exc
             except AccountError as exc:
                 form.email.errors.append(str(exc))
                 raise _FormInvalid from exc
+            else:
+                _send(session, user, "verify", url_for(".verify", secret=start_verification(session, user)))
         except _FormInvalid:
             session.rollback()
         else:
             session.commit()
-            login_user(user, remember=True)
-            flash(_("Your account is ready."), "success")
-            return redirect(url_for("suppliers.portal") if supplier else url_for("catalog.home"))
+            flash(
+                _("Check your mail: we sent a link to confirm your address. Then log in with your password."),
+                "success",
+            )
+            return redirect(url_for(".login"))
     return render_template("accounts/register.html", form=form)
 
 
 class _FormInvalid(Exception):
     """A field error was added; render the form again."""
+
+
+# --- passwords and verification -------------------------------------------------------------
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=_submitted_account, methods=["POST"], scope="reset-account")
+@limiter.limit(_limit("RESET_LIMIT_ADDRESS"), methods=["POST"], scope="reset-address")
+def reset_request():  # type: ignore[no-untyped-def]
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        session = get_session()
+        started = start_password_reset(session, form.email.data or "")
+        if started is not None:
+            user, secret = started
+            _send(session, user, "reset", url_for(".reset", secret=secret))
+        session.commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If an account has this address, we sent it a link to choose a new password."), "info")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<secret>", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_LIMIT_ADDRESS"), methods=["POST"], scope="reset-address")
+def reset(secret: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        user = check_reset_link(session, secret)
+    except LinkInvalid:
+        return _no_referrer(render_template("accounts/link_invalid.html"), 404)
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(session, secret, form.new_password.data or "")
+        except PasswordRejected as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            _send(session, user, "password_changed", url_for(".reset_request"))
+            session.commit()
+            g.remember_cookie = ""
+            logout_user()
+            flash(_("Your password is changed and every session is logged out. Log in with the new one."), "success")
+            return redirect(url_for(".login"))
+    return _no_referrer(render_template("accounts/reset.html", form=form, user=user), 200)
+
+
+def _no_referrer(body: str, status: int):  # type: ignore[no-untyped-def]
+    # The page's address holds a secret: no link or resource on it may carry it away as a Referer.
+    return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@bp.post("/password")
+@login_required
+def password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _account_page(TokenForm(formdata=None), password_form=form, status=400)
+    session = get_session()
+    user = current_user._get_current_object()
+    try:
+        change_password(session, user, form.current_password.data or "", form.new_password.data or "")
+    except WrongPassword:
+        form.current_password.errors.append(_("The current password is wrong."))
+        return _account_page(TokenForm(formdata=None), password_form=form, status=400)
+    except PasswordRejected as exc:
+        form.new_password.errors.append(str(exc))
+        return _account_page(TokenForm(formdata=None), password_form=form, status=400)
+    _send(session, user, "password_changed", url_for(".reset_request"))
+    # Every session ended with the change; this one carries on under the new session version.
+    _start_session(session, user, remember=bool(request.cookies.get(REMEMBER_COOKIE)))
+    session.commit()
+    flash(_("Your password is changed. Every other session is logged out."), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.get("/verify/<secret>")
+def verify(secret: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        verify_email(session, secret)
+    except LinkInvalid:
+        return _no_referrer(render_template("accounts/link_invalid.html"), 404)
+    session.commit()
+    flash(_("Your email address is confirmed."), "success")
+    return redirect(url_for(".account") if current_user.is_authenticated else url_for(".login"))
+
+
+@bp.post("/verify")
+@login_required
+@limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=lambda: "user:" + str(current_user.id), scope="verify-user")
+def resend_verification():  # type: ignore[no-untyped-def]
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if user.is_verified:
+        return redirect(url_for(".account"))
+    session = get_session()
+    _send(session, user, "verify", url_for(".verify", secret=start_verification(session, user)))
+    session.commit()
+    flash(_("We sent a new confirmation link to %(email)s.", email=user.email), "info")
+    return redirect(url_for(".account"))
 
 
 # --- the account page and personal API tokens ---------------------------------------------
@@ -113,7 +382,9 @@ def account():  # type: ignore[no-untyped-def]
     return _account_page(TokenForm())
 
 
-def _account_page(form: TokenForm, new_token: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _account_page(  # type: ignore[no-untyped-def]
+    form: TokenForm, new_token: str | None = None, status: int = 200, password_form: PasswordChangeForm | None = None
+):
     user = current_user._get_current_object()
     return (
         render_template(
@@ -123,6 +394,8 @@ def _account_page(form: TokenForm, new_token: str | None = None, status: int = 2
             form=form,
             revoke_form=RevokeTokenForm(),
             new_token=new_token,
+            password_form=password_form or PasswordChangeForm(formdata=None),
+            button_form=ButtonForm(),
         ),
         status,
         # A page showing a fresh secret must not be kept by any cache.

@@ -109,6 +109,14 @@ def notify(
     return created
 
 
+def queue_mail(session: Session, recipient: str, subject: str, body: str, *, link: str | None = None) -> OutboxMail:
+    """Queue one mail in the caller's transaction; the worker sends it after the commit."""
+    mail = OutboxMail(recipient=recipient, subject=_one_line(subject)[:255], body=body, link=link)
+    session.add(mail)
+    session.flush()
+    return mail
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 

@@ -119,7 +119,7 @@ def test_posts_without_a_csrf_token_are_refused(
 ) -> None:
     with client.session_transaction() as browser:
         # Log in through the session: the login form itself would want a token too.
-        browser["_user_id"] = str(admin.id)
+        browser["_user_id"] = admin.get_id()
         browser["_fresh"] = True
     keep = product_of(db_session, two_shops["alpha"], "A-2")
     absorb = product_of(db_session, two_shops["beta"], "B-2")

@@ -194,7 +194,7 @@ def test_a_publish_without_a_csrf_token_is_refused(client: FlaskClient, db_sessi
     db_session.commit()
     with client.session_transaction() as flask_session:
         # Log in through the session: the login form itself would want a token too.
-        flask_session["_user_id"] = str(shopper.id)
+        flask_session["_user_id"] = shopper.get_id()
         flask_session["_fresh"] = True
     form = {"title": "Forged", "items-0-text": "Knife", "items-0-quantity": "1"}
 
@@ -215,7 +215,7 @@ def test_a_quote_without_its_csrf_token_is_refused(
     client: FlaskClient, db_session: Session, open_request: BuyerRequest, seller: User
 ) -> None:
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(seller.id)
+        flask_session["_user_id"] = seller.get_id()
         flask_session["_fresh"] = True
     knife = open_request.items[0]
     url = f"/requests/{open_request.id}/items/{knife.id}/quote"

@@ -72,7 +72,9 @@ def test_users_add_reads_the_password_from_stdin(
     )
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "add", "short@example.com", "--role", "buyer"], input="short\n")
-    assert result.exit_code != 0 and "at least 8 characters" in result.output
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    result = runner.invoke(args=["users", "add", "common@example.com", "--role", "buyer"], input="password1234\n")
+    assert result.exit_code != 0 and "too common" in result.output
 
 
 def test_index_rebuild_keeps_search_working(runner: FlaskCliRunner, supplier: Supplier) -> None:

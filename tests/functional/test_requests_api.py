@@ -165,7 +165,7 @@ def test_token_calls_need_no_csrf_token_but_forms_still_do(
 
     assert publish(client, headers).status_code == 201
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(shopper.id)
+        flask_session["_user_id"] = shopper.get_id()
         flask_session["_fresh"] = True
     form = {"title": "Forged", "items-0-text": "Knife", "items-0-quantity": "1"}
     assert client.post("/requests/new", data=form).status_code == 400

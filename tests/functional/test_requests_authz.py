@@ -272,7 +272,7 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "notification_id": notification,
                 "token_id": token.id,
             },
-            "users": {role: user.id for role, user in users.items()},
+            "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
         }
 
@@ -297,7 +297,7 @@ def test_the_authorisation_matrix(app: Flask, connection: Connection, visibility
                     headers["Authorization"] = f"Bearer {world['secrets'][role]}"
                 else:
                     with client.session_transaction() as flask_session:
-                        flask_session["_user_id"] = str(world["users"][role])
+                        flask_session["_user_id"] = world["users"][role]
                         flask_session["_fresh"] = True
             kwargs: dict[str, Any] = {"headers": headers}
             if call.body is not None:
