@@ -145,6 +145,11 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
+def _user_id() -> int | None:
+    # The limiter runs before ``login_required``: an anonymous caller must not break the key.
+    return getattr(current_user, "id", None)
+
+
 def _safe_next(target: str | None) -> str:
     # Only paths on this site: an open redirect would let phishers borrow our domain.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -359,7 +364,7 @@ def verify(secret: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/verify")
 @login_required
-@limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=lambda: "user:" + str(current_user.id), scope="verify-user")
+@limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=lambda: f"user:{_user_id()}", scope="verify-user")
 def resend_verification():  # type: ignore[no-untyped-def]
     if not ButtonForm().validate_on_submit():
         abort(400)

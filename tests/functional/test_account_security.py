@@ -388,3 +388,8 @@ def test_registration_mails_a_verification_link_and_the_account_page_shows_it(ap
     assert 'data-testid="email-verified"' in client.get("/account/").get_data(as_text=True)
     user = db_session.scalar(select(User).where(User.email == "verify.me@example.com"))
     assert user is not None and user.is_verified
+
+
+def test_resending_the_verification_needs_a_login(client: FlaskClient) -> None:
+    response = client.post("/account/verify")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/account/login")
