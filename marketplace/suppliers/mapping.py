@@ -236,6 +236,16 @@ def prepare_preview(session: Session, run: ImportRun, path: str, *, deadline: fl
     enqueue_run(session, run)
 
 
+def queue_preview(session: Session, run: ImportRun) -> None:
+    """Have the worker read the top of a run's file (again): a run that waited for its mapping
+    before previews were kept has none to show."""
+    from marketplace.jobs.queue import enqueue
+
+    run.status = ImportStatus.PREPARING
+    session.flush()
+    enqueue(session, "preview_run", run_id=run.id)
+
+
 def stored_preview(run: ImportRun) -> MappingPreview | None:
     """Return the preview the worker kept for a run waiting for its mapping."""
     return MappingPreview.from_json(run.preview) if run.preview else None

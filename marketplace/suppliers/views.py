@@ -27,6 +27,7 @@ from marketplace.suppliers.mapping import (
     map_and_queue,
     mapping_fields,
     may_need_mapping,
+    queue_preview,
     stored_preview,
 )
 from marketplace.suppliers.models import ImportRun, ImportStatus
@@ -142,6 +143,9 @@ def upload():  # type: ignore[no-untyped-def]
 @supplier_required
 def map_columns(run_id: int):  # type: ignore[no-untyped-def]
     run = _own_run(run_id)
+    if run.status == ImportStatus.NEEDS_MAPPING and not run.preview:
+        queue_preview(get_session(), run)  # waiting since before the worker kept previews
+        get_session().commit()
     if run.status == ImportStatus.PREPARING:
         # The worker is reading the file's first rows; the page reloads itself until it is done.
         return render_template("suppliers/preview_pending.html", run=run)

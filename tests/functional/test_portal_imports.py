@@ -100,6 +100,23 @@ def test_the_upload_request_reads_no_rows_the_worker_prepares_the_preview(
     assert 'data-testid="mapping-form"' in ready and 'http-equiv="refresh"' not in ready
 
 
+def test_a_run_waiting_for_its_mapping_from_before_the_upgrade_gets_its_preview_from_the_worker(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User, supplier: Supplier
+) -> None:
+    login(client, supplier_member)
+    location = upload(client, OWN_COLUMNS, "prices.csv").headers["Location"]
+    work_once(app)
+    run = db_session.scalars(select(ImportRun)).one()
+    run.preview = None  # as every run waiting for a mapping was when migration 0014 ran
+    db_session.flush()
+
+    assert 'data-testid="preview-pending"' in client.get(location).get_data(as_text=True)
+    work_once(app)
+    db_session.expire_all()  # the test's session serves the requests too; a real request starts afresh
+
+    assert 'data-testid="mapping-form"' in client.get(location).get_data(as_text=True)
+
+
 def test_a_preview_that_outlasts_an_import_jobs_time_fails_the_run_with_the_reason(
     app: Flask, client: FlaskClient, db_session: Session, supplier_member: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
