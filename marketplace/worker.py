@@ -93,7 +93,7 @@ def recover_interrupted(app: Flask, session: Session) -> int:
     if not uses_rq(app):
         for job in fail_abandoned(session):
             payload = job.payload or {}
-            if job.kind == "import_run" and "run_id" in payload:
+            if job.kind in ("import_run", "preview_run") and "run_id" in payload:
                 run_ids.append(int(payload["run_id"]))
             elif job.kind == "fetch_feed" and "feed_id" in payload:
                 run_ids.extend(
@@ -108,7 +108,10 @@ def recover_interrupted(app: Flask, session: Session) -> int:
     horizon = utcnow() - dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
     run_ids.extend(
         session.scalars(
-            select(ImportRun.id).where(ImportRun.status == ImportStatus.RUNNING, ImportRun.started_at < horizon)
+            select(ImportRun.id).where(
+                (ImportRun.status == ImportStatus.RUNNING) & (ImportRun.started_at < horizon)
+                | (ImportRun.status == ImportStatus.PREPARING) & (ImportRun.created_at < horizon)
+            )
         )
     )
     failed = fail_interrupted_runs(session, sorted(set(run_ids)))

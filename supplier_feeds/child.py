@@ -31,9 +31,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from .parse import parse_feed
+from .preview import TablePreview, preview_table
 from .rows import FeedError, FeedItem
 
-__all__ = ["ParserProcessError", "can_parse_in_child", "parse_feed_in_child", "start_parser_server"]
+__all__ = [
+    "ParserProcessError",
+    "can_parse_in_child",
+    "parse_feed_in_child",
+    "preview_table_in_child",
+    "start_parser_server",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +211,48 @@ def _parse_into(
         messages.put((_FAILED, exc))
     except BaseException:
         flush()
+        messages.put((_FAILED, ParserProcessError(f"the parser process failed:\n{traceback.format_exc()}")))
+
+
+def preview_table_in_child(path: str | os.PathLike[str], *, deadline: float) -> TablePreview:
+    """Return ``preview_table(path)``, read in a parser process that is stopped after ``deadline`` seconds.
+
+    A workbook can take far more memory and time to open than its size suggests (millions of
+    shared strings); here that happens in a process of the same kind as an import's parser,
+    whose death leaves the caller whole. Raise ``FeedError`` as ``preview_table`` does, and
+    ``ParserProcessError`` when the process dies or runs out of time.
+    """
+    context = _context()
+    messages = context.Queue(maxsize=1)
+    process = context.Process(target=_preview_into, args=(os.fspath(path), messages), name="feed-preview", daemon=True)
+    with _without_main():
+        process.start()
+    try:
+        kind, payload = messages.get(timeout=deadline)
+    except queue.Empty:
+        if process.is_alive():
+            raise ParserProcessError(f"reading the file took longer than {deadline:g} seconds") from None
+        raise ParserProcessError(f"the parser process stopped unexpectedly (exit code {process.exitcode})") from None
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        messages.cancel_join_thread()
+        messages.close()
+    if kind == _FAILED:
+        raise payload
+    result: TablePreview = payload
+    return result
+
+
+def _preview_into(path: str, messages: Any) -> None:
+    """The child: put ``preview_table(path)`` (or its failure) on ``messages``."""
+    _exit_with_caller()
+    try:
+        messages.put((_DONE, preview_table(path)))
+    except FeedError as exc:
+        messages.put((_FAILED, exc))
+    except BaseException:
         messages.put((_FAILED, ParserProcessError(f"the parser process failed:\n{traceback.format_exc()}")))
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO, TextIO
 
 from . import columns
+from .charsets import misread_utf8
 from .rows import FeedError, FeedItem
 from .streams import HEAD_SIZE, read_head
 from .tables import MAX_CELL, Row, Sheet, parse_tables
@@ -148,6 +149,15 @@ class _Transcoder(io.RawIOBase):
                 f"{self._offset + exc.start + 1}). Save it as UTF-8 and upload "
                 "it again.",
             ) from None
+        if misread_utf8(text):
+            # Mixed encodings, or a file saved after being misread once: no decoding gives
+            # the supplier's text back, and importing it would show buyers "РЎС‚РµРї…".
+            raise FeedError(
+                "encoding_mismatch",
+                'Part of the file is UTF-8 text read as Windows-1251 (it reads like "РЎС‚РµРїР»РµСЂ" '
+                f"near byte {self._offset + 1}): the file mixes two encodings or was converted twice. "
+                "Save it as UTF-8 and upload it again.",
+            )
         self._ascii_so_far = self._ascii_so_far and chunk.isascii()
         self._offset += len(chunk)
         return text

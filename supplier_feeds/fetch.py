@@ -2,8 +2,9 @@
 
 A conditional GET (ETag / Last-Modified), gzip, connect and read timeouts plus a deadline
 for the whole download, a size cap counted on the decoded bytes (so a gzip bomb stops at
-the cap), at most a few redirects, and no private, loopback or link-local addresses unless
-the operator allows them: the host is resolved and every address checked, on every hop.
+the cap), at most a few redirects, and only globally routable addresses unless the operator
+allows others: the host is resolved and every address checked, on every hop, including the
+IPv4 address inside an IPv6 one that carries it (IPv4-mapped, NAT64, 6to4).
 
 The connection then goes to an address that was checked, never to a second DNS answer
 (which a hostile DNS server could point at 127.0.0.1 between the check and the request):
@@ -84,19 +85,55 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+#: IPv6 ranges refused outright, whatever ``is_global`` says on this Python: a fetch has no
+#: business there, and where they embed an IPv4 address it cannot be trusted to be the one
+#: reached. Site-local (fec0::/10, deprecated by RFC 3879, routed inside a site);
+#: IPv4-compatible (::/96, deprecated by RFC 4291, reaches the embedded IPv4 through whatever
+#: tunnel the host has); Teredo (2001::/32: the client's IPv4 is obfuscated and the path runs
+#: through a relay we do not know); local-use NAT64 (64:ff9b:1::/48, RFC 8215: the operator's
+#: own translator, whose prefix length, and so where the IPv4 sits, we cannot know); and the
+#: ranges newer Pythons already mark non-global (documentation 3fff::/20, SRv6 5f00::/16).
+_REFUSED_V6 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in ("fec0::/10", "::/96", "2001::/32", "64:ff9b:1::/48", "3fff::/20", "5f00::/16")
+)
+#: NAT64's well-known prefix (RFC 6052): an IPv6-only network with DNS64 reaches every IPv4
+#: host as 64:ff9b::<IPv4>, so refusing it would refuse every feed there; the embedded IPv4
+#: (the last 32 bits) is the address reached, and is checked instead.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def check_address(address: str, *, host: str, allow_private: bool) -> None:
-    """Raise ``FeedError("fetch_refused_address")`` unless ``address`` is a public one."""
+    """Raise ``FeedError("fetch_refused_address")`` unless ``address`` is a globally routable one.
+
+    An IPv6 address that carries an IPv4 address the packets really go to (IPv4-mapped,
+    NAT64's well-known prefix, 6to4) is judged by that IPv4 address, which must be global too.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if allow_private:
         return
-    if not ip.is_global or ip.is_multicast:
+    if not _is_public(ip):
         raise FeedError(
             "fetch_refused_address",
             f"The feed's host {host!r} points at a private or local network address ({ip}); "
             "feeds must be on the public internet.",
         )
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address):
+        return True
+    if any(ip in net for net in _REFUSED_V6):
+        return False
+    # 6to4 (2002::/16, RFC 3056): the relay sends the packets on to the embedded IPv4 address.
+    embedded = ip.sixtofour
+    if embedded is None and ip in _NAT64:
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return embedded is None or _is_public(embedded)
 
 
 def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> tuple[str, int]:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import re
 from collections.abc import Callable, Container, Iterator, Mapping
 from typing import BinaryIO
 
-from .detect import detect_format, parser_for
-from .rows import FeedError, FeedItem
-from .streams import open_source, read_head
+from .charsets import misdeclared_utf8
+from .detect import XML_ROOTS, detect_format, parser_for
+from .rows import FeedError, FeedItem, RowProblem
+from .streams import HEAD_SIZE, PrefixedStream, open_source, read_head
 
 logger = logging.getLogger(__name__)
+
+_XML_FORMATS = frozenset(XML_ROOTS.values())
+#: The encoding attribute of an XML declaration (after an optional UTF-8 BOM).
+_DECLARED_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][\w.:-]*)\1")
 
 
 def parse_feed(
@@ -47,4 +54,41 @@ def parse_feed(
             raise FeedError("empty_file", "The file is empty.")
         format_name = detect_format(head)
         logger.debug("Parsing a %s feed", format_name)
-        yield from parser_for(format_name)(replay, mapping=mapping, partial=partial, known=known)
+        mismatch = None
+        if format_name in _XML_FORMATS:
+            head, mismatch = _utf8_despite_declaration(head)
+            if mismatch is not None:
+                # Nothing was read from ``replay`` yet: replay the corrected head instead.
+                replay = io.BufferedReader(PrefixedStream(head, stream), buffer_size=HEAD_SIZE)
+        items = parser_for(format_name)(replay, mapping=mapping, partial=partial, known=known)
+        if mismatch is not None:
+            # The header comes first, always; the warning right after it.
+            yield next(items)
+            yield mismatch
+        yield from items
+
+
+def _utf8_despite_declaration(head: bytes) -> tuple[bytes, RowProblem | None]:
+    """Return the head declaring UTF-8, and a warning, when its bytes are UTF-8 under another declaration.
+
+    The bytes decide rather than the label: read as the declared windows-1251, UTF-8 Cyrillic
+    becomes "РЎС‚РµРїР»РµСЂ" in every title, silently. Refusing the file would stop a working feed
+    for one wrong word in its first line, while the text itself is whole.
+    """
+    found = _DECLARED_ENCODING.match(head)
+    if found is None:
+        return head, None
+    declared = found.group(2).decode("ascii")
+    if not misdeclared_utf8(head, declared):
+        return head, None
+    start, end = found.span(2)
+    warning = RowProblem(
+        "encoding_mismatch",
+        "warning",
+        f"The file declares the encoding {declared}, but its text is UTF-8; it was read as UTF-8. "
+        'Write encoding="UTF-8" in its first line.',
+        line=1,
+        field="encoding",
+        value=declared,
+    )
+    return head[:start] + b"UTF-8" + head[end:], warning

@@ -6,13 +6,13 @@ proves that path. Brands and shops are invented.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from lxml import etree
 
+from marketplace.exports import csv_writer
 from supplier_feeds.gtin import gtin_check_digit
 
 
@@ -334,7 +334,8 @@ def render_yml(supplier: DemoSupplier) -> bytes:
 def render_csv(supplier: DemoSupplier) -> bytes:
     """Render the assortment as a `;`-separated cp1251 CSV with Ukrainian headers, as 1C exports do."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    # Demo constants, not supplier data; still written the one way every CSV is (marketplace.exports).
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         ["Артикул", "Назва", "Ціна", "Валюта", "Наявність", "Категорія", "Виробник", "Штрихкод", "Посилання"]
     )

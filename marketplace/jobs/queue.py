@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 JOBS: dict[str, str] = {
     "import_run": "marketplace.suppliers.jobs:run_import",
     "fetch_feed": "marketplace.suppliers.jobs:fetch_feed",
+    "preview_run": "marketplace.suppliers.jobs:preview_upload",
 }
 
 _RQ_PENDING = "traderow.rq_pending"

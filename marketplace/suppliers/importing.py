@@ -317,25 +317,37 @@ def queue_import(
     mode: str = ImportMode.AUTO,
     dry_run: bool = False,
     needs_mapping: bool = False,
+    preview: bool = False,
 ) -> ImportRun:
     """Store an uploaded price list and queue it for the worker; return the queued run.
 
     With ``needs_mapping`` the run waits for the supplier to map the file's columns
-    (:func:`marketplace.suppliers.mapping.save_mapping_and_queue` queues it then).
+    (:func:`marketplace.suppliers.mapping.map_and_queue` queues it then). With ``preview``
+    the worker first reads the file's top rows to find out
+    (:func:`marketplace.suppliers.mapping.prepare_preview`).
     """
     if mode not in ImportMode.ALL:
         raise ValueError(f"unknown import mode {mode!r}")
+    status = ImportStatus.QUEUED
+    if needs_mapping:
+        status = ImportStatus.NEEDS_MAPPING
+    elif preview:
+        status = ImportStatus.PREPARING
     run = ImportRun(
         supplier=supplier,
         filename=(os.path.basename(filename) or "upload")[:255],
-        status=ImportStatus.NEEDS_MAPPING if needs_mapping else ImportStatus.QUEUED,
+        status=status,
         mode=mode,
         dry_run=dry_run,
         source_path=store_upload(upload_dir, data),
     )
     session.add(run)
     session.flush()
-    if not needs_mapping:
+    if status == ImportStatus.PREPARING:
+        from marketplace.jobs.queue import enqueue
+
+        enqueue(session, "preview_run", run_id=run.id)
+    elif status == ImportStatus.QUEUED:
         enqueue_run(session, run)
     logger.info(
         "Queued import %d of %s for supplier %s (%d bytes, mode %s%s)",
@@ -444,7 +456,7 @@ def fail_interrupted_runs(session: Session, run_ids: Sequence[int]) -> int:
         return 0
     failed = session.execute(
         update(ImportRun)
-        .where(ImportRun.id.in_(run_ids), ImportRun.status == ImportStatus.RUNNING)
+        .where(ImportRun.id.in_(run_ids), ImportRun.status.in_([ImportStatus.RUNNING, ImportStatus.PREPARING]))
         .values(status=ImportStatus.FAILED, error=INTERRUPTED_MESSAGE, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -1,4 +1,4 @@
-"""The suppliers' background jobs: run a queued import, fetch a feed URL and import it.
+"""The suppliers' background jobs: run a queued import, fetch a feed URL and import it, preview an upload.
 
 Both backends of :mod:`marketplace.jobs.queue` call these with the session, the app and the
 job's payload. They commit their own work and never write the search index: the worker
@@ -7,6 +7,7 @@ does that after them.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from flask import Flask
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.suppliers.feeds import fetch_and_import
 from marketplace.suppliers.importing import run_stored_import
+from marketplace.suppliers.mapping import prepare_preview
+from marketplace.suppliers.models import ImportRun
 from marketplace.suppliers.progress import clear_progress, progress_writer
 from supplier_feeds.fetch import FetchPolicy
 
@@ -59,3 +62,16 @@ def fetch_feed(session: Session, app: Flask, *, feed_id: int) -> None:
         rates=app.config["CURRENCY_RATES"],
         price_move_percent=Decimal(str(app.config["PRICE_MOVE_PERCENT"])),
     )
+
+
+def preview_upload(session: Session, app: Flask, *, run_id: int) -> None:
+    """Read the top rows of an uploaded CSV or Excel file for its mapping page, or queue its import.
+
+    The parser process gets the time an import job gets (``TRADEROW_JOB_TIMEOUT``).
+    """
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        return
+    path = os.path.join(app.config["UPLOAD_PATH"], run.source_path or "")
+    prepare_preview(session, run, path, deadline=float(app.config["JOB_TIMEOUT"]))
+    session.commit()

@@ -4,6 +4,10 @@ After an upload whose columns are not all recognised (or that has no header row)
 portal shows the first rows with a field chosen per column, pre-filled by the parser's
 suggestion. The supplier's answer is stored under a signature of the header row, and
 every later upload with the same layout uses it without asking.
+
+The first rows are read by the worker (``prepare_preview``, a job like an import), never in
+a web request: a workbook can take a process past any web timeout and far past its own size
+in memory. The run waits as "preparing" meanwhile and keeps the preview for the page.
 """
 
 from __future__ import annotations
@@ -12,16 +16,19 @@ import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.db import utcnow
 from marketplace.suppliers.importing import enqueue_run
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierColumnMapping
-from supplier_feeds import FeedError, preview_table
+from supplier_feeds import FeedError, TablePreview, detect_format, preview_table
+from supplier_feeds.child import ParserProcessError, can_parse_in_child, preview_table_in_child
 from supplier_feeds.columns import FIELDS, header_key
+from supplier_feeds.detect import TABLE_FORMATS as FEED_TABLE_FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +69,43 @@ class MappingPreview:
     def fully_recognised(self) -> bool:
         return self.has_header and all(c in self.suggested for c in self.columns if c.strip())
 
+    def as_json(self) -> dict[str, Any]:
+        """Return the preview as plain JSON, as ``ImportRun.preview`` keeps it."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MappingPreview:
+        """Rebuild a preview that ``as_json`` stored."""
+        return cls(
+            str(data["format"]),
+            [str(c) for c in data["columns"]],
+            bool(data["has_header"]),
+            [[str(c) for c in row] for row in data.get("rows", [])],
+            {str(k): str(v) for k, v in dict(data.get("suggested", {})).items()},
+        )
+
+
+#: What the supplier reads when the worker could not read the top of the file in time or memory.
+PREVIEW_FAILED = (
+    "We could not read the first rows of this file within the limits of an import ({reason}). "
+    "Nothing was imported. Save it again as a smaller CSV or Excel file, or split it, and upload it again."
+)
+
 
 def mapping_fields() -> Sequence[str]:
     """Return the fields a column may be mapped to."""
     return tuple(FIELDS)
+
+
+def may_need_mapping(head: bytes) -> bool:
+    """Say whether a file whose first bytes are ``head`` is a table (CSV, Excel), whose columns may need a mapping.
+
+    Only the format is sniffed (``detect_format`` reads at most these bytes); no row is parsed.
+    """
+    try:
+        return detect_format(head) in FEED_TABLE_FORMATS | {"gmc_tsv"}
+    except FeedError:
+        return False  # the import says what is wrong with it
 
 
 def table_preview(source: str | bytes | IO[bytes]) -> MappingPreview | None:
@@ -74,6 +114,24 @@ def table_preview(source: str | bytes | IO[bytes]) -> MappingPreview | None:
         raw = preview_table(source)
     except FeedError:
         return None
+    return _mapping_preview(raw)
+
+
+def bounded_table_preview(path: str, *, deadline: float) -> MappingPreview | None:
+    """Return ``table_preview(path)`` read in a parser process stopped after ``deadline`` seconds.
+
+    Raise ``ParserProcessError`` when that process dies (out of memory) or runs out of time.
+    """
+    if not can_parse_in_child():
+        return table_preview(path)
+    try:
+        raw = preview_table_in_child(path, deadline=deadline)
+    except FeedError:
+        return None
+    return _mapping_preview(raw)
+
+
+def _mapping_preview(raw: TablePreview) -> MappingPreview | None:
     if raw.format not in TABLE_FORMATS:
         return None
     rows = [[str(c) for c in row] for row in raw.rows][:PREVIEW_ROWS]
@@ -148,6 +206,49 @@ def save_mapping(session: Session, supplier: Supplier, signature: str, mapping: 
         found.mapping = dict(mapping)
     session.flush()
     logger.info("Supplier %s saved a column mapping (%s): %s", supplier.slug, signature[:12], dict(mapping))
+
+
+def prepare_preview(session: Session, run: ImportRun, path: str, *, deadline: float) -> None:
+    """Read the top of a preparing run's file; keep it for the mapping page, or queue the run.
+
+    The run waits for the supplier's mapping when its columns need one; otherwise (a known
+    layout, a saved mapping, a file that is not a table or cannot be read, which the import
+    then explains) it goes to the import queue. A file that takes the parser process past its
+    time or memory fails the run with the reason.
+    """
+    if run.status != ImportStatus.PREPARING:
+        return
+    try:
+        preview = bounded_table_preview(path, deadline=deadline) if os.path.isfile(path) else None
+    except ParserProcessError as exc:
+        logger.warning("Import %d of supplier %s: no preview (%s)", run.id, run.supplier.slug, exc)
+        run.status = ImportStatus.FAILED
+        run.error = PREVIEW_FAILED.format(reason=exc)
+        run.finished_at = utcnow()
+        session.flush()
+        return
+    if needs_mapping(session, run.supplier, preview):
+        assert preview is not None
+        run.preview = preview.as_json()
+        run.status = ImportStatus.NEEDS_MAPPING
+        session.flush()
+        return
+    enqueue_run(session, run)
+
+
+def queue_preview(session: Session, run: ImportRun) -> None:
+    """Have the worker read the top of a run's file (again): a run that waited for its mapping
+    before previews were kept has none to show."""
+    from marketplace.jobs.queue import enqueue
+
+    run.status = ImportStatus.PREPARING
+    session.flush()
+    enqueue(session, "preview_run", run_id=run.id)
+
+
+def stored_preview(run: ImportRun) -> MappingPreview | None:
+    """Return the preview the worker kept for a run waiting for its mapping."""
+    return MappingPreview.from_json(run.preview) if run.preview else None
 
 
 def map_and_queue(

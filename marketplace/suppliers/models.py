@@ -108,6 +108,9 @@ class CategoryMappingRule(Base):
 class ImportStatus(enum.StrEnum):
     """Where an import run stands."""
 
+    #: A CSV or Excel upload whose first rows the worker is reading, to see whether its
+    #: columns need the supplier's mapping (never read in a web request).
+    PREPARING = "preparing"
     #: A CSV or Excel upload whose columns the supplier still has to map.
     NEEDS_MAPPING = "needs_mapping"
     QUEUED = "queued"
@@ -148,6 +151,9 @@ class ImportRun(Base):
     partial: Mapped[bool] = mapped_column(default=False)
     #: A dry run computes the diff and publishes nothing.
     dry_run: Mapped[bool] = mapped_column(default=False)
+    #: The top of a CSV or Excel upload as the worker read it for the mapping page
+    #: (``marketplace.suppliers.mapping.MappingPreview.as_json``); None for other runs.
+    preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The feed URL this run fetched, if it came from one.
     feed_source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_sources.id", ondelete="SET NULL"))
 

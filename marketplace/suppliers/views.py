@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -27,17 +26,23 @@ from marketplace.suppliers.mapping import (
     MappingError,
     map_and_queue,
     mapping_fields,
-    needs_mapping,
-    table_preview,
+    may_need_mapping,
+    queue_preview,
+    stored_preview,
 )
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.progress import read_progress
 from marketplace.suppliers.services import import_history
 from marketplace.templating import IMPORT_STATUS_LABELS
+from supplier_feeds.streams import HEAD_SIZE
 
 bp = Blueprint("suppliers", __name__, url_prefix="/portal")
 
-RUN_STATUS_LABELS = {**IMPORT_STATUS_LABELS, ImportStatus.NEEDS_MAPPING.value: _l("Waiting for the column mapping")}
+RUN_STATUS_LABELS = {
+    **IMPORT_STATUS_LABELS,
+    ImportStatus.PREPARING.value: _l("Preparing the preview"),
+    ImportStatus.NEEDS_MAPPING.value: _l("Waiting for the column mapping"),
+}
 
 
 @bp.context_processor
@@ -115,21 +120,20 @@ def upload():  # type: ignore[no-untyped-def]
         form.feed.errors.append(_("The file is empty."))
         return _portal_page(form, status=400)
     session = get_session()
-    supplier = current_user.supplier
-    wants_mapping = needs_mapping(session, supplier, table_preview(data))
+    # Only the format is sniffed here; the worker reads a table's rows (``prepare_preview``).
+    table = may_need_mapping(data[:HEAD_SIZE])
     run = queue_import(
         session,
-        supplier,
+        current_user.supplier,
         data,
         filename=form.feed.data.filename or "upload",
         upload_dir=current_app.config["UPLOAD_PATH"],
         mode=form.mode.data,
         dry_run=form.dry_run.data,
-        needs_mapping=wants_mapping,
+        preview=table,
     )
     session.commit()
-    if wants_mapping:
-        flash(_("Tell us what your columns hold; we remember it for your next upload."), "info")
+    if table:
         return redirect(url_for("suppliers.map_columns", run_id=run.id))
     flash(_("Your price list is queued for import."), "info")
     return redirect(url_for("suppliers.import_run", run_id=run.id))
@@ -139,10 +143,15 @@ def upload():  # type: ignore[no-untyped-def]
 @supplier_required
 def map_columns(run_id: int):  # type: ignore[no-untyped-def]
     run = _own_run(run_id)
+    if run.status == ImportStatus.NEEDS_MAPPING and not run.preview:
+        queue_preview(get_session(), run)  # waiting since before the worker kept previews
+        get_session().commit()
+    if run.status == ImportStatus.PREPARING:
+        # The worker is reading the file's first rows; the page reloads itself until it is done.
+        return render_template("suppliers/preview_pending.html", run=run)
     if run.status != ImportStatus.NEEDS_MAPPING:
         return redirect(url_for("suppliers.import_run", run_id=run.id))
-    path = os.path.join(current_app.config["UPLOAD_PATH"], run.source_path or "")
-    preview = table_preview(path) if run.source_path and os.path.isfile(path) else None
+    preview = stored_preview(run)
     if preview is None:
         abort(404)
     form = mapping_form(preview.columns, mapping_fields(), preview.suggested)

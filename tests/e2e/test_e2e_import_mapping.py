@@ -36,8 +36,9 @@ def test_supplier_maps_unknown_columns_and_sees_the_dry_run_result(page: Page, t
     form.get_by_role("button", name="Upload").click()
 
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+/mapping$"), timeout=TIMEOUT_MS)
+    # The worker reads the first rows; the page reloads itself until they are there.
     preview = page.get_by_test_id("mapping-preview")
-    expect(preview).to_contain_text("Степлер Zorvexa 24/6", timeout=TIMEOUT_MS)
+    expect(preview).to_contain_text("Степлер Zorvexa 24/6", timeout=IMPORT_TIMEOUT_MS)
     # What we recognised is pre-selected; the supplier fills in the rest.
     expect(page.get_by_test_id("map-col-1")).to_have_value("title", timeout=TIMEOUT_MS)
     page.get_by_test_id("map-col-0").select_option("sku")

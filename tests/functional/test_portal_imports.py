@@ -48,6 +48,7 @@ def test_unrecognised_columns_are_mapped_once_and_the_mapping_is_reused(
     login(client, supplier_member)
     response = upload(client, OWN_COLUMNS, "prices.csv")
     assert response.status_code == 302 and response.headers["Location"].endswith("/mapping")
+    work_once(app)  # the worker reads the first rows
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="mapping-form"' in page and "Сковорода чавунна 24 см" in page
     # The parser's suggestion pre-fills what it recognised.
@@ -68,18 +69,77 @@ def test_unrecognised_columns_are_mapped_once_and_the_mapping_is_reused(
     assert offers["A-2"].available is False and offers["A-3"].stock_quantity == 12
     assert db_session.scalars(select(SupplierColumnMapping)).one().mapping["Товар"] == "title"
 
-    # The next file with the same columns goes straight to the queue, with the saved mapping.
+    # The next file with the same columns goes to the queue once the worker has seen its
+    # layout, with the saved mapping; its mapping page sends the supplier on to the run.
     again = upload(client, OWN_COLUMNS.replace(b"1200", b"1100"), "prices-2.csv")
-    assert "/mapping" not in again.headers["Location"]
     work_once(app)
     assert offers_of(db_session, supplier)["A-1"].price == 1100
+    onwards = client.get(again.headers["Location"])
+    assert onwards.status_code == 302 and "/mapping" not in onwards.headers["Location"]
 
 
-def test_a_mapping_without_an_id_column_is_refused(
-    client: FlaskClient, db_session: Session, supplier_member: User
+def test_the_upload_request_reads_no_rows_the_worker_prepares_the_preview(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User
 ) -> None:
     login(client, supplier_member)
     location = upload(client, OWN_COLUMNS, "prices.csv").headers["Location"]
+
+    run = db_session.scalars(select(ImportRun)).one()
+    assert (run.status, run.preview) == (ImportStatus.PREPARING, None)
+    waiting = client.get(location).get_data(as_text=True)
+    assert 'data-testid="preview-pending"' in waiting and 'http-equiv="refresh"' in waiting
+    assert 'data-testid="preview-reload"' in waiting  # works without JavaScript and without the meta refresh
+    assert 'data-testid="mapping-form"' not in waiting and "Сковорода" not in waiting
+
+    work_once(app)
+
+    db_session.refresh(run)
+    assert run.status == ImportStatus.NEEDS_MAPPING
+    assert run.preview is not None and run.preview["rows"][0][1] == "Сковорода чавунна 24 см"
+    ready = client.get(location).get_data(as_text=True)
+    assert 'data-testid="mapping-form"' in ready and 'http-equiv="refresh"' not in ready
+
+
+def test_a_run_waiting_for_its_mapping_from_before_the_upgrade_gets_its_preview_from_the_worker(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User, supplier: Supplier
+) -> None:
+    login(client, supplier_member)
+    location = upload(client, OWN_COLUMNS, "prices.csv").headers["Location"]
+    work_once(app)
+    run = db_session.scalars(select(ImportRun)).one()
+    run.preview = None  # as every run waiting for a mapping was when migration 0014 ran
+    db_session.flush()
+
+    assert 'data-testid="preview-pending"' in client.get(location).get_data(as_text=True)
+    work_once(app)
+    db_session.expire_all()  # the test's session serves the requests too; a real request starts afresh
+
+    assert 'data-testid="mapping-form"' in client.get(location).get_data(as_text=True)
+
+
+def test_a_preview_that_outlasts_an_import_jobs_time_fails_the_run_with_the_reason(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(client, supplier_member)
+    location = upload(client, OWN_COLUMNS, "prices.csv").headers["Location"]
+    # The parser process gets what an import job gets; none can open a file in a millisecond.
+    monkeypatch.setitem(app.config, "JOB_TIMEOUT", 0.001)
+
+    work_once(app)
+
+    run = db_session.scalars(select(ImportRun)).one()
+    db_session.refresh(run)
+    assert run.status == ImportStatus.FAILED and "longer than 0.001 seconds" in (run.error or "")
+    page = client.get(location, follow_redirects=True).get_data(as_text=True)
+    assert 'data-testid="run-error"' in page and "within the limits of an import" in page
+
+
+def test_a_mapping_without_an_id_column_is_refused(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User
+) -> None:
+    login(client, supplier_member)
+    location = upload(client, OWN_COLUMNS, "prices.csv").headers["Location"]
+    work_once(app)
 
     response = client.post(location, data={"col_0": "", "col_1": "title", "col_2": "price", "col_3": ""})
 
@@ -88,11 +148,14 @@ def test_a_mapping_without_an_id_column_is_refused(
     assert db_session.scalars(select(SupplierColumnMapping)).all() == []
 
 
-def test_a_header_less_csv_asks_for_a_mapping_by_position(client: FlaskClient, supplier_member: User) -> None:
+def test_a_header_less_csv_asks_for_a_mapping_by_position(
+    app: Flask, client: FlaskClient, supplier_member: User
+) -> None:
     login(client, supplier_member)
     rows = "".join(f"MOPAR;68{i:06d}AA;{100 + i},00;{i % 4};Фільтр масляний {i}\r\n" for i in range(12)).encode()
 
     location = upload(client, rows, "avtopro.csv").headers["Location"]
+    work_once(app)
 
     page = client.get(location).get_data(as_text=True)
     assert location.endswith("/mapping") and "Column 1" in page and "Фільтр масляний 3" in page

@@ -134,6 +134,40 @@ def test_a_public_address_passes_the_check() -> None:
     assert (host, port) == ("feeds.example", 443)
 
 
+def _check(address: str) -> None:
+    check_url("http://feeds.example/price.xml", allow_private=False, resolver=lambda _h, _p: [address])
+
+
+# One case per IPv6 form that embeds an IPv4 address or that Python's is_global lets through:
+# each is refused with a private IPv4 inside; those a real network path uses pass with a public one.
+@pytest.mark.parametrize(
+    ("form", "refused", "allowed"),
+    [
+        ("IPv4-mapped ::ffff:0:0/96", "::ffff:10.0.0.1", "::ffff:93.184.216.34"),
+        ("NAT64 well-known 64:ff9b::/96", "64:ff9b::127.0.0.1", "64:ff9b::93.184.216.34"),
+        ("NAT64 well-known, metadata", "64:ff9b::169.254.169.254", None),
+        ("NAT64 local-use 64:ff9b:1::/48", "64:ff9b:1::5db8:d822", None),
+        ("6to4 2002::/16", "2002:7f00:1::1", "2002:5db8:d822::1"),
+        ("6to4 to a private network", "2002:c0a8:0001::1", None),
+        ("IPv4-compatible ::/96", "::93.184.216.34", None),
+        ("IPv4-compatible loopback", "::127.0.0.1", None),
+        ("Teredo 2001::/32", "2001:0:4136:e378:8000:63bf:3fff:fdd2", None),
+        ("site-local fec0::/10", "fec0::1", None),
+        ("documentation 3fff::/20", "3fff::1", None),
+    ],
+)
+def test_ipv6_forms_are_judged_by_the_ipv4_they_carry_or_refused(form: str, refused: str, allowed: str | None) -> None:
+    with pytest.raises(FeedError) as caught:
+        _check(refused)
+    assert caught.value.code == "fetch_refused_address", form
+    if allowed is not None:
+        _check(allowed)
+
+
+def test_a_global_ipv6_address_passes_the_check() -> None:
+    _check("2606:4700::6810:84e5")
+
+
 @pytest.mark.parametrize("url", ["ftp://feeds.example/p.xml", "file:///etc/passwd", "http:///nohost", "gopher://x/"])
 def test_only_http_and_https_urls(url: str) -> None:
     with pytest.raises(FeedError) as bad:

@@ -85,6 +85,31 @@ def test_invalid_utf8_after_utf8_text_is_a_feed_error():
     assert "byte" in info.value.message
 
 
+def test_utf8_rows_after_windows_1251_bytes_are_refused_not_imported_as_mojibake():
+    # Three cp1251 symbols (№ « ») make the head read as cp1251; the UTF-8 rows below would
+    # then import as "РЎС‚РµРїР»РµСЂ".
+    data = b"sku;title;price\nA0;N\xb9 5 \xabA\xbb;1\n" + "A1;Степлер канцелярський;2\n".encode()
+    with pytest.raises(FeedError) as info:
+        items(data)
+    assert info.value.code == "encoding_mismatch"
+
+
+def test_a_file_saved_after_being_misread_once_is_refused():
+    mojibake = "Степлер канцелярський".encode().decode("cp1251")
+    assert mojibake.startswith("РЎС‚РµРї")
+    data = f"sku;title;price\nA1;{mojibake};2\n".encode()
+    with pytest.raises(FeedError) as info:
+        items(data)
+    assert info.value.code == "encoding_mismatch"
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-8"])
+def test_upper_case_ukrainian_is_not_taken_for_mojibake(encoding):
+    titles = ["СІРИЙ СІК", "ВЕРХНІЙ РІВЕНЬ", "ПРІОРИТЕТ ЄВРО"]
+    data = ("sku;title;price\n" + "".join(f"A{i};{t};1\n" for i, t in enumerate(titles))).encode(encoding)
+    assert [o.title for o in offers(data)] == titles
+
+
 @pytest.mark.parametrize("delimiter", [";", ",", "\t"])
 def test_delimiters(delimiter):
     data = (

@@ -319,6 +319,26 @@ def test_windows_1251_feed_is_decoded_by_its_declaration():
     assert only_offer(data).title == "Сковорода 28 см"
 
 
+@pytest.mark.parametrize("declared", ["windows-1251", "cp1251", "ISO-8859-1"])
+def test_utf8_bytes_under_a_single_byte_declaration_are_read_as_utf8_with_a_warning(declared):
+    # The bytes are UTF-8; read as the declared code page, every title would be "РЎРєРѕРІРѕСЂРѕРґР°".
+    data = yml(offer(), prolog=f'<?xml version="1.0" encoding="{declared}"?>')
+    result = items(data)
+    assert isinstance(result[0], FeedHeader) and result[0].shop_name == "Тест"
+    assert (result[1].code, result[1].severity, result[1].value) == ("encoding_mismatch", "warning", declared)
+    assert only_offer(data).title == "Сковорода 28 см"
+    assert [c.name for c in result if isinstance(c, FeedCategory)] == ["Посуд", "Сковороди"]
+
+
+def test_a_real_windows_1251_feed_gets_no_encoding_warning():
+    data = yml(
+        offer(name="<name>СІРИЙ СІК ПРІОРИТЕТ Сковорода</name>"), prolog='<?xml version="1.0" encoding="windows-1251"?>'
+    )
+    data = data.decode().encode("cp1251")
+    assert problems(data) == []
+    assert only_offer(data).title == "СІРИЙ СІК ПРІОРИТЕТ Сковорода"
+
+
 def test_truncated_xml_raises_after_yielding_what_was_complete():
     data = yml(offer() + offer(attrs='id="A2"'))
     cut = data[: data.index(b'<offer id="A2"') + 30]
