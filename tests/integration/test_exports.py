@@ -59,7 +59,11 @@ def _assert_neutralised(cells: list[str]) -> None:
 
 # Empty today (the app has no spreadsheet export yet): each export the CRM or analytics add
 # registers in EXPORTS and is run here.
-@pytest.mark.parametrize("name", sorted(EXPORTS))
+@pytest.mark.parametrize(
+    "name",
+    sorted(EXPORTS)
+    or [pytest.param("", marks=pytest.mark.skip(reason="no CSV or Excel export is registered yet"), id="none-yet")],
+)
 def test_each_export_neutralises_formulas_planted_in_supplier_data(
     name: str, db_session: Session, supplier: Supplier
 ) -> None:
