@@ -10,12 +10,15 @@ from decimal import Decimal
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from marketplace.db import get_session
 from marketplace.suppliers.feeds import FeedSourceError, add_feed_source
 from marketplace.suppliers.importing import ImportMode, ImportOptions, import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import SupplierError, add_supplier, get_supplier
+from marketplace.suppliers.withdraw_guard import configured_threshold
 
 
 @click.group()
@@ -57,8 +60,15 @@ def feeds() -> None:
     default=None,
     help="Update only the offers the file names, or replace the whole catalog (default: as the file says).",
 )
+@click.option(
+    "--confirm-withdraw",
+    is_flag=True,
+    help="Let a full import withdraw more than TRADEROW_WITHDRAW_GUARD_PERCENT of the live offers.",
+)
 @with_appcontext
-def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None) -> None:
+def import_command(
+    slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None, confirm_withdraw: bool
+) -> None:
     """Import the price list at PATH for SLUG, then update the index."""
     from marketplace.search.index_runtime import get_index
     from marketplace.search.services import sync_index
@@ -90,6 +100,8 @@ def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: 
                 mode=ImportMode.AUTO if partial is None else ImportMode.PARTIAL if partial else ImportMode.FULL,
                 dry_run=dry_run,
                 price_move_percent=Decimal(str(current_app.config["PRICE_MOVE_PERCENT"])),
+                withdraw_guard_percent=configured_threshold(current_app.config),
+                confirm_withdraw=confirm_withdraw,
             ),
         )
     session.commit()
@@ -99,6 +111,20 @@ def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: 
     else:
         click.echo(format_report(run))
         click.echo(f"Index updated: {indexed} offers")
+    if run.status == ImportStatus.HELD:
+        guard = run.report.get("withdraw_guard") or {}
+        # No request to choose a language from: the site's default one.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            message = _(
+                "Held: this full import would withdraw %(withdraw)d of %(live)d live offers (%(percent)s%%, more "
+                "than %(threshold)s%%). Nothing was changed. Run it again with --confirm-withdraw if that is meant.",
+                withdraw=guard.get("withdraw", run.withdrawn),
+                live=guard.get("live", 0),
+                percent=guard.get("percent", ""),
+                threshold=guard.get("threshold", ""),
+            )
+        click.echo(message, err=True)
+        raise SystemExit(3)
     if run.status == ImportStatus.FAILED:
         raise SystemExit(1)
 

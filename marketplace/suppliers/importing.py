@@ -43,6 +43,7 @@ from marketplace.db import utcnow
 from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_mapping import CategoryMapper
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.withdraw_guard import DEFAULT_WITHDRAW_GUARD_PERCENT, WithdrawHeld, check_withdrawal
 from supplier_feeds import (
     FeedCategory,
     FeedError,
@@ -151,6 +152,16 @@ class ImportOptions:
     price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT
     #: Files from this size on are parsed in a process of their own (see ``_parse``).
     parse_in_child_from: int = PARSE_IN_CHILD_FROM
+    #: A full import that would withdraw more than this percent of the live offers is held
+    #: for confirmation (``withdraw_guard``); ``None`` turns the guard off.
+    withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT
+    #: The supplier confirmed the withdrawal: the guard lets it through.
+    confirm_withdraw: bool = False
+
+    @property
+    def withdraw_guard(self) -> Decimal | None:
+        """Return the guard's threshold for this import: none for dry runs and confirmed imports."""
+        return None if self.dry_run or self.confirm_withdraw else self.withdraw_guard_percent
 
 
 @dataclass
@@ -195,6 +206,8 @@ class ImportReport:
     #: The rows skipped for errors; a row with two errors is one rejected row.
     rejected_rows: set[tuple[int | None, str | None]] = field(default_factory=set)
     diff: ImportDiff = field(default_factory=ImportDiff)
+    #: The withdrawal guard's numbers when it held the import (``WithdrawHeld.as_json``).
+    withdraw_guard: dict[str, Any] | None = None
     #: Codes listed once for the whole file (the first row), with the count added at the end.
     _listed_once: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -249,12 +262,15 @@ class ImportReport:
 
     def as_json(self) -> dict[str, Any]:
         problems = self.problems
-        return {
+        data = {
             "problems": problems,
             "counts": dict(self.counts),
             "truncated": sum(self.counts.values()) > len(problems),
             "diff": self.diff.as_json(),
         }
+        if self.withdraw_guard is not None:
+            data["withdraw_guard"] = self.withdraw_guard
+        return data
 
 
 def _file_order(entry: dict[str, Any]) -> int:
@@ -285,6 +301,7 @@ def import_feed(
         status=ImportStatus.QUEUED,
         mode=options.mode,
         dry_run=options.dry_run,
+        withdraw_confirmed=options.confirm_withdraw,
     )
     session.add(run)
     session.flush()
@@ -399,6 +416,7 @@ def run_stored_import(
     mapping: Mapping[str, str] | None = None,
     price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT,
     progress: ProgressCallback | None = None,
+    withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT,
 ) -> ImportRun | None:
     """Claim a queued run, import its stored file and commit; ``None`` if it was not queued.
 
@@ -420,15 +438,38 @@ def run_stored_import(
 
             mapping = saved_mapping_for_file(session, run.supplier, path)
         options = ImportOptions(
-            mode=run.mode, dry_run=run.dry_run, mapping=mapping, price_move_percent=price_move_percent
+            mode=run.mode,
+            dry_run=run.dry_run,
+            mapping=mapping,
+            price_move_percent=price_move_percent,
+            withdraw_guard_percent=withdraw_guard_percent,
+            confirm_withdraw=run.withdraw_confirmed,
         )
         with open(path, "rb") as fh:
             execute_import(
                 session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
             )
     session.commit()
-    if run.source_path and os.path.isfile(path):
+    # A held run keeps its file: the supplier's confirmation imports the same file again.
+    if run.status != ImportStatus.HELD and run.source_path and os.path.isfile(path):
         os.remove(path)
+    return run
+
+
+class NotHeld(Exception):
+    """The run is not waiting for a confirmation, or its file is gone."""
+
+
+def confirm_withdrawal(session: Session, run: ImportRun, *, upload_dir: str) -> ImportRun:
+    """Queue a held run again, with the supplier's confirmation that the withdrawal is meant."""
+    if run.status != ImportStatus.HELD or not run.source_path:
+        raise NotHeld(run.id)
+    if not os.path.isfile(os.path.join(upload_dir, run.source_path)):
+        raise NotHeld(run.id)
+    run.withdraw_confirmed = True
+    run.error = None
+    enqueue_run(session, run)
+    logger.info("Supplier %s confirmed the withdrawal of held import %d", run.supplier.slug, run.id)
     return run
 
 
@@ -484,6 +525,16 @@ def execute_import(
         _apply(session, supplier, source, base_currency, rates, report, stats, progress, options, outcome)
         if not options.dry_run:
             group_new_offers(session, supplier.id, since=run.started_at)
+    except WithdrawHeld as held:
+        # Nothing applied: the previous catalog stays whole until the supplier confirms.
+        savepoint.rollback()
+        run.status = ImportStatus.HELD
+        report.withdraw_guard = held.as_json()
+        stats["withdrawn"] = held.withdraw
+        logger.warning(
+            "Import %d for %s held: it would withdraw %d of %d live offers", run.id, supplier.slug, held.withdraw,
+            held.live,
+        )  # fmt: skip
     except FeedError as exc:
         savepoint.rollback()
         run.status = ImportStatus.FAILED
@@ -600,6 +651,10 @@ def _apply(
         base_currency,
         options.mapping,
     )
+    writer.withdraw_guard = None if options.mode == ImportMode.PARTIAL else options.withdraw_guard
+    if writer.withdraw_guard is not None:
+        # Counted before any row is written: the catalog buyers see now.
+        writer.live_before = offer_count(session, supplier)
     known = writer.held_rows if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
     for item in _parse(source, options, known):
         if isinstance(item, FeedHeader):
@@ -785,6 +840,9 @@ class _OfferWriter:
         #: The parser's warnings since the last row, and those of each batched row with a digest.
         self._warnings: list[RowProblem] = []
         self._batch_warnings: dict[str, list[list[str | None]]] = {}
+        #: The withdrawal guard's threshold (percent), and the live offers it is measured against.
+        self.withdraw_guard: Decimal | None = None
+        self.live_before = 0
 
     # -- rows the feed repeats unchanged -------------------------------------------------
 
@@ -1349,6 +1407,16 @@ class _OfferWriter:
             )
             if sku not in self.seen
         ]
+        try:
+            check_withdrawal(len(gone_ids), self.live_before, self.withdraw_guard)
+        except WithdrawHeld:
+            # The supplier is shown which offers would go before confirming.
+            for row in self.session.execute(
+                select(Offer.supplier_sku, Offer.title).where(Offer.id.in_(gone_ids[:MAX_DIFF_ENTRIES]))
+            ):
+                self.diff._keep("withdrawn", {"sku": row.supplier_sku, "title": row.title})
+            self.diff.counts["withdrawn"] = len(gone_ids)
+            raise
         for start in range(0, len(gone_ids), BATCH_SIZE):
             chunk = self.session.execute(
                 select(

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, str255, str2000, utcnow
@@ -114,6 +114,8 @@ class ImportStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    #: A full import that would withdraw too much of the catalog; nothing was applied (``withdraw_guard``).
+    HELD = "held"
 
 
 class ImportRun(Base):
@@ -148,6 +150,8 @@ class ImportRun(Base):
     partial: Mapped[bool] = mapped_column(default=False)
     #: A dry run computes the diff and publishes nothing.
     dry_run: Mapped[bool] = mapped_column(default=False)
+    #: The supplier confirmed that this full import may withdraw more than the guard allows.
+    withdraw_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The feed URL this run fetched, if it came from one.
     feed_source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_sources.id", ondelete="SET NULL"))
 

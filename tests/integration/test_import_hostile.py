@@ -172,7 +172,8 @@ def test_formula_injection_never_reaches_the_catalog(db_session: Session, stocke
         b"F5;Ordinary pan;500;https://x.example/f5\r\n"
     )
 
-    run = run_import(db_session, stocked_supplier, csv)
+    # The file replaces all five offers: confirmed, or the withdrawal guard would hold it.
+    run = run_import(db_session, stocked_supplier, csv, confirm_withdraw=True)
 
     assert run.status == ImportStatus.SUCCEEDED, run.error
     stored = {o.supplier_sku: o.title for o in db_session.scalars(select(Offer).where(Offer.supplier_sku.like("F%")))}

@@ -1,0 +1,29 @@
+"""import_runs.withdraw_confirmed
+
+A full import that would withdraw more than TRADEROW_WITHDRAW_GUARD_PERCENT of a supplier's
+live offers is held until the supplier confirms; the run remembers the confirmation.
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-12-06 04:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("import_runs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("withdraw_confirmed", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("import_runs", schema=None) as batch_op:
+        batch_op.drop_column("withdraw_confirmed")
