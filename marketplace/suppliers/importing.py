@@ -42,6 +42,7 @@ from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
 from marketplace.db import utcnow
 from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_mapping import CategoryMapper
+from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.suppliers.withdraw_guard import DEFAULT_WITHDRAW_GUARD_PERCENT, WithdrawHeld, check_withdrawal
 from supplier_feeds import (
@@ -310,6 +311,41 @@ def import_feed(
     )
 
 
+def begin_run(session: Session, supplier: Supplier, *, filename: str, options: ImportOptions) -> ImportRun:
+    """Record a run that this process starts now (``traderow feeds import``), before reading the file.
+
+    The caller commits it at once, in a short transaction of its own: a process killed
+    during the import then still leaves the run in the supplier's history.
+    """
+    run = ImportRun(
+        supplier=supplier,
+        filename=filename[:255],
+        status=ImportStatus.RUNNING,
+        started_at=utcnow(),
+        mode=options.mode,
+        dry_run=options.dry_run,
+        withdraw_confirmed=options.confirm_withdraw,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def fail_busy(session: Session, run_id: int) -> None:
+    """Mark a run that could not get the database (another import held it) failed, and say why."""
+    session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            status=ImportStatus.FAILED,
+            error=BUSY_MESSAGE,
+            report={"problems": [], "counts": {"import_busy": 1}, "truncated": False},
+            finished_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
 def store_upload(upload_dir: str, data: bytes | Iterable[bytes]) -> str:
     """Write an upload (bytes or chunks) under a name of our own; return that name."""
     os.makedirs(upload_dir, exist_ok=True)
@@ -516,6 +552,15 @@ def execute_import(
     run.status = ImportStatus.RUNNING
     run.started_at = run.started_at or utcnow()
     session.flush()
+    if not lock_supplier_imports(session, supplier.id):
+        # Before anything is read: the other import's changes are not visible yet.
+        run.status = ImportStatus.FAILED
+        run.error = BUSY_MESSAGE
+        run.report = {"problems": [], "counts": {"import_busy": 1}, "truncated": False}
+        run.finished_at = utcnow()
+        session.flush()
+        logger.warning("Import %d for %s refused: another import of the supplier is running", run.id, supplier.slug)
+        return run
     report = ImportReport()
     stats: Counter[str] = Counter()
     # Filled in as the file is read, so that a failed run still says what it was.
