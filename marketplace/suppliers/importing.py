@@ -113,12 +113,13 @@ _MAX_LENGTHS = {
     "model": 255,
     "gtin": 14,
     "mpn": 255,
-    "url": 2000,
     "condition": 20,
     "google_category": 255,
     "item_group_id": 255,
 }
 _MAX_SKU = 255
+#: The longest offer link stored (``Offer.url``); a longer one rejects its row (``url_too_long``).
+MAX_URL_LENGTH = 2000
 _COMPARED_COLUMNS = [getattr(Offer, name) for name in _OFFER_FIELDS]
 #: Part of every stored digest: raise it when the import reads the same row into another offer.
 DIGEST_VERSION = 1
@@ -1267,6 +1268,17 @@ class _OfferWriter:
         assert row.price is not None  # add() rejects price-less offers
         if row.digest is not None:
             self.digest_key()  # before this row's category is looked up, as when rows are skipped
+        if row.url and len(row.url) > MAX_URL_LENGTH:
+            # Cut, the link would lead nowhere: the row is refused instead.
+            self._reject(
+                row,
+                "url_too_long",
+                f"The link is {len(row.url)} characters long; links of up to {MAX_URL_LENGTH} characters are kept. "
+                "Shorten it (drop tracking parameters) to publish the offer.",
+                "url",
+                row.url[:200],
+            )
+            return None
         price_base = self._price_base(row, row.price, row.currency)
         if price_base is None:
             return None
