@@ -44,6 +44,7 @@ from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_mapping import CategoryMapper
 from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.offer_hosts import allowed_hosts, host_of, link_allowed
 from marketplace.suppliers.withdraw_guard import DEFAULT_WITHDRAW_GUARD_PERCENT, WithdrawHeld, check_withdrawal
 from supplier_feeds import (
     FeedCategory,
@@ -861,6 +862,8 @@ class _OfferWriter:
         self.supplier = supplier
         self.supplier_id = supplier.id
         self.store_url = supplier.store_url
+        #: Offer links must name one of these hosts (or a subdomain): the store's and the operator's extras.
+        self.link_hosts = allowed_hosts(supplier.store_url, supplier.extra_offer_hosts)
         self.report = report
         self.stats = stats
         self.diff = report.diff
@@ -930,6 +933,7 @@ class _OfferWriter:
                     self.base_currency,
                     sorted((code, str(rate)) for code, rate in self.rates.items()),
                     self.store_url,
+                    sorted(self.link_hosts),
                     sorted((self.mapping or {}).items()),
                     categories,
                 ]
@@ -1283,6 +1287,18 @@ class _OfferWriter:
         if price_base is None:
             return None
         url = row.url if row.url and row.url.lower().startswith(("http://", "https://")) else None
+        if url is not None and not link_allowed(url, self.link_hosts):
+            # /go/ redirects to the stored link: only to the supplier's own store.
+            self._reject(
+                row,
+                "foreign_url",
+                f"The link leads to {host_of(url) or url!r}, which is not your store's site "
+                f"({', '.join(sorted(self.link_hosts)) or '-'}). Buyers are only sent to your own store; "
+                "ask the operator to allow another site of yours.",
+                "url",
+                url[:200],
+            )
+            return None
         if url is None:
             self.missing_urls += 1
             problem = RowProblem(

@@ -23,8 +23,10 @@ class Supplier(Base):
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str255]
-    #: The seller's own web store; click-outs go to offer URLs on it.
+    #: The seller's own web store; click-outs go to offer URLs on its host (see ``offer_hosts``).
     store_url: Mapped[str2000]
+    #: Hosts an operator allowed for offer links besides the store's (a storefront on Prom.ua, say).
+    extra_offer_hosts: Mapped[list[str] | None] = mapped_column(JSON)
     contact_email: Mapped[str | None] = mapped_column(String(255))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)

@@ -46,8 +46,21 @@ def run(app: Flask, session: Session, supplier: Supplier, path: Path, **options:
     return result
 
 
+#: The stores the real feeds' offer links lead to: a supplier registers its own (offer links
+#: must be on its host). The Mopar shop sells through a Prom.ua storefront, its store there.
+STORES = {
+    **dict.fromkeys(
+        ("fiskars-eva", "fiskars-allo", "fiskars-rozetka", "fiskars-gratis"), "https://fiskars-gratis.com.ua/"
+    ),
+    "teritoriya-tepla": "https://teritoriya-tepla.ru/",
+    "opispot": "https://opispot.com/",
+    "marsupiu": "https://www.marsupiu.ro/",
+    **dict.fromkeys(("avtopro-csv", "avtopro-mopar", "avtopro-full"), "https://mopar-market.prom.ua/"),
+}
+
+
 def new_supplier(session: Session, slug: str) -> Supplier:
-    return add_supplier(session, slug, name=slug, store_url=f"https://{slug}.example/")
+    return add_supplier(session, slug, name=slug, store_url=STORES.get(slug, f"https://{slug}.example/"))
 
 
 def active(session: Session, supplier: Supplier) -> list[Offer]:

@@ -1,7 +1,8 @@
-"""import_runs.withdraw_confirmed
+"""import_runs.withdraw_confirmed and suppliers.extra_offer_hosts
 
 A full import that would withdraw more than TRADEROW_WITHDRAW_GUARD_PERCENT of a supplier's
 live offers is held until the supplier confirms; the run remembers the confirmation.
+Offer links must be on the supplier's store host or on hosts an operator allowed for it.
 
 Revision ID: 0011
 Revises: 0009
@@ -22,8 +23,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("withdraw_confirmed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("extra_offer_hosts", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.drop_column("extra_offer_hosts")
     with op.batch_alter_table("import_runs", schema=None) as batch_op:
         batch_op.drop_column("withdraw_confirmed")
