@@ -549,7 +549,7 @@ def execute_import(
     records why. A dry run rolls the savepoint back after computing the diff. Index
     changes are queued in the same transaction, so the index only follows what commits.
     """
-    options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run)
+    options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run, confirm_withdraw=run.withdraw_confirmed)
     supplier = run.supplier
     run.status = ImportStatus.RUNNING
     run.started_at = run.started_at or utcnow()

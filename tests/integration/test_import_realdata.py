@@ -48,14 +48,18 @@ def run(app: Flask, session: Session, supplier: Supplier, path: Path, **options:
 
 #: The stores the real feeds' offer links lead to: a supplier registers its own (offer links
 #: must be on its host). The Mopar shop sells through a Prom.ua storefront, its store there.
-STORES = {
-    **dict.fromkeys(
-        ("fiskars-eva", "fiskars-allo", "fiskars-rozetka", "fiskars-gratis"), "https://fiskars-gratis.com.ua/"
-    ),
+#: Keyed by the feed file's first name part, then by the tests' supplier slugs.
+FEED_STORES = {
+    "fiskars-gratis": "https://fiskars-gratis.com.ua/",
     "teritoriya-tepla": "https://teritoriya-tepla.ru/",
     "opispot": "https://opispot.com/",
     "marsupiu": "https://www.marsupiu.ro/",
-    **dict.fromkeys(("avtopro-csv", "avtopro-mopar", "avtopro-full"), "https://mopar-market.prom.ua/"),
+    "avtopro-mopar": "https://mopar-market.prom.ua/",
+}
+STORES = {
+    **dict.fromkeys(("fiskars-eva", "fiskars-allo", "fiskars-rozetka"), FEED_STORES["fiskars-gratis"]),
+    **dict.fromkeys(("avtopro-csv", "avtopro-full"), FEED_STORES["avtopro-mopar"]),
+    **FEED_STORES,
 }
 
 
