@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_views.dev)
 
     from marketplace.admin import categories as admin_categories
+    from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
     from marketplace.compare import views as compare_views
     from marketplace.shops import portal as shops_portal
@@ -74,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(shops_portal.bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(admin_categories.bp)
+    app.register_blueprint(admin_suppliers.bp)
     app.register_blueprint(admin_views.bp)
 
     from marketplace.api import views as api_views

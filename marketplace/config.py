@@ -59,6 +59,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "FEED_MAX_REDIRECTS": 3,
         # A dry run and every report list price moves of at least this many percent.
         "PRICE_MOVE_PERCENT": 20,
+        # A full import that would withdraw more than this percent of a supplier's live offers
+        # waits for the supplier's confirmation (100 turns the guard off).
+        "WITHDRAW_GUARD_PERCENT": 50,
         # With at least this many offers waiting for the index (and half the catalog or more),
         # the worker rebuilds the index instead of updating it offer by offer.
         "INDEX_REBUILD_THRESHOLD": 20000,

@@ -53,6 +53,7 @@ IMPORT_STATUS_LABELS = {
     "running": _l("Importing"),
     "succeeded": _l("Imported"),
     "failed": _l("Failed"),
+    "held": _l("Waiting for your confirmation"),
 }
 SEVERITY_LABELS = {"error": _l("Error"), "warning": _l("Warning")}
 

@@ -90,20 +90,20 @@ def recover_interrupted(app: Flask, session: Session) -> int:
     The dead worker's import transaction was never committed, so the catalog is as it was.
     """
     run_ids: list[int] = []
-    if not uses_rq(app):
-        for job in fail_abandoned(session):
-            payload = job.payload or {}
-            if job.kind in ("import_run", "preview_run") and "run_id" in payload:
-                run_ids.append(int(payload["run_id"]))
-            elif job.kind == "fetch_feed" and "feed_id" in payload:
-                run_ids.extend(
-                    session.scalars(
-                        select(ImportRun.id).where(
-                            ImportRun.feed_source_id == int(payload["feed_id"]),
-                            ImportRun.status == ImportStatus.RUNNING,
-                        )
+    # With RQ the jobs table holds only the CLI's own imports (``claim_inline``): checked all the same.
+    for job in fail_abandoned(session):
+        payload = job.payload or {}
+        if job.kind in ("import_run", "preview_run") and "run_id" in payload:
+            run_ids.append(int(payload["run_id"]))
+        elif job.kind == "fetch_feed" and "feed_id" in payload:
+            run_ids.extend(
+                session.scalars(
+                    select(ImportRun.id).where(
+                        ImportRun.feed_source_id == int(payload["feed_id"]),
+                        ImportRun.status == ImportStatus.RUNNING,
                     )
                 )
+            )
     # Whatever the backend, a run "running" for longer than any job may run was abandoned.
     horizon = utcnow() - dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
     run_ids.extend(

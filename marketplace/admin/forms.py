@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, ValidationError
+
+from marketplace.suppliers.offer_hosts import InvalidHost, parse_hosts
 
 
 class SplitOfferForm(FlaskForm):
     """The "split out" button beside one offer."""
 
     offer_id = HiddenField(validators=[DataRequired()])
+
+
+class OfferHostsForm(FlaskForm):
+    """The hosts a supplier's offer links may name besides its store's."""
+
+    hosts = TextAreaField(_l("Other sites of this supplier (one host per line)"))
+
+    def validate_hosts(self, field: TextAreaField) -> None:
+        try:
+            parse_hosts(field.data or "")
+        except InvalidHost as exc:
+            raise ValidationError(
+                _l("“%(value)s” is not a host name (like shop.example or myshop.prom.ua).", value=str(exc))
+            ) from exc
 
 
 class MergeProductForm(FlaskForm):

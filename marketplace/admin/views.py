@@ -32,6 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_PAGES: list[tuple[str, object]] = [
     ("admin.products", _l("Products: split and merge offer groups")),
     ("admin_categories.queue", _l("Unmapped supplier categories")),
+    ("admin_suppliers.index", _l("Suppliers: where offer links may lead")),
 ]
 
 

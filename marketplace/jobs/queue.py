@@ -136,6 +136,34 @@ def claim_next(session: Session, *, claimed_by: str, lease: dt.timedelta) -> Job
     return None
 
 
+def claim_inline(session: Session, kind: str, *, lease: dt.timedelta, **payload: Any) -> Job:
+    """Record a job that this process runs itself now (a CLI import), claimed by it; the caller commits.
+
+    If the process dies before :func:`finish_inline`, a worker fails the job and what it
+    ran (:func:`abandoned_jobs`), as it does for a dead worker's.
+    """
+    if kind not in JOBS:
+        raise UnknownJob(kind)
+    now = utcnow()
+    job = Job(
+        kind=kind,
+        payload=payload,
+        status=JobStatus.RUNNING,
+        run_after=now,
+        claimed_by=worker_id(),
+        claimed_at=now,
+        lease_until=now + lease,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def finish_inline(session: Session, job_id: int) -> None:
+    """Mark a job run by :func:`claim_inline` done and commit."""
+    _finish(session, job_id, JobStatus.DONE, None)
+
+
 def run_claimed(app: Flask, session: Session, job: Job) -> bool:
     """Run a claimed job and record how it ended; return whether it succeeded.
 

@@ -21,6 +21,10 @@ MESSAGES = {
     "quote.item_removed": _l(
         "The buyer removed “%(item)s” (“%(title)s”), which you quoted on. Your quote on it is withdrawn."
     ),
+    "import.held": _l(
+        "The price list “%(filename)s” would withdraw %(withdraw)s of your %(live)s offers, so it was not "
+        "imported. Check it and confirm the import if that is what you meant."
+    ),
     "quote.accepted": _l(
         "The buyer accepted your quote on “%(item)s” (“%(title)s”). Their contacts are on the request."
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -10,12 +11,19 @@ from decimal import Decimal
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 
 from marketplace.db import get_session
+from marketplace.jobs.queue import claim_inline, finish_inline
 from marketplace.suppliers.feeds import FeedSourceError, add_feed_source
-from marketplace.suppliers.importing import ImportMode, ImportOptions, import_feed
+from marketplace.suppliers.import_lock import BUSY_MESSAGE
+from marketplace.suppliers.importing import ImportMode, ImportOptions, begin_run, execute_import, fail_busy
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import SupplierError, add_supplier, get_supplier
+from marketplace.suppliers.withdraw_guard import configured_threshold
+from search_index import IndexLockedError
 
 
 @click.group()
@@ -57,8 +65,15 @@ def feeds() -> None:
     default=None,
     help="Update only the offers the file names, or replace the whole catalog (default: as the file says).",
 )
+@click.option(
+    "--confirm-withdraw",
+    is_flag=True,
+    help="Let a full import withdraw more than TRADEROW_WITHDRAW_GUARD_PERCENT of the live offers.",
+)
 @with_appcontext
-def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None) -> None:
+def import_command(
+    slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None, confirm_withdraw: bool
+) -> None:
     """Import the price list at PATH for SLUG, then update the index."""
     from marketplace.search.index_runtime import get_index
     from marketplace.search.services import sync_index
@@ -68,6 +83,26 @@ def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: 
         supplier = get_supplier(session, slug)
     except SupplierError as exc:
         raise click.ClickException(str(exc)) from exc
+    options = ImportOptions(
+        mode=ImportMode.AUTO if partial is None else ImportMode.PARTIAL if partial else ImportMode.FULL,
+        dry_run=dry_run,
+        price_move_percent=Decimal(str(current_app.config["PRICE_MOVE_PERCENT"])),
+        withdraw_guard_percent=configured_threshold(current_app.config),
+        confirm_withdraw=confirm_withdraw,
+    )
+    # The run is in the history before the file is read, claimed by this process: if it is
+    # killed, the worker's next pass marks the run failed, as for a dead worker's import.
+    # The supplier was read in a transaction of its own: SQLite then lets the run's INSERT
+    # wait for another import's commit instead of failing on a stale snapshot.
+    session.commit()
+    try:
+        run = begin_run(session, supplier, filename=os.path.basename(path), options=options)
+        job = claim_inline(session, "import_run", lease=dt.timedelta(seconds=float(current_app.config["JOB_LEASE"])),
+                           run_id=run.id)  # fmt: skip
+        session.commit()
+    except OperationalError as exc:  # SQLite's one writer stayed busy for longer than busy_timeout
+        session.rollback()
+        raise click.ClickException(BUSY_MESSAGE) from exc
     size = os.path.getsize(path)
     # The bar goes to stderr so that --json output stays clean on stdout.
     with (
@@ -78,27 +113,60 @@ def import_command(slug: str, path: str, as_json: bool, dry_run: bool, partial: 
         def progress(_rows: int) -> None:
             bar.update(fh.tell() - bar.pos)
 
-        run = import_feed(
-            session,
-            supplier,
-            fh,
-            filename=os.path.basename(path),
-            base_currency=current_app.config["BASE_CURRENCY"],
-            rates=current_app.config["CURRENCY_RATES"],
-            progress=progress,
-            options=ImportOptions(
-                mode=ImportMode.AUTO if partial is None else ImportMode.PARTIAL if partial else ImportMode.FULL,
-                dry_run=dry_run,
-                price_move_percent=Decimal(str(current_app.config["PRICE_MOVE_PERCENT"])),
-            ),
-        )
-    session.commit()
-    indexed = sync_index(session, get_index())
+        try:
+            execute_import(
+                session,
+                run,
+                fh,
+                base_currency=current_app.config["BASE_CURRENCY"],
+                rates=current_app.config["CURRENCY_RATES"],
+                progress=progress,
+                options=options,
+            )
+            session.commit()
+        except OperationalError:
+            # SQLite: another import held the database for longer than busy_timeout; nothing was applied.
+            session.rollback()
+            fail_busy(session, run.id)
+            session.commit()
+            session.refresh(run)
+    finish_inline(session, job.id)
+    try:
+        indexed: int | None = sync_index(session, get_index())
+    except IndexLockedError:
+        # The import is committed and its index changes are queued: the worker, which holds
+        # the index now, writes them.
+        indexed = None
     if as_json:
         click.echo(json.dumps(run_as_json(run), ensure_ascii=False, indent=2))
     else:
         click.echo(format_report(run))
-        click.echo(f"Index updated: {indexed} offers")
+    if indexed is not None:
+        if not as_json:
+            click.echo(f"Index updated: {indexed} offers")
+    else:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            click.echo(
+                _(
+                    "The import is saved. Another process (the worker) is writing the search index now; it adds "
+                    "these changes at its next pass."
+                ),
+                err=True,
+            )
+    if run.status == ImportStatus.HELD:
+        guard = run.report.get("withdraw_guard") or {}
+        # No request to choose a language from: the site's default one.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            message = _(
+                "Held: this full import would withdraw %(withdraw)d of %(live)d live offers (%(percent)s%%, more "
+                "than %(threshold)s%%). Nothing was changed. Run it again with --confirm-withdraw if that is meant.",
+                withdraw=guard.get("withdraw", run.withdrawn),
+                live=guard.get("live", 0),
+                percent=guard.get("percent", ""),
+                threshold=guard.get("threshold", ""),
+            )
+        click.echo(message, err=True)
+        raise SystemExit(3)
     if run.status == ImportStatus.FAILED:
         raise SystemExit(1)
 

@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from marketplace.accounts.models import Role, User
 from marketplace.db import utcnow
+from marketplace.notifications.services import notify
 from marketplace.suppliers.importing import ImportMode, run_stored_import
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.withdraw_guard import DEFAULT_WITHDRAW_GUARD_PERCENT
 from supplier_feeds import FeedError
 from supplier_feeds.fetch import FetchPolicy, fetch
 
@@ -121,6 +124,7 @@ def fetch_and_import(
     base_currency: str,
     rates: Mapping[str, Decimal],
     price_move_percent: Decimal,
+    withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT,
 ) -> ImportRun | None:
     """Fetch a feed URL and import what it brings; commit, and return the run.
 
@@ -183,6 +187,7 @@ def fetch_and_import(
         rates=rates,
         price_move_percent=price_move_percent,
         progress=progress_writer(upload_dir, run.id),
+        withdraw_guard_percent=withdraw_guard_percent,
     )
     clear_progress(upload_dir, run.id)
     if done is not None:
@@ -192,10 +197,32 @@ def fetch_and_import(
             source.etag = (result.etag or "")[:500] or None
             source.last_modified = (result.last_modified or "")[:100] or None
             source.last_status = "Imported."
+        elif done.status == ImportStatus.HELD:
+            # Nobody watches a scheduled fetch: tell the supplier, who confirms on the run's page.
+            source.last_status = HELD_STATUS
+            notify_held(session, done)
         else:
             source.last_status = done.error
         session.commit()
     return done
+
+
+HELD_STATUS = "Held: it would withdraw most of your offers; confirm it on the import's page."
+
+
+def notify_held(session: Session, run: ImportRun) -> None:
+    """Tell the supplier's members, in the portal and by mail, that a fetched import waits for them."""
+    guard = run.report.get("withdraw_guard") or {}
+    members = session.scalars(
+        select(User).where(User.supplier_id == run.supplier_id, User.role == Role.SUPPLIER).order_by(User.id)
+    )
+    notify(
+        session,
+        members,
+        "import.held",
+        {"filename": run.filename, "withdraw": guard.get("withdraw", run.withdrawn), "live": guard.get("live", 0)},
+        link=f"/portal/imports/{run.id}",
+    )
 
 
 def _remove(path: str) -> None:

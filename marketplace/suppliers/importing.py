@@ -42,7 +42,10 @@ from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
 from marketplace.db import utcnow
 from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_mapping import CategoryMapper
+from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.offer_hosts import allowed_hosts, host_of, link_allowed
+from marketplace.suppliers.withdraw_guard import DEFAULT_WITHDRAW_GUARD_PERCENT, WithdrawHeld, check_withdrawal
 from supplier_feeds import (
     FeedCategory,
     FeedError,
@@ -111,12 +114,13 @@ _MAX_LENGTHS = {
     "model": 255,
     "gtin": 14,
     "mpn": 255,
-    "url": 2000,
     "condition": 20,
     "google_category": 255,
     "item_group_id": 255,
 }
 _MAX_SKU = 255
+#: The longest offer link stored (``Offer.url``); a longer one rejects its row (``url_too_long``).
+MAX_URL_LENGTH = 2000
 _COMPARED_COLUMNS = [getattr(Offer, name) for name in _OFFER_FIELDS]
 #: Part of every stored digest: raise it when the import reads the same row into another offer.
 DIGEST_VERSION = 1
@@ -151,6 +155,16 @@ class ImportOptions:
     price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT
     #: Files from this size on are parsed in a process of their own (see ``_parse``).
     parse_in_child_from: int = PARSE_IN_CHILD_FROM
+    #: A full import that would withdraw more than this percent of the live offers is held
+    #: for confirmation (``withdraw_guard``); ``None`` turns the guard off.
+    withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT
+    #: The supplier confirmed the withdrawal: the guard lets it through.
+    confirm_withdraw: bool = False
+
+    @property
+    def withdraw_guard(self) -> Decimal | None:
+        """Return the guard's threshold for this import: none for dry runs and confirmed imports."""
+        return None if self.dry_run or self.confirm_withdraw else self.withdraw_guard_percent
 
 
 @dataclass
@@ -195,6 +209,8 @@ class ImportReport:
     #: The rows skipped for errors; a row with two errors is one rejected row.
     rejected_rows: set[tuple[int | None, str | None]] = field(default_factory=set)
     diff: ImportDiff = field(default_factory=ImportDiff)
+    #: The withdrawal guard's numbers when it held the import (``WithdrawHeld.as_json``).
+    withdraw_guard: dict[str, Any] | None = None
     #: Codes listed once for the whole file (the first row), with the count added at the end.
     _listed_once: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -249,12 +265,15 @@ class ImportReport:
 
     def as_json(self) -> dict[str, Any]:
         problems = self.problems
-        return {
+        data = {
             "problems": problems,
             "counts": dict(self.counts),
             "truncated": sum(self.counts.values()) > len(problems),
             "diff": self.diff.as_json(),
         }
+        if self.withdraw_guard is not None:
+            data["withdraw_guard"] = self.withdraw_guard
+        return data
 
 
 def _file_order(entry: dict[str, Any]) -> int:
@@ -285,12 +304,48 @@ def import_feed(
         status=ImportStatus.QUEUED,
         mode=options.mode,
         dry_run=options.dry_run,
+        withdraw_confirmed=options.confirm_withdraw,
     )
     session.add(run)
     session.flush()
     return execute_import(
         session, run, source, base_currency=base_currency, rates=rates, progress=progress, options=options
     )
+
+
+def begin_run(session: Session, supplier: Supplier, *, filename: str, options: ImportOptions) -> ImportRun:
+    """Record a run that this process starts now (``traderow feeds import``), before reading the file.
+
+    The caller commits it at once, in a short transaction of its own: a process killed
+    during the import then still leaves the run in the supplier's history.
+    """
+    run = ImportRun(
+        supplier=supplier,
+        filename=filename[:255],
+        status=ImportStatus.RUNNING,
+        started_at=utcnow(),
+        mode=options.mode,
+        dry_run=options.dry_run,
+        withdraw_confirmed=options.confirm_withdraw,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def fail_busy(session: Session, run_id: int) -> None:
+    """Mark a run that could not get the database (another import held it) failed, and say why."""
+    session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            status=ImportStatus.FAILED,
+            error=BUSY_MESSAGE,
+            report={"problems": [], "counts": {"import_busy": 1}, "truncated": False},
+            finished_at=utcnow(),
+        )
+    )
+    session.flush()
 
 
 def store_upload(upload_dir: str, data: bytes | Iterable[bytes]) -> str:
@@ -411,6 +466,7 @@ def run_stored_import(
     mapping: Mapping[str, str] | None = None,
     price_move_percent: Decimal = DEFAULT_PRICE_MOVE_PERCENT,
     progress: ProgressCallback | None = None,
+    withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT,
 ) -> ImportRun | None:
     """Claim a queued run, import its stored file and commit; ``None`` if it was not queued.
 
@@ -432,15 +488,38 @@ def run_stored_import(
 
             mapping = saved_mapping_for_file(session, run.supplier, path)
         options = ImportOptions(
-            mode=run.mode, dry_run=run.dry_run, mapping=mapping, price_move_percent=price_move_percent
+            mode=run.mode,
+            dry_run=run.dry_run,
+            mapping=mapping,
+            price_move_percent=price_move_percent,
+            withdraw_guard_percent=withdraw_guard_percent,
+            confirm_withdraw=run.withdraw_confirmed,
         )
         with open(path, "rb") as fh:
             execute_import(
                 session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
             )
     session.commit()
-    if run.source_path and os.path.isfile(path):
+    # A held run keeps its file: the supplier's confirmation imports the same file again.
+    if run.status != ImportStatus.HELD and run.source_path and os.path.isfile(path):
         os.remove(path)
+    return run
+
+
+class NotHeld(Exception):
+    """The run is not waiting for a confirmation, or its file is gone."""
+
+
+def confirm_withdrawal(session: Session, run: ImportRun, *, upload_dir: str) -> ImportRun:
+    """Queue a held run again, with the supplier's confirmation that the withdrawal is meant."""
+    if run.status != ImportStatus.HELD or not run.source_path:
+        raise NotHeld(run.id)
+    if not os.path.isfile(os.path.join(upload_dir, run.source_path)):
+        raise NotHeld(run.id)
+    run.withdraw_confirmed = True
+    run.error = None
+    enqueue_run(session, run)
+    logger.info("Supplier %s confirmed the withdrawal of held import %d", run.supplier.slug, run.id)
     return run
 
 
@@ -482,11 +561,20 @@ def execute_import(
     records why. A dry run rolls the savepoint back after computing the diff. Index
     changes are queued in the same transaction, so the index only follows what commits.
     """
-    options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run)
+    options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run, confirm_withdraw=run.withdraw_confirmed)
     supplier = run.supplier
     run.status = ImportStatus.RUNNING
     run.started_at = run.started_at or utcnow()
     session.flush()
+    if not lock_supplier_imports(session, supplier.id):
+        # Before anything is read: the other import's changes are not visible yet.
+        run.status = ImportStatus.FAILED
+        run.error = BUSY_MESSAGE
+        run.report = {"problems": [], "counts": {"import_busy": 1}, "truncated": False}
+        run.finished_at = utcnow()
+        session.flush()
+        logger.warning("Import %d for %s refused: another import of the supplier is running", run.id, supplier.slug)
+        return run
     report = ImportReport()
     stats: Counter[str] = Counter()
     # Filled in as the file is read, so that a failed run still says what it was.
@@ -496,6 +584,16 @@ def execute_import(
         _apply(session, supplier, source, base_currency, rates, report, stats, progress, options, outcome)
         if not options.dry_run:
             group_new_offers(session, supplier.id, since=run.started_at)
+    except WithdrawHeld as held:
+        # Nothing applied: the previous catalog stays whole until the supplier confirms.
+        savepoint.rollback()
+        run.status = ImportStatus.HELD
+        report.withdraw_guard = held.as_json()
+        stats["withdrawn"] = held.withdraw
+        logger.warning(
+            "Import %d for %s held: it would withdraw %d of %d live offers", run.id, supplier.slug, held.withdraw,
+            held.live,
+        )  # fmt: skip
     except FeedError as exc:
         savepoint.rollback()
         run.status = ImportStatus.FAILED
@@ -612,6 +710,10 @@ def _apply(
         base_currency,
         options.mapping,
     )
+    writer.withdraw_guard = None if options.mode == ImportMode.PARTIAL else options.withdraw_guard
+    if writer.withdraw_guard is not None:
+        # Counted before any row is written: the catalog buyers see now.
+        writer.live_before = offer_count(session, supplier)
     known = writer.held_rows if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
     for item in _parse(source, options, known):
         if isinstance(item, FeedHeader):
@@ -772,6 +874,8 @@ class _OfferWriter:
         self.supplier = supplier
         self.supplier_id = supplier.id
         self.store_url = supplier.store_url
+        #: Offer links must name one of these hosts (or a subdomain): the store's and the operator's extras.
+        self.link_hosts = allowed_hosts(supplier.store_url, supplier.extra_offer_hosts)
         self.report = report
         self.stats = stats
         self.diff = report.diff
@@ -797,6 +901,9 @@ class _OfferWriter:
         #: The parser's warnings since the last row, and those of each batched row with a digest.
         self._warnings: list[RowProblem] = []
         self._batch_warnings: dict[str, list[list[str | None]]] = {}
+        #: The withdrawal guard's threshold (percent), and the live offers it is measured against.
+        self.withdraw_guard: Decimal | None = None
+        self.live_before = 0
 
     # -- rows the feed repeats unchanged -------------------------------------------------
 
@@ -838,6 +945,7 @@ class _OfferWriter:
                     self.base_currency,
                     sorted((code, str(rate)) for code, rate in self.rates.items()),
                     self.store_url,
+                    sorted(self.link_hosts),
                     sorted((self.mapping or {}).items()),
                     categories,
                 ]
@@ -1176,10 +1284,33 @@ class _OfferWriter:
         assert row.price is not None  # add() rejects price-less offers
         if row.digest is not None:
             self.digest_key()  # before this row's category is looked up, as when rows are skipped
+        if row.url and len(row.url) > MAX_URL_LENGTH:
+            # Cut, the link would lead nowhere: the row is refused instead.
+            self._reject(
+                row,
+                "url_too_long",
+                f"The link is {len(row.url)} characters long; links of up to {MAX_URL_LENGTH} characters are kept. "
+                "Shorten it (drop tracking parameters) to publish the offer.",
+                "url",
+                row.url[:200],
+            )
+            return None
         price_base = self._price_base(row, row.price, row.currency)
         if price_base is None:
             return None
         url = row.url if row.url and row.url.lower().startswith(("http://", "https://")) else None
+        if url is not None and not link_allowed(url, self.link_hosts):
+            # /go/ redirects to the stored link: only to the supplier's own store.
+            self._reject(
+                row,
+                "foreign_url",
+                f"The link leads to {host_of(url) or url!r}, which is not your store's site "
+                f"({', '.join(sorted(self.link_hosts)) or '-'}). Buyers are only sent to your own store; "
+                "ask the operator to allow another site of yours.",
+                "url",
+                url[:200],
+            )
+            return None
         if url is None:
             self.missing_urls += 1
             problem = RowProblem(
@@ -1361,6 +1492,16 @@ class _OfferWriter:
             )
             if sku not in self.seen
         ]
+        try:
+            check_withdrawal(len(gone_ids), self.live_before, self.withdraw_guard)
+        except WithdrawHeld:
+            # The supplier is shown which offers would go before confirming.
+            for row in self.session.execute(
+                select(Offer.supplier_sku, Offer.title).where(Offer.id.in_(gone_ids[:MAX_DIFF_ENTRIES]))
+            ):
+                self.diff._keep("withdrawn", {"sku": row.supplier_sku, "title": row.title})
+            self.diff.counts["withdrawn"] = len(gone_ids)
+            raise
         for start in range(0, len(gone_ids), BATCH_SIZE):
             chunk = self.session.execute(
                 select(

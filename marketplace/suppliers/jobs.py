@@ -18,6 +18,7 @@ from marketplace.suppliers.importing import run_stored_import
 from marketplace.suppliers.mapping import prepare_preview
 from marketplace.suppliers.models import ImportRun
 from marketplace.suppliers.progress import clear_progress, progress_writer
+from marketplace.suppliers.withdraw_guard import configured_threshold
 from supplier_feeds.fetch import FetchPolicy
 
 
@@ -33,6 +34,7 @@ def run_import(session: Session, app: Flask, *, run_id: int) -> None:
             rates=app.config["CURRENCY_RATES"],
             price_move_percent=Decimal(str(app.config["PRICE_MOVE_PERCENT"])),
             progress=progress_writer(upload_dir, run_id),
+            withdraw_guard_percent=configured_threshold(app.config),
         )
     finally:
         clear_progress(upload_dir, run_id)
@@ -61,6 +63,7 @@ def fetch_feed(session: Session, app: Flask, *, feed_id: int) -> None:
         base_currency=app.config["BASE_CURRENCY"],
         rates=app.config["CURRENCY_RATES"],
         price_move_percent=Decimal(str(app.config["PRICE_MOVE_PERCENT"])),
+        withdraw_guard_percent=configured_threshold(app.config),
     )
 
 

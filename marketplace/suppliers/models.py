@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, str255, str2000, utcnow
@@ -23,8 +23,10 @@ class Supplier(Base):
     id: Mapped[intpk]
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str255]
-    #: The seller's own web store; click-outs go to offer URLs on it.
+    #: The seller's own web store; click-outs go to offer URLs on its host (see ``offer_hosts``).
     store_url: Mapped[str2000]
+    #: Hosts an operator allowed for offer links besides the store's (a storefront on Prom.ua, say).
+    extra_offer_hosts: Mapped[list[str] | None] = mapped_column(JSON)
     contact_email: Mapped[str | None] = mapped_column(String(255))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)
@@ -117,6 +119,8 @@ class ImportStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    #: A full import that would withdraw too much of the catalog; nothing was applied (``withdraw_guard``).
+    HELD = "held"
 
 
 class ImportRun(Base):
@@ -154,6 +158,8 @@ class ImportRun(Base):
     #: The top of a CSV or Excel upload as the worker read it for the mapping page
     #: (``marketplace.suppliers.mapping.MappingPreview.as_json``); None for other runs.
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The supplier confirmed that this full import may withdraw more than the guard allows.
+    withdraw_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The feed URL this run fetched, if it came from one.
     feed_source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_sources.id", ondelete="SET NULL"))
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.suppliers.models import ImportRun, Supplier
+from marketplace.suppliers.offer_hosts import InvalidHost, parse_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,21 @@ def add_supplier(
     session.flush()
     logger.info("Registered supplier %s (%d)", slug, supplier.id)
     return supplier
+
+
+def set_extra_offer_hosts(session: Session, supplier: Supplier, hosts: str) -> list[str]:
+    """Allow offer links to ``hosts`` (one per line or comma-separated) besides the store's; return them.
+
+    The next import checks its rows against them (the feed's unchanged rows are read again).
+    """
+    try:
+        parsed = parse_hosts(hosts)
+    except InvalidHost as exc:
+        raise SupplierError(f"{exc} is not a host name (like shop.example or myshop.prom.ua)") from exc
+    supplier.extra_offer_hosts = parsed or None
+    session.flush()
+    logger.info("Offer links of supplier %s may also go to: %s", supplier.slug, ", ".join(parsed) or "nothing else")
+    return parsed
 
 
 def get_supplier(session: Session, slug: str) -> Supplier:

@@ -21,7 +21,7 @@ from marketplace.suppliers.feeds import (
     remove_feed_source,
 )
 from marketplace.suppliers.forms import ActionForm, FeedSourceForm, UploadForm, mapping_form
-from marketplace.suppliers.importing import offer_count, queue_import
+from marketplace.suppliers.importing import NotHeld, confirm_withdrawal, offer_count, queue_import
 from marketplace.suppliers.mapping import (
     MappingError,
     map_and_queue,
@@ -178,7 +178,24 @@ def map_columns(run_id: int):  # type: ignore[no-untyped-def]
 def import_run(run_id: int):  # type: ignore[no-untyped-def]
     run = _own_run(run_id)
     progress = read_progress(current_app.config["UPLOAD_PATH"], run.id) if run.status == ImportStatus.RUNNING else None
-    return render_template("suppliers/import_run.html", run=run, progress=progress)
+    return render_template("suppliers/import_run.html", run=run, progress=progress, action_form=ActionForm())
+
+
+@bp.post("/imports/<int:run_id>/confirm-withdraw")
+@supplier_required
+def confirm_withdraw(run_id: int):  # type: ignore[no-untyped-def]
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    run = _own_run(run_id)
+    session = get_session()
+    try:
+        confirm_withdrawal(session, run, upload_dir=current_app.config["UPLOAD_PATH"])
+    except NotHeld:
+        flash(_("This import is not waiting for a confirmation (or its file is gone); upload it again."), "error")
+        return redirect(url_for("suppliers.import_run", run_id=run.id))
+    session.commit()
+    flash(_("Confirmed: the price list is queued for import again and will withdraw the offers it lacks."), "info")
+    return redirect(url_for("suppliers.import_run", run_id=run.id))
 
 
 @bp.post("/feeds")

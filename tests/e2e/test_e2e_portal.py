@@ -81,6 +81,10 @@ def test_supplier_uploads_price_list(page: Page, tmp_path: Path) -> None:
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+$"), timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", level=1)).to_contain_text("sad-horod-e2e.yml", timeout=TIMEOUT_MS)
     status = page.get_by_test_id("run-status")
+    # It would withdraw all six demo garden offers, more than half the catalog: it waits for a yes.
+    expect(status).to_have_attribute("data-status", "held", timeout=IMPORT_TIMEOUT_MS)
+    expect(page.get_by_test_id("run-held")).to_contain_text("6 of your 6 offers", timeout=TIMEOUT_MS)
+    page.get_by_test_id("confirm-withdraw").click()
     expect(status).to_have_attribute("data-status", "succeeded", timeout=IMPORT_TIMEOUT_MS)
     expect(status).to_have_text("Imported", timeout=TIMEOUT_MS)
     stats = run_stats(page)

@@ -18,7 +18,9 @@ KITCHEN = str(FIXTURES / "feeds" / "kitchen.yml")
 
 
 def test_suppliers_add_and_feeds_import_and_search(runner: FlaskCliRunner, db_session: Session) -> None:
-    result = runner.invoke(args=["suppliers", "add", "pans", "--name", "Pans Ltd", "--url", "https://pans.example/"])
+    result = runner.invoke(
+        args=["suppliers", "add", "pans", "--name", "Pans Ltd", "--url", "https://kitchen-pro.example/"]
+    )
     assert result.exit_code == 0, result.output
     assert db_session.scalar(select(Supplier).where(Supplier.slug == "pans")) is not None
 

@@ -165,14 +165,15 @@ def test_absurd_values_are_rejected_row_by_row(db_session: Session, stocked_supp
 def test_formula_injection_never_reaches_the_catalog(db_session: Session, stocked_supplier: Supplier) -> None:
     csv = (
         b"sku;name;price;url\r\n"
-        b'F1;=HYPERLINK("http://evil.example","click");100;https://x.example/f1\r\n'
-        b"F2;+cmd|' /C calc'!A0;200;https://x.example/f2\r\n"
-        b"F3;@SUM(1+1)*cmd|' /C calc'!A0;300;https://x.example/f3\r\n"
-        b"F4;-2+3+cmd|' /C calc'!A0;400;https://x.example/f4\r\n"
-        b"F5;Ordinary pan;500;https://x.example/f5\r\n"
+        b'F1;=HYPERLINK("http://evil.example","click");100;https://kitchen-pro.example/f1\r\n'
+        b"F2;+cmd|' /C calc'!A0;200;https://kitchen-pro.example/f2\r\n"
+        b"F3;@SUM(1+1)*cmd|' /C calc'!A0;300;https://kitchen-pro.example/f3\r\n"
+        b"F4;-2+3+cmd|' /C calc'!A0;400;https://kitchen-pro.example/f4\r\n"
+        b"F5;Ordinary pan;500;https://kitchen-pro.example/f5\r\n"
     )
 
-    run = run_import(db_session, stocked_supplier, csv)
+    # The file replaces all five offers: confirmed, or the withdrawal guard would hold it.
+    run = run_import(db_session, stocked_supplier, csv, confirm_withdraw=True)
 
     assert run.status == ImportStatus.SUCCEEDED, run.error
     stored = {o.supplier_sku: o.title for o in db_session.scalars(select(Offer).where(Offer.supplier_sku.like("F%")))}

@@ -46,8 +46,25 @@ def run(app: Flask, session: Session, supplier: Supplier, path: Path, **options:
     return result
 
 
+#: The stores the real feeds' offer links lead to: a supplier registers its own (offer links
+#: must be on its host). The Mopar shop sells through a Prom.ua storefront, its store there.
+#: Keyed by the feed file's first name part, then by the tests' supplier slugs.
+FEED_STORES = {
+    "fiskars-gratis": "https://fiskars-gratis.com.ua/",
+    "teritoriya-tepla": "https://teritoriya-tepla.ru/",
+    "opispot": "https://opispot.com/",
+    "marsupiu": "https://www.marsupiu.ro/",
+    "avtopro-mopar": "https://mopar-market.prom.ua/",
+}
+STORES = {
+    **dict.fromkeys(("fiskars-eva", "fiskars-allo", "fiskars-rozetka"), FEED_STORES["fiskars-gratis"]),
+    **dict.fromkeys(("avtopro-csv", "avtopro-full"), FEED_STORES["avtopro-mopar"]),
+    **FEED_STORES,
+}
+
+
 def new_supplier(session: Session, slug: str) -> Supplier:
-    return add_supplier(session, slug, name=slug, store_url=f"https://{slug}.example/")
+    return add_supplier(session, slug, name=slug, store_url=STORES.get(slug, f"https://{slug}.example/"))
 
 
 def active(session: Session, supplier: Supplier) -> list[Offer]:

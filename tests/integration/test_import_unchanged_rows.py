@@ -118,7 +118,9 @@ def test_a_withdrawn_offer_whose_row_returns_unchanged_is_shown_again(db_session
 
 
 def test_offers_from_formats_without_digests_keep_none(db_session: Session, supplier: Supplier) -> None:
-    csv = "sku;title;price;url\r\n" + "".join(f"C{i};Pan {i};{100 + i};https://k.example/{i}\r\n" for i in range(5))
+    csv = "sku;title;price;url\r\n" + "".join(
+        f"C{i};Pan {i};{100 + i};https://kitchen-pro.example/{i}\r\n" for i in range(5)
+    )
     run_import(db_session, supplier, csv.encode())
     digests = db_session.scalars(select(Offer.feed_digest).where(Offer.supplier_id == supplier.id)).all()
     assert digests == [None] * 5

@@ -65,7 +65,8 @@ def test_report_lists_every_rejected_row_with_its_reason(db_session: Session, su
     assert run.report["counts"]["invalid_price"] == 1
 
 
-def test_cp1251_csv_import(db_session: Session, supplier: Supplier) -> None:
+def test_cp1251_csv_import(db_session: Session) -> None:
+    supplier = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
     run = run_import(db_session, supplier, (FEEDS / "office.csv").read_bytes(), "office.csv")
 
     assert run.status == ImportStatus.SUCCEEDED, run.error

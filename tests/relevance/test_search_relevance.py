@@ -25,6 +25,7 @@ from marketplace.search.services import search_offers, sync_index
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.services import add_supplier
 from search_index import SearchQuery
+from tests.integration.test_import_realdata import FEED_STORES
 
 JUDGED = yaml.safe_load((Path(__file__).with_name("judged.yaml")).read_text("utf-8"))
 K = 5
@@ -120,7 +121,9 @@ def _has_word(title: str, word: str) -> bool:
 def test_precision_at_5_on_real_feeds(app: Flask, db_session: Session, shared_data: Path) -> None:
     for name in REAL_FEEDS:
         slug = "-".join(name.split(".")[:2])
-        supplier = add_supplier(db_session, slug, name=name, store_url="https://shop.example/")
+        # The store the feed's offer links lead to (they must, or the rows are foreign_url).
+        store_url = FEED_STORES.get(name.split(".")[0], "https://shop.example/")
+        supplier = add_supplier(db_session, slug, name=name, store_url=store_url)
         run = import_feed(
             db_session, supplier, (shared_data / "feeds" / name).read_bytes(), filename=name,
             base_currency="UAH", rates=app.config["CURRENCY_RATES"],

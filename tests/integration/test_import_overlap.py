@@ -1,0 +1,197 @@
+"""One import per supplier at a time; a CLI import never dies after its commit, and leaves a run if killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace import create_app, schema
+from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.db import make_engine
+from marketplace.jobs.models import Job, JobStatus
+from marketplace.search.index_runtime import get_index
+from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
+from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, ImportOptions, import_feed
+from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.services import add_supplier
+from marketplace.worker import work_once
+from tests.conftest import app_config
+from tests.integration.test_import_jobs import committed_database
+from tests.integration.test_import_semantics import yml_feed, yml_offer
+
+RATES = {"USD": Decimal("41.5")}
+
+
+def active_skus(session: Session, supplier_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(Offer.supplier_sku).where(Offer.supplier_id == supplier_id, Offer.status == OfferStatus.ACTIVE)
+        )
+    )
+
+
+def feed(prefix: str, count: int) -> bytes:
+    return yml_feed(yml_offer(f"{prefix}{i}", str(100 + i)) for i in range(count))
+
+
+def import_now(session: Session, supplier: Supplier, data: bytes) -> ImportRun:
+    return import_feed(
+        session,
+        supplier,
+        data,
+        filename="feed.xml",
+        base_currency="UAH",
+        rates=RATES,
+        options=ImportOptions(confirm_withdraw=True),
+    )
+
+
+@pytest.mark.slow
+def test_a_second_import_of_a_supplier_is_refused_while_one_runs(tmp_path: Path) -> None:
+    with committed_database(tmp_path) as url:
+        if not url.startswith("postgresql"):
+            pytest.skip("SQLite has one writer at a time: a second import waits for the first one's commit")
+        engine = make_engine(url)
+        try:
+            schema.upgrade(engine)
+            with Session(engine, expire_on_commit=False) as setup:
+                supplier = add_supplier(setup, "pans", name="Pans", store_url="https://kitchen-pro.example/")
+                assert import_now(setup, supplier, feed("A", 5)).status == ImportStatus.SUCCEEDED
+                setup.commit()
+            with Session(engine) as holder, Session(engine, expire_on_commit=False) as second:
+                assert lock_supplier_imports(holder, supplier.id)  # an import in progress
+                run = import_now(second, second.get(Supplier, supplier.id), feed("B", 5))  # type: ignore[arg-type]
+                second.commit()
+                assert run.status == ImportStatus.FAILED and run.error == BUSY_MESSAGE
+                assert run.report["counts"] == {"import_busy": 1}
+                assert active_skus(second, supplier.id) == {f"A{i}" for i in range(5)}
+                holder.rollback()  # the first import ends: the lock goes with its transaction
+                again = import_now(second, second.get(Supplier, supplier.id), feed("B", 5))  # type: ignore[arg-type]
+                second.commit()
+                assert again.status == ImportStatus.SUCCEEDED, again.error
+                assert active_skus(second, supplier.id) == {f"B{i}" for i in range(5)}
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.slow
+def test_two_overlapping_imports_never_leave_the_union_of_both_files(tmp_path: Path) -> None:
+    with committed_database(tmp_path) as url:
+        if not url.startswith("postgresql"):
+            pytest.skip("SQLite has one writer at a time: the imports cannot overlap")
+        engine = make_engine(url)
+        try:
+            schema.upgrade(engine)
+            with Session(engine, expire_on_commit=False) as setup:
+                supplier = add_supplier(setup, "pans", name="Pans", store_url="https://kitchen-pro.example/")
+                assert import_now(setup, supplier, feed("A", 50)).status == ImportStatus.SUCCEEDED
+                setup.commit()
+            files = {"X": feed("X", 1500), "Y": feed("Y", 1500)}
+            runs: dict[str, tuple[str, str | None]] = {}
+            start = threading.Barrier(2)
+
+            def run(name: str) -> None:
+                with Session(engine, expire_on_commit=False) as session:
+                    start.wait()
+                    done = import_now(session, session.get(Supplier, supplier.id), files[name])  # type: ignore[arg-type]
+                    session.commit()
+                    runs[name] = (str(done.status), done.error)
+
+            threads = [threading.Thread(target=run, args=(name,)) for name in files]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+
+            assert set(runs) == {"X", "Y"}
+            for status, error in runs.values():
+                assert status == ImportStatus.SUCCEEDED or (status == ImportStatus.FAILED and error == BUSY_MESSAGE)
+            with Session(engine) as check:
+                active = active_skus(check, supplier.id)
+            assert active in ({f"X{i}" for i in range(1500)}, {f"Y{i}" for i in range(1500)}), len(active)
+        finally:
+            engine.dispose()
+
+
+def test_a_cli_import_finding_the_index_locked_says_so_without_a_traceback(
+    app: Flask, runner: FlaskCliRunner, db_session: Session, supplier: Supplier, tmp_path: Path
+) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(feed("P", 3))
+    index = get_index(app)
+    index.lock_timeout = 0.2
+    other_writer = type(index)(app.config["INDEX_PATH"])  # the worker, say
+
+    with other_writer.write_lock():
+        result = runner.invoke(args=["feeds", "import", supplier.slug, str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert "Traceback" not in result.output and "import is saved" in result.output
+    db_session.expire_all()
+    assert active_skus(db_session, supplier.id) == {"P0", "P1", "P2"}
+
+
+@pytest.mark.slow
+def test_a_killed_cli_import_leaves_a_run_that_the_worker_fails(tmp_path: Path) -> None:
+    with committed_database(tmp_path) as url:
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        with Session(engine) as setup:
+            add_supplier(setup, "pans", name="Pans", store_url="https://kitchen-pro.example/")
+            setup.commit()
+        engine.dispose()
+        fifo = tmp_path / "feed.xml"
+        os.mkfifo(fifo)  # the import blocks reading it: killed mid-import, deterministically
+        env = {
+            **os.environ,
+            "TRADEROW_TESTING": "true",
+            "TRADEROW_DATABASE_URL": url,
+            "TRADEROW_INSTANCE_PATH": str(tmp_path / "instance"),
+            "TRADEROW_INDEX_PATH": str(tmp_path / "index"),
+            "TRADEROW_UPLOAD_PATH": str(tmp_path / "uploads"),
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-m", "marketplace", "feeds", "import", "pans", str(fifo)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        app = create_app(app_config(tmp_path, url))
+        try:
+            with app.app_context():
+                session = app.extensions["traderow.db"].session()
+                deadline = time.monotonic() + 60
+                while (run := session.scalars(select(ImportRun)).first()) is None and time.monotonic() < deadline:
+                    session.rollback()
+                    time.sleep(0.1)
+                assert run is not None and run.status == ImportStatus.RUNNING
+                child.send_signal(signal.SIGKILL)
+                child.wait(timeout=30)
+                session.close()
+
+            work_once(app)
+
+            with app.app_context():
+                session = app.extensions["traderow.db"].session()
+                run = session.scalars(select(ImportRun)).one()
+                assert run.status == ImportStatus.FAILED and run.error == INTERRUPTED_MESSAGE
+                assert session.scalars(select(Job.status)).one() == JobStatus.FAILED
+                session.close()
+        finally:
+            if child.poll() is None:
+                child.kill()
+            app.extensions["traderow.index"].close()
+            app.extensions["traderow.db"].dispose()
