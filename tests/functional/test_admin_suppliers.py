@@ -50,7 +50,7 @@ def test_a_post_without_a_csrf_token_is_refused(
     client: FlaskClient, db_session: Session, admin: User, supplier: Supplier
 ) -> None:
     with client.session_transaction() as browser:
-        browser["_user_id"] = str(admin.id)
+        browser["_user_id"] = admin.get_id()
         browser["_fresh"] = True
     assert client.post(f"/admin/suppliers/{supplier.id}/hosts", data={"hosts": "evil.example"}).status_code == 400
     db_session.expire_all()

@@ -32,7 +32,7 @@ def test_the_run_page_shows_the_numbers_and_a_confirm_button(
     assert run.status == ImportStatus.HELD
     with client.session_transaction() as browser:
         # Logged in through the session: the login form itself would want a token too.
-        browser["_user_id"] = str(supplier_member.id)
+        browser["_user_id"] = supplier_member.get_id()
         browser["_fresh"] = True
 
     page = client.get(f"/portal/imports/{run.id}").text
