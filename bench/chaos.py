@@ -277,6 +277,20 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 302 to the seller's store is the answer; never leave loopback
 
 
+def advance_sequences(app: Any) -> None:
+    """On PostgreSQL, move the products' id sequence past the ids ``fill`` wrote explicitly."""
+    from sqlalchemy import text
+
+    from marketplace.db import database
+
+    with app.app_context():
+        session = database(app).session()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT setval(pg_get_serial_sequence('products', 'id'), max(id)) FROM products"))
+            session.commit()
+        session.close()
+
+
 def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> None:
     from sqlalchemy import select
 
@@ -286,6 +300,7 @@ def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> No
 
     search_bench.fill(workdir, database_url, args.offers, fresh=True)
     app = search_bench._app(workdir, database_url)
+    advance_sequences(app)
     with app.app_context():
         session = database(app).session()
         # Not the importing supplier's: its full list withdraws those it no longer names (a 404 by design).
