@@ -5,6 +5,7 @@ Every test runs real processes: a writer in a Python subprocess, killed with SIG
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from search_index import IndexLockedError, SearchIndex, SearchQuery
+from search_index import IndexLockedError, OfferDocument, SearchIndex, SearchQuery
 from tests.unit.search_index.search_helpers import make_offer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -150,3 +151,24 @@ def test_a_lock_held_by_an_orphan_of_a_dead_holder_is_taken_over(
         assert not index.lock_holder().held
     finally:
         os.kill(orphan, signal.SIGKILL)
+
+
+def test_a_rebuild_that_fails_midway_stops_its_writer_processes_and_frees_the_lock(
+    make_index: Callable[..., SearchIndex],
+) -> None:
+    def documents() -> Iterator[OfferDocument]:
+        for n in range(1, 1001):
+            yield make_offer(n, f"Chainsaw model {n}")
+        raise RuntimeError("the database went away")
+
+    index = make_index(multiprocess_threshold=100, lock_timeout=PATIENCE)
+    before = set(multiprocessing.active_children())
+    with pytest.raises(RuntimeError, match="went away"):
+        index.rebuild(documents())
+
+    # MpWriter.cancel() only set a flag on its own copy of each process object: the
+    # writers waited for ever on their job queue, holding a copy of the lock.
+    assert set(multiprocessing.active_children()) <= before
+    assert not index.lock_holder().held
+    index.apply([make_offer(1, "Chainsaw GX-5")])
+    assert [hit.offer_id for hit in index.search(SearchQuery(text="GX-5")).hits] == [1]
