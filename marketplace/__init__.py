@@ -44,12 +44,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.buyer_requests import views as requests_views
     from marketplace.catalog import views as catalog_views
     from marketplace.errors import bp as errors_bp
+    from marketplace.health import views as health_views
     from marketplace.search import index_runtime
     from marketplace.search import views as search_views
     from marketplace.suppliers import views as suppliers_views
 
     index_runtime.init_app(app)
     app.register_blueprint(errors_bp)
+    app.register_blueprint(health_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(search_views.bp)

@@ -65,6 +65,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # With at least this many offers waiting for the index (and half the catalog or more),
         # the worker rebuilds the index instead of updating it offer by offer.
         "INDEX_REBUILD_THRESHOLD": 20000,
+        # An index change queued for longer than this many seconds is "stuck": /readyz answers
+        # 503 and `traderow index check` fails while one is.
+        "READY_INDEX_LAG_SECONDS": 300,
         # Mail: without an SMTP host, mail stays in the outbox table (shown at /dev/outbox in debug).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,

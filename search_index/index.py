@@ -3,7 +3,8 @@
 Layout under ``root``::
 
     CURRENT        one line naming the active generation, e.g. "gen-3"
-    WRITE.lock     held (flock) by whoever writes: apply(), rebuild(), ensure()
+    WRITE.lock     held (flock) by whoever writes: apply(), rebuild(), ensure(); names its holder
+    WRITE.lock.guard  taken for a moment around each attempt at WRITE.lock
     gen-3/         a plain Whoosh index directory
     gen-2/         the generation before, kept so a reader that just read CURRENT can open it
 
@@ -26,11 +27,13 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from whoosh import index
 from whoosh.index import LockError
+from whoosh.writing import SegmentWriter
 
 from search_index.documents import OfferDocument
 from search_index.query import (
@@ -44,8 +47,9 @@ from search_index.query import (
 from search_index.reading import ColumnCache, Snapshot
 from search_index.schema import InvalidDocumentError, build_schema, document_fields, outdated_fields
 from search_index.storage import open_index
+from search_index.writers import ForkserverMpWriter
 
-__all__ = ["IndexLockedError", "IndexOutdatedError", "SearchIndex"]
+__all__ = ["IndexLockedError", "IndexOutdatedError", "LockHolder", "SearchIndex"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,12 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = "WRITE.lock"
 GENERATION_PREFIX = "gen-"
 _GENERATION_RE = re.compile(r"^gen-(\d+)$")
+
+#: Taken for a moment around each attempt at WRITE.lock, so a takeover cannot race a writer.
+GUARD_FILE = "WRITE.lock.guard"
+#: How long WRITE.lock must stay busy while the holder it records is gone before a writer
+#: takes it over. A live holder records itself within microseconds of taking the lock.
+STALE_LOCK_GRACE = 1.0
 
 #: How long apply() and rebuild() wait for another writer before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -76,6 +86,75 @@ class IndexLockedError(LockError):
 
 class IndexOutdatedError(RuntimeError):
     """Report an index written with an older schema; ``rebuild()`` replaces it."""
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds WRITE.lock now, as ``SearchIndex.lock_holder()`` sees it."""
+
+    #: Someone holds the lock at this moment.
+    held: bool
+    #: The holder the lock file records (None: free, or no holder recorded).
+    pid: int | None
+    #: The recorded holder is a running process; held but not alive means stale (taken over by the next writer).
+    alive: bool
+
+    @property
+    def stale(self) -> bool:
+        return self.held and not self.alive
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
+def _start_ticks(pid: int) -> str:
+    """Return when process ``pid`` started (Linux clock ticks since boot), or "" where unknown.
+
+    Recorded with the pid, so a pid reused by an unrelated process is not taken for the holder.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return ""
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _record_holder(fd: int) -> None:
+    pid = os.getpid()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid={pid} start={_start_ticks(pid)}\n".encode("ascii"), 0)
+
+
+def _read_record(fd: int) -> str:
+    return os.pread(fd, 200, 0).decode("ascii", errors="replace").strip()
+
+
+def _record_pid(record: str) -> int | None:
+    match = re.match(r"pid=(\d+)", record)
+    return int(match.group(1)) if match else None
+
+
+def _holder_alive(record: str) -> bool:
+    """Say whether the holder a lock file records is a running process (False when none is recorded)."""
+    pid = _record_pid(record)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, under another user
+    match = re.search(r"start=(\d+)", record)
+    return match is None or _start_ticks(pid) in ("", match.group(1))
 
 
 def _normalized(q: SearchQuery) -> SearchQuery:
@@ -104,6 +183,20 @@ def _normalized(q: SearchQuery) -> SearchQuery:
 def _strings(values: str | Iterable[str]) -> tuple[str, ...]:
     """Return a sorted tuple without duplicates, so equal filters make equal cache keys."""
     return (values,) if isinstance(values, str) else tuple(sorted(set(values)))
+
+
+def _writer(ix: index.Index, *, procs: int = 1, **options: Any) -> Any:
+    """Open a Whoosh writer on ``ix``, with ``procs`` writer processes.
+
+    WRITE.lock already serialises every writer of ours, so Whoosh's own lock in the
+    generation is not taken: it would only repeat ours, and a stray process holding a copy
+    of it would freeze that generation where the takeover of WRITE.lock cannot reach.
+    Two processes need ``multisegment=True`` (else Whoosh can raise IndexError) and come from
+    the fork server (``search_index.writers``), never forked from this process.
+    """
+    if procs > 1:
+        return ForkserverMpWriter(ix, procs=procs, multisegment=True, _lk=False, **options)
+    return SegmentWriter(ix, _lk=False, **options)
 
 
 class SearchIndex:
@@ -194,24 +287,91 @@ class SearchIndex:
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        """Hold the cross-process write lock, waiting up to ``lock_timeout`` seconds."""
+        """Hold the cross-process write lock, waiting up to ``lock_timeout`` seconds.
+
+        The holder's pid is recorded in the lock file while it holds it. flock locks belong
+        to the open file, so threads of one process exclude each other too (each call opens
+        its own descriptor), and the lock goes with its holder's descriptors, whatever
+        kills it; a copy of the descriptor in another process keeps it, though, so a lock
+        that stays busy while the holder it names is gone is taken over (see ``_acquire``).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._acquire()
         try:
-            deadline = time.monotonic() + self.lock_timeout
-            while True:
-                try:
-                    # flock locks belong to the open file, so threads of one process
-                    # exclude each other too (each call opens its own descriptor).
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise IndexLockedError(f"search index {self.root} is locked by another writer") from None
-                    time.sleep(0.05)
             yield
+        finally:
+            try:
+                os.ftruncate(fd, 0)  # nobody holds it now
+            finally:
+                os.close(fd)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Serialise taking WRITE.lock with taking it over; held for microseconds, never while forking."""
+        fd = os.open(self.root / GUARD_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _acquire(self) -> int:
+        """Return a descriptor holding WRITE.lock, with this process recorded as its holder.
+
+        A lock that is busy while the holder it records is gone (or records none) for
+        ``STALE_LOCK_GRACE`` seconds is held by a descriptor that some other process
+        inherited (an orphaned child of a killed writer): the lock file is then replaced
+        by a fresh one, and the orphan keeps a lock on a file nobody uses any more.
+        """
+        path = self.root / LOCK_FILE
+        deadline = time.monotonic() + self.lock_timeout
+        suspect: tuple[int, str, float] | None = None  # (inode, record, first seen) of a stale-looking lock
+        while True:
+            with self._guard():
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                if _try_flock(fd) and os.fstat(fd).st_ino == os.stat(path).st_ino:
+                    _record_holder(fd)
+                    return fd
+                inode, record = os.fstat(fd).st_ino, _read_record(fd)
+                os.close(fd)
+                now = time.monotonic()
+                if _holder_alive(record):
+                    suspect = None
+                elif suspect is None or suspect[:2] != (inode, record):
+                    suspect = (inode, record, now)
+                elif now - suspect[2] >= STALE_LOCK_GRACE:
+                    self._take_over(path, record)
+                    suspect = None
+                    continue
+            if now >= deadline:
+                raise IndexLockedError(f"search index {self.root} is locked by another writer ({record or 'unknown'})")
+            time.sleep(0.05)
+
+    def _take_over(self, path: Path, record: str) -> None:
+        """Replace a lock file whose recorded holder is gone; the caller holds the guard."""
+        tmp = self.root / f".{LOCK_FILE}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        os.close(os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644))
+        os.replace(tmp, path)
+        logger.warning(
+            "search index %s: took over %s: it stayed held while its holder (%s) was gone, "
+            "by a process that inherited the holder's descriptor",
+            self.root,
+            LOCK_FILE,
+            record or "not recorded",
+        )
+
+    def lock_holder(self) -> LockHolder:
+        """Say whether WRITE.lock is held now, by whom, and whether that holder is alive."""
+        path = self.root / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return LockHolder(held=False, pid=None, alive=False)
+        try:
+            record = _read_record(fd)
+            if _try_flock(fd):
+                return LockHolder(held=False, pid=None, alive=False)  # closing the descriptor releases it
+            return LockHolder(held=True, pid=_record_pid(record), alive=_holder_alive(record))
         finally:
             os.close(fd)
 
@@ -301,14 +461,10 @@ class SearchIndex:
                 raise IndexOutdatedError(
                     f"search index {self.root} ({name}) has missing or outdated fields {outdated}; rebuild it"
                 )
-            # Our own lock already serialises writers; Whoosh's own lock only meets a
-            # foreign writer, and then waits instead of raising at once. Deletions run in
-            # this process; with two writer processes only the adding is shared out, and the
-            # documents are validated above (an error in a child drops its batch silently).
-            if len(by_id) >= self.apply_multiprocess_threshold:
-                writer = ix.writer(procs=2, multisegment=True, timeout=self.lock_timeout, delay=0.05)
-            else:
-                writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            # Deletions run in this process; with two writer processes only the adding is
+            # shared out, and the documents are validated above (an error in a child drops
+            # its batch silently).
+            writer = _writer(ix, procs=2 if len(by_id) >= self.apply_multiprocess_threshold else 1)
             removed = 0
             try:
                 for offer_id in removed_ids:
@@ -383,11 +539,10 @@ class SearchIndex:
         # Look ahead just far enough to choose the writer without holding every doc.
         head = list(itertools.islice(valid, self.multiprocess_threshold + 1))
         if len(head) > self.multiprocess_threshold:
-            # procs>1 needs multisegment=True (else IndexError); children get only
-            # validated plain dicts, because an error in a child silently drops its batch.
-            writer = ix.writer(procs=2, multisegment=True, limitmb=128)
+            # Children get only validated plain dicts: an error in a child silently drops its batch.
+            writer = _writer(ix, procs=2, limitmb=128)
         else:
-            writer = ix.writer(limitmb=128)
+            writer = _writer(ix, limitmb=128)
         written = 0
         try:
             for fields in itertools.chain(head, valid):

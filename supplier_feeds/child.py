@@ -9,9 +9,9 @@ docs/benchmarks.md). The items come back in file order, in batches, with the sam
 The child is forked from multiprocessing's fork server, a fresh interpreter started once
 per caller process that imports this package once: the child is never a copy of the
 caller's database connections or threads (as with "fork"), and starts in milliseconds.
-It is started without the caller's main module (see ``_without_main``). Still, as with any
-multiprocessing start method but "fork", a script that imports feeds should keep its work
-under ``if __name__ == "__main__":``.
+It is started without the caller's main module, and exits when its caller dies
+(``child_processes``). Still, as with any multiprocessing start method but "fork", a
+script that imports feeds should keep its work under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import queue
-import sys
-import threading
 import traceback
-import types
 from collections.abc import Callable, Container, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
+
+from child_processes import exit_with_caller, forkserver_context, without_main
 
 from .parse import parse_feed
 from .preview import TablePreview, preview_table
@@ -65,7 +63,7 @@ def start_parser_server() -> None:
     starts the server.
     """
     ready = _context().Process(target=_ready, name="feed-parser-warm-up", daemon=True)
-    with _without_main():
+    with without_main():
         ready.start()  # returns once the server has imported what it preloads
     ready.join()
 
@@ -75,29 +73,8 @@ def _ready() -> None:
 
 
 def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    # Read by the fork server when it starts: the parser's modules are then imported once.
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-@contextmanager
-def _without_main() -> Iterator[None]:
-    """Hide the caller's main module from the processes started meanwhile.
-
-    multiprocessing runs the caller's main script again in every process it starts, so that
-    objects pickled from it can be found there; a fork server does not spare it (Python 3.11
-    never preloads it: ``forkserver.ensure_running`` looks for a "main_path" that
-    ``spawn.get_preparation_data`` does not give). The parser is sent nothing from the main
-    module, and importing it again cost each parser 0.9 s under ``traderow``, 1.5 s under
-    the bench.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+    # The parser's modules are then imported once, by the fork server.
+    return forkserver_context(preload=__name__)
 
 
 def can_parse_in_child() -> bool:
@@ -127,7 +104,7 @@ def parse_feed_in_child(
         name="feed-parser",
         daemon=True,  # never outlives the caller
     )
-    with _without_main():
+    with without_main():
         process.start()
     finished = False
     try:
@@ -179,7 +156,7 @@ def _parse_into(
     replies: Any,
 ) -> None:
     """The child: parse ``path`` and put its items on ``messages`` in batches, then DONE or FAILED."""
-    _exit_with_caller()
+    exit_with_caller()
     # Take what this process inherited from the fork server (lxml, openpyxl, xlrd and the
     # rest of this package) out of the collector's sight: it walked them again and again
     # while the parse allocated (100k-offer re-import: 6.8-7.0 s, then 5.7-6.2 s).
@@ -225,7 +202,7 @@ def preview_table_in_child(path: str | os.PathLike[str], *, deadline: float) -> 
     context = _context()
     messages = context.Queue(maxsize=1)
     process = context.Process(target=_preview_into, args=(os.fspath(path), messages), name="feed-preview", daemon=True)
-    with _without_main():
+    with without_main():
         process.start()
     try:
         kind, payload = messages.get(timeout=deadline)
@@ -247,7 +224,7 @@ def preview_table_in_child(path: str | os.PathLike[str], *, deadline: float) -> 
 
 def _preview_into(path: str, messages: Any) -> None:
     """The child: put ``preview_table(path)`` (or its failure) on ``messages``."""
-    _exit_with_caller()
+    exit_with_caller()
     try:
         messages.put((_DONE, preview_table(path)))
     except FeedError as exc:
@@ -255,19 +232,3 @@ def _preview_into(path: str, messages: Any) -> None:
     except BaseException:
         messages.put((_FAILED, ParserProcessError(f"the parser process failed:\n{traceback.format_exc()}")))
 
-
-def _exit_with_caller() -> None:
-    """Exit as soon as the process that started this one dies.
-
-    A caller killed outright cannot stop its parser, which would otherwise wait for ever
-    on a queue nobody reads.
-    """
-    caller = multiprocessing.parent_process()
-    if caller is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([caller.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="caller-watch", daemon=True).start()

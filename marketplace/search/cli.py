@@ -17,6 +17,7 @@ from marketplace.search.services import (
     active_offer_count,
     check_index,
     fix_drift,
+    index_lag,
     rebuild_index,
     search_offers,
     sync_index,
@@ -180,13 +181,17 @@ def sync_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def check_command(fix: bool, as_json: bool) -> None:
-    """Report offers missing from, stale in, or extra in the index, compared with the database.
+    """Report offers missing from, stale in, or extra in the index, and the queue not yet applied.
 
-    Exits with status 1 when the index drifts (and --fix was not given).
+    Exits with status 1 when the index drifts (and --fix was not given), when a queued
+    change is stuck (queued longer than TRADEROW_READY_INDEX_LAG_SECONDS), or when the
+    write lock is held by a process that outlived its holder.
     """
     session = get_session()
     index_ = get_index()
     drift = check_index(session, index_)
+    lag = index_lag(session, float(current_app.config["READY_INDEX_LAG_SECONDS"]))
+    lock = index_.lock_holder()
     queued = 0
     if fix and not drift.clean:
         queued = fix_drift(session, drift)
@@ -198,10 +203,14 @@ def check_command(fix: bool, as_json: bool) -> None:
                     "active": drift.active,
                     "indexed": drift.indexed,
                     "pending": drift.pending,
+                    "stuck": lag.stuck,
+                    "oldest_pending_seconds": None if lag.oldest_seconds is None else round(lag.oldest_seconds, 1),
+                    "stuck_after_seconds": lag.stuck_after,
                     "missing": drift.missing,
                     "stale": drift.stale,
                     "extra": drift.extra,
                     "outdated": index_.is_outdated(),
+                    "lock": {"held": lock.held, "pid": lock.pid, "holder_alive": lock.alive},
                     "queued": queued,
                 },
                 indent=2,
@@ -209,7 +218,20 @@ def check_command(fix: bool, as_json: bool) -> None:
         )
     else:
         click.echo(f"Active offers in the database: {drift.active}; documents in the index: {drift.indexed}")
-        click.echo(f"Queued for the index writer: {drift.pending}")
+        if lag.caught_up:
+            click.echo("Queued for the index writer: 0")
+        else:
+            click.echo(
+                f"Queued for the index writer: {lag.pending}, the oldest for {lag.oldest_seconds or 0:.0f} s; "
+                f"stuck (queued over {lag.stuck_after:.0f} s): {lag.stuck}"
+            )
+        if lock.stale:
+            click.echo(
+                f"Write lock: held, but its holder (pid {lock.pid or 'not recorded'}) is gone: a process that "
+                "inherited its descriptor holds it; the next writer takes it over."
+            )
+        elif lock.held:
+            click.echo(f"Write lock: held by pid {lock.pid}")
         if index_.is_outdated():
             click.echo("The index was built with an older schema: run `traderow index rebuild`.")
         for label, ids in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
@@ -217,7 +239,11 @@ def check_command(fix: bool, as_json: bool) -> None:
             click.echo(f"{label.capitalize()}: {len(ids)}" + (f" ({sample})" if ids else ""))
         if queued:
             click.echo(f"Queued {queued} offers; the worker (or `traderow index sync`) will repair them.")
-        elif drift.clean:
+        elif drift.clean and lag.caught_up:
             click.echo("The index matches the database.")
-    if not drift.clean and not fix:
+        elif drift.clean and not lag.stuck:
+            click.echo("No drift beyond the queued changes, which the worker has yet to apply.")
+        if lag.stuck:
+            click.echo(f"{_count(lag.stuck, 'change')} stuck: is `traderow worker` running? Its log says why it fails.")
+    if (not drift.clean and not fix) or lag.stuck or lock.stale:
         sys.exit(1)

@@ -193,6 +193,40 @@ def oldest_change_age(session: Session) -> float | None:
     return max(0.0, dt.datetime.now(dt.UTC).timestamp() - _unix_float(oldest))
 
 
+@dataclass(frozen=True)
+class IndexLag:
+    """How far the index writer is behind the queue of index changes."""
+
+    #: Changes queued for the index writer.
+    pending: int
+    #: Of those, the changes queued for longer than ``stuck_after`` seconds: a worker that
+    #: is up applies a change within a batch interval (``INDEX_COMMIT_SECONDS``) or a
+    #: rebuild, so one this old means the writer is down, failing, or locked out.
+    stuck: int
+    #: Seconds the oldest queued change has waited (None: nothing queued).
+    oldest_seconds: float | None
+    #: The bound itself: ``READY_INDEX_LAG_SECONDS`` (``/readyz`` fails beyond it too).
+    stuck_after: float
+
+    @property
+    def caught_up(self) -> bool:
+        return self.pending == 0
+
+
+def index_lag(session: Session, stuck_after: float) -> IndexLag:
+    """Return the queue's length, its stuck changes and its oldest change's age."""
+    horizon = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stuck_after)
+    pending, stuck = session.execute(
+        select(func.count(), func.count().filter(IndexChange.created_at < horizon)).select_from(IndexChange)
+    ).one()
+    return IndexLag(
+        pending=pending or 0,
+        stuck=stuck or 0,
+        oldest_seconds=oldest_change_age(session),
+        stuck_after=stuck_after,
+    )
+
+
 def _unix_float(moment: dt.datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 

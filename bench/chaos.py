@@ -1,0 +1,425 @@
+"""Kill the worker at random moments and load the site during an import; count what survives.
+
+    .venv/bin/python bench/chaos.py                       # both scenarios, short (a few minutes)
+    .venv/bin/python bench/chaos.py --kills 20 --rebuild-kills 10 --clients 30   # the full counts
+    .venv/bin/python bench/chaos.py --scenario b --database-url postgresql+psycopg://postgres@127.0.0.1:5432/chaos
+
+Scenario A: a real ``traderow worker`` (a subprocess) on a temporary instance of generated
+offers (``bench/search.py``'s generator) is killed with SIGKILL ``--kills`` times. Before each
+kill the bench commits catalog changes: for ``--rebuild-kills`` of the kills every offer is
+queued, so the worker rebuilds the index (``TRADEROW_INDEX_REBUILD_THRESHOLD`` is lowered)
+and is killed at a random moment after it logs "rebuilding instead of updating"; for the
+others a few thousand offers change (an update with two writer processes) and it is killed
+at a random moment. Each time one offer also gets a new model code. A new worker is then
+started, and the bench counts:
+
+  * processes of the killed worker (its fork server and the index's writer processes) still
+    alive ``--patience`` seconds after the kill;
+  * whether the index caught up within ``--catch-up`` seconds: no change queued, the new
+    model code finds its offer, and ``traderow index check`` exits 0.
+
+Scenario B: the site is served by gunicorn (as ``bench/search.py`` does) with a worker
+beside it, and ``--clients`` threads request ``/search``, ``/products/<id>`` and
+``/go/<offer_id>`` (redirects not followed) while ``traderow feeds import`` imports a new
+price list and the worker indexes it; every answer that is not 2xx or 3xx, and every
+request that fails or times out, is an error.
+
+Only loopback traffic; every loop is bounded. It prints numbers; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+search_bench = importlib.import_module("search")  # bench/search.py: offers, filling, gunicorn
+import_bench = importlib.import_module("import")  # bench/import.py: a YML price list
+
+REBUILD_LINE = "rebuilding instead of updating"
+#: Scenario B's importing supplier.
+IMPORTING = search_bench.SUPPLIER_SLUGS[0]
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def _env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    return os.environ | {
+        "TRADEROW_DATABASE_URL": database_url,
+        "TRADEROW_INDEX_PATH": str(workdir / "index"),
+        "TRADEROW_INSTANCE_PATH": str(workdir / "instance"),
+        "TRADEROW_UPLOAD_PATH": str(workdir / "uploads"),
+        "TRADEROW_SECRET_KEY": "chaos-secret-" + os.urandom(8).hex(),
+        "TRADEROW_LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+def _traderow() -> str:
+    return str(Path(sys.executable).with_name("traderow"))
+
+
+def start_worker(workdir: Path, database_url: str, log: Path, threshold: int) -> subprocess.Popen[bytes]:
+    """Start ``traderow worker``, appending its log to ``log``."""
+    env = _env(
+        workdir, database_url, TRADEROW_INDEX_REBUILD_THRESHOLD=str(threshold), TRADEROW_INDEX_COMMIT_SECONDS="0"
+    )
+    with open(log, "ab") as out:
+        return subprocess.Popen([_traderow(), "worker", "--interval", "0.2"], env=env, cwd=ROOT, stdout=out, stderr=out)
+
+
+def descendants(pid: int) -> set[int]:
+    """Return every process below ``pid`` (children, their children...), read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[stat.rfind(")") + 2 :].split()[1])
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Say whether ``pid`` runs (a zombie waiting for a reaper does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] not in "ZX"
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def wait_for_line(log: Path, offset: int, text: str, seconds: float) -> bool:
+    """Wait until ``text`` appears in ``log`` after byte ``offset``."""
+    return wait_until(lambda: text in log.read_bytes()[offset:].decode("utf-8", "replace"), seconds, step=0.02)
+
+
+# --- scenario A ----------------------------------------------------------------------------
+
+
+def make_changes(app: Any, round_no: int, everything: bool, some: int) -> tuple[int, str]:
+    """Commit catalog changes and queue them; return the offer given a new model code, and the code."""
+    from sqlalchemy import select, update
+
+    from marketplace.catalog.models import Offer, OfferStatus
+    from marketplace.db import database, utcnow
+    from marketplace.search.services import queue_reindex
+
+    rng = random.Random(round_no)
+    with app.app_context():
+        session = database(app).session()
+        ids = list(session.scalars(select(Offer.id).where(Offer.status == OfferStatus.ACTIVE)))
+        chosen = ids if everything else rng.sample(ids, min(some, len(ids)))
+        for start in range(0, len(chosen), 1000):
+            batch = chosen[start : start + 1000]
+            session.execute(
+                update(Offer).where(Offer.id.in_(batch)).values(price_base=Offer.price_base + 1, updated_at=utcnow())
+            )
+        target = rng.choice(chosen)
+        code = f"CHAOS{round_no:03d}Q{rng.randint(100, 999)}"
+        offer = session.get(Offer, target)
+        assert offer is not None
+        offer.model = code
+        offer.title = f"{offer.title.split(' CHAOS')[0]} {code}"
+        offer.updated_at = utcnow()
+        queue_reindex(session, chosen)
+        session.commit()
+        session.close()
+    return target, code
+
+
+def pending(app: Any) -> int:
+    from marketplace.db import database
+    from marketplace.search.services import pending_changes
+
+    with app.app_context():
+        session = database(app).session()
+        try:
+            return pending_changes(session)
+        finally:
+            session.close()
+
+
+def index_check(workdir: Path, database_url: str) -> tuple[int, dict[str, Any]]:
+    done = subprocess.run(
+        [_traderow(), "index", "check", "--json"],
+        env=_env(workdir, database_url, TRADEROW_LOG_LEVEL="WARNING"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    try:
+        return done.returncode, json.loads(done.stdout)
+    except ValueError:
+        return done.returncode, {"output": done.stdout[-500:], "error": done.stderr[-500:]}
+
+
+def scenario_a(args: argparse.Namespace, workdir: Path, database_url: str) -> None:
+    from search_index import SearchIndex, SearchQuery
+
+    search_bench.fill(workdir, database_url, args.offers, fresh=True)
+    app = search_bench._app(workdir, database_url)
+    log = workdir / "worker.log"
+    threshold = max(100, args.offers // 4)
+    # Kills during a rebuild come in random rounds; the others change fewer offers than
+    # half the catalog, so the worker updates the index (with two writer processes).
+    rounds = [True] * args.rebuild_kills + [False] * (args.kills - args.rebuild_kills)
+    random.Random(args.seed).shuffle(rounds)
+    rng = random.Random(args.seed)
+    reader = SearchIndex(workdir / "index")
+    results: list[dict[str, Any]] = []
+    worker = start_worker(workdir, database_url, log, threshold)
+    started = time.monotonic()
+    for round_no, during_rebuild in enumerate(rounds, 1):
+        offset = log.stat().st_size if log.exists() else 0
+        offer_id, code = make_changes(app, round_no, during_rebuild, some=max(1, int(args.offers * 0.4)))
+        saw_rebuild = False
+        if during_rebuild:
+            saw_rebuild = wait_for_line(log, offset, REBUILD_LINE, args.catch_up)
+            time.sleep(rng.uniform(0.0, args.rebuild_window))
+        else:
+            time.sleep(rng.uniform(0.0, args.random_window))
+        before = descendants(worker.pid)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        left = wait_until(lambda before=before: not any(alive(p) for p in before), args.patience)
+        survivors = sorted(p for p in before if alive(p))
+        kill_time = time.monotonic()
+        worker = start_worker(workdir, database_url, log, threshold)
+
+        def caught(offer_id: int = offer_id, code: str = code) -> bool:
+            if pending(app):
+                return False
+            hits = reader.search(SearchQuery(text=code, by_product=False)).hits
+            return [hit.offer_id for hit in hits] == [offer_id]
+
+        caught_up = wait_until(caught, args.catch_up, step=0.5)
+        took = time.monotonic() - kill_time
+        status, report = index_check(workdir, database_url) if caught_up else (None, {})
+        results.append(
+            {
+                "rebuild": during_rebuild,
+                "saw_rebuild": saw_rebuild,
+                "processes": len(before),
+                "survivors": survivors if not left else [],
+                "caught_up": caught_up and status == 0,
+                "seconds": took,
+                "check": report if status not in (0, None) else None,
+            }
+        )
+        print(
+            f"kill {round_no:2d} ({'during a rebuild' if during_rebuild else 'at random':16s}): "
+            f"{len(before)} processes below the worker, {len(survivors)} alive after {args.patience:.0f} s; "
+            f"index {'caught up' if caught_up else 'DID NOT catch up'} in {took:.1f} s"
+            + ("" if status in (0, None) else f"; index check exit {status}: {report}"),
+            flush=True,
+        )
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=60)
+    reader.close()
+    rebuild_rounds = [r for r in results if r["rebuild"]]
+    print(
+        f"\nscenario A ({database_url.split(':')[0]}, {args.offers} offers, {time.monotonic() - started:.0f} s): "
+        f"{sum(r['caught_up'] for r in results)}/{len(results)} kills followed by an index that caught up "
+        f"(within {args.catch_up:.0f} s); during a rebuild: {sum(r['caught_up'] for r in rebuild_rounds)}/"
+        f"{len(rebuild_rounds)} (the rebuild log line seen before {sum(r['saw_rebuild'] for r in rebuild_rounds)} "
+        f"of them); processes that outlived the worker: {sum(len(r['survivors']) for r in results)}"
+    )
+    times = sorted(r["seconds"] for r in results if r["caught_up"])
+    if times:
+        print(f"catch-up time after a kill: median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
+
+
+# --- scenario B ----------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a 302 to the seller's store is the answer; never leave loopback
+
+
+def advance_sequences(app: Any) -> None:
+    """On PostgreSQL, move the products' id sequence past the ids ``fill`` wrote explicitly."""
+    from sqlalchemy import text
+
+    from marketplace.db import database
+
+    with app.app_context():
+        session = database(app).session()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT setval(pg_get_serial_sequence('products', 'id'), max(id)) FROM products"))
+            session.commit()
+        session.close()
+
+
+def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> None:
+    from sqlalchemy import select
+
+    from marketplace.catalog.models import Offer
+    from marketplace.db import database
+    from marketplace.suppliers.models import Supplier
+
+    search_bench.fill(workdir, database_url, args.offers, fresh=True)
+    app = search_bench._app(workdir, database_url)
+    advance_sequences(app)
+    with app.app_context():
+        session = database(app).session()
+        # Not the importing supplier's: its full list withdraws those it no longer names (a 404 by design).
+        rows = session.execute(
+            select(Offer.id, Offer.product_id)
+            .join(Supplier, Supplier.id == Offer.supplier_id)
+            .where(Supplier.slug != IMPORTING)
+        ).all()
+        session.close()
+    rng = random.Random(args.seed)
+    sample = rng.sample(rows, min(300, len(rows)))
+    paths = {
+        "search": [query.url("/search") for query in search_bench.query_mix(args.offers)],
+        "product": [f"/products/{product_id}" for _, product_id in sample],
+        "click-out": [f"/go/{offer_id}" for offer_id, _ in sample],
+    }
+    feed = workdir / "import.yml"
+    import_bench.write_feed(feed, args.import_offers, second=False)
+
+    server, base = search_bench.start_server(workdir, database_url, args.workers)
+    log = workdir / "worker-b.log"
+    worker = start_worker(workdir, database_url, log, threshold=max(100, args.offers // 4))
+    opener = urllib.request.build_opener(_NoRedirect)
+    counts: dict[str, collections.Counter[str]] = {name: collections.Counter() for name in paths}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(slot: int) -> None:
+        own = random.Random(slot)
+        while not stop.is_set():
+            kind = own.choice(tuple(paths))
+            try:
+                with opener.open(base + own.choice(paths[kind]), timeout=30) as response:
+                    response.read()
+                    outcome = str(response.status)
+            except urllib.error.HTTPError as exc:
+                outcome = str(exc.code)  # 3xx land here too, as the redirect is not followed
+            except OSError as exc:
+                outcome = type(exc).__name__
+            with lock:
+                counts[kind][outcome] += 1
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(args.clients)]
+    started = time.monotonic()
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(2.0)
+        imported = subprocess.run(
+            [_traderow(), "feeds", "import", IMPORTING, str(feed), "--json"],
+            env=_env(workdir, database_url, TRADEROW_LOG_LEVEL="WARNING"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=args.max_seconds,
+            check=False,
+        )
+        import_seconds = time.monotonic() - started - 2.0
+        caught_up = wait_until(lambda: pending(app) == 0, args.catch_up, step=0.5)
+        time.sleep(2.0)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    seconds = time.monotonic() - started
+    total = sum(sum(c.values()) for c in counts.values())
+    errors = {kind: {k: v for k, v in c.items() if not ("200" <= k < "400")} for kind, c in counts.items()}
+    print(
+        f"\nscenario B ({database_url.split(':')[0]}, {args.offers} offers, {args.clients} clients, "
+        f"gunicorn -w {args.workers}): import of {args.import_offers} offers exit {imported.returncode} "
+        f"in {import_seconds:.0f} s; index caught up: {caught_up}; {total} requests in {seconds:.0f} s, "
+        f"{sum(sum(e.values()) for e in errors.values())} errors"
+    )
+    if imported.returncode:
+        print(f"import output: {imported.stdout[-300:]} {imported.stderr[-300:]}")
+    for kind, c in counts.items():
+        print(f"  {kind:10s} {sum(c.values()):6d} requests, errors: {dict(errors[kind]) or 0}; answers: {dict(c)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=("a", "b", "both"), default="both")
+    parser.add_argument("--database-url", help="default: SQLite in the work folder")
+    parser.add_argument("--offers", type=int, default=24000, help="offers (over 20,000: rebuilds use two writers)")
+    parser.add_argument("--kills", type=int, default=6, help="scenario A: kill -9s of the worker")
+    parser.add_argument("--rebuild-kills", type=int, default=3, help="scenario A: of them, during a rebuild")
+    parser.add_argument("--rebuild-window", type=float, default=15.0, help="kill within this many s of the log line")
+    parser.add_argument("--random-window", type=float, default=4.0, help="other kills: within this many s")
+    parser.add_argument("--patience", type=float, default=30.0, help="s a killed worker's processes may take to go")
+    parser.add_argument("--catch-up", type=float, default=180.0, help="s the index may take to catch up")
+    parser.add_argument("--clients", type=int, default=30, help="scenario B: client threads")
+    parser.add_argument("--workers", type=int, default=2, help="scenario B: gunicorn workers")
+    parser.add_argument("--import-offers", type=int, default=5000, help="scenario B: offers in the imported list")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="scenario B: the longest the import may run")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    args = parser.parse_args()
+    args.rebuild_kills = min(args.rebuild_kills, args.kills)
+
+    work = Path(tempfile.mkdtemp(prefix="traderow-chaos-"))
+    try:
+        for name in ("a", "b"):
+            if args.scenario in (name, "both"):
+                workdir = work / name
+                workdir.mkdir()
+                url = args.database_url or f"sqlite:///{workdir / 'traderow.sqlite'}"
+                (scenario_a if name == "a" else scenario_b)(args, workdir, url)
+    finally:
+        if args.keep:
+            print(f"work folder: {work}")
+        else:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

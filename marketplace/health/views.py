@@ -1,0 +1,25 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve buyers), as small JSON bodies."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from marketplace.db import get_session
+from marketplace.health.services import check_readiness
+from marketplace.search.index_runtime import get_index
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """Answer 200 while the process serves requests; touches neither the database nor the index."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():  # type: ignore[no-untyped-def]
+    """Answer 200 when the database answers, the index opens and does not lag; else 503 saying which failed."""
+    readiness = check_readiness(get_session(), get_index(), float(current_app.config["READY_INDEX_LAG_SECONDS"]))
+    status = 200 if readiness.ready else 503
+    return jsonify(status="ok" if readiness.ready else "fail", checks=readiness.checks), status
