@@ -13,16 +13,38 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    TypeDecorator,
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on every database.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite stores text without one and hands back
+    naive datetimes, which JSON would then serialise without an offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 # Constraint names must be stable so that Alembic can alter them on both SQLite and PostgreSQL.
@@ -39,7 +61,7 @@ intpk = Annotated[int, mapped_column(primary_key=True)]
 money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
 #: An ISO 4217 code; stands next to every money column.
 currency_code = Annotated[str, mapped_column(String(3))]
-created_at = Annotated[dt.datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]
 str40 = Annotated[str, mapped_column(String(40))]
 str255 = Annotated[str, mapped_column(String(255))]
 str2000 = Annotated[str, mapped_column(String(2000))]
@@ -50,7 +72,7 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }

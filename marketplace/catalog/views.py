@@ -15,6 +15,7 @@ from marketplace.catalog.models import Offer
 from marketplace.catalog.products import live_product
 from marketplace.catalog.services import NotFound, category_page, category_tree, product_page, record_click_out
 from marketplace.db import get_session
+from marketplace.urls import link_args
 
 bp = Blueprint("catalog", __name__)
 
@@ -63,7 +64,7 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
     live = live_product(session, product_id)
     if live is not None and live.id != product_id:
         # A product merged into another lives on there: old links and bookmarks follow it.
-        return redirect(url_for("catalog.product", product_id=live.id, **request.args), code=301)
+        return redirect(url_for("catalog.product", **{**link_args(request.args), "product_id": live.id}), code=301)
     by_total = request.args.get("sort") == "total"
     try:
         page = product_page(
