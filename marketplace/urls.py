@@ -14,6 +14,11 @@ from werkzeug.routing.map import Map
 MAX_ID = 2**31 - 1
 
 
+def is_id(value: int) -> bool:
+    """Say whether ``value`` can be the id of a row (positive, and within ``MAX_ID``)."""
+    return 0 < value <= MAX_ID
+
+
 def link_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """Return the query arguments that may be forwarded to ``url_for``.
 

@@ -7,8 +7,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import Supplier
+from tests.functional.test_requests_api import bearer
 
 #: Keys that ``url_for`` would read itself, or that collide with its own argument.
 HOSTILE = ["_anchor=x", "_method=x", "_scheme=x", "_external=1", "_scheme=javascript&_external=1", "endpoint=x"]
@@ -63,3 +65,30 @@ def test_ids_beyond_what_a_key_holds_are_not_found(client: FlaskClient, path: st
 def test_the_largest_id_a_key_can_hold_is_still_looked_up(client: FlaskClient) -> None:
     assert client.get("/products/2147483647").status_code == 404
     assert client.get("/api/v1/requests/2147483647").status_code == 404
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"/api/v1/requests?category={HUGE}", 400),
+        (f"/api/v1/search?category={HUGE}", 400),
+        (f"/search?category={HUGE}", 200),
+        (f"/compare/?ids=1,{HUGE}", 200),
+    ],
+)
+def test_ids_beyond_what_a_key_holds_in_the_query_are_refused_or_ignored(
+    client: FlaskClient, path: str, status: int
+) -> None:
+    assert client.get(path).status_code == status
+
+
+def test_ids_beyond_what_a_key_holds_in_a_json_body_are_refused(
+    client: FlaskClient, db_session: Session, shopper: User
+) -> None:
+    body = {"title": "Café kitchen", "items": [{"text": "pan", "quantity": 1, "category_id": int(HUGE)}]}
+    response = client.post("/api/v1/requests", json=body, headers=bearer(db_session, shopper))
+    assert response.status_code == 422
+    assert "category_id" in response.get_data(as_text=True)
