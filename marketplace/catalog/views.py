@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -124,17 +125,31 @@ def go(offer_id: int):  # type: ignore[no-untyped-def]
     return response
 
 
+#: After the database failed to take a click, clicks go straight to the spool for this many
+#: seconds: an import holds SQLite's lock for minutes, and every click would wait in vain.
+SPOOL_ONLY_SECONDS = 1.0
+
+
 def _save_click(record: ClickRecord) -> None:
     """Record the click in a short transaction of its own, or spool it when the database cannot take it now."""
-    repeat_window = dt.timedelta(minutes=current_app.config["CLICK_REPEAT_MINUTES"])
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if time.monotonic() >= app.extensions.get("traderow.clicks_spool_until", 0.0):
+        repeat_window = dt.timedelta(minutes=app.config["CLICK_REPEAT_MINUTES"])
+        try:
+            with database().write_session(float(app.config["CLICK_WRITE_WAIT"])) as click_session:
+                record_click(click_session, record, repeat_window=repeat_window)
+                click_session.commit()
+                return
+        except SQLAlchemyError as error:
+            app.extensions["traderow.clicks_spool_until"] = time.monotonic() + SPOOL_ONLY_SECONDS
+            logger.warning(
+                "Click-outs spooled for %.0f s: the database did not take one (%s)", SPOOL_ONLY_SECONDS, error
+            )
     try:
-        with database().write_session(float(current_app.config["CLICK_WRITE_WAIT"])) as click_session:
-            record_click(click_session, record, repeat_window=repeat_window)
-            click_session.commit()
-            return
-    except SQLAlchemyError as error:
-        logger.warning("Click-out to offer %d spooled: the database did not take it (%s)", record.offer_id, error)
-    click_spool(current_app.config).put(record)
+        click_spool(app.config).put(record)
+    except OSError:
+        # The buyer still goes on; the log keeps what the click was.
+        logger.exception("Click-out lost: neither the database nor the spool took %s", record.to_json())
 
 
 def _own_path(referrer: str | None) -> str | None:

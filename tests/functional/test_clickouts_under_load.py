@@ -6,6 +6,7 @@ that another connection can really hold the write lock, as an import does.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,3 +112,25 @@ def test_sqlite_runs_in_wal_with_a_web_sized_busy_timeout(file_app: Flask) -> No
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_while_the_lock_is_held_clicks_go_straight_to_the_spool(
+    file_app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    offer = an_offer(file_app)
+    client = file_app.test_client()
+    importer = sqlite3.connect(tmp_path / "clicks.sqlite", isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.WARNING, logger="marketplace.catalog.views"):
+            for _ in range(3):
+                client.delete_cookie("visitor")
+                assert client.get(f"/go/{offer.id}", headers={"User-Agent": BROWSER}).status_code == 302
+    finally:
+        importer.rollback()
+        importer.close()
+    # Only the first click waited for the database; the next ones did not try it again.
+    assert len([r for r in caplog.records if r.name == "marketplace.catalog.views"]) == 1
+    assert click_spool(file_app.config).count() == 3
+    work_once(file_app)
+    assert click_count(file_app) == 3
