@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
 
-    from marketplace import db, i18n, models, templating  # noqa: F401  (models registers every mapper)
+    from marketplace import db, i18n, models, security_headers, templating, urls  # noqa: F401  (models registers every mapper)
     from marketplace.extensions import csrf, limiter, login_manager
 
     db.init_app(app)
@@ -39,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    urls.init_app(app)
+    security_headers.init_app(app)
 
     from marketplace.accounts import views as accounts_views
     from marketplace.buyer_requests import views as requests_views

@@ -36,6 +36,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ("en", "uk", "ru"),
         "BABEL_DEFAULT_LOCALE": "en",
         "SEARCH_PER_PAGE": 20,
+        # Seconds a SQLite write waits for another writer (an import holds the lock for its
+        # whole run) before it fails; long enough for a form's write, short for a web request.
+        "SQLITE_BUSY_TIMEOUT": 5.0,
+        # Seconds a click-out waits to record the click before it spools it and redirects anyway.
+        "CLICK_WRITE_WAIT": 0.2,
+        # Click-outs the database could not take in time wait here for the worker.
+        "CLICK_SPOOL_PATH": os.path.join(instance_path, "click-spool"),
         # A visitor's repeated click-out to one offer within this many minutes is counted once.
         "CLICK_REPEAT_MINUTES": 30,
         # A crossed-out price is shown only if the offer sold at it for this many days before the cut.

@@ -13,16 +13,38 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    TypeDecorator,
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on every database.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite stores text without one and hands back
+    naive datetimes, which JSON would then serialise without an offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 # Constraint names must be stable so that Alembic can alter them on both SQLite and PostgreSQL.
@@ -39,7 +61,7 @@ intpk = Annotated[int, mapped_column(primary_key=True)]
 money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
 #: An ISO 4217 code; stands next to every money column.
 currency_code = Annotated[str, mapped_column(String(3))]
-created_at = Annotated[dt.datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]
 str40 = Annotated[str, mapped_column(String(40))]
 str255 = Annotated[str, mapped_column(String(255))]
 str2000 = Annotated[str, mapped_column(String(2000))]
@@ -50,23 +72,33 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+#: Seconds a SQLite connection waits for the write lock before giving up ("database is locked").
+DEFAULT_BUSY_TIMEOUT = 30.0
+
+#: Execution option: on SQLite, begin with the write lock (``BEGIN IMMEDIATE``), waiting at
+#: most this many seconds for it, instead of the connection's usual busy timeout.
+WRITE_WAIT = "traderow_write_wait"
+
+
+def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
     """Create an engine, with SQLite set up for real transactions and concurrent readers."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": busy_timeout})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _fix_sqlite(engine)
+        _fix_sqlite(engine, busy_timeout)
     return engine
 
 
-def _fix_sqlite(engine: Engine) -> None:
+def _fix_sqlite(engine: Engine, busy_timeout: float) -> None:
+    default_wait_ms = int(busy_timeout * 1000)
+
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; the SQLAlchemy
     # documentation's recipe hands transaction control back to SQLAlchemy.
     @event.listens_for(engine, "connect")
@@ -74,27 +106,47 @@ def _fix_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        # WAL lets the worker write while web processes read.
+        # WAL lets the worker write while web processes read; in WAL, NORMAL is safe against
+        # corruption and saves an fsync per commit (a power cut may lose the last commits).
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={default_wait_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads, then writes, fails at once (SQLITE_BUSY, no wait)
+        # when another writer committed in between; BEGIN IMMEDIATE waits for the lock instead.
+        wait = conn.get_execution_options().get(WRITE_WAIT)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={default_wait_ms if wait is None else int(wait * 1000)}")
+        conn.exec_driver_sql("BEGIN" if wait is None else "BEGIN IMMEDIATE")
 
 
 class Database:
     """Hold one app's engine and session factory; no module-level engine exists."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout=busy_timeout)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def session(self) -> Session:
         """Open a new session; the caller closes it."""
         return self.sessionmaker()
+
+    def write_session(self, wait: float) -> Session:
+        """Open a session that begins by taking the write lock, waiting at most ``wait`` seconds on SQLite.
+
+        For short writes that must not keep a visitor waiting. Raises
+        ``sqlalchemy.exc.OperationalError`` when the lock is not had in time.
+        """
+        session = self.sessionmaker()
+        try:
+            session.connection(execution_options={WRITE_WAIT: wait})
+        except BaseException:
+            session.close()
+            raise
+        return session
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -103,7 +155,9 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Bind the database to ``app`` and close the request's session at teardown."""
-    app.extensions["traderow.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["traderow.db"] = Database(
+        app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"])
+    )
     app.teardown_appcontext(close_session)
 
 

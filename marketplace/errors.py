@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from marketplace.db import close_session
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +21,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(code: int, title: str, description: str):  # type: ignore[no-untyped-def]
+def _render(code: int, title: str, description: str, *, without_database: bool = False):  # type: ignore[no-untyped-def]
     if _wants_json():
         return jsonify(error={"code": code, "title": title, "message": description}), code
-    return render_template("errors/error.html", code=code, title=title, description=description), code
+    # without_database: the header shows no account (looking it up may be what failed).
+    return render_template(
+        "errors/error.html", code=code, title=title, description=description, without_database=without_database
+    ), code
 
 
 @bp.app_errorhandler(CSRFError)
@@ -45,4 +51,14 @@ def too_many_requests(error: HTTPException):  # type: ignore[no-untyped-def]
 @bp.app_errorhandler(InternalServerError)
 def server_error(error: InternalServerError):  # type: ignore[no-untyped-def]
     logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error.original_exception)
-    return _render(500, _("Something went wrong"), _("The error was logged. Please try again in a moment."))
+    # The database may be what failed (locked, down): this page must not need it, and the
+    # request's session may be unusable until rolled back.
+    close_session()
+    title, description = _("Something went wrong"), _("The error was logged. Please try again in a moment.")
+    try:
+        return _render(500, title, description, without_database=True)
+    except Exception:
+        logger.exception("The error page failed too; answering with the plain one")
+        title, description = escape(title), escape(description)
+        page = f"<!doctype html><title>500 {title}</title><h1>500 — {title}</h1><p>{description}</p>"
+        return Response(page, status=500, mimetype="text/html")

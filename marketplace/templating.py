@@ -10,6 +10,8 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from marketplace.urls import link_args
+
 #: One pattern for every locale: the amount, then the currency ("1,899.00 UAH", "1 899,00 грн");
 #: English's own pattern glues the code to the digits ("UAH1,899.00").
 MONEY_PATTERN = "#,##0.00\u00a0¤"
@@ -36,7 +38,7 @@ def current_locale() -> str:
 
 def url_with(**changes: Any) -> str:
     """Return this page's URL with query arguments replaced (``None`` removes one)."""
-    args = request.args.to_dict(flat=False)
+    args = link_args(request.args)
     for name, value in changes.items():
         if value is None:
             args.pop(name, None)
@@ -44,7 +46,8 @@ def url_with(**changes: Any) -> str:
             args[name] = value
     if request.endpoint is None:  # an error page for an unknown URL
         return url_for("catalog.home", **args)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    # The route's own values win over query arguments of the same name.
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
 #: Labels for the states of an import run, as suppliers read them.

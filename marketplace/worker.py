@@ -3,7 +3,8 @@
 Each pass fails the jobs of workers that died (their imports rolled back with them, so
 the previous catalog is whole; the runs are marked failed), queues the feed URLs that are
 due, runs the waiting jobs from the database queue or, when Redis is configured, from RQ,
-and then brings the search index up to date.
+brings the search index up to date, then expires requests, sends mail and records the
+click-outs that waited in the spool.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.jobs import run_request_jobs
+from marketplace.catalog.jobs import record_spooled_clicks
 from marketplace.db import database, utcnow
 from marketplace.jobs.queue import claim_next, fail_abandoned, run_claimed, run_rq_burst, uses_rq, worker_id
 from marketplace.search.index_runtime import get_index
@@ -79,6 +81,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 session.rollback()
                 indexed = 0
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
+            record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
         finally:
             session.close()
     return WorkDone(imports=jobs, indexed=indexed)

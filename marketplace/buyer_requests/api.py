@@ -56,6 +56,7 @@ from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
 from marketplace.extensions import csrf
 from marketplace.search.index_runtime import get_index
+from marketplace.urls import is_id
 
 api = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 # Safe: nothing here reads the session cookie; a bearer token cannot be forged by another site.
@@ -137,6 +138,8 @@ def _int(value: Any, field: str, item: int | None = None) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _BadInput(f"{field} must be an integer", field, item)
+    if not is_id(value):
+        raise _BadInput(f"{field} is not a valid id", field, item)
     return value
 
 
@@ -249,6 +252,8 @@ def list_requests():  # type: ignore[no-untyped-def]
     viewer = api_user()
     session = get_session()
     category_id = request.args.get("category", type=int)
+    if category_id is not None and not is_id(category_id):
+        abort(400, description="category: not a valid id")
     listed = {r.id: r for r in open_requests(session, viewer=viewer, category_id=category_id)}
     if viewer is not None and may_publish(viewer) and category_id is None:
         for own in requests_of(session, viewer):

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import utm_tags, with_utm
 from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
 from marketplace.catalog.models import Category, ClickOut, Offer, OfferStatus, Product
@@ -391,6 +392,58 @@ class ClickOutcome:
     skipped: str | None = None
 
 
+def click_target(session: Session, offer_id: int) -> tuple[Offer, str]:
+    """Return an active offer and where its click-out leads: its stored URL with the supplier's UTM tags.
+
+    Nothing from the request can change the target. Raises ``NotFound`` for an offer that is
+    gone or withdrawn.
+    """
+    offer = session.get(Offer, offer_id)
+    if offer is None or not offer.is_active:
+        raise NotFound(f"offer {offer_id}")
+    return offer, with_utm(offer.url, utm_tags(offer.supplier))
+
+
+def record_click(
+    session: Session, record: ClickRecord, *, repeat_window: dt.timedelta | None = None
+) -> ClickOut | None:
+    """Record a person's click-out with the time they clicked; return it, or ``None`` when not recorded.
+
+    A visitor's repeated click on the same offer within ``repeat_window`` is counted once; an
+    offer deleted since the click (a late click from the spool) is not recorded either.
+    """
+    offer = session.get(Offer, record.offer_id)
+    if offer is None:
+        return None
+    if repeat_window and (record.visitor_id or record.user_id):
+        who = ClickOut.visitor_id == record.visitor_id if record.visitor_id else ClickOut.user_id == record.user_id
+        earlier = session.scalar(
+            select(ClickOut.id)
+            .where(who, ClickOut.offer_id == offer.id, ClickOut.created_at >= record.clicked_at - repeat_window)
+            .limit(1)
+        )
+        if earlier is not None:
+            return None
+    source_page, position = record.source_page, record.position
+    click = ClickOut(
+        offer_id=offer.id,
+        supplier_id=offer.supplier_id,
+        user_id=record.user_id,
+        visitor_id=record.visitor_id,
+        source_page=(source_page or None) and source_page[:2000],
+        position=position if position is not None and 0 < position < 10_000 else None,
+        price_base=offer.price_base,
+        target_url=with_utm(offer.url, utm_tags(offer.supplier))[:2000],
+        created_at=record.clicked_at,
+    )
+    session.add(click)
+    session.flush()
+    logger.info(
+        "Click-out %d: visitor %s to offer %d of supplier %d", click.id, record.visitor_id, offer.id, offer.supplier_id
+    )
+    return click
+
+
 def record_click_out(
     session: Session,
     offer_id: int,
@@ -408,36 +461,9 @@ def record_click_out(
     from the request can change it. Bots are sent on but not recorded, and a visitor's
     repeated click on the same offer within ``repeat_window`` is counted once.
     """
-    offer = session.get(Offer, offer_id)
-    if offer is None or not offer.is_active:
-        raise NotFound(f"offer {offer_id}")
-    target_url = with_utm(offer.url, utm_tags(offer.supplier))
+    _offer, target_url = click_target(session, offer_id)
     if is_bot:
         return ClickOutcome(target_url, None, "bot")
-    now = utcnow()
-    if repeat_window and (visitor_id or user_id):
-        who = ClickOut.visitor_id == visitor_id if visitor_id else ClickOut.user_id == user_id
-        earlier = session.scalar(
-            select(ClickOut.id)
-            .where(who, ClickOut.offer_id == offer.id, ClickOut.created_at >= now - repeat_window)
-            .limit(1)
-        )
-        if earlier is not None:
-            return ClickOutcome(target_url, None, "repeat")
-    click = ClickOut(
-        offer_id=offer.id,
-        supplier_id=offer.supplier_id,
-        user_id=user_id,
-        visitor_id=visitor_id,
-        source_page=(source_page or None) and source_page[:2000],
-        position=position if position is not None and 0 < position < 10_000 else None,
-        price_base=offer.price_base,
-        target_url=target_url[:2000],
-        created_at=now,
-    )
-    session.add(click)
-    session.flush()
-    logger.info(
-        "Click-out %d: visitor %s to offer %d of supplier %d", click.id, visitor_id, offer.id, offer.supplier_id
-    )
-    return ClickOutcome(target_url, click)
+    record = ClickRecord(offer_id, visitor_id, user_id, source_page, position, utcnow())
+    click = record_click(session, record, repeat_window=repeat_window)
+    return ClickOutcome(target_url, click, None if click else "repeat")

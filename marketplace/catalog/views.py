@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.buyer_requests.services import open_requests
+from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import is_bot_request
-from marketplace.catalog.models import Offer
+from marketplace.catalog.jobs import click_spool
 from marketplace.catalog.products import live_product
-from marketplace.catalog.services import NotFound, category_page, category_tree, product_page, record_click_out
-from marketplace.db import get_session
+from marketplace.catalog.services import (
+    NotFound,
+    category_page,
+    category_tree,
+    click_target,
+    product_page,
+    record_click,
+)
+from marketplace.db import database, get_session, utcnow
+from marketplace.urls import link_args
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("catalog", __name__)
 
@@ -63,7 +77,7 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
     live = live_product(session, product_id)
     if live is not None and live.id != product_id:
         # A product merged into another lives on there: old links and bookmarks follow it.
-        return redirect(url_for("catalog.product", product_id=live.id, **request.args), code=301)
+        return redirect(url_for("catalog.product", **{**link_args(request.args), "product_id": live.id}), code=301)
     by_total = request.args.get("sort") == "total"
     try:
         page = product_page(
@@ -80,34 +94,62 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/go/<int:offer_id>", methods=["GET", "HEAD"])
 def go(offer_id: int):  # type: ignore[no-untyped-def]
-    """Record the click-out and send the buyer to the offer's stored URL, never one from the request.
+    """Send the buyer to the offer's stored URL, never one from the request, and record the click-out.
 
     Bots, HEAD requests and prefetches are sent on without being recorded; a visitor's repeat
     click within ``CLICK_REPEAT_MINUTES`` is counted once. An offer of a seller without a web
-    store of its own leads to the seller's order form instead.
+    store of its own leads to the seller's order form instead. The redirect never waits for
+    the write: a click the database cannot take within ``CLICK_WRITE_WAIT`` seconds is spooled
+    and recorded by the worker.
     """
     session = get_session()
-    offer = session.get(Offer, offer_id)
-    if offer is not None and offer.is_active and not offer.supplier.has_own_store:
-        return redirect(url_for("shops.order", slug=offer.supplier.slug, offer=offer.id), code=302)
     try:
-        outcome = record_click_out(
-            session,
-            offer_id,
+        offer, target_url = click_target(session, offer_id)
+    except NotFound:
+        abort(404)
+    if not offer.supplier.has_own_store:
+        return redirect(url_for("shops.order", slug=offer.supplier.slug, offer=offer.id), code=302)
+    if not is_bot_request(request.method, request.user_agent.string, request.headers):
+        record = ClickRecord(
+            offer_id=offer.id,
             visitor_id=g.visitor_id,
             user_id=current_user.id if current_user.is_authenticated else None,
             source_page=_own_path(request.referrer),
             position=request.args.get("pos", type=int),
-            is_bot=is_bot_request(request.method, request.user_agent.string, request.headers),
-            repeat_window=dt.timedelta(minutes=current_app.config["CLICK_REPEAT_MINUTES"]),
+            clicked_at=utcnow(),
         )
-    except NotFound:
-        abort(404)
-    session.commit()
-    response = redirect(outcome.target_url, code=302)
+        _save_click(record)
+    response = redirect(target_url, code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "origin"
     return response
+
+
+#: After the database failed to take a click, clicks go straight to the spool for this many
+#: seconds: an import holds SQLite's lock for minutes, and every click would wait in vain.
+SPOOL_ONLY_SECONDS = 1.0
+
+
+def _save_click(record: ClickRecord) -> None:
+    """Record the click in a short transaction of its own, or spool it when the database cannot take it now."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if time.monotonic() >= app.extensions.get("traderow.clicks_spool_until", 0.0):
+        repeat_window = dt.timedelta(minutes=app.config["CLICK_REPEAT_MINUTES"])
+        try:
+            with database().write_session(float(app.config["CLICK_WRITE_WAIT"])) as click_session:
+                record_click(click_session, record, repeat_window=repeat_window)
+                click_session.commit()
+                return
+        except SQLAlchemyError as error:
+            app.extensions["traderow.clicks_spool_until"] = time.monotonic() + SPOOL_ONLY_SECONDS
+            logger.warning(
+                "Click-outs spooled for %.0f s: the database did not take one (%s)", SPOOL_ONLY_SECONDS, error
+            )
+    try:
+        click_spool(app.config).put(record)
+    except OSError:
+        # The buyer still goes on; the log keeps what the click was.
+        logger.exception("Click-out lost: neither the database nor the spool took %s", record.to_json())
 
 
 def _own_path(referrer: str | None) -> str | None:

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from marketplace.compare.services import MAX_COMPARED, CompareError, add_to_comparison, comparison
 from marketplace.db import get_session
+from marketplace.urls import is_id
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
@@ -31,7 +32,7 @@ def _compared() -> list[int]:
 def index():  # type: ignore[no-untyped-def]
     shared = request.args.get("ids")
     if shared is not None:
-        ids = [int(part) for part in shared.split(",") if part.strip().isdigit()][:MAX_COMPARED]
+        ids = [int(part) for part in shared.split(",") if part.strip().isdigit() and is_id(int(part))][:MAX_COMPARED]
     else:
         ids = _compared()
     return render_template(

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from marketplace.catalog.pricing import to_minor
+from marketplace.urls import MAX_ID
 from search_index import SearchQuery
 
 SORTS = [
@@ -49,7 +50,7 @@ class SearchForm(FlaskForm):
     max_price = DecimalField(_l("Price to"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)])
     supplier = SelectMultipleField(_l("Suppliers"), choices=[], validate_choice=False)
     brand = SelectMultipleField(_l("Brands"), choices=[], validate_choice=False)
-    category = IntegerField(_l("Category"), validators=[Optional(), NumberRange(min=1)])
+    category = IntegerField(_l("Category"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     in_stock = BooleanField(_l("In stock only"))
     condition = SelectMultipleField(_l("Condition"), choices=CONDITIONS)
     sort = SelectField(_l("Sort"), choices=SORTS, default="relevance", validators=[Optional()])

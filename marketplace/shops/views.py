@@ -12,6 +12,7 @@ from marketplace.shops.forms import OrderForm
 from marketplace.shops.services import OrderLine, ShopError, orderable_offers, shop_offers, submit_order_request
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import SupplierNotFound, get_supplier, list_suppliers
+from marketplace.urls import is_id
 
 bp = Blueprint("shops", __name__, url_prefix="/shops")
 
@@ -52,7 +53,7 @@ def order(slug: str):  # type: ignore[no-untyped-def]
     session = get_session()
     form = OrderForm()
     if request.method == "GET":
-        ids = request.args.getlist("offer", type=int)
+        ids = [i for i in request.args.getlist("offer", type=int) if is_id(i)]
         for offer in orderable_offers(session, supplier, ids):
             form.items.append_entry({"offer_id": str(offer.id), "quantity": 1})
         if current_user.is_authenticated and not form.buyer_name.data:
@@ -90,6 +91,7 @@ def order(slug: str):  # type: ignore[no-untyped-def]
 
 def _int(value: object) -> int | None:
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         return None
+    return number if is_id(number) else None
