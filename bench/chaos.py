@@ -303,6 +303,11 @@ def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> No
     advance_sequences(app)
     with app.app_context():
         session = database(app).session()
+        # bench/import.py's price list links to shop.example: an operator allows that host for
+        # the importing supplier, or every row would be rejected as a foreign link.
+        importing = session.scalars(select(Supplier).where(Supplier.slug == IMPORTING)).one()
+        importing.extra_offer_hosts = ["shop.example"]
+        session.commit()
         # Not the importing supplier's: its full list withdraws those it no longer names (a 404 by design).
         rows = session.execute(
             select(Offer.id, Offer.product_id)
@@ -350,7 +355,9 @@ def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> No
             thread.start()
         time.sleep(2.0)
         imported = subprocess.run(
-            [_traderow(), "feeds", "import", IMPORTING, str(feed), "--json"],
+            # The new list replaces most of the supplier's generated catalog, which the withdraw
+            # guard would hold for a confirmation: it is given up front.
+            [_traderow(), "feeds", "import", IMPORTING, str(feed), "--json", "--confirm-withdraw"],
             env=_env(workdir, database_url, TRADEROW_LOG_LEVEL="WARNING"),
             cwd=ROOT,
             capture_output=True,
