@@ -520,7 +520,7 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
     from marketplace.catalog.taxonomy import seed_categories
     from marketplace.db import database, make_engine
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.services import rebuild_index
+    from marketplace.search.indexer import rebuild_index
     from marketplace.suppliers.services import add_supplier
 
     if fresh:

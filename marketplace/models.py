@@ -26,9 +26,9 @@ from marketplace.catalog.models import (
     PriceHistory,
     Product,
 )
+from marketplace.changes.models import IndexChange
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
-from marketplace.search.models import IndexChange
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.suppliers.models import (
     CategoryMappingRule,

@@ -20,16 +20,11 @@ from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import record_spooled_clicks
+from marketplace.changes.outbox import oldest_change_age, pending_changes
 from marketplace.db import database, utcnow
 from marketplace.jobs.queue import claim_next, fail_abandoned, run_claimed, run_rq_burst, uses_rq, worker_id
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import (
-    active_offer_count,
-    oldest_change_age,
-    pending_changes,
-    rebuild_index,
-    sync_index,
-)
+from marketplace.search.indexer import active_offer_count, rebuild_index, sync_index
 from marketplace.suppliers.feeds import schedule_due_fetches
 from marketplace.suppliers.importing import fail_interrupted_runs
 from marketplace.suppliers.models import ImportRun, ImportStatus

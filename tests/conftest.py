@@ -160,7 +160,7 @@ def shared_data() -> Path:
 def stocked(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Supplier]:
     """Import the two fixture feeds (a YML and a cp1251 CSV) and bring the index up to date."""
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.services import sync_index
+    from marketplace.search.indexer import sync_index
     from marketplace.suppliers.importing import import_feed
 
     other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")

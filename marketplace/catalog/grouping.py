@@ -45,8 +45,8 @@ from marketplace.catalog.models import (
     PriceHistory,
     Product,
 )
+from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.search.services import queue_reindex
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
 logger = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category, Offer, OfferStatus, Product
+from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_glossary import GLOSSARY, STOP_WORDS
 from marketplace.suppliers.models import CategoryMappingRule, MappingSource, Supplier, SupplierCategory
 from supplier_feeds import FeedOffer

@@ -14,7 +14,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.catalog.models import Category, Offer
 from marketplace.catalog.taxonomy import bundled_taxonomy, read_taxonomy
-from marketplace.search.models import IndexChange
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.category_mapping import (
     CategoryMapper,
     CategoryMappingError,

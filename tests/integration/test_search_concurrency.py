@@ -30,7 +30,7 @@ from marketplace import create_app, schema
 from marketplace.catalog.taxonomy import seed_categories
 from marketplace.db import database, make_engine
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import rebuild_index, sync_index
+from marketplace.search.indexer import rebuild_index, sync_index
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.services import add_supplier
 from tests.conftest import FIXTURES
