@@ -47,8 +47,8 @@ def main() -> None:
 def init_command() -> None:
     """Create or upgrade the database, seed the category tree and create the index."""
     from marketplace import schema
-    from marketplace.catalog.taxonomy import seed_categories
     from marketplace.search.index_runtime import get_index
+    from marketplace.taxonomy.seed import seed_categories
 
     schema.upgrade(database().engine)
     session = get_session()

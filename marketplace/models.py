@@ -17,7 +17,6 @@ from marketplace.buyer_requests.models import (
     Visibility,
 )
 from marketplace.catalog.models import (
-    Category,
     ClickOut,
     GroupingDecision,
     GroupingDecisionKind,
@@ -40,6 +39,7 @@ from marketplace.suppliers.models import (
     SupplierCategory,
     SupplierColumnMapping,
 )
+from marketplace.taxonomy.models import Category
 
 __all__ = [
     "ApiToken",

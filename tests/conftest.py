@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from marketplace import create_app, schema
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
-from marketplace.catalog.taxonomy import seed_categories
 from marketplace.db import get_session, make_engine
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.seed import seed_categories
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()

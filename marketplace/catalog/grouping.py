@@ -37,14 +37,7 @@ from marketplace.catalog.matching import (
     measures_conflict,
     normalize_code,
 )
-from marketplace.catalog.models import (
-    GroupingDecision,
-    GroupingDecisionKind,
-    Offer,
-    OfferStatus,
-    PriceHistory,
-    Product,
-)
+from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category, Offer, OfferStatus
+from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 from search_index import CONDITIONS, OfferDocument, SearchIndex
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from marketplace.catalog.models import Category, Offer, OfferStatus
+from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.services import best_offer
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 from search_index import (
     CONDITIONS,
     SearchIndex,

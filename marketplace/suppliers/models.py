@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.db import Base, created_at, currency_code, intpk, str255, str2000, utcnow
 
 if TYPE_CHECKING:
-    from marketplace.catalog.models import Category
+    from marketplace.taxonomy.models import Category
 
 
 class Supplier(Base):
