@@ -1,11 +1,15 @@
-"""The catalog: products, suppliers' offers and click-outs (the category tree is taxonomy/)."""
+"""The catalog: products, suppliers' offers and click-outs (the category tree is taxonomy/).
+
+An offer is a supplier's line in a category, so these models sit a floor above Supplier
+and Category and import them; neither of those modules knows of the catalog.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,10 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
+from marketplace.suppliers.models import Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
-
-if TYPE_CHECKING:
-    from marketplace.suppliers.models import Supplier, SupplierCategory
 
 
 class Product(Base):
