@@ -45,9 +45,12 @@ test-fast: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
+# lint-imports checks .importlinter's contracts: the floors of marketplace/ import downward
+# only, no circle at any level, and the libraries import neither flask nor marketplace.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Re-pin after changing setup.cfg's requirements: keeps every pin that still fits.
 # `make lock UPGRADE=1` moves every package to the newest release setup.cfg allows.
@@ -65,4 +68,4 @@ test-latest:
 	$(LATEST)/bin/pytest -m "not slow and not e2e" -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache .import_linter_cache *.egg-info

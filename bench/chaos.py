@@ -139,8 +139,8 @@ def make_changes(app: Any, round_no: int, everything: bool, some: int) -> tuple[
     from sqlalchemy import select, update
 
     from marketplace.catalog.models import Offer, OfferStatus
+    from marketplace.changes.outbox import queue_reindex
     from marketplace.db import database, utcnow
-    from marketplace.search.services import queue_reindex
 
     rng = random.Random(round_no)
     with app.app_context():
@@ -166,8 +166,8 @@ def make_changes(app: Any, round_no: int, everything: bool, some: int) -> tuple[
 
 
 def pending(app: Any) -> int:
+    from marketplace.changes.outbox import pending_changes
     from marketplace.db import database
-    from marketplace.search.services import pending_changes
 
     with app.app_context():
         session = database(app).session()

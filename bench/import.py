@@ -65,10 +65,10 @@ from sqlalchemy import func, select
 
 from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.changes.models import IndexChange
 from marketplace.db import database, make_engine
 from marketplace.search.index_runtime import get_index
-from marketplace.search.models import IndexChange
-from marketplace.search.services import _Categories, offer_document, offer_rows
+from marketplace.search.indexer import _Categories, offer_document, offer_rows
 from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier

@@ -45,11 +45,11 @@ sys.path.insert(0, str(ROOT))
 
 from marketplace import schema  # noqa: E402
 from marketplace.catalog.models import Offer  # noqa: E402
-from marketplace.catalog.taxonomy import seed_categories  # noqa: E402
 from marketplace.db import make_engine  # noqa: E402
 from marketplace.suppliers.importing import import_feed  # noqa: E402
 from marketplace.suppliers.models import Supplier  # noqa: E402
 from marketplace.suppliers.services import add_supplier  # noqa: E402
+from marketplace.taxonomy.seed import seed_categories  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "matching" / "abt-buy"
 FEEDS = ROOT.parent / "shared" / "data" / "feeds"

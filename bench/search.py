@@ -516,12 +516,13 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
     from sqlalchemy import MetaData, func, insert, select
 
     from marketplace import schema
-    from marketplace.catalog.models import Category, Offer, Product
-    from marketplace.catalog.taxonomy import seed_categories
+    from marketplace.catalog.models import Offer, Product
     from marketplace.db import database, make_engine
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.services import rebuild_index
+    from marketplace.search.indexer import rebuild_index
     from marketplace.suppliers.services import add_supplier
+    from marketplace.taxonomy.models import Category
+    from marketplace.taxonomy.seed import seed_categories
 
     if fresh:
         shutil.rmtree(workdir / "index", ignore_errors=True)

@@ -47,8 +47,8 @@ def main() -> None:
 def init_command() -> None:
     """Create or upgrade the database, seed the category tree and create the index."""
     from marketplace import schema
-    from marketplace.catalog.taxonomy import seed_categories
     from marketplace.search.index_runtime import get_index
+    from marketplace.taxonomy.seed import seed_categories
 
     schema.upgrade(database().engine)
     session = get_session()
@@ -67,7 +67,7 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo suppliers, their price lists, a buyer request and its quotes."""
     from marketplace.demo.loader import DemoAlreadyLoaded, load_demo
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.services import sync_index
+    from marketplace.search.indexer import sync_index
     from marketplace.suppliers.services import SupplierError
 
     if not (current_app.debug or current_app.testing):

@@ -17,7 +17,6 @@ from marketplace.buyer_requests.models import (
     Visibility,
 )
 from marketplace.catalog.models import (
-    Category,
     ClickOut,
     GroupingDecision,
     GroupingDecisionKind,
@@ -26,9 +25,9 @@ from marketplace.catalog.models import (
     PriceHistory,
     Product,
 )
+from marketplace.changes.models import IndexChange
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
-from marketplace.search.models import IndexChange
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.suppliers.models import (
     CategoryMappingRule,
@@ -40,6 +39,7 @@ from marketplace.suppliers.models import (
     SupplierCategory,
     SupplierColumnMapping,
 )
+from marketplace.taxonomy.models import Category
 
 __all__ = [
     "ApiToken",

@@ -13,23 +13,28 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace import create_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import record_spooled_clicks
+from marketplace.changes.outbox import oldest_change_age, pending_changes
 from marketplace.db import database, utcnow
-from marketplace.jobs.queue import claim_next, fail_abandoned, run_claimed, run_rq_burst, uses_rq, worker_id
-from marketplace.search.index_runtime import get_index
-from marketplace.search.services import (
-    active_offer_count,
-    oldest_change_age,
-    pending_changes,
-    rebuild_index,
-    sync_index,
+from marketplace.jobs.queue import (
+    claim_next,
+    fail_abandoned,
+    job_function,
+    run_claimed,
+    run_rq_burst,
+    uses_rq,
+    worker_id,
 )
+from marketplace.search.index_runtime import get_index
+from marketplace.search.indexer import active_offer_count, rebuild_index, sync_index
 from marketplace.suppliers.feeds import schedule_due_fetches
 from marketplace.suppliers.importing import fail_interrupted_runs
 from marketplace.suppliers.models import ImportRun, ImportStatus
@@ -186,3 +191,16 @@ def run_worker(app: Flask, *, interval: float, stop: threading.Event | None = No
             done = WorkDone(0, 0)
         if not (done.imports or done.indexed):
             stop.wait(interval)
+
+
+def perform(kind: str, payload: dict[str, Any]) -> None:
+    """Run one RQ job: the entry point RQ imports by name (``jobs.queue.RQ_ENTRY_POINT``)."""
+    # Inside `traderow worker` the app is there; a plain `rq worker` process builds it from
+    # the environment.
+    app = current_app._get_current_object() if has_app_context() else create_app()  # type: ignore[attr-defined]
+    with app.app_context():
+        session = database(app).session()
+        try:
+            job_function(kind)(session, app, **payload)
+        finally:
+            session.close()

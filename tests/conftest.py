@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from marketplace import create_app, schema
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
-from marketplace.catalog.taxonomy import seed_categories
 from marketplace.db import get_session, make_engine
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.seed import seed_categories
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
@@ -160,7 +160,7 @@ def shared_data() -> Path:
 def stocked(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Supplier]:
     """Import the two fixture feeds (a YML and a cp1251 CSV) and bring the index up to date."""
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.services import sync_index
+    from marketplace.search.indexer import sync_index
     from marketplace.suppliers.importing import import_feed
 
     other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")

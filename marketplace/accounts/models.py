@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.db import Base, created_at, intpk, str255
 
 if TYPE_CHECKING:
+    # Accounts sit on the ground floor, below suppliers: a user names the Supplier model by
+    # its registry name only (see ``supplier`` below), never by a runtime import.
     from marketplace.suppliers.models import Supplier
 
 
@@ -46,7 +48,7 @@ class User(UserMixin, Base):
     #: When the owner followed the link we mailed to ``email``; ``None`` while unconfirmed.
     email_verified_at: Mapped[dt.datetime | None]
 
-    supplier: Mapped[Supplier | None] = relationship()
+    supplier: Mapped[Supplier | None] = relationship("Supplier")
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]  # flask-login reads a property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,10 @@ from marketplace.accounts.credentials import (
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import WeakPassword, check_password, check_password_policy, hash_password
 from marketplace.db import utcnow
-from marketplace.suppliers.models import Supplier
+
+if TYPE_CHECKING:
+    # Only a type: accounts sit below suppliers (see accounts/models.py).
+    from marketplace.suppliers.models import Supplier
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from marketplace.db import Base, created_at, currency_code, intpk, money, str255
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
-    from marketplace.catalog.models import Category, Offer
+    from marketplace.catalog.models import Offer
     from marketplace.suppliers.models import Supplier
+    from marketplace.taxonomy.models import Category
 
 
 class RequestStatus(enum.StrEnum):

@@ -32,12 +32,13 @@ from marketplace.buyer_requests.models import (
     RequestStatus,
     Visibility,
 )
-from marketplace.catalog.models import Category, Offer, OfferStatus
+from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base, to_minor
 from marketplace.db import utcnow
 from marketplace.notifications.services import notify
 from marketplace.search.services import OfferHit, search_offers
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 from search_index import SearchIndex, SearchQuery
 
 logger = logging.getLogger(__name__)

@@ -37,16 +37,9 @@ from marketplace.catalog.matching import (
     measures_conflict,
     normalize_code,
 )
-from marketplace.catalog.models import (
-    GroupingDecision,
-    GroupingDecisionKind,
-    Offer,
-    OfferStatus,
-    PriceHistory,
-    Product,
-)
+from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
+from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.search.services import queue_reindex
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
 logger = logging.getLogger(__name__)

@@ -1,11 +1,15 @@
-"""The catalog: the category tree, products, suppliers' offers and click-outs."""
+"""The catalog: products, suppliers' offers and click-outs (the category tree is taxonomy/).
+
+An offer is a supplier's line in a category, so these models sit a floor above Supplier
+and Category and import them; neither of those modules knows of the catalog.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,30 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
-
-if TYPE_CHECKING:
-    from marketplace.suppliers.models import Supplier, SupplierCategory
-
-
-class Category(Base):
-    """A node of the marketplace's category tree (seeded from the Google product taxonomy)."""
-
-    __tablename__ = "categories"
-
-    id: Mapped[intpk]
-    #: The Google product taxonomy id, where the node comes from it.
-    google_id: Mapped[int | None] = mapped_column(unique=True)
-    name: Mapped[str255]
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
-    #: The names from the root down, joined with " > "; kept so that a page needs no recursion.
-    path: Mapped[str] = mapped_column(String(1000))
-    depth: Mapped[int] = mapped_column(default=0)
-
-    parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
-
-    def __repr__(self) -> str:
-        return f"<Category {self.id} {self.path!r}>"
+from marketplace.suppliers.models import Supplier, SupplierCategory
+from marketplace.taxonomy.models import Category
 
 
 class Product(Base):

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import utm_tags, with_utm
 from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
-from marketplace.catalog.models import Category, ClickOut, Offer, OfferStatus, Product
+from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
+from marketplace.taxonomy.models import Category
 
 logger = logging.getLogger(__name__)
 

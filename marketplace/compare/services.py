@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.catalog.models import Category, Offer, Product
+from marketplace.catalog.models import Offer, Product
 from marketplace.catalog.services import ProductSummary, SpecRow, merge_specs, product_summaries, sorted_offers
+from marketplace.taxonomy.models import Category
 
 #: The most products one comparison holds.
 MAX_COMPARED = 4

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from marketplace.search.services import index_lag
+from marketplace.changes.outbox import index_lag
 from search_index import SearchIndex
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """Queue background jobs and run them: the database is the queue, or RQ when Redis is configured.
 
-Both backends run the same job functions, named in :data:`JOBS`. A job function takes the
+Both backends run the same job functions, named in :data:`JOBS`; this module builds no app
+(the worker does, :data:`RQ_ENTRY_POINT`). A job function takes the
 session first, then the app, then its JSON payload as keyword arguments; it commits its own
 work. Jobs are pushed only after the enqueuing transaction commits, so a worker always finds
 the rows the job refers to.
@@ -20,11 +21,11 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.db import database, utcnow
+from marketplace.db import utcnow
 from marketplace.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,10 @@ JOBS: dict[str, str] = {
 }
 
 _RQ_PENDING = "traderow.rq_pending"
+
+#: The function an RQ job runs, named rather than imported: it builds the app for a plain
+#: ``rq worker`` process, and only the worker, above every domain, may do that.
+RQ_ENTRY_POINT = "marketplace.worker.perform"
 
 
 class UnknownJob(ValueError):
@@ -90,7 +95,7 @@ def _push_to_rq(session: Session) -> None:
     pending = session.info.get(_RQ_PENDING) or []
     session.info[_RQ_PENDING] = []
     for app, kind, payload in pending:
-        rq_job = rq_queue(app).enqueue(perform, kind, payload, job_timeout=app.config["JOB_TIMEOUT"])
+        rq_job = rq_queue(app).enqueue(RQ_ENTRY_POINT, kind, payload, job_timeout=app.config["JOB_TIMEOUT"])
         logger.info("Queued RQ job %s (%s %s)", rq_job.id, kind, payload)
 
 
@@ -257,19 +262,3 @@ def run_rq_burst(app: Flask) -> int:
     before = queue.finished_job_registry.count + queue.failed_job_registry.count
     InlineWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
     return queue.finished_job_registry.count + queue.failed_job_registry.count - before
-
-
-def perform(kind: str, payload: dict[str, Any]) -> None:
-    """Run one RQ job: the entry point RQ imports by name."""
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    else:  # a plain `rq worker` process: build the app from the environment
-        from marketplace import create_app
-
-        app = create_app()
-    with app.app_context():
-        session = database(app).session()
-        try:
-            job_function(kind)(session, app, **payload)
-        finally:
-            session.close()

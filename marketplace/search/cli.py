@@ -11,17 +11,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from marketplace.catalog.pricing import to_minor
+from marketplace.changes.outbox import index_lag
 from marketplace.db import get_session
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import (
-    active_offer_count,
-    check_index,
-    fix_drift,
-    index_lag,
-    rebuild_index,
-    search_offers,
-    sync_index,
-)
+from marketplace.search.indexer import active_offer_count, check_index, fix_drift, rebuild_index, sync_index
+from marketplace.search.services import search_offers
 from search_index import CONDITIONS, SearchQuery
 
 _SORTS = ("relevance", "price_asc", "price_desc", "newest")

@@ -27,11 +27,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import Category, Offer, OfferStatus, Product
+from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_glossary import GLOSSARY, STOP_WORDS
 from marketplace.suppliers.models import CategoryMappingRule, MappingSource, Supplier, SupplierCategory
+from marketplace.taxonomy.models import Category
 from supplier_feeds import FeedOffer
 
 logger = logging.getLogger(__name__)

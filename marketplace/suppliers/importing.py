@@ -39,8 +39,8 @@ from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_n
 from marketplace.catalog.history import record_prices
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
+from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.search.services import queue_reindex
 from marketplace.suppliers.category_mapping import CategoryMapper
 from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier

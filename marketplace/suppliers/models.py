@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, str255, str2000, utcnow
-
-if TYPE_CHECKING:
-    from marketplace.catalog.models import Category
+from marketplace.taxonomy.models import Category
 
 
 class Supplier(Base):

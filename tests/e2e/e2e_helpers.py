@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from marketplace import create_app, schema
-from marketplace.catalog.taxonomy import seed_categories
 from marketplace.db import database, make_engine
 from marketplace.demo.loader import DEMO_PASSWORD, load_demo
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import sync_index
+from marketplace.search.indexer import sync_index
+from marketplace.taxonomy.seed import seed_categories
 from marketplace.worker import run_worker
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,9 +15,9 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestEvent, RequestStatus
 from marketplace.buyer_requests.services import ItemInput, RequestError, accept_quote, publish_request, submit_quote
-from marketplace.catalog.models import Category
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 
 PASSWORD = "a long enough password"
 

@@ -25,10 +25,11 @@ from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import create_token
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, Visibility
 from marketplace.buyer_requests.services import ItemInput, accept_quote, publish_request, submit_quote
-from marketplace.catalog.models import Category, Offer, Product
+from marketplace.catalog.models import Offer, Product
 from marketplace.db import get_session
 from marketplace.notifications.models import Notification
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.models import Category
 
 PASSWORD = "a long enough password"
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")

@@ -11,9 +11,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 
+from marketplace.changes.models import IndexChange
+from marketplace.changes.outbox import queue_reindex
 from marketplace.search.index_runtime import get_index
-from marketplace.search.models import IndexChange
-from marketplace.search.services import queue_reindex
 from marketplace.suppliers.models import Supplier
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema

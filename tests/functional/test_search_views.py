@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
-from marketplace.search.models import IndexChange
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.models import Supplier
 
 

@@ -22,10 +22,11 @@ from marketplace.buyer_requests.services import (
     submit_quote,
     update_request,
 )
-from marketplace.catalog.models import Category, Offer, Product
+from marketplace.catalog.models import Offer, Product
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.models import Category
 
 PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)

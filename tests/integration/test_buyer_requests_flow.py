@@ -35,11 +35,11 @@ from marketplace.buyer_requests.services import (
     submit_quote,
     update_request,
 )
-from marketplace.catalog.models import Category
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.models import Category
 
 PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
-from marketplace.catalog.models import Category, Offer
-from marketplace.catalog.taxonomy import bundled_taxonomy, read_taxonomy
-from marketplace.search.models import IndexChange
+from marketplace.catalog.models import Offer
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.category_mapping import (
     CategoryMapper,
     CategoryMappingError,
@@ -25,6 +24,8 @@ from marketplace.suppliers.category_mapping import (
 )
 from marketplace.suppliers.models import MappingSource, Supplier
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
 from supplier_feeds import FeedOffer
 from tests.conftest import PASSWORD
 

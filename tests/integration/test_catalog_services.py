@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category, ClickOut, Offer, OfferStatus
+from marketplace.catalog.models import ClickOut, Offer, OfferStatus
 from marketplace.catalog.services import (
     NotFound,
     best_offer,
@@ -19,6 +19,7 @@ from marketplace.catalog.services import (
     subtree_ids,
 )
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 
 
 def offer(db_session: Session, sku: str) -> Offer:

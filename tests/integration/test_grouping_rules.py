@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import GroupingDecision, Offer, PriceHistory, Product
 from marketplace.catalog.products import GroupingError, live_product, merge_products, split_offer
-from marketplace.search.models import IndexChange
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier

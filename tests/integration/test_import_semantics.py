@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
-from marketplace.search.models import IndexChange
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 

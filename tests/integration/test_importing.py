@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category, Offer, OfferStatus, Product
-from marketplace.search.models import IndexChange
+from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.importing import ImportOptions, import_feed, queue_import, run_queued_imports
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.models import Category
 from tests.conftest import FIXTURES
 
 RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}

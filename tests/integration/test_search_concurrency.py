@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from marketplace import create_app, schema
-from marketplace.catalog.taxonomy import seed_categories
 from marketplace.db import database, make_engine
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import rebuild_index, sync_index
+from marketplace.search.indexer import rebuild_index, sync_index
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.services import add_supplier
+from marketplace.taxonomy.seed import seed_categories
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow

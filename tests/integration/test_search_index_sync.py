@@ -17,19 +17,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 
-from marketplace.catalog.models import Category, Offer
+from marketplace.catalog.models import Offer
 from marketplace.catalog.pricing import to_minor
+from marketplace.changes.models import IndexChange
+from marketplace.changes.outbox import pending_changes, queue_reindex
 from marketplace.db import database
 from marketplace.search.index_runtime import get_index
-from marketplace.search.models import IndexChange
-from marketplace.search.services import (
-    check_index,
-    pending_changes,
-    queue_reindex,
-    rebuild_index,
-    sync_index,
-)
+from marketplace.search.indexer import check_index, rebuild_index, sync_index
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 from marketplace.worker import INDEX_BATCH, update_index, work_once
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema

@@ -6,21 +6,13 @@ from flask import Flask
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category, Offer, OfferStatus
+from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.changes.models import IndexChange
 from marketplace.search.index_runtime import get_index
-from marketplace.search.models import IndexChange
-from marketplace.search.services import (
-    _Categories,
-    check_index,
-    fix_drift,
-    offer_document,
-    offer_rows,
-    relax_hints,
-    search_offers,
-    suggest,
-    sync_index,
-)
+from marketplace.search.indexer import _Categories, check_index, fix_drift, offer_document, offer_rows, sync_index
+from marketplace.search.services import relax_hints, search_offers, suggest
 from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
 from search_index import SearchQuery
 
 

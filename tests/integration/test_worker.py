@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.buyer_requests.models import RequestStatus
 from marketplace.buyer_requests.services import ItemInput, publish_request
+from marketplace.changes.outbox import pending_changes
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import pending_changes
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.worker import work_once

@@ -21,7 +21,8 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.demo.catalog import PRODUCTS
 from marketplace.demo.loader import load_demo
 from marketplace.search.index_runtime import get_index
-from marketplace.search.services import search_offers, sync_index
+from marketplace.search.indexer import sync_index
+from marketplace.search.services import search_offers
 from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.services import add_supplier
 from search_index import SearchQuery

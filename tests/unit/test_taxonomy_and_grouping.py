@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.catalog.grouping import brand_code_key, gtin_key
-from marketplace.catalog.taxonomy import bundled_taxonomy, read_taxonomy
+from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
 from supplier_feeds.gtin import normalize_gtin
 
 

@@ -9,7 +9,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category
+from marketplace.taxonomy.models import Category
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def read_taxonomy(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def bundled_taxonomy() -> str:
     """Return the text of the bundled taxonomy file."""
-    return resources.files("marketplace.catalog").joinpath("data", TAXONOMY_FILE).read_text("utf-8")
+    return resources.files("marketplace.taxonomy").joinpath("data", TAXONOMY_FILE).read_text("utf-8")
 
 
 def seed_categories(session: Session, text: str | None = None) -> int:

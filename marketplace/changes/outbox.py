@@ -1,0 +1,77 @@
+"""The change outbox: offers whose search-index entry is out of date.
+
+Services in any domain queue index changes here, inside the caller's transaction, without
+importing search. Only the index writer (search/indexer.py, run by the worker or a CLI
+command) drains the queue into the index, after the commit, so the index never shows what
+the database rolled back and only one process writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.changes.models import IndexChange
+
+
+def queue_reindex(session: Session, offer_ids: Iterable[int]) -> int:
+    """Queue offers for the index writer; part of the caller's transaction."""
+    rows = [{"offer_id": offer_id} for offer_id in dict.fromkeys(offer_ids)]
+    if rows:
+        session.execute(IndexChange.__table__.insert(), rows)
+    return len(rows)
+
+
+def pending_changes(session: Session) -> int:
+    """Return how many offers wait for the index writer."""
+    return session.scalar(select(func.count()).select_from(IndexChange)) or 0
+
+
+def oldest_change_age(session: Session) -> float | None:
+    """Return how many seconds the oldest queued index change has waited (None: none queued)."""
+    oldest = session.scalar(select(func.min(IndexChange.created_at)))
+    if oldest is None:
+        return None
+    return max(0.0, dt.datetime.now(dt.UTC).timestamp() - _unix_float(oldest))
+
+
+@dataclass(frozen=True)
+class IndexLag:
+    """How far the index writer is behind the queue of index changes."""
+
+    #: Changes queued for the index writer.
+    pending: int
+    #: Of those, the changes queued for longer than ``stuck_after`` seconds: a worker that
+    #: is up applies a change within a batch interval (``INDEX_COMMIT_SECONDS``) or a
+    #: rebuild, so one this old means the writer is down, failing, or locked out.
+    stuck: int
+    #: Seconds the oldest queued change has waited (None: nothing queued).
+    oldest_seconds: float | None
+    #: The bound itself: ``READY_INDEX_LAG_SECONDS`` (``/readyz`` fails beyond it too).
+    stuck_after: float
+
+    @property
+    def caught_up(self) -> bool:
+        return self.pending == 0
+
+
+def index_lag(session: Session, stuck_after: float) -> IndexLag:
+    """Return the queue's length, its stuck changes and its oldest change's age."""
+    horizon = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stuck_after)
+    pending, stuck = session.execute(
+        select(func.count(), func.count().filter(IndexChange.created_at < horizon)).select_from(IndexChange)
+    ).one()
+    return IndexLag(
+        pending=pending or 0,
+        stuck=stuck or 0,
+        oldest_seconds=oldest_change_age(session),
+        stuck_after=stuck_after,
+    )
+
+
+def _unix_float(moment: dt.datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()

@@ -1,0 +1,278 @@
+"""Keep the search index in step with the catalog: drain the change outbox, rebuild, check drift.
+
+Called by the worker and by CLI commands, never by web requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, func, select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.pricing import to_minor
+from marketplace.changes.models import IndexChange
+from marketplace.changes.outbox import queue_reindex
+from marketplace.suppliers.models import Supplier
+from marketplace.taxonomy.models import Category
+from search_index import CONDITIONS, OfferDocument, SearchIndex
+
+logger = logging.getLogger(__name__)
+
+#: Offers written to the index per writer commit (WHOOSH.md: batch, never per request).
+SYNC_BATCH = 5000
+
+
+class _Categories:
+    """Category paths and ancestors, read once per sync."""
+
+    def __init__(self, session: Session) -> None:
+        rows = session.execute(select(Category.id, Category.parent_id, Category.path)).all()
+        self.parent = {row.id: row.parent_id for row in rows}
+        self.path = {row.id: row.path for row in rows}
+
+    def ancestors(self, category_id: int | None) -> tuple[int, ...]:
+        found: list[int] = []
+        while category_id is not None and category_id not in found:
+            found.append(category_id)
+            category_id = self.parent.get(category_id)
+        return tuple(found)
+
+
+def _unix(moment: dt.datetime | None) -> int:
+    if moment is None:
+        return 0
+    # SQLite hands back naive datetimes; every timestamp we write is UTC.
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp())
+
+
+#: What an index document is made of. Read as plain rows, not ORM objects: a rebuild reads
+#: every offer, and rows cost a quarter of the time (100k offers: 2.7 s instead of 11.7 s).
+_DOCUMENT_COLUMNS = (
+    Offer.id,
+    Offer.status,
+    Offer.product_id,
+    Supplier.slug.label("supplier_slug"),
+    Offer.title,
+    Offer.title_uk,
+    Offer.brand,
+    Offer.model,
+    Offer.mpn,
+    Offer.gtin,
+    Offer.description,
+    Offer.category_id,
+    Offer.params,
+    Offer.price_base,
+    Offer.available,
+    Offer.condition,
+    Offer.created_at,
+    Offer.updated_at,
+)
+
+
+def offer_rows(session: Session, *where: ColumnElement[bool], yield_per: int | None = None) -> Iterator[Row[Any]]:
+    """Yield the rows index documents are made of, for the offers ``where`` selects, by id."""
+    statement = select(*_DOCUMENT_COLUMNS).join(Supplier, Supplier.id == Offer.supplier_id).where(*where)
+    statement = statement.order_by(Offer.id)
+    if yield_per:
+        statement = statement.execution_options(yield_per=yield_per)
+    return iter(session.execute(statement))
+
+
+def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
+    """Return the index document for an active offer's row (see :func:`offer_rows`)."""
+    return OfferDocument(
+        offer_id=offer.id,
+        product_id=offer.product_id,
+        supplier=offer.supplier_slug,
+        title=offer.title,
+        # Matched too, so "сковорода" finds an offer whose feed names it in English and
+        # Ukrainian; never shown, so autocomplete and snippets show one title.
+        alt_title=offer.title_uk or "",
+        brand=offer.brand or "",
+        model=offer.model or "",
+        mpn=offer.mpn or "",
+        gtin=offer.gtin or "",
+        description=offer.description or "",
+        category_ids=tuple(reversed(categories.ancestors(offer.category_id))),
+        category_path=categories.path.get(offer.category_id, "") if offer.category_id else "",
+        params="; ".join(f"{name} {value}" for name, value in offer.params or ()),
+        price_minor=to_minor(offer.price_base),
+        in_stock=offer.available,
+        # A feed that says nothing about condition sells new goods.
+        condition=offer.condition if offer.condition in CONDITIONS else "new",
+        created_at=_unix(offer.created_at),
+        updated_at=_unix(offer.updated_at),
+    )
+
+
+def _documents(
+    session: Session, offer_ids: Sequence[int], categories: _Categories
+) -> tuple[list[OfferDocument], list[int]]:
+    active = [row for row in offer_rows(session, Offer.id.in_(offer_ids)) if row.status == OfferStatus.ACTIVE]
+    active_ids = {o.id for o in active}
+    removals = [offer_id for offer_id in offer_ids if offer_id not in active_ids]
+    return [offer_document(o, categories) for o in active], removals
+
+
+def _delete_changes(session: Session, change_ids: Sequence[int]) -> None:
+    """Delete exactly the queue rows that were read, never a range of ids.
+
+    Ids are handed out before commit: a transaction holding a lower id can commit after
+    a range was read, and deleting ``id <= last`` would drop its change unindexed.
+    """
+    for start in range(0, len(change_ids), SYNC_BATCH):
+        session.execute(delete(IndexChange).where(IndexChange.id.in_(change_ids[start : start + SYNC_BATCH])))
+
+
+def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+    """Apply queued changes to the index and commit the drained queue; return offers applied.
+
+    Called by the worker and by CLI commands, never by web requests. Each batch is read
+    from the database while holding the index's write lock, so a concurrent writer (the
+    worker, or a rebuild) cannot write newer documents in between that this one would then
+    overwrite with stale ones. A crash between the index commit and the queue commit only
+    re-applies the same upserts: they are idempotent.
+    """
+    applied = 0
+    while True:
+        with index.write_lock():
+            # End the session's transaction: what is read below must be what is committed
+            # now, not a snapshot taken before the lock was ours.
+            session.commit()
+            changes = session.execute(
+                select(IndexChange.id, IndexChange.offer_id).order_by(IndexChange.id).limit(SYNC_BATCH)
+            ).all()
+            if not changes:
+                return applied
+            offer_ids = list(dict.fromkeys(change.offer_id for change in changes))
+            upserts, removals = _documents(session, offer_ids, _Categories(session))
+            index.apply(upserts, removals)
+            # End the read transaction first: on SQLite a read snapshot that another
+            # writer committed past cannot become a write transaction.
+            session.commit()
+            _delete_changes(session, [change.id for change in changes])
+            session.commit()
+        applied += len(offer_ids)
+        if progress is not None:
+            progress(len(offer_ids))
+        logger.info("Index sync: %d upserted, %d removed", len(upserts), len(removals))
+
+
+def active_offer_count(session: Session) -> int:
+    """Return how many offers buyers can see, which is how many the index should hold."""
+    return session.scalar(select(func.count()).where(Offer.status == OfferStatus.ACTIVE)) or 0
+
+
+def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database alongside the live one, then swap it in.
+
+    The offers are read while holding the index's write lock, so the worker cannot write
+    documents it read earlier over the new generation.
+    """
+    with index.write_lock():
+        session.commit()  # read what is committed now, not an older snapshot
+        # Changes queued before the rebuild reads the offers are contained in it; changes
+        # committed later (whatever their id) stay queued for the next sync.
+        change_ids = list(session.scalars(select(IndexChange.id)))
+        categories = _Categories(session)
+
+        def documents() -> Iterable[OfferDocument]:
+            stream = offer_rows(session, Offer.status == OfferStatus.ACTIVE, yield_per=2000)
+            for count, offer in enumerate(stream, 1):
+                yield offer_document(offer, categories)
+                if progress is not None and count % 1000 == 0:
+                    progress(1000)
+
+        written = index.rebuild(documents())
+        session.commit()  # end the read transaction (see sync_index)
+        _delete_changes(session, change_ids)
+        session.commit()
+    logger.info("Index rebuilt with %d offers", written)
+    return written
+
+
+# --- drift between the database and the index ----------------------------------------------
+
+
+@dataclass
+class IndexDrift:
+    """How the index differs from the database's active offers."""
+
+    #: Active offers the index does not hold.
+    missing: list[int]
+    #: Offers the index holds with another price, stock, update time, product or category
+    #: than the database.
+    stale: list[int]
+    #: Offers in the index that are withdrawn or deleted in the database.
+    extra: list[int]
+    #: Offers already queued for the index writer (left out of the three lists above).
+    pending: int
+    #: Active offers in the database, and documents in the index.
+    active: int
+    indexed: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+    def offer_ids(self) -> list[int]:
+        """Return every drifting offer id once."""
+        return sorted({*self.missing, *self.stale, *self.extra})
+
+
+def check_index(session: Session, index: SearchIndex) -> IndexDrift:
+    """Compare the index with the database's active offers; change neither."""
+    queued = set(session.scalars(select(IndexChange.offer_id)))
+    indexed = index.indexed_offers()
+    categories = _Categories(session)
+    rows = session.execute(
+        select(
+            Offer.id, Offer.price_base, Offer.available, Offer.updated_at, Offer.product_id, Offer.category_id
+        ).where(Offer.status == OfferStatus.ACTIVE)
+    ).all()
+    active_ids = set()
+    missing, stale = [], []
+    for offer_id, price_base, available, updated_at, product_id, category_id in rows:
+        active_ids.add(offer_id)
+        if offer_id in queued:
+            continue
+        held = indexed.get(offer_id)
+        if held is None:
+            missing.append(offer_id)
+            continue
+        expected = (
+            to_minor(price_base),
+            available,
+            _unix(updated_at),
+            product_id,
+            tuple(reversed(categories.ancestors(category_id))),
+        )
+        if (held.price_minor, held.in_stock, held.updated_at, held.product_id, held.category_ids) != expected:
+            stale.append(offer_id)
+    extra = [offer_id for offer_id in indexed if offer_id not in active_ids and offer_id not in queued]
+    return IndexDrift(
+        missing=sorted(missing),
+        stale=sorted(stale),
+        extra=sorted(extra),
+        pending=len(queued),
+        active=len(active_ids),
+        indexed=len(indexed),
+    )
+
+
+def fix_drift(session: Session, drift: IndexDrift) -> int:
+    """Queue every drifting offer for the index writer; part of the caller's transaction."""
+    queued = queue_reindex(session, drift.offer_ids())
+    logger.info(
+        "Index drift queued for repair: %d missing, %d stale, %d extra",
+        len(drift.missing),
+        len(drift.stale),
+        len(drift.extra),
+    )
+    return queued

@@ -1,0 +1,29 @@
+"""The category tree: the lowest concept of the catalog, which everything above may name."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, intpk, str255
+
+
+class Category(Base):
+    """A node of the marketplace's category tree (seeded from the Google product taxonomy)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[intpk]
+    #: The Google product taxonomy id, where the node comes from it.
+    google_id: Mapped[int | None] = mapped_column(unique=True)
+    name: Mapped[str255]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    #: The names from the root down, joined with " > "; kept so that a page needs no recursion.
+    path: Mapped[str] = mapped_column(String(1000))
+    depth: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.id} {self.path!r}>"
