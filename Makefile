@@ -14,7 +14,7 @@ COMPILE := PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --all-extras --a
 	--allow-unsafe --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 	--output-file $(LOCK) setup.cfg
 
-.PHONY: run test test-fast test-postgres test-latest lint lock clean
+.PHONY: run test test-fast test-postgres test-latest lint typecheck lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,14 @@ test-fast: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
-lint: $(VENV)/.installed
+lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy, strict, on the files pyproject.toml's [tool.mypy] names (the pure libraries and the
+# services that type-check); CI runs it through `make lint`.
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 # Re-pin after changing setup.cfg's requirements: keeps every pin that still fits.
 # `make lock UPGRADE=1` moves every package to the newest release setup.cfg allows.
@@ -65,4 +70,4 @@ test-latest:
 	$(LATEST)/bin/pytest -m "not slow and not e2e" -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -231,4 +231,3 @@ def _preview_into(path: str, messages: Any) -> None:
         messages.put((_FAILED, exc))
     except BaseException:
         messages.put((_FAILED, ParserProcessError(f"the parser process failed:\n{traceback.format_exc()}")))
-
