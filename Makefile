@@ -14,7 +14,7 @@ COMPILE := PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --all-extras --a
 	--allow-unsafe --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 	--output-file $(LOCK) setup.cfg
 
-.PHONY: run test test-fast test-postgres test-latest lint lock clean
+.PHONY: run test test-fast test-postgres test-latest lint typecheck lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +47,15 @@ test-postgres: $(VENV)/.installed
 
 # lint-imports checks .importlinter's contracts: the floors of marketplace/ import downward
 # only, no circle at any level, and the libraries import neither flask nor marketplace.
-lint: $(VENV)/.installed
+lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# mypy, strict, on the files pyproject.toml's [tool.mypy] names (the pure libraries and the
+# services that type-check); CI runs it through `make lint`.
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 # Re-pin after changing setup.cfg's requirements: keeps every pin that still fits.
 # `make lock UPGRADE=1` moves every package to the newest release setup.cfg allows.
@@ -68,4 +73,4 @@ test-latest:
 	$(LATEST)/bin/pytest -m "not slow and not e2e" -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache .import_linter_cache *.egg-info
+	rm -rf $(VENV) $(LATEST) instance .pytest_cache .ruff_cache .import_linter_cache .mypy_cache *.egg-info

@@ -21,7 +21,7 @@ The pipeline is tokenise -> lower-case -> drop a few function words -> stem by s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from whoosh.analysis import (
@@ -117,8 +117,8 @@ _EN_IRREGULAR = {
     "children": "child",
 }
 
-_russian_stem = stemmer_for_language("ru")
-_english_stem = stemmer_for_language("en")
+_russian_stem: Callable[[str], str] = stemmer_for_language("ru")
+_english_stem: Callable[[str], str] = stemmer_for_language("en")
 
 # Whoosh's Russian stemmer transliterates to Latin internally, and "ц" becomes "t^s", so
 # a word ending in "ць"/"ця" looks like the reflexive "сь"/"ся" and comes back as "ножит^".

@@ -27,4 +27,4 @@ def _has_column(self: Any, fieldname: str) -> bool:
 
 def install() -> None:
     """Make every ``W3PerDocReader`` remember which column files its segment has."""
-    whoosh3.W3PerDocReader.has_column = _has_column  # type: ignore[method-assign]
+    whoosh3.W3PerDocReader.has_column = _has_column

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from whoosh import index
-from whoosh.index import LockError
+from whoosh.index import Index, LockError
 from whoosh.writing import SegmentWriter
 
 from search_index.documents import OfferDocument
@@ -185,7 +185,7 @@ def _strings(values: str | Iterable[str]) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) else tuple(sorted(set(values)))
 
 
-def _writer(ix: index.Index, *, procs: int = 1, **options: Any) -> Any:
+def _writer(ix: Index, *, procs: int = 1, **options: Any) -> Any:
     """Open a Whoosh writer on ``ix``, with ``procs`` writer processes.
 
     WRITE.lock already serialises every writer of ours, so Whoosh's own lock in the
@@ -534,7 +534,7 @@ class SearchIndex:
             seen.add(offer_id)
             yield fields
 
-    def _build(self, ix: index.Index, docs: Iterable[OfferDocument]) -> int:
+    def _build(self, ix: Index, docs: Iterable[OfferDocument]) -> int:
         valid = self._valid_fields(docs)
         # Look ahead just far enough to choose the writer without holding every doc.
         head = list(itertools.islice(valid, self.multiprocess_threshold + 1))

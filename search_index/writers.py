@@ -43,10 +43,14 @@ class _SubWriter(SubWriterTask):
 class ForkserverMpWriter(MpWriter):
     """``MpWriter`` whose sub-writer processes come from the fork server; see the module docstring."""
 
+    # Set by MpWriter.__init__ (untyped) and replaced below.
+    jobqueue: Any
+    resultqueue: Any
+
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         # Sub-writers never take Whoosh's lock (their SubWriterTask passes _lk=False itself).
-        self.subargs = {name: value for name, value in self.subargs.items() if name != "_lk"}
+        self.subargs: dict[str, Any] = {name: value for name, value in self.subargs.items() if name != "_lk"}
         # Queues shared with forkserver children must come from the same context.
         for channel in (self.jobqueue, self.resultqueue):
             channel.close()

@@ -123,6 +123,7 @@ class _Transcoder(io.RawIOBase):
         """Say yes: this stream is for reading only."""
         return True
 
+    # RawIOBase accepts any writable buffer; the buffered reader above us only ever passes a memoryview.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         """Fill ``buffer`` with UTF-8 bytes of the decoded source."""
         while not self._out and not self._eof:

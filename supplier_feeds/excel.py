@@ -14,13 +14,17 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from .normalize import cell_text
 from .rows import FeedError, FeedItem
 from .tables import Row, Sheet, parse_tables
 
+if TYPE_CHECKING:
+    from xlrd.book import Book
+
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Largest workbook file we read at all.
 MAX_WORKBOOK_BYTES = 100 * 1024 * 1024
@@ -102,7 +106,7 @@ def check_zip(file: IO[bytes]) -> None:
     file.seek(0)
 
 
-def _guarded(action: Callable[[], Any]) -> Any:
+def _guarded(action: Callable[[], _T]) -> _T:
     # openpyxl and xlrd raise a zoo of exceptions (KeyError, zlib.error, struct.error...) for
     # broken files, and openpyxl warns about styles it does not know; neither is ours to show.
     try:
@@ -157,7 +161,7 @@ def _xlsx_rows(worksheet: Any) -> Iterator[Row]:
             return
 
 
-def _open_xls(data: bytes) -> Any:
+def _open_xls(data: bytes) -> Book:
     import xlrd
 
     log = io.StringIO()  # xlrd prints its warnings to a log file; keep them out of stdout
@@ -167,7 +171,7 @@ def _open_xls(data: bytes) -> Any:
         return xlrd.open_workbook(file_contents=data, on_demand=True, logfile=log)
 
 
-def _xls_rows(book: Any, index: int) -> Iterator[Row]:
+def _xls_rows(book: Book, index: int) -> Iterator[Row]:
     import xlrd
 
     sheet = _guarded(lambda: book.sheet_by_index(index))
@@ -178,7 +182,7 @@ def _xls_rows(book: Any, index: int) -> Iterator[Row]:
         for cell in sheet.row(r):
             if cell.ctype == xlrd.XL_CELL_DATE:
                 try:
-                    cells.append(xlrd.xldate_as_datetime(cell.value, book.datemode).isoformat())
+                    cells.append(xlrd.xldate_as_datetime(float(cell.value), book.datemode).isoformat())
                 except (ValueError, OverflowError):
                     cells.append("")
             elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):

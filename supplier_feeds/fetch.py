@@ -162,6 +162,7 @@ def _checked(url: str, *, allow_private: bool, resolver: Resolver) -> tuple[str,
 def _pinned_connection(base: type[HTTPConnection], pins: Pins) -> type[HTTPConnection]:
     """Return a connection class of ``base`` that connects only to the pinned addresses of its host."""
 
+    # mypy takes no class held in a variable as a base; ``base`` is a real HTTPConnection class.
     class PinnedConnection(base):  # type: ignore[valid-type,misc]
         def _new_conn(self) -> socket.socket:
             # self.host stays the name (Host header, SNI, certificate); only the socket is pinned.
@@ -204,6 +205,7 @@ class _PinnedAdapter(HTTPAdapter):
             ConnectionCls = http_connection
 
         class PinnedHTTPSPool(HTTPSConnectionPool):
+            # Built from HTTPSConnection above; the helper's return type says only HTTPConnection.
             ConnectionCls = https_connection  # type: ignore[assignment]
 
         self.poolmanager.pool_classes_by_scheme = {"http": PinnedHTTPPool, "https": PinnedHTTPSPool}

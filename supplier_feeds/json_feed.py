@@ -258,9 +258,9 @@ def _draft(offer: dict[str, Any], number: int) -> OfferDraft:
         params = list(params.items())
     for pair in params if isinstance(params, list) else []:
         if isinstance(pair, (list, tuple)) and len(pair) == 2:
-            name, value = clean_text(_str(pair[0])), clean_text(_str(pair[1]))
-            if name and value:
-                pairs.append((name, value))
+            label, value = clean_text(_str(pair[0])), clean_text(_str(pair[1]))
+            if label and value:
+                pairs.append((label, value))
     extra["params"] = tuple(pairs)
     delivery = offer.get("delivery_cost")
     if delivery is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -90,7 +90,9 @@ def _workbook_sheets(data: bytes, format_name: str) -> list[tuple[str | None, li
     return sheets
 
 
-def _preview(format_name: str, names: tuple[str, ...], sheets: list) -> TablePreview:
+def _preview(
+    format_name: str, names: tuple[str, ...], sheets: Sequence[tuple[str | None, Iterable[Row]]]
+) -> TablePreview:
     first: TablePreview | None = None
     for name, rows in sheets:
         top = list(itertools.islice(rows, HEADER_SCAN + PREVIEW_ROWS))

@@ -103,8 +103,8 @@ def find_layout(scanned: Sequence[Row], mapping: Mapping[str, str] | None) -> La
 def _layout(header_index: int | None, headers: list[str], mapping: Mapping[str, str]) -> Layout:
     layout = Layout(header_index, headers)
     positions: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        positions.setdefault(header, index)
+    for position, header in enumerate(headers):
+        positions.setdefault(header, position)
     # The mapping's order decides which of several columns of one field is read first.
     for header, target in mapping.items():
         index = positions.get(header)

@@ -124,7 +124,8 @@ def _is_entity_attack(exc: etree.XMLSyntaxError, head: bytes) -> bool:
     file would be refused as unsafe on any libxml2 that got through its DOCTYPE, so one that
     stopped inside it gets the same verdict, whatever words this libxml2 version chose.
     """
-    if any(entry.type in _ENTITY_ERRORS for entry in exc.error_log):
+    # lxml-stubs declare _ErrorLog without the __iter__ lxml gives it.
+    if any(entry.type in _ENTITY_ERRORS for entry in exc.error_log):  # type: ignore[attr-defined]
         return True
     prolog = head.split(b"]>", 1)[0] if b"<!DOCTYPE" in head else b""
     return _ENTITY_DECLARATION.search(prolog) is not None
@@ -135,7 +136,7 @@ def syntax_error(exc: etree.XMLSyntaxError) -> FeedError:
     line, text = exc.lineno, str(exc.msg or exc)
     # iterparse may report a later symptom ("no element found", line 0); libxml2's log keeps the
     # cause as its latest error (older entries can be left over from earlier files in this thread).
-    errors = [entry for entry in exc.error_log if entry.level >= etree.ErrorLevels.ERROR]
+    errors = [entry for entry in exc.error_log if entry.level >= etree.ErrorLevels.ERROR]  # type: ignore[attr-defined]  # as above
     first = errors[-1] if errors and not exc.lineno else None
     if first is not None:
         line, text = first.line or line, first.message.strip() or text

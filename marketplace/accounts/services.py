@@ -96,7 +96,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
     An unknown email costs the same password hash as a known one.
     """
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user: User | None = session.scalar(select(User).where(User.email == email.strip().lower()))
     if not check_password(user.password_hash if user else None, password) or user is None or not user.active:
         return None
     return user

@@ -164,7 +164,7 @@ def mark_read(
         .values(read_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
 
 
 # --- mail ---------------------------------------------------------------------------------
