@@ -7,11 +7,16 @@ define fixtures of the same names, which take precedence over these.
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
+from whoosh import index as whoosh_index
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
+from search_index.analysis import ScriptStemFilter
+from search_index.schema import build_schema
 from tests.conftest import PASSWORD
 
 
@@ -28,3 +33,17 @@ def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User
         slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
         for slug, supplier in stocked.items()
     }
+
+
+@pytest.fixture
+def old_schema_index(app: Flask, stocked: dict[str, Supplier]) -> None:
+    """Make the live index a generation built with an older analyzer (stemmer version 1)."""
+    index = get_index(app)
+    old_schema = build_schema()
+    for name in ("text", "title", "brand"):
+        analyzer = old_schema[name].analyzer
+        items = [ScriptStemFilter(version=1) if isinstance(i, ScriptStemFilter) else i for i in analyzer.items]
+        old_schema[name].analyzer = analyzer.__class__(*items)
+    (index.root / "gen-99").mkdir()
+    whoosh_index.create_in(str(index.root / "gen-99"), old_schema)
+    (index.root / "CURRENT").write_text("gen-99\n")

@@ -9,15 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from whoosh import index as whoosh_index
 
 from marketplace import create_app
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
-from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
-from search_index.analysis import ScriptStemFilter
-from search_index.schema import build_schema
 from tests.conftest import app_config
 
 
@@ -57,19 +53,7 @@ def test_readyz_fails_while_the_index_lags_beyond_the_bound(
     assert body["checks"]["index_lag"].startswith("2 of 2 queued changes waited over 300 s")
 
 
-def test_readyz_fails_on_an_index_built_with_an_older_schema(
-    app: Flask, client: FlaskClient, stocked: dict[str, Supplier]
-) -> None:
-    index = get_index(app)
-    old_schema = build_schema()
-    for name in ("text", "title", "brand"):
-        analyzer = old_schema[name].analyzer
-        items = [ScriptStemFilter(version=1) if isinstance(i, ScriptStemFilter) else i for i in analyzer.items]
-        old_schema[name].analyzer = analyzer.__class__(*items)
-    (index.root / "gen-99").mkdir()
-    whoosh_index.create_in(str(index.root / "gen-99"), old_schema)
-    (index.root / "CURRENT").write_text("gen-99\n")
-
+def test_readyz_fails_on_an_index_built_with_an_older_schema(client: FlaskClient, old_schema_index: None) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["index"].startswith("built with an older schema")

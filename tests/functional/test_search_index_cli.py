@@ -9,29 +9,13 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-from whoosh import index as whoosh_index
 
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
-from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
-from search_index.analysis import ScriptStemFilter
-from search_index.schema import build_schema
 
 
-def test_index_check_says_an_old_index_needs_a_rebuild(
-    app: Flask, runner: FlaskCliRunner, stocked: dict[str, Supplier]
-) -> None:
-    index = get_index(app)
-    old_schema = build_schema()
-    for name in ("text", "title", "brand"):
-        analyzer = old_schema[name].analyzer
-        items = [ScriptStemFilter(version=1) if isinstance(i, ScriptStemFilter) else i for i in analyzer.items]
-        old_schema[name].analyzer = analyzer.__class__(*items)
-    (index.root / "gen-99").mkdir()
-    whoosh_index.create_in(str(index.root / "gen-99"), old_schema)
-    (index.root / "CURRENT").write_text("gen-99\n")
-
+def test_index_check_says_an_old_index_needs_a_rebuild(runner: FlaskCliRunner, old_schema_index: None) -> None:
     result = runner.invoke(args=["index", "check"])
     assert "older schema: run `traderow index rebuild`" in result.output
     assert result.exit_code == 1
