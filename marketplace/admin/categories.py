@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from marketplace.accounts.access import admin_required
 from marketplace.db import get_session
 from marketplace.shops.forms import CategoryMappingForm
 from marketplace.suppliers.category_mapping import (
@@ -22,19 +19,6 @@ from marketplace.suppliers.category_mapping import (
 from marketplace.suppliers.models import SupplierCategory
 
 bp = Blueprint("admin_categories", __name__, url_prefix="/admin/categories")
-
-
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let only operators in; others get 403."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
-            abort(403, description=_("This page is for the marketplace's operators."))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from marketplace.admin.access import admin_required
+from marketplace.accounts.access import admin_required
 from marketplace.admin.forms import OfferHostsForm
 from marketplace.db import get_session
 from marketplace.suppliers.models import Supplier

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.admin.access import admin_required
+from marketplace.accounts.access import admin_required
 from marketplace.admin.forms import MergeProductForm, SplitOfferForm
 from marketplace.catalog.models import Offer, Product
 from marketplace.catalog.products import (

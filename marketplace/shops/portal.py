@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.accounts.access import supplier_required
 from marketplace.catalog.clickouts import clicks_per_day, clicks_per_offer
 from marketplace.db import get_session
 from marketplace.shops.forms import CategoryMappingForm, StorefrontForm
@@ -17,7 +18,6 @@ from marketplace.suppliers.category_mapping import (
     supplier_mapping,
 )
 from marketplace.suppliers.models import SupplierCategory
-from marketplace.suppliers.views import supplier_required
 
 bp = Blueprint("shops_portal", __name__, url_prefix="/portal")
 

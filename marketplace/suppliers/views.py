@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
 from marketplace.suppliers.feeds import (
     FeedSourceError,
@@ -48,19 +47,6 @@ RUN_STATUS_LABELS = {
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"run_labels": RUN_STATUS_LABELS}
-
-
-def supplier_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let only members of a supplier in; others get 403."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_supplier:
-            abort(403, description=_("The supplier portal is for suppliers' members."))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _portal_page(

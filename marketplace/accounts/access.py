@@ -1,0 +1,40 @@
+"""Who may open which pages: the one home of the access decorators every blueprint uses.
+
+Anonymous visitors are sent to log in first (Flask-Login's ``login_required``); a logged-in
+user without the role gets a 403 that says, in their language, whom the page is for.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+
+def _role_required(
+    has_role: Callable[[Any], bool], refusal: Callable[[], str]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not has_role(current_user):
+                abort(403, description=refusal())
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+#: The operators' pages (/admin/...).
+admin_required = _role_required(lambda user: user.is_admin, lambda: _("This page is for the marketplace's operators."))
+
+#: The supplier portal (/portal/...): members of a supplier only.
+supplier_required = _role_required(
+    lambda user: user.is_supplier, lambda: _("The supplier portal is for suppliers' members.")
+)
