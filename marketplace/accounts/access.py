@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+View = Callable[..., Any]
 
-def _role_required(
-    has_role: Callable[[Any], bool], refusal: Callable[[], str]
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+
+def _role_required(has_role: Callable[[Any], bool], refusal: Callable[[], str]) -> Callable[[View], View]:
+    """Make a decorator that lets in the logged-in users for whom ``has_role`` holds."""
+
+    def decorator(view: View) -> View:
         @functools.wraps(view)
-        @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not has_role(current_user):
                 abort(403, description=refusal())
             return view(*args, **kwargs)
 
-        return wrapped
+        # Flask-Login ships no types: its decorator returns the view it was given, wrapped.
+        return cast(View, login_required(wrapped))
 
     return decorator
 
