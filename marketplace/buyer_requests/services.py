@@ -39,6 +39,7 @@ from marketplace.notifications.services import notify
 from marketplace.search.services import OfferHit, search_offers
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.services import in_subtree
 from search_index import SearchIndex, SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -600,15 +601,9 @@ def match_suppliers(session: Session, buyer_request: BuyerRequest, catalog: Cata
 
 
 def _suppliers_in_category(category_id: int) -> Any:
-    root = select(Category.path).where(Category.id == category_id).scalar_subquery()
-    in_subtree = (
-        select(Category.id)
-        .where(or_(Category.id == category_id, Category.path.startswith(root.concat(" > "), autoescape=False)))
-        .scalar_subquery()
-    )
     return (
         select(Offer.supplier_id)
-        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(in_subtree))
+        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(in_subtree(category_id)))
         .distinct()
     )
 
@@ -667,17 +662,10 @@ def open_requests(
     )
     query = query.where(_visible_to(viewer))
     if category_id is not None:
-        root = select(Category.path).where(Category.id == category_id).scalar_subquery()
         query = query.where(
             exists()
             .where(RequestItem.request_id == BuyerRequest.id)
-            .where(
-                RequestItem.category_id.in_(
-                    select(Category.id).where(
-                        or_(Category.id == category_id, Category.path.startswith(root.concat(" > "), autoescape=False))
-                    )
-                )
-            )
+            .where(RequestItem.category_id.in_(in_subtree(category_id)))
         )
     return list(session.scalars(query))
 

@@ -19,6 +19,7 @@ from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
 from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.services import in_subtree
 
 logger = logging.getLogger(__name__)
 
@@ -127,29 +128,6 @@ def category_tree(session: Session) -> list[CategoryNode]:
     return sorted((n for n in live.values() if n.parent_id not in live), key=lambda n: n.name)
 
 
-def subtree_ids(session: Session, category_id: int) -> list[int]:
-    """Return ``category_id`` and the ids of all categories below it."""
-    rows = session.execute(select(Category.id, Category.parent_id)).all()
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for child_id, parent_id in rows:
-        children[parent_id].append(child_id)
-    found, stack = [], [category_id]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children[current])
-    return found
-
-
-def ancestor_ids(session: Session, category_id: int | None) -> tuple[int, ...]:
-    """Return the category and its ancestors, nearest first."""
-    found: list[int] = []
-    while category_id is not None:
-        found.append(category_id)
-        category_id = session.scalar(select(Category.parent_id).where(Category.id == category_id))
-    return tuple(found)
-
-
 @dataclass
 class CategoryPage:
     """One page of a category: its place in the tree and its products."""
@@ -184,9 +162,10 @@ def category_page(session: Session, category_id: int, page: int = 1, per_page: i
     """Return one page of products in a category and everything below it."""
     category = get_category(session, category_id)
     live = _live_tree(session)
-    ids = subtree_ids(session, category_id)
     product_ids_q = (
-        select(Offer.product_id).where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(ids)).distinct()
+        select(Offer.product_id)
+        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(in_subtree(category_id)))
+        .distinct()
     )
     total = session.scalar(select(func.count()).select_from(product_ids_q.subquery())) or 0
     page_ids = session.scalars(

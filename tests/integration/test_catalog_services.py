@@ -16,10 +16,10 @@ from marketplace.catalog.services import (
     category_tree,
     product_card,
     record_click_out,
-    subtree_ids,
 )
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.services import subtree_ids
 
 
 def offer(db_session: Session, sku: str) -> Offer:
