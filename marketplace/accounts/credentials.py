@@ -71,11 +71,6 @@ class MailLink(Base):
         return f"<MailLink {self.id} user={self.user_id} {self.purpose}>"
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands timezone-aware columns back naive (in UTC).
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 # --- remember-me ------------------------------------------------------------------------------
 
 
@@ -112,7 +107,7 @@ def use_remember_token(
     user = token.user
     session.delete(token)
     session.flush()
-    if _aware(token.expires_at) <= now or token.session_version != user.session_version or not user.active:
+    if token.expires_at <= now or token.session_version != user.session_version or not user.active:
         return None
     return user, issue_remember_token(session, user, days=days, now=now)
 
@@ -167,7 +162,7 @@ def find_mail_link(
         select(MailLink).where(MailLink.token_hash == hash_token(secret), MailLink.purpose == purpose)
     )
     now = now or utcnow()
-    if link is None or link.used_at is not None or _aware(link.expires_at) <= now:
+    if link is None or link.used_at is not None or link.expires_at <= now:
         return None
     if link.email != link.user.email or not link.user.active:
         return None

@@ -121,7 +121,7 @@ def authenticate_token(session: Session, secret: str, *, now: dt.datetime | None
     now = now or utcnow()
     # Written at most once a minute per token, so that a busy integration does not write on every call.
     last = token.last_used_at
-    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=dt.UTC))) > dt.timedelta(minutes=1):
+    if last is None or now - last > dt.timedelta(minutes=1):
         token.last_used_at = now
         session.flush()
     return token.user

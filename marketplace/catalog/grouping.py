@@ -277,7 +277,7 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
             if gtin and (gtin in kept_gtins or gtin == gtin_key(product.gtin)):
                 kept_gtins.add(gtin)
                 continue
-            if since is not None and _aware(offer.created_at) < _aware(since):
+            if since is not None and offer.created_at < since:
                 continue  # An older arrangement (an operator's merge): not this import's doing.
             fresh = Product(
                 title=offer.title,
@@ -298,11 +298,6 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
                 product_id,
             )
     return separated
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 #: Texts are fetched for scoring in batches of this many ids (SQLite's bound parameters are limited).

@@ -97,11 +97,6 @@ class PriceChart:
         return stretches
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; every time we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def price_chart(
     session: Session, product_id: int, labels: dict[int, str], *, days: int = 90, now: dt.datetime | None = None
 ) -> PriceChart | None:
@@ -129,7 +124,7 @@ def price_chart(
         return None
     by_offer: dict[int, list[PricePoint]] = {}
     for offer_id, price_base, available, active, recorded_at in rows:
-        at = max(_aware(recorded_at), since)
+        at = max(recorded_at, since)
         price = price_base if active and available else None
         points = by_offer.setdefault(offer_id, [])
         if points and points[-1].at == at:
@@ -190,7 +185,7 @@ def backed_discounts(
         .where(PriceHistory.offer_id.in_(candidates))
         .order_by(PriceHistory.recorded_at, PriceHistory.id)
     ):
-        history.setdefault(offer_id, []).append((_aware(recorded_at), price, currency, active))
+        history.setdefault(offer_id, []).append((recorded_at, price, currency, active))
     found = {}
     for offer_id, offer in candidates.items():
         assert offer.old_price is not None

@@ -36,7 +36,7 @@ def oldest_change_age(session: Session) -> float | None:
     oldest = session.scalar(select(func.min(IndexChange.created_at)))
     if oldest is None:
         return None
-    return max(0.0, dt.datetime.now(dt.UTC).timestamp() - _unix_float(oldest))
+    return max(0.0, dt.datetime.now(dt.UTC).timestamp() - oldest.timestamp())
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,3 @@ def index_lag(session: Session, stuck_after: float) -> IndexLag:
         oldest_seconds=oldest_change_age(session),
         stuck_after=stuck_after,
     )
-
-
-def _unix_float(moment: dt.datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()

@@ -214,8 +214,6 @@ def abandoned_jobs(session: Session) -> list[Job]:
     for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)):
         owner_host, _, pid = (job.claimed_by or "").rpartition(":")
         lease_until = job.lease_until
-        if lease_until is not None and lease_until.tzinfo is None:
-            lease_until = lease_until.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes
         expired = lease_until is not None and lease_until < now
         died_here = owner_host == host and pid.isdigit() and not _process_alive(int(pid))
         if expired or died_here:

@@ -47,8 +47,7 @@ class _Categories:
 def _unix(moment: dt.datetime | None) -> int:
     if moment is None:
         return 0
-    # SQLite hands back naive datetimes; every timestamp we write is UTC.
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp())
+    return int(moment.timestamp())  # aware: every datetime column is a UTCDateTime
 
 
 #: What an index document is made of. Read as plain rows, not ORM objects: a rebuild reads
