@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask
@@ -83,6 +84,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_FROM": "TradeRow <noreply@traderow.example>",
         # "none", "starttls" or "ssl".
         "SMTP_SECURITY": "none",
+        # Seconds one SMTP conversation may take.
+        "SMTP_TIMEOUT": 10.0,
         # The site's address as mail readers reach it; links in mail start with it.
         "SITE_URL": "http://127.0.0.1:5000",
         # Cookies: never sent along with other sites' POSTs, never read by scripts. Their Secure
@@ -116,11 +119,78 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     # from_prefixed_env would make a key of digits an int; a key is always text.
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"] or "")
     app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
+    for name, convert in TYPED.items():
+        app.config[name] = _converted(name, app.config[name], convert)
     secure = str(app.config["SITE_URL"]).lower().startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     # Several web processes must share the counts, or each would allow the limit on its own.
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(value)
+    return Decimal(str(value))
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        words = {
+            "true": True,
+            "yes": True,
+            "on": True,
+            "1": True,
+            "false": False,
+            "no": False,
+            "off": False,
+            "0": False,
+        }
+        return words[value.strip().lower()]
+    return bool(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    # from_prefixed_env reads "1234" as a number: names, passwords and addresses are text.
+    return None if value is None or value == "" else str(value)
+
+
+#: The settings that are not text, and how each is read: here, once, so that every use reads
+#: a value of the right type (``app.config["JOB_LEASE"]`` is a float wherever it is used).
+TYPED: dict[str, Callable[[Any], Any]] = {
+    "SEARCH_PER_PAGE": int,
+    "SQLITE_BUSY_TIMEOUT": float,
+    "CLICK_WRITE_WAIT": float,
+    "CLICK_REPEAT_MINUTES": int,
+    "DISCOUNT_REFERENCE_DAYS": int,
+    "PRICE_CHART_DAYS": int,
+    "WORKER_INTERVAL": float,
+    "JOB_TIMEOUT": int,
+    "JOB_LEASE": float,
+    "FEED_ALLOW_PRIVATE": _flag,
+    "FEED_MAX_BYTES": int,
+    "FEED_CONNECT_TIMEOUT": float,
+    "FEED_READ_TIMEOUT": float,
+    "FEED_DEADLINE": float,
+    "FEED_MAX_REDIRECTS": int,
+    "PRICE_MOVE_PERCENT": _decimal,
+    "WITHDRAW_GUARD_PERCENT": _decimal,
+    "INDEX_REBUILD_THRESHOLD": int,
+    "READY_INDEX_LAG_SECONDS": float,
+    "SMTP_PORT": int,
+    "SMTP_USER": _optional_text,
+    "SMTP_PASSWORD": _optional_text,
+    "SMTP_TIMEOUT": float,
+    "SITE_URL": str,
+    "REMEMBER_DAYS": int,
+}
+
+
+def _converted(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError, KeyError, InvalidOperation) as exc:
+        raise ConfigError(f"TRADEROW_{name}: {value!r} is not a valid value for this setting") from exc
 
 
 def parse_rates(value: str | dict[str, Any]) -> dict[str, Decimal]:

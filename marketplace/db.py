@@ -155,9 +155,7 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Bind the database to ``app`` and close the request's session at teardown."""
-    app.extensions["traderow.db"] = Database(
-        app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"])
-    )
+    app.extensions["traderow.db"] = Database(app.config["DATABASE_URL"], busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
     app.teardown_appcontext(close_session)
 
 

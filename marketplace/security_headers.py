@@ -44,7 +44,7 @@ def security_headers(site_url: str) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response; a view's own header (a click-out's Referrer-Policy) wins."""
-    headers = security_headers(str(app.config["SITE_URL"]))
+    headers = security_headers(app.config["SITE_URL"])
 
     @app.after_request
     def _add_security_headers(response: Response) -> Response:

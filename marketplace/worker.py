@@ -66,7 +66,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
             else:
                 jobs = 0
                 claimer = worker_id()
-                lease = dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
+                lease = dt.timedelta(seconds=app.config["JOB_LEASE"])
                 while jobs < max_jobs:
                     job = claim_next(session, claimed_by=claimer, lease=lease)
                     if job is None:
@@ -77,7 +77,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 indexed = update_index(
                     session,
                     get_index(app),
-                    int(app.config["INDEX_REBUILD_THRESHOLD"]),
+                    app.config["INDEX_REBUILD_THRESHOLD"],
                     commit_seconds=index_commit_seconds(app),
                 )
             except Exception:
@@ -113,7 +113,7 @@ def recover_interrupted(app: Flask, session: Session) -> int:
                 )
             )
     # Whatever the backend, a run "running" for longer than any job may run was abandoned.
-    horizon = utcnow() - dt.timedelta(seconds=float(app.config["JOB_LEASE"]))
+    horizon = utcnow() - dt.timedelta(seconds=app.config["JOB_LEASE"])
     run_ids.extend(
         session.scalars(
             select(ImportRun.id).where(

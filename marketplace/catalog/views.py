@@ -136,7 +136,7 @@ def _save_click(record: ClickRecord) -> None:
     if time.monotonic() >= app.extensions.get("traderow.clicks_spool_until", 0.0):
         repeat_window = dt.timedelta(minutes=app.config["CLICK_REPEAT_MINUTES"])
         try:
-            with database().write_session(float(app.config["CLICK_WRITE_WAIT"])) as click_session:
+            with database().write_session(app.config["CLICK_WRITE_WAIT"]) as click_session:
                 record_click(click_session, record, repeat_window=repeat_window)
                 click_session.commit()
                 return

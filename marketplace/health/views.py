@@ -20,6 +20,6 @@ def healthz():  # type: ignore[no-untyped-def]
 @bp.get("/readyz")
 def readyz():  # type: ignore[no-untyped-def]
     """Answer 200 when the database answers, the index opens and does not lag; else 503 saying which failed."""
-    readiness = check_readiness(get_session(), get_index(), float(current_app.config["READY_INDEX_LAG_SECONDS"]))
+    readiness = check_readiness(get_session(), get_index(), current_app.config["READY_INDEX_LAG_SECONDS"])
     status = 200 if readiness.ready else 503
     return jsonify(status="ok" if readiness.ready else "fail", checks=readiness.checks), status

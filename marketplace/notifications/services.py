@@ -65,14 +65,13 @@ class SmtpSettings:
             return None
         return cls(
             host=str(host),
-            port=int(config.get("SMTP_PORT") or 25),
-            # from_prefixed_env reads "1234" as a number: credentials are strings.
-            user=str(config["SMTP_USER"]) if config.get("SMTP_USER") else None,
-            password=str(config["SMTP_PASSWORD"]) if config.get("SMTP_PASSWORD") else None,
-            sender=str(config.get("SMTP_FROM") or cls.sender),
-            security=str(config.get("SMTP_SECURITY") or "none").lower(),
-            timeout=float(config.get("SMTP_TIMEOUT") or 10.0),
-            site_url=str(config.get("SITE_URL") or cls.site_url),
+            port=config["SMTP_PORT"],
+            user=config["SMTP_USER"],
+            password=config["SMTP_PASSWORD"],
+            sender=config["SMTP_FROM"],
+            security=config["SMTP_SECURITY"].lower(),
+            timeout=config["SMTP_TIMEOUT"],
+            site_url=config["SITE_URL"],
         )
 
 

@@ -184,7 +184,7 @@ def check_command(fix: bool, as_json: bool) -> None:
     session = get_session()
     index_ = get_index()
     drift = check_index(session, index_)
-    lag = index_lag(session, float(current_app.config["READY_INDEX_LAG_SECONDS"]))
+    lag = index_lag(session, current_app.config["READY_INDEX_LAG_SECONDS"])
     lock = index_.lock_holder()
     queued = 0
     if fix and not drift.clean:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import sys
-from decimal import Decimal
 
 import click
 from flask import current_app
@@ -86,7 +85,7 @@ def import_command(
     options = ImportOptions(
         mode=ImportMode.AUTO if partial is None else ImportMode.PARTIAL if partial else ImportMode.FULL,
         dry_run=dry_run,
-        price_move_percent=Decimal(str(current_app.config["PRICE_MOVE_PERCENT"])),
+        price_move_percent=current_app.config["PRICE_MOVE_PERCENT"],
         withdraw_guard_percent=configured_threshold(current_app.config),
         confirm_withdraw=confirm_withdraw,
     )
@@ -97,7 +96,7 @@ def import_command(
     session.commit()
     try:
         run = begin_run(session, supplier, filename=os.path.basename(path), options=options)
-        job = claim_inline(session, "import_run", lease=dt.timedelta(seconds=float(current_app.config["JOB_LEASE"])),
+        job = claim_inline(session, "import_run", lease=dt.timedelta(seconds=current_app.config["JOB_LEASE"]),
                            run_id=run.id)  # fmt: skip
         session.commit()
     except OperationalError as exc:  # SQLite's one writer stayed busy for longer than busy_timeout

@@ -8,7 +8,6 @@ does that after them.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -32,7 +31,7 @@ def run_import(session: Session, app: Flask, *, run_id: int) -> None:
             upload_dir=upload_dir,
             base_currency=app.config["BASE_CURRENCY"],
             rates=app.config["CURRENCY_RATES"],
-            price_move_percent=Decimal(str(app.config["PRICE_MOVE_PERCENT"])),
+            price_move_percent=app.config["PRICE_MOVE_PERCENT"],
             progress=progress_writer(upload_dir, run_id),
             withdraw_guard_percent=configured_threshold(app.config),
         )
@@ -44,12 +43,12 @@ def fetch_policy(app: Flask) -> FetchPolicy:
     """Return the fetch limits the operator configured."""
     config = app.config
     return FetchPolicy(
-        max_bytes=int(config["FEED_MAX_BYTES"]),
-        connect_timeout=float(config["FEED_CONNECT_TIMEOUT"]),
-        read_timeout=float(config["FEED_READ_TIMEOUT"]),
-        deadline=float(config["FEED_DEADLINE"]),
-        max_redirects=int(config["FEED_MAX_REDIRECTS"]),
-        allow_private=bool(config["FEED_ALLOW_PRIVATE"]),
+        max_bytes=config["FEED_MAX_BYTES"],
+        connect_timeout=config["FEED_CONNECT_TIMEOUT"],
+        read_timeout=config["FEED_READ_TIMEOUT"],
+        deadline=config["FEED_DEADLINE"],
+        max_redirects=config["FEED_MAX_REDIRECTS"],
+        allow_private=config["FEED_ALLOW_PRIVATE"],
     )
 
 
@@ -62,7 +61,7 @@ def fetch_feed(session: Session, app: Flask, *, feed_id: int) -> None:
         policy=fetch_policy(app),
         base_currency=app.config["BASE_CURRENCY"],
         rates=app.config["CURRENCY_RATES"],
-        price_move_percent=Decimal(str(app.config["PRICE_MOVE_PERCENT"])),
+        price_move_percent=app.config["PRICE_MOVE_PERCENT"],
         withdraw_guard_percent=configured_threshold(app.config),
     )
 
@@ -76,5 +75,5 @@ def preview_upload(session: Session, app: Flask, *, run_id: int) -> None:
     if run is None:
         return
     path = os.path.join(app.config["UPLOAD_PATH"], run.source_path or "")
-    prepare_preview(session, run, path, deadline=float(app.config["JOB_TIMEOUT"]))
+    prepare_preview(session, run, path, deadline=app.config["JOB_TIMEOUT"])
     session.commit()

@@ -50,4 +50,4 @@ def check_withdrawal(withdraw: int, live: int, threshold: Decimal | None) -> Non
 
 def configured_threshold(config: Mapping[str, Any]) -> Decimal:
     """Return ``TRADEROW_WITHDRAW_GUARD_PERCENT`` as a ``Decimal``."""
-    return Decimal(str(config.get("WITHDRAW_GUARD_PERCENT", DEFAULT_WITHDRAW_GUARD_PERCENT)))
+    return Decimal(config.get("WITHDRAW_GUARD_PERCENT", DEFAULT_WITHDRAW_GUARD_PERCENT))

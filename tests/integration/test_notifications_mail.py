@@ -8,6 +8,7 @@ import email.policy
 import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
@@ -176,11 +178,13 @@ def test_an_unreachable_server_leaves_the_mail_pending(db_session: Session, read
     assert MAX_ATTEMPTS > 1
 
 
-def test_smtp_settings_come_from_the_config() -> None:
-    settings = SmtpSettings.from_config(
-        {"SMTP_HOST": "mail.example", "SMTP_PORT": "587", "SMTP_USER": "robot", "SMTP_PASSWORD": 1234,
-         "SMTP_SECURITY": "STARTTLS", "SMTP_FROM": "Row <row@example>", "SITE_URL": "https://row.example"}
-    )  # fmt: skip
+def test_smtp_settings_come_from_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As an operator sets them: from_prefixed_env reads "587" and "1234" as numbers.
+    for name, value in {"SMTP_HOST": "mail.example", "SMTP_PORT": "587", "SMTP_USER": "robot",
+                        "SMTP_PASSWORD": "1234", "SMTP_SECURITY": "STARTTLS", "SMTP_FROM": "Row <row@example>",
+                        "SITE_URL": "https://row.example"}.items():  # fmt: skip
+        monkeypatch.setenv(f"TRADEROW_{name}", value)
+    settings = SmtpSettings.from_config(create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)}).config)
 
     assert settings == SmtpSettings(
         host="mail.example", port=587, user="robot", password="1234", sender="Row <row@example>",

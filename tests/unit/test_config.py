@@ -42,6 +42,31 @@ def test_production_refuses_the_development_secret_key(tmp_path: Path, monkeypat
     assert create_app({"INSTANCE_PATH": str(tmp_path), "DEBUG": True}).debug
 
 
+def test_settings_are_converted_once_when_the_app_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADEROW_JOB_LEASE", "90")
+    monkeypatch.setenv("TRADEROW_PRICE_MOVE_PERCENT", "12.5")
+    monkeypatch.setenv("TRADEROW_FEED_ALLOW_PRIVATE", "no")
+    monkeypatch.setenv("TRADEROW_SMTP_PASSWORD", "1234")
+    config = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "READY_INDEX_LAG_SECONDS": "60"}).config
+    assert config["JOB_LEASE"] == 90.0 and isinstance(config["JOB_LEASE"], float)
+    assert config["PRICE_MOVE_PERCENT"] == Decimal("12.5")
+    assert config["FEED_ALLOW_PRIVATE"] is False
+    assert config["SMTP_PASSWORD"] == "1234"
+    assert config["READY_INDEX_LAG_SECONDS"] == 60.0
+    assert config["SMTP_USER"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("JOB_LEASE", "soon"), ("FEED_ALLOW_PRIVATE", "maybe"), ("PRICE_MOVE_PERCENT", "x")]
+)
+def test_a_setting_that_cannot_be_read_names_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"TRADEROW_{name}", value)
+    with pytest.raises(ConfigError, match=f"TRADEROW_{name}: '{value}'"):
+        create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+
+
 def test_parse_rates() -> None:
     assert parse_rates("usd=41.5, EUR = 45") == {"USD": Decimal("41.5"), "EUR": Decimal("45")}
     assert parse_rates("") == {}
