@@ -6,7 +6,7 @@ SQLite database (``marketplace.schema.upgrade`` plus the category seed); the gro
 read back from the database and compared pairwise with the perfect mapping.
 
 Nothing here looks at the labels before the grouping is done: the matcher's parameters are
-fixed in ``marketplace/catalog/matching.py``.
+fixed in ``product_matching/``.
 
 A second, held-out check groups two warehouses of a Ukrainian tyre wholesaler
 (``feeds/rezina13.kharkiv.1c.xls`` and ``rezina13.poltava.1c.xls``), imported as they are. The

@@ -4,7 +4,7 @@ Rules, strongest first:
 
 1. a valid GTIN (EAN, UPC);
 2. brand together with a normalised MPN, vendorCode or model code;
-3. the text matcher (``matching.py``) over titles, brands and model codes.
+3. the text matcher (the pure library ``product_matching``) over titles, brands and model codes.
 
 Rules 1 and 2 run per offer while an import writes its rows (:class:`ProductMatcher`). An
 offer they cannot place starts a product of its own, marked ``match_pending``; once the
@@ -29,7 +29,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.matching import (
+from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
+from marketplace.changes.outbox import queue_reindex
+from marketplace.db import utcnow
+from product_matching import (
     MatchText,
     TextMatcher,
     extract_measures,
@@ -37,9 +40,6 @@ from marketplace.catalog.matching import (
     measures_conflict,
     normalize_code,
 )
-from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
-from marketplace.changes.outbox import queue_reindex
-from marketplace.db import utcnow
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 import marketplace.catalog.grouping as grouping
-from marketplace.catalog.matching import TextMatcher
 from marketplace.suppliers.services import add_supplier
+from product_matching import TextMatcher
 from tests.integration.grouping_helpers import import_and_group, product_of
 
 

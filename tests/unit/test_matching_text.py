@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.catalog.matching import (
+from product_matching import (
     MatchText,
     TextMatcher,
     brands_conflict,

@@ -1,0 +1,351 @@
+"""The text matcher: score blocked candidate pairs and take them best first, one to one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence, Set
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from product_matching.blocking import Blocking, Found, older
+from product_matching.brands import offers_brands_conflict, stated_brands
+from product_matching.codes import best_code_similarity, extract_codes, is_code, normalize_code, normalize_title
+from product_matching.measures import Measures, extract_measures, measures_conflict
+from product_matching.records import MatchText, Merge
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+#: Codes are blocked on their first characters, so suffixes (colours, regions) still meet.
+CODE_BLOCK_PREFIX = 5
+#: Candidate pairs whose cosines are computed at once.
+COSINE_SLICE = 20_000
+
+
+@dataclass
+class TextMatcher:
+    """Join groups whose offers describe the same product; see the module docstring."""
+
+    #: A pair is joined on its own scores when ``cosine + code agreement`` reaches this: half
+    #: the text agrees, or less text and much of a model code...
+    threshold: float = 0.5
+    #: ...and its text alone agrees at least this much, whatever the codes say.
+    min_text_similarity: float = 0.2
+    #: Below ``threshold``, a pair may still be joined when its text agrees this much: a third of
+    #: the character n-grams, above what two listings sharing only a brand and category words
+    #: ("Canon ... Digital Camera") reach...
+    min_text_only_similarity: float = 0.35
+    #: ...and must be each side's clear favourite: every other product either side could join
+    #: scores at most this share of the pair's score. Near-equal rivals mean a family of variants
+    #: (colours, sizes) that the text cannot tell apart, or no twin at all; either way, no merge.
+    max_runner_up_share: float = 0.8
+    #: Character n-gram sizes of the TF-IDF vectors.
+    ngram_range: tuple[int, int] = (2, 5)
+    #: A blocking key shared by more than this share of the records says nothing.
+    max_key_share: float = 0.05
+    #: ...but keys shared by this many records are always kept, for small catalogs.
+    min_key_limit: int = 50
+    #: At most this many candidates are scored per pending record: those sharing the rarest keys
+    #: with it (by summed inverse key frequency). A twin shares rare words and codes; a long tail
+    #: sharing one semi-rare word is no twin, and without a bound the work of a large catalog
+    #: would grow with the square of such a word's frequency.
+    max_candidates: int = 50
+    #: Of the pairs a pending record could join, its this many best are kept for the one-to-one
+    #: step: one-to-one takes a record's best partner that is still free, and a record whose ten
+    #: best partners all went to better pairs has no clear partner left.
+    max_partners: int = 10
+    #: Candidate pairs are formed and scored in chunks of about this many key matches, so that
+    #: memory stays flat however many records are pending.
+    chunk_pairs: int = 2_000_000
+    #: Keep apart two records whose titles state different values of one kind of measure
+    #: (:func:`measures_conflict`): siblings of a product line in different sizes.
+    veto_conflicting_measures: bool = True
+    #: Keep apart two records that state different brands (:func:`brands_conflict`).
+    veto_conflicting_brands: bool = True
+    _stats: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def document(self, record: MatchText) -> str:
+        """Return the text compared for ``record``: its title, with the brand if the title lacks it."""
+        title = normalize_title(record.title)
+        if record.brand:
+            brand = normalize_title(record.brand)
+            if brand and brand not in title:
+                title = f"{brand} {title}"
+        return title
+
+    def codes(self, record: MatchText) -> set[str]:
+        """Return the codes of ``record``'s title and code fields, else those of its description.
+
+        A listing whose title names no model often states it in its description; a title that
+        does name one is trusted over a description that may list compatible models too.
+        """
+        codes = extract_codes(record.title)
+        for value in record.model_codes:
+            code = normalize_code(value)
+            if is_code(code):
+                codes.add(code)
+        return codes or extract_codes(record.description)
+
+    def blocking_keys(self, record: MatchText) -> set[str]:
+        """Return the keys ``record`` is blocked on: the words of its document and its codes' heads.
+
+        A code's head blocks too, so that "mdrex55bk" meets "mdrex55blk".
+        """
+        keys = {word for word in self.document(record).split() if len(word) >= 2}
+        keys.update("#" + code[:CODE_BLOCK_PREFIX] for code in self.codes(record))
+        return keys
+
+    def score_pairs(self, records: Sequence[MatchText], left: list[int], right: list[int]) -> list[tuple[float, float]]:
+        """Return ``(text cosine, code agreement)`` for each pair of indices into ``records``."""
+        if not left:
+            return []
+        involved = sorted(set(left) | set(right))
+        position = {record: k for k, record in enumerate(involved)}
+        texts = [records[k] for k in involved]
+        cosines, agreements = self._score(
+            [self.document(t) for t in texts],
+            [self.codes(t) for t in texts],
+            [position[i] for i in left],
+            [position[j] for j in right],
+        )
+        return list(zip(cosines.tolist(), agreements.tolist(), strict=True))
+
+    def _score(
+        self, documents: list[str], codes: list[set[str]], left: Sequence[int], right: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        # Only records in a candidate pair are vectorised: the work follows the import, not the catalog.
+        vectors = self._vectors(documents)
+        lefts, rights = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+        cosines = np.zeros(len(lefts), dtype=np.float64)
+        # In slices: the row products of a slice are the largest temporary of the matcher.
+        for start in range(0, len(lefts), COSINE_SLICE):
+            rows_left, rows_right = lefts[start : start + COSINE_SLICE], rights[start : start + COSINE_SLICE]
+            products = vectors[rows_left].multiply(vectors[rows_right])
+            cosines[start : start + len(rows_left)] = np.asarray(products.sum(axis=1)).ravel()
+        agreements = np.array(
+            [
+                best_code_similarity(codes[i], codes[j]) if codes[i] and codes[j] else 0.0
+                for i, j in zip(left, right, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        return cosines, agreements
+
+    def _vectors(self, documents: list[str]) -> csr_matrix:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True, lowercase=False, dtype=np.float32
+        )
+        return vectorizer.fit_transform(documents).tocsr()
+
+    def accepts(self, cosine: float, code_agreement: float) -> bool:
+        """Tell whether a pair with these scores is the same product on its own, before one-to-one."""
+        return cosine >= self.min_text_similarity and cosine + code_agreement >= self.threshold
+
+    def merges(
+        self,
+        records: Sequence[MatchText],
+        pending: Iterable[int],
+        *,
+        apart: Iterable[tuple[Hashable, Hashable]] = (),
+    ) -> list[Merge]:
+        """Return the merges that join pending records (indices into ``records``) to their best partners.
+
+        The in-memory form of :meth:`match`, for records already in a list.
+        """
+        pending = sorted(set(pending))
+        waiting = set(pending)
+        return self.match(
+            ((k, records[k]) for k in pending),
+            ((k, record) for k, record in enumerate(records) if k not in waiting),
+            # The ids handed back are the int positions given above; match() types them as Hashable.
+            load=lambda ids: [records[k] for k in ids],  # type: ignore[call-overload]
+            members=lambda groups: [r for r in records if r.group in groups],
+            apart=apart,
+        )
+
+    def match(
+        self,
+        pending: Iterable[tuple[Hashable, MatchText]],
+        others: Iterable[tuple[Hashable, MatchText]],
+        *,
+        load: Callable[[list[Hashable]], Sequence[MatchText]],
+        members: Callable[[set[Hashable]], Iterable[MatchText]],
+        apart: Iterable[tuple[Hashable, Hashable]] = (),
+    ) -> list[Merge]:
+        """Return the merges that join pending records to their best partners, best first.
+
+        ``pending`` and ``others`` yield ``(id, record)``: the records to place, and those they may
+        join. Both are read once, as streams: of ``others``, only the ids, groups and blocking keys
+        of records sharing a key with some pending record are kept. Candidate pairs are then formed
+        and scored in chunks (``chunk_pairs``, ``max_candidates``), each chunk's texts fetched
+        again with ``load(ids)``, so memory follows the pending records and their plausible
+        partners, never the catalog. ``members(groups)`` returns every record of the groups that
+        the accepted pairs would join, for the checks on whole groups.
+
+        A group that would then hold two offers of one source, two different GTINs, two groups
+        named together in ``apart``, or two conflicting measures is not formed. Each merge folds
+        ``absorb`` into ``keep``; later merges name groups as they are then.
+        """
+        blocking = Blocking(self)
+        blocking.add_pending(pending)
+        blocking.add_others(others)
+        found = Found(blocking)
+        loaded = measure_conflicts = 0
+        for left, right in blocking.candidate_chunks():
+            texts = blocking.ids_texts(left, right, load)
+            loaded += len(texts[0])
+            measure_conflicts += self._score_chunk(found, left, right, *texts, blocking.brands)
+        pairs = found.chosen(self.max_runner_up_share)
+        merges, vetoed = self._assign(blocking, pairs, members, apart, blocking.brands)
+        self._stats = {
+            "pending": blocking.pending_count,
+            "others_read": blocking.others_read,
+            "others_kept": len(blocking.ids) - blocking.pending_count,
+            "candidates": found.candidates,
+            "texts_loaded": loaded,
+            "vetoed_pairs": measure_conflicts,
+            "accepted": len(pairs),
+            "group_conflicts": vetoed,
+            "merges": len(merges),
+        }
+        return merges
+
+    def _score_chunk(
+        self,
+        found: Found,
+        left: np.ndarray,
+        right: np.ndarray,
+        involved: np.ndarray,
+        texts: Sequence[MatchText],
+        known_brands: Set[str],
+    ) -> int:
+        """Score a chunk of candidate pairs into ``found``; return how many plausible ones measures or brands vetoed."""
+        import numpy as np
+
+        li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
+        cosines, agreements = self._score(
+            [self.document(t) for t in texts], [self.codes(t) for t in texts], li.tolist(), ri.tolist()
+        )
+        scores = cosines + agreements
+        accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
+        plausible = accepted | (cosines >= self.min_text_only_similarity)
+        conflict = np.zeros(len(left), dtype=bool)
+        if self.veto_conflicting_measures:
+            measures: dict[int, Measures] = {}
+            for p in np.flatnonzero(plausible).tolist():
+                a, b = int(li[p]), int(ri[p])
+                for k in (a, b):
+                    if k not in measures:
+                        measures[k] = extract_measures(texts[k].title)
+                conflict[p] = measures_conflict(measures[a], measures[b])
+        if self.veto_conflicting_brands and known_brands:
+            brands: dict[int, tuple[str, ...]] = {}
+            for p in np.flatnonzero(plausible & ~conflict).tolist():
+                a, b = int(li[p]), int(ri[p])
+                for k in (a, b):
+                    if k not in brands:
+                        brands[k] = stated_brands(texts[k], known_brands)
+                conflict[p] = offers_brands_conflict(brands[a], texts[a].title, brands[b], texts[b].title)
+        # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
+        # other sizes is no clear favourite of whichever partner is left.
+        found.rivals(left, right, scores)
+        keep = plausible & ~conflict
+        # Each pending record's best max_partners pairs (pairs come grouped by pending record).
+        ranked = np.flatnonzero(keep)
+        order = ranked[np.lexsort((-scores[ranked], left[ranked]))]
+        rank = np.arange(len(order)) - np.searchsorted(left[order], left[order])
+        keep[order[rank >= self.max_partners]] = False
+        # Equal scores are common (titles that normalise alike: "I-Fit" and "I-Fit+"); a pair whose
+        # titles are spelled alike, punctuation and all, goes first among them.
+        spelling: dict[int, str] = {}
+
+        def spelled(k: int) -> str:
+            if k not in spelling:
+                spelling[k] = " ".join(texts[k].title.casefold().split())
+            return spelling[k]
+
+        alike = np.array([spelled(li[p]) == spelled(ri[p]) for p in np.flatnonzero(keep).tolist()], dtype=bool)
+        found.add(left[keep], right[keep], scores[keep], ~accepted[keep], alike)
+        return int(conflict.sum())
+
+    def _assign(
+        self,
+        blocking: Blocking,
+        pairs: list[tuple[float, int, int]],
+        members: Callable[[set[Hashable]], Iterable[MatchText]],
+        apart: Iterable[tuple[Hashable, Hashable]],
+        known_brands: Set[str] = frozenset(),
+    ) -> tuple[list[Merge], int]:
+        """Join the pairs best first, one offer per source in a group (union-find over groups)."""
+        group_of = [blocking.groups[g] for g in blocking.group]
+        involved = {group_of[k] for _, i, j in pairs for k in (i, j)}
+        parent: dict[Hashable, Hashable] = {g: g for g in involved}
+        sources: dict[Hashable, set[Hashable]] = {g: set() for g in involved}
+        gtins: dict[Hashable, set[str]] = {g: set() for g in involved}
+        group_members: dict[Hashable, set[Hashable]] = {g: {g} for g in involved}
+        # The measures each group's offers state: a merge must not join two that conflict, even
+        # when the pair that proposes it agrees (a third supplier's terse title between two sizes).
+        stated: dict[Hashable, list[Measures]] = {}
+        group_brands: dict[Hashable, list[tuple[tuple[str, ...], str]]] = {}
+        for _, i, j in pairs:
+            for k in (i, j):
+                sources[group_of[k]].add(blocking.sources[blocking.source[k]])
+        if involved:
+            for record in members(involved):
+                if record.group not in involved:
+                    continue
+                sources[record.group].add(record.source)
+                if record.gtin:
+                    gtins[record.group].add(record.gtin)
+                measured = extract_measures(record.title) if self.veto_conflicting_measures else {}
+                if measured:
+                    stated.setdefault(record.group, []).append(measured)
+                brands = stated_brands(record, known_brands) if self.veto_conflicting_brands else ()
+                if brands:
+                    group_brands.setdefault(record.group, []).append((brands, record.title))
+        forbidden: dict[Hashable, set[Hashable]] = {}
+        for a, b in apart:
+            forbidden.setdefault(a, set()).add(b)
+            forbidden.setdefault(b, set()).add(a)
+
+        def root(g: Hashable) -> Hashable:
+            while parent[g] != g:
+                parent[g] = parent[parent[g]]
+                g = parent[g]
+            return g
+
+        merges = []
+        vetoed = 0
+        for score, i, j in pairs:
+            ra, rb = root(group_of[i]), root(group_of[j])
+            if ra == rb or sources[ra] & sources[rb]:
+                continue
+            if gtins[ra] and gtins[rb] and not gtins[ra] & gtins[rb]:
+                continue
+            if forbidden and any(forbidden.get(g, set()) & group_members[rb] for g in group_members[ra]):
+                continue
+            if any(measures_conflict(x, y) for x in stated.get(ra, ()) for y in stated.get(rb, ())) or any(
+                offers_brands_conflict(*x, *y) for x in group_brands.get(ra, ()) for y in group_brands.get(rb, ())
+            ):
+                vetoed += 1
+                continue
+            # The older group (existing product) keeps its identity where there is one.
+            keep, absorb = (ra, rb) if older(ra, rb) else (rb, ra)
+            parent[absorb] = keep
+            sources[keep] |= sources.pop(absorb)
+            gtins[keep] |= gtins.pop(absorb)
+            group_members[keep] |= group_members.pop(absorb)
+            stated.setdefault(keep, []).extend(stated.pop(absorb, ()))
+            group_brands.setdefault(keep, []).extend(group_brands.pop(absorb, ()))
+            merges.append(Merge(keep=keep, absorb=absorb, score=score))
+        return merges, vetoed
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Counts from the last :meth:`match` call, for logs, tests and the bench."""
+        return dict(self._stats)
