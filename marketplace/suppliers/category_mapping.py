@@ -16,13 +16,9 @@ queue; a wrong category hides goods where buyers never look.
 from __future__ import annotations
 
 import logging
-import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -30,262 +26,23 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.suppliers.category_glossary import GLOSSARY, STOP_WORDS
 from marketplace.suppliers.models import CategoryMappingRule, MappingSource, Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from supplier_feeds import FeedOffer
+from taxonomy_matching import CategoryGuess, TaxonomyMatcher, name_key
 
 logger = logging.getLogger(__name__)
-
-#: The lowest leaf similarity (an F1 of the words matched both ways) accepted as a mapping.
-NAME_THRESHOLD = 0.85
-#: The best node must beat the runner-up (outside its own branch) by this much.
-NAME_MARGIN = 0.05
-#: How much agreement of the parent categories with the node's ancestors adds.
-CONTEXT_WEIGHT = 0.2
-#: The nearest parent category's share of the context score.
-NEAREST_PARENT_WEIGHT = 0.6
-#: What a node word covered only by a parent category's word counts for.
-CONTEXT_COVER = 0.5
-#: English words this similar (rapidfuzz ratio) to a taxonomy word are read as that word.
-FUZZY_WORD_CUTOFF = 90
-
-_APOSTROPHES = re.compile(r"['’ʼ`]")
-_HYPHEN_IN_WORD = re.compile(r"(?<=\w)-(?=\w)")
-_WORD = re.compile(r"[^\W_]+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 class CategoryMappingError(Exception):
     """A mapping could not be made; the message is fit to show the user."""
 
 
-def name_key(name: str) -> str:
-    """Return ``name`` folded for comparison: lower-case words separated by single spaces."""
-    text = _APOSTROPHES.sub("", name.casefold().replace("ё", "е"))
-    return " ".join(_WORD.findall(_HYPHEN_IN_WORD.sub("", text)))
-
-
-#: English words the light stemmer would get wrong.
-_IRREGULAR = {"lens": "lens", "lenses": "lens", "mice": "mouse", "clothes": "cloth", "glasses": "glass", "gas": "gas"}
-#: The longest ending a glossary stem may leave on a word ("сковород|ами"); longer ones are other words.
-MAX_ENDING = 5
-
-
-def stem_en(word: str) -> str:
-    """Return a light English stem, enough to make plurals and -ing forms meet."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    if len(word) <= 3:
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("ves"):
-        return word[:-3] + "f"
-    if word.endswith("fe"):
-        return word[:-2] + "f"
-    if word.endswith("sses"):
-        return word[:-2]
-    if word.endswith(("ches", "shes", "xes", "zes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if word.endswith("ing") and len(word) > 5:
-        word = word[:-3]
-    return word
-
-
-def _english(phrase: str) -> tuple[str, ...]:
-    return tuple(stem_en(w) for w in name_key(phrase).split() if w not in STOP_WORDS)
-
-
-#: Glossary stems, longest first, with their English alternatives already stemmed.
-_GLOSSARY = sorted(
-    ((name_key(stem), tuple(_english(alt) for alt in alts)) for stem, alts in GLOSSARY.items()),
-    key=lambda item: -len(item[0]),
-)
-
-
-def translate_word(word: str) -> tuple[tuple[str, ...], ...] | None:
-    """Return a folded word's English alternatives (each a tuple of stems), or ``None`` if unknown."""
-    if not _CYRILLIC.search(word):
-        return ((stem_en(word),),)
-    for stem, alternatives in _GLOSSARY:
-        if word.startswith(stem) and len(word) - len(stem) <= MAX_ENDING:
-            return alternatives
-    return None
-
-
-#: One word of a supplier category: its English alternatives, or ``None`` when unknown.
-Word = tuple[tuple[str, ...], ...] | None
-
-
-def _words(name: str) -> list[Word]:
-    return [translate_word(w) for w in name_key(name).split() if w not in STOP_WORDS]
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryGuess:
-    """A marketplace category a supplier category probably means."""
-
-    category_id: int
-    path: str
-    #: Leaf similarity plus context, for ranking; above ``NAME_THRESHOLD`` means "confident".
-    score: float
-    confident: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Node:
-    id: int
-    path: str
-    depth: int
-    leaf: frozenset[str]
-    ancestors: frozenset[str]
-    ancestor_ids: tuple[int, ...]
-
-
-class TaxonomyMatcher:
-    """Guess the marketplace category of a supplier category path by name similarity."""
-
-    def __init__(self, rows: Iterable[tuple[int, int | None, str, str, int]]) -> None:
-        """Build from ``(id, parent_id, name, path, depth)`` rows of the category tree."""
-        rows = list(rows)
-        parent = {row[0]: row[1] for row in rows}
-        self.nodes: dict[int, _Node] = {}
-        self._by_stem: dict[str, list[int]] = defaultdict(list)
-        for category_id, _parent_id, name, path, depth in rows:
-            ancestor_ids = []
-            node_id = parent.get(category_id)
-            while node_id is not None and node_id not in ancestor_ids:
-                ancestor_ids.append(node_id)
-                node_id = parent.get(node_id)
-            leaf = frozenset(_english(name))
-            upper = path.rsplit(" > ", 1)[0] if " > " in path else ""
-            self.nodes[category_id] = _Node(
-                category_id, path, depth, leaf, frozenset(_english(upper)), tuple(ancestor_ids)
-            )
-            for stem in leaf:
-                self._by_stem[stem].append(category_id)
-        self._vocabulary = list(self._by_stem)
-
-    @classmethod
-    def from_session(cls, session: Session) -> TaxonomyMatcher:
-        """Build the matcher from the database's category tree."""
-        return cls(
-            session.execute(select(Category.id, Category.parent_id, Category.name, Category.path, Category.depth))
-        )
-
-    def _known(self, word: Word) -> Word:
-        """Read an English word the taxonomy does not use as the nearest one it does."""
-        if word is None:
-            return None
-        fixed = []
-        for alternative in word:
-            if len(alternative) == 1 and alternative[0] not in self._by_stem and len(alternative[0]) >= 5:
-                found = process.extractOne(
-                    alternative[0], self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD_CUTOFF
-                )
-                fixed.append((found[0],) if found else alternative)
-            else:
-                fixed.append(alternative)
-        return tuple(fixed)
-
-    def candidates(self, path: Sequence[str], limit: int = 3) -> list[CategoryGuess]:
-        """Return the best nodes for a supplier category path (root first), best first."""
-        names = [name for name in path if name and name.strip()]
-        if not names:
-            return []
-        leaf_words = [self._known(w) for w in _words(names[-1])]
-        parents = [[self._known(w) for w in _words(name)] for name in reversed(names[:-1])]
-        context_words = [w for words in parents for w in words]
-        known = [w for w in leaf_words if w is not None]
-        if not known:
-            return []
-        candidate_ids = {cid for word in known for alt in word for stem in alt for cid in self._by_stem.get(stem, ())}
-        scored = []
-        for category_id in candidate_ids:
-            node = self.nodes[category_id]
-            leaf = _similarity(leaf_words, context_words, node.leaf)
-            if leaf <= 0:
-                continue
-            context = _context(parents, node.ancestors | node.leaf)
-            scored.append((leaf + CONTEXT_WEIGHT * context, leaf, node))
-        scored.sort(key=lambda item: (-item[0], item[2].depth, item[2].id))
-        guesses = []
-        for rank, (score, leaf, node) in enumerate(scored[:limit]):
-            confident = rank == 0 and leaf >= NAME_THRESHOLD and self._clear_winner(scored)
-            guesses.append(CategoryGuess(node.id, node.path, round(score, 3), confident))
-        return guesses
-
-    def _clear_winner(self, scored: list[tuple[float, float, _Node]]) -> bool:
-        best_score, _leaf, best = scored[0]
-        for score, _leaf2, node in scored[1:]:
-            if best.id in node.ancestor_ids or node.id in best.ancestor_ids:
-                continue  # the same branch: a broader or narrower node, not a rival
-            return best_score - score >= NAME_MARGIN
-        return True
-
-    def guess(self, path: Sequence[str]) -> CategoryGuess | None:
-        """Return the node the path confidently means, or ``None`` (leave it to a person)."""
-        found = self.candidates(path, limit=3)
-        return found[0] if found and found[0].confident else None
-
-
-def _matches(word: Word, stems: frozenset[str]) -> set[str] | None:
-    """Return the node stems a word covers (every alternative of it found whole), or ``None``."""
-    if word is None:
-        return None
-    covered: set[str] = set()
-    for alternative in word:
-        if alternative and all(stem in stems for stem in alternative):
-            covered.update(alternative)
-    return covered or None
-
-
-def _similarity(words: list[Word], context: list[Word], stems: frozenset[str]) -> float:
-    """Return the F1 of the leaf's words found in the node's name and the node's words covered.
-
-    A node word may also be covered by a parent category's word: "Вила" under "Сад" covers
-    both words of "Gardening Forks".
-    """
-    if not words or not stems:
-        return 0.0
-    covered: set[str] = set()
-    found = 0
-    for word in words:
-        alternative = _matches(word, stems)
-        if alternative is not None:
-            found += 1
-            covered.update(alternative)
-    if not found:
-        return 0.0
-    from_context: set[str] = set()
-    for word in context:
-        alternative = _matches(word, stems)
-        if alternative is not None:
-            from_context.update(alternative)
-    recall = found / len(words)
-    # A word only the parents name counts half: the leaf itself says more.
-    precision = (len(covered) + CONTEXT_COVER * len(from_context - covered)) / len(stems)
-    return 2 * recall * precision / (recall + precision)
-
-
-def _context(parents: list[list[Word]], stems: frozenset[str]) -> float:
-    """Return how well the parent categories (nearest first) agree with a node's path; the nearest counts most."""
-    if not parents:
-        return 0.0
-    if len(parents) == 1:
-        return _coverage(parents[0], stems)
-    rest = [w for words in parents[1:] for w in words]
-    return NEAREST_PARENT_WEIGHT * _coverage(parents[0], stems) + (1 - NEAREST_PARENT_WEIGHT) * _coverage(rest, stems)
-
-
-def _coverage(words: list[Word], stems: frozenset[str]) -> float:
-    known = [w for w in words if w is not None]
-    if not known:
-        return 0.0
-    return sum(1 for w in known if _matches(w, stems) is not None) / len(known)
+def taxonomy_matcher(session: Session) -> TaxonomyMatcher:
+    """Build the name matcher from the database's category tree."""
+    return TaxonomyMatcher(
+        session.execute(select(Category.id, Category.parent_id, Category.name, Category.path, Category.depth))
+    )
 
 
 def find_google_category(session: Session, value: str | None) -> int | None:
@@ -336,7 +93,7 @@ class CategoryMapper:
     @property
     def matcher(self) -> TaxonomyMatcher:
         if self._matcher is None:
-            self._matcher = TaxonomyMatcher.from_session(self.session)
+            self._matcher = taxonomy_matcher(self.session)
         return self._matcher
 
     def _rule(self, name: str) -> int | None:
@@ -525,7 +282,7 @@ def unmapped_queue(session: Session, *, supplier_id: int | None = None, limit: i
     rows = session.execute(query).all()
     if not rows:
         return []
-    matcher = TaxonomyMatcher.from_session(session)
+    matcher = taxonomy_matcher(session)
     entries = []
     for supplier_category, count in rows:
         path = supplier_category_path(session, supplier_category)
@@ -597,7 +354,7 @@ def supplier_mapping(session: Session, supplier: Supplier) -> list[MappingRow]:
         category_id: path
         for category_id, path in session.execute(select(Category.id, Category.path).where(Category.id.in_(mapped_ids)))
     }
-    matcher = TaxonomyMatcher.from_session(session) if len(mapped_ids) < len(rows) else None
+    matcher = taxonomy_matcher(session) if len(mapped_ids) < len(rows) else None
     result = []
     for sc, count in rows:
         suggestions: list[CategoryGuess] = []

@@ -17,7 +17,6 @@ from marketplace.changes.models import IndexChange
 from marketplace.suppliers.category_mapping import (
     CategoryMapper,
     CategoryMappingError,
-    TaxonomyMatcher,
     find_category,
     set_mapping,
     unmapped_queue,
@@ -27,6 +26,7 @@ from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
 from supplier_feeds import FeedOffer
+from taxonomy_matching import TaxonomyMatcher
 from tests.conftest import PASSWORD
 
 
