@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import admin_required
-from marketplace.db import get_session
-from marketplace.shops.forms import CategoryMappingForm
-from marketplace.suppliers.category_mapping import (
+from marketplace.catalog.category_mapping import (
     CategoryMappingError,
     find_category,
     set_mapping,
     unmapped_offer_count,
     unmapped_queue,
 )
+from marketplace.db import get_session
+from marketplace.shops.forms import CategoryMappingForm
 from marketplace.suppliers.models import SupplierCategory
 
 bp = Blueprint("admin_categories", __name__, url_prefix="/admin/categories")

@@ -7,16 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import supplier_required
-from marketplace.catalog.clickouts import clicks_per_day, clicks_per_offer
-from marketplace.db import get_session
-from marketplace.shops.forms import CategoryMappingForm, StorefrontForm
-from marketplace.shops.services import LeadNotFound, open_lead, supplier_leads, update_storefront
-from marketplace.suppliers.category_mapping import (
+from marketplace.catalog.category_mapping import (
     CategoryMappingError,
     find_category,
     set_mapping,
     supplier_mapping,
 )
+from marketplace.catalog.clickouts import clicks_per_day, clicks_per_offer
+from marketplace.db import get_session
+from marketplace.shops.forms import CategoryMappingForm, StorefrontForm
+from marketplace.shops.services import LeadNotFound, open_lead, supplier_leads, update_storefront
 from marketplace.suppliers.models import SupplierCategory
 
 bp = Blueprint("shops_portal", __name__, url_prefix="/portal")

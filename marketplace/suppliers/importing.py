@@ -35,13 +35,13 @@ from typing import Any, BinaryIO
 from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from marketplace.catalog.category_mapping import CategoryMapper
 from marketplace.catalog.grouping import ProductMatcher, brand_code_key, group_new_offers, gtin_key
 from marketplace.catalog.history import record_prices
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.suppliers.category_mapping import CategoryMapper
 from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.suppliers.offer_hosts import allowed_hosts, host_of, link_allowed

@@ -91,7 +91,7 @@ class CategoryMappingRule(Base):
     __tablename__ = "category_mapping_rules"
 
     id: Mapped[intpk]
-    #: The supplier category's name, folded by ``category_mapping.name_key``.
+    #: The supplier category's name, folded by ``taxonomy_matching.name_key``.
     name_key: Mapped[str255] = mapped_column(unique=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     #: ``True`` when an operator made it: a supplier's later mapping does not override it.

@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
-from marketplace.catalog.models import Offer
-from marketplace.changes.models import IndexChange
-from marketplace.suppliers.category_mapping import (
+from marketplace.catalog.category_mapping import (
     CategoryMapper,
     CategoryMappingError,
     find_category,
     set_mapping,
     unmapped_queue,
 )
+from marketplace.catalog.models import Offer
+from marketplace.changes.models import IndexChange
 from marketplace.suppliers.models import MappingSource, Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category

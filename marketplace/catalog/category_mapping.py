@@ -11,6 +11,10 @@ A supplier category is mapped, strongest source first, by:
 A weaker source never overrides a stronger one. Name similarity puts precision first: when
 no node is clearly the best, the category stays unmapped and its offers wait in the admin's
 queue; a wrong category hides goods where buyers never look.
+
+It lives in catalog/, not suppliers/: mapping a category moves the supplier's offers, and
+offers are the catalog's, a floor above the suppliers. The name matcher it asks is the pure
+library ``taxonomy_matching``.
 """
 
 from __future__ import annotations
