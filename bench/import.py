@@ -67,9 +67,10 @@ from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.models import IndexChange
 from marketplace.db import database, make_engine
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import _Categories, offer_document, offer_rows
-from marketplace.suppliers.importing import ImportOptions, import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import update_index
@@ -225,7 +226,7 @@ def _vm_hwm_mb(pid: int) -> float:
 
 
 class _TimedParse:
-    """Wrap ``importing._parse`` so that the time spent waiting for the parser is summed."""
+    """Wrap the parse stage (``imports.run.parse``) so that the time spent waiting for the parser is summed."""
 
     def __init__(self, parse: Any) -> None:
         self.parse = parse
@@ -246,11 +247,11 @@ class _TimedParse:
 
 def import_run(config: dict[str, Any], feed: str, with_index: bool) -> dict[str, Any]:
     """Import ``feed`` in this (fresh) process and return times, counts and peak RSS."""
-    from marketplace.suppliers import importing
+    from marketplace.imports import run
 
-    timed_parse = _TimedParse(importing._parse)
+    timed_parse = _TimedParse(run.parse)
     # A bench, not a test: the import calls the parser through this module-level name.
-    importing._parse = timed_parse
+    run.parse = timed_parse
     app = create_app(config)
     threshold = int(app.config["INDEX_REBUILD_THRESHOLD"])
     start_parser_server()  # as the worker does when it starts

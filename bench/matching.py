@@ -1,7 +1,7 @@
 """Group the Abt-Buy product-matching benchmark through the real import path and score it.
 
 Abt and Buy become two suppliers. Their rows are written as CSV price lists into a temp
-directory and imported with ``marketplace.suppliers.importing.import_feed`` into a temp
+directory and imported with ``marketplace.imports.run.import_feed`` into a temp
 SQLite database (``marketplace.schema.upgrade`` plus the category seed); the groups are then
 read back from the database and compared pairwise with the perfect mapping.
 
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from marketplace import schema  # noqa: E402
 from marketplace.catalog.models import Offer  # noqa: E402
 from marketplace.db import make_engine  # noqa: E402
-from marketplace.suppliers.importing import import_feed  # noqa: E402
+from marketplace.imports.run import import_feed  # noqa: E402
 from marketplace.suppliers.models import Supplier  # noqa: E402
 from marketplace.suppliers.services import add_supplier  # noqa: E402
 from marketplace.taxonomy.seed import seed_categories  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
@@ -17,13 +17,18 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE or DELETE matched (its ``Result`` is a ``CursorResult``)."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

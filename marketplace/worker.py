@@ -24,6 +24,8 @@ from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import record_spooled_clicks
 from marketplace.changes.outbox import oldest_change_age, pending_changes
 from marketplace.db import database, utcnow
+from marketplace.imports.feeds import schedule_due_fetches
+from marketplace.imports.jobs import fail_interrupted_runs
 from marketplace.jobs.queue import (
     claim_next,
     fail_abandoned,
@@ -35,8 +37,6 @@ from marketplace.jobs.queue import (
 )
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import active_offer_count, rebuild_index, sync_index
-from marketplace.suppliers.feeds import schedule_due_fetches
-from marketplace.suppliers.importing import fail_interrupted_runs
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from search_index import SearchIndex
 from supplier_feeds.child import can_parse_in_child, start_parser_server

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,20 @@ from marketplace.catalog.models import Offer, PriceHistory
 from marketplace.db import utcnow
 
 
-def record_prices(session: Session, offers: Iterable[Offer]) -> int:
+class PricedOffer(Protocol):
+    """What a history point is made of: an offer's price, stock and status as an import just set them."""
+
+    id: int
+    product_id: int
+    price: Decimal
+    currency: str
+    price_base: Decimal
+    old_price: Decimal | None
+    available: bool
+    is_active: bool
+
+
+def record_prices(session: Session, offers: Iterable[PricedOffer]) -> int:
     """Add a history point for each offer whose price, stock or status an import just set.
 
     Called by the import for the offers it created, changed or withdrew; returns the count.

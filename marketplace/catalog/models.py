@@ -116,7 +116,7 @@ class Offer(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: The import's digest of the feed row this offer was last read from, under the feed-wide
-    #: facts of that import (see ``marketplace.suppliers.importing``); ``None``: read it again.
+    #: facts of that import (see ``marketplace.imports.compare``); ``None``: read it again.
     feed_digest: Mapped[int | None] = mapped_column(BigInteger)
     #: That row's warnings, ``[[code, field, value, message], ...]``: reported again when the
     #: row comes unchanged and is not read; ``None`` when it had none.

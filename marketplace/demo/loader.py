@@ -15,7 +15,7 @@ from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.services import ItemInput, publish_request, submit_quote
 from marketplace.catalog.models import Offer
 from marketplace.demo.catalog import SUPPLIERS, render_feed
-from marketplace.suppliers.importing import import_feed
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 

@@ -32,9 +32,9 @@ logger = logging.getLogger(__name__)
 
 #: Job name -> ``module:function``; the functions are imported when a job runs.
 JOBS: dict[str, str] = {
-    "import_run": "marketplace.suppliers.jobs:run_import",
-    "fetch_feed": "marketplace.suppliers.jobs:fetch_feed",
-    "preview_run": "marketplace.suppliers.jobs:preview_upload",
+    "import_run": "marketplace.imports.jobs:run_import",
+    "fetch_feed": "marketplace.imports.jobs:fetch_feed",
+    "preview_run": "marketplace.imports.jobs:preview_upload",
 }
 
 _RQ_PENDING = "traderow.rq_pending"

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.db import utcnow
+from marketplace.db import rows_matched, utcnow
 from marketplace.notifications.messages import render
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 
@@ -163,7 +163,7 @@ def mark_read(
         .values(read_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
+    return rows_matched(result)
 
 
 # --- mail ---------------------------------------------------------------------------------

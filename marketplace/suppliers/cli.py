@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from marketplace.db import get_session
+from marketplace.imports.feeds import FeedSourceError, add_feed_source
+from marketplace.imports.lock import BUSY_MESSAGE
+from marketplace.imports.options import ImportMode, ImportOptions
+from marketplace.imports.run import begin_run, execute_import, fail_busy
+from marketplace.imports.withdraw import configured_threshold
 from marketplace.jobs.queue import claim_inline, finish_inline
-from marketplace.suppliers.feeds import FeedSourceError, add_feed_source
-from marketplace.suppliers.import_lock import BUSY_MESSAGE
-from marketplace.suppliers.importing import ImportMode, ImportOptions, begin_run, execute_import, fail_busy
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import SupplierError, add_supplier, get_supplier
-from marketplace.suppliers.withdraw_guard import configured_threshold
 from search_index import IndexLockedError
 
 

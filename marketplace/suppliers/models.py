@@ -154,7 +154,7 @@ class ImportRun(Base):
     #: A dry run computes the diff and publishes nothing.
     dry_run: Mapped[bool] = mapped_column(default=False)
     #: The top of a CSV or Excel upload as the worker read it for the mapping page
-    #: (``marketplace.suppliers.mapping.MappingPreview.as_json``); None for other runs.
+    #: (``marketplace.imports.columns.MappingPreview.as_json``); None for other runs.
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The supplier confirmed that this full import may withdraw more than the guard allows.
     withdraw_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())

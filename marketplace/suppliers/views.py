@@ -12,16 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
-from marketplace.suppliers.feeds import (
-    FeedSourceError,
-    add_feed_source,
-    feed_sources,
-    fetch_now,
-    remove_feed_source,
-)
-from marketplace.suppliers.forms import ActionForm, FeedSourceForm, UploadForm, mapping_form
-from marketplace.suppliers.importing import NotHeld, confirm_withdrawal, offer_count, queue_import
-from marketplace.suppliers.mapping import (
+from marketplace.imports.columns import (
     MappingError,
     map_and_queue,
     mapping_fields,
@@ -29,8 +20,12 @@ from marketplace.suppliers.mapping import (
     queue_preview,
     stored_preview,
 )
+from marketplace.imports.feeds import FeedSourceError, add_feed_source, feed_sources, fetch_now, remove_feed_source
+from marketplace.imports.progress import read_progress
+from marketplace.imports.uploads import NotHeld, confirm_withdrawal, queue_import
+from marketplace.imports.withdraw import offer_count
+from marketplace.suppliers.forms import ActionForm, FeedSourceForm, UploadForm, mapping_form
 from marketplace.suppliers.models import ImportRun, ImportStatus
-from marketplace.suppliers.progress import read_progress
 from marketplace.suppliers.services import import_history
 from marketplace.templating import IMPORT_STATUS_LABELS
 from supplier_feeds.streams import HEAD_SIZE

@@ -19,7 +19,7 @@ from marketplace import create_app, schema
 from marketplace.catalog.jobs import click_spool
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.db import database
-from marketplace.suppliers.importing import import_feed
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once
 from tests.conftest import FIXTURES, app_config

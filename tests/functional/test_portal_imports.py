@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.imports.progress import progress_writer
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier, SupplierColumnMapping
-from marketplace.suppliers.progress import progress_writer
 from marketplace.worker import work_once
 from tests.conftest import login
 from tests.integration.test_import_semantics import FIVE, update_feed, yml_feed, yml_offer
@@ -248,7 +248,7 @@ def test_a_supplier_registers_a_feed_url_and_removes_it(
 def test_another_suppliers_feed_cannot_be_touched(
     client: FlaskClient, db_session: Session, supplier_member: User
 ) -> None:
-    from marketplace.suppliers.feeds import add_feed_source
+    from marketplace.imports.feeds import add_feed_source
     from marketplace.suppliers.services import add_supplier
 
     rival = add_supplier(db_session, "rival", name="Rival", store_url="https://rival.example/")

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.suppliers.importing import queue_import
+from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier
 from marketplace.worker import work_once
 from tests.integration.test_import_semantics import run_import, yml_feed, yml_offer

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
-from marketplace.suppliers.importing import import_feed
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import ImportRun, Supplier
 
 COLUMNS = ("sku", "name", "brand", "model", "mpn", "gtin", "price", "currency", "url")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bench.matching import feed_csv, pairs_from_groups, read_rows
 from marketplace.catalog.models import Offer
-from marketplace.suppliers.importing import import_feed
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 

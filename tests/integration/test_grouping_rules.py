@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import GroupingDecision, Offer, PriceHistory, Product
 from marketplace.catalog.products import GroupingError, live_product, merge_products, split_offer
 from marketplace.changes.models import IndexChange
-from marketplace.suppliers.importing import ImportOptions, import_feed
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from tests.integration.grouping_helpers import import_and_group, price_list, product_of

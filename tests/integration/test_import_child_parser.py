@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from marketplace.suppliers import importing
+from marketplace.imports import write
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.suppliers.services import add_supplier
 from supplier_feeds.digests import HeldRows
@@ -41,14 +41,14 @@ def test_the_child_parser_imports_and_reimports_as_the_inline_one(
     db_session: Session, supplier: Supplier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handed: list[int] = []
-    held_rows = importing._OfferWriter.held_rows
+    held_rows = write.OfferWriter.held_rows
 
-    def recording(writer: importing._OfferWriter) -> HeldRows:
+    def recording(writer: write.OfferWriter) -> HeldRows:
         held = held_rows(writer)
         handed.append(len(held.stored))
         return held
 
-    monkeypatch.setattr(importing._OfferWriter, "held_rows", recording)
+    monkeypatch.setattr(write.OfferWriter, "held_rows", recording)
     other = add_supplier(db_session, "other-shop", name="Other", store_url="https://kitchen-pro.example/")
     first, second = tmp_path / "first.xml", tmp_path / "second.xml"
     first.write_bytes(yml_feed(ROWS))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.suppliers.importing import queue_import
+from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
 from tests.conftest import FIXTURES
@@ -229,7 +229,7 @@ def app_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
 def test_a_feed_url_over_the_size_cap_is_stopped_and_the_catalog_kept(
     app: Flask, db_session: Session, stocked_supplier: Supplier, feed_server: FeedServer
 ) -> None:
-    from marketplace.suppliers.feeds import add_feed_source
+    from marketplace.imports.feeds import add_feed_source
 
     before = visible(db_session, stocked_supplier)
     feed_server.serve_bytes("/huge.xml", yml_feed(yml_offer(f"H{i}", "10") for i in range(2000)), gzip_it=True)

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import database, make_engine
+from marketplace.imports.jobs import INTERRUPTED_MESSAGE
+from marketplace.imports.progress import read_progress
+from marketplace.imports.run import import_feed
+from marketplace.imports.uploads import queue_import
 from marketplace.jobs.models import Job, JobStatus
-from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, import_feed, queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus
-from marketplace.suppliers.progress import read_progress
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once
 from tests.integration.test_import_jobs import committed_database

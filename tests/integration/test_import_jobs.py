@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from marketplace import schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import make_engine, utcnow
+from marketplace.imports.feeds import add_feed_source
+from marketplace.imports.jobs import INTERRUPTED_MESSAGE
+from marketplace.imports.uploads import queue_import
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.queue import claim_next, enqueue
 from marketplace.search.index_runtime import get_index
-from marketplace.suppliers.feeds import add_feed_source
-from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, queue_import
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
 from search_index import SearchQuery

@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import make_engine
+from marketplace.imports.jobs import INTERRUPTED_MESSAGE
+from marketplace.imports.lock import BUSY_MESSAGE, lock_supplier_imports
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.search.index_runtime import get_index
-from marketplace.suppliers.import_lock import BUSY_MESSAGE, lock_supplier_imports
-from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, ImportOptions, import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once

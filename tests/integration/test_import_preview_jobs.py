@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
 from marketplace.db import utcnow
+from marketplace.imports.jobs import INTERRUPTED_MESSAGE
+from marketplace.imports.uploads import queue_import
 from marketplace.jobs.models import Job, JobStatus
-from marketplace.suppliers.importing import INTERRUPTED_MESSAGE, queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
 from tests.integration.test_import_jobs import REDIS_URL, _dead_pid

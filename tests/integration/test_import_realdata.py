@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.suppliers import importing
-from marketplace.suppliers.importing import ImportOptions, import_feed
+from marketplace.imports import parse as parse_stage
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierCategory
 from marketplace.suppliers.services import add_supplier
 from supplier_feeds import FeedUnchanged, parse_feed
@@ -250,7 +251,7 @@ def test_a_real_yml_feed_imported_again_skips_its_rows_and_reports_the_same(
             unchanged[type(item) is FeedUnchanged] += 1
             yield item
 
-    monkeypatch.setattr(importing, "parse_feed", counting)
+    monkeypatch.setattr(parse_stage, "parse_feed", counting)
     # The second import may read every row again: the categories the first one created for
     # undeclared ids (Rozetka's feed has no <categories>) are part of the digest's key.
     for _ in range(2):

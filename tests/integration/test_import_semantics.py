@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
 from marketplace.changes.models import IndexChange
-from marketplace.suppliers.importing import ImportOptions, import_feed
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 
 RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.suppliers import importing
+from marketplace.imports import parse as parse_stage
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from supplier_feeds import parse_feed
 
@@ -33,7 +33,7 @@ def kinds(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             seen[type(item).__name__] += 1
             yield item
 
-    monkeypatch.setattr(importing, "parse_feed", counting)
+    monkeypatch.setattr(parse_stage, "parse_feed", counting)
     return seen
 
 

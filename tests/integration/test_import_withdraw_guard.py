@@ -12,9 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.imports.feeds import add_feed_source
+from marketplace.imports.options import ImportMode
+from marketplace.imports.uploads import NotHeld, confirm_withdrawal, queue_import
 from marketplace.notifications.models import Notification, OutboxMail
-from marketplace.suppliers.feeds import add_feed_source
-from marketplace.suppliers.importing import ImportMode, NotHeld, confirm_withdrawal, queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
 from tests.integration.test_import_semantics import catalog, run_import, yml_feed, yml_offer

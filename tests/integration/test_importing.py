@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.changes.models import IndexChange
-from marketplace.suppliers.importing import ImportOptions, import_feed, queue_import, run_queued_imports
+from marketplace.imports.jobs import run_queued_imports
+from marketplace.imports.options import ImportOptions
+from marketplace.imports.run import import_feed
+from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category

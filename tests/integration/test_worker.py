@@ -15,8 +15,8 @@ from marketplace.accounts.models import User
 from marketplace.buyer_requests.models import RequestStatus
 from marketplace.buyer_requests.services import ItemInput, publish_request
 from marketplace.changes.outbox import pending_changes
+from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
-from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.worker import work_once
 from search_index.index import LOCK_FILE

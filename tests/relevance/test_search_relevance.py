@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.demo.catalog import PRODUCTS
 from marketplace.demo.loader import load_demo
+from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import sync_index
 from marketplace.search.services import search_offers
-from marketplace.suppliers.importing import import_feed
 from marketplace.suppliers.services import add_supplier
 from search_index import SearchQuery
 from tests.integration.test_import_realdata import FEED_STORES

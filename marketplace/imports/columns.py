@@ -17,13 +17,13 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.db import utcnow
-from marketplace.suppliers.importing import enqueue_run
+from marketplace.imports.uploads import enqueue_run
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from supplier_feeds import FeedError, TablePreview, detect_format, preview_table
 from supplier_feeds.child import ParserProcessError, can_parse_in_child, preview_table_in_child
@@ -108,7 +108,7 @@ def may_need_mapping(head: bytes) -> bool:
         return False  # the import says what is wrong with it
 
 
-def table_preview(source: str | bytes | IO[bytes]) -> MappingPreview | None:
+def table_preview(source: str | bytes | BinaryIO) -> MappingPreview | None:
     """Return a preview of a CSV or Excel file, or ``None`` for other formats and unreadable files."""
     try:
         raw = preview_table(source)

@@ -1,0 +1,107 @@
+"""Feed URLs: a supplier registers one, the worker fetches it on schedule and imports it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.db import rows_matched, utcnow
+from marketplace.imports.options import ImportMode
+from marketplace.suppliers.models import FeedSource, Supplier
+
+logger = logging.getLogger(__name__)
+
+MIN_INTERVAL_HOURS = 1
+MAX_INTERVAL_HOURS = 24 * 7
+
+
+class FeedSourceError(Exception):
+    """A feed URL rule was broken; the message is fit to show the supplier."""
+
+
+def add_feed_source(
+    session: Session, supplier: Supplier, url: str, *, interval_hours: int = 24, mode: str = ImportMode.AUTO
+) -> FeedSource:
+    """Register a feed URL for ``supplier``; the worker fetches it at once, then every ``interval_hours``."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        raise FeedSourceError("The feed address must start with http:// or https:// and name a host.")
+    if not MIN_INTERVAL_HOURS <= interval_hours <= MAX_INTERVAL_HOURS:
+        raise FeedSourceError(f"Fetch every {MIN_INTERVAL_HOURS} to {MAX_INTERVAL_HOURS} hours.")
+    if mode not in ImportMode.ALL:
+        raise FeedSourceError(f"Unknown import mode {mode!r}.")
+    duplicate = session.scalar(
+        select(FeedSource.id).where(FeedSource.supplier_id == supplier.id, FeedSource.url == url)
+    )
+    if duplicate is not None:
+        raise FeedSourceError("This feed address is already registered.")
+    source = FeedSource(supplier=supplier, url=url, interval_hours=interval_hours, mode=mode, next_fetch_at=None)
+    session.add(source)
+    session.flush()
+    logger.info("Supplier %s registered feed %d: %s every %dh", supplier.slug, source.id, url, interval_hours)
+    return source
+
+
+def remove_feed_source(session: Session, supplier: Supplier, source_id: int) -> None:
+    """Delete one of the supplier's feed URLs; its past runs stay in the history."""
+    source = session.get(FeedSource, source_id)
+    if source is None or source.supplier_id != supplier.id:
+        raise FeedSourceError("No such feed.")
+    session.delete(source)
+    session.flush()
+    logger.info("Supplier %s removed feed %d", supplier.slug, source_id)
+
+
+def feed_sources(session: Session, supplier: Supplier) -> list[FeedSource]:
+    """Return the supplier's feed URLs."""
+    return list(
+        session.scalars(select(FeedSource).where(FeedSource.supplier_id == supplier.id).order_by(FeedSource.id))
+    )
+
+
+def fetch_now(session: Session, supplier: Supplier, source_id: int) -> FeedSource:
+    """Ask the worker to fetch a feed at its next pass."""
+    source = session.get(FeedSource, source_id)
+    if source is None or source.supplier_id != supplier.id:
+        raise FeedSourceError("No such feed.")
+    source.next_fetch_at = None
+    session.flush()
+    return source
+
+
+def schedule_due_fetches(session: Session, now: dt.datetime | None = None) -> list[int]:
+    """Queue a fetch job for every feed that is due, moving its next fetch on; return their ids.
+
+    The move is a conditional UPDATE, so two workers scheduling at once queue each fetch once.
+    """
+    from marketplace.jobs.queue import enqueue
+
+    now = now or utcnow()
+    due = session.execute(
+        select(FeedSource.id, FeedSource.next_fetch_at, FeedSource.interval_hours).where(
+            FeedSource.enabled.is_(True), or_(FeedSource.next_fetch_at.is_(None), FeedSource.next_fetch_at <= now)
+        )
+    ).all()
+    queued = []
+    for source_id, next_fetch_at, interval_hours in due:
+        claim = update(FeedSource).where(FeedSource.id == source_id)
+        claim = claim.where(
+            FeedSource.next_fetch_at.is_(None) if next_fetch_at is None else FeedSource.next_fetch_at == next_fetch_at
+        )
+        moved = rows_matched(
+            session.execute(
+                claim.values(next_fetch_at=now + dt.timedelta(hours=interval_hours)).execution_options(
+                    synchronize_session=False
+                )
+            )
+        )
+        if moved == 1:
+            enqueue(session, "fetch_feed", feed_id=source_id)
+            queued.append(source_id)
+    session.flush()
+    return queued

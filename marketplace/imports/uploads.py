@@ -1,0 +1,109 @@
+"""Uploaded price lists: store the file under a name of ours and queue its run for the worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from marketplace.imports.options import ImportMode
+from marketplace.jobs.queue import enqueue
+from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+
+logger = logging.getLogger(__name__)
+
+
+def store_upload(upload_dir: str, data: bytes | Iterable[bytes]) -> str:
+    """Write an upload (bytes or chunks) under a name of our own; return that name."""
+    os.makedirs(upload_dir, exist_ok=True)
+    # The name is ours, never the uploader's: no path tricks, no collisions.
+    name = f"upload-{uuid.uuid4().hex}.feed"
+    with open(os.path.join(upload_dir, name), "wb") as fh:
+        if isinstance(data, bytes | bytearray):
+            fh.write(data)
+        else:
+            for chunk in data:
+                fh.write(chunk)
+    return name
+
+
+def queue_import(
+    session: Session,
+    supplier: Supplier,
+    data: bytes,
+    *,
+    filename: str,
+    upload_dir: str,
+    mode: str = ImportMode.AUTO,
+    dry_run: bool = False,
+    needs_mapping: bool = False,
+    preview: bool = False,
+) -> ImportRun:
+    """Store an uploaded price list and queue it for the worker; return the queued run.
+
+    With ``needs_mapping`` the run waits for the supplier to map the file's columns
+    (:func:`marketplace.imports.columns.map_and_queue` queues it then). With ``preview``
+    the worker first reads the file's top rows to find out
+    (:func:`marketplace.imports.columns.prepare_preview`).
+    """
+    if mode not in ImportMode.ALL:
+        raise ValueError(f"unknown import mode {mode!r}")
+    status = ImportStatus.QUEUED
+    if needs_mapping:
+        status = ImportStatus.NEEDS_MAPPING
+    elif preview:
+        status = ImportStatus.PREPARING
+    run = ImportRun(
+        supplier=supplier,
+        filename=(os.path.basename(filename) or "upload")[:255],
+        status=status,
+        mode=mode,
+        dry_run=dry_run,
+        source_path=store_upload(upload_dir, data),
+    )
+    session.add(run)
+    session.flush()
+    if status == ImportStatus.PREPARING:
+        from marketplace.jobs.queue import enqueue
+
+        enqueue(session, "preview_run", run_id=run.id)
+    elif status == ImportStatus.QUEUED:
+        enqueue_run(session, run)
+    logger.info(
+        "Queued import %d of %s for supplier %s (%d bytes, mode %s%s)",
+        run.id,
+        run.filename,
+        supplier.slug,
+        len(data),
+        mode,
+        ", dry run" if dry_run else "",
+    )
+    return run
+
+
+def enqueue_run(session: Session, run: ImportRun) -> None:
+    """Hand a queued run to the background worker (the job queue in use)."""
+
+    run.status = ImportStatus.QUEUED
+    session.flush()
+    enqueue(session, "import_run", run_id=run.id)
+
+
+class NotHeld(Exception):
+    """The run is not waiting for a confirmation, or its file is gone."""
+
+
+def confirm_withdrawal(session: Session, run: ImportRun, *, upload_dir: str) -> ImportRun:
+    """Queue a held run again, with the supplier's confirmation that the withdrawal is meant."""
+    if run.status != ImportStatus.HELD or not run.source_path:
+        raise NotHeld(run.id)
+    if not os.path.isfile(os.path.join(upload_dir, run.source_path)):
+        raise NotHeld(run.id)
+    run.withdraw_confirmed = True
+    run.error = None
+    enqueue_run(session, run)
+    logger.info("Supplier %s confirmed the withdrawal of held import %d", run.supplier.slug, run.id)
+    return run
