@@ -8,16 +8,13 @@ from flask_login import current_user
 
 from marketplace.accounts.access import supplier_required
 from marketplace.catalog.category_mapping import (
-    CategoryMappingError,
-    find_category,
-    set_mapping,
     supplier_mapping,
 )
 from marketplace.catalog.clickouts import clicks_per_day, clicks_per_offer
 from marketplace.db import get_session
 from marketplace.shops.forms import CategoryMappingForm, StorefrontForm
+from marketplace.shops.mapping_post import post_category_mapping
 from marketplace.shops.services import LeadNotFound, open_lead, supplier_leads, update_storefront
-from marketplace.suppliers.models import SupplierCategory
 
 bp = Blueprint("shops_portal", __name__, url_prefix="/portal")
 
@@ -93,29 +90,10 @@ def categories():  # type: ignore[no-untyped-def]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            supplier_category = session.get(SupplierCategory, _int(form.supplier_category_id.data))
-            if supplier_category is None or supplier_category.supplier_id != supplier.id:
-                abort(404)
-            try:
-                category = find_category(session, form.category.data) if (form.category.data or "").strip() else None
-                moved = set_mapping(session, supplier_category, category, by=current_user)
-            except CategoryMappingError as exc:
-                session.rollback()
-                flash(str(exc), "error")
-                status = 400
-            else:
-                session.commit()
-                flash(_("Mapping saved; %(num)d offers moved.", num=moved), "success")
-                return redirect(url_for("shops_portal.categories"))
-        else:
-            status = 400
+            done = post_category_mapping(form, owner_id=supplier.id, done="shops_portal.categories")
+            if done is not None:
+                return done
+        status = 400
     return render_template(
         "shops/portal_categories.html", supplier=supplier, rows=supplier_mapping(session, supplier), form=form
     ), status
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
