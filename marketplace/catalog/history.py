@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +14,12 @@ from marketplace.catalog.models import Offer, PriceHistory
 from marketplace.db import utcnow
 
 
-class PricedOffer(Protocol):
-    """What a history point is made of: an offer's price, stock and status as an import just set them."""
+@dataclass
+class PriceRecord:
+    """An offer's price, stock and status as an import just set them: what a history point is made of.
+
+    Imports build these from the rows they wrote, without loading the offers.
+    """
 
     id: int
     product_id: int
@@ -25,10 +28,10 @@ class PricedOffer(Protocol):
     price_base: Decimal
     old_price: Decimal | None
     available: bool
-    is_active: bool
+    is_active: bool = True
 
 
-def record_prices(session: Session, offers: Iterable[PricedOffer]) -> int:
+def record_prices(session: Session, offers: Iterable[PriceRecord]) -> int:
     """Add a history point for each offer whose price, stock or status an import just set.
 
     Called by the import for the offers it created, changed or withdrew; returns the count.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -87,20 +86,6 @@ def digest_key(
         ]
     )
     return hashlib.blake2b(facts.encode(), digest_size=32).digest()
-
-
-@dataclass
-class PricePoint:
-    """The fields ``record_prices`` reads from an offer, without loading the offer."""
-
-    id: int
-    product_id: int
-    price: Decimal
-    currency: str
-    price_base: Decimal
-    old_price: Decimal | None
-    available: bool
-    is_active: bool = True
 
 
 def compare_offer(

@@ -19,11 +19,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.history import record_prices
+from marketplace.catalog.history import PriceRecord, record_prices
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from marketplace.imports.compare import PricePoint
 from marketplace.imports.options import BATCH_SIZE, DEFAULT_WITHDRAW_GUARD_PERCENT
 from marketplace.imports.report import MAX_DIFF_ENTRIES, ImportDiff
 from marketplace.suppliers.models import Supplier
@@ -126,7 +125,7 @@ def withdraw_missing(
         record_prices(
             session,
             [
-                PricePoint(
+                PriceRecord(
                     id=row.id,
                     product_id=row.product_id,
                     price=row.price,

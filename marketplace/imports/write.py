@@ -19,7 +19,7 @@ from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.category_mapping import CategoryMapper
-from marketplace.catalog.history import record_prices
+from marketplace.catalog.history import PriceRecord, record_prices
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
 from marketplace.changes.outbox import queue_reindex
@@ -28,7 +28,6 @@ from marketplace.imports.compare import (
     COMPARED_COLUMNS,
     OFFER_FIELDS,
     PRICE_FIELDS,
-    PricePoint,
     compare_offer,
     digest_key,
 )
@@ -307,7 +306,7 @@ class OfferWriter:
         #: Offers whose row changed only in ways that do not show (its digest): not "changed".
         bookkeeping: list[dict[str, Any]] = []
         touched: list[int] = []
-        repriced: list[PricePoint] = []
+        repriced: list[PriceRecord] = []
         # First pass: each row's new values; categories met for the first time get ids in one flush.
         prepared: list[tuple[Any, dict[str, Any]]] = []
         for row in batch:
@@ -383,7 +382,7 @@ class OfferWriter:
             if moved:
                 merged = {name: changes.get(name, getattr(current, name)) for name in PRICE_FIELDS | {"price_base"}}
                 repriced.append(
-                    PricePoint(
+                    PriceRecord(
                         id=current.id,
                         product_id=current.product_id,
                         is_active=status == OfferStatus.ACTIVE,
@@ -412,7 +411,7 @@ class OfferWriter:
                 offer_id = ids[row["supplier_sku"]]
                 touched.append(offer_id)
                 repriced.append(
-                    PricePoint(
+                    PriceRecord(
                         id=offer_id,
                         product_id=row["product_id"],
                         price=row["price"],
