@@ -40,10 +40,10 @@ class BatchMatcher(ProductMatcher):
         with self.session.no_autoflush:
             if gtins:
                 for product in self.session.scalars(select(Product).where(Product.gtin.in_(gtins))):
-                    self._by_gtin.setdefault(product.gtin, product)  # type: ignore[arg-type]
+                    self._by_gtin.setdefault(product.gtin, product)  # type: ignore[arg-type]  # found by gtin IN (...): not None
             if keys:
                 for product in self.session.scalars(select(Product).where(Product.brand_mpn_key.in_(keys))):
-                    self._by_key.setdefault(product.brand_mpn_key, product)  # type: ignore[arg-type]
+                    self._by_key.setdefault(product.brand_mpn_key, product)  # type: ignore[arg-type]  # found by key IN (...): not None
         self._preloaded_gtins |= gtins
         self._preloaded_keys |= keys
 
