@@ -49,7 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.health import views as health_views
     from marketplace.search import index_runtime
     from marketplace.search import views as search_views
-    from marketplace.suppliers import views as suppliers_views
 
     index_runtime.init_app(app)
     app.register_blueprint(errors_bp)
@@ -58,7 +57,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(search_views.api)
-    app.register_blueprint(suppliers_views.bp)
     app.register_blueprint(requests_views.bp)
 
     from marketplace.buyer_requests.api import api as requests_api
@@ -72,11 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
     from marketplace.compare import views as compare_views
-    from marketplace.shops import portal as shops_portal
+    from marketplace.portal import bp as portal_bp
     from marketplace.shops import views as shops_views
 
     app.register_blueprint(shops_views.bp)
-    app.register_blueprint(shops_portal.bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(compare_views.bp)
     app.register_blueprint(admin_categories.bp)
     app.register_blueprint(admin_suppliers.bp)

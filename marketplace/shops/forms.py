@@ -1,11 +1,10 @@
-"""Forms of the shop pages and the supplier portal's storefront and category pages."""
+"""Forms of the shop pages, and the category-mapping form the portal and the operators' queue share."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     EmailField,
     FieldList,
     Form,
@@ -35,15 +34,6 @@ class OrderForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=255)])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     items = FieldList(FormField(OrderItemForm), min_entries=0, max_entries=50)
-
-
-class StorefrontForm(FlaskForm):
-    """How buyers reach the supplier: its own store (with UTM tags) or order requests here."""
-
-    has_own_store = BooleanField(_l("Buyers go to my own web store"))
-    utm_source = StringField(_l("utm_source"), validators=[Optional(), Length(max=100)])
-    utm_medium = StringField(_l("utm_medium"), validators=[Optional(), Length(max=100)])
-    utm_campaign = StringField(_l("utm_campaign"), validators=[Optional(), Length(max=100)])
 
 
 class CategoryMappingForm(FlaskForm):

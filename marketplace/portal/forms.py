@@ -1,4 +1,4 @@
-"""The supplier portal's forms."""
+"""The supplier portal's forms: uploads, feed addresses, column mapping and the storefront."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, URLField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, URLField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 MODE_CHOICES = [
     SelectChoice("auto", _l("As the file says (a price and stock update only updates)")),
@@ -92,3 +92,12 @@ def mapping_form(columns: Sequence[str], fields: Sequence[str], initial: Mapping
             SelectField(label, choices=choices, default=initial.get(column, ""), validate_choice=True),
         )
     return MappingForm()
+
+
+class StorefrontForm(FlaskForm):
+    """How buyers reach the supplier: its own store (with UTM tags) or order requests here."""
+
+    has_own_store = BooleanField(_l("Buyers go to my own web store"))
+    utm_source = StringField(_l("utm_source"), validators=[Optional(), Length(max=100)])
+    utm_medium = StringField(_l("utm_medium"), validators=[Optional(), Length(max=100)])
+    utm_campaign = StringField(_l("utm_campaign"), validators=[Optional(), Length(max=100)])

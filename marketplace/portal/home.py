@@ -1,0 +1,74 @@
+"""The portal page: the supplier's feeds, imports and offers, and the price-list upload."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import supplier_required
+from marketplace.db import get_session
+from marketplace.imports.columns import may_need_mapping
+from marketplace.imports.feeds import feed_sources
+from marketplace.imports.uploads import queue_import
+from marketplace.imports.withdraw import offer_count
+from marketplace.portal.blueprint import bp
+from marketplace.portal.forms import ActionForm, FeedSourceForm, UploadForm
+from marketplace.suppliers.services import import_history
+from supplier_feeds.streams import HEAD_SIZE
+
+
+def portal_page(
+    form: UploadForm | None = None, feed_form: FeedSourceForm | None = None, status: int = 200, error: str | None = None
+) -> ResponseReturnValue:
+    """Render the portal page, with a form that failed validation (and ``status``) if there is one."""
+    session = get_session()
+    supplier = current_user.supplier
+    return render_template(
+        "portal/index.html",
+        supplier=supplier,
+        form=form or UploadForm(),
+        feed_form=feed_form or FeedSourceForm(),
+        action_form=ActionForm(),
+        feeds=feed_sources(session, supplier),
+        runs=import_history(session, supplier),
+        offers=offer_count(session, supplier),
+        upload_error=error,
+    ), status
+
+
+@bp.get("/")
+@supplier_required
+def index() -> ResponseReturnValue:
+    return portal_page()
+
+
+@bp.post("/upload")
+@supplier_required
+def upload() -> ResponseReturnValue:
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return portal_page(form, status=400)
+    data = form.feed.data.read()
+    if not data:
+        form.feed.errors.append(_("The file is empty."))
+        return portal_page(form, status=400)
+    session = get_session()
+    # Only the format is sniffed here; the worker reads a table's rows (``prepare_preview``).
+    table = may_need_mapping(data[:HEAD_SIZE])
+    run = queue_import(
+        session,
+        current_user.supplier,
+        data,
+        filename=form.feed.data.filename or "upload",
+        upload_dir=current_app.config["UPLOAD_PATH"],
+        mode=form.mode.data,
+        dry_run=form.dry_run.data,
+        preview=table,
+    )
+    session.commit()
+    if table:
+        return redirect(url_for("portal.map_columns", run_id=run.id))
+    flash(_("Your price list is queued for import."), "info")
+    return redirect(url_for("portal.import_run", run_id=run.id))

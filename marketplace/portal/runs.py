@@ -1,0 +1,83 @@
+"""One import in the portal: its column mapping, its progress and report, the withdrawal confirmation."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import supplier_required
+from marketplace.db import get_session
+from marketplace.imports.columns import MappingError, map_and_queue, mapping_fields, queue_preview, stored_preview
+from marketplace.imports.progress import read_progress
+from marketplace.imports.uploads import NotHeld, confirm_withdrawal
+from marketplace.portal.blueprint import bp
+from marketplace.portal.forms import ActionForm, mapping_form
+from marketplace.suppliers.models import ImportRun, ImportStatus
+
+
+def _own_run(run_id: int) -> ImportRun:
+    run = get_session().get(ImportRun, run_id)
+    if run is None or run.supplier_id != current_user.supplier_id:
+        abort(404)
+    return run
+
+
+@bp.route("/imports/<int:run_id>/mapping", methods=["GET", "POST"])
+@supplier_required
+def map_columns(run_id: int) -> ResponseReturnValue:
+    run = _own_run(run_id)
+    if run.status == ImportStatus.NEEDS_MAPPING and not run.preview:
+        queue_preview(get_session(), run)  # waiting since before the worker kept previews
+        get_session().commit()
+    if run.status == ImportStatus.PREPARING:
+        # The worker is reading the file's first rows; the page reloads itself until it is done.
+        return render_template("portal/preview_pending.html", run=run)
+    if run.status != ImportStatus.NEEDS_MAPPING:
+        return redirect(url_for("portal.import_run", run_id=run.id))
+    preview = stored_preview(run)
+    if preview is None:
+        abort(404)
+    form = mapping_form(preview.columns, mapping_fields(), preview.suggested)
+    error = None
+    if form.validate_on_submit():
+        chosen = {column: getattr(form, f"col_{i}").data for i, column in enumerate(preview.columns)}
+        session = get_session()
+        try:
+            map_and_queue(session, run, preview, chosen)
+        except MappingError as exc:
+            error = str(exc)
+        else:
+            session.commit()
+            flash(_("Column mapping saved; your price list is queued for import."), "info")
+            return redirect(url_for("portal.import_run", run_id=run.id))
+    fields = [getattr(form, f"col_{i}") for i in range(len(preview.columns))]
+    return render_template("portal/mapping.html", run=run, preview=preview, form=form, fields=fields, error=error), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.get("/imports/<int:run_id>")
+@supplier_required
+def import_run(run_id: int) -> ResponseReturnValue:
+    run = _own_run(run_id)
+    progress = read_progress(current_app.config["UPLOAD_PATH"], run.id) if run.status == ImportStatus.RUNNING else None
+    return render_template("portal/import_run.html", run=run, progress=progress, action_form=ActionForm())
+
+
+@bp.post("/imports/<int:run_id>/confirm-withdraw")
+@supplier_required
+def confirm_withdraw(run_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    run = _own_run(run_id)
+    session = get_session()
+    try:
+        confirm_withdrawal(session, run, upload_dir=current_app.config["UPLOAD_PATH"])
+    except NotHeld:
+        flash(_("This import is not waiting for a confirmation (or its file is gone); upload it again."), "error")
+        return redirect(url_for("portal.import_run", run_id=run.id))
+    session.commit()
+    flash(_("Confirmed: the price list is queued for import again and will withdraw the offers it lacks."), "info")
+    return redirect(url_for("portal.import_run", run_id=run.id))
