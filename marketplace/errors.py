@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -21,7 +22,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(code: int, title: str, description: str, *, without_database: bool = False):  # type: ignore[no-untyped-def]
+def _render(code: int, title: str, description: str, *, without_database: bool = False) -> ResponseReturnValue:
     if _wants_json():
         return jsonify(error={"code": code, "title": title, "message": description}), code
     # without_database: the header shows no account (looking it up may be what failed).
@@ -31,25 +32,25 @@ def _render(code: int, title: str, description: str, *, without_database: bool =
 
 
 @bp.app_errorhandler(CSRFError)
-def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
     return _render(400, _("Form expired"), _("The form was missing its security token. Reload the page and try again."))
 
 
 @bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+def http_error(error: HTTPException) -> ResponseReturnValue:
     if error.code is None or error.code < 400:
         return error
     return _render(error.code, error.name, error.description or error.name)
 
 
 @bp.app_errorhandler(429)
-def too_many_requests(error: HTTPException):  # type: ignore[no-untyped-def]
+def too_many_requests(error: HTTPException) -> ResponseReturnValue:
     # Flask-Limiter's Retry-After and X-RateLimit headers are added to this response after the handler.
     return _render(429, _("Too many attempts"), _("Please wait a few minutes before you try again."))
 
 
 @bp.app_errorhandler(InternalServerError)
-def server_error(error: InternalServerError):  # type: ignore[no-untyped-def]
+def server_error(error: InternalServerError) -> ResponseReturnValue:
     logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=error.original_exception)
     # The database may be what failed (locked, down): this page must not need it, and the
     # request's session may be unusable until rolled back.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 
 from marketplace.extensions import babel
 
@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
     @app.after_request
-    def _remember_language(response):  # type: ignore[no-untyped-def]
+    def _remember_language(response: Response) -> Response:
         choice = request.args.get("lang")
         if choice in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != choice:
             response.set_cookie(LANG_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax")
