@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Request,
     Response,
     abort,
     current_app,
@@ -17,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -78,7 +80,7 @@ def load_user(identity: str) -> User | None:
 
 
 @login_manager.request_loader
-def load_remembered_user(req) -> User | None:  # type: ignore[no-untyped-def]
+def load_remembered_user(req: Request) -> User | None:
     secret = req.cookies.get(REMEMBER_COOKIE)
     if not secret:
         return None
@@ -172,7 +174,7 @@ def _send(session: Session, user: User, kind: str, link: str) -> None:
     scope="login-account",
 )  # fmt: skip
 @limiter.limit(_limit("LOGIN_LIMIT_ADDRESS"), methods=["POST"], deduct_when=_failed, scope="login-address")
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
@@ -189,7 +191,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     session = get_session()
     forget_remember_token(session, request.cookies.get(REMEMBER_COOKIE, ""))
     session.commit()
@@ -201,7 +203,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout-everywhere")
 @login_required
-def logout_everywhere():  # type: ignore[no-untyped-def]
+def logout_everywhere() -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
     session = get_session()
@@ -215,7 +217,7 @@ def logout_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_limit("REGISTER_LIMIT_ADDRESS"), methods=["POST"], scope="register-address")
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         session = get_session()
@@ -282,7 +284,7 @@ class _FormInvalid(Exception):
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=_submitted_account, methods=["POST"], scope="reset-account")
 @limiter.limit(_limit("RESET_LIMIT_ADDRESS"), methods=["POST"], scope="reset-address")
-def reset_request():  # type: ignore[no-untyped-def]
+def reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
         session = get_session()
@@ -299,7 +301,7 @@ def reset_request():  # type: ignore[no-untyped-def]
 
 @bp.route("/reset/<secret>", methods=["GET", "POST"])
 @limiter.limit(_limit("RESET_LIMIT_ADDRESS"), methods=["POST"], scope="reset-address")
-def reset(secret: str):  # type: ignore[no-untyped-def]
+def reset(secret: str) -> ResponseReturnValue:
     session = get_session()
     try:
         user = check_reset_link(session, secret)
@@ -321,14 +323,14 @@ def reset(secret: str):  # type: ignore[no-untyped-def]
     return _no_referrer(render_template("accounts/reset.html", form=form, user=user), 200)
 
 
-def _no_referrer(body: str, status: int):  # type: ignore[no-untyped-def]
+def _no_referrer(body: str, status: int) -> ResponseReturnValue:
     # The page's address holds a secret: no link or resource on it may carry it away as a Referer.
     return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.post("/password")
 @login_required
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _account_page(TokenForm(formdata=None), password_form=form, status=400)
@@ -351,7 +353,7 @@ def password():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/verify/<secret>")
-def verify(secret: str):  # type: ignore[no-untyped-def]
+def verify(secret: str) -> ResponseReturnValue:
     session = get_session()
     try:
         verify_email(session, secret)
@@ -365,7 +367,7 @@ def verify(secret: str):  # type: ignore[no-untyped-def]
 @bp.post("/verify")
 @login_required
 @limiter.limit(_limit("RESET_LIMIT_ACCOUNT"), key_func=lambda: f"user:{_user_id()}", scope="verify-user")
-def resend_verification():  # type: ignore[no-untyped-def]
+def resend_verification() -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
@@ -383,13 +385,13 @@ def resend_verification():  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     return _account_page(TokenForm())
 
 
-def _account_page(  # type: ignore[no-untyped-def]
+def _account_page(
     form: TokenForm, new_token: str | None = None, status: int = 200, password_form: PasswordChangeForm | None = None
-):
+) -> ResponseReturnValue:
     user = current_user._get_current_object()
     return (
         render_template(
@@ -410,7 +412,7 @@ def _account_page(  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens")
 @login_required
-def create_api_token():  # type: ignore[no-untyped-def]
+def create_api_token() -> ResponseReturnValue:
     form = TokenForm()
     if not form.validate_on_submit():
         return _account_page(form, status=400)
@@ -427,7 +429,7 @@ def create_api_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_api_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_api_token(token_id: int) -> ResponseReturnValue:
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
     session = get_session()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 
 from marketplace.accounts.access import admin_required
 from marketplace.catalog.category_mapping import (
@@ -18,7 +19,7 @@ bp = Blueprint("admin_categories", __name__, url_prefix="/admin/categories")
 
 @bp.route("/", methods=["GET", "POST"])
 @admin_required
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> ResponseReturnValue:
     session = get_session()
     form = CategoryMappingForm()
     status = 200

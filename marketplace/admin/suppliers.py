@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.accounts.access import admin_required
@@ -15,7 +16,9 @@ from marketplace.suppliers.services import SupplierError, list_suppliers, set_ex
 bp = Blueprint("admin_suppliers", __name__, url_prefix="/admin/suppliers")
 
 
-def _page(failed: Supplier | None = None, failed_form: OfferHostsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(
+    failed: Supplier | None = None, failed_form: OfferHostsForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     suppliers = list_suppliers(get_session())
     forms = {
         s.id: failed_form
@@ -29,13 +32,13 @@ def _page(failed: Supplier | None = None, failed_form: OfferHostsForm | None = N
 
 @bp.get("/")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _page()
 
 
 @bp.post("/<int:supplier_id>/hosts")
 @admin_required
-def hosts(supplier_id: int):  # type: ignore[no-untyped-def]
+def hosts(supplier_id: int) -> ResponseReturnValue:
     session = get_session()
     supplier = session.get(Supplier, supplier_id)
     if supplier is None:

@@ -7,6 +7,7 @@ Other concerns add pages with blueprints of their own under ``/admin`` (see
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,19 +39,21 @@ ADMIN_PAGES: list[tuple[str, object]] = [
 
 @bp.get("/")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     pages = [(endpoint, title) for endpoint, title in ADMIN_PAGES if endpoint in current_app.view_functions]
     return render_template("admin/index.html", pages=pages)
 
 
 @bp.get("/products")
 @admin_required
-def products():  # type: ignore[no-untyped-def]
+def products() -> ResponseReturnValue:
     query = request.args.get("q", "")
     return render_template("admin/products.html", products=find_products(get_session(), query), query=query)
 
 
-def _product_page(product: Product, merge_form: MergeProductForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _product_page(
+    product: Product, merge_form: MergeProductForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     return render_template(
         "admin/product.html",
@@ -72,7 +75,7 @@ def _live(product_id: int) -> Product:
 
 @bp.get("/products/<int:product_id>")
 @admin_required
-def product(product_id: int):  # type: ignore[no-untyped-def]
+def product(product_id: int) -> ResponseReturnValue:
     found = _live(product_id)
     if found.merged_into_id is not None:
         live = live_product(get_session(), product_id)
@@ -84,7 +87,7 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/products/<int:product_id>/split")
 @admin_required
-def split(product_id: int):  # type: ignore[no-untyped-def]
+def split(product_id: int) -> ResponseReturnValue:
     found = _live(product_id)
     form = SplitOfferForm()
     if not form.validate_on_submit():
@@ -108,7 +111,7 @@ def split(product_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/products/<int:product_id>/merge")
 @admin_required
-def merge(product_id: int):  # type: ignore[no-untyped-def]
+def merge(product_id: int) -> ResponseReturnValue:
     keep = _live(product_id)
     form = MergeProductForm()
     if not form.validate_on_submit():

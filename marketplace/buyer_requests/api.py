@@ -70,11 +70,11 @@ class _BadInput(Exception):
         self.item = item
 
 
-def _error(code: int, title: str, message: str, **extra: Any):  # type: ignore[no-untyped-def]
+def _error(code: int, title: str, message: str, **extra: Any) -> ResponseReturnValue:
     return jsonify(error={"code": code, "title": title, "message": message, **extra}), code
 
 
-def _rule_broken(exc: RequestError | _BadInput):  # type: ignore[no-untyped-def]
+def _rule_broken(exc: RequestError | _BadInput) -> ResponseReturnValue:
     extra = {key: value for key, value in (("field", exc.field), ("item", exc.item)) if value is not None}
     if isinstance(exc, PermissionDenied):
         return _error(403, "Forbidden", str(exc), **extra)
@@ -247,7 +247,7 @@ def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
 
 
 @api.get("/requests")
-def list_requests():  # type: ignore[no-untyped-def]
+def list_requests() -> ResponseReturnValue:
     """Open requests the caller may see (public ones without a token), and the caller's own."""
     viewer = api_user()
     session = get_session()
@@ -265,7 +265,7 @@ def list_requests():  # type: ignore[no-untyped-def]
 
 @api.post("/requests")
 @token_required
-def create_request():  # type: ignore[no-untyped-def]
+def create_request() -> ResponseReturnValue:
     """Publish a request (or save a draft with ``"publish": false``); answer with its catalog matches."""
     user = api_user()
     assert user is not None
@@ -313,7 +313,7 @@ def _matches_json(buyer_request: BuyerRequest) -> dict[str, list[dict[str, Any]]
 
 
 @api.get("/requests/<int:request_id>")
-def show_request(request_id: int):  # type: ignore[no-untyped-def]
+def show_request(request_id: int) -> ResponseReturnValue:
     """One request; its buyer also gets the live catalog matches."""
     viewer = api_user()
     buyer_request = _visible(request_id, viewer)
@@ -326,7 +326,7 @@ def show_request(request_id: int):  # type: ignore[no-untyped-def]
 
 @api.get("/requests/<int:request_id>/quotes")
 @token_required
-def list_quotes(request_id: int):  # type: ignore[no-untyped-def]
+def list_quotes(request_id: int) -> ResponseReturnValue:
     """Every quote for the buyer (cheapest total first per item); a supplier's own quotes for a supplier."""
     viewer = api_user()
     assert viewer is not None
@@ -347,7 +347,7 @@ def list_quotes(request_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/requests/<int:request_id>/quotes")
 @token_required
-def create_quote(request_id: int):  # type: ignore[no-untyped-def]
+def create_quote(request_id: int) -> ResponseReturnValue:
     """Quote on one item (again to update the quote)."""
     user = api_user()
     assert user is not None
@@ -389,7 +389,7 @@ def create_quote(request_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/requests/<int:request_id>/quotes/<int:quote_id>/accept")
 @token_required
-def accept(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     """The buyer accepts a quote; the answer carries the supplier's contacts."""
     user = api_user()
     assert user is not None
@@ -422,7 +422,7 @@ def _managed(request_id: int, user: User) -> BuyerRequest:
 
 @api.patch("/requests/<int:request_id>")
 @token_required
-def update(request_id: int):  # type: ignore[no-untyped-def]
+def update(request_id: int) -> ResponseReturnValue:
     """Edit a draft or open request, as the edit page does; fields left out keep their value.
 
     ``items``, when given, is the whole new list: an item with its ``id`` is changed in place,
@@ -468,7 +468,7 @@ def update(request_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/requests/<int:request_id>/publish")
 @token_required
-def publish(request_id: int):  # type: ignore[no-untyped-def]
+def publish(request_id: int) -> ResponseReturnValue:
     """Publish a draft: it opens for quotes and matched suppliers are notified."""
     catalog = CatalogSearch(get_index(), _rates())
     return _change_state(
@@ -478,14 +478,14 @@ def publish(request_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/requests/<int:request_id>/close")
 @token_required
-def close(request_id: int):  # type: ignore[no-untyped-def]
+def close(request_id: int) -> ResponseReturnValue:
     """Close a draft or open request: it takes no more quotes."""
     return _change_state(request_id, close_request)
 
 
 @api.post("/requests/<int:request_id>/award")
 @token_required
-def award(request_id: int):  # type: ignore[no-untyped-def]
+def award(request_id: int) -> ResponseReturnValue:
     """Mark the request awarded, with at least one accepted quote."""
     return _change_state(request_id, award_request)
 
@@ -507,7 +507,7 @@ def _change_state(request_id: int, change: Callable[[Session, BuyerRequest, User
 
 @api.post("/requests/<int:request_id>/quotes/<int:quote_id>/messages")
 @token_required
-def post_quote_message(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+def post_quote_message(request_id: int, quote_id: int) -> ResponseReturnValue:
     """Write in a quote's thread: the buyer asks, the quoting supplier answers."""
     user = api_user()
     assert user is not None

@@ -106,7 +106,7 @@ def _catalog() -> CatalogSearch:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     user = _user()
     session = get_session()
     category_id = request.args.get("category", type=int)
@@ -147,7 +147,7 @@ def _item_inputs(rows: Sequence[ItemForm]) -> list[ItemInput]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     user = _user()
     if not may_publish(user):
         abort(403)
@@ -184,7 +184,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(request_id: int):  # type: ignore[no-untyped-def]
+def edit(request_id: int) -> ResponseReturnValue:
     buyer_request = _visible_request(request_id)
     user = _user()
     if not may_manage(buyer_request, user):
@@ -248,7 +248,7 @@ def edit(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/publish")
 @login_required
-def publish(request_id: int):  # type: ignore[no-untyped-def]
+def publish(request_id: int) -> ResponseReturnValue:
     return _change_state(
         request_id,
         lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=_catalog()),
@@ -258,13 +258,13 @@ def publish(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/close")
 @login_required
-def close(request_id: int):  # type: ignore[no-untyped-def]
+def close(request_id: int) -> ResponseReturnValue:
     return _change_state(request_id, close_request, _("The request is closed and takes no more quotes."))
 
 
 @bp.post("/<int:request_id>/award")
 @login_required
-def award(request_id: int):  # type: ignore[no-untyped-def]
+def award(request_id: int) -> ResponseReturnValue:
     return _change_state(request_id, award_request, _("The request is awarded."))
 
 
@@ -291,13 +291,13 @@ def _change_state(
 
 
 @bp.get("/<int:request_id>")
-def detail(request_id: int):  # type: ignore[no-untyped-def]
+def detail(request_id: int) -> ResponseReturnValue:
     return _render_detail(_visible_request(request_id))
 
 
 @bp.post("/<int:request_id>/items/<int:item_id>/quote")
 @login_required
-def quote(request_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def quote(request_id: int, item_id: int) -> ResponseReturnValue:
     user = _user()
     if not may_quote(user):
         abort(403)
@@ -342,7 +342,7 @@ def quote(request_id: int, item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/quotes/<int:quote_id>/messages")
 @login_required
-def message(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+def message(request_id: int, quote_id: int) -> ResponseReturnValue:
     the_quote, user = _quote_for(request_id, quote_id)
     form = MessageForm(prefix=_message_prefix(quote_id))
     if form.validate_on_submit():
@@ -365,7 +365,7 @@ def message(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/quotes/<int:quote_id>/accept")
 @login_required
-def accept(request_id: int, quote_id: int):  # type: ignore[no-untyped-def]
+def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     the_quote, user = _quote_for(request_id, quote_id)
     if not may_manage(the_quote.item.request, user):
         abort(403)
@@ -440,7 +440,7 @@ def _message_prefix(quote_id: int) -> str:
     return f"quote-{quote_id}"
 
 
-def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | None = None):  # type: ignore[no-untyped-def]
+def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | None = None) -> ResponseReturnValue:
     """Render the request for whoever looks: all quotes to its buyer, its own to a supplier."""
     session = get_session()
     user = _user()

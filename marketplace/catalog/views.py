@@ -8,7 +8,8 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,25 +45,25 @@ def _identify_visitor() -> None:
 
 
 @bp.after_app_request
-def _remember_visitor(response):  # type: ignore[no-untyped-def]
+def _remember_visitor(response: Response) -> Response:
     if getattr(g, "visitor_is_new", False) and not request.path.startswith(("/static/", "/api/")):
         response.set_cookie(VISITOR_COOKIE, g.visitor_id, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax")
     return response
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     session = get_session()
     return render_template("catalog/home.html", tree=category_tree(session), requests=open_requests(session)[:5])
 
 
 @bp.get("/categories/")
-def categories():  # type: ignore[no-untyped-def]
+def categories() -> ResponseReturnValue:
     return render_template("catalog/categories.html", tree=category_tree(get_session()))
 
 
 @bp.get("/categories/<int:category_id>")
-def category(category_id: int):  # type: ignore[no-untyped-def]
+def category(category_id: int) -> ResponseReturnValue:
     page = request.args.get("page", 1, type=int) or 1
     try:
         result = category_page(get_session(), category_id, page=max(page, 1))
@@ -72,7 +73,7 @@ def category(category_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/products/<int:product_id>")
-def product(product_id: int):  # type: ignore[no-untyped-def]
+def product(product_id: int) -> ResponseReturnValue:
     session = get_session()
     live = live_product(session, product_id)
     if live is not None and live.id != product_id:
@@ -93,7 +94,7 @@ def product(product_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/go/<int:offer_id>", methods=["GET", "HEAD"])
-def go(offer_id: int):  # type: ignore[no-untyped-def]
+def go(offer_id: int) -> ResponseReturnValue:
     """Send the buyer to the offer's stored URL, never one from the request, and record the click-out.
 
     Bots, HEAD requests and prefetches are sent on without being recorded; a visitor's repeat

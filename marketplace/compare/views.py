@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired, NumberRange
@@ -29,7 +30,7 @@ def _compared() -> list[int]:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     shared = request.args.get("ids")
     if shared is not None:
         ids = [int(part) for part in shared.split(",") if part.strip().isdigit() and is_id(int(part))][:MAX_COMPARED]
@@ -41,7 +42,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/add")
-def add():  # type: ignore[no-untyped-def]
+def add() -> ResponseReturnValue:
     form = ProductForm()
     if not form.validate_on_submit():
         abort(400)
@@ -54,7 +55,7 @@ def add():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/remove")
-def remove():  # type: ignore[no-untyped-def]
+def remove() -> ResponseReturnValue:
     form = ProductForm()
     if not form.validate_on_submit():
         abort(400)
@@ -63,7 +64,7 @@ def remove():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/clear")
-def clear():  # type: ignore[no-untyped-def]
+def clear() -> ResponseReturnValue:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import User
@@ -42,7 +43,7 @@ def _unread() -> dict[str, Any]:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     notifications = notifications_of(get_session(), _user())
     return render_template(
         "notifications/index.html",
@@ -53,7 +54,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:notification_id>/read")
 @login_required
-def read(notification_id: int):  # type: ignore[no-untyped-def]
+def read(notification_id: int) -> ResponseReturnValue:
     """Mark a notification read and go where it points."""
     session = get_session()
     try:
@@ -71,7 +72,7 @@ def read(notification_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/read-all")
 @login_required
-def read_all():  # type: ignore[no-untyped-def]
+def read_all() -> ResponseReturnValue:
     session = get_session()
     mark_read(session, _user())
     session.commit()
@@ -79,7 +80,7 @@ def read_all():  # type: ignore[no-untyped-def]
 
 
 @dev.get("/outbox")
-def dev_outbox():  # type: ignore[no-untyped-def]
+def dev_outbox() -> ResponseReturnValue:
     """Show the mail queue; development only, since it holds every user's mail."""
     if not (current_app.debug or current_app.testing):
         abort(404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
 from marketplace.db import get_session
@@ -25,7 +26,7 @@ def _run(form: SearchForm) -> SearchPage:
 
 
 @bp.get("/search")
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     form = SearchForm(request.args)
     session = get_session()
     suppliers = list_suppliers(session)
@@ -35,7 +36,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @api.get("/search")
-def search_api():  # type: ignore[no-untyped-def]
+def search_api() -> ResponseReturnValue:
     form = SearchForm(request.args)
     if not form.validate():
         abort(400, description="; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
@@ -43,7 +44,7 @@ def search_api():  # type: ignore[no-untyped-def]
 
 
 @api.get("/suggest")
-def suggest_api():  # type: ignore[no-untyped-def]
+def suggest_api() -> ResponseReturnValue:
     text = request.args.get("q", "")
     if len(text) > 200:
         abort(400, description="q: at most 200 characters")

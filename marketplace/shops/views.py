@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,12 +26,12 @@ def _supplier(slug: str) -> Supplier:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("shops/index.html", suppliers=list_suppliers(get_session()))
 
 
 @bp.get("/<slug>")
-def shop(slug: str):  # type: ignore[no-untyped-def]
+def shop(slug: str) -> ResponseReturnValue:
     supplier = _supplier(slug)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     offers = shop_offers(
@@ -45,7 +46,7 @@ def shop(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<slug>/order", methods=["GET", "POST"])
-def order(slug: str):  # type: ignore[no-untyped-def]
+def order(slug: str) -> ResponseReturnValue:
     """Show and take an order request; the offers come from ``?offer=ID`` (repeatable) or the posted lines."""
     supplier = _supplier(slug)
     if supplier.has_own_store:
