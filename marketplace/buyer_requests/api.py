@@ -74,7 +74,11 @@ def _error(code: int, title: str, message: str, **extra: Any) -> ResponseReturnV
     return jsonify(error={"code": code, "title": title, "message": message, **extra}), code
 
 
+@api.errorhandler(RequestError)
+@api.errorhandler(_BadInput)
 def _rule_broken(exc: RequestError | _BadInput) -> ResponseReturnValue:
+    """Answer a broken rule or a bad input with 422 (403 if it is a permission), undoing the view's changes."""
+    get_session().rollback()
     extra = {key: value for key, value in (("field", exc.field), ("item", exc.item)) if value is not None}
     if isinstance(exc, PermissionDenied):
         return _error(403, "Forbidden", str(exc), **extra)
@@ -233,6 +237,19 @@ def _message_json(message: QuoteMessage) -> dict[str, Any]:
     return {"side": message.side, "body": message.body, "created_at": message.created_at.isoformat()}
 
 
+def _caller() -> User:
+    """Return the caller of a view behind ``token_required``, which has refused calls without a user."""
+    user = api_user()
+    assert user is not None
+    return user
+
+
+def _caller_and_request(request_id: int) -> tuple[User, BuyerRequest]:
+    """Return the caller of a ``token_required`` view and the request it names (404 unless visible)."""
+    user = _caller()
+    return user, _visible(request_id, user)
+
+
 def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
     try:
         buyer_request = get_request(get_session(), request_id)
@@ -241,6 +258,14 @@ def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
     if not may_view(buyer_request, viewer):
         abort(404, description=f"There is no request {request_id}.")
     return buyer_request
+
+
+def _quote_of(session: Session, buyer_request: BuyerRequest, quote_id: int) -> Quote:
+    """Return one quote of the request, or answer 404."""
+    try:
+        return get_quote(session, buyer_request.id, quote_id)
+    except RequestNotFound:
+        abort(404, description=f"Request {buyer_request.id} has no quote {quote_id}.")
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -267,27 +292,22 @@ def list_requests() -> ResponseReturnValue:
 @token_required
 def create_request() -> ResponseReturnValue:
     """Publish a request (or save a draft with ``"publish": false``); answer with its catalog matches."""
-    user = api_user()
-    assert user is not None
+    user = _caller()
     if not may_publish(user):
         abort(403, description="Only buyers publish requests.")
     body = _body()
     session = get_session()
-    try:
-        buyer_request = publish_request(
-            session,
-            user,
-            title=_text(body.get("title"), "title") or "",
-            items=_items(body.get("items", [])),
-            region=_text(body.get("region"), "region"),
-            deadline=_date(body.get("deadline"), "deadline"),
-            visibility=_text(body.get("visibility"), "visibility") or "all",
-            draft=body.get("publish", True) is False,
-            catalog=CatalogSearch(get_index(), _rates()),
-        )
-    except (RequestError, _BadInput) as exc:
-        session.rollback()
-        return _rule_broken(exc)
+    buyer_request = publish_request(
+        session,
+        user,
+        title=_text(body.get("title"), "title") or "",
+        items=_items(body.get("items", [])),
+        region=_text(body.get("region"), "region"),
+        deadline=_date(body.get("deadline"), "deadline"),
+        visibility=_text(body.get("visibility"), "visibility") or "all",
+        draft=body.get("publish", True) is False,
+        catalog=CatalogSearch(get_index(), _rates()),
+    )
     session.commit()
     payload = _request_json(buyer_request, user)
     payload["matches"] = _matches_json(buyer_request)
@@ -328,9 +348,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
 @token_required
 def list_quotes(request_id: int) -> ResponseReturnValue:
     """Every quote for the buyer (cheapest total first per item); a supplier's own quotes for a supplier."""
-    viewer = api_user()
-    assert viewer is not None
-    buyer_request = _visible(request_id, viewer)
+    viewer, buyer_request = _caller_and_request(request_id)
     session = get_session()
     if may_see_quotes(buyer_request, viewer):
         by_item = quotes_for_buyer(session, buyer_request, viewer, rates=_rates())
@@ -349,40 +367,34 @@ def list_quotes(request_id: int) -> ResponseReturnValue:
 @token_required
 def create_quote(request_id: int) -> ResponseReturnValue:
     """Quote on one item (again to update the quote)."""
-    user = api_user()
-    assert user is not None
-    buyer_request = _visible(request_id, user)
+    user, buyer_request = _caller_and_request(request_id)
     if not may_quote(user):
         abort(403, description="Only suppliers quote.")
     assert user.supplier is not None
     body = _body()
     session = get_session()
+    item_id = _int(body.get("item_id"), "item_id")
+    if item_id is None:
+        raise _BadInput("item_id is required", "item_id")
     try:
-        item_id = _int(body.get("item_id"), "item_id")
-        if item_id is None:
-            raise _BadInput("item_id is required", "item_id")
-        try:
-            item = get_item(session, buyer_request.id, item_id)
-        except RequestNotFound:
-            raise _BadInput(f"request {request_id} has no item {item_id}", "item_id") from None
-        price = _decimal(body.get("price"), "price", required=True)
-        assert price is not None
-        quote = submit_quote(
-            session,
-            user.supplier,
-            item,
-            price=price,
-            currency=_text(body.get("currency"), "currency") or item.currency,
-            delivery_cost=_decimal(body.get("delivery_cost"), "delivery_cost"),
-            availability=_text(body.get("availability"), "availability"),
-            valid_until=_date(body.get("valid_until"), "valid_until"),
-            note=_text(body.get("note"), "note"),
-            offer_id=_int(body.get("offer_id"), "offer_id"),
-            actor=user,
-        )
-    except (RequestError, _BadInput) as exc:
-        session.rollback()
-        return _rule_broken(exc)
+        item = get_item(session, buyer_request.id, item_id)
+    except RequestNotFound:
+        raise _BadInput(f"request {request_id} has no item {item_id}", "item_id") from None
+    price = _decimal(body.get("price"), "price", required=True)
+    assert price is not None
+    quote = submit_quote(
+        session,
+        user.supplier,
+        item,
+        price=price,
+        currency=_text(body.get("currency"), "currency") or item.currency,
+        delivery_cost=_decimal(body.get("delivery_cost"), "delivery_cost"),
+        availability=_text(body.get("availability"), "availability"),
+        valid_until=_date(body.get("valid_until"), "valid_until"),
+        note=_text(body.get("note"), "note"),
+        offer_id=_int(body.get("offer_id"), "offer_id"),
+        actor=user,
+    )
     session.commit()
     return jsonify(_quote_json(quote, user)), 201
 
@@ -391,23 +403,14 @@ def create_quote(request_id: int) -> ResponseReturnValue:
 @token_required
 def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     """The buyer accepts a quote; the answer carries the supplier's contacts."""
-    user = api_user()
-    assert user is not None
-    buyer_request = _visible(request_id, user)
+    user, buyer_request = _caller_and_request(request_id)
     if not may_see_quotes(buyer_request, user):
         abort(404, description=f"Request {request_id} has no quote {quote_id} you may see.")
     session = get_session()
-    try:
-        quote = get_quote(session, buyer_request.id, quote_id)
-    except RequestNotFound:
-        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+    quote = _quote_of(session, buyer_request, quote_id)
     if not may_manage(buyer_request, user):
         abort(403, description="Only the buyer accepts quotes.")
-    try:
-        accept_quote(session, quote, user)
-    except RequestError as exc:
-        session.rollback()
-        return _rule_broken(exc)
+    accept_quote(session, quote, user)
     session.commit()
     return jsonify(_quote_json(quote, user))
 
@@ -428,40 +431,35 @@ def update(request_id: int) -> ResponseReturnValue:
     ``items``, when given, is the whole new list: an item with its ``id`` is changed in place,
     one without is added, and one left out is removed.
     """
-    user = api_user()
-    assert user is not None
+    user = _caller()
     buyer_request = _managed(request_id, user)
     body = _body()
     session = get_session()
-    try:
-        if "items" in body:
-            items = _items(body["items"])
-        else:
-            items = [
-                ItemInput(
-                    text=i.text, quantity=i.quantity, unit=i.unit, max_price=i.max_price, currency=i.currency,
-                    category_id=i.category_id, id=i.id,
-                )
-                for i in buyer_request.items
-            ]  # fmt: skip
-        title = _text(body["title"], "title") if "title" in body else buyer_request.title
-        region = _text(body["region"], "region") if "region" in body else buyer_request.region
-        deadline = _date(body["deadline"], "deadline") if "deadline" in body else buyer_request.deadline
-        visibility = _text(body["visibility"], "visibility") if "visibility" in body else buyer_request.visibility
-        changes = update_request(
-            session,
-            buyer_request,
-            user,
-            title=title or "",
-            items=items,
-            region=region,
-            deadline=deadline,
-            visibility=visibility or "all",
-            catalog=CatalogSearch(get_index(), _rates()),
-        )
-    except (RequestError, _BadInput) as exc:
-        session.rollback()
-        return _rule_broken(exc)
+    if "items" in body:
+        items = _items(body["items"])
+    else:
+        items = [
+            ItemInput(
+                text=i.text, quantity=i.quantity, unit=i.unit, max_price=i.max_price, currency=i.currency,
+                category_id=i.category_id, id=i.id,
+            )
+            for i in buyer_request.items
+        ]  # fmt: skip
+    title = _text(body["title"], "title") if "title" in body else buyer_request.title
+    region = _text(body["region"], "region") if "region" in body else buyer_request.region
+    deadline = _date(body["deadline"], "deadline") if "deadline" in body else buyer_request.deadline
+    visibility = _text(body["visibility"], "visibility") if "visibility" in body else buyer_request.visibility
+    changes = update_request(
+        session,
+        buyer_request,
+        user,
+        title=title or "",
+        items=items,
+        region=region,
+        deadline=deadline,
+        visibility=visibility or "all",
+        catalog=CatalogSearch(get_index(), _rates()),
+    )
     session.commit()
     return jsonify({**_request_json(buyer_request, user), "changes": changes})
 
@@ -492,15 +490,10 @@ def award(request_id: int) -> ResponseReturnValue:
 
 def _change_state(request_id: int, change: Callable[[Session, BuyerRequest, User], object]) -> ResponseReturnValue:
     """Apply the owner's state change through its service; a refusal is a 422 with the reason."""
-    user = api_user()
-    assert user is not None
+    user = _caller()
     buyer_request = _managed(request_id, user)
     session = get_session()
-    try:
-        change(session, buyer_request, user)
-    except RequestError as exc:
-        session.rollback()
-        return _rule_broken(exc)
+    change(session, buyer_request, user)
     session.commit()
     return jsonify(_request_json(buyer_request, user))
 
@@ -509,25 +502,16 @@ def _change_state(request_id: int, change: Callable[[Session, BuyerRequest, User
 @token_required
 def post_quote_message(request_id: int, quote_id: int) -> ResponseReturnValue:
     """Write in a quote's thread: the buyer asks, the quoting supplier answers."""
-    user = api_user()
-    assert user is not None
-    buyer_request = _visible(request_id, user)
+    user, buyer_request = _caller_and_request(request_id)
     session = get_session()
-    try:
-        quote = get_quote(session, buyer_request.id, quote_id)
-    except RequestNotFound:
-        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+    quote = _quote_of(session, buyer_request, quote_id)
     if not may_see_thread(quote, user):
         # Sealed: another supplier must not learn that the quote exists.
         abort(404, description=f"Request {request_id} has no quote {quote_id}.")
     body = _body()
-    try:
-        text = _text(body.get("body"), "body")
-        if text is None:
-            raise _BadInput("body is required", "body")
-        message = post_message(session, quote, user, text)
-    except (RequestError, _BadInput) as exc:
-        session.rollback()
-        return _rule_broken(exc)
+    text = _text(body.get("body"), "body")
+    if text is None:
+        raise _BadInput("body is required", "body")
+    message = post_message(session, quote, user, text)
     session.commit()
     return jsonify(_message_json(message)), 201
