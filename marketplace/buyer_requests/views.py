@@ -6,20 +6,12 @@ Views parse input, call the services, commit once and render; every rule is in t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -145,6 +137,27 @@ def _item_inputs(rows: Sequence[ItemForm]) -> list[ItemInput]:
     ]
 
 
+class _RequestFields(TypedDict):
+    title: str
+    items: list[ItemInput]
+    region: str | None
+    deadline: dt.date | None
+    visibility: str
+    catalog: CatalogSearch
+
+
+def _request_fields(form: RequestForm, rows: Sequence[ItemForm]) -> _RequestFields:
+    """Return what the new and the edit page pass from their form to the service, read the same way."""
+    return _RequestFields(
+        title=form.title.data or "",
+        items=_item_inputs(rows),
+        region=form.region.data,
+        deadline=form.deadline.data,
+        visibility=form.visibility.data or "all",
+        catalog=_catalog(),
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
@@ -158,17 +171,7 @@ def new() -> ResponseReturnValue:
         draft = request.form.get("action") == "draft"
         session = get_session()
         try:
-            buyer_request = publish_request(
-                session,
-                user,
-                title=form.title.data or "",
-                items=_item_inputs(rows),
-                region=form.region.data,
-                deadline=form.deadline.data,
-                visibility=form.visibility.data or "all",
-                draft=draft,
-                catalog=_catalog(),
-            )
+            buyer_request = publish_request(session, user, **_request_fields(form, rows), draft=draft)
         except RequestError as exc:
             # Nothing was committed; the session is rolled back at teardown.
             _show_error(form, exc, rows)
@@ -225,17 +228,7 @@ def edit(request_id: int) -> ResponseReturnValue:
         rows = [row for _index, row in form.filled_rows()]
         session = get_session()
         try:
-            changes = update_request(
-                session,
-                buyer_request,
-                user,
-                title=form.title.data or "",
-                items=_item_inputs(rows),
-                region=form.region.data,
-                deadline=form.deadline.data,
-                visibility=form.visibility.data or "all",
-                catalog=_catalog(),
-            )
+            changes = update_request(session, buyer_request, user, **_request_fields(form, rows))
         except RequestError as exc:
             session.rollback()
             _show_error(form, exc, rows)
@@ -275,16 +268,21 @@ def _change_state(
     buyer_request = _managed_request(request_id)
     user = _user()
     assert user is not None
+    _save(lambda session: change(session, buyer_request, user), done)
+    return redirect(url_for(".detail", request_id=request_id))
+
+
+def _save(change: Callable[[Session], object], done: str) -> None:
+    """Run one service call: commit and flash ``done``, or roll back and flash the rule it broke."""
     session = get_session()
     try:
-        change(session, buyer_request, user)
+        change(session)
     except RequestError as exc:
         session.rollback()
         flash(str(exc), "error")
     else:
         session.commit()
         flash(done, "success")
-    return redirect(url_for(".detail", request_id=request_id))
 
 
 # --- the request page ---------------------------------------------------------------------
@@ -371,21 +369,10 @@ def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    session = get_session()
-    try:
-        accept_quote(session, the_quote, user)
-    except RequestError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(
-            _(
-                "You accepted the quote of %(supplier)s. Their contacts are shown with it.",
-                supplier=the_quote.supplier.name,
-            ),
-            "success",
-        )
+    done = _(
+        "You accepted the quote of %(supplier)s. Their contacts are shown with it.", supplier=the_quote.supplier.name
+    )
+    _save(lambda session: accept_quote(session, the_quote, user), done)
     return redirect(url_for(".detail", request_id=request_id, _anchor=f"quote-{quote_id}"))
 
 
