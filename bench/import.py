@@ -71,9 +71,9 @@ from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import _Categories, offer_document, offer_rows
+from marketplace.search.jobs import update_index
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
-from marketplace.worker import update_index
 from search_index import SearchIndex
 from supplier_feeds.child import start_parser_server
 

@@ -519,7 +519,7 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
     from marketplace.catalog.models import Offer, Product
     from marketplace.db import database, make_engine
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.indexer import rebuild_index
+    from marketplace.search.jobs import rebuild_index
     from marketplace.suppliers.services import add_supplier
     from marketplace.taxonomy.models import Category
     from marketplace.taxonomy.seed import seed_categories

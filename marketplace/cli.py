@@ -67,7 +67,7 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo suppliers, their price lists, a buyer request and its quotes."""
     from marketplace.demo.loader import DemoAlreadyLoaded, load_demo
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.indexer import sync_index
+    from marketplace.search.jobs import sync_index
     from marketplace.suppliers.services import SupplierError
 
     if not (current_app.debug or current_app.testing):

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from marketplace import create_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import record_spooled_clicks
-from marketplace.changes.outbox import oldest_change_age, pending_changes
 from marketplace.db import database, utcnow
 from marketplace.imports.feeds import schedule_due_fetches
 from marketplace.imports.jobs import fail_interrupted_runs
@@ -36,9 +35,8 @@ from marketplace.jobs.queue import (
     worker_id,
 )
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import active_offer_count, rebuild_index, sync_index
+from marketplace.search.jobs import index_commit_seconds, update_index
 from marketplace.suppliers.models import ImportRun, ImportStatus
-from search_index import SearchIndex
 from supplier_feeds.child import can_parse_in_child, start_parser_server
 
 logger = logging.getLogger(__name__)
@@ -125,50 +123,6 @@ def recover_interrupted(app: Flask, session: Session) -> int:
     failed = fail_interrupted_runs(session, sorted(set(run_ids)))
     session.commit()
     return failed
-
-
-#: Queued changes that make the worker commit to the index at once (WHOOSH.md: batches of
-#: at least 1,000 changes, or every 30-60 s; never a commit per request).
-INDEX_BATCH = 1000
-#: Default of ``INDEX_COMMIT_SECONDS`` (``TRADEROW_INDEX_COMMIT_SECONDS``): the longest a
-#: change waits for the index while fewer than ``INDEX_BATCH`` are queued. Under
-#: ``TESTING`` the default is 0, so tests see their changes at the next pass.
-DEFAULT_INDEX_COMMIT_SECONDS = 30.0
-
-
-def index_commit_seconds(app: Flask) -> float:
-    """Return how long a queued index change may wait for a batch, from the app's config."""
-    value = app.config.get("INDEX_COMMIT_SECONDS")
-    if value is None:
-        return 0.0 if app.testing else DEFAULT_INDEX_COMMIT_SECONDS
-    return max(0.0, float(value))
-
-
-def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *, commit_seconds: float = 0.0) -> int:
-    """Apply queued index changes in batches; rebuild instead when most of the catalog changed.
-
-    Every index commit writes a segment and makes every web process reopen its searcher,
-    so changes are held back until ``INDEX_BATCH`` are queued or the oldest has waited
-    ``commit_seconds``. A first import of a large catalog queues every offer: building a
-    fresh generation with two writer processes is then much faster than updating documents
-    one by one. An index built with an older schema is rebuilt at once: searches on it
-    return nothing.
-    """
-    if index.is_outdated():
-        logger.error("Index: built with an older schema, searches find nothing; rebuilding it now")
-        return rebuild_index(session, index)
-    pending = pending_changes(session)
-    if not pending:
-        return 0
-    if pending < INDEX_BATCH and commit_seconds > 0:
-        age = oldest_change_age(session) or 0.0
-        if age < commit_seconds:
-            logger.debug("Index: %d changes pending for %.0f s, waiting for a batch", pending, age)
-            return 0
-    if pending >= rebuild_threshold and pending * 2 >= active_offer_count(session):
-        logger.info("Index: %d changes pending, rebuilding instead of updating", pending)
-        return rebuild_index(session, index)
-    return sync_index(session, index)
 
 
 def run_worker(app: Flask, *, interval: float, stop: threading.Event | None = None) -> None:

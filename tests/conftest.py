@@ -161,7 +161,7 @@ def stocked(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Su
     """Import the two fixture feeds (a YML and a cp1251 CSV) and bring the index up to date."""
     from marketplace.imports.run import import_feed
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.indexer import sync_index
+    from marketplace.search.jobs import sync_index
 
     other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
     for owner, name in ((supplier, "kitchen.yml"), (other, "office.csv")):

@@ -1,7 +1,7 @@
 """The change outbox: offers whose search-index entry is out of date.
 
 Services in any domain queue index changes here, inside the caller's transaction, without
-importing search. Only the index writer (search/indexer.py, run by the worker or a CLI
+importing search. Only the index writer (search/jobs.py, run by the worker or a CLI
 command) drains the queue into the index, after the commit, so the index never shows what
 the database rolled back and only one process writes.
 """

@@ -14,7 +14,8 @@ from marketplace.catalog.pricing import to_minor
 from marketplace.changes.outbox import index_lag
 from marketplace.db import get_session
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import active_offer_count, check_index, fix_drift, rebuild_index, sync_index
+from marketplace.search.indexer import active_offer_count, check_index, fix_drift
+from marketplace.search.jobs import rebuild_index, sync_index
 from marketplace.search.services import search_offers
 from search_index import CONDITIONS, SearchQuery
 

@@ -1,6 +1,7 @@
-"""Keep the search index in step with the catalog: drain the change outbox, rebuild, check drift.
+"""The work of keeping the search index in step with the catalog: documents, batches, drift.
 
-Called by the worker and by CLI commands, never by web requests.
+It never commits: :mod:`marketplace.search.jobs` holds the write lock and the transactions
+around it, for the worker and the CLI (never for web requests).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _documents(
     return [offer_document(o, categories) for o in active], removals
 
 
-def _delete_changes(session: Session, change_ids: Sequence[int]) -> None:
+def delete_changes(session: Session, change_ids: Sequence[int]) -> None:
     """Delete exactly the queue rows that were read, never a range of ids.
 
     Ids are handed out before commit: a transaction holding a lower id can commit after
@@ -129,38 +130,23 @@ def _delete_changes(session: Session, change_ids: Sequence[int]) -> None:
         session.execute(delete(IndexChange).where(IndexChange.id.in_(change_ids[start : start + SYNC_BATCH])))
 
 
-def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
-    """Apply queued changes to the index and commit the drained queue; return offers applied.
+def queued_changes(session: Session) -> Sequence[Row[int, int]]:
+    """Return the oldest batch of queued changes (``id`` and ``offer_id``), at most ``SYNC_BATCH``."""
+    batch = select(IndexChange.id, IndexChange.offer_id).order_by(IndexChange.id).limit(SYNC_BATCH)
+    return session.execute(batch).all()
 
-    Called by the worker and by CLI commands, never by web requests. Each batch is read
-    from the database while holding the index's write lock, so a concurrent writer (the
-    worker, or a rebuild) cannot write newer documents in between that this one would then
-    overwrite with stale ones. A crash between the index commit and the queue commit only
-    re-applies the same upserts: they are idempotent.
+
+def apply_changes(session: Session, index: SearchIndex, changes: Sequence[Row[int, int]]) -> int:
+    """Write the documents of the offers ``changes`` name to the index, or remove them; return offers applied.
+
+    The caller holds the index's write lock and deletes the changes afterwards
+    (:func:`delete_changes`); the index commits, the database is only read.
     """
-    applied = 0
-    while True:
-        with index.write_lock():
-            # End the session's transaction: what is read below must be what is committed
-            # now, not a snapshot taken before the lock was ours.
-            session.commit()
-            changes = session.execute(
-                select(IndexChange.id, IndexChange.offer_id).order_by(IndexChange.id).limit(SYNC_BATCH)
-            ).all()
-            if not changes:
-                return applied
-            offer_ids = list(dict.fromkeys(change.offer_id for change in changes))
-            upserts, removals = _documents(session, offer_ids, _Categories(session))
-            index.apply(upserts, removals)
-            # End the read transaction first: on SQLite a read snapshot that another
-            # writer committed past cannot become a write transaction.
-            session.commit()
-            _delete_changes(session, [change.id for change in changes])
-            session.commit()
-        applied += len(offer_ids)
-        if progress is not None:
-            progress(len(offer_ids))
-        logger.info("Index sync: %d upserted, %d removed", len(upserts), len(removals))
+    offer_ids = list(dict.fromkeys(change.offer_id for change in changes))
+    upserts, removals = _documents(session, offer_ids, _Categories(session))
+    index.apply(upserts, removals)
+    logger.info("Index sync: %d upserted, %d removed", len(upserts), len(removals))
+    return len(offer_ids)
 
 
 def active_offer_count(session: Session) -> int:
@@ -168,32 +154,26 @@ def active_offer_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(Offer.status == OfferStatus.ACTIVE)) or 0
 
 
-def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database alongside the live one, then swap it in.
+def queued_change_ids(session: Session) -> list[int]:
+    """Return the ids of every queued change."""
+    return list(session.scalars(select(IndexChange.id)))
 
-    The offers are read while holding the index's write lock, so the worker cannot write
-    documents it read earlier over the new generation.
+
+def write_generation(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+    """Write every active offer into a fresh index generation and swap it in; return how many.
+
+    The caller holds the index's write lock; the database is only read.
     """
-    with index.write_lock():
-        session.commit()  # read what is committed now, not an older snapshot
-        # Changes queued before the rebuild reads the offers are contained in it; changes
-        # committed later (whatever their id) stay queued for the next sync.
-        change_ids = list(session.scalars(select(IndexChange.id)))
-        categories = _Categories(session)
+    categories = _Categories(session)
 
-        def documents() -> Iterable[OfferDocument]:
-            stream = offer_rows(session, Offer.status == OfferStatus.ACTIVE, yield_per=2000)
-            for count, offer in enumerate(stream, 1):
-                yield offer_document(offer, categories)
-                if progress is not None and count % 1000 == 0:
-                    progress(1000)
+    def documents() -> Iterable[OfferDocument]:
+        stream = offer_rows(session, Offer.status == OfferStatus.ACTIVE, yield_per=2000)
+        for count, offer in enumerate(stream, 1):
+            yield offer_document(offer, categories)
+            if progress is not None and count % 1000 == 0:
+                progress(1000)
 
-        written = index.rebuild(documents())
-        session.commit()  # end the read transaction (see sync_index)
-        _delete_changes(session, change_ids)
-        session.commit()
-    logger.info("Index rebuilt with %d offers", written)
-    return written
+    return index.rebuild(documents())
 
 
 # --- drift between the database and the index ----------------------------------------------

@@ -76,7 +76,7 @@ def import_command(
 ) -> None:
     """Import the price list at PATH for SLUG, then update the index."""
     from marketplace.search.index_runtime import get_index
-    from marketplace.search.indexer import sync_index
+    from marketplace.search.jobs import sync_index
 
     session = get_session()
     try:

@@ -41,7 +41,7 @@ from marketplace import create_app, schema
 from marketplace.db import database, make_engine
 from marketplace.demo.loader import DEMO_PASSWORD, load_demo
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import sync_index
+from marketplace.search.jobs import sync_index
 from marketplace.taxonomy.seed import seed_categories
 from marketplace.worker import run_worker
 

@@ -20,7 +20,7 @@ from whoosh.index import FileIndex
 from marketplace.catalog.models import Offer
 from marketplace.changes.outbox import queue_reindex
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import sync_index
+from marketplace.search.jobs import sync_index
 from marketplace.suppliers.models import Supplier
 from search_index import OfferDocument
 

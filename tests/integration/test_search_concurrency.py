@@ -30,7 +30,7 @@ from marketplace import create_app, schema
 from marketplace.db import database, make_engine
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import rebuild_index, sync_index
+from marketplace.search.jobs import rebuild_index, sync_index
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.seed import seed_categories
 from tests.conftest import FIXTURES

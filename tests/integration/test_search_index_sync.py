@@ -23,10 +23,11 @@ from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import pending_changes, queue_reindex
 from marketplace.db import database
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import check_index, rebuild_index, sync_index
+from marketplace.search.indexer import check_index
+from marketplace.search.jobs import INDEX_BATCH, rebuild_index, sync_index, update_index
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
-from marketplace.worker import INDEX_BATCH, update_index, work_once
+from marketplace.worker import work_once
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema
 from tests.integration.test_search_concurrency import (  # noqa: F401  (fixtures)

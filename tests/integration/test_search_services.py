@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.models import IndexChange
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import _Categories, check_index, fix_drift, offer_document, offer_rows, sync_index
+from marketplace.search.indexer import _Categories, check_index, fix_drift, offer_document, offer_rows
+from marketplace.search.jobs import sync_index
 from marketplace.search.services import relax_hints, search_offers, suggest
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category

@@ -22,7 +22,7 @@ from marketplace.demo.catalog import PRODUCTS
 from marketplace.demo.loader import load_demo
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import sync_index
+from marketplace.search.jobs import sync_index
 from marketplace.search.services import search_offers
 from marketplace.suppliers.services import add_supplier
 from search_index import SearchQuery
