@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.services import expire_requests
-from marketplace.notifications.services import SmtpSettings, deliver_outbox
+from marketplace.notifications.jobs import deliver_outbox
+from marketplace.notifications.services import SmtpSettings
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
-"""Notify users in the portal and by email; deliver queued mail through SMTP.
+"""Notify users in the portal and by email; send queued mail through SMTP.
 
 ``notify`` writes a ``Notification`` and queues an ``OutboxMail`` in the caller's
 transaction, so a rolled-back change notifies nobody. Mail leaves only after the commit,
-through ``deliver_outbox``; while no SMTP host is configured it stays in the outbox, which
-``/dev/outbox`` shows in development.
+through the job :func:`marketplace.notifications.jobs.deliver_outbox`; while no SMTP host is
+configured it stays in the outbox, which ``/dev/outbox`` shows in development.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 #: A mail that failed this many times is given up on.
 MAX_ATTEMPTS = 5
-#: Mails sent per ``deliver_outbox`` call, so one call never runs for long.
+#: Mails sent per delivery pass, so one pass never runs for long.
 DELIVERY_BATCH = 100
 
 _SUBJECT = _l("TradeRow: %(text)s")
@@ -174,56 +174,35 @@ def outbox(session: Session, *, limit: int = 200) -> list[OutboxMail]:
     return list(session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)))
 
 
-def deliver_outbox(session: Session, settings: SmtpSettings | None, *, now: dt.datetime | None = None) -> int:
-    """Send pending mail through SMTP and commit each result; return how many were sent.
+def pending_mail(session: Session) -> list[OutboxMail]:
+    """Return the oldest mails waiting to be sent, at most ``DELIVERY_BATCH``."""
+    query = select(OutboxMail).where(OutboxMail.status == MailStatus.PENDING).order_by(OutboxMail.id)
+    return list(session.scalars(query.limit(DELIVERY_BATCH)))
 
-    Without ``settings`` nothing is sent: the mail stays in the outbox. Called after the
-    caller's commit (it commits itself, mail by mail, so a crash never sends a mail twice
-    within one batch without a record). A refused recipient fails that mail only; a server
-    that cannot be reached stops the batch and leaves the mails pending for the next call.
+
+def send_mail(smtp: smtplib.SMTP, mail: OutboxMail, settings: SmtpSettings, *, now: dt.datetime | None = None) -> bool:
+    """Send ``mail`` on an open connection and record how it went on the mail; return whether it was sent.
+
+    A refused recipient fails that mail only (at once, or after ``MAX_ATTEMPTS`` for other
+    refusals); a connection error is raised for the caller, which keeps the rest pending.
     """
-    if settings is None:
-        return 0
-    pending = list(
-        session.scalars(
-            select(OutboxMail)
-            .where(OutboxMail.status == MailStatus.PENDING)
-            .order_by(OutboxMail.id)
-            .limit(DELIVERY_BATCH)
-        )
-    )
-    if not pending:
-        return 0
-    sent = 0
+    mail.attempts += 1
     try:
-        with _connect(settings) as smtp:
-            for mail in pending:
-                mail.attempts += 1
-                try:
-                    smtp.send_message(_message(mail, settings))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                    mail.error = str(exc)[:2000]
-                    if mail.attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPRecipientsRefused):
-                        mail.status = MailStatus.FAILED
-                    logger.warning("SMTP refused mail %d to %s: %s", mail.id, mail.recipient, exc)
-                else:
-                    mail.status = MailStatus.SENT
-                    mail.sent_at = now or utcnow()
-                    mail.error = None
-                    sent += 1
-                session.commit()
-    except (OSError, smtplib.SMTPException) as exc:
-        # The server is down or rejected the login: keep the rest pending for the next pass.
-        logger.warning(
-            "SMTP %s:%d unavailable, %d mails stay queued: %s", settings.host, settings.port, len(pending) - sent, exc
-        )
-        session.rollback()
-    if sent:
-        logger.info("Sent %d mails through %s:%d", sent, settings.host, settings.port)
-    return sent
+        smtp.send_message(_message(mail, settings))
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        mail.error = str(exc)[:2000]
+        if mail.attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPRecipientsRefused):
+            mail.status = MailStatus.FAILED
+        logger.warning("SMTP refused mail %d to %s: %s", mail.id, mail.recipient, exc)
+        return False
+    mail.status = MailStatus.SENT
+    mail.sent_at = now or utcnow()
+    mail.error = None
+    return True
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """Open an SMTP connection as ``settings`` say, logged in when they name a user."""
     if settings.security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()

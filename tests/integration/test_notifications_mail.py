@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.notifications.jobs import deliver_outbox
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.notifications.services import (
     MAX_ATTEMPTS,
     NotificationNotFound,
     SmtpSettings,
-    deliver_outbox,
     get_notification,
     mark_read,
     notifications_of,
