@@ -3,7 +3,8 @@
 Both backends run the same job functions, named in :data:`JOBS`; this module builds no app
 (the worker does, :data:`RQ_ENTRY_POINT`). A job function takes the
 session first, then the app, then its JSON payload as keyword arguments; it commits its own
-work. Jobs are pushed only after the enqueuing transaction commits, so a worker always finds
+work. The commits here are the queue's own boundaries only: a claim, a job's end, the repair
+of jobs whose worker died. Jobs are pushed only after the enqueuing transaction commits, so a worker always finds
 the rows the job refers to.
 
 The database queue claims a job so that two workers never run the same one: on PostgreSQL
@@ -114,11 +115,11 @@ def claim_next(session: Session, *, claimed_by: str, lease: dt.timedelta) -> Job
     if session.get_bind().dialect.name == "postgresql":
         job = session.scalars(due.limit(1).with_for_update(skip_locked=True)).first()
         if job is None:
-            session.commit()
+            session.commit()  # the claim's boundary: release the row lock we did not use
             return None
         for name, value in claim.items():
             setattr(job, name, value)
-        session.commit()
+        session.commit()  # the claim's boundary: other workers must see the job as taken before it runs
         return job
     candidates = session.scalars(due.with_only_columns(Job.id).limit(20)).all()
     # End the read transaction first: in WAL mode a reader that then writes after another
@@ -131,13 +132,13 @@ def claim_next(session: Session, *, claimed_by: str, lease: dt.timedelta) -> Job
             .values(**claim)
             .execution_options(synchronize_session=False)
         ).rowcount
-        session.commit()
+        session.commit()  # the claim's boundary: publish the win (or end the lost attempt) at once
         if won == 1:
             job = session.get(Job, job_id)
             if job is not None:
                 session.refresh(job)
             return job
-    session.commit()
+    session.commit()  # the claim's boundary: end the read transaction when nothing was won
     return None
 
 
@@ -193,7 +194,7 @@ def _finish(session: Session, job_id: int, status: JobStatus, error: str | None)
         .values(status=status, error=error, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    session.commit()  # the job's end: its outcome is recorded whatever the job's own transaction did
 
 
 def _process_alive(pid: int) -> bool:
@@ -229,7 +230,7 @@ def fail_abandoned(session: Session) -> list[Job]:
         job.status = JobStatus.FAILED
         job.error = f"The worker {job.claimed_by} stopped before the job finished."
         job.finished_at = utcnow()
-    session.commit()
+    session.commit()  # the queue's own repair, before the worker claims anything new
     return gone
 
 
