@@ -6,10 +6,12 @@ import datetime as dt
 import logging
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.db import rows_matched, utcnow
+from marketplace.domain_errors import DomainError
 from marketplace.imports.options import ImportMode
 from marketplace.suppliers.models import FeedSource, Supplier
 
@@ -19,7 +21,7 @@ MIN_INTERVAL_HOURS = 1
 MAX_INTERVAL_HOURS = 24 * 7
 
 
-class FeedSourceError(Exception):
+class FeedSourceError(DomainError):
     """A feed URL rule was broken; the message is fit to show the supplier."""
 
 
@@ -30,16 +32,18 @@ def add_feed_source(
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise FeedSourceError("The feed address must start with http:// or https:// and name a host.")
+        raise FeedSourceError(_l("The feed address must start with http:// or https:// and name a host."))
     if not MIN_INTERVAL_HOURS <= interval_hours <= MAX_INTERVAL_HOURS:
-        raise FeedSourceError(f"Fetch every {MIN_INTERVAL_HOURS} to {MAX_INTERVAL_HOURS} hours.")
+        raise FeedSourceError(
+            _l("Fetch every %(low)d to %(high)d hours.", low=MIN_INTERVAL_HOURS, high=MAX_INTERVAL_HOURS)
+        )
     if mode not in ImportMode.ALL:
-        raise FeedSourceError(f"Unknown import mode {mode!r}.")
+        raise FeedSourceError(_l("Unknown import mode “%(mode)s”.", mode=mode))
     duplicate = session.scalar(
         select(FeedSource.id).where(FeedSource.supplier_id == supplier.id, FeedSource.url == url)
     )
     if duplicate is not None:
-        raise FeedSourceError("This feed address is already registered.")
+        raise FeedSourceError(_l("This feed address is already registered."))
     source = FeedSource(supplier=supplier, url=url, interval_hours=interval_hours, mode=mode, next_fetch_at=None)
     session.add(source)
     session.flush()
@@ -51,7 +55,7 @@ def remove_feed_source(session: Session, supplier: Supplier, source_id: int) -> 
     """Delete one of the supplier's feed URLs; its past runs stay in the history."""
     source = session.get(FeedSource, source_id)
     if source is None or source.supplier_id != supplier.id:
-        raise FeedSourceError("No such feed.")
+        raise FeedSourceError(_l("No such feed."))
     session.delete(source)
     session.flush()
     logger.info("Supplier %s removed feed %d", supplier.slug, source_id)
@@ -68,7 +72,7 @@ def fetch_now(session: Session, supplier: Supplier, source_id: int) -> FeedSourc
     """Ask the worker to fetch a feed at its next pass."""
     source = session.get(FeedSource, source_id)
     if source is None or source.supplier_id != supplier.id:
-        raise FeedSourceError("No such feed.")
+        raise FeedSourceError(_l("No such feed."))
     source.next_fetch_at = None
     session.flush()
     return source

@@ -27,8 +27,10 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, ngettext
+from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.imports.feeds import add_feed_source
 from marketplace.suppliers.models import Supplier
 from tests.conftest import PASSWORD
 
@@ -205,6 +207,22 @@ def test_flash_message_with_a_placeholder(client: FlaskClient, buyer: User) -> N
         "/account/login?lang=uk", data={"email": buyer.email, "password": PASSWORD}, follow_redirects=True
     )
     assert "З поверненням, Bohdana!" in response.get_data(as_text=True)
+
+
+def test_a_domain_error_is_shown_in_the_pages_language(
+    client: FlaskClient, db_session: Session, supplier_member: User, supplier: Supplier
+) -> None:
+    # Only the service knows the address is taken: the form's own checks pass.
+    add_feed_source(db_session, supplier, "https://kitchen-pro.example/yml.xml")
+    login = client.post("/account/login?lang=uk", data={"email": supplier_member.email, "password": PASSWORD})
+    assert login.status_code == 302
+
+    response = client.post(
+        "/portal/feeds", data={"url": "https://kitchen-pro.example/yml.xml", "interval_hours": "6", "mode": "auto"}
+    )
+
+    assert response.status_code == 400
+    assert "Цю адресу фіда вже зареєстровано." in response.get_data(as_text=True)
 
 
 SEARCHES = [  # the fixture feeds hold six offers
