@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
+
+from marketplace.domain_errors import DomainError
 
 #: The shortest password accepted.
 MIN_PASSWORD_LENGTH = 10
@@ -23,15 +24,8 @@ MIN_SCORE = 2
 _SCORED_LENGTH = 100
 
 
-class WeakPassword(ValueError):
+class WeakPassword(DomainError):
     """The password breaks the policy; ``str()`` is the reason, in the reader's language."""
-
-    def __init__(self, message: LazyString) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from marketplace.accounts.credentials import (
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import WeakPassword, check_password, check_password_policy, hash_password
 from marketplace.db import utcnow
+from marketplace.domain_errors import DomainError
 
 if TYPE_CHECKING:
     # Only a type: accounts sit below suppliers (see accounts/models.py).
@@ -31,7 +33,7 @@ RESET_LINK_LIFETIME = dt.timedelta(hours=1)
 VERIFY_LINK_LIFETIME = dt.timedelta(days=7)
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """An account rule was broken; the message is fit to show the user."""
 
 
@@ -64,19 +66,19 @@ def create_user(
     """Create a user; raise ``AccountError``: ``EmailTaken``, ``PasswordRejected``, or a bad address or role."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 255:
-        raise AccountError(f"{email!r} is not an email address")
+        raise AccountError(_l("“%(email)s” is not an email address.", email=email))
     try:
         check_password_policy(password, email=email, name=display_name or "")
     except WeakPassword as exc:
-        raise PasswordRejected(str(exc)) from exc
+        raise PasswordRejected(exc.message) from exc
     if role == Role.SUPPLIER and supplier is None:
-        raise AccountError("a supplier member must belong to a supplier")
+        raise AccountError(_l("A supplier member must belong to a supplier."))
     if role != Role.SUPPLIER and supplier is not None:
-        raise AccountError("only supplier members belong to a supplier")
+        raise AccountError(_l("Only supplier members belong to a supplier."))
     # Hashed before the lookup, so that a taken email is answered in the same time as a free one.
     password_hash = hash_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise EmailTaken(f"an account with {email} already exists")
+        raise EmailTaken(_l("An account with %(email)s already exists.", email=email))
     user = User(
         email=email,
         password_hash=password_hash,
@@ -112,7 +114,7 @@ def set_password(session: Session, user: User, new_password: str) -> None:
     try:
         check_password_policy(new_password, email=user.email, name=user.display_name)
     except WeakPassword as exc:
-        raise PasswordRejected(str(exc)) from exc
+        raise PasswordRejected(exc.message) from exc
     user.password_hash = hash_password(new_password)
     end_all_sessions(session, user)
     logger.info("User %d changed their password", user.id)
@@ -124,7 +126,7 @@ def change_password(session: Session, user: User, current_password: str, new_pas
     Raise ``WrongPassword`` or ``AccountError``. The caller logs this session in again.
     """
     if not check_password(user.password_hash, current_password):
-        raise WrongPassword("the current password is wrong")
+        raise WrongPassword(_l("The current password is wrong."))
     set_password(session, user, new_password)
 
 
@@ -142,7 +144,7 @@ def check_reset_link(session: Session, secret: str, *, now: dt.datetime | None =
     """Return the user a live reset link belongs to; raise ``LinkInvalid``."""
     link = find_mail_link(session, secret, LinkPurpose.RESET, now=now)
     if link is None:
-        raise LinkInvalid("the link is invalid or expired")
+        raise LinkInvalid(_l("The link is invalid or expired."))
     return link.user
 
 
@@ -155,7 +157,7 @@ def reset_password(session: Session, secret: str, new_password: str, *, now: dt.
     now = now or utcnow()
     link = find_mail_link(session, secret, LinkPurpose.RESET, now=now)
     if link is None:
-        raise LinkInvalid("the link is invalid or expired")
+        raise LinkInvalid(_l("The link is invalid or expired."))
     user = link.user
     set_password(session, user, new_password)
     link.used_at = now
@@ -175,7 +177,7 @@ def verify_email(session: Session, secret: str, *, now: dt.datetime | None = Non
     now = now or utcnow()
     link = find_mail_link(session, secret, LinkPurpose.VERIFY, now=now)
     if link is None:
-        raise LinkInvalid("the link is invalid or expired")
+        raise LinkInvalid(_l("The link is invalid or expired."))
     link.used_at = now
     if link.user.email_verified_at is None:
         link.user.email_verified_at = now

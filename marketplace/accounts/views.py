@@ -338,8 +338,8 @@ def password() -> ResponseReturnValue:
     user = current_user._get_current_object()
     try:
         change_password(session, user, form.current_password.data or "", form.new_password.data or "")
-    except WrongPassword:
-        form.current_password.errors.append(_("The current password is wrong."))
+    except WrongPassword as exc:
+        form.current_password.errors.append(str(exc))
         return _account_page(TokenForm(formdata=None), password_form=form, status=400)
     except PasswordRejected as exc:
         form.new_password.errors.append(str(exc))
