@@ -85,7 +85,7 @@ def demo_command(if_empty: bool) -> None:
         click.echo("Demo data already loaded; nothing to do.")
         return
     except SupplierError as exc:
-        raise click.ClickException(f"{exc}. The demo loads only into a database without its suppliers.") from exc
+        raise click.ClickException(f"{exc} The demo loads only into a database without its suppliers.") from exc
     session.commit()
     indexed = sync_index(session, get_index())
     click.echo(f"Demo loaded: {summary}; {indexed} offers indexed")

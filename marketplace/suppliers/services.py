@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.domain_errors import DomainError
 from marketplace.suppliers.models import ImportRun, Supplier
 from marketplace.suppliers.offer_hosts import InvalidHost, parse_hosts
 
@@ -16,7 +18,7 @@ logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 
-class SupplierError(Exception):
+class SupplierError(DomainError):
     """A supplier rule was broken; the message is fit to show the user."""
 
 
@@ -28,7 +30,7 @@ def validate_store_url(url: str) -> str:
     """Return the URL if it is an absolute http(s) URL, else raise ``SupplierError``."""
     url = url.strip()
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE):
-        raise SupplierError(f"{url!r} is not an http:// or https:// address")
+        raise SupplierError(_l("“%(url)s” is not an http:// or https:// address.", url=url))
     return url
 
 
@@ -46,11 +48,13 @@ def add_supplier(
     """Register a supplier; raise ``SupplierError`` if the slug is taken or malformed."""
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
-        raise SupplierError(f"{slug!r} is not a valid slug: use lower-case letters, digits and dashes (at most 60)")
+        raise SupplierError(
+            _l("“%(slug)s” is not a valid slug: use lower-case letters, digits and dashes (at most 60).", slug=slug)
+        )
     if session.scalar(select(Supplier.id).where(Supplier.slug == slug)) is not None:
-        raise SupplierError(f"a supplier with the slug {slug!r} already exists")
+        raise SupplierError(_l("A supplier with the slug “%(slug)s” already exists.", slug=slug))
     if not name.strip():
-        raise SupplierError("the supplier needs a name")
+        raise SupplierError(_l("The supplier needs a name."))
     supplier = Supplier(
         slug=slug,
         name=name.strip(),
@@ -74,7 +78,9 @@ def set_extra_offer_hosts(session: Session, supplier: Supplier, hosts: str) -> l
     try:
         parsed = parse_hosts(hosts)
     except InvalidHost as exc:
-        raise SupplierError(f"{exc} is not a host name (like shop.example or myshop.prom.ua)") from exc
+        raise SupplierError(
+            _l("“%(value)s” is not a host name (like shop.example or myshop.prom.ua).", value=str(exc))
+        ) from exc
     supplier.extra_offer_hosts = parsed or None
     session.flush()
     logger.info("Offer links of supplier %s may also go to: %s", supplier.slug, ", ".join(parsed) or "nothing else")
@@ -85,7 +91,7 @@ def get_supplier(session: Session, slug: str) -> Supplier:
     """Return the supplier with ``slug`` or raise ``SupplierNotFound``."""
     supplier = session.scalar(select(Supplier).where(Supplier.slug == slug))
     if supplier is None:
-        raise SupplierNotFound(f"no supplier has the slug {slug!r}")
+        raise SupplierNotFound(_l("no supplier has the slug '%(slug)s'", slug=slug))
     return supplier
 
 
