@@ -30,6 +30,7 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
+from marketplace.domain_errors import DomainError
 from marketplace.suppliers.models import CategoryMappingRule, MappingSource, Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from supplier_feeds import FeedOffer
@@ -38,7 +39,7 @@ from taxonomy_matching import CategoryGuess, TaxonomyMatcher, name_key
 logger = logging.getLogger(__name__)
 
 
-class CategoryMappingError(Exception):
+class CategoryMappingError(DomainError):
     """A mapping could not be made; the message is fit to show the user."""
 
 

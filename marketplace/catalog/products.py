@@ -12,18 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.catalog.grouping import fold_products, move_offers
 from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, Product
+from marketplace.domain_errors import DomainError
 from marketplace.suppliers.models import Supplier
 
 logger = logging.getLogger(__name__)
 
 
-class GroupingError(Exception):
+class GroupingError(DomainError):
     """A split or merge that cannot be done; the message says why, for the operator."""
 
 
@@ -49,7 +51,7 @@ def split_offer(session: Session, offer: Offer, *, user: User | None = None) -> 
     old = offer.product
     others = [o.id for o in old.offers if o.id != offer.id]
     if not others:
-        raise GroupingError("This offer is the only one in its product; there is nothing to split it from.")
+        raise GroupingError(_l("This offer is the only one in its product; there is nothing to split it from."))
     product = Product(
         title=offer.title,
         brand=offer.brand,
@@ -84,13 +86,13 @@ def merge_products(session: Session, keep: Product, absorb: Product, *, user: Us
     Raises ``GroupingError`` for a product merged with itself or with a retired product.
     """
     if keep.id == absorb.id:
-        raise GroupingError("A product cannot be merged with itself.")
+        raise GroupingError(_l("A product cannot be merged with itself."))
     if keep.merged_into_id is not None or absorb.merged_into_id is not None:
-        raise GroupingError("One of these products was already merged into another; merge that one instead.")
+        raise GroupingError(_l("One of these products was already merged into another; merge that one instead."))
     kept = [o.id for o in keep.offers]
     moved = [o.id for o in absorb.offers]
     if not moved:
-        raise GroupingError("The product to merge has no offers.")
+        raise GroupingError(_l("The product to merge has no offers."))
     for a in kept:
         for b in moved:
             _decide(session, a, b, GroupingDecisionKind.TOGETHER, user)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,13 +19,14 @@ from marketplace.catalog.history import PriceChart, backed_discounts, price_char
 from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
+from marketplace.domain_errors import DomainError
 from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.services import in_subtree
 
 logger = logging.getLogger(__name__)
 
 
-class CatalogError(Exception):
+class CatalogError(DomainError):
     """A catalog rule was broken."""
 
 
@@ -154,7 +156,7 @@ def get_category(session: Session, category_id: int) -> Category:
     """Return the category or raise ``NotFound``."""
     category = session.get(Category, category_id)
     if category is None:
-        raise NotFound(f"category {category_id}")
+        raise NotFound(_l("There is no category %(id)s.", id=category_id))
     return category
 
 
@@ -225,10 +227,10 @@ def product_card(session: Session, product_id: int) -> ProductCard:
         .options(selectinload(Product.offers).selectinload(Offer.supplier))
     )
     if product is None:
-        raise NotFound(f"product {product_id}")
+        raise NotFound(_l("There is no product %(id)s.", id=product_id))
     offers = sorted_offers(product.offers)
     if not offers:
-        raise NotFound(f"product {product_id} has no active offers")
+        raise NotFound(_l("Product %(id)s has no offers on sale.", id=product_id))
     breadcrumbs: list[Category] = []
     node = product.category
     while node is not None:
@@ -380,7 +382,7 @@ def click_target(session: Session, offer_id: int) -> tuple[Offer, str]:
     """
     offer = session.get(Offer, offer_id)
     if offer is None or not offer.is_active:
-        raise NotFound(f"offer {offer_id}")
+        raise NotFound(_l("There is no offer %(id)s.", id=offer_id))
     return offer, with_utm(offer.url, utm_tags(offer.supplier))
 
 
