@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.models import Offer, Product
 from marketplace.catalog.services import ProductSummary, SpecRow, merge_specs, product_summaries, sorted_offers
+from marketplace.domain_errors import DomainError
 from marketplace.taxonomy.models import Category
 
 #: The most products one comparison holds.
@@ -20,7 +21,7 @@ MAX_COMPARED = 4
 BRAND_SPECS = frozenset({"brand", "vendor", "бренд", "марка", "торгова марка", "торговая марка"})
 
 
-class CompareError(Exception):
+class CompareError(DomainError):
     """A product cannot join the comparison; the message is fit to show the buyer."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.domain_errors import DomainError
 from marketplace.search.services import SearchPage, search_offers
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.suppliers.models import Supplier
@@ -23,7 +24,7 @@ MAX_ORDER_ITEMS = 50
 MAX_QUANTITY = 9999
 
 
-class ShopError(Exception):
+class ShopError(DomainError):
     """A shop rule was broken; the message is fit to show the buyer."""
 
 
@@ -167,7 +168,7 @@ def open_lead(session: Session, supplier_id: int, lead_id: int) -> Lead:
     """Return one of the supplier's order requests, marking it seen; raise ``LeadNotFound`` for anyone else's."""
     lead = session.get(Lead, lead_id)
     if lead is None or lead.supplier_id != supplier_id:
-        raise LeadNotFound(f"lead {lead_id}")
+        raise LeadNotFound(_l("There is no order request %(id)s.", id=lead_id))
     if lead.status == LeadStatus.NEW:
         lead.status = LeadStatus.SEEN
         session.flush()
