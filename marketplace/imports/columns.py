@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.db import utcnow
+from marketplace.domain_errors import DomainError
 from marketplace.imports.uploads import enqueue_run
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from supplier_feeds import FeedError, TablePreview, detect_format, preview_table
@@ -38,7 +40,7 @@ TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "xls"})
 PREVIEW_ROWS = 8
 
 
-class MappingError(Exception):
+class MappingError(DomainError):
     """A mapping cannot be used; the message is fit to show the supplier."""
 
 
@@ -181,15 +183,15 @@ def clean_mapping(preview: MappingPreview, chosen: Mapping[str, str]) -> dict[st
         if not target:
             continue
         if target not in allowed:
-            raise MappingError(f"{target!r} is not a field a column can fill.")
+            raise MappingError(_l("“%(field)s” is not a field a column can fill.", field=target))
         if target in taken and target != "param":
-            raise MappingError(f"Two columns are mapped to {target!r}; choose one.")
+            raise MappingError(_l("Two columns are mapped to “%(field)s”; choose one.", field=target))
         mapping[column] = target
         taken.add(target)
     if "sku" not in taken:
-        raise MappingError("Choose the column that holds your offer id (sku).")
+        raise MappingError(_l("Choose the column that holds your offer id (sku)."))
     if not taken & {"price", "sale_price", "stock_quantity", "available"}:
-        raise MappingError("Choose the column with the price (or, for a stock update, the quantity).")
+        raise MappingError(_l("Choose the column with the price (or, for a stock update, the quantity)."))
     return mapping
 
 
@@ -256,7 +258,7 @@ def map_and_queue(
 ) -> dict[str, str]:
     """Save the supplier's mapping for the run's file and queue the run; raise ``MappingError``."""
     if run.status != ImportStatus.NEEDS_MAPPING:
-        raise MappingError("This import is no longer waiting for a mapping.")
+        raise MappingError(_l("This import is no longer waiting for a mapping."))
     mapping = clean_mapping(preview, chosen)
     save_mapping(session, run.supplier, preview.signature, mapping)
     enqueue_run(session, run)

@@ -7,8 +7,10 @@ import os
 import uuid
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from marketplace.domain_errors import DomainError
 from marketplace.imports.options import ImportMode
 from marketplace.jobs.queue import enqueue
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
@@ -92,16 +94,19 @@ def enqueue_run(session: Session, run: ImportRun) -> None:
     enqueue(session, "import_run", run_id=run.id)
 
 
-class NotHeld(Exception):
+class NotHeld(DomainError):
     """The run is not waiting for a confirmation, or its file is gone."""
+
+
+_NOT_HELD = _l("This import is not waiting for a confirmation (or its file is gone); upload it again.")
 
 
 def confirm_withdrawal(session: Session, run: ImportRun, *, upload_dir: str) -> ImportRun:
     """Queue a held run again, with the supplier's confirmation that the withdrawal is meant."""
     if run.status != ImportStatus.HELD or not run.source_path:
-        raise NotHeld(run.id)
+        raise NotHeld(_NOT_HELD)
     if not os.path.isfile(os.path.join(upload_dir, run.source_path)):
-        raise NotHeld(run.id)
+        raise NotHeld(_NOT_HELD)
     run.withdraw_confirmed = True
     run.error = None
     enqueue_run(session, run)

@@ -75,8 +75,8 @@ def confirm_withdraw(run_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         confirm_withdrawal(session, run, upload_dir=current_app.config["UPLOAD_PATH"])
-    except NotHeld:
-        flash(_("This import is not waiting for a confirmation (or its file is gone); upload it again."), "error")
+    except NotHeld as exc:
+        flash(str(exc), "error")
         return redirect(url_for("portal.import_run", run_id=run.id))
     session.commit()
     flash(_("Confirmed: the price list is queued for import again and will withdraw the offers it lacks."), "info")
