@@ -12,11 +12,13 @@ import hashlib
 import logging
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.db import Base, created_at, intpk, str255, utcnow
+from marketplace.domain_errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ TOKEN_PREFIX = "trw_"  # noqa: S105  (a public marker, not a secret)
 MAX_TOKENS = 20
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """A token rule was broken; the message is fit to show the user."""
 
 
@@ -69,11 +71,11 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """
     name = " ".join(name.split())[:255]
     if not name:
-        raise TokenError("give the token a name")
+        raise TokenError(_l("Give the token a name."))
     if not user.active:
-        raise TokenError("the account is disabled")
+        raise TokenError(_l("The account is disabled."))
     if len(tokens_of(session, user)) >= MAX_TOKENS:
-        raise TokenError(f"an account holds at most {MAX_TOKENS} tokens; revoke one first")
+        raise TokenError(_l("An account holds at most %(num)d tokens; revoke one first.", num=MAX_TOKENS))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=hash_token(secret), hint=secret[: len(TOKEN_PREFIX) + 6])
     session.add(token)
@@ -86,7 +88,7 @@ def create_token_for(session: Session, email: str, name: str) -> tuple[ApiToken,
     """Create a token for the account with ``email`` (the operator's command); raise ``TokenError``."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise TokenError(f"there is no account {email}")
+        raise TokenError(_l("There is no account %(email)s.", email=email))
     return create_token(session, user, name)
 
 
@@ -104,7 +106,7 @@ def revoke_token(session: Session, user: User, token_id: int, *, now: dt.datetim
     """Revoke ``user``'s token ``token_id``; raise ``TokenError`` if it is not theirs or already revoked."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise TokenError("there is no such token")
+        raise TokenError(_l("There is no such token."))
     token.revoked_at = now or utcnow()
     session.flush()
     logger.info("User %d revoked API token %d", user.id, token.id)
