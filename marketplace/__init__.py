@@ -43,46 +43,43 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security_headers.init_app(app)
 
     from marketplace.accounts import views as accounts_views
-    from marketplace.buyer_requests import views as requests_views
-    from marketplace.catalog import views as catalog_views
-    from marketplace.errors import bp as errors_bp
-    from marketplace.health import views as health_views
-    from marketplace.search import index_runtime
-    from marketplace.search import views as search_views
-
-    index_runtime.init_app(app)
-    app.register_blueprint(errors_bp)
-    app.register_blueprint(health_views.bp)
-    app.register_blueprint(accounts_views.bp)
-    app.register_blueprint(catalog_views.bp)
-    app.register_blueprint(search_views.bp)
-    app.register_blueprint(search_views.api)
-    app.register_blueprint(requests_views.bp)
-
-    from marketplace.buyer_requests.api import api as requests_api
-    from marketplace.notifications import views as notifications_views
-
-    app.register_blueprint(requests_api)
-    app.register_blueprint(notifications_views.bp)
-    app.register_blueprint(notifications_views.dev)
-
     from marketplace.admin import categories as admin_categories
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
+    from marketplace.api import views as api_views
+    from marketplace.buyer_requests import views as requests_views
+    from marketplace.buyer_requests.api import api as requests_api
+    from marketplace.catalog import views as catalog_views
     from marketplace.compare import views as compare_views
+    from marketplace.errors import bp as errors_bp
+    from marketplace.health import views as health_views
+    from marketplace.notifications import views as notifications_views
     from marketplace.portal import bp as portal_bp
+    from marketplace.search import index_runtime
+    from marketplace.search import views as search_views
     from marketplace.shops import views as shops_views
 
-    app.register_blueprint(shops_views.bp)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(compare_views.bp)
-    app.register_blueprint(admin_categories.bp)
-    app.register_blueprint(admin_suppliers.bp)
-    app.register_blueprint(admin_views.bp)
-
-    from marketplace.api import views as api_views
-
-    app.register_blueprint(api_views.bp)
+    index_runtime.init_app(app)
+    for blueprint in (
+        errors_bp,
+        health_views.bp,
+        accounts_views.bp,
+        catalog_views.bp,
+        search_views.bp,
+        search_views.api,
+        requests_views.bp,
+        requests_api,
+        notifications_views.bp,
+        notifications_views.dev,
+        shops_views.bp,
+        portal_bp,
+        compare_views.bp,
+        admin_categories.bp,
+        admin_suppliers.bp,
+        admin_views.bp,
+        api_views.bp,
+    ):
+        app.register_blueprint(blueprint)
 
     from marketplace.cli import register_commands
 
