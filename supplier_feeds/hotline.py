@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from .normalize import clean_multiline, clean_text, clean_url, parse_availability
+from .normalize import clean_multiline, clean_text, clean_url
 from .offers import OfferChecker, OfferDraft
-from .rows import FeedCategory, FeedHeader, FeedItem, RowProblem
+from .rows import FeedCategory, FeedHeader, FeedItem, RowProblem, feed_category
 from .xmlsafe import all_text, forget, inner_xml, iterate
 
 _NOT_HOTLINE = "The file is XML, but not a Hotline price list (its root element is not <price>)."
@@ -63,16 +63,7 @@ def _category(element: Any) -> FeedCategory | RowProblem:
     fields = {child.tag: clean_text(all_text(child)) for child in element if isinstance(child.tag, str)}
     category_id = fields.get("id") or clean_text(element.get("id"))
     name = fields.get("name") or (clean_text(element.text) if len(element) == 0 else None)
-    if not category_id or not name:
-        return RowProblem(
-            "invalid_category",
-            "warning",
-            "A category has no id or no name and was ignored.",
-            line=element.sourceline,
-            field="category",
-            value=name or category_id,
-        )
-    return FeedCategory(id=category_id, name=name, parent_id=fields.get("parentId"))
+    return feed_category(category_id, name, fields.get("parentId"), line=element.sourceline)
 
 
 def _draft(item: Any) -> OfferDraft:
@@ -103,18 +94,11 @@ def _draft(item: Any) -> OfferDraft:
         currency=currency,
         old_price=text(*_OLD_PRICES),
     )
-    available, stock = None, None
-    raw_stock = text("stock")
-    if raw_stock is not None:
-        available, stock = parse_availability(raw_stock, quantity_first=True)
-        if available is None:
-            draft.problem(
-                "invalid_availability",
-                "warning",
-                f"The stock {raw_stock!r} does not say whether the item is in stock; it is shown as available.",
-                "available",
-                raw_stock,
-            )
+    available, stock = draft.checked_availability(
+        text("stock"),
+        quantity_first=True,
+        warning="The stock {value!r} does not say whether the item is in stock; it is shown as available.",
+    )
     pictures: list[str] = []
     for child in children.get("image", []) + children.get("picture", []):
         url = clean_url(all_text(child))

@@ -196,3 +196,19 @@ class FeedError(Exception):
 
 
 FeedItem = FeedHeader | FeedCategory | FeedOffer | FeedUnchanged | FeedUpdate | RowProblem
+
+
+def feed_category(
+    category_id: str | None, name: str | None, parent_id: str | None, *, line: int | None = None
+) -> FeedCategory | RowProblem:
+    """Return the category, or the warning that it was ignored when it lacks an id or a name."""
+    if not category_id or not name:
+        return RowProblem(
+            "invalid_category",
+            "warning",
+            "A category has no id or no name and was ignored.",
+            line=line,
+            field="category",
+            value=name or category_id,
+        )
+    return FeedCategory(id=category_id, name=name, parent_id=parent_id)

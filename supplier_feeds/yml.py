@@ -24,7 +24,7 @@ from .normalize import (
     parse_stock,
 )
 from .offers import OfferChecker, OfferDraft
-from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, FeedUnchanged, RowProblem
+from .rows import FeedCategory, FeedError, FeedHeader, FeedItem, FeedUnchanged, RowProblem, feed_category
 from .xmlsafe import all_text as _all_text
 from .xmlsafe import fingerprint, iterate, keyed_digest
 from .xmlsafe import forget as _forget
@@ -213,16 +213,7 @@ def _child_text(element: Any, tag: str) -> str | None:
 def _category(element: Any) -> FeedCategory | RowProblem:
     category_id = clean_text(element.get("id"))
     name = clean_text(_all_text(element))
-    if not category_id or not name:
-        return RowProblem(
-            "invalid_category",
-            "warning",
-            "A category has no id or no name and was ignored.",
-            line=element.sourceline,
-            field="category",
-            value=name or category_id,
-        )
-    return FeedCategory(id=category_id, name=name, parent_id=clean_text(element.get("parentId")))
+    return feed_category(category_id, name, clean_text(element.get("parentId")), line=element.sourceline)
 
 
 def _children(offer: Any) -> dict[str, list[Any]]:
