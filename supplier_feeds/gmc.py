@@ -18,7 +18,6 @@ from .normalize import (
     PriceError,
     clean_multiline,
     clean_text,
-    parse_availability,
     parse_price,
     split_price_currency,
 )
@@ -106,20 +105,15 @@ def draft_from_attributes(attributes: Mapping[str, Sequence[str]], line: int | N
         currency=currency or sale_currency,
         sale_price=sale_price,
     )
-    available, stock = None, None
     raw_availability = first("availability")
-    if raw_availability is not None:
-        available, stock = parse_availability(raw_availability, quantity_first=False)
-        if available is None:
-            draft.problem(
-                "invalid_availability",
-                "warning",
-                f"availability {raw_availability!r} is not one of in stock, out of stock, preorder or backorder; "
-                "the item is shown as available.",
-                "available",
-                raw_availability,
-            )
-            available = True
+    available, stock = draft.checked_availability(
+        raw_availability,
+        quantity_first=False,
+        warning="availability {value!r} is not one of in stock, out of stock, preorder or backorder; "
+        "the item is shown as available.",
+    )
+    if raw_availability is not None and available is None:
+        available = True  # as the warning says; a partial row too, where None would mean "not given"
     pictures: list[str] = []
     for name in ("image_link", "additional_image_link"):
         for value in attributes.get(name, ()):

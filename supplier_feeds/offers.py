@@ -48,6 +48,7 @@ from .normalize import (
     clean_gtin,
     clean_url,
     normalise_currency,
+    parse_availability,
     parse_price,
     sanitize_html,
 )
@@ -95,6 +96,20 @@ class OfferDraft:
         self.problems.append(
             RowProblem(code, severity, message, line=self.line, sku=self.sku, field=field_name, value=value)
         )
+
+    def checked_availability(
+        self, raw: str | None, *, quantity_first: bool, warning: str
+    ) -> tuple[bool | None, int | None]:
+        """Return what ``raw`` says of stock (in stock?, quantity); warn when it says neither.
+
+        ``warning`` is the message, with ``{value!r}`` where the raw text goes.
+        """
+        if raw is None:
+            return None, None
+        available, stock = parse_availability(raw, quantity_first=quantity_first)
+        if available is None:
+            self.problem("invalid_availability", "warning", warning.format(value=raw), "available", raw)
+        return available, stock
 
     def checked_url(self, raw: str | None) -> str | None:
         """Return ``raw`` as an absolute http(s) URL, warning (and returning None) when it is not one."""
