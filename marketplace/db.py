@@ -41,15 +41,18 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    @staticmethod
+    def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
+        """A naive value is UTC already (SQLite's text); an aware one is converted to UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return self._as_utc(value)
+
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return self._as_utc(value)
 
 
 # Constraint names must be stable so that Alembic can alter them on both SQLite and PostgreSQL.
