@@ -20,38 +20,24 @@ from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts.models import User
 from marketplace.accounts.token_auth import api_user, token_required
-from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestItem
-from marketplace.buyer_requests.services import (
-    CatalogSearch,
-    ItemInput,
-    PermissionDenied,
-    RequestError,
-    RequestNotFound,
-    accept_quote,
+from marketplace.buyer_requests.access import (
     accepts_quotes,
-    award_request,
-    catalog_matches,
-    close_request,
-    exchanged_contact,
-    get_item,
-    get_quote,
-    get_request,
     may_manage,
     may_publish,
     may_quote,
     may_see_quotes,
     may_see_thread,
     may_view,
-    open_requests,
-    post_message,
-    publish_draft,
-    publish_request,
-    quotes_for_buyer,
-    quotes_of_supplier,
-    requests_of,
-    submit_quote,
-    update_request,
 )
+from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
+from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
+from marketplace.buyer_requests.inputs import ItemInput
+from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches
+from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestItem
+from marketplace.buyer_requests.publishing import close_request, publish_draft, publish_request, update_request
+from marketplace.buyer_requests.queries import get_item, get_quote, get_request, open_requests, requests_of
+from marketplace.buyer_requests.quotes import quotes_for_buyer, quotes_of_supplier, submit_quote
+from marketplace.buyer_requests.thread import post_message
 from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
 from marketplace.extensions import csrf

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marketplace.buyer_requests.services import expire_requests
+from marketplace.buyer_requests.publishing import expire_requests
 from marketplace.notifications.jobs import deliver_outbox
 from marketplace.notifications.services import SmtpSettings
 

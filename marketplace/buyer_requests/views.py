@@ -21,45 +21,36 @@ from wtforms import Field, FieldList, SelectChoice
 from wtforms import Form as BaseForm
 
 from marketplace.accounts.models import User
-from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
-from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus
-from marketplace.buyer_requests.services import (
+from marketplace.buyer_requests.access import (
     ACCEPTING,
     EDITABLE,
-    CatalogSearch,
-    ItemInput,
-    PermissionDenied,
-    RequestError,
-    RequestNotFound,
-    accept_quote,
     accepts_quotes,
-    award_request,
-    catalog_matches,
-    close_request,
-    exchanged_contact,
-    get_item,
-    get_quote,
-    get_request,
-    item_categories,
     may_manage,
     may_publish,
     may_quote,
     may_see_quotes,
     may_see_thread,
     may_view,
-    open_requests,
-    post_message,
-    publish_draft,
-    publish_request,
-    quote_offer_choices,
-    quotes_for_buyer,
-    quotes_of_supplier,
-    request_categories,
-    request_history,
-    requests_of,
-    submit_quote,
-    update_request,
 )
+from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
+from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
+from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
+from marketplace.buyer_requests.history import request_history
+from marketplace.buyer_requests.inputs import ItemInput
+from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches
+from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus
+from marketplace.buyer_requests.publishing import close_request, publish_draft, publish_request, update_request
+from marketplace.buyer_requests.queries import (
+    get_item,
+    get_quote,
+    get_request,
+    item_categories,
+    open_requests,
+    request_categories,
+    requests_of,
+)
+from marketplace.buyer_requests.quotes import quote_offer_choices, quotes_for_buyer, quotes_of_supplier, submit_quote
+from marketplace.buyer_requests.thread import post_message
 from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
 from marketplace.search.index_runtime import get_index

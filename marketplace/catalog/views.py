@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.buyer_requests.services import open_requests
+from marketplace.buyer_requests.queries import open_requests
 from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import is_bot_request
 from marketplace.catalog.jobs import click_spool

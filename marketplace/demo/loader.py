@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
-from marketplace.buyer_requests.services import ItemInput, publish_request, submit_quote
+from marketplace.buyer_requests.inputs import ItemInput
+from marketplace.buyer_requests.publishing import publish_request
+from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
 from marketplace.demo.catalog import SUPPLIERS, render_feed
 from marketplace.imports.run import import_feed

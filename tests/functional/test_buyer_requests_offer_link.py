@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote
-from marketplace.buyer_requests.services import ItemInput, publish_request
+from marketplace.buyer_requests.publishing import publish_request
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import Supplier
 

@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.awarding import accept_quote
+from marketplace.buyer_requests.errors import RequestError
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestEvent, RequestStatus
-from marketplace.buyer_requests.services import ItemInput, RequestError, accept_quote, publish_request, submit_quote
+from marketplace.buyer_requests.publishing import publish_request
+from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
-from marketplace.buyer_requests.services import ItemInput, publish_request, submit_quote
+from marketplace.buyer_requests.publishing import publish_request
+from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer, Product
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier

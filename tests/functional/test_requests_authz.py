@@ -23,8 +23,11 @@ from sqlalchemy import Connection, func, select
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import create_token
+from marketplace.buyer_requests.awarding import accept_quote
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, Visibility
-from marketplace.buyer_requests.services import ItemInput, accept_quote, publish_request, submit_quote
+from marketplace.buyer_requests.publishing import publish_request
+from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer, Product
 from marketplace.db import get_session
 from marketplace.notifications.models import Notification

@@ -11,23 +11,13 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.access import accepts_quotes, may_view
+from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
+from marketplace.buyer_requests.inputs import MAX_ITEMS, ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
-from marketplace.buyer_requests.services import (
-    MAX_ITEMS,
-    ItemInput,
-    PermissionDenied,
-    RequestError,
-    RequestNotFound,
-    accepts_quotes,
-    get_item,
-    get_request,
-    may_view,
-    open_requests,
-    publish_request,
-    quotes_for_buyer,
-    quotes_of_supplier,
-    submit_quote,
-)
+from marketplace.buyer_requests.publishing import publish_request
+from marketplace.buyer_requests.queries import get_item, get_request, open_requests
+from marketplace.buyer_requests.quotes import quotes_for_buyer, quotes_of_supplier, submit_quote
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier

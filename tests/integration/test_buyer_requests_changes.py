@@ -11,17 +11,14 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.awarding import accept_quote
+from marketplace.buyer_requests.errors import RequestError
+from marketplace.buyer_requests.history import plain_value as _plain
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestEvent, RequestItem, Visibility
-from marketplace.buyer_requests.services import (
-    ItemInput,
-    RequestError,
-    _plain,
-    accept_quote,
-    publish_request,
-    request_categories,
-    submit_quote,
-    update_request,
-)
+from marketplace.buyer_requests.publishing import publish_request, update_request
+from marketplace.buyer_requests.queries import request_categories
+from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer, Product
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier

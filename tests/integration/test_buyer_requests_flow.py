@@ -12,29 +12,24 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
+from marketplace.buyer_requests.access import may_view
+from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
+from marketplace.buyer_requests.errors import PermissionDenied, RequestError
+from marketplace.buyer_requests.history import request_history
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.jobs import run_request_jobs
+from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches, match_suppliers
 from marketplace.buyer_requests.models import BuyerRequest, RequestEvent, RequestStatus, Visibility
-from marketplace.buyer_requests.services import (
-    CatalogSearch,
-    ItemInput,
-    PermissionDenied,
-    RequestError,
-    accept_quote,
-    award_request,
-    catalog_matches,
+from marketplace.buyer_requests.publishing import (
     close_request,
-    exchanged_contact,
     expire_requests,
-    match_suppliers,
-    may_view,
-    open_requests,
-    post_message,
     publish_draft,
     publish_request,
-    request_history,
-    submit_quote,
     update_request,
 )
+from marketplace.buyer_requests.queries import open_requests
+from marketplace.buyer_requests.quotes import submit_quote
+from marketplace.buyer_requests.thread import post_message
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier

@@ -12,8 +12,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import RequestStatus
-from marketplace.buyer_requests.services import ItemInput, publish_request
+from marketplace.buyer_requests.publishing import publish_request
 from marketplace.changes.outbox import pending_changes
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
