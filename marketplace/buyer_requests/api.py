@@ -15,6 +15,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
@@ -49,11 +52,11 @@ api = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
 
 
-class _BadInput(Exception):
-    def __init__(self, message: str, field: str, item: int | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.item = item
+class _BadInput(RequestError):
+    """A call's body does not have the shape the call takes: answered like a broken rule, with its field."""
+
+    def __init__(self, message: LazyString, field: str, item: int | None = None) -> None:
+        super().__init__(message, field=field, item=item)
 
 
 def _error(code: int, title: str, message: str, **extra: Any) -> ResponseReturnValue:
@@ -61,8 +64,7 @@ def _error(code: int, title: str, message: str, **extra: Any) -> ResponseReturnV
 
 
 @api.errorhandler(RequestError)
-@api.errorhandler(_BadInput)
-def _rule_broken(exc: RequestError | _BadInput) -> ResponseReturnValue:
+def _rule_broken(exc: RequestError) -> ResponseReturnValue:
     """Answer a broken rule or a bad input with 422 (403 if it is a permission), undoing the view's changes."""
     get_session().rollback()
     extra = {key: value for key, value in (("field", exc.field), ("item", exc.item)) if value is not None}
@@ -80,9 +82,9 @@ def _body() -> dict[str, Any]:
     try:
         body = request.get_json(force=True, silent=False)
     except BadRequest:
-        abort(400, description="The body must be a JSON object.")
+        abort(400, description=_("The body must be a JSON object."))
     if not isinstance(body, dict):
-        abort(400, description="The body must be a JSON object.")
+        abort(400, description=_("The body must be a JSON object."))
     return body
 
 
@@ -92,17 +94,17 @@ def _body() -> dict[str, Any]:
 def _decimal(value: Any, field: str, item: int | None = None, *, required: bool = False) -> Decimal | None:
     if value is None or value == "":
         if required:
-            raise _BadInput(f"{field} is required", field, item)
+            raise _BadInput(_l("%(field)s is required", field=field), field, item)
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _BadInput(f"{field} must be a number or a decimal string", field, item)
+        raise _BadInput(_l("%(field)s must be a number or a decimal string", field=field), field, item)
     try:
         # str() first: a float such as 0.1 must not carry its binary tail into the Decimal.
         number = Decimal(str(value))
     except InvalidOperation:
-        raise _BadInput(f"{field} must be a number or a decimal string", field, item) from None
+        raise _BadInput(_l("%(field)s must be a number or a decimal string", field=field), field, item) from None
     if not number.is_finite():
-        raise _BadInput(f"{field} must be a finite number", field, item)
+        raise _BadInput(_l("%(field)s must be a finite number", field=field), field, item)
     return number
 
 
@@ -112,14 +114,14 @@ def _date(value: Any, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise _BadInput(f"{field} must be a date such as 2030-01-31", field) from None
+        raise _BadInput(_l("%(field)s must be a date such as 2030-01-31", field=field), field) from None
 
 
 def _text(value: Any, field: str, item: int | None = None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _BadInput(f"{field} must be a string", field, item)
+        raise _BadInput(_l("%(field)s must be a string", field=field), field, item)
     return value
 
 
@@ -127,19 +129,19 @@ def _int(value: Any, field: str, item: int | None = None) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _BadInput(f"{field} must be an integer", field, item)
+        raise _BadInput(_l("%(field)s must be an integer", field=field), field, item)
     if not is_id(value):
-        raise _BadInput(f"{field} is not a valid id", field, item)
+        raise _BadInput(_l("%(field)s is not a valid id", field=field), field, item)
     return value
 
 
 def _items(value: Any) -> list[ItemInput]:
     if not isinstance(value, list):
-        raise _BadInput("items must be a list", "items")
+        raise _BadInput(_l("items must be a list"), "items")
     items = []
     for position, raw in enumerate(value):
         if not isinstance(raw, dict):
-            raise _BadInput("each item must be an object", "items", position)
+            raise _BadInput(_l("each item must be an object"), "items", position)
         quantity = _decimal(raw.get("quantity"), "quantity", position, required=True)
         assert quantity is not None
         items.append(
@@ -240,9 +242,9 @@ def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
     try:
         buyer_request = get_request(get_session(), request_id)
     except RequestNotFound:
-        abort(404, description=f"There is no request {request_id}.")
+        abort(404, description=_("There is no request %(request)s.", request=request_id))
     if not may_view(buyer_request, viewer):
-        abort(404, description=f"There is no request {request_id}.")
+        abort(404, description=_("There is no request %(request)s.", request=request_id))
     return buyer_request
 
 
@@ -251,7 +253,9 @@ def _quote_of(session: Session, buyer_request: BuyerRequest, quote_id: int) -> Q
     try:
         return get_quote(session, buyer_request.id, quote_id)
     except RequestNotFound:
-        abort(404, description=f"Request {buyer_request.id} has no quote {quote_id}.")
+        abort(
+            404, description=_("Request %(request)s has no quote %(quote)s.", quote=quote_id, request=buyer_request.id)
+        )
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -264,7 +268,7 @@ def list_requests() -> ResponseReturnValue:
     session = get_session()
     category_id = request.args.get("category", type=int)
     if category_id is not None and not is_id(category_id):
-        abort(400, description="category: not a valid id")
+        abort(400, description=_("category: not a valid id"))
     listed = {r.id: r for r in open_requests(session, viewer=viewer, category_id=category_id)}
     if viewer is not None and may_publish(viewer) and category_id is None:
         for own in requests_of(session, viewer):
@@ -280,7 +284,7 @@ def create_request() -> ResponseReturnValue:
     """Publish a request (or save a draft with ``"publish": false``); answer with its catalog matches."""
     user = _caller()
     if not may_publish(user):
-        abort(403, description="Only buyers publish requests.")
+        abort(403, description=_("Only buyers publish requests."))
     body = _body()
     session = get_session()
     buyer_request = publish_request(
@@ -343,7 +347,7 @@ def list_quotes(request_id: int) -> ResponseReturnValue:
         assert viewer.supplier is not None
         quotes = list(quotes_of_supplier(session, buyer_request, viewer.supplier).values())
     else:
-        abort(403, description="Only the buyer and quoting suppliers see quotes.")
+        abort(403, description=_("Only the buyer and quoting suppliers see quotes."))
     body = {"quotes": [_quote_json(q, viewer) for q in quotes]}
     session.commit()
     return jsonify(body)
@@ -355,17 +359,19 @@ def create_quote(request_id: int) -> ResponseReturnValue:
     """Quote on one item (again to update the quote)."""
     user, buyer_request = _caller_and_request(request_id)
     if not may_quote(user):
-        abort(403, description="Only suppliers quote.")
+        abort(403, description=_("Only suppliers quote."))
     assert user.supplier is not None
     body = _body()
     session = get_session()
     item_id = _int(body.get("item_id"), "item_id")
     if item_id is None:
-        raise _BadInput("item_id is required", "item_id")
+        raise _BadInput(_l("%(field)s is required", field="item_id"), "item_id")
     try:
         item = get_item(session, buyer_request.id, item_id)
     except RequestNotFound:
-        raise _BadInput(f"request {request_id} has no item {item_id}", "item_id") from None
+        raise _BadInput(
+            _l("request %(request)s has no item %(item)s", request=request_id, item=item_id), "item_id"
+        ) from None
     price = _decimal(body.get("price"), "price", required=True)
     assert price is not None
     quote = submit_quote(
@@ -391,11 +397,16 @@ def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     """The buyer accepts a quote; the answer carries the supplier's contacts."""
     user, buyer_request = _caller_and_request(request_id)
     if not may_see_quotes(buyer_request, user):
-        abort(404, description=f"Request {request_id} has no quote {quote_id} you may see.")
+        abort(
+            404,
+            description=_(
+                "Request %(request)s has no quote %(quote)s you may see.", request=request_id, quote=quote_id
+            ),
+        )
     session = get_session()
     quote = _quote_of(session, buyer_request, quote_id)
     if not may_manage(buyer_request, user):
-        abort(403, description="Only the buyer accepts quotes.")
+        abort(403, description=_("Only the buyer accepts quotes."))
     accept_quote(session, quote, user)
     session.commit()
     return jsonify(_quote_json(quote, user))
@@ -405,7 +416,7 @@ def _managed(request_id: int, user: User) -> BuyerRequest:
     """Return a request its buyer acts on: 404 if the caller may not see it, 403 if not theirs."""
     buyer_request = _visible(request_id, user)
     if not may_manage(buyer_request, user):
-        abort(403, description="Only the buyer of the request may do this.")
+        abort(403, description=_("Only the buyer of the request may do this."))
     return buyer_request
 
 
@@ -493,11 +504,11 @@ def post_quote_message(request_id: int, quote_id: int) -> ResponseReturnValue:
     quote = _quote_of(session, buyer_request, quote_id)
     if not may_see_thread(quote, user):
         # Sealed: another supplier must not learn that the quote exists.
-        abort(404, description=f"Request {request_id} has no quote {quote_id}.")
+        abort(404, description=_("Request %(request)s has no quote %(quote)s.", request=request_id, quote=quote_id))
     body = _body()
     text = _text(body.get("body"), "body")
     if text is None:
-        raise _BadInput("body is required", "body")
+        raise _BadInput(_l("%(field)s is required", field="body"), "body")
     message = post_message(session, quote, user, text)
     session.commit()
     return jsonify(_message_json(message)), 201

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,20 +39,20 @@ def accept_quote(session: Session, quote: Quote, actor: User, *, now: dt.datetim
     """
     buyer_request = quote.item.request
     if not may_manage(buyer_request, actor):
-        raise PermissionDenied("only the buyer can accept a quote")
+        raise PermissionDenied(_l("only the buyer can accept a quote"))
     if buyer_request.status not in ACCEPTING:
-        raise RequestError("quotes on this request can no longer be accepted")
+        raise RequestError(_l("quotes on this request can no longer be accepted"))
     now = now or utcnow()
     # Lock the item (a no-op on SQLite, which writes one transaction at a time): a second
     # accept on the same item waits here, then sees this one's quote as accepted.
     session.execute(select(RequestItem.id).where(RequestItem.id == quote.item_id).with_for_update()).one()
     accepted_ids = set(session.scalars(select(Quote.id).where(Quote.item_id == quote.item_id, Quote.accepted)))
     if quote.id in accepted_ids:
-        raise RequestError("this quote is already accepted")
+        raise RequestError(_l("this quote is already accepted"))
     if quote.valid_until is not None and quote.valid_until < now.date():
-        raise RequestError("this quote has run out")
+        raise RequestError(_l("this quote has run out"))
     if accepted_ids:
-        raise RequestError("you already accepted a quote on this item")
+        raise RequestError(_l("you already accepted a quote on this item"))
     quote.accepted = True
     quote.accepted_at = now
     session.flush()
@@ -83,11 +84,11 @@ def award_request(
 ) -> None:
     """Mark the request awarded at the buyer's word, with at least one accepted quote."""
     if not may_manage(buyer_request, actor):
-        raise PermissionDenied("only the buyer can award the request")
+        raise PermissionDenied(_l("only the buyer can award the request"))
     if buyer_request.status not in ACCEPTING:
-        raise RequestError("this request can no longer be awarded")
+        raise RequestError(_l("this request can no longer be awarded"))
     if not any(q.accepted for item in buyer_request.items for q in item.quotes):
-        raise RequestError("accept a quote first")
+        raise RequestError(_l("accept a quote first"))
     _award(session, buyer_request, actor, now or utcnow())
     session.flush()
 

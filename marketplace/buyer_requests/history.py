@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -38,7 +39,7 @@ def record_event(
 def request_history(session: Session, buyer_request: BuyerRequest, viewer: User | None) -> list[RequestEvent]:
     """Return every recorded change of the request, oldest first; its buyer and operators only."""
     if not may_see_quotes(buyer_request, viewer):
-        raise PermissionDenied("only the buyer sees the history of a request")
+        raise PermissionDenied(_l("only the buyer sees the history of a request"))
     query = (
         select(RequestEvent)
         .where(RequestEvent.request_id == buyer_request.id)

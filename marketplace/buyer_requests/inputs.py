@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.errors import RequestError
@@ -51,19 +52,19 @@ def clean_request(
 ) -> dict[str, Any]:
     title = title.strip()
     if not title:
-        raise RequestError("the request needs a title", field="title")
+        raise RequestError(_l("the request needs a title"), field="title")
     if len(title) > 255:
-        raise RequestError("the title is longer than 255 characters", field="title")
+        raise RequestError(_l("the title is longer than 255 characters"), field="title")
     if deadline is not None and deadline < now.date():
-        raise RequestError("the deadline is in the past", field="deadline")
+        raise RequestError(_l("the deadline is in the past"), field="deadline")
     if not items:
-        raise RequestError("list at least one item", field="items")
+        raise RequestError(_l("list at least one item"), field="items")
     if len(items) > MAX_ITEMS:
-        raise RequestError(f"a request lists at most {MAX_ITEMS} items", field="items")
+        raise RequestError(_l("a request lists at most %(limit)s items", limit=MAX_ITEMS), field="items")
     try:
         visibility = Visibility(visibility)
     except ValueError:
-        raise RequestError("visibility is 'all' or 'matched'", field="visibility") from None
+        raise RequestError(_l("visibility is 'all' or 'matched'"), field="visibility") from None
     return {
         "title": title,
         "region": (region or "").strip()[:255] or None,
@@ -75,26 +76,26 @@ def clean_request(
 def clean_item(session: Session, position: int, item: ItemInput) -> dict[str, Any]:
     text = item.text.strip()
     if not text:
-        raise RequestError("describe the item", field="text", item=position)
+        raise RequestError(_l("describe the item"), field="text", item=position)
     if len(text) > 500:
-        raise RequestError("the description is longer than 500 characters", field="text", item=position)
+        raise RequestError(_l("the description is longer than 500 characters"), field="text", item=position)
     if not item.quantity.is_finite() or item.quantity <= 0:
-        raise RequestError("the quantity must be more than zero", field="quantity", item=position)
+        raise RequestError(_l("the quantity must be more than zero"), field="quantity", item=position)
     if item.quantity >= _MAX_QUANTITY:
-        raise RequestError("the quantity is too large", field="quantity", item=position)
+        raise RequestError(_l("the quantity is too large"), field="quantity", item=position)
     quantity = item.quantity.quantize(_MILLI, rounding=ROUND_HALF_UP)
     if quantity <= 0:
-        raise RequestError("the quantity must be at least 0.001", field="quantity", item=position)
+        raise RequestError(_l("the quantity must be at least 0.001"), field="quantity", item=position)
     unit = item.unit.strip()
     if not unit or len(unit) > 20:
-        raise RequestError("give a unit of at most 20 characters", field="unit", item=position)
+        raise RequestError(_l("give a unit of at most 20 characters"), field="unit", item=position)
     max_price = None
     if item.max_price is not None:
         if not item.max_price.is_finite() or item.max_price < 0:
-            raise RequestError("the price ceiling cannot be negative", field="max_price", item=position)
+            raise RequestError(_l("the price ceiling cannot be negative"), field="max_price", item=position)
         max_price = clean_money(item.max_price, field="max_price", item=position)
     if item.category_id is not None and session.get(Category, item.category_id) is None:
-        raise RequestError("there is no such category", field="category_id", item=position)
+        raise RequestError(_l("there is no such category"), field="category_id", item=position)
     return {
         "text": text,
         "quantity": quantity,
@@ -107,12 +108,14 @@ def clean_item(session: Session, position: int, item: ItemInput) -> dict[str, An
 
 def clean_money(amount: Decimal, *, field: str, item: int | None = None) -> Decimal:
     if amount >= _MAX_MONEY:
-        raise RequestError("the amount is too large", field=field, item=item)
+        raise RequestError(_l("the amount is too large"), field=field, item=item)
     return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def clean_currency(code: str, *, item: int | None = None) -> str:
     code = code.strip().upper()
     if not _CURRENCY_RE.match(code):
-        raise RequestError(f"{code!r} is not a currency code such as UAH", field="currency", item=item)
+        raise RequestError(
+            _l("%(code)s is not a currency code such as UAH", code=repr(code)), field="currency", item=item
+        )
     return code

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -56,7 +57,7 @@ def publish_request(
     positive, a negative price ceiling, or a deadline in the past.
     """
     if not may_publish(buyer):
-        raise PermissionDenied("only buyers can publish requests")
+        raise PermissionDenied(_l("only buyers can publish requests"))
     now = now or utcnow()
     fields = clean_request(title, region, deadline, visibility, items, now)
     buyer_request = BuyerRequest(
@@ -85,12 +86,12 @@ def publish_draft(
 ) -> BuyerRequest:
     """Publish a draft: it opens for quotes and matched suppliers are notified."""
     if not may_manage(buyer_request, actor):
-        raise PermissionDenied("only the buyer can publish the request")
+        raise PermissionDenied(_l("only the buyer can publish the request"))
     if buyer_request.status != RequestStatus.DRAFT:
-        raise RequestError("only a draft can be published")
+        raise RequestError(_l("only a draft can be published"))
     now = now or utcnow()
     if buyer_request.deadline is not None and buyer_request.deadline < now.date():
-        raise RequestError("the deadline is in the past", field="deadline")
+        raise RequestError(_l("the deadline is in the past"), field="deadline")
     return _publish(session, buyer_request, actor, now, catalog)
 
 
@@ -133,9 +134,9 @@ def update_request(
     accepted. An open request is matched again, and newly matched suppliers are notified.
     """
     if not may_manage(buyer_request, actor):
-        raise PermissionDenied("only the buyer can edit the request")
+        raise PermissionDenied(_l("only the buyer can edit the request"))
     if buyer_request.status not in EDITABLE:
-        raise RequestError("only a draft or an open request can be edited")
+        raise RequestError(_l("only a draft or an open request can be edited"))
     now = now or utcnow()
     fields = clean_request(title, region, deadline, visibility, items, now)
     changes: dict[str, Any] = {}
@@ -159,7 +160,7 @@ def update_request(
             continue
         item = existing.get(item_input.id)
         if item is None:
-            raise RequestError("the request has no such item", field="text", item=position)
+            raise RequestError(_l("the request has no such item"), field="text", item=position)
         diff = {
             name: [plain_value(getattr(item, name)), plain_value(value)]
             for name, value in values.items()
@@ -170,7 +171,7 @@ def update_request(
             # The accepted quote's total is price × this quantity: changing what was agreed
             # would silently change the deal.
             raise RequestError(
-                "you accepted a quote on this item: its description, quantity and unit can no longer change",
+                _l("you accepted a quote on this item: its description, quantity and unit can no longer change"),
                 field=frozen[0],
                 item=position,
             )
@@ -190,7 +191,7 @@ def update_request(
         if item.id in kept_ids:
             continue
         if any(quote.accepted for quote in item.quotes):
-            raise RequestError("an item with an accepted quote cannot be removed", field="items")
+            raise RequestError(_l("an item with an accepted quote cannot be removed"), field="items")
         removal: dict[str, Any] = {"removed": item.text}
         if item.quotes:
             # The quotes go with the item (delete-orphan): the history keeps what they were.
@@ -227,9 +228,9 @@ def close_request(
 ) -> None:
     """Close a draft or open request at the buyer's word: it takes no more quotes."""
     if not may_manage(buyer_request, actor):
-        raise PermissionDenied("only the buyer can close the request")
+        raise PermissionDenied(_l("only the buyer can close the request"))
     if buyer_request.status not in EDITABLE:
-        raise RequestError("the request is already closed")
+        raise RequestError(_l("the request is already closed"))
     now = now or utcnow()
     buyer_request.status = RequestStatus.CLOSED
     buyer_request.ended_at = now

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
@@ -110,7 +111,7 @@ def get_request(session: Session, request_id: int) -> BuyerRequest:
     """Return the request with ``request_id`` and its items; raise ``RequestNotFound``."""
     buyer_request = session.get(BuyerRequest, request_id, options=[selectinload(BuyerRequest.items)])
     if buyer_request is None:
-        raise RequestNotFound(f"there is no request {request_id}")
+        raise RequestNotFound(_l("there is no request %(request)s", request=request_id))
     return buyer_request
 
 
@@ -118,7 +119,7 @@ def get_item(session: Session, request_id: int, item_id: int) -> RequestItem:
     """Return item ``item_id`` of request ``request_id``; raise ``RequestNotFound``."""
     item = session.get(RequestItem, item_id)
     if item is None or item.request_id != request_id:
-        raise RequestNotFound(f"request {request_id} has no item {item_id}")
+        raise RequestNotFound(_l("request %(request)s has no item %(item)s", request=request_id, item=item_id))
     return item
 
 
@@ -126,5 +127,5 @@ def get_quote(session: Session, request_id: int, quote_id: int) -> Quote:
     """Return quote ``quote_id`` on request ``request_id``; raise ``RequestNotFound``."""
     quote = session.get(Quote, quote_id)
     if quote is None or quote.item.request_id != request_id:
-        raise RequestNotFound(f"request {request_id} has no quote {quote_id}")
+        raise RequestNotFound(_l("request %(request)s has no quote %(quote)s", request=request_id, quote=quote_id))
     return quote

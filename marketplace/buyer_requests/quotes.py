@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -57,26 +58,26 @@ def submit_quote(
     now = now or utcnow()
     buyer_request = item.request
     if not accepts_quotes(buyer_request, now=now):
-        raise RequestError("this request no longer takes quotes")
+        raise RequestError(_l("this request no longer takes quotes"))
     if buyer_request.visibility == Visibility.MATCHED and not is_matched(buyer_request, supplier.id):
-        raise PermissionDenied("this request is for matched suppliers only")
+        raise PermissionDenied(_l("this request is for matched suppliers only"))
     if not price.is_finite() or price <= 0:
-        raise RequestError("the price must be more than zero", field="price")
+        raise RequestError(_l("the price must be more than zero"), field="price")
     price = clean_money(price, field="price")
     if price <= 0:
-        raise RequestError("the price must be at least 0.01", field="price")
+        raise RequestError(_l("the price must be at least 0.01"), field="price")
     if delivery_cost is not None:
         if not delivery_cost.is_finite() or delivery_cost < 0:
-            raise RequestError("the delivery cost cannot be negative", field="delivery_cost")
+            raise RequestError(_l("the delivery cost cannot be negative"), field="delivery_cost")
         delivery_cost = clean_money(delivery_cost, field="delivery_cost")
     currency = clean_currency(currency)
     if valid_until is not None and valid_until < now.date():
-        raise RequestError("the quote would already have run out", field="valid_until")
+        raise RequestError(_l("the quote would already have run out"), field="valid_until")
     if offer_id is not None:
         offer = session.get(Offer, offer_id)
         # One message for "absent" and "someone else's", so that ids of others' offers do not leak.
         if offer is None or offer.supplier_id != supplier.id or not offer.is_active:
-            raise PermissionDenied("that offer is not in your price list", field="offer_id")
+            raise PermissionDenied(_l("that offer is not in your price list"), field="offer_id")
 
     quote = session.scalar(select(Quote).where(Quote.item_id == item.id, Quote.supplier_id == supplier.id))
     created = quote is None
@@ -84,7 +85,7 @@ def submit_quote(
         quote = Quote(item=item, supplier=supplier, created_at=now)
         session.add(quote)
     elif quote.accepted:
-        raise RequestError("the buyer accepted this quote; it can no longer change")
+        raise RequestError(_l("the buyer accepted this quote; it can no longer change"))
     quote.price = price
     quote.currency = currency
     quote.delivery_cost = delivery_cost
@@ -162,7 +163,7 @@ def quotes_for_buyer(
     quotes in a currency without a rate come last.
     """
     if not may_see_quotes(buyer_request, viewer):
-        raise PermissionDenied("only the buyer sees the quotes on a request")
+        raise PermissionDenied(_l("only the buyer sees the quotes on a request"))
     by_item: dict[int, list[Quote]] = {item.id: [] for item in buyer_request.items}
     query = (
         select(Quote)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
@@ -35,14 +36,14 @@ def post_message(
     elif author.is_supplier and author.supplier_id == quote.supplier_id:
         side = "supplier"
     else:
-        raise PermissionDenied("only the buyer and the quoting supplier write in this thread")
+        raise PermissionDenied(_l("only the buyer and the quoting supplier write in this thread"))
     if buyer_request.status in (RequestStatus.CLOSED, RequestStatus.DRAFT):
-        raise RequestError("the request is closed")
+        raise RequestError(_l("the request is closed"))
     body = body.strip()
     if not body:
-        raise RequestError("write a message", field="body")
+        raise RequestError(_l("write a message"), field="body")
     if len(body) > MAX_MESSAGE:
-        raise RequestError(f"a message has at most {MAX_MESSAGE} characters", field="body")
+        raise RequestError(_l("a message has at most %(limit)s characters", limit=MAX_MESSAGE), field="body")
     now = now or utcnow()
     message = QuoteMessage(quote=quote, author_id=author.id, side=side, body=body, created_at=now)
     session.add(message)
