@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -34,17 +34,15 @@ from marketplace.buyer_requests.access import (
 )
 from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
-from marketplace.buyer_requests.inputs import ItemInput
-from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches
+from marketplace.buyer_requests.inputs import ItemInput, plain_decimal
+from marketplace.buyer_requests.matching import catalog_matches, configured_rates, live_catalog
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, RequestItem
 from marketplace.buyer_requests.publishing import close_request, publish_draft, publish_request, update_request
 from marketplace.buyer_requests.queries import get_item, get_quote, get_request, open_requests, requests_of
 from marketplace.buyer_requests.quotes import quotes_for_buyer, quotes_of_supplier, submit_quote
 from marketplace.buyer_requests.thread import post_message
-from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
 from marketplace.extensions import csrf
-from marketplace.search.index_runtime import get_index
 from marketplace.urls import is_id
 
 api = Blueprint("requests_api", __name__, url_prefix="/api/v1")
@@ -71,11 +69,6 @@ def _rule_broken(exc: RequestError) -> ResponseReturnValue:
     if isinstance(exc, PermissionDenied):
         return _error(403, "Forbidden", str(exc), **extra)
     return _error(422, "Unprocessable Entity", str(exc), **extra)
-
-
-def _rates() -> dict[str, Decimal]:
-    config = current_app.config
-    return merge_rates(config["CURRENCY_RATES"], {}, config["BASE_CURRENCY"])
 
 
 def _body() -> dict[str, Any]:
@@ -165,11 +158,6 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
-def _quantity(value: Decimal) -> str:
-    # "6", "2.5": without the column's trailing zeros, and never as "6E+0".
-    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize())
-
-
 def _request_json(buyer_request: BuyerRequest, viewer: User | None) -> dict[str, Any]:
     return {
         "id": buyer_request.id,
@@ -191,7 +179,7 @@ def _item_json(item: RequestItem) -> dict[str, Any]:
         "id": item.id,
         "text": item.text,
         "category_id": item.category_id,
-        "quantity": _quantity(item.quantity),
+        "quantity": str(plain_decimal(item.quantity)),
         "unit": item.unit,
         "max_price": _money(item.max_price),
         "currency": item.currency,
@@ -296,7 +284,7 @@ def create_request() -> ResponseReturnValue:
         deadline=_date(body.get("deadline"), "deadline"),
         visibility=_text(body.get("visibility"), "visibility") or "all",
         draft=body.get("publish", True) is False,
-        catalog=CatalogSearch(get_index(), _rates()),
+        catalog=live_catalog(),
     )
     session.commit()
     payload = _request_json(buyer_request, user)
@@ -305,7 +293,7 @@ def create_request() -> ResponseReturnValue:
 
 
 def _matches_json(buyer_request: BuyerRequest) -> dict[str, list[dict[str, Any]]]:
-    matches = catalog_matches(get_session(), buyer_request, CatalogSearch(get_index(), _rates()))
+    matches = catalog_matches(get_session(), buyer_request, live_catalog())
     return {
         str(item_id): [
             {
@@ -341,7 +329,7 @@ def list_quotes(request_id: int) -> ResponseReturnValue:
     viewer, buyer_request = _caller_and_request(request_id)
     session = get_session()
     if may_see_quotes(buyer_request, viewer):
-        by_item = quotes_for_buyer(session, buyer_request, viewer, rates=_rates())
+        by_item = quotes_for_buyer(session, buyer_request, viewer, rates=configured_rates())
         quotes = [q for item_quotes in by_item.values() for q in item_quotes]
     elif may_quote(viewer):
         assert viewer.supplier is not None
@@ -455,7 +443,7 @@ def update(request_id: int) -> ResponseReturnValue:
         region=region,
         deadline=deadline,
         visibility=visibility or "all",
-        catalog=CatalogSearch(get_index(), _rates()),
+        catalog=live_catalog(),
     )
     session.commit()
     return jsonify({**_request_json(buyer_request, user), "changes": changes})
@@ -465,7 +453,7 @@ def update(request_id: int) -> ResponseReturnValue:
 @token_required
 def publish(request_id: int) -> ResponseReturnValue:
     """Publish a draft: it opens for quotes and matched suppliers are notified."""
-    catalog = CatalogSearch(get_index(), _rates())
+    catalog = live_catalog()
     return _change_state(
         request_id, lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=catalog)
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace.accounts.models import User
 from marketplace.buyer_requests.access import may_see_quotes
 from marketplace.buyer_requests.errors import PermissionDenied
+from marketplace.buyer_requests.inputs import plain_decimal
 from marketplace.buyer_requests.models import BuyerRequest, RequestEvent
 from marketplace.db import utcnow
 
@@ -52,8 +53,7 @@ def request_history(session: Session, buyer_request: BuyerRequest, viewer: User 
 def plain_value(value: Any) -> Any:
     """Return ``value`` as JSON can hold it, for the history."""
     if isinstance(value, Decimal):
-        # Fixed-point: normalize() alone turns 200 into "2E+2".
-        return format(value.normalize(), "f")
+        return str(plain_decimal(value))
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -119,3 +119,9 @@ def clean_currency(code: str, *, item: int | None = None) -> str:
             _l("%(code)s is not a currency code such as UAH", code=repr(code)), field="currency", item=item
         )
     return code
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """Return ``value`` without trailing zeros and never in exponent form (200, not 2E+2 or 200.000)."""
+    # normalize() alone turns 200 into 2E+2; a Decimal made from fixed-point text keeps that form.
+    return Decimal(format(value.normalize(), "f"))

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.models import BuyerRequest, RequestItem, RequestMatch
 from marketplace.buyer_requests.notices import request_path, supplier_members
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.catalog.pricing import UnknownCurrency, to_base, to_minor
+from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base, to_minor
 from marketplace.notifications.services import notify
+from marketplace.search.index_runtime import get_index
 from marketplace.search.services import OfferHit, search_offers
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.services import in_subtree
@@ -32,6 +34,17 @@ class CatalogSearch:
 
     index: SearchIndex
     rates: Mapping[str, Decimal]
+
+
+def configured_rates() -> dict[str, Decimal]:
+    """Return the current app's configured exchange rates to its base currency."""
+    config = current_app.config
+    return merge_rates(config["CURRENCY_RATES"], {}, config["BASE_CURRENCY"])
+
+
+def live_catalog() -> CatalogSearch:
+    """Return the current app's catalog: the index pages and the API search, at the configured rates."""
+    return CatalogSearch(get_index(), configured_rates())
 
 
 def catalog_query(item: RequestItem, rates: Mapping[str, Decimal], *, per_page: int = CATALOG_MATCHES) -> SearchQuery:

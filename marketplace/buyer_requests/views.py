@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,8 +36,8 @@ from marketplace.buyer_requests.awarding import accept_quote, award_request, exc
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
 from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
 from marketplace.buyer_requests.history import request_history
-from marketplace.buyer_requests.inputs import ItemInput
-from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches
+from marketplace.buyer_requests.inputs import ItemInput, plain_decimal
+from marketplace.buyer_requests.matching import CatalogSearch, catalog_matches, configured_rates, live_catalog
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus
 from marketplace.buyer_requests.publishing import close_request, publish_draft, publish_request, update_request
 from marketplace.buyer_requests.queries import (
@@ -51,9 +51,7 @@ from marketplace.buyer_requests.queries import (
 )
 from marketplace.buyer_requests.quotes import quote_offer_choices, quotes_for_buyer, quotes_of_supplier, submit_quote
 from marketplace.buyer_requests.thread import post_message
-from marketplace.catalog.pricing import merge_rates
 from marketplace.db import get_session
-from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
 from marketplace.templating import format_money
 
@@ -77,15 +75,6 @@ EVENT_LABELS = {
 def _user() -> User | None:
     # The real object, not the proxy: services put it into relationships.
     return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[no-any-return]
-
-
-def _rates() -> dict[str, Decimal]:
-    config = current_app.config
-    return merge_rates(config["CURRENCY_RATES"], {}, config["BASE_CURRENCY"])
-
-
-def _catalog() -> CatalogSearch:
-    return CatalogSearch(index=get_index(), rates=_rates())
 
 
 @bp.get("/")
@@ -145,7 +134,7 @@ def _request_fields(form: RequestForm, rows: Sequence[ItemForm]) -> _RequestFiel
         region=form.region.data,
         deadline=form.deadline.data,
         visibility=form.visibility.data or "all",
-        catalog=_catalog(),
+        catalog=live_catalog(),
     )
 
 
@@ -201,7 +190,7 @@ def edit(request_id: int) -> ResponseReturnValue:
                     {
                         "id": str(item.id),
                         "text": item.text,
-                        "quantity": _plain_decimal(item.quantity),
+                        "quantity": plain_decimal(item.quantity),
                         "unit": item.unit,
                         "max_price": item.max_price,
                         "currency": item.currency,
@@ -235,7 +224,7 @@ def edit(request_id: int) -> ResponseReturnValue:
 def publish(request_id: int) -> ResponseReturnValue:
     return _change_state(
         request_id,
-        lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=_catalog()),
+        lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=live_catalog()),
         _("Your request is published. Suppliers can quote on it now."),
     )
 
@@ -405,7 +394,7 @@ def _offer_choices(supplier: Supplier, item: RequestItem) -> list[SelectChoice]:
     """Return the supplier's own active offers as choices, those matching the item first."""
     return [
         SelectChoice(str(offer.id), f"{offer.title[:80]} — {format_money(offer.price, offer.currency)}")
-        for offer in quote_offer_choices(get_session(), supplier, item, _catalog())
+        for offer in quote_offer_choices(get_session(), supplier, item, live_catalog())
     ]
 
 
@@ -429,8 +418,8 @@ def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | 
     history = None
     if may_see_quotes(buyer_request, user):
         assert user is not None
-        quotes = quotes_for_buyer(session, buyer_request, user, rates=_rates())
-        matches = catalog_matches(session, buyer_request, _catalog())
+        quotes = quotes_for_buyer(session, buyer_request, user, rates=configured_rates())
+        matches = catalog_matches(session, buyer_request, live_catalog())
         history = request_history(session, buyer_request, user)
     elif may_quote(user):
         assert user is not None and user.supplier is not None
@@ -467,11 +456,6 @@ def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | 
         editable=buyer_request.status in EDITABLE,
         is_draft=buyer_request.status == RequestStatus.DRAFT,
     )
-
-
-def _plain_decimal(value: Decimal) -> Decimal:
-    """Return ``value`` without trailing zeros and never in exponent form (10, not 1E+1)."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def _show_error(form: BaseForm, exc: RequestError, rows: Sequence[ItemForm] = ()) -> None:
