@@ -434,12 +434,7 @@ class SearchIndex:
         documents written plus the number of indexed documents removed.
         """
         by_id: dict[int, dict[str, Any]] = {}
-        for doc in upserts:
-            try:
-                fields = document_fields(doc)
-            except InvalidDocumentError as exc:
-                logger.warning("search index %s: skipped invalid document: %s", self.root, exc)
-                continue
+        for fields in self._checked_fields(upserts):
             by_id[int(fields["offer_id"])] = fields  # the last version in a batch wins
         removed_ids: set[int] = set()
         for offer_id in removals:
@@ -517,14 +512,17 @@ class SearchIndex:
             self._delete_old_generations(keep={name} | ({previous} if previous else set()))
         return written
 
-    def _valid_fields(self, docs: Iterable[OfferDocument]) -> Iterator[dict[str, Any]]:
-        seen: set[int] = set()
+    def _checked_fields(self, docs: Iterable[OfferDocument]) -> Iterator[dict[str, Any]]:
+        """Yield the stored fields of each valid document; log and skip the invalid ones."""
         for doc in docs:
             try:
-                fields = document_fields(doc)
+                yield document_fields(doc)
             except InvalidDocumentError as exc:
                 logger.warning("search index %s: skipped invalid document: %s", self.root, exc)
-                continue
+
+    def _valid_fields(self, docs: Iterable[OfferDocument]) -> Iterator[dict[str, Any]]:
+        seen: set[int] = set()
+        for fields in self._checked_fields(docs):
             offer_id = int(fields["offer_id"])
             if offer_id in seen:
                 # A fresh index has nothing for update_document to replace, so a second
