@@ -35,6 +35,7 @@ from whoosh import index
 from whoosh.index import Index, LockError
 from whoosh.writing import SegmentWriter
 
+from search_index.column_data import ColumnCache
 from search_index.documents import OfferDocument
 from search_index.query import (
     MAX_PER_PAGE,
@@ -44,7 +45,7 @@ from search_index.query import (
     SearchResults,
     Suggestions,
 )
-from search_index.reading import ColumnCache, Snapshot
+from search_index.reading import Snapshot
 from search_index.schema import InvalidDocumentError, build_schema, document_fields, outdated_fields
 from search_index.storage import open_index
 from search_index.writers import ForkserverMpWriter

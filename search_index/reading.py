@@ -5,10 +5,10 @@ field and the ``codes`` field); everything else happens here, on the values of W
 sortable columns read once per searcher (WHOOSH.md: filters on column values, not range
 queries).
 
-Columns are read per segment and cached by segment id, so after a writer commits only the
-new segment's columns are read; the lists for the whole index are concatenations.
+Columns are read per segment and cached by segment id (``column_data``), so after a writer
+commits only the new segment's columns are read; the lists for the whole index are concatenations.
 
-Filters, facets and row totals work on numpy arrays over docnums: a filter is a boolean
+Filters, facets and row totals work on numpy arrays over docnums (``docnums``): a filter is a boolean
 mask computed from a column (well under a millisecond at 100k, so nothing is cached), a
 facet counts a column coded as small integers, distinct (product, value) pairs when grouped.
 A browse (no words) walks the precomputed price or newest order instead of sorting the
@@ -27,24 +27,24 @@ from __future__ import annotations
 import array
 import functools
 import heapq
-import html
 import logging
-import sys
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
 import numpy as np
-from whoosh import columns, highlight
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from search_index.analysis import normalize_code, offer_analyzer
+from search_index.analysis import normalize_code
+from search_index.column_data import NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
+from search_index.docnums import Docs, DocSet, Filters, Ints, Mask, all_of, any_allowed, as_indices
+from search_index.highlighting import highlight_hit
 from search_index.parsing import Clause, ParsedText, parse_text
 from search_index.query import (
     FACET_NAMES,
@@ -57,30 +57,10 @@ from search_index.query import (
 from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
 from search_index.storage import open_index
 
-__all__ = ["ColumnCache", "Snapshot"]
+__all__ = ["Snapshot"]
 
 logger = logging.getLogger(__name__)
 
-#: The sortable columns read into lists: numbers, or strings converted by a function.
-_NUMBERS = frozenset(
-    (
-        "offer_number",
-        "product_id",
-        "price_minor",
-        "stock",
-        "price_bucket",
-        "created_at",
-        "updated_at",
-        "title_words",
-    )
-)
-_STRINGS: dict[str, Callable[[str], Any]] = {
-    "supplier": str,
-    "brand_key": str,
-    "brand_name": str,
-    "condition": str,
-    "category_chain": lambda value: tuple(int(part) for part in value.split()),
-}
 #: Browse results (no text) kept per snapshot; the same category pages are asked for often.
 _BROWSE_CACHE_SIZE = 256
 _CATEGORY_CACHE_SIZE = 512
@@ -91,12 +71,6 @@ _MATCH_CACHE_SIZE = 512
 _SCAN_SHARE = 8
 #: Autocomplete looks at no more than this many dictionary words per prefix.
 _PREFIX_SCAN = 3000
-#: A query's matched docnums: a text's matches or every live offer as is, or a filtered copy.
-_DocSet = set[int] | frozenset[int]
-#: True at the docnums that pass (a filter), or that a set holds.
-_Mask = np.ndarray[Any, np.dtype[np.bool_]]
-_Ints = np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
-_ANALYZER = offer_analyzer()
 
 
 def price_bucket_label(bucket: int) -> str:
@@ -104,103 +78,6 @@ def price_bucket_label(bucket: int) -> str:
     low = PRICE_EDGES_MINOR[bucket - 1] + 1 if bucket > 0 else 0
     high = PRICE_EDGES_MINOR[bucket] if bucket < len(PRICE_EDGES_MINOR) else None
     return f"{low}-{'' if high is None else high}"
-
-
-class _BoldFormatter(highlight.Formatter):
-    """Format highlights as HTML-escaped text with matched words in <b>."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=False)
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        matched = highlight.get_text(text, token, replace)
-        return f"<b>{html.escape(matched, quote=False)}</b>"
-
-
-_FORMATTER = _BoldFormatter()
-_WHOLE = highlight.WholeFragmenter()
-_CONTEXT = highlight.ContextFragmenter(maxchars=200, surround=40)
-
-
-def _highlight(title: str, snippet: str, terms: frozenset[str]) -> str:
-    if not terms:
-        return ""
-    try:
-        marked: str = highlight.highlight(title, terms, _ANALYZER, _WHOLE, _FORMATTER, top=1)
-        if "<b>" in marked:
-            return marked
-        if snippet:
-            marked = highlight.highlight(snippet, terms, _ANALYZER, _CONTEXT, _FORMATTER, top=1)
-            return marked
-    except (KeyError, ValueError):
-        # A highlight is decoration; an odd token must not cost the buyer the results.
-        logger.debug("no highlight for %r", title, exc_info=True)
-    return ""
-
-
-class ColumnCache:
-    """Column values per segment, shared by the snapshots of one ``SearchIndex``."""
-
-    def __init__(self) -> None:
-        self._lists: dict[tuple[str, str, str], Sequence[Any]] = {}
-
-    def get(self, key: tuple[str, str, str], load: Callable[[], Sequence[Any]]) -> Sequence[Any]:
-        values = self._lists.get(key)
-        if values is None:
-            values = self._lists[key] = load()
-        return values
-
-    def keep_only(self, generation: str, segment_ids: Collection[str]) -> None:
-        """Forget the columns of segments no longer in use (merged away or rebuilt)."""
-        for key in [k for k in self._lists if k[0] != generation or k[1] not in segment_ids]:
-            del self._lists[key]
-
-
-@dataclass(frozen=True, slots=True)
-class _Filters:
-    """The masks of one query's filters, by facet name (None: not filtered)."""
-
-    masks: Mapping[str, _Mask | None]
-    #: Docnums passing every filter (deleted ones too); None when nothing filters.
-    allowed: _Mask | None
-
-    def without(self, name: str) -> _Mask | None:
-        """Return the docnums passing every filter except ``name``'s (None: nothing else filters)."""
-        return _all([mask for key, mask in self.masks.items() if key != name and mask is not None])
-
-
-def _all(masks: Sequence[_Mask]) -> _Mask | None:
-    if not masks:
-        return None
-    return masks[0] if len(masks) == 1 else np.logical_and.reduce(masks)
-
-
-class _Docs:
-    """Hold one set of docnums as an index array and as a mask, each made on first use."""
-
-    __slots__ = ("_indices", "_mask", "_size")
-
-    def __init__(self, size: int, indices: _Ints | None = None, mask: _Mask | None = None) -> None:
-        self._size, self._indices, self._mask = size, indices, mask
-
-    @property
-    def indices(self) -> _Ints:
-        if self._indices is None:
-            assert self._mask is not None
-            self._indices = np.flatnonzero(self._mask)
-        return self._indices
-
-    @property
-    def mask(self) -> _Mask:
-        if self._mask is None:
-            self._mask = np.zeros(self._size, dtype=np.bool_)
-            self._mask[self.indices] = True
-        return self._mask
-
-    def __len__(self) -> int:
-        return len(self.indices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,18 +89,18 @@ class _FacetColumn:
     #: Value -> code.
     index: Mapping[Any, int]
     #: Docnum -> the code of its value.
-    codes: _Ints
+    codes: Ints
     #: Docnum -> its product (a dense 0..products-1 number).
-    products: _Ints
+    products: Ints
     #: Docnums sorted by (product, code), and their product * len(values) + code in that order.
-    by_pair: _Ints
-    sorted_pairs: _Ints
+    by_pair: Ints
+    sorted_pairs: Ints
 
-    def having(self, values: Iterable[Any]) -> _Mask:
+    def having(self, values: Iterable[Any]) -> Mask:
         """Return the mask of the docnums whose value is one of ``values``."""
         return np.isin(self.codes, [self.index[value] for value in values if value in self.index])
 
-    def count(self, docs: _Docs, by_product: bool) -> dict[Any, int]:
+    def count(self, docs: Docs, by_product: bool) -> dict[Any, int]:
         """Return value -> how many of ``docs`` have it: offers, or distinct products."""
         width = len(self.values)
         if not by_product:
@@ -267,18 +144,18 @@ class Snapshot:
         self.size = sum(reader.doc_count_all() for reader, _ in self._leaves)
         self._columns: dict[str, Sequence[Any]] = {}
         self._live: frozenset[int] | None = None
-        self._numbers: dict[str, _Ints] = {}
-        self._live_docs: _Docs | None = None
+        self._numbers: dict[str, Ints] = {}
+        self._live_docs: Docs | None = None
         self._positions: dict[str, Sequence[int]] = {}
         self._orders: dict[str, array.array[int]] = {}
-        self._product_rows: _Ints | None = None
+        self._product_rows: Ints | None = None
         self._facet_columns: dict[str | int, _FacetColumn] = {}
         #: The row total and facets of the whole unfiltered catalog, by ``by_product``.
         self._whole: dict[bool, tuple[int, Mapping[str, Mapping[str, int]]]] = {}
         self._levels: dict[int, list[int | None]] = {}
         self._categories: dict[int, frozenset[int]] = {}
         #: The product ids in order, the docnums grouped by product, and where each group starts.
-        self._products: tuple[_Ints, _Ints, _Ints] | None = None
+        self._products: tuple[Ints, Ints, Ints] | None = None
         self._brand_labels: Mapping[str, str] | None = None
         self._brand_counts: Counter[str] | None = None
         self._browse: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
@@ -294,7 +171,7 @@ class Snapshot:
         """
         if self.outdated or not self.size:
             return
-        for name in (*_NUMBERS, *_STRINGS):
+        for name in (*NUMBER_COLUMNS, *STRING_COLUMNS):
             self.column(name)
         self.live()
         self.static_key()
@@ -320,10 +197,10 @@ class Snapshot:
         if cached is not None:
             return cached
         # Numbers as 8-byte machine integers, not int objects: ~5x less memory per offer.
-        values: MutableSequence[Any] = array.array("q") if name in _NUMBERS else []
+        values: MutableSequence[Any] = array.array("q") if name in NUMBER_COLUMNS else []
         for reader, _offset in self._leaves:
             key = (self.name, reader.segment().segment_id(), name)
-            values.extend(self._cache.get(key, functools.partial(_read_column, reader, name)))
+            values.extend(self._cache.get(key, functools.partial(read_column, reader, name)))
         self._columns[name] = values
         return values
 
@@ -338,17 +215,17 @@ class Snapshot:
             self._live = frozenset(docs)
         return self._live
 
-    def live_docs(self) -> _Docs:
+    def live_docs(self) -> Docs:
         """Return the live docnums as numpy arrays."""
         if self._live_docs is None:
             live = self.live()
             if len(live) == self.size:
-                self._live_docs = _Docs(self.size, mask=np.ones(self.size, dtype=np.bool_))
+                self._live_docs = Docs(self.size, mask=np.ones(self.size, dtype=np.bool_))
             else:
-                self._live_docs = _Docs(self.size, indices=np.array(sorted(live), dtype=np.int64))
+                self._live_docs = Docs(self.size, indices=np.array(sorted(live), dtype=np.int64))
         return self._live_docs
 
-    def numbers(self, name: str) -> _Ints:
+    def numbers(self, name: str) -> Ints:
         """Return a numeric column as a numpy array (a view of the column, not a copy)."""
         values = self._numbers.get(name)
         if values is None:
@@ -424,7 +301,7 @@ class Snapshot:
             self.position(name)
         return self._orders[name]
 
-    def product_rows(self) -> _Ints:
+    def product_rows(self) -> Ints:
         """Return each docnum's product as a dense number 0..products-1, for counting."""
         if self._product_rows is None:
             ids, rows = np.unique(self.numbers("product_id"), return_inverse=True)
@@ -484,9 +361,9 @@ class Snapshot:
 
     # -- searching -------------------------------------------------------------------
 
-    def filters(self, q: SearchQuery) -> _Filters:
+    def filters(self, q: SearchQuery) -> Filters:
         """Return the masks of the query's filters, made from the column values."""
-        masks: dict[str, _Mask | None] = dict.fromkeys(("supplier", "brand", "condition", "price"))
+        masks: dict[str, Mask | None] = dict.fromkeys(("supplier", "brand", "condition", "price"))
         if q.suppliers:
             masks["supplier"] = self.facet_column("supplier").having(q.suppliers)
         brands = [brand.strip().lower() for brand in q.brands if brand and brand.strip()]
@@ -498,12 +375,12 @@ class Snapshot:
             prices = self.numbers("price_minor")
             low = None if q.min_price_minor is None else prices >= q.min_price_minor
             high = None if q.max_price_minor is None else prices <= q.max_price_minor
-            masks["price"] = _all([bound for bound in (low, high) if bound is not None])
+            masks["price"] = all_of([bound for bound in (low, high) if bound is not None])
         if q.in_stock is not None:
             masks["stock"] = self.numbers("stock") == (1 if q.in_stock else 0)
         if q.category_id is not None:
-            masks["category"] = _Docs(self.size, indices=_indices(self.docs_in_category(q.category_id))).mask
-        return _Filters(masks, _all([mask for mask in masks.values() if mask is not None]))
+            masks["category"] = Docs(self.size, indices=as_indices(self.docs_in_category(q.category_id))).mask
+        return Filters(masks, all_of([mask for mask in masks.values() if mask is not None]))
 
     def search(self, q: SearchQuery) -> SearchResults:
         """Run a normalised query; see ``SearchIndex.search``."""
@@ -524,27 +401,27 @@ class Snapshot:
             return results
 
         matches = self.docs_for(parsed.strict)
-        if _any_allowed(matches, filters.allowed):
+        if any_allowed(matches, filters.allowed):
             return self._results(q, filters, matches, parsed)
         suggestion = self.spelling_suggestion(parsed)
         if suggestion is not None:
             corrected = parse_text(suggestion)
             if corrected.strict is not None:
                 corrected_matches = self.docs_for(corrected.strict)
-                if _any_allowed(corrected_matches, filters.allowed):
+                if any_allowed(corrected_matches, filters.allowed):
                     return self._results(
                         q, filters, corrected_matches, corrected, suggestion=suggestion, corrected=True
                     )
         if parsed.relaxed is not None:
             relaxed_matches = self.docs_for(parsed.relaxed)
-            if _any_allowed(relaxed_matches, filters.allowed):
+            if any_allowed(relaxed_matches, filters.allowed):
                 return self._results(q, filters, relaxed_matches, parsed, suggestion=suggestion, relaxed=True)
         return self._results(q, filters, matches, parsed, suggestion=suggestion)
 
     def _results(
         self,
         q: SearchQuery,
-        filters: _Filters,
+        filters: Filters,
         base: frozenset[int],
         parsed: ParsedText | None,
         *,
@@ -553,12 +430,12 @@ class Snapshot:
         relaxed: bool = False,
     ) -> SearchResults:
         """Filter ``base`` (the text's matches, or every live offer), rank, page and count."""
-        base_docs = self.live_docs() if base is self.live() else _Docs(self.size, indices=_indices(base))
+        base_docs = self.live_docs() if base is self.live() else Docs(self.size, indices=as_indices(base))
         if filters.allowed is None:
-            matched: _DocSet = base
+            matched: DocSet = base
             docs = base_docs
         else:
-            docs = _Docs(self.size, mask=filters.allowed & base_docs.mask)
+            docs = Docs(self.size, mask=filters.allowed & base_docs.mask)
             matched = set(docs.indices.tolist())
         total, facets = self._rows_and_facets(q, filters, base, base_docs, docs)
         start, stop = (q.page - 1) * q.per_page, q.page * q.per_page
@@ -585,7 +462,7 @@ class Snapshot:
     def _ordered(
         self,
         q: SearchQuery,
-        matched: _DocSet,
+        matched: DocSet,
         parsed: ParsedText | None,
         relaxed: bool,
         scores: dict[int, float],
@@ -608,7 +485,7 @@ class Snapshot:
         assert parsed is not None
         return self._by_relevance(matched, parsed.clauses, relaxed, scores)
 
-    def _walk(self, sort: str, matched: _DocSet, by_product: bool) -> Iterator[int]:
+    def _walk(self, sort: str, matched: DocSet, by_product: bool) -> Iterator[int]:
         """Yield the matched docnums in the order ``_ordered`` sorts them, from the global order.
 
         Grouped by price, a product sorts at its cheapest matching offer. Ascending, that is
@@ -628,7 +505,7 @@ class Snapshot:
                 yield docnum
 
     def _by_relevance(
-        self, matched: _DocSet, clauses: Sequence[Clause], relaxed: bool, scores: dict[int, float]
+        self, matched: DocSet, clauses: Sequence[Clause], relaxed: bool, scores: dict[int, float]
     ) -> Iterable[int]:
         tally: Counter[int] = Counter()
         for clause in clauses:
@@ -653,7 +530,7 @@ class Snapshot:
                 yield docnum
 
     def _page_rows(
-        self, q: SearchQuery, matched: _DocSet, ordered: Iterable[int], start: int, stop: int
+        self, q: SearchQuery, matched: DocSet, ordered: Iterable[int], start: int, stop: int
     ) -> list[tuple[int, list[int]]]:
         """Return the page's rows as (docnum shown, every docnum of the row best first)."""
         if not q.by_product:
@@ -695,7 +572,7 @@ class Snapshot:
             price_minor=int(stored["price_minor"]),
             in_stock=bool(stored["in_stock"]),
             score=scores.get(docnum, 0.0),
-            highlight=_highlight(stored["title"], stored.get("snippet") or "", terms),
+            highlight=highlight_hit(stored["title"], stored.get("snippet") or "", terms),
             condition=stored.get("condition") or "new",
             offer_ids=tuple(offer_ids[d] for d in docnums),
             seller_count=seller_count,
@@ -704,7 +581,7 @@ class Snapshot:
     # -- facets ----------------------------------------------------------------------
 
     def _rows_and_facets(
-        self, q: SearchQuery, filters: _Filters, base: frozenset[int], base_docs: _Docs, docs: _Docs
+        self, q: SearchQuery, filters: Filters, base: frozenset[int], base_docs: Docs, docs: Docs
     ) -> tuple[int, Mapping[str, Mapping[str, int]]]:
         """Return the number of rows (products or offers) matched, and the facets.
 
@@ -720,16 +597,14 @@ class Snapshot:
             self._whole[q.by_product] = counted
         return counted
 
-    def _facets(
-        self, q: SearchQuery, filters: _Filters, base: _Docs, matched: _Docs
-    ) -> Mapping[str, Mapping[str, int]]:
-        def over(name: str) -> _Docs:
+    def _facets(self, q: SearchQuery, filters: Filters, base: Docs, matched: Docs) -> Mapping[str, Mapping[str, int]]:
+        def over(name: str) -> Docs:
             if filters.masks.get(name) is None:
                 return matched
             others = filters.without(name)
-            return base if others is None else _Docs(self.size, mask=others & base.mask)
+            return base if others is None else Docs(self.size, mask=others & base.mask)
 
-        def count(column: str | int, docs: _Docs) -> dict[str, int]:
+        def count(column: str | int, docs: Docs) -> dict[str, int]:
             counts = self.facet_column(column).count(docs, q.by_product)
             return {str(value): n for value, n in counts.items()}
 
@@ -861,52 +736,6 @@ class Snapshot:
             )
             for d in self.live()
         }
-
-
-def _read_column(reader: Any, name: str) -> Sequence[Any]:
-    """Read one segment's column whole.
-
-    Whoosh's column readers decode one value per call (~10 us each, a second for a dozen
-    columns of 100k offers); the fixed-width layouts are read here in one slice instead.
-    Anything unexpected falls back to Whoosh's own iteration.
-    """
-    raw = reader.column_reader(name, translate=False)
-    count = reader.doc_count_all()
-    try:
-        if name in _NUMBERS and isinstance(raw, columns.NumericColumn.Reader):
-            values = _unpack(raw._dbfile.get(raw._basepos, raw._count * raw._fixedlen), raw._typecode)
-            values.extend([raw._default] * (count - len(values)))
-            return values
-        if name in _STRINGS and isinstance(raw, columns.RefBytesColumn.Reader):
-            refs = _unpack(raw._dbfile.get(raw._basepos, count * raw._itemsize), raw._typecode)
-            convert = _STRINGS[name]
-            uniques = [convert(value.decode("utf-8")) for value in raw._uniques]
-            return list(map(uniques.__getitem__, refs))
-    except (AttributeError, ValueError, OverflowError):
-        logger.warning("column %s: fast read failed, reading value by value", name, exc_info=True)
-    translated = reader.column_reader(name)
-    if name in _STRINGS:
-        return list(map(_STRINGS[name], translated))
-    return array.array("q", translated)
-
-
-def _unpack(data: bytes, typecode: str) -> array.array[int]:
-    """Decode big-endian fixed-width integers (Whoosh writes columns with struct "!")."""
-    values = array.array(typecode, data)
-    if values.itemsize > 1 and sys.byteorder == "little":
-        values.byteswap()
-    return values if values.typecode == "q" else array.array("q", values)
-
-
-def _indices(docs: Collection[int]) -> _Ints:
-    """Return docnums as a numpy array."""
-    return np.fromiter(docs, dtype=np.int64, count=len(docs))
-
-
-def _any_allowed(matches: frozenset[int], allowed: _Mask | None) -> bool:
-    if not matches:
-        return False
-    return allowed is None or bool(allowed[_indices(matches)].any())
 
 
 def _empty(q: SearchQuery) -> SearchResults:
