@@ -23,15 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts.models import User
 from marketplace.accounts.token_auth import api_user, token_required
-from marketplace.buyer_requests.access import (
-    accepts_quotes,
-    may_manage,
-    may_publish,
-    may_quote,
-    may_see_quotes,
-    may_see_thread,
-    may_view,
-)
+from marketplace.buyer_requests import access
 from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
 from marketplace.buyer_requests.inputs import ItemInput, plain_decimal
@@ -167,7 +159,7 @@ def _request_json(buyer_request: BuyerRequest, viewer: User | None) -> dict[str,
         "region": buyer_request.region,
         "deadline": buyer_request.deadline.isoformat() if buyer_request.deadline else None,
         "published_at": buyer_request.published_at.isoformat() if buyer_request.published_at else None,
-        "accepts_quotes": accepts_quotes(buyer_request),
+        "accepts_quotes": access.accepts_quotes(buyer_request),
         "mine": viewer is not None and viewer.id == buyer_request.buyer_id,
         "url": f"/requests/{buyer_request.id}",
         "items": [_item_json(item) for item in buyer_request.items],
@@ -231,7 +223,7 @@ def _visible(request_id: int, viewer: User | None) -> BuyerRequest:
         buyer_request = get_request(get_session(), request_id)
     except RequestNotFound:
         abort(404, description=_("There is no request %(request)s.", request=request_id))
-    if not may_view(buyer_request, viewer):
+    if not access.may_view(buyer_request, viewer):
         abort(404, description=_("There is no request %(request)s.", request=request_id))
     return buyer_request
 
@@ -258,7 +250,7 @@ def list_requests() -> ResponseReturnValue:
     if category_id is not None and not is_id(category_id):
         abort(400, description=_("category: not a valid id"))
     listed = {r.id: r for r in open_requests(session, viewer=viewer, category_id=category_id)}
-    if viewer is not None and may_publish(viewer) and category_id is None:
+    if viewer is not None and access.may_publish(viewer) and category_id is None:
         for own in requests_of(session, viewer):
             listed.setdefault(own.id, own)
     body = {"requests": [_request_json(r, viewer) for r in listed.values()]}
@@ -271,7 +263,7 @@ def list_requests() -> ResponseReturnValue:
 def create_request() -> ResponseReturnValue:
     """Publish a request (or save a draft with ``"publish": false``); answer with its catalog matches."""
     user = _caller()
-    if not may_publish(user):
+    if not access.may_publish(user):
         abort(403, description=_("Only buyers publish requests."))
     body = _body()
     session = get_session()
@@ -316,7 +308,7 @@ def show_request(request_id: int) -> ResponseReturnValue:
     viewer = api_user()
     buyer_request = _visible(request_id, viewer)
     payload = _request_json(buyer_request, viewer)
-    if may_see_quotes(buyer_request, viewer):
+    if access.may_see_quotes(buyer_request, viewer):
         payload["matches"] = _matches_json(buyer_request)
     get_session().commit()
     return jsonify(payload)
@@ -328,10 +320,10 @@ def list_quotes(request_id: int) -> ResponseReturnValue:
     """Every quote for the buyer (cheapest total first per item); a supplier's own quotes for a supplier."""
     viewer, buyer_request = _caller_and_request(request_id)
     session = get_session()
-    if may_see_quotes(buyer_request, viewer):
+    if access.may_see_quotes(buyer_request, viewer):
         by_item = quotes_for_buyer(session, buyer_request, viewer, rates=configured_rates())
         quotes = [q for item_quotes in by_item.values() for q in item_quotes]
-    elif may_quote(viewer):
+    elif access.may_quote(viewer):
         assert viewer.supplier is not None
         quotes = list(quotes_of_supplier(session, buyer_request, viewer.supplier).values())
     else:
@@ -346,7 +338,7 @@ def list_quotes(request_id: int) -> ResponseReturnValue:
 def create_quote(request_id: int) -> ResponseReturnValue:
     """Quote on one item (again to update the quote)."""
     user, buyer_request = _caller_and_request(request_id)
-    if not may_quote(user):
+    if not access.may_quote(user):
         abort(403, description=_("Only suppliers quote."))
     assert user.supplier is not None
     body = _body()
@@ -384,7 +376,7 @@ def create_quote(request_id: int) -> ResponseReturnValue:
 def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     """The buyer accepts a quote; the answer carries the supplier's contacts."""
     user, buyer_request = _caller_and_request(request_id)
-    if not may_see_quotes(buyer_request, user):
+    if not access.may_see_quotes(buyer_request, user):
         abort(
             404,
             description=_(
@@ -393,7 +385,7 @@ def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
         )
     session = get_session()
     quote = _quote_of(session, buyer_request, quote_id)
-    if not may_manage(buyer_request, user):
+    if not access.may_manage(buyer_request, user):
         abort(403, description=_("Only the buyer accepts quotes."))
     accept_quote(session, quote, user)
     session.commit()
@@ -403,7 +395,7 @@ def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
 def _managed(request_id: int, user: User) -> BuyerRequest:
     """Return a request its buyer acts on: 404 if the caller may not see it, 403 if not theirs."""
     buyer_request = _visible(request_id, user)
-    if not may_manage(buyer_request, user):
+    if not access.may_manage(buyer_request, user):
         abort(403, description=_("Only the buyer of the request may do this."))
     return buyer_request
 
@@ -490,7 +482,7 @@ def post_quote_message(request_id: int, quote_id: int) -> ResponseReturnValue:
     user, buyer_request = _caller_and_request(request_id)
     session = get_session()
     quote = _quote_of(session, buyer_request, quote_id)
-    if not may_see_thread(quote, user):
+    if not access.may_see_thread(quote, user):
         # Sealed: another supplier must not learn that the quote exists.
         abort(404, description=_("Request %(request)s has no quote %(quote)s.", request=request_id, quote=quote_id))
     body = _body()

@@ -21,17 +21,7 @@ from wtforms import Field, FieldList, SelectChoice
 from wtforms import Form as BaseForm
 
 from marketplace.accounts.models import User
-from marketplace.buyer_requests.access import (
-    ACCEPTING,
-    EDITABLE,
-    accepts_quotes,
-    may_manage,
-    may_publish,
-    may_quote,
-    may_see_quotes,
-    may_see_thread,
-    may_view,
-)
+from marketplace.buyer_requests import access
 from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
 from marketplace.buyer_requests.forms import ActionForm, ItemForm, MessageForm, QuoteForm, RequestForm
@@ -87,9 +77,9 @@ def index() -> ResponseReturnValue:
         requests=open_requests(session, viewer=user, category_id=category_id),
         categories=request_categories(session, viewer=user),
         category_id=category_id,
-        mine=requests_of(session, user) if user is not None and may_publish(user) else [],
+        mine=requests_of(session, user) if user is not None and access.may_publish(user) else [],
         # Anonymous visitors see the link too; it leads through the login page.
-        can_publish=user is None or may_publish(user),
+        can_publish=user is None or access.may_publish(user),
     )
 
 
@@ -142,7 +132,7 @@ def _request_fields(form: RequestForm, rows: Sequence[ItemForm]) -> _RequestFiel
 @login_required
 def new() -> ResponseReturnValue:
     user = _user()
-    if not may_publish(user):
+    if not access.may_publish(user):
         abort(403)
     assert user is not None
     form = _request_form()
@@ -170,10 +160,10 @@ def new() -> ResponseReturnValue:
 def edit(request_id: int) -> ResponseReturnValue:
     buyer_request = _visible_request(request_id)
     user = _user()
-    if not may_manage(buyer_request, user):
+    if not access.may_manage(buyer_request, user):
         abort(403)
     assert user is not None
-    if buyer_request.status not in EDITABLE:
+    if buyer_request.status not in access.EDITABLE:
         flash(_("Only a draft or an open request can be edited."), "error")
         return redirect(url_for(".detail", request_id=request_id))
     if request.method == "POST":
@@ -277,7 +267,7 @@ def detail(request_id: int) -> ResponseReturnValue:
 @login_required
 def quote(request_id: int, item_id: int) -> ResponseReturnValue:
     user = _user()
-    if not may_quote(user):
+    if not access.may_quote(user):
         abort(403)
     assert user is not None and user.supplier is not None
     session = get_session()
@@ -285,7 +275,7 @@ def quote(request_id: int, item_id: int) -> ResponseReturnValue:
         item = get_item(session, request_id, item_id)
     except RequestNotFound:
         abort(404)
-    if not may_view(item.request, user):
+    if not access.may_view(item.request, user):
         abort(404)
     form = QuoteForm(prefix=_quote_prefix(item_id))
     form.set_offer_choices(_offer_choices(user.supplier, item))
@@ -345,7 +335,7 @@ def message(request_id: int, quote_id: int) -> ResponseReturnValue:
 @login_required
 def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     the_quote, user = _quote_for(request_id, quote_id)
-    if not may_manage(the_quote.item.request, user):
+    if not access.may_manage(the_quote.item.request, user):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -361,7 +351,7 @@ def _visible_request(request_id: int) -> BuyerRequest:
         buyer_request = get_request(get_session(), request_id)
     except RequestNotFound:
         abort(404)
-    if not may_view(buyer_request, _user()):
+    if not access.may_view(buyer_request, _user()):
         abort(404)
     return buyer_request
 
@@ -369,7 +359,7 @@ def _visible_request(request_id: int) -> BuyerRequest:
 def _managed_request(request_id: int) -> BuyerRequest:
     """Return a request its buyer acts on: 404 if the user may not see it, 403 if not theirs."""
     buyer_request = _visible_request(request_id)
-    if not may_manage(buyer_request, _user()):
+    if not access.may_manage(buyer_request, _user()):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -384,7 +374,7 @@ def _quote_for(request_id: int, quote_id: int) -> tuple[Quote, User]:
         the_quote = get_quote(get_session(), buyer_request.id, quote_id)
     except RequestNotFound:
         abort(404)
-    if user is None or not may_see_thread(the_quote, user):
+    if user is None or not access.may_see_thread(the_quote, user):
         # Sealed: another supplier must not learn that the quote exists.
         abort(404)
     return the_quote, user
@@ -416,15 +406,15 @@ def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | 
     quote_forms: dict[int, QuoteForm] = {}
     matches = None
     history = None
-    if may_see_quotes(buyer_request, user):
+    if access.may_see_quotes(buyer_request, user):
         assert user is not None
         quotes = quotes_for_buyer(session, buyer_request, user, rates=configured_rates())
         matches = catalog_matches(session, buyer_request, live_catalog())
         history = request_history(session, buyer_request, user)
-    elif may_quote(user):
+    elif access.may_quote(user):
         assert user is not None and user.supplier is not None
         own_quotes = quotes_of_supplier(session, buyer_request, user.supplier)
-        if accepts_quotes(buyer_request):
+        if access.accepts_quotes(buyer_request):
             for item in buyer_request.items:
                 if posted is not None and posted[0] == item.id:
                     quote_forms[item.id] = posted[1]
@@ -450,10 +440,10 @@ def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | 
         history=history,
         event_labels=EVENT_LABELS,
         action_form=ActionForm(),
-        accepting=accepts_quotes(buyer_request),
-        may_manage=may_manage(buyer_request, user),
-        can_accept=may_manage(buyer_request, user) and buyer_request.status in ACCEPTING,
-        editable=buyer_request.status in EDITABLE,
+        accepting=access.accepts_quotes(buyer_request),
+        may_manage=access.may_manage(buyer_request, user),
+        can_accept=access.may_manage(buyer_request, user) and buyer_request.status in access.ACCEPTING,
+        editable=buyer_request.status in access.EDITABLE,
         is_draft=buyer_request.status == RequestStatus.DRAFT,
     )
 
