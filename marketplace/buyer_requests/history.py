@@ -26,6 +26,7 @@ def record_event(
     now: dt.datetime | None = None,
     **detail: Any,
 ) -> RequestEvent:
+    """Add ``kind`` of change by ``actor`` (``None``: the worker) to the request's history; ``detail`` says what."""
     event = RequestEvent(
         request=buyer_request,
         actor_id=actor.id if actor else None,

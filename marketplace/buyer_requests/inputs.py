@@ -50,6 +50,7 @@ def clean_request(
     items: Sequence[ItemInput],
     now: dt.datetime,
 ) -> dict[str, Any]:
+    """Return the request's own fields checked and trimmed; raise ``RequestError`` naming the field at fault."""
     title = title.strip()
     if not title:
         raise RequestError(_l("the request needs a title"), field="title")
@@ -74,6 +75,7 @@ def clean_request(
 
 
 def clean_item(session: Session, position: int, item: ItemInput) -> dict[str, Any]:
+    """Return item ``position``'s fields checked and rounded; raise ``RequestError`` naming the field and item."""
     text = item.text.strip()
     if not text:
         raise RequestError(_l("describe the item"), field="text", item=position)
@@ -107,12 +109,14 @@ def clean_item(session: Session, position: int, item: ItemInput) -> dict[str, An
 
 
 def clean_money(amount: Decimal, *, field: str, item: int | None = None) -> Decimal:
+    """Return ``amount`` rounded to cents; raise ``RequestError`` if its column cannot hold it."""
     if amount >= _MAX_MONEY:
         raise RequestError(_l("the amount is too large"), field=field, item=item)
     return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def clean_currency(code: str, *, item: int | None = None) -> str:
+    """Return ``code`` as an upper-case three-letter currency code; raise ``RequestError`` otherwise."""
     code = code.strip().upper()
     if not _CURRENCY_RE.match(code):
         raise RequestError(

@@ -18,6 +18,7 @@ def request_path(buyer_request: BuyerRequest | int, anchor: str | None = None) -
 
 
 def supplier_members(session: Session, supplier_ids: Iterable[int]) -> list[User]:
+    """Return the team members of the suppliers ``supplier_ids``, whom a notice to a supplier goes to."""
     ids = list(supplier_ids)
     if not ids:
         return []
