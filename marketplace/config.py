@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -51,6 +52,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The product page's price chart covers this many days.
         "PRICE_CHART_DAYS": 90,
         "WORKER_INTERVAL": 2.0,
+        # Seconds a queued index change may wait for a batch (WHOOSH.md: batches of at least
+        # 1,000 changes, or every 30-60 s). Unset, ``load`` makes it 30, or 0 under TESTING so
+        # that tests see their changes at the next pass.
+        "INDEX_COMMIT_SECONDS": None,
         # Background jobs: the database is the queue unless a Redis URL is set, then RQ.
         "REDIS_URL": None,
         "RQ_QUEUE": "traderow",
@@ -109,6 +114,27 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+def in_folder(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """Return the settings that keep every file of an app (instance, index, uploads) in ``folder``.
+
+    Tests, benches and the worker processes they start share one folder this way.
+    """
+    return {
+        "INSTANCE_PATH": os.path.join(folder, "instance"),
+        "INDEX_PATH": os.path.join(folder, "index"),
+        "UPLOAD_PATH": os.path.join(folder, "uploads"),
+    }
+
+
+def as_environment(config: Mapping[str, Any]) -> dict[str, str]:
+    """Return ``config`` as the ``TRADEROW_*`` variables that make a child process's app the same.
+
+    ``load`` reads the environment with ``from_prefixed_env``, which parses a value as JSON
+    where it can: text goes as it is, any other value as JSON.
+    """
+    return {f"TRADEROW_{name}": v if isinstance(v, str) else json.dumps(v) for name, v in config.items()}
+
+
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from defaults, then the environment, then ``test_config``."""
     app.config.from_mapping(defaults(app.instance_path))
@@ -119,6 +145,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     # from_prefixed_env would make a key of digits an int; a key is always text.
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"] or "")
     app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
+    if app.config["INDEX_COMMIT_SECONDS"] is None:
+        app.config["INDEX_COMMIT_SECONDS"] = 0.0 if app.config.get("TESTING") else 30.0
     for name, convert in TYPED.items():
         app.config[name] = _converted(name, app.config[name], convert)
     secure = str(app.config["SITE_URL"]).lower().startswith("https://")
@@ -150,6 +178,10 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _seconds(value: Any) -> float:
+    return max(0.0, float(value))
+
+
 def _optional_text(value: Any) -> str | None:
     # from_prefixed_env reads "1234" as a number: names, passwords and addresses are text.
     return None if value is None or value == "" else str(value)
@@ -165,6 +197,7 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "DISCOUNT_REFERENCE_DAYS": int,
     "PRICE_CHART_DAYS": int,
     "WORKER_INTERVAL": float,
+    "INDEX_COMMIT_SECONDS": _seconds,
     "JOB_TIMEOUT": int,
     "JOB_LEASE": float,
     "FEED_ALLOW_PRIVATE": _flag,
@@ -183,6 +216,12 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "SMTP_TIMEOUT": float,
     "SITE_URL": str,
     "REMEMBER_DAYS": int,
+    # Flask-Limiter's notation is text; from_prefixed_env would read "100" as a number.
+    "LOGIN_LIMIT_ACCOUNT": str,
+    "LOGIN_LIMIT_ADDRESS": str,
+    "REGISTER_LIMIT_ADDRESS": str,
+    "RESET_LIMIT_ACCOUNT": str,
+    "RESET_LIMIT_ADDRESS": str,
 }
 
 

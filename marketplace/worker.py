@@ -35,7 +35,7 @@ from marketplace.jobs.queue import (
     worker_id,
 )
 from marketplace.search.index_runtime import get_index
-from marketplace.search.jobs import index_commit_seconds, update_index
+from marketplace.search.jobs import update_index
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from supplier_feeds.child import can_parse_in_child, start_parser_server
 
@@ -76,7 +76,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                     session,
                     get_index(app),
                     app.config["INDEX_REBUILD_THRESHOLD"],
-                    commit_seconds=index_commit_seconds(app),
+                    commit_seconds=app.config["INDEX_COMMIT_SECONDS"],
                 )
             except Exception:
                 # The changes stay queued for the next pass; deadlines and mail must not wait for them.

@@ -135,7 +135,7 @@ def _start_session(session: Session, user: User, *, remember: bool) -> None:
 
 def _limit(name: str) -> Callable[[], str]:
     # Read when the request comes, so that each app's configuration applies.
-    return lambda: str(current_app.config[name])
+    return lambda: current_app.config[name]
 
 
 def _submitted_account() -> str:

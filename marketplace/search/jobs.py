@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from marketplace.changes.outbox import oldest_change_age, pending_changes
@@ -30,10 +29,6 @@ logger = logging.getLogger(__name__)
 #: Queued changes that make the worker commit to the index at once (WHOOSH.md: batches of
 #: at least 1,000 changes, or every 30-60 s; never a commit per request).
 INDEX_BATCH = 1000
-#: Default of ``INDEX_COMMIT_SECONDS`` (``TRADEROW_INDEX_COMMIT_SECONDS``): the longest a
-#: change waits for the index while fewer than ``INDEX_BATCH`` are queued. Under
-#: ``TESTING`` the default is 0, so tests see their changes at the next pass.
-DEFAULT_INDEX_COMMIT_SECONDS = 30.0
 
 
 def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
@@ -79,14 +74,6 @@ def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int]
         session.commit()
     logger.info("Index rebuilt with %d offers", written)
     return written
-
-
-def index_commit_seconds(app: Flask) -> float:
-    """Return how long a queued index change may wait for a batch, from the app's config."""
-    value = app.config.get("INDEX_COMMIT_SECONDS")
-    if value is None:
-        return 0.0 if app.testing else DEFAULT_INDEX_COMMIT_SECONDS
-    return max(0.0, float(value))
 
 
 def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *, commit_seconds: float = 0.0) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from marketplace import create_app
-from marketplace.config import ConfigError, parse_rates
+from marketplace.config import ConfigError, as_environment, in_folder, parse_rates
 
 
 def test_embedded_defaults_live_in_the_instance_folder(tmp_path: Path) -> None:
@@ -65,6 +65,34 @@ def test_a_setting_that_cannot_be_read_names_itself(
     monkeypatch.setenv(f"TRADEROW_{name}", value)
     with pytest.raises(ConfigError, match=f"TRADEROW_{name}: '{value}'"):
         create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_the_index_batch_wait_is_read_once_and_is_0_under_testing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADEROW_SECRET_KEY", "a-production-secret")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["INDEX_COMMIT_SECONDS"] == 30.0
+    assert create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)}).config["INDEX_COMMIT_SECONDS"] == 0.0
+    monkeypatch.setenv("TRADEROW_INDEX_COMMIT_SECONDS", "-5")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["INDEX_COMMIT_SECONDS"] == 0.0
+
+
+def test_a_config_passed_as_environment_makes_the_same_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "1234",
+        "FEED_ALLOW_PRIVATE": True,
+        "JOB_LEASE": 90.5,
+        "SEARCH_PER_PAGE": 7,
+        **in_folder(tmp_path),
+    }
+    direct = create_app(config).config
+    for name, value in as_environment(config).items():
+        monkeypatch.setenv(name, value)
+    from_environment = create_app().config
+    for name in (*config, "DATABASE_URL"):
+        assert from_environment[name] == direct[name], name
+    assert from_environment["INDEX_PATH"] == str(tmp_path / "index")
 
 
 def test_parse_rates() -> None:
