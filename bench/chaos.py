@@ -62,16 +62,18 @@ IMPORTING = search_bench.SUPPLIER_SLUGS[0]
 # --- processes ----------------------------------------------------------------------------
 
 
-def _env(workdir: Path, database_url: str, **extra: str) -> dict[str, str]:
-    return os.environ | {
-        "TRADEROW_DATABASE_URL": database_url,
-        "TRADEROW_INDEX_PATH": str(workdir / "index"),
-        "TRADEROW_INSTANCE_PATH": str(workdir / "instance"),
-        "TRADEROW_UPLOAD_PATH": str(workdir / "uploads"),
-        "TRADEROW_SECRET_KEY": "chaos-secret-" + os.urandom(8).hex(),
-        "TRADEROW_LOG_LEVEL": "INFO",
-        **extra,
+def _env(workdir: Path, database_url: str, **settings: Any) -> dict[str, str]:
+    """Return the environment of a ``traderow`` process on the bench's database and folder."""
+    from marketplace.config import as_environment, in_folder
+
+    config = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "chaos-secret-" + os.urandom(8).hex(),
+        "LOG_LEVEL": "INFO",
+        **in_folder(workdir),
+        **settings,
     }
+    return os.environ | as_environment(config)
 
 
 def _traderow() -> str:
@@ -80,9 +82,7 @@ def _traderow() -> str:
 
 def start_worker(workdir: Path, database_url: str, log: Path, threshold: int) -> subprocess.Popen[bytes]:
     """Start ``traderow worker``, appending its log to ``log``."""
-    env = _env(
-        workdir, database_url, TRADEROW_INDEX_REBUILD_THRESHOLD=str(threshold), TRADEROW_INDEX_COMMIT_SECONDS="0"
-    )
+    env = _env(workdir, database_url, INDEX_REBUILD_THRESHOLD=threshold, INDEX_COMMIT_SECONDS=0)
     with open(log, "ab") as out:
         return subprocess.Popen([_traderow(), "worker", "--interval", "0.2"], env=env, cwd=ROOT, stdout=out, stderr=out)
 
@@ -180,7 +180,7 @@ def pending(app: Any) -> int:
 def index_check(workdir: Path, database_url: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
         [_traderow(), "index", "check", "--json"],
-        env=_env(workdir, database_url, TRADEROW_LOG_LEVEL="WARNING"),
+        env=_env(workdir, database_url, LOG_LEVEL="WARNING"),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -358,7 +358,7 @@ def scenario_b(args: argparse.Namespace, workdir: Path, database_url: str) -> No
             # The new list replaces most of the supplier's generated catalog, which the withdraw
             # guard would hold for a confirmation: it is given up front.
             [_traderow(), "feeds", "import", IMPORTING, str(feed), "--json", "--confirm-withdraw"],
-            env=_env(workdir, database_url, TRADEROW_LOG_LEVEL="WARNING"),
+            env=_env(workdir, database_url, LOG_LEVEL="WARNING"),
             cwd=ROOT,
             capture_output=True,
             text=True,

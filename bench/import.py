@@ -66,6 +66,7 @@ from sqlalchemy import func, select
 from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.models import IndexChange
+from marketplace.config import in_folder
 from marketplace.db import database, make_engine
 from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
@@ -353,14 +354,7 @@ def measure(work: Path, args: argparse.Namespace, first_feed: Path, second_feed:
     engine = make_engine(url)
     schema.upgrade(engine)
     engine.dispose()
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "bench",
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": str(work / "instance"),
-        "INDEX_PATH": str(work / "index"),
-        "UPLOAD_PATH": str(work / "uploads"),
-    }
+    config = {"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url, **in_folder(work)}
     app = create_app(config)
     with app.app_context():
         session = database(app).session()
