@@ -17,20 +17,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from lxml import etree
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from marketplace import create_app, schema
+from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.db import get_session, make_engine
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
-from marketplace.taxonomy.seed import seed_categories
-
-FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
-PASSWORD = "correct horse battery"
+from tests.support.accounts import PASSWORD
+from tests.support.app import app_config
+from tests.support.database import reset_schema, seed_test_taxonomy
+from tests.support.feed_server import FeedServer, running_feed_server
+from tests.support.paths import FIXTURES, SHARED_DATA
 
 
 def pytest_report_header() -> str:
@@ -40,19 +40,6 @@ def pytest_report_header() -> str:
         return ".".join(map(str, version))
 
     return f"lxml {dotted(etree.LXML_VERSION)}, libxml2 {dotted(etree.LIBXML_VERSION)}"
-
-
-def reset_schema(engine: Engine) -> None:
-    """Drop every table the database holds (ours, Alembic's, an older run's) and migrate to head.
-
-    The tables are reflected, not taken from ``Base.metadata``: at session start the
-    metadata holds only the models imported so far, and PostgreSQL refuses to drop a table
-    that a table left out still references.
-    """
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
-    schema.upgrade(engine)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +52,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     reset_schema(engine)
     with Session(engine) as session:
-        seed_categories(session, (FIXTURES / "taxonomy.txt").read_text("utf-8"))
+        seed_test_taxonomy(session)
         session.commit()
     yield engine
     engine.dispose()
@@ -78,20 +65,6 @@ def connection(engine: Engine) -> Iterator[Connection]:
         outer = conn.begin()
         yield conn
         outer.rollback()
-
-
-def app_config(tmp_path: Path, database_url: str, **overrides: Any) -> dict[str, Any]:
-    """Return the test config: a real database, a real index in ``tmp_path``."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "INDEX_PATH": str(tmp_path / "index"),
-        "UPLOAD_PATH": str(tmp_path / "uploads"),
-        "WTF_CSRF_ENABLED": False,
-        **overrides,
-    }
 
 
 @pytest.fixture
@@ -142,18 +115,19 @@ def supplier_member(db_session: Session, supplier: Supplier) -> User:
     return create_user(db_session, "seller@example.com", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
 
 
-def login(client: FlaskClient, user: User) -> None:
-    """Log ``user`` in through the real login form."""
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
 @pytest.fixture
 def shared_data() -> Path:
     """Return ``../shared/data``, skipping the test where it is absent."""
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """Serve price lists from a real HTTP server on loopback; tests set its answers per path."""
+    with running_feed_server() as server:
+        yield server
 
 
 @pytest.fixture

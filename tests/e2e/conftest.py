@@ -13,14 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.e2e.e2e_helpers import (
-    CHROMIUM,
-    LiveApp,
-    OutsideTraffic,
-    launch_browser,
-    live_traderow,
-    new_context,
-)
+from tests.support.e2e import CHROMIUM, LiveApp, OutsideTraffic, launch_browser, live_traderow, new_context
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
-from tests.e2e.e2e_helpers import (  # noqa: E402
+from tests.support.e2e import (  # noqa: E402
     BUYER,
     SELLERS,
     TIMEOUT_MS,

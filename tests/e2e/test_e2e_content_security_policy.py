@@ -13,7 +13,7 @@ from playwright.sync_api import ConsoleMessage, Page
 from sqlalchemy import select
 
 from marketplace.catalog.models import Product
-from tests.e2e.e2e_helpers import SELLERS, LiveApp, log_in, log_out
+from tests.support.e2e import SELLERS, LiveApp, log_in, log_out
 
 pytestmark = pytest.mark.e2e
 

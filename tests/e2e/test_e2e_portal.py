@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.e2e_helpers import SELLERS, TIMEOUT_MS, log_in
+from tests.support.e2e import SELLERS, TIMEOUT_MS, log_in
 
 pytestmark = pytest.mark.e2e
 

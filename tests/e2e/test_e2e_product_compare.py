@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from marketplace.catalog.models import ClickOut, Offer
-from tests.e2e.e2e_helpers import TIMEOUT_MS, LiveApp, OutsideTraffic
+from tests.support.e2e import TIMEOUT_MS, LiveApp, OutsideTraffic
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.e2e_helpers import BUYER, SELLERS, TIMEOUT_MS, log_in, log_out
+from tests.support.e2e import BUYER, SELLERS, TIMEOUT_MS, log_in, log_out
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.e2e_helpers import TIMEOUT_MS
+from tests.support.e2e import TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 
 @pytest.fixture

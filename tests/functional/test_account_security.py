@@ -19,7 +19,7 @@ from marketplace.accounts.services import LinkInvalid, check_reset_link, start_p
 from marketplace.accounts.views import REMEMBER_COOKIE
 from marketplace.db import utcnow
 from marketplace.notifications.models import OutboxMail
-from tests.conftest import PASSWORD, login
+from tests.support.accounts import PASSWORD, login
 
 NEW_PASSWORD = "violet kettle orbit"
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.suppliers.models import Supplier
-from tests.conftest import PASSWORD, login
+from tests.support.accounts import PASSWORD, login
 
 
 def test_login_and_logout(client: FlaskClient, buyer: User) -> None:

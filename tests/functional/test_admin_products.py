@@ -14,8 +14,8 @@ from marketplace.accounts.services import create_user
 from marketplace.catalog.models import GroupingDecision, Offer, Product
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
-from tests.conftest import PASSWORD, login
-from tests.integration.grouping_helpers import import_and_group, product_of
+from tests.support.accounts import PASSWORD, login
+from tests.support.grouping import import_and_group, product_of
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import create_user
 from marketplace.suppliers.models import Supplier
-from tests.conftest import PASSWORD, login
+from tests.support.accounts import PASSWORD, login
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.buyer_requests.models import BuyerRequest
-from tests.functional.test_requests_api import bearer, publish
+from tests.support.api import bearer, publish
 
 
 def test_published_at_read_back_from_the_database_has_an_offset(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.suppliers.models import Supplier
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 KITCHEN = str(FIXTURES / "feeds" / "kitchen.yml")
 

@@ -22,7 +22,8 @@ from marketplace.db import database
 from marketplace.imports.run import import_feed
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once
-from tests.conftest import FIXTURES, app_config
+from tests.support.app import app_config
+from tests.support.paths import FIXTURES
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 

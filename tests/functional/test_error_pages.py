@@ -10,7 +10,8 @@ from marketplace import create_app, schema
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
 from marketplace.db import Database, database
-from tests.conftest import PASSWORD, app_config, login
+from tests.support.accounts import PASSWORD, login
+from tests.support.app import app_config
 
 
 @pytest.mark.parametrize("lang", ["en", "uk"])

@@ -14,7 +14,7 @@ from marketplace import create_app
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
 from marketplace.suppliers.models import Supplier
-from tests.conftest import app_config
+from tests.support.app import app_config
 
 
 def _age_queue(db_session: Session, seconds: float) -> None:

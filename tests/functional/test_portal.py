@@ -15,7 +15,8 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import ImportRun, Supplier
 from marketplace.worker import work_once
-from tests.conftest import FIXTURES, login
+from tests.support.accounts import login
+from tests.support.paths import FIXTURES
 
 
 def upload(client: FlaskClient, data: bytes, name: str = "kitchen.yml"):

@@ -17,8 +17,8 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.imports.progress import progress_writer
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from marketplace.worker import work_once
-from tests.conftest import login
-from tests.integration.test_import_semantics import FIVE, update_feed, yml_feed, yml_offer
+from tests.support.accounts import login
+from tests.support.feeds import FIVE, update_feed, yml_feed, yml_offer
 
 #: A supplier's own CSV: "Товар" and "Вартість" are names we know, "Шифр" and "Склад" are not.
 OWN_COLUMNS = (

@@ -13,7 +13,7 @@ from marketplace.accounts.models import User
 from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier
 from marketplace.worker import work_once
-from tests.integration.test_import_semantics import run_import, yml_feed, yml_offer
+from tests.support.feeds import run_import, yml_feed, yml_offer
 
 TWENTY = [yml_offer(f"P{i}", str(100 + i)) for i in range(1, 21)]
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import Supplier
-from tests.functional.test_requests_api import bearer
+from tests.support.api import bearer
 
 #: Keys that ``url_for`` would read itself, or that collide with its own argument.
 HOSTILE = ["_anchor=x", "_method=x", "_scheme=x", "_external=1", "_scheme=javascript&_external=1", "endpoint=x"]

@@ -20,7 +20,7 @@ from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import ApiToken, authenticate_token, create_token, hash_token
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
 from marketplace.suppliers.models import Supplier
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 
 def bearer(session: Session, user: User) -> dict[str, str]:

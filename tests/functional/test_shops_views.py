@@ -13,7 +13,8 @@ from marketplace.accounts.services import create_user
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.shops.models import Lead, LeadStatus
 from marketplace.suppliers.models import MappingSource, Supplier, SupplierCategory
-from tests.conftest import PASSWORD, app_config, login
+from tests.support.accounts import PASSWORD, login
+from tests.support.app import app_config
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.imports.feeds import add_feed_source
 from marketplace.suppliers.models import Supplier
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "marketplace" / "translations"

@@ -27,7 +27,7 @@ from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
 from supplier_feeds import FeedOffer
 from taxonomy_matching import TaxonomyMatcher
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 
 def google(db_session: Session, google_id: int) -> int:

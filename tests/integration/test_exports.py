@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Offer
 from marketplace.exports import EXPORTS, FORMULA_PREFIXES, Export, csv_writer
 from marketplace.suppliers.models import Supplier
-from tests.integration.test_import_semantics import run_import, yml_feed, yml_offer
-from tests.unit.test_exports import PAYLOADS
+from tests.support.feeds import run_import, yml_feed, yml_offer
+from tests.support.formulas import PAYLOADS
 
 
 def _cells(export: Export, data: bytes) -> list[str]:

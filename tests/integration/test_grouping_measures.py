@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from marketplace.suppliers.services import add_supplier
-from tests.integration.grouping_helpers import import_and_group, product_of
+from tests.support.grouping import import_and_group, product_of
 
 
 def test_a_model_code_shared_by_a_lines_sizes_does_not_join_two_sizes(db_session: Session) -> None:

@@ -17,7 +17,7 @@ from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
-from tests.integration.grouping_helpers import import_and_group, price_list, product_of
+from tests.support.grouping import import_and_group, price_list, product_of
 
 ALPHA = [
     {"sku": "A-1", "name": "Tefal Ingenio frying pan 24 cm", "brand": "Tefal", "gtin": "3168430262935"},

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import marketplace.catalog.grouping as grouping
 from marketplace.suppliers.services import add_supplier
 from product_matching import TextMatcher
-from tests.integration.grouping_helpers import import_and_group, product_of
+from tests.support.grouping import import_and_group, product_of
 
 
 class SpyMatcher(TextMatcher):

@@ -13,9 +13,7 @@ from marketplace.imports import write
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.suppliers.services import add_supplier
 from supplier_feeds.digests import HeldRows
-
-from . import test_import_semantics as semantics
-from .test_import_semantics import catalog, update_feed, yml_feed, yml_offer
+from tests.support.feeds import catalog, run_import, update_feed, yml_feed, yml_offer
 
 BAD_BARCODE = "<barcode>4006381333932</barcode>"  # wrong check digit: a warning
 ROWS = [yml_offer(f"P{i}", str(100 + i), extra=BAD_BARCODE if i % 9 == 0 else "") for i in range(1200)] + [
@@ -26,7 +24,7 @@ ROWS = [yml_offer(f"P{i}", str(100 + i), extra=BAD_BARCODE if i % 9 == 0 else ""
 def import_file(session: Session, supplier: Supplier, path: Path, **options: Any) -> ImportRun:
     """Import the file at ``path`` as the worker does (an open file), in the child from 0 bytes on."""
     with open(path, "rb") as fh:
-        return semantics.run_import(session, supplier, fh, parse_in_child_from=0, **options)
+        return run_import(session, supplier, fh, parse_in_child_from=0, **options)
 
 
 def no_parser_left() -> bool:
@@ -55,7 +53,7 @@ def test_the_child_parser_imports_and_reimports_as_the_inline_one(
     second.write_bytes(yml_feed([*ROWS[:500], yml_offer("P500", "999"), *ROWS[502:]]))
 
     there = [import_file(db_session, supplier, first), import_file(db_session, supplier, second)]
-    here = [semantics.run_import(db_session, other, path.read_bytes()) for path in (first, second)]
+    here = [run_import(db_session, other, path.read_bytes()) for path in (first, second)]
 
     assert [run.status for run in there] == [ImportStatus.SUCCEEDED] * 2
     # Each re-import handed the parser the digests of the 1,200 offers it held.
@@ -71,7 +69,7 @@ def test_the_child_parser_imports_and_reimports_as_the_inline_one(
 def test_a_broken_file_fails_the_same_way_and_keeps_the_catalog(
     db_session: Session, supplier: Supplier, tmp_path: Path
 ) -> None:
-    semantics.run_import(db_session, supplier, yml_feed(ROWS[:10]))
+    run_import(db_session, supplier, yml_feed(ROWS[:10]))
     before = catalog(db_session, supplier)
     cut = tmp_path / "cut.xml"
     cut.write_bytes(yml_feed(ROWS)[:-5000])
@@ -86,7 +84,7 @@ def test_a_broken_file_fails_the_same_way_and_keeps_the_catalog(
 
 
 def test_an_import_that_stops_reading_stops_the_child(db_session: Session, supplier: Supplier, tmp_path: Path) -> None:
-    semantics.run_import(db_session, supplier, yml_feed(ROWS[:10]))
+    run_import(db_session, supplier, yml_feed(ROWS[:10]))
     before = catalog(db_session, supplier)
     update = tmp_path / "update.xml"
     update.write_bytes(update_feed([(f"P{i}", "150", 4) for i in range(2000)]))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import ImportStatus, Supplier
-from tests.integration.test_import_semantics import run_import, yml_feed, yml_offer
+from tests.support.feeds import run_import, yml_feed, yml_offer
 
 
 @pytest.mark.parametrize("in_child", [False, True])

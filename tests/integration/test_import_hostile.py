@@ -22,9 +22,9 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
-from tests.conftest import FIXTURES
-from tests.integration.test_import_semantics import FIVE, run_import, yml_feed, yml_offer
-from tests.unit.test_fetch_feeds import FeedServer, running_feed_server
+from tests.support.feed_server import FeedServer
+from tests.support.feeds import FIVE, run_import, yml_feed, yml_offer
+from tests.support.paths import FIXTURES
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -212,11 +212,6 @@ def test_the_worker_survives_every_hostile_upload_and_runs_the_next_good_one(
     assert good.status == ImportStatus.SUCCEEDED
     after = visible(db_session, stocked_supplier)
     assert after.pop("P6")[0] == Decimal("600.00") and after == before
-
-
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    yield from running_feed_server()
 
 
 @pytest.fixture

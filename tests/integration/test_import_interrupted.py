@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace import create_app, schema
+from marketplace import create_app
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.db import database, make_engine
+from marketplace.config import as_environment
+from marketplace.db import database
 from marketplace.imports.jobs import INTERRUPTED_MESSAGE
 from marketplace.imports.progress import read_progress
 from marketplace.imports.run import import_feed
@@ -25,8 +26,9 @@ from marketplace.jobs.models import Job, JobStatus
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once
-from tests.integration.test_import_jobs import committed_database
-from tests.integration.test_import_semantics import yml_feed, yml_offer
+from tests.support.app import app_config
+from tests.support.database import migrate, side_database
+from tests.support.feeds import yml_feed, yml_offer
 
 pytestmark = pytest.mark.slow
 
@@ -37,18 +39,9 @@ def active_catalog(session: Session) -> dict[str, Decimal]:
 
 
 def test_killing_the_worker_mid_import_keeps_the_catalog_and_the_next_worker_fails_the_run(tmp_path: Path) -> None:
-    with committed_database(tmp_path) as url:
-        engine = make_engine(url)
-        schema.upgrade(engine)
-        engine.dispose()
-        config = {
-            "TESTING": True,
-            "SECRET_KEY": "kill-test",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "INDEX_PATH": str(tmp_path / "index"),
-            "UPLOAD_PATH": str(tmp_path / "uploads"),
-        }
+    with side_database(tmp_path, "jobs") as url:
+        migrate(url)
+        config = app_config(tmp_path, url)
         app = create_app(config)
         with app.app_context():
             session = database(app).session()
@@ -72,18 +65,9 @@ def test_killing_the_worker_mid_import_keeps_the_catalog_and_the_next_worker_fai
             session.commit()
             run_id = run.id
 
-        env = {
-            **os.environ,
-            "TRADEROW_DATABASE_URL": url,
-            "TRADEROW_INSTANCE_PATH": config["INSTANCE_PATH"],
-            "TRADEROW_INDEX_PATH": config["INDEX_PATH"],
-            "TRADEROW_UPLOAD_PATH": config["UPLOAD_PATH"],
-            "TRADEROW_SECRET_KEY": "kill-test-secret",
-            "TRADEROW_WORKER_INTERVAL": "0.2",
-        }
         worker = subprocess.Popen(
             [sys.executable, "-m", "marketplace", "worker"],
-            env=env,
+            env=os.environ | as_environment(config | {"WORKER_INTERVAL": 0.2}),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import threading
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace import schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import make_engine, utcnow
 from marketplace.imports.feeds import add_feed_source
@@ -30,10 +24,10 @@ from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
 from search_index import SearchQuery
-from tests.integration.test_import_semantics import FIVE, yml_feed, yml_offer
-from tests.unit.test_fetch_feeds import FeedServer, running_feed_server
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.support.database import migrate, side_database
+from tests.support.feed_server import FeedServer, running_feed_server
+from tests.support.feeds import FIVE, yml_feed, yml_offer
+from tests.support.jobs import REDIS_URL, dead_pid
 
 
 def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
@@ -102,8 +96,8 @@ def test_a_dead_workers_job_and_run_are_failed_and_the_catalog_kept(
     run = queue_upload(app, db_session, supplier, yml_feed([yml_offer("P1", "1")]))
     job = db_session.scalars(select(Job).where(Job.status == JobStatus.QUEUED)).one()
     # A worker on this host claimed the run and died: its pid no longer exists.
-    dead_pid = _dead_pid()
-    job.status, job.claimed_by = JobStatus.RUNNING, f"{socket.gethostname()}:{dead_pid}"
+    gone = dead_pid()
+    job.status, job.claimed_by = JobStatus.RUNNING, f"{socket.gethostname()}:{gone}"
     job.claimed_at, job.lease_until = utcnow(), utcnow() + dt.timedelta(hours=6)
     run.status, run.started_at = ImportStatus.RUNNING, utcnow()
     db_session.commit()
@@ -111,7 +105,7 @@ def test_a_dead_workers_job_and_run_are_failed_and_the_catalog_kept(
     work_once(app)
 
     db_session.expire_all()
-    assert job.status == JobStatus.FAILED and str(dead_pid) in (job.error or "")
+    assert job.status == JobStatus.FAILED and str(gone) in (job.error or "")
     assert run.status == ImportStatus.FAILED and run.error == INTERRUPTED_MESSAGE
     assert len([o for o in offers_of(db_session, supplier).values() if o.status == OfferStatus.ACTIVE]) == 5
 
@@ -130,43 +124,12 @@ def test_a_run_whose_lease_ran_out_is_failed(app: Flask, db_session: Session, su
     assert (job.status, run.status) == (JobStatus.FAILED, ImportStatus.FAILED)
 
 
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
-@contextmanager
-def committed_database(tmp_path: Path) -> Iterator[str]:
-    """Yield the URL of a fresh database that really commits (SQLite file, or a side PostgreSQL database)."""
-    test_url = os.environ.get("TEST_DATABASE_URL")
-    if not test_url or not test_url.startswith("postgresql"):
-        yield "sqlite:///" + str(tmp_path / "jobs.sqlite")
-        return
-    url = make_url(test_url)
-    name = f"{url.database}_jobs"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        with admin.connect() as conn:
-            conn.execute(drop)
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(drop)
-        admin.dispose()
-
-
 @pytest.mark.slow
 def test_two_workers_never_claim_the_same_job(tmp_path: Path) -> None:
-    with committed_database(tmp_path) as url:
+    with side_database(tmp_path, "jobs") as url:
+        migrate(url)
         engine = make_engine(url)
         try:
-            schema.upgrade(engine)
             with Session(engine) as session:
                 session.add_all(Job(kind="import_run", payload={"run_id": i}, run_after=utcnow()) for i in range(200))
                 session.commit()
@@ -195,26 +158,6 @@ def test_two_workers_never_claim_the_same_job(tmp_path: Path) -> None:
 
 
 # --- RQ -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rq_queue_name() -> Iterator[str]:
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from rq import Queue
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except RedisConnectionError as exc:
-        message = f"Redis is not reachable at {REDIS_URL} ({exc}); the RQ path needs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)  # .ci/run starts Redis: there, a missing one is a failure
-        pytest.skip(message)
-    name = f"traderow-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    Queue(name, connection=connection).delete(delete_jobs=True)
-    connection.close()
 
 
 @pytest.fixture
@@ -258,11 +201,6 @@ def test_with_redis_a_rolled_back_upload_queues_nothing(
 
 
 # --- feed URLs ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    yield from running_feed_server()
 
 
 def test_a_feed_url_is_fetched_imported_and_then_not_modified(
@@ -319,7 +257,7 @@ def test_a_feed_that_fails_to_fetch_keeps_the_catalog(
 def test_by_default_the_worker_refuses_to_fetch_from_loopback(
     app: Flask, db_session: Session, supplier: Supplier
 ) -> None:
-    with contextmanager(running_feed_server)() as server:
+    with running_feed_server() as server:
         server.serve_bytes("/price.xml", yml_feed(FIVE))
         add_feed_source(db_session, supplier, server.url("/price.xml"))
         db_session.commit()

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.suppliers.models import ImportStatus, Supplier
 from marketplace.suppliers.services import SupplierError, set_extra_offer_hosts
-from tests.integration.test_import_semantics import catalog, run_import, yml_feed
+from tests.support.feeds import catalog, run_import, yml_feed
 
 STORE = "https://kitchen-pro.example"
 

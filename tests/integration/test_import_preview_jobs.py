@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +18,7 @@ from marketplace.imports.uploads import queue_import
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
-from tests.integration.test_import_jobs import REDIS_URL, _dead_pid
+from tests.support.jobs import REDIS_URL, dead_pid
 
 #: Columns we recognise: the preview finds nothing to ask, and the run goes on to the import.
 KNOWN_COLUMNS = "sku;title;price;currency\r\nK-1;Ківш 1,5 л;310;UAH\r\nK-2;Друшляк;150;UAH\r\n".encode()
@@ -53,7 +50,7 @@ def test_a_dead_workers_preview_fails_its_run(app: Flask, db_session: Session, s
     run = queue_preview(app, db_session, supplier, KNOWN_COLUMNS)
     job = db_session.scalars(select(Job)).one()
     # A worker on this host claimed the preview and died (the parser process took it down).
-    job.status, job.claimed_by = JobStatus.RUNNING, f"{socket.gethostname()}:{_dead_pid()}"
+    job.status, job.claimed_by = JobStatus.RUNNING, f"{socket.gethostname()}:{dead_pid()}"
     job.claimed_at, job.lease_until = utcnow(), utcnow() + dt.timedelta(hours=6)
     db_session.commit()
 
@@ -62,26 +59,6 @@ def test_a_dead_workers_preview_fails_its_run(app: Flask, db_session: Session, s
     db_session.expire_all()
     assert run.status == ImportStatus.FAILED and run.error == INTERRUPTED_MESSAGE
     assert db_session.scalars(select(Offer)).all() == []
-
-
-@pytest.fixture
-def rq_queue_name() -> Iterator[str]:
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from rq import Queue
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except RedisConnectionError as exc:
-        message = f"Redis is not reachable at {REDIS_URL} ({exc}); the RQ path needs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"traderow-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    Queue(name, connection=connection).delete(delete_jobs=True)
-    connection.close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier, SupplierCategory
 from marketplace.suppliers.services import add_supplier
 from supplier_feeds import FeedUnchanged, parse_feed
+from tests.support.paths import FEED_STORES
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -47,10 +48,8 @@ def run(app: Flask, session: Session, supplier: Supplier, path: Path, **options:
     return result
 
 
-#: The stores the real feeds' offer links lead to: a supplier registers its own (offer links
-#: must be on its host). The Mopar shop sells through a Prom.ua storefront, its store there.
-#: Keyed by the feed file's first name part, then by the tests' supplier slugs.
-FEED_STORES = {
+#: Keyed by the tests' supplier slugs: several tests import one real store's feeds.
+STORES = {
     "fiskars-gratis": "https://fiskars-gratis.com.ua/",
     "teritoriya-tepla": "https://teritoriya-tepla.ru/",
     "opispot": "https://opispot.com/",

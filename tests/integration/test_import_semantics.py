@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -12,77 +11,12 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
 from marketplace.changes.models import IndexChange
-from marketplace.imports.options import ImportOptions
-from marketplace.imports.run import import_feed
-from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
-
-RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
-
-
-def yml_offer(sku: str, price: str, *, name: str | None = None, available: str = "true", extra: str = "") -> str:
-    return (
-        f'<offer id="{sku}" available="{available}"><url>https://kitchen-pro.example/p/{sku}</url>'
-        f"<price>{price}</price><currencyId>UAH</currencyId><categoryId>1</categoryId>"
-        f"<vendor>Hartwell</vendor><name>{name or 'Pan ' + sku}</name>{extra}</offer>"
-    )
-
-
-def yml_feed(offers: Iterable[str]) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><yml_catalog date="2026-11-20 10:00"><shop><name>Kitchen Pro</name>'
-        '<currencies><currency id="UAH" rate="1"/></currencies>'
-        '<categories><category id="1">Cookware</category></categories><offers>'
-        + "\n".join(offers)
-        + "</offers></shop></yml_catalog>"
-    ).encode()
-
-
-def update_feed(rows: Iterable[tuple[str, str | None, int | None]]) -> bytes:
-    """A Prom.ua-style update: only id, price, currency and quantity_in_stock."""
-    offers = []
-    for sku, price, quantity in rows:
-        parts = [f'<offer id="{sku}">']
-        if price is not None:
-            parts.append(f"<price>{price}</price><currencyId>UAH</currencyId>")
-        if quantity is not None:
-            parts.append(f"<quantity_in_stock>{quantity}</quantity_in_stock>")
-        parts.append("</offer>")
-        offers.append("".join(parts))
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><yml_catalog date="2026-11-20 10:00"><shop><offers>'
-        + "".join(offers)
-        + "</offers></shop></yml_catalog>"
-    ).encode()
-
-
-def run_import(
-    session: Session, supplier: Supplier, data: bytes | Any, *, rates: dict[str, Decimal] | None = None, **options: Any
-) -> ImportRun:
-    return import_feed(
-        session,
-        supplier,
-        data,
-        filename="feed.xml",
-        base_currency="UAH",
-        rates=RATES if rates is None else rates,
-        options=ImportOptions(**options),
-    )
-
-
-def catalog(session: Session, supplier: Supplier) -> dict[str, tuple[Decimal, str, bool]]:
-    """Return what buyers could see of the supplier: sku -> (price, status, available)."""
-    session.expire_all()
-    return {
-        o.supplier_sku: (o.price, str(o.status), o.available)
-        for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))
-    }
+from marketplace.suppliers.models import ImportStatus, Supplier
+from tests.support.feeds import FIVE, catalog, run_import, stored, update_feed, yml_feed, yml_offer
 
 
 def count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-FIVE = [yml_offer(f"P{i}", str(100 * i)) for i in range(1, 6)]
 
 
 def test_a_full_feed_replaces_the_catalog(db_session: Session, supplier: Supplier) -> None:
@@ -254,13 +188,6 @@ def test_a_reimport_writes_only_what_changed_in_a_few_statements(db_session: Ses
     assert count(db_session, IndexChange) == moved + 30
     # A handful of statements per batch of 1000, never one per row.
     assert len(statements) < 60, statements
-
-
-def stored(session: Session, supplier: Supplier, sku: str) -> Offer:
-    session.expire_all()
-    offer = session.scalar(select(Offer).where(Offer.supplier_id == supplier.id, Offer.supplier_sku == sku))
-    assert offer is not None
-    return offer
 
 
 def test_an_update_priced_0_hides_the_offer_and_still_applies_the_stock(

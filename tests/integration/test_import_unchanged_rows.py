@@ -15,9 +15,7 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.imports import parse as parse_stage
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from supplier_feeds import parse_feed
-
-from . import test_import_semantics as semantics
-from .test_import_semantics import stored, update_feed, yml_feed, yml_offer
+from tests.support.feeds import run_import, stored, update_feed, yml_feed, yml_offer
 
 BAD_BARCODE = "<barcode>4006381333932</barcode>"  # wrong check digit: a warning
 ROWS = [yml_offer(f"P{i}", str(100 + i)) for i in range(80)]
@@ -37,18 +35,19 @@ def kinds(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return seen
 
 
-def run_import(session: Session, supplier: Supplier, data: bytes, **options: Any) -> ImportRun:
-    run = semantics.run_import(session, supplier, data, **options)
+def imported(session: Session, supplier: Supplier, data: bytes, **options: Any) -> ImportRun:
+    """Import ``data`` and insist that it succeeded."""
+    run = run_import(session, supplier, data, **options)
     assert run.status == ImportStatus.SUCCEEDED, run.error
     return run
 
 
 def test_a_repeated_feed_is_not_read_again(db_session: Session, supplier: Supplier, kinds: Counter[str]) -> None:
-    run_import(db_session, supplier, yml_feed(ROWS))
+    imported(db_session, supplier, yml_feed(ROWS))
     assert kinds["FeedOffer"] == 80 and kinds["FeedUnchanged"] == 0
     kinds.clear()
 
-    run = run_import(db_session, supplier, yml_feed([*ROWS[:-1], yml_offer("P79", "999")]))
+    run = imported(db_session, supplier, yml_feed([*ROWS[:-1], yml_offer("P79", "999")]))
 
     # The first 50 rows are read before the feed's header, to tell a full feed from an update.
     assert (kinds["FeedOffer"], kinds["FeedUnchanged"]) == (51, 29)
@@ -65,10 +64,10 @@ def test_an_unchanged_row_is_reported_with_the_warnings_it_had(
         yml_offer("NOURL", "10").replace("<url>https://kitchen-pro.example/p/NOURL</url>", ""),
         yml_offer("P1", "10"),  # a duplicate id: an error, every time
     ]
-    first = run_import(db_session, supplier, yml_feed(rows))
+    first = imported(db_session, supplier, yml_feed(rows))
     kinds.clear()
 
-    again = run_import(db_session, supplier, yml_feed(rows))
+    again = imported(db_session, supplier, yml_feed(rows))
 
     # 82 distinct rows less the 50 read before the header; the duplicate is read in full.
     assert kinds["FeedUnchanged"] == 32
@@ -78,11 +77,11 @@ def test_an_unchanged_row_is_reported_with_the_warnings_it_had(
 
 
 def test_a_partial_update_makes_the_next_full_feed_read_its_rows(db_session: Session, supplier: Supplier) -> None:
-    run_import(db_session, supplier, yml_feed(ROWS))
-    run_import(db_session, supplier, update_feed([("P70", "555", 2)]))
+    imported(db_session, supplier, yml_feed(ROWS))
+    imported(db_session, supplier, update_feed([("P70", "555", 2)]))
     assert stored(db_session, supplier, "P70").price == Decimal("555.00")
 
-    run = run_import(db_session, supplier, yml_feed(ROWS))
+    run = imported(db_session, supplier, yml_feed(ROWS))
 
     # The full price list says 170 again; the row is the same as two imports ago, but the offer is not.
     assert stored(db_session, supplier, "P70").price == Decimal("170.00")
@@ -91,10 +90,10 @@ def test_a_partial_update_makes_the_next_full_feed_read_its_rows(db_session: Ses
 
 def test_a_new_exchange_rate_rereads_every_row(db_session: Session, supplier: Supplier, kinds: Counter[str]) -> None:
     rows = [row.replace("UAH</currencyId>", "USD</currencyId>") if i % 2 else row for i, row in enumerate(ROWS)]
-    run_import(db_session, supplier, yml_feed(rows).replace(b' rate="1"/>', b' rate="1"/><currency id="USD"/>'))
+    imported(db_session, supplier, yml_feed(rows).replace(b' rate="1"/>', b' rate="1"/><currency id="USD"/>'))
     kinds.clear()
 
-    run = run_import(
+    run = imported(
         db_session,
         supplier,
         yml_feed(rows).replace(b' rate="1"/>', b' rate="1"/><currency id="USD"/>'),
@@ -107,11 +106,11 @@ def test_a_new_exchange_rate_rereads_every_row(db_session: Session, supplier: Su
 
 
 def test_a_withdrawn_offer_whose_row_returns_unchanged_is_shown_again(db_session: Session, supplier: Supplier) -> None:
-    run_import(db_session, supplier, yml_feed(ROWS))
-    run_import(db_session, supplier, yml_feed(ROWS[:-1]))
+    imported(db_session, supplier, yml_feed(ROWS))
+    imported(db_session, supplier, yml_feed(ROWS[:-1]))
     assert stored(db_session, supplier, "P79").status == OfferStatus.WITHDRAWN
 
-    run = run_import(db_session, supplier, yml_feed(ROWS))
+    run = imported(db_session, supplier, yml_feed(ROWS))
 
     assert stored(db_session, supplier, "P79").status == OfferStatus.ACTIVE
     assert (run.updated, run.unchanged) == (1, 79)
@@ -121,7 +120,7 @@ def test_offers_from_formats_without_digests_keep_none(db_session: Session, supp
     csv = "sku;title;price;url\r\n" + "".join(
         f"C{i};Pan {i};{100 + i};https://kitchen-pro.example/{i}\r\n" for i in range(5)
     )
-    run_import(db_session, supplier, csv.encode())
+    imported(db_session, supplier, csv.encode())
     digests = db_session.scalars(select(Offer.feed_digest).where(Offer.supplier_id == supplier.id)).all()
     assert digests == [None] * 5
 
@@ -129,11 +128,11 @@ def test_offers_from_formats_without_digests_keep_none(db_session: Session, supp
 def test_a_category_renamed_in_the_feed_moves_its_unchanged_rows(db_session: Session, supplier: Supplier) -> None:
     pans = yml_feed(ROWS).replace(b">Cookware<", "Сковороди".join([">", "<"]).encode())
     knives = yml_feed(ROWS).replace(b">Cookware<", "Кухонні ножі".join([">", "<"]).encode())
-    run_import(db_session, supplier, pans)
+    imported(db_session, supplier, pans)
     pans_category = stored(db_session, supplier, "P70").category_id
     assert pans_category is not None
 
-    run = run_import(db_session, supplier, knives)
+    run = imported(db_session, supplier, knives)
 
     # The rows are as before, but the category they name now maps elsewhere: they are read again.
     moved = stored(db_session, supplier, "P70").category_id

@@ -18,7 +18,8 @@ from marketplace.imports.uploads import NotHeld, confirm_withdrawal, queue_impor
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
-from tests.integration.test_import_semantics import catalog, run_import, yml_feed, yml_offer
+from tests.support.feed_server import running_feed_server
+from tests.support.feeds import catalog, run_import, yml_feed, yml_offer
 
 TWENTY = [yml_offer(f"P{i}", str(100 + i)) for i in range(1, 21)]
 
@@ -140,9 +141,7 @@ def feed_app(app: Flask) -> Flask:
 def test_a_scheduled_fetch_is_held_and_the_supplier_told(
     feed_app: Flask, db_session: Session, twenty: Supplier, supplier_member: Any, tmp_path: Path
 ) -> None:
-    from tests.unit.test_fetch_feeds import running_feed_server
-
-    for server in running_feed_server():
+    with running_feed_server() as server:
         server.serve_bytes("/price.xml", yml_feed(TWENTY[:1]))
         source = add_feed_source(db_session, twenty, server.url("/price.xml"))
         db_session.commit()

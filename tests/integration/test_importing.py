@@ -17,7 +17,7 @@ from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
 FEEDS = FIXTURES / "feeds"

@@ -9,125 +9,22 @@ one index directory, as production runs them.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from lxml import etree
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from marketplace import create_app, schema
-from marketplace.db import database, make_engine
-from marketplace.imports.run import import_feed
+from marketplace.db import database
 from marketplace.search.index_runtime import get_index
-from marketplace.search.jobs import rebuild_index, sync_index
-from marketplace.suppliers.services import add_supplier
-from marketplace.taxonomy.seed import seed_categories
-from tests.conftest import FIXTURES
+from marketplace.search.jobs import rebuild_index
+from tests.support.committed_apps import import_round
 
 pytestmark = pytest.mark.slow
-
-
-def feed(round_: int, count: int) -> bytes:
-    """Return a YML price list of ``count`` boilers whose prices move every round."""
-    root = etree.Element("yml_catalog", date="2026-11-01 10:00")
-    shop = etree.SubElement(root, "shop")
-    etree.SubElement(shop, "name").text = "Teplo"
-    etree.SubElement(shop, "url").text = "https://teplo.example/"
-    currencies = etree.SubElement(shop, "currencies")
-    etree.SubElement(currencies, "currency", id="UAH", rate="1")
-    offers = etree.SubElement(shop, "offers")
-    for n in range(count):
-        offer = etree.SubElement(offers, "offer", id=f"B-{n}", available="true")
-        etree.SubElement(offer, "url").text = f"https://teplo.example/b/{n}"
-        etree.SubElement(offer, "price").text = str(10_000 + n * 10 + round_)
-        etree.SubElement(offer, "currencyId").text = "UAH"
-        etree.SubElement(offer, "vendor").text = "Navien" if n % 2 else "Baxi"
-        etree.SubElement(offer, "vendorCode").text = f"GA-{n}K"
-        etree.SubElement(offer, "name").text = f"Котел газовый настенный {'Navien' if n % 2 else 'Baxi'} GA-{n}K"
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-@pytest.fixture
-def database_url_for_threads(tmp_path: Path) -> Iterator[str]:
-    """Yield a committed database of this module's own (SQLite file, or a PostgreSQL database)."""
-    test_url = os.environ.get("TEST_DATABASE_URL")
-    if not test_url or not test_url.startswith("postgresql"):
-        yield "sqlite:///" + str(tmp_path / "threads.sqlite")
-        return
-    url = make_url(test_url)
-    name = f"{url.database}_search_threads"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        with admin.connect() as conn:
-            conn.execute(drop)
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(drop)
-        admin.dispose()
-
-
-def make_app(tmp_path: Path, database_url: str) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "INDEX_PATH": str(tmp_path / "index"),
-            "UPLOAD_PATH": str(tmp_path / "uploads"),
-        }
-    )
-
-
-@pytest.fixture
-def apps(tmp_path: Path, database_url_for_threads: str) -> Iterator[tuple[Flask, Flask]]:
-    """Return (worker app, web app): two instances on one database and one index."""
-    engine = make_engine(database_url_for_threads)
-    schema.upgrade(engine)
-    with Session(engine) as session:
-        seed_categories(session, (FIXTURES / "taxonomy.txt").read_text("utf-8"))
-        session.commit()
-    engine.dispose()
-    worker, web = make_app(tmp_path, database_url_for_threads), make_app(tmp_path, database_url_for_threads)
-    yield worker, web
-    for app in (worker, web):
-        get_index(app).close()
-        database(app).dispose()
-
-
-def import_round(app: Flask, round_: int, count: int) -> None:
-    """Import one price list through the real service, commit, then sync the index (the worker's job)."""
-    with app.app_context():
-        session = database(app).session()
-        try:
-            from marketplace.suppliers.models import Supplier
-
-            supplier = session.query(Supplier).filter_by(slug="teplo").one_or_none() or add_supplier(
-                session, "teplo", name="Teplo", store_url="https://teplo.example/"
-            )
-            run = import_feed(
-                session, supplier, feed(round_, count), filename="teplo.yml",
-                base_currency="UAH", rates={"UAH": Decimal(1)},
-            )  # fmt: skip
-            assert run.status == "succeeded", run.error
-            session.commit()
-            sync_index(session, get_index(app))
-        finally:
-            session.close()
 
 
 def get_json(url: str) -> tuple[int, dict[str, Any]]:

@@ -30,11 +30,7 @@ from marketplace.taxonomy.models import Category
 from marketplace.worker import work_once
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema
-from tests.integration.test_search_concurrency import (  # noqa: F401  (fixtures)
-    apps,
-    database_url_for_threads,
-    import_round,
-)
+from tests.support.committed_apps import import_round
 
 
 def offer_by_sku(session: Session, sku: str) -> Offer:
@@ -164,7 +160,7 @@ def reprice(app: Flask, offer_id: int, price: str) -> None:
 
 
 @pytest.fixture
-def worker_and_cli(apps: tuple[Flask, Flask]) -> Iterator[tuple[Flask, Flask, int]]:  # noqa: F811
+def worker_and_cli(apps: tuple[Flask, Flask]) -> Iterator[tuple[Flask, Flask, int]]:
     """Return (worker app, CLI app, an offer id) on one committed database and index."""
     worker, cli = apps
     import_round(worker, 0, 5)

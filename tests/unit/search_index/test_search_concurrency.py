@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from search_index import IndexLockedError, OfferDocument, SearchIndex, SearchQuery
-from tests.unit.search_index.search_helpers import found, make_offer
+from tests.support.search import found, make_offer
 
 QUERIES = [
     SearchQuery(text="котел"),

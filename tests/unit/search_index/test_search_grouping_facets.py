@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search_index import SearchIndex, SearchQuery, price_bucket_label
-from tests.unit.search_index.search_helpers import make_offer
+from tests.support.search import make_offer
 
 # Product 100 (a kettle) is sold by three suppliers, product 200 (a pan) by two, 300 by one.
 #   category tree: 1 Kitchen > 10 Kettles, 11 Pans; 2 Garden > 20 Pruners

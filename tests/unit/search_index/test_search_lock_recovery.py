@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from search_index import IndexLockedError, OfferDocument, SearchIndex, SearchQuery
-from tests.unit.search_index.search_helpers import make_offer
+from tests.support.search import make_offer
 
 ROOT = Path(__file__).resolve().parents[3]
 #: A bound on waiting for the kernel and the processes, not a speed assertion.
@@ -54,7 +54,7 @@ def writer_script(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[s
             import os, sys, time, multiprocessing
             from pathlib import Path
             from search_index import SearchIndex
-            from tests.unit.search_index.search_helpers import make_offer
+            from tests.support.search import make_offer
             root = Path({str(tmp_path / "index")!r})
             """
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search_index import SearchIndex, SearchQuery
-from tests.unit.search_index.search_helpers import CATALOG, found, ids
+from tests.support.search import CATALOG, found, ids
 
 BOILERS = {1, 2, 9}
 

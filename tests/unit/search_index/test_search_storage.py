@@ -11,7 +11,7 @@ from whoosh.filedb.structfile import BufferFile
 
 from search_index import SearchIndex
 from search_index.storage import MappedFileStorage, _MappedFile, open_index
-from tests.unit.search_index.search_helpers import CATALOG, make_offer
+from tests.support.search import CATALOG, make_offer
 
 
 def _generation(index: SearchIndex) -> Path:

@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from search_index import SearchIndex, SearchQuery
 from search_index.analysis import ScriptStemFilter, analyze, stem_token
 from search_index.schema import build_schema, outdated_fields, title_codes
-from tests.unit.search_index.search_helpers import make_offer
+from tests.support.search import make_offer
 
 
 def stems(*words: str) -> set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from search_index import OfferDocument, SearchIndex, SearchQuery
-from tests.unit.search_index.search_helpers import CATALOG, found, make_offer
+from tests.support.search import CATALOG, found, make_offer
 
 
 def test_search_before_any_index_exists_is_empty_and_creates_nothing(

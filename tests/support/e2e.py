@@ -6,13 +6,12 @@ database (a SQLite file, or a ``<name>_e2e`` database next to ``TEST_DATABASE_UR
 PostgreSQL), load the demo through the real services, index it, and serve it with the
 background worker.
 
-Plain functions, so that ``conftest.py`` and ``screenshots.py`` share them.
+Plain functions, so that the e2e ``conftest.py`` and ``screenshots.py`` share them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -32,18 +31,18 @@ from playwright.sync_api import (
     Route,
     expect,
 )
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from marketplace import create_app, schema
-from marketplace.db import database, make_engine
+from marketplace import create_app
+from marketplace.db import database
 from marketplace.demo.loader import DEMO_PASSWORD, load_demo
 from marketplace.search.index_runtime import get_index
 from marketplace.search.jobs import sync_index
 from marketplace.taxonomy.seed import seed_categories
 from marketplace.worker import run_worker
+from tests.support.app import app_config
+from tests.support.database import migrate, side_database
 
 CHROMIUM = "/usr/bin/chromium"
 #: The only way these tests start a browser: Debian's chromium, headless, quiet on the network.
@@ -85,50 +84,10 @@ class LiveApp:
 # --- the database, the app and the server -------------------------------------------------
 
 
-@contextmanager
-def e2e_database_url(workdir: Path) -> Iterator[str]:
-    """Yield a URL of an empty database of the e2e run's own, and drop it afterwards.
-
-    On PostgreSQL the database is ``<TEST_DATABASE_URL's name>_e2e`` on the same server: the
-    other layers' tests use ``TEST_DATABASE_URL`` itself concurrently, so it is never touched.
-    """
-    test_url = os.environ.get("TEST_DATABASE_URL")
-    if not test_url or not test_url.startswith("postgresql"):
-        yield "sqlite:///" + str(workdir / "e2e.sqlite")
-        return
-    url = make_url(test_url)
-    name = f"{url.database}_e2e"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        with admin.connect() as conn:
-            conn.execute(drop)  # left behind by an interrupted run
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(drop)
-        admin.dispose()
-
-
 def build_app(workdir: Path, database_url: str) -> Flask:
     """Create the app with CSRF on, as the real forms need, and the demo loaded and indexed."""
-    engine = make_engine(database_url)
-    try:
-        schema.upgrade(engine)
-    finally:
-        engine.dispose()
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e-secret",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "INDEX_PATH": str(workdir / "index"),
-            "UPLOAD_PATH": str(workdir / "uploads"),
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
+    migrate(database_url)
+    app = create_app(app_config(workdir, database_url, SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True))
     with app.app_context():
         session = database(app).session()
         try:
@@ -168,7 +127,8 @@ def serve(app: Flask) -> Iterator[LiveApp]:
 @contextmanager
 def live_traderow(workdir: Path) -> Iterator[LiveApp]:
     """Yield the demo marketplace served live from ``workdir``; tear everything down after."""
-    with e2e_database_url(workdir) as url:
+    # On PostgreSQL the database is ``<TEST_DATABASE_URL's name>_e2e`` on the same server.
+    with side_database(workdir, "e2e") as url:
         app = build_app(workdir, url)
         with serve(app) as live:
             yield live
