@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from marketplace import create_app
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.db import get_session, make_engine
 from marketplace.suppliers.models import Supplier
-from marketplace.suppliers.services import add_supplier
-from tests.support.accounts import PASSWORD
+from tests.support import factories
 from tests.support.app import app_config
 from tests.support.database import reset_schema, seed_test_taxonomy
 from tests.support.feed_server import FeedServer, running_feed_server
@@ -102,17 +100,17 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def supplier(db_session: Session) -> Supplier:
-    return add_supplier(db_session, "kitchen-pro", name="Kitchen Pro", store_url="https://kitchen-pro.example/")
+    return factories.supplier(db_session, "kitchen-pro")
 
 
 @pytest.fixture
 def buyer(db_session: Session) -> User:
-    return create_user(db_session, "buyer@example.com", PASSWORD, role=Role.BUYER, display_name="Bohdana")
+    return factories.user(db_session, "buyer@example.com", role=Role.BUYER, display_name="Bohdana")
 
 
 @pytest.fixture
 def supplier_member(db_session: Session, supplier: Supplier) -> User:
-    return create_user(db_session, "seller@example.com", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+    return factories.user(db_session, "seller@example.com", role=Role.SUPPLIER, supplier=supplier)
 
 
 @pytest.fixture
@@ -137,7 +135,7 @@ def stocked(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Su
     from marketplace.search.index_runtime import get_index
     from marketplace.search.jobs import sync_index
 
-    other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
+    other = factories.supplier(db_session, "office-point")
     for owner, name in ((supplier, "kitchen.yml"), (other, "office.csv")):
         run = import_feed(
             db_session, owner, (FIXTURES / "feeds" / name).read_bytes(), filename=name,

@@ -12,25 +12,24 @@ from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
 from search_index.analysis import ScriptStemFilter
 from search_index.schema import build_schema
-from tests.support.accounts import PASSWORD
+from tests.support import factories
 
 
 @pytest.fixture
 def shopper(db_session: Session) -> User:
     """Return a buyer."""
-    return create_user(db_session, "olena@example.com", PASSWORD, role=Role.BUYER, display_name="Olena")
+    return factories.user(db_session, "olena@example.com", role=Role.BUYER, display_name="Olena")
 
 
 @pytest.fixture
 def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
     """Return a member of each stocked supplier, by supplier slug."""
     return {
-        slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
         for slug, supplier in stocked.items()
     }
 

@@ -10,23 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.catalog.models import GroupingDecision, Offer, Product
 from marketplace.suppliers.models import Supplier
-from marketplace.suppliers.services import add_supplier
-from tests.support.accounts import PASSWORD, login
+from tests.support import factories
+from tests.support.accounts import login
 from tests.support.grouping import import_and_group, product_of
 
 
 @pytest.fixture
 def admin(db_session: Session) -> User:
-    return create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN, display_name="Olha")
+    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Olha")
 
 
 @pytest.fixture
 def two_shops(db_session: Session) -> dict[str, Supplier]:
-    alpha = add_supplier(db_session, "alpha", name="Alpha", store_url="https://alpha.example/")
-    beta = add_supplier(db_session, "beta", name="Beta", store_url="https://beta.example/")
+    alpha = factories.supplier(db_session, "alpha")
+    beta = factories.supplier(db_session, "beta")
     import_and_group(
         db_session,
         alpha,

@@ -11,32 +11,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import Supplier
-
-PASSWORD = "a long enough password"
+from tests.support import factories
+from tests.support.accounts import login
 
 
 @pytest.fixture
 def seller(db_session: Session, stocked: dict[str, Supplier]) -> User:
-    return create_user(
-        db_session, "sales@kitchen-pro.example", PASSWORD, role=Role.SUPPLIER, supplier=stocked["kitchen-pro"]
-    )
+    return factories.user(db_session, "sales@kitchen-pro.example", role=Role.SUPPLIER, supplier=stocked["kitchen-pro"])
 
 
 @pytest.fixture
 def pans(db_session: Session, stocked: dict[str, Supplier]) -> BuyerRequest:
-    buyer = create_user(db_session, "olena@example.com", PASSWORD, role=Role.BUYER)
+    buyer = factories.user(db_session, "olena@example.com", role=Role.BUYER)
     return publish_request(db_session, buyer, title="Pans", items=[ItemInput("frying pan", Decimal(2))])
-
-
-def login(client: FlaskClient, user: User) -> None:
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302
 
 
 def offer_options(html: str, item_id: int) -> list[tuple[str, str]]:

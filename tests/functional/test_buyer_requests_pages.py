@@ -22,8 +22,8 @@ from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
-
-PASSWORD = "a long enough password"
+from tests.support import factories
+from tests.support.accounts import PASSWORD, login
 
 
 @pytest.fixture
@@ -42,15 +42,9 @@ def shopper(db_session: Session) -> User:
 def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
     stocked["kitchen-pro"].contact_phone = "+380 44 555 01 02"
     return {
-        slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
         for slug, supplier in stocked.items()
     }
-
-
-def login(client: FlaskClient, user: User) -> None:
-    client.post("/account/logout")
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def count_testid(html: str, name: str) -> int:
@@ -228,7 +222,7 @@ def test_notifications_page_counts_unread_and_opens_the_link(
 
     assert response.headers["Location"] == f"/requests/{buyer_request.id}#quote-{quote.id}"
     assert 'data-testid="notifications-count"' not in client.get("/").get_data(as_text=True)
-    other = create_user(db_session, "other@example.com", PASSWORD, role=Role.BUYER)
+    other = factories.user(db_session, "other@example.com", role=Role.BUYER)
     db_session.commit()
     login(client, other)
     assert client.post(f"/notifications/{notification.id}/read").status_code == 404

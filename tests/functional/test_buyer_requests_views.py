@@ -13,35 +13,34 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
-from marketplace.catalog.models import Offer, Product
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.templating import MONEY_PATTERN
+from tests.support import factories
+from tests.support.accounts import login
 
 # Not conftest.PASSWORD: tests/ is no package, so "tests.conftest" does not import under .venv/bin/pytest.
-PASSWORD = "a long enough password"
 BUYER_EMAIL = "olena.buyer@example.com"
 
 
 @pytest.fixture
 def shopper(db_session: Session) -> User:
-    return create_user(db_session, BUYER_EMAIL, PASSWORD, role=Role.BUYER, display_name="Olena Kovalenko")
+    return factories.user(db_session, BUYER_EMAIL, role=Role.BUYER, display_name="Olena Kovalenko")
 
 
 @pytest.fixture
 def seller(db_session: Session, supplier: Supplier) -> User:
-    return create_user(db_session, "sales@kitchen-pro.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+    return factories.user(db_session, "sales@kitchen-pro.example", role=Role.SUPPLIER, supplier=supplier)
 
 
 @pytest.fixture
 def rival_seller(db_session: Session) -> User:
     rival = add_supplier(db_session, "blade-house", name="Blade House", store_url="https://blade.example/")
-    return create_user(db_session, "sales@blade.example", PASSWORD, role=Role.SUPPLIER, supplier=rival)
+    return factories.user(db_session, "sales@blade.example", role=Role.SUPPLIER, supplier=rival)
 
 
 @pytest.fixture
@@ -56,11 +55,6 @@ def open_request(db_session: Session, shopper: User) -> BuyerRequest:
     # Commit so that a view's rollback cannot undo the test's setup.
     db_session.commit()
     return buyer_request
-
-
-def login(client: FlaskClient, user: User) -> None:
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def money(amount: str, currency: str = "UAH") -> str:
@@ -392,19 +386,7 @@ def test_the_buyer_sees_every_quote_with_its_total(
     rival_seller: User,
 ) -> None:
     knife = open_request.items[0]
-    product = Product(title="Chef's knife")
-    offer = Offer(
-        supplier=supplier,
-        supplier_sku="K-20",
-        product=product,
-        title="Chef's knife",
-        url="https://kitchen-pro.example/k20",
-        price=Decimal(430),
-        currency="UAH",
-        price_base=Decimal(430),
-    )
-    db_session.add(offer)
-    db_session.flush()
+    offer = factories.offer(db_session, supplier, "K-20", title="Chef's knife", price=430)
     submit_quote(
         db_session,
         supplier,

@@ -20,8 +20,8 @@ from marketplace.catalog.jobs import click_spool
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.db import database
 from marketplace.imports.run import import_feed
-from marketplace.suppliers.services import add_supplier
 from marketplace.worker import work_once
+from tests.support import factories
 from tests.support.app import app_config
 from tests.support.paths import FIXTURES
 
@@ -35,7 +35,7 @@ def file_app(tmp_path: Path) -> Iterator[Flask]:
     schema.upgrade(database(app).engine)
     with app.app_context():
         session = database(app).session()
-        supplier = add_supplier(session, "kitchen-pro", name="Kitchen Pro", store_url="https://kitchen-pro.example/")
+        supplier = factories.supplier(session, "kitchen-pro")
         run = import_feed(
             session, supplier, (FIXTURES / "feeds" / "kitchen.yml").read_bytes(), filename="kitchen.yml",
             base_currency="UAH", rates=app.config["CURRENCY_RATES"],

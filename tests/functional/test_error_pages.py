@@ -8,9 +8,9 @@ import pytest
 
 from marketplace import create_app, schema
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import create_user
 from marketplace.db import Database, database
-from tests.support.accounts import PASSWORD, login
+from tests.support import factories
+from tests.support.accounts import login
 from tests.support.app import app_config
 
 
@@ -31,7 +31,7 @@ def test_a_signed_in_buyer_gets_the_error_page_when_the_database_is_down(tmp_pat
     schema.upgrade(database(app).engine)
     with app.app_context():
         session = database(app).session()
-        buyer = create_user(session, "buyer@example.com", PASSWORD, role=Role.BUYER, display_name="Bohdana")
+        buyer = factories.user(session, "buyer@example.com", role=Role.BUYER, display_name="Bohdana")
         session.commit()
         session.close()
     client = app.test_client()

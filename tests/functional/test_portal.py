@@ -15,6 +15,7 @@ from marketplace.accounts.models import User
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import ImportRun, Supplier
 from marketplace.worker import work_once
+from tests.support import factories
 from tests.support.accounts import login
 from tests.support.paths import FIXTURES
 
@@ -70,9 +71,8 @@ def test_portal_is_for_supplier_members_only(client: FlaskClient, buyer: User) -
 def test_a_supplier_cannot_read_another_suppliers_import(
     client: FlaskClient, db_session: Session, supplier_member: User
 ) -> None:
-    from marketplace.suppliers.services import add_supplier
 
-    other = add_supplier(db_session, "rival", name="Rival", store_url="https://rival.example/")
+    other = factories.supplier(db_session, "rival")
     run = ImportRun(supplier=other, filename="secret.yml")
     db_session.add(run)
     db_session.flush()

@@ -17,6 +17,7 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.imports.progress import progress_writer
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from marketplace.worker import work_once
+from tests.support import factories
 from tests.support.accounts import login
 from tests.support.feeds import FIVE, update_feed, yml_feed, yml_offer
 
@@ -249,9 +250,8 @@ def test_another_suppliers_feed_cannot_be_touched(
     client: FlaskClient, db_session: Session, supplier_member: User
 ) -> None:
     from marketplace.imports.feeds import add_feed_source
-    from marketplace.suppliers.services import add_supplier
 
-    rival = add_supplier(db_session, "rival", name="Rival", store_url="https://rival.example/")
+    rival = factories.supplier(db_session, "rival")
     source = add_feed_source(db_session, rival, "https://rival.example/feed.xml")
     db_session.commit()
     login(client, supplier_member)

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 import marketplace.buyer_requests
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import ApiToken, authenticate_token, create_token, hash_token
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
 from marketplace.suppliers.models import Supplier
+from tests.support import factories
 from tests.support.accounts import PASSWORD
 
 
@@ -89,7 +89,7 @@ def test_a_supplier_quotes_and_each_side_reads_what_it_may(
     ]
     as_kitchen = client.get(url, headers=kitchen).get_json()["quotes"]
     assert [q["supplier"]["slug"] for q in as_kitchen] == ["kitchen-pro"]
-    other_buyer = create_user(db_session, "other@example.com", PASSWORD, role=Role.BUYER)
+    other_buyer = factories.user(db_session, "other@example.com", role=Role.BUYER)
     assert client.get(url, headers=bearer(db_session, other_buyer)).status_code == 403
 
     kitchen_quote = next(q for q in as_buyer if q["supplier"]["slug"] == "kitchen-pro")
@@ -252,7 +252,7 @@ def test_the_account_page_creates_shows_once_and_revokes_tokens(
 
 
 def test_someone_elses_token_cannot_be_revoked(client: FlaskClient, db_session: Session, shopper: User) -> None:
-    other = create_user(db_session, "other@example.com", PASSWORD, role=Role.BUYER)
+    other = factories.user(db_session, "other@example.com", role=Role.BUYER)
     token, secret = create_token(db_session, other, "theirs")
     db_session.commit()
     client.post("/account/login", data={"email": shopper.email, "password": PASSWORD})

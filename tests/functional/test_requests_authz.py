@@ -21,20 +21,18 @@ from flask import Flask
 from sqlalchemy import Connection, func, select
 
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import create_user
 from marketplace.accounts.tokens import create_token
 from marketplace.buyer_requests.awarding import accept_quote
 from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, Visibility
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
-from marketplace.catalog.models import Offer, Product
 from marketplace.db import get_session
 from marketplace.notifications.models import Notification
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
+from tests.support import factories
 
-PASSWORD = "a long enough password"
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")
 #: Blueprints of the feature; the account page's token routes are added by name.
 FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev")
@@ -223,26 +221,18 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         category_id = session.scalar(select(Category.id).where(Category.google_id == 665))
         matched = add_supplier(session, "knife-house", name="Knife House", store_url="https://knife.example/")
         unmatched = add_supplier(session, "garden-co", name="Garden Co", store_url="https://garden.example/")
-        rival = add_supplier(session, "blade", name="Blade House", store_url="https://blade.example/")
+        rival = factories.supplier(session, "blade", name="Blade House")
         rival.contact_email = "sales@blade.example"
         for sku, seller in (("K1", matched), ("B1", rival)):
-            session.add(
-                Offer(supplier=seller, supplier_sku=sku, product=Product(title="Knife"), title="Chef's knife",
-                      url=f"https://example.com/{sku}", price=Decimal(900), currency="UAH", price_base=Decimal(900),
-                      category_id=category_id)
-            )  # fmt: skip
+            factories.offer(session, seller, sku, title="Chef's knife", price=900, category_id=category_id)
         users = {
-            "owner": create_user(
-                session, OWNER_EMAIL, PASSWORD, role=Role.BUYER, display_name="Owner Person", phone=OWNER_PHONE
+            "owner": factories.user(
+                session, OWNER_EMAIL, role=Role.BUYER, display_name="Owner Person", phone=OWNER_PHONE
             ),
-            "other_buyer": create_user(session, "other@example.com", PASSWORD, role=Role.BUYER),
-            "supplier_matched": create_user(
-                session, "s1@knife.example", PASSWORD, role=Role.SUPPLIER, supplier=matched
-            ),
-            "supplier_unmatched": create_user(
-                session, "s2@garden.example", PASSWORD, role=Role.SUPPLIER, supplier=unmatched
-            ),
-            "admin": create_user(session, "ops@example.com", PASSWORD, role=Role.ADMIN),
+            "other_buyer": factories.user(session, "other@example.com", role=Role.BUYER),
+            "supplier_matched": factories.user(session, "s1@knife.example", role=Role.SUPPLIER, supplier=matched),
+            "supplier_unmatched": factories.user(session, "s2@garden.example", role=Role.SUPPLIER, supplier=unmatched),
+            "admin": factories.user(session, "ops@example.com", role=Role.ADMIN),
         }
         buyer_request = publish_request(
             session,

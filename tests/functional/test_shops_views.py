@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.shops.models import Lead, LeadStatus
 from marketplace.suppliers.models import MappingSource, Supplier, SupplierCategory
-from tests.support.accounts import PASSWORD, login
+from tests.support import factories
+from tests.support.accounts import login
 from tests.support.app import app_config
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -36,12 +36,12 @@ def no_store(db_session: Session, stocked: dict[str, Supplier]) -> Supplier:
 
 @pytest.fixture
 def office_member(db_session: Session, stocked: dict[str, Supplier]) -> User:
-    return create_user(db_session, "desk@op.example", PASSWORD, role=Role.SUPPLIER, supplier=stocked["office-point"])
+    return factories.user(db_session, "desk@op.example", role=Role.SUPPLIER, supplier=stocked["office-point"])
 
 
 @pytest.fixture
 def admin(db_session: Session) -> User:
-    return create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN, display_name="Ops")
+    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Ops")
 
 
 def test_shop_page_lists_and_searches_the_suppliers_offers(client: FlaskClient, stocked: dict[str, Supplier]) -> None:

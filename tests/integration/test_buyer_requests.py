@@ -10,32 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.access import accepts_quotes, may_view
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError, RequestNotFound
-from marketplace.buyer_requests.inputs import MAX_ITEMS, ItemInput
+from marketplace.buyer_requests.inputs import MAX_ITEMS
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
-from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.queries import get_item, get_request, open_requests
 from marketplace.buyer_requests.quotes import quotes_for_buyer, quotes_of_supplier, submit_quote
-from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.models import OfferStatus
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
+from tests.support import factories
 
-# Not conftest.PASSWORD: tests/ is no package, so "tests.conftest" does not import under .venv/bin/pytest.
-PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
-
-
-def item(text: str = "Chef's knife 20 cm", quantity: str = "10", **kwargs: object) -> ItemInput:
-    return ItemInput(text=text, quantity=Decimal(quantity), **kwargs)  # type: ignore[arg-type]
-
-
-def publish(session: Session, buyer: User, **kwargs: object) -> BuyerRequest:
-    kwargs.setdefault("title", "Knives for a new restaurant")
-    kwargs.setdefault("items", [item()])
-    return publish_request(session, buyer, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -43,33 +30,18 @@ def rival(db_session: Session) -> Supplier:
     return add_supplier(db_session, "blade-house", name="Blade House", store_url="https://blade.example/")
 
 
-def make_offer(session: Session, supplier: Supplier, sku: str, status: OfferStatus = OfferStatus.ACTIVE) -> Offer:
-    product = Product(title=f"Knife {sku}")
-    offer = Offer(
-        supplier=supplier,
-        supplier_sku=sku,
-        product=product,
-        title=f"Knife {sku}",
-        url=f"{supplier.store_url}{sku}",
-        price=Decimal("500.00"),
-        currency="UAH",
-        price_base=Decimal("500.00"),
-        status=status,
-    )
-    session.add(offer)
-    session.flush()
-    return offer
-
-
 # --- publishing ---------------------------------------------------------------------------
 
 
 def test_publish_opens_the_request_with_its_items_in_order(db_session: Session, buyer: User) -> None:
-    buyer_request = publish(
+    buyer_request = factories.buyer_request(
         db_session,
         buyer,
         title="  Knives  ",
-        items=[item("Chef's knife", "10"), item("Paring knife", "2.5", unit="kg", max_price=Decimal(300))],
+        items=[
+            factories.item("Chef's knife", "10"),
+            factories.item("Paring knife", "2.5", unit="kg", max_price=Decimal(300)),
+        ],
         region="Kyiv",
         deadline=TODAY,
         now=NOW,
@@ -91,20 +63,20 @@ def test_publish_opens_the_request_with_its_items_in_order(db_session: Session, 
 
 
 def test_an_operator_may_publish(db_session: Session) -> None:
-    admin = create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN)
+    admin = factories.user(db_session, "ops@example.com", role=Role.ADMIN)
 
-    assert publish(db_session, admin).status == RequestStatus.OPEN
+    assert factories.buyer_request(db_session, admin).status == RequestStatus.OPEN
 
 
 def test_a_price_ceiling_of_zero_is_allowed(db_session: Session, buyer: User) -> None:
-    buyer_request = publish(db_session, buyer, items=[item(max_price=Decimal(0))])
+    buyer_request = factories.buyer_request(db_session, buyer, items=[factories.item(max_price=Decimal(0))])
 
     assert buyer_request.items[0].max_price == Decimal(0)
 
 
 def test_a_supplier_member_may_not_publish(db_session: Session, supplier_member: User) -> None:
     with pytest.raises(PermissionDenied):
-        publish(db_session, supplier_member)
+        factories.buyer_request(db_session, supplier_member)
 
 
 @pytest.mark.parametrize(
@@ -112,11 +84,11 @@ def test_a_supplier_member_may_not_publish(db_session: Session, supplier_member:
     [
         ({"title": "   "}, "title"),
         ({"items": []}, "items"),
-        ({"items": [item(str(n), "1") for n in range(MAX_ITEMS + 1)]}, "items"),
-        ({"items": [item(quantity="0")]}, "quantity"),
-        ({"items": [item(quantity="-3")]}, "quantity"),
-        ({"items": [item(max_price=Decimal("-0.01"))]}, "max_price"),
-        ({"items": [item(text="  ")]}, "text"),
+        ({"items": [factories.item(str(n), "1") for n in range(MAX_ITEMS + 1)]}, "items"),
+        ({"items": [factories.item(quantity="0")]}, "quantity"),
+        ({"items": [factories.item(quantity="-3")]}, "quantity"),
+        ({"items": [factories.item(max_price=Decimal("-0.01"))]}, "max_price"),
+        ({"items": [factories.item(text="  ")]}, "text"),
         ({"deadline": TODAY - dt.timedelta(days=1)}, "deadline"),
     ],
     ids=[
@@ -134,7 +106,7 @@ def test_publish_rejects(db_session: Session, buyer: User, kwargs: dict[str, obj
     before = db_session.scalar(select(func.count()).select_from(BuyerRequest))
 
     with pytest.raises(RequestError) as caught:
-        publish(db_session, buyer, now=NOW, **kwargs)
+        factories.buyer_request(db_session, buyer, now=NOW, **kwargs)
 
     assert caught.value.field == field
     assert str(caught.value)
@@ -143,13 +115,15 @@ def test_publish_rejects(db_session: Session, buyer: User, kwargs: dict[str, obj
 
 def test_publish_names_the_item_at_fault(db_session: Session, buyer: User) -> None:
     with pytest.raises(RequestError) as caught:
-        publish(db_session, buyer, items=[item(), item(quantity="0")])
+        factories.buyer_request(db_session, buyer, items=[factories.item(), factories.item(quantity="0")])
 
     assert (caught.value.field, caught.value.item) == ("quantity", 1)
 
 
 def test_publish_accepts_exactly_the_maximum_of_items(db_session: Session, buyer: User) -> None:
-    buyer_request = publish(db_session, buyer, items=[item(str(n), "1") for n in range(MAX_ITEMS)])
+    buyer_request = factories.buyer_request(
+        db_session, buyer, items=[factories.item(str(n), "1") for n in range(MAX_ITEMS)]
+    )
 
     assert len(buyer_request.items) == MAX_ITEMS
 
@@ -158,12 +132,12 @@ def test_publish_accepts_exactly_the_maximum_of_items(db_session: Session, buyer
 
 
 def test_open_requests_lists_only_those_taking_quotes_newest_first(db_session: Session, buyer: User) -> None:
-    publish(db_session, buyer, title="Older", now=NOW - dt.timedelta(hours=2))
-    publish(db_session, buyer, title="Due today", deadline=TODAY, now=NOW - dt.timedelta(hours=1))
-    publish(db_session, buyer, title="Due tomorrow", deadline=TODAY + dt.timedelta(days=1), now=NOW)
-    closed = publish(db_session, buyer, title="Closed", now=NOW)
+    factories.buyer_request(db_session, buyer, title="Older", now=NOW - dt.timedelta(hours=2))
+    factories.buyer_request(db_session, buyer, title="Due today", deadline=TODAY, now=NOW - dt.timedelta(hours=1))
+    factories.buyer_request(db_session, buyer, title="Due tomorrow", deadline=TODAY + dt.timedelta(days=1), now=NOW)
+    closed = factories.buyer_request(db_session, buyer, title="Closed", now=NOW)
     closed.status = RequestStatus.CLOSED
-    expired = publish(db_session, buyer, title="Expired", now=NOW)
+    expired = factories.buyer_request(db_session, buyer, title="Expired", now=NOW)
     expired.status = RequestStatus.EXPIRED
     db_session.flush()
 
@@ -177,7 +151,7 @@ def test_open_requests_lists_only_those_taking_quotes_newest_first(db_session: S
 
 
 def test_open_requests_loads_the_items(db_session: Session, buyer: User) -> None:
-    publish(db_session, buyer, items=[item("Knife"), item("Board")], now=NOW)
+    factories.buyer_request(db_session, buyer, items=[factories.item("Knife"), factories.item("Board")], now=NOW)
     db_session.expire_all()
 
     (listed,) = open_requests(db_session, now=NOW)
@@ -187,7 +161,7 @@ def test_open_requests_loads_the_items(db_session: Session, buyer: User) -> None
 
 
 def test_a_draft_is_visible_to_its_buyer_only(db_session: Session, buyer: User, supplier_member: User) -> None:
-    buyer_request = publish(db_session, buyer)
+    buyer_request = factories.buyer_request(db_session, buyer)
     assert may_view(buyer_request, None) and may_view(buyer_request, supplier_member)
 
     buyer_request.status = RequestStatus.DRAFT
@@ -203,8 +177,8 @@ def test_get_request_raises_for_an_unknown_id(db_session: Session) -> None:
 
 
 def test_get_item_refuses_an_item_of_another_request(db_session: Session, buyer: User) -> None:
-    first = publish(db_session, buyer)
-    second = publish(db_session, buyer)
+    first = factories.buyer_request(db_session, buyer)
+    second = factories.buyer_request(db_session, buyer)
 
     assert get_item(db_session, first.id, first.items[0].id) is first.items[0]
     with pytest.raises(RequestNotFound):
@@ -215,7 +189,7 @@ def test_get_item_refuses_an_item_of_another_request(db_session: Session, buyer:
 
 
 def test_a_second_quote_updates_the_first(db_session: Session, buyer: User, supplier: Supplier) -> None:
-    target = publish(db_session, buyer).items[0]
+    target = factories.buyer_request(db_session, buyer).items[0]
     first = submit_quote(db_session, supplier, target, price=Decimal(450), currency="UAH", note="Boxed")
 
     second = submit_quote(
@@ -240,7 +214,7 @@ def test_a_second_quote_updates_the_first(db_session: Session, buyer: User, supp
 def test_a_price_that_is_not_positive_is_rejected(
     db_session: Session, buyer: User, supplier: Supplier, price: str
 ) -> None:
-    target = publish(db_session, buyer).items[0]
+    target = factories.buyer_request(db_session, buyer).items[0]
 
     with pytest.raises(RequestError) as caught:
         submit_quote(db_session, supplier, target, price=Decimal(price), currency="UAH")
@@ -250,7 +224,7 @@ def test_a_price_that_is_not_positive_is_rejected(
 
 
 def test_a_negative_delivery_cost_is_rejected(db_session: Session, buyer: User, supplier: Supplier) -> None:
-    target = publish(db_session, buyer).items[0]
+    target = factories.buyer_request(db_session, buyer).items[0]
 
     with pytest.raises(RequestError) as caught:
         submit_quote(db_session, supplier, target, price=Decimal(1), currency="UAH", delivery_cost=Decimal(-5))
@@ -264,7 +238,7 @@ def test_a_negative_delivery_cost_is_rejected(db_session: Session, buyer: User, 
 def test_only_an_open_request_takes_quotes(
     db_session: Session, buyer: User, supplier: Supplier, status: RequestStatus
 ) -> None:
-    buyer_request = publish(db_session, buyer)
+    buyer_request = factories.buyer_request(db_session, buyer)
     buyer_request.status = status
     db_session.flush()
 
@@ -276,7 +250,7 @@ def test_only_an_open_request_takes_quotes(
 def test_an_open_request_past_its_deadline_takes_no_quotes(
     db_session: Session, buyer: User, supplier: Supplier
 ) -> None:
-    buyer_request = publish(db_session, buyer, deadline=TODAY, now=NOW)
+    buyer_request = factories.buyer_request(db_session, buyer, deadline=TODAY, now=NOW)
     target = buyer_request.items[0]
 
     # Until the end of the deadline's day the request still takes quotes.
@@ -289,10 +263,10 @@ def test_an_open_request_past_its_deadline_takes_no_quotes(
 def test_a_quote_may_link_the_suppliers_own_offer_only(
     db_session: Session, buyer: User, supplier: Supplier, rival: Supplier
 ) -> None:
-    target = publish(db_session, buyer).items[0]
-    own_offer = make_offer(db_session, supplier, "K-20")
-    rivals_offer = make_offer(db_session, rival, "B-1")
-    withdrawn = make_offer(db_session, supplier, "K-OLD", status=OfferStatus.WITHDRAWN)
+    target = factories.buyer_request(db_session, buyer).items[0]
+    own_offer = factories.offer(db_session, supplier, "K-20")
+    rivals_offer = factories.offer(db_session, rival, "B-1")
+    withdrawn = factories.offer(db_session, supplier, "K-OLD", status=OfferStatus.WITHDRAWN)
 
     for offer_id in (rivals_offer.id, withdrawn.id, 99999999):
         with pytest.raises(PermissionDenied) as caught:
@@ -305,7 +279,7 @@ def test_a_quote_may_link_the_suppliers_own_offer_only(
 
 
 def test_bids_are_sealed(db_session: Session, buyer: User, supplier: Supplier, rival: Supplier) -> None:
-    buyer_request = publish(db_session, buyer, items=[item("Knife"), item("Board")])
+    buyer_request = factories.buyer_request(db_session, buyer, items=[factories.item("Knife"), factories.item("Board")])
     knife, board = buyer_request.items
     mine = submit_quote(db_session, supplier, knife, price=Decimal(400), currency="UAH")
     submit_quote(db_session, rival, knife, price=Decimal(390), currency="UAH")
@@ -322,7 +296,9 @@ def test_the_buyer_sees_every_quote_cheapest_total_first(
     db_session: Session, buyer: User, supplier: Supplier, rival: Supplier
 ) -> None:
     third = add_supplier(db_session, "steel-co", name="Steel Co", store_url="https://steel.example/")
-    buyer_request = publish(db_session, buyer, items=[item("Knife", "10"), item("Board", "1")])
+    buyer_request = factories.buyer_request(
+        db_session, buyer, items=[factories.item("Knife", "10"), factories.item("Board", "1")]
+    )
     knife, board = buyer_request.items
     # Cheapest per unit but the dearest delivery: 90*10 + 300 = 1200.
     cheap_unit = submit_quote(
@@ -343,7 +319,7 @@ def test_the_buyer_sees_every_quote_cheapest_total_first(
 def test_quote_totals_in_other_currencies_compare_in_the_base_one(
     db_session: Session, buyer: User, supplier: Supplier, rival: Supplier
 ) -> None:
-    buyer_request = publish(db_session, buyer, items=[item("Knife", "1")])
+    buyer_request = factories.buyer_request(db_session, buyer, items=[factories.item("Knife", "1")])
     knife = buyer_request.items[0]
     in_usd = submit_quote(db_session, supplier, knife, price=Decimal(10), currency="USD")  # 415 UAH
     in_uah = submit_quote(db_session, rival, knife, price=Decimal(400), currency="UAH")
@@ -355,10 +331,10 @@ def test_quote_totals_in_other_currencies_compare_in_the_base_one(
 def test_only_the_buyer_and_operators_see_the_quotes(
     db_session: Session, buyer: User, supplier: Supplier, supplier_member: User
 ) -> None:
-    buyer_request = publish(db_session, buyer)
+    buyer_request = factories.buyer_request(db_session, buyer)
     quote = submit_quote(db_session, supplier, buyer_request.items[0], price=Decimal(100), currency="UAH")
-    other_buyer = create_user(db_session, "other@example.com", PASSWORD, role=Role.BUYER)
-    admin = create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN)
+    other_buyer = factories.user(db_session, "other@example.com", role=Role.BUYER)
+    admin = factories.user(db_session, "ops@example.com", role=Role.ADMIN)
 
     for viewer in (other_buyer, supplier_member):
         with pytest.raises(PermissionDenied):

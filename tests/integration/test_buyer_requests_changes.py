@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.awarding import accept_quote
 from marketplace.buyer_requests.errors import RequestError
 from marketplace.buyer_requests.history import plain_value as _plain
@@ -19,25 +18,22 @@ from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestEvent,
 from marketplace.buyer_requests.publishing import publish_request, update_request
 from marketplace.buyer_requests.queries import request_categories
 from marketplace.buyer_requests.quotes import submit_quote
-from marketplace.catalog.models import Offer, Product
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.suppliers.models import Supplier
-from marketplace.suppliers.services import add_supplier
-from marketplace.taxonomy.models import Category
+from tests.support import factories
 
-PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def rival(db_session: Session) -> Supplier:
-    return add_supplier(db_session, "pan-world", name="Pan World", store_url="https://pan-world.example/")
+    return factories.supplier(db_session, "pan-world")
 
 
 @pytest.fixture
 def members(db_session: Session, supplier: Supplier, rival: Supplier) -> dict[str, User]:
     return {
-        s.slug: create_user(db_session, f"sales@{s.slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=s)
+        s.slug: factories.user(db_session, f"sales@{s.slug}.example", role=Role.SUPPLIER, supplier=s)
         for s in (supplier, rival)
     }
 
@@ -280,14 +276,8 @@ def test_a_quote_accepted_meanwhile_blocks_a_second_one_on_the_item(
 def test_the_category_filter_offers_what_the_viewer_sees(
     db_session: Session, buyer: User, supplier: Supplier, members: dict[str, User]
 ) -> None:
-    knives = db_session.scalar(select(Category.id).where(Category.google_id == 665))
-    staplers = db_session.scalar(select(Category.id).where(Category.google_id == 947))
-    db_session.add(
-        Offer(supplier=supplier, supplier_sku="K1", product=Product(title="Knife"), title="Chef's knife",
-              url="https://kitchen-pro.example/k1", price=Decimal(900), currency="UAH", price_base=Decimal(900),
-              category_id=knives)
-    )  # fmt: skip
-    db_session.flush()
+    knives, staplers = factories.category_id(db_session, 665), factories.category_id(db_session, 947)
+    factories.offer(db_session, supplier, "K1", title="Chef's knife", price=900, category_id=knives)
     publish_request(
         db_session, buyer, title="Knives", items=[ItemInput("knife", Decimal(1), category_id=knives)],
         visibility=Visibility.MATCHED,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.buyer_requests.access import may_view
 from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
 from marketplace.buyer_requests.errors import PermissionDenied, RequestError
@@ -33,10 +32,9 @@ from marketplace.buyer_requests.thread import post_message
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.search.index_runtime import get_index
 from marketplace.suppliers.models import Supplier
-from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
+from tests.support import factories
 
-PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 
@@ -65,14 +63,14 @@ def catalog(app: Flask, stocked: dict[str, Supplier]) -> CatalogSearch:
 @pytest.fixture
 def members(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
     return {
-        slug: create_user(db_session, f"sales@{slug}.example", PASSWORD, role=Role.SUPPLIER, supplier=supplier)
+        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
         for slug, supplier in stocked.items()
     }
 
 
 @pytest.fixture
 def admin(db_session: Session) -> User:
-    return create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN)
+    return factories.user(db_session, "ops@example.com", role=Role.ADMIN)
 
 
 # --- matching -----------------------------------------------------------------------------
@@ -81,7 +79,7 @@ def admin(db_session: Session) -> User:
 def test_publishing_matches_suppliers_by_category_and_by_words_and_notifies_them(
     db_session: Session, buyer: User, catalog: CatalogSearch, members: dict[str, User], stocked: dict[str, Supplier]
 ) -> None:
-    office_supplies = category(db_session, 922)
+    office_supplies = factories.category_id(db_session, 922)
 
     buyer_request = publish_request(
         db_session,
@@ -106,7 +104,7 @@ def test_publishing_matches_suppliers_by_category_and_by_words_and_notifies_them
 def test_a_category_matches_suppliers_with_offers_anywhere_below_it(
     db_session: Session, buyer: User, catalog: CatalogSearch
 ) -> None:
-    kitchen_and_dining = category(db_session, 638)
+    kitchen_and_dining = factories.category_id(db_session, 638)
     buyer_request = publish_request(
         db_session,
         buyer,
@@ -156,7 +154,7 @@ def test_the_buyer_sees_catalog_offers_under_the_price_ceiling_in_the_base_curre
 def test_a_request_for_matched_suppliers_is_hidden_from_everyone_else(
     db_session: Session, buyer: User, catalog: CatalogSearch, members: dict[str, User], stocked: dict[str, Supplier]
 ) -> None:
-    other_buyer = create_user(db_session, "other@example.com", PASSWORD, role=Role.BUYER)
+    other_buyer = factories.user(db_session, "other@example.com", role=Role.BUYER)
     buyer_request = publish_request(
         db_session,
         buyer,
@@ -180,18 +178,25 @@ def test_a_request_for_matched_suppliers_is_hidden_from_everyone_else(
 
 def test_open_requests_filter_by_category_subtree(db_session: Session, buyer: User) -> None:
     pans = publish_request(
-        db_session, buyer, title="Pans", items=[ItemInput("pan", Decimal(1), category_id=category(db_session, 662))]
+        db_session,
+        buyer,
+        title="Pans",
+        items=[ItemInput("pan", Decimal(1), category_id=factories.category_id(db_session, 662))],
     )
     publish_request(
         db_session,
         buyer,
         title="Staplers",
-        items=[ItemInput("stapler", Decimal(1), category_id=category(db_session, 947))],
+        items=[ItemInput("stapler", Decimal(1), category_id=factories.category_id(db_session, 947))],
     )
     publish_request(db_session, buyer, title="Anything", items=[ItemInput("thing", Decimal(1))])
 
-    assert [r.title for r in open_requests(db_session, category_id=category(db_session, 536))] == [pans.title]
-    assert [r.title for r in open_requests(db_session, category_id=category(db_session, 922))] == ["Staplers"]
+    assert [r.title for r in open_requests(db_session, category_id=factories.category_id(db_session, 536))] == [
+        pans.title
+    ]
+    assert [r.title for r in open_requests(db_session, category_id=factories.category_id(db_session, 922))] == [
+        "Staplers"
+    ]
 
 
 # --- states and history -------------------------------------------------------------------
@@ -443,22 +448,16 @@ def test_quotes_stand_after_the_deadline_and_can_be_accepted(
 
 
 def test_a_new_supplier_without_members_is_matched_without_anyone_to_notify(db_session: Session, buyer: User) -> None:
-    lonely = add_supplier(db_session, "lonely", name="Lonely", store_url="https://lonely.example/")
-    from marketplace.catalog.models import Offer, Product
-
-    db_session.add(
-        Offer(
-            supplier=lonely, supplier_sku="S1", product=Product(title="Stapler"), title="Stapler", url="https://lonely.example/s1",
-            price=Decimal(100), currency="UAH", price_base=Decimal(100), category_id=category(db_session, 947),
-        )
-    )  # fmt: skip
-    db_session.flush()
+    lonely = factories.supplier(db_session, "lonely")
+    factories.offer(
+        db_session, lonely, "S1", title="Stapler", price=100, category_id=factories.category_id(db_session, 947)
+    )
 
     buyer_request = publish_request(
         db_session,
         buyer,
         title="Staplers",
-        items=[ItemInput("stapler", Decimal(3), category_id=category(db_session, 922))],
+        items=[ItemInput("stapler", Decimal(3), category_id=factories.category_id(db_session, 922))],
     )
 
     assert [m.supplier_id for m in buyer_request.matches] == [lonely.id]

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.catalog.category_mapping import (
     CategoryMapper,
     CategoryMappingError,
@@ -27,7 +26,7 @@ from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
 from supplier_feeds import FeedOffer
 from taxonomy_matching import TaxonomyMatcher
-from tests.support.accounts import PASSWORD
+from tests.support import factories
 
 
 def google(db_session: Session, google_id: int) -> int:
@@ -38,7 +37,7 @@ def google(db_session: Session, google_id: int) -> int:
 
 @pytest.fixture
 def admin(db_session: Session) -> User:
-    return create_user(db_session, "ops@example.com", PASSWORD, role=Role.ADMIN, display_name="Ops")
+    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Ops")
 
 
 @pytest.mark.parametrize(
@@ -101,7 +100,7 @@ def test_a_manual_mapping_teaches_the_next_supplier(
     # The other supplier's category with the same name, still waiting, is mapped at once...
     assert (waiting.category_id, waiting.mapping_source) == (staplers.id, MappingSource.LEARNED)
     # ...and a third supplier's import maps it by the rule.
-    third = add_supplier(db_session, "third", name="Third", store_url="https://third.example/")
+    third = factories.supplier(db_session, "third")
     learned = CategoryMapper(db_session, third).upsert("1", "Наші хіти", None)
     assert (learned.category_id, learned.mapping_source) == (staplers.id, MappingSource.LEARNED)
     # An import never overrides a person's mapping.
@@ -111,14 +110,14 @@ def test_a_manual_mapping_teaches_the_next_supplier(
     knives = find_category(db_session, "Kitchen Knives")
     set_mapping(db_session, learned, knives, by=admin)
     set_mapping(db_session, ours, staplers, by=supplier_member)
-    fourth = add_supplier(db_session, "fourth", name="Fourth", store_url="https://fourth.example/")
+    fourth = factories.supplier(db_session, "fourth")
     assert CategoryMapper(db_session, fourth).upsert("1", "Наші хіти", None).category_id == knives.id
 
 
 def test_only_the_supplier_or_an_operator_may_map(db_session: Session, supplier: Supplier, buyer: User) -> None:
     category = CategoryMapper(db_session, supplier).upsert("1", "Наші хіти", None)
     other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://op.example/")
-    stranger = create_user(db_session, "s@op.example", PASSWORD, role=Role.SUPPLIER, supplier=other)
+    stranger = factories.user(db_session, "s@op.example", role=Role.SUPPLIER, supplier=other)
     for user in (buyer, stranger):
         with pytest.raises(CategoryMappingError):
             set_mapping(db_session, category, find_category(db_session, "947"), by=user)

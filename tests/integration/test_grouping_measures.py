@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from marketplace.suppliers.services import add_supplier
+from tests.support import factories
 from tests.support.grouping import import_and_group, product_of
 
 
 def test_a_model_code_shared_by_a_lines_sizes_does_not_join_two_sizes(db_session: Session) -> None:
-    alpha = add_supplier(db_session, "alpha", name="Alpha", store_url="https://alpha.example/")
-    beta = add_supplier(db_session, "beta", name="Beta", store_url="https://beta.example/")
+    alpha = factories.supplier(db_session, "alpha")
+    beta = factories.supplier(db_session, "beta")
     line = {"brand": "Samsung", "model": "SM-A546B"}
     import_and_group(
         db_session,

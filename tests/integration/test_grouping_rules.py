@@ -16,7 +16,7 @@ from marketplace.changes.models import IndexChange
 from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
-from marketplace.suppliers.services import add_supplier
+from tests.support import factories
 from tests.support.grouping import import_and_group, price_list, product_of
 
 ALPHA = [
@@ -41,12 +41,12 @@ BETA = [
 
 @pytest.fixture
 def alpha(db_session: Session) -> Supplier:
-    return add_supplier(db_session, "alpha", name="Alpha", store_url="https://alpha.example/")
+    return factories.supplier(db_session, "alpha")
 
 
 @pytest.fixture
 def beta(db_session: Session) -> Supplier:
-    return add_supplier(db_session, "beta", name="Beta", store_url="https://beta.example/")
+    return factories.supplier(db_session, "beta")
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_moved_offers_take_their_price_history_and_index_entries_along(grouped: 
 
 
 def test_a_third_supplier_joins_existing_groups_incrementally(grouped: Session) -> None:
-    gamma = add_supplier(grouped, "gamma", name="Gamma", store_url="https://gamma.example/")
+    gamma = factories.supplier(grouped, "gamma")
     before = product_of(grouped, gamma_supplier(grouped, "alpha"), "A-3")
     import_and_group(grouped, gamma, [{"sku": "G-1", "name": "SONY PSLX350H turntable, belt drive", "brand": "Sony"}])
     assert product_of(grouped, gamma, "G-1") == before

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 import marketplace.catalog.grouping as grouping
-from marketplace.suppliers.services import add_supplier
 from product_matching import TextMatcher
+from tests.support import factories
 from tests.support.grouping import import_and_group, product_of
 
 
@@ -47,7 +47,7 @@ def unrelated_titles(count: int, seed: int) -> list[str]:
 def test_a_lone_supplier_import_reads_nothing_for_the_text_matcher(
     db_session: Session, spy: type[SpyMatcher], size: int
 ) -> None:
-    supplier = add_supplier(db_session, "alone", name="Alone", store_url="https://alone.example/")
+    supplier = factories.supplier(db_session, "alone")
     rows = [{"sku": f"S{k}", "name": title} for k, title in enumerate(unrelated_titles(size, seed=1))]
     # Titles that would score as twins if one supplier's offers were ever compared.
     rows += [{"sku": f"T{k}", "name": "Bosch PSB 500 RE impact drill"} for k in range(3)]
@@ -57,10 +57,10 @@ def test_a_lone_supplier_import_reads_nothing_for_the_text_matcher(
 
 
 def _import_into_catalog(db_session: Session, size: int) -> dict[str, float]:
-    first = add_supplier(db_session, "first", name="First", store_url="https://first.example/")
+    first = factories.supplier(db_session, "first")
     catalog = unrelated_titles(size, seed=2)
     import_and_group(db_session, first, [{"sku": f"A{k}", "name": title} for k, title in enumerate(catalog)])
-    second = add_supplier(db_session, "second", name="Second", store_url="https://second.example/")
+    second = factories.supplier(db_session, "second")
     # Five twins of the catalog's first offers, five offers of nothing in it.
     rows = [{"sku": f"B{k}", "name": catalog[k]} for k in range(5)]
     rows += [{"sku": f"C{k}", "name": title} for k, title in enumerate(unrelated_titles(5, seed=3))]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
 from marketplace.changes.models import IndexChange
 from marketplace.suppliers.models import ImportStatus, Supplier
+from tests.support import factories
 from tests.support.feeds import FIVE, catalog, run_import, stored, update_feed, yml_feed, yml_offer
 
 
@@ -289,12 +290,11 @@ def ean13(n: int) -> str:
 
 
 def test_offers_with_barcodes_are_grouped_in_a_few_statements(db_session: Session, supplier: Supplier) -> None:
-    from marketplace.suppliers.services import add_supplier
 
     n = 1500
     feed = yml_feed(yml_offer(f"G{i}", "100", extra=f"<barcode>{ean13(i)}</barcode>") for i in range(n))
     # The same feed, links and all: the operator allowed the first shop's site for this one.
-    other = add_supplier(db_session, "pan-world", name="Pan World", store_url="https://pan-world.example/")
+    other = factories.supplier(db_session, "pan-world")
     other.extra_offer_hosts = ["kitchen-pro.example"]
     statements: list[str] = []
 

@@ -15,8 +15,8 @@ from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
 from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
-from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
+from tests.support import factories
 from tests.support.paths import FIXTURES
 
 RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
@@ -70,7 +70,7 @@ def test_report_lists_every_rejected_row_with_its_reason(db_session: Session, su
 
 
 def test_cp1251_csv_import(db_session: Session) -> None:
-    supplier = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
+    supplier = factories.supplier(db_session, "office-point")
     run = run_import(db_session, supplier, (FEEDS / "office.csv").read_bytes(), "office.csv")
 
     assert run.status == ImportStatus.SUCCEEDED, run.error
@@ -121,7 +121,7 @@ def test_a_broken_file_fails_whole_and_keeps_the_previous_catalog(db_session: Se
 
 
 def test_offers_of_the_same_gtin_from_two_suppliers_share_a_product(db_session: Session, supplier: Supplier) -> None:
-    other = add_supplier(db_session, "office-point", name="Office Point", store_url="https://office-point.example/")
+    other = factories.supplier(db_session, "office-point")
     run_import(db_session, supplier, (FEEDS / "kitchen.yml").read_bytes())
     run_import(db_session, other, (FEEDS / "office.csv").read_bytes())
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from marketplace import create_app
 from marketplace.accounts.models import Role, User
-from marketplace.accounts.services import create_user
 from marketplace.notifications.jobs import deliver_outbox
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.notifications.services import (
@@ -31,8 +30,8 @@ from marketplace.notifications.services import (
     notify,
     unread_count,
 )
+from tests.support import factories
 
-PASSWORD = "a long enough password"
 NOW = dt.datetime(2030, 5, 10, 12, 0, tzinfo=dt.UTC)
 
 
@@ -76,7 +75,7 @@ def smtp_server() -> Iterator[tuple[Inbox, SmtpSettings]]:
 
 @pytest.fixture
 def reader(db_session: Session) -> User:
-    return create_user(db_session, "reader@example.com", PASSWORD, role=Role.BUYER, display_name="Reader")
+    return factories.user(db_session, "reader@example.com", role=Role.BUYER, display_name="Reader")
 
 
 def test_notify_writes_a_notification_and_queues_a_mail(db_session: Session, reader: User) -> None:
@@ -152,7 +151,7 @@ def test_a_refused_recipient_fails_its_mail_only(
     db_session: Session, reader: User, smtp_server: tuple[Inbox, SmtpSettings]
 ) -> None:
     inbox, settings = smtp_server
-    refused = create_user(db_session, "nobody@refused.example", PASSWORD, role=Role.BUYER)
+    refused = factories.user(db_session, "nobody@refused.example", role=Role.BUYER)
     notify(db_session, [refused, reader], "request.expired", {"title": "Old"})
     db_session.commit()
 

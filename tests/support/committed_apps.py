@@ -19,7 +19,7 @@ from marketplace import create_app
 from marketplace.db import database
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import sync_index
+from marketplace.search.jobs import sync_index
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from tests.support.app import app_config
