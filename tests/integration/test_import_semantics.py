@@ -6,13 +6,14 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory
 from marketplace.changes.models import IndexChange
 from marketplace.suppliers.models import ImportStatus, Supplier
 from tests.support import factories
+from tests.support.database import recorded_statements
 from tests.support.feeds import FIVE, catalog, run_import, stored, update_feed, yml_feed, yml_offer
 
 
@@ -171,17 +172,9 @@ def test_a_reimport_writes_only_what_changed_in_a_few_statements(db_session: Ses
     run_import(db_session, supplier, big_feed(n))
     db_session.execute(IndexChange.__table__.delete())
     changed = yml_feed(yml_offer(f"B{i}", str(100 + i % 7 + (1 if i % 20 == 0 else 0))) for i in range(n - 30))
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split(None, 1)[0].upper())
-
-    engine = db_session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db_session) as executed:
         run = run_import(db_session, supplier, changed)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [statement.split(None, 1)[0].upper() for statement in executed]
 
     moved = len(range(0, n - 30, 20))
     assert (run.updated, run.withdrawn, run.unchanged) == (moved, 30, n - 30 - moved)
@@ -296,19 +289,12 @@ def test_offers_with_barcodes_are_grouped_in_a_few_statements(db_session: Sessio
     # The same feed, links and all: the operator allowed the first shop's site for this one.
     other = factories.supplier(db_session, "pan-world")
     other.extra_offer_hosts = ["kitchen-pro.example"]
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split(None, 1)[0].upper())
-
-    engine = db_session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db_session) as executed:
         first = run_import(db_session, supplier, feed)
-        first_statements, statements[:] = list(statements), []
+        first_statements = [statement.split(None, 1)[0].upper() for statement in executed]
+        executed.clear()
         second = run_import(db_session, other, feed)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [statement.split(None, 1)[0].upper() for statement in executed]
 
     assert (first.created, second.created) == (n, n)
     # Looking products up by barcode is batched: never a query per row; the first import

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
@@ -15,6 +15,7 @@ from marketplace.search.services import relax_hints, search_offers, suggest
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
 from search_index import SearchQuery
+from tests.support.database import recorded_statements
 
 
 def pan(session: Session, sku: str = "PAN-28") -> Offer:
@@ -34,14 +35,8 @@ def test_offer_document_carries_condition_times_and_the_category_path(
 
 
 def test_search_loads_every_hit_in_one_query(app: Flask, db_session: Session, stocked: dict[str, Supplier]) -> None:
-    statements: list[str] = []
-    engine = db_session.get_bind()
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(db_session) as statements:
         page = search_offers(db_session, get_index(app), SearchQuery(text="Hartwell", by_product=True))
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     offer_loads = [s for s in statements if "FROM offers" in s]
     assert len(offer_loads) == 1, offer_loads
     (hit,) = page.hits

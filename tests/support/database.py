@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -74,3 +75,19 @@ def side_database(folder: Path, name: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(drop)
         admin.dispose()
+
+
+@contextmanager
+def recorded_statements(session: Session) -> Iterator[list[str]]:
+    """Yield the list of SQL statements ``session``'s database runs until the block ends."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
