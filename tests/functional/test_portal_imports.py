@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import OfferStatus
 from marketplace.imports.progress import progress_writer
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from marketplace.worker import work_once
 from tests.support import factories
 from tests.support.accounts import login
-from tests.support.feeds import FIVE, update_feed, yml_feed, yml_offer
+from tests.support.feeds import FIVE, offers_of, update_feed, yml_feed, yml_offer
 
 #: A supplier's own CSV: "Товар" and "Вартість" are names we know, "Шифр" and "Склад" are not.
 OWN_COLUMNS = (
@@ -36,11 +36,6 @@ def upload(client: FlaskClient, data: bytes, name: str, **fields: Any):  # type:
         data={"feed": (io.BytesIO(data), name), "mode": "auto", **fields},
         content_type="multipart/form-data",
     )
-
-
-def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
-    session.expire_all()
-    return {o.supplier_sku: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
 
 
 def test_unrecognised_columns_are_mapped_once_and_the_mapping_is_reused(

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import OfferStatus
 from marketplace.db import make_engine, utcnow
 from marketplace.imports.feeds import add_feed_source
 from marketplace.imports.jobs import INTERRUPTED_MESSAGE
@@ -26,13 +26,8 @@ from marketplace.worker import work_once
 from search_index import SearchQuery
 from tests.support.database import migrate, side_database
 from tests.support.feed_server import FeedServer, running_feed_server
-from tests.support.feeds import FIVE, yml_feed, yml_offer
+from tests.support.feeds import FIVE, offers_of, yml_feed, yml_offer
 from tests.support.jobs import REDIS_URL, dead_pid
-
-
-def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
-    session.expire_all()
-    return {o.supplier_sku: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
 
 
 def queue_upload(app: Flask, session: Session, supplier: Supplier, data: bytes, **kwargs: Any) -> ImportRun:

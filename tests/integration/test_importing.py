@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.models import OfferStatus, Product
 from marketplace.changes.models import IndexChange
 from marketplace.imports.jobs import run_queued_imports
 from marketplace.imports.options import ImportOptions
@@ -17,6 +17,7 @@ from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from tests.support import factories
+from tests.support.feeds import offers_of
 from tests.support.paths import FIXTURES
 
 RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
@@ -25,10 +26,6 @@ FEEDS = FIXTURES / "feeds"
 
 def run_import(session: Session, supplier: Supplier, data: bytes, name: str = "feed"):
     return import_feed(session, supplier, data, filename=name, base_currency="UAH", rates=RATES)
-
-
-def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
-    return {o.supplier_sku: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
 
 
 def test_yml_import_lands_offers_under_their_categories(db_session: Session, supplier: Supplier) -> None:

@@ -90,3 +90,9 @@ def stored(session: Session, supplier: Supplier, sku: str) -> Offer:
     offer = session.scalar(select(Offer).where(Offer.supplier_id == supplier.id, Offer.supplier_sku == sku))
     assert offer is not None
     return offer
+
+
+def offers_of(session: Session, supplier: Supplier) -> dict[str, Offer]:
+    """Return the supplier's offers as the database holds them now, by sku."""
+    session.expire_all()
+    return {o.supplier_sku: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
