@@ -7,19 +7,7 @@ import pytest
 
 from supplier_feeds import FeedError, FeedHeader, FeedOffer, RowProblem, parse_feed
 from supplier_feeds.csv_feed import header_key, sniff_delimiter
-
-
-def items(data: bytes) -> list:
-    return list(parse_feed(data))
-
-
-def offers(data: bytes) -> list[FeedOffer]:
-    return [i for i in items(data) if isinstance(i, FeedOffer)]
-
-
-def problems(data: bytes) -> list[RowProblem]:
-    return [i for i in items(data) if isinstance(i, RowProblem)]
-
+from tests.support.parsing import items, offers, problems
 
 UA_CSV = (
     "Артикул;Назва;Ціна;Валюта;Наявність;Категорія;Бренд;Штрихкод;Фото;Опис\r\n"

@@ -15,14 +15,10 @@ from supplier_feeds import (
     FeedOffer,
     FeedUpdate,
     RowProblem,
-    parse_feed,
     preview_table,
     suggest_mapping,
 )
-
-
-def items(data, **kwargs) -> list:
-    return list(parse_feed(data, **kwargs))
+from tests.support.parsing import items
 
 
 def of_type(result: list, kind: type) -> list:

@@ -12,6 +12,7 @@ from supplier_feeds import (
     RowProblem,
     parse_feed,
 )
+from tests.support.parsing import items, offers, problems
 
 CURRENCIES = '<currencies><currency id="UAH" rate="1"/></currencies>'
 CATEGORIES = (
@@ -43,18 +44,6 @@ def offer(
     currency: str | None = "<currencyId>UAH</currencyId>",
 ) -> str:
     return f"<offer {attrs}>{name or ''}{price or ''}{currency or ''}{body}</offer>"
-
-
-def items(data: bytes) -> list:
-    return list(parse_feed(data))
-
-
-def offers(data: bytes) -> list[FeedOffer]:
-    return [i for i in items(data) if isinstance(i, FeedOffer)]
-
-
-def problems(data: bytes) -> list[RowProblem]:
-    return [i for i in items(data) if isinstance(i, RowProblem)]
 
 
 def only_offer(data: bytes) -> FeedOffer:
