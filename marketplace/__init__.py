@@ -89,5 +89,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _configure_logging(app: Flask) -> None:
     # Handlers are configured here only; modules just call logging.getLogger(__name__).
-    level = app.config.get("LOG_LEVEL", "DEBUG" if app.debug else "INFO")
+    level = app.config["LOG_LEVEL"]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

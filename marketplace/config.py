@@ -33,7 +33,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "USD=41.50,EUR=45.00,PLN=10.40,GBP=52.50,CHF=47.00,CZK=1.80,RON=9.05,HUF=0.115,BGN=23.00,"
             "MDL=2.35,TRY=1.20,CNY=5.75,JPY=0.27,CAD=30.00,SEK=4.00,NOK=3.90,DKK=6.00,RUB=0.45,KZT=0.08"
         ),
+        # Bytes a request body may have (None: no limit).
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Unset, ``load`` makes it DEBUG in debug mode and INFO otherwise.
+        "LOG_LEVEL": None,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ("en", "uk", "ru"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -145,6 +148,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     # from_prefixed_env would make a key of digits an int; a key is always text.
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"] or "")
     app.config["CURRENCY_RATES"] = parse_rates(app.config["CURRENCY_RATES"])
+    if not app.config["LOG_LEVEL"]:
+        app.config["LOG_LEVEL"] = "DEBUG" if app.debug else "INFO"
     if app.config["INDEX_COMMIT_SECONDS"] is None:
         app.config["INDEX_COMMIT_SECONDS"] = 0.0 if app.config.get("TESTING") else 30.0
     for name, convert in TYPED.items():
@@ -182,6 +187,15 @@ def _seconds(value: Any) -> float:
     return max(0.0, float(value))
 
 
+def _level_name(value: Any) -> str:
+    # logging takes "WARNING", not "warning".
+    return str(value).upper()
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
 def _optional_text(value: Any) -> str | None:
     # from_prefixed_env reads "1234" as a number: names, passwords and addresses are text.
     return None if value is None or value == "" else str(value)
@@ -190,6 +204,8 @@ def _optional_text(value: Any) -> str | None:
 #: The settings that are not text, and how each is read: here, once, so that every use reads
 #: a value of the right type (``app.config["JOB_LEASE"]`` is a float wherever it is used).
 TYPED: dict[str, Callable[[Any], Any]] = {
+    "MAX_CONTENT_LENGTH": _optional_int,
+    "LOG_LEVEL": _level_name,
     "SEARCH_PER_PAGE": int,
     "SQLITE_BUSY_TIMEOUT": float,
     "CLICK_WRITE_WAIT": float,

@@ -47,7 +47,7 @@ def _labels() -> dict[str, Any]:
 def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     if request.endpoint not in PRICE_LIST_PAGES:
         return http_error(error)
-    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    limit_mb = (current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024)
     return render_template(
         "errors/error.html",
         code=413,

@@ -47,6 +47,8 @@ def test_settings_are_converted_once_when_the_app_is_made(tmp_path: Path, monkey
     monkeypatch.setenv("TRADEROW_PRICE_MOVE_PERCENT", "12.5")
     monkeypatch.setenv("TRADEROW_FEED_ALLOW_PRIVATE", "no")
     monkeypatch.setenv("TRADEROW_SMTP_PASSWORD", "1234")
+    monkeypatch.setenv("TRADEROW_LOG_LEVEL", "warning")
+    monkeypatch.setenv("TRADEROW_MAX_CONTENT_LENGTH", "1000")
     config = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "READY_INDEX_LAG_SECONDS": "60"}).config
     assert config["JOB_LEASE"] == 90.0 and isinstance(config["JOB_LEASE"], float)
     assert config["PRICE_MOVE_PERCENT"] == Decimal("12.5")
@@ -54,6 +56,7 @@ def test_settings_are_converted_once_when_the_app_is_made(tmp_path: Path, monkey
     assert config["SMTP_PASSWORD"] == "1234"
     assert config["READY_INDEX_LAG_SECONDS"] == 60.0
     assert config["SMTP_USER"] is None
+    assert config["LOG_LEVEL"] == "WARNING" and config["MAX_CONTENT_LENGTH"] == 1000
 
 
 @pytest.mark.parametrize(
