@@ -21,18 +21,7 @@ from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestStatus
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
 from tests.support.accounts import PASSWORD
-
-
-def bearer(session: Session, user: User) -> dict[str, str]:
-    _token, secret = create_token(session, user, "tests")
-    session.commit()
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def publish(client: FlaskClient, headers: dict[str, str], **body: Any) -> Any:
-    body.setdefault("title", "Café kitchen")
-    body.setdefault("items", [{"text": "frying pan", "quantity": 6, "max_price": "1950.00"}])
-    return client.post("/api/v1/requests", json=body, headers=headers)
+from tests.support.api import bearer, publish
 
 
 def test_a_buyer_publishes_and_gets_catalog_matches_back(
