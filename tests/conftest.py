@@ -114,6 +114,15 @@ def supplier_member(db_session: Session, supplier: Supplier) -> User:
 
 
 @pytest.fixture
+def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
+    """Return a member of each stocked supplier, by supplier slug."""
+    return {
+        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
+        for slug, supplier in stocked.items()
+    }
+
+
+@pytest.fixture
 def shared_data() -> Path:
     """Return ``../shared/data``, skipping the test where it is absent."""
     if not SHARED_DATA.is_dir():

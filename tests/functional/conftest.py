@@ -26,15 +26,6 @@ def shopper(db_session: Session) -> User:
 
 
 @pytest.fixture
-def sellers(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
-    """Return a member of each stocked supplier, by supplier slug."""
-    return {
-        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
-        for slug, supplier in stocked.items()
-    }
-
-
-@pytest.fixture
 def old_schema_index(app: Flask, stocked: dict[str, Supplier]) -> None:
     """Make the live index a generation built with an older analyzer (stemmer version 1)."""
     index = get_index(app)

@@ -61,14 +61,6 @@ def catalog(app: Flask, stocked: dict[str, Supplier]) -> CatalogSearch:
 
 
 @pytest.fixture
-def members(db_session: Session, stocked: dict[str, Supplier]) -> dict[str, User]:
-    return {
-        slug: factories.user(db_session, f"sales@{slug}.example", role=Role.SUPPLIER, supplier=supplier)
-        for slug, supplier in stocked.items()
-    }
-
-
-@pytest.fixture
 def admin(db_session: Session) -> User:
     return factories.user(db_session, "ops@example.com", role=Role.ADMIN)
 
@@ -77,7 +69,7 @@ def admin(db_session: Session) -> User:
 
 
 def test_publishing_matches_suppliers_by_category_and_by_words_and_notifies_them(
-    db_session: Session, buyer: User, catalog: CatalogSearch, members: dict[str, User], stocked: dict[str, Supplier]
+    db_session: Session, buyer: User, catalog: CatalogSearch, sellers: dict[str, User], stocked: dict[str, Supplier]
 ) -> None:
     office_supplies = factories.category_id(db_session, 922)
 
@@ -94,8 +86,8 @@ def test_publishing_matches_suppliers_by_category_and_by_words_and_notifies_them
 
     matched = {m.supplier.slug: m.reason for m in buyer_request.matches}
     assert matched == {"office-point": "category", "kitchen-pro": "words"}
-    assert kinds(db_session, members["office-point"]) == ["request.matched"]
-    assert kinds(db_session, members["kitchen-pro"]) == ["request.matched"]
+    assert kinds(db_session, sellers["office-point"]) == ["request.matched"]
+    assert kinds(db_session, sellers["kitchen-pro"]) == ["request.matched"]
     mails = db_session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
     assert {m.recipient for m in mails} == {"sales@office-point.example", "sales@kitchen-pro.example"}
     assert all("Office and kitchen" in m.body and m.link == f"/requests/{buyer_request.id}" for m in mails)
@@ -152,7 +144,7 @@ def test_the_buyer_sees_catalog_offers_under_the_price_ceiling_in_the_base_curre
 
 
 def test_a_request_for_matched_suppliers_is_hidden_from_everyone_else(
-    db_session: Session, buyer: User, catalog: CatalogSearch, members: dict[str, User], stocked: dict[str, Supplier]
+    db_session: Session, buyer: User, catalog: CatalogSearch, sellers: dict[str, User], stocked: dict[str, Supplier]
 ) -> None:
     other_buyer = factories.user(db_session, "other@example.com", role=Role.BUYER)
     buyer_request = publish_request(
@@ -165,12 +157,12 @@ def test_a_request_for_matched_suppliers_is_hidden_from_everyone_else(
     )
     knife = buyer_request.items[0]
 
-    assert may_view(buyer_request, buyer) and may_view(buyer_request, members["kitchen-pro"])
-    for outsider in (None, other_buyer, members["office-point"]):
+    assert may_view(buyer_request, buyer) and may_view(buyer_request, sellers["kitchen-pro"])
+    for outsider in (None, other_buyer, sellers["office-point"]):
         assert not may_view(buyer_request, outsider)
     assert buyer_request not in open_requests(db_session)
-    assert buyer_request not in open_requests(db_session, viewer=members["office-point"])
-    assert buyer_request in open_requests(db_session, viewer=members["kitchen-pro"])
+    assert buyer_request not in open_requests(db_session, viewer=sellers["office-point"])
+    assert buyer_request in open_requests(db_session, viewer=sellers["kitchen-pro"])
     with pytest.raises(PermissionDenied):
         submit_quote(db_session, stocked["office-point"], knife, price=Decimal(1), currency="UAH")
     assert submit_quote(db_session, stocked["kitchen-pro"], knife, price=Decimal(1), currency="UAH").id
@@ -203,25 +195,25 @@ def test_open_requests_filter_by_category_subtree(db_session: Session, buyer: Us
 
 
 def test_a_draft_is_published_later_and_every_step_is_recorded(
-    db_session: Session, buyer: User, catalog: CatalogSearch, members: dict[str, User]
+    db_session: Session, buyer: User, catalog: CatalogSearch, sellers: dict[str, User]
 ) -> None:
     draft = publish_request(
         db_session, buyer, title="Later", items=[ItemInput("chef's knife", Decimal(2))], draft=True, catalog=catalog
     )
     assert draft.status == RequestStatus.DRAFT and draft.published_at is None
-    assert draft.matches == [] and kinds(db_session, members["kitchen-pro"]) == []
+    assert draft.matches == [] and kinds(db_session, sellers["kitchen-pro"]) == []
 
     publish_draft(db_session, draft, buyer, catalog=catalog, now=NOW)
 
     assert draft.status == RequestStatus.OPEN and draft.published_at == NOW
-    assert kinds(db_session, members["kitchen-pro"]) == ["request.matched"]
+    assert kinds(db_session, sellers["kitchen-pro"]) == ["request.matched"]
     assert events(db_session, draft) == ["created", "published"]
     with pytest.raises(RequestError):
         publish_draft(db_session, draft, buyer)
 
 
 def test_the_buyer_edits_an_open_request_and_the_history_says_what_changed(
-    db_session: Session, buyer: User, supplier: Supplier, catalog: CatalogSearch, members: dict[str, User]
+    db_session: Session, buyer: User, supplier: Supplier, catalog: CatalogSearch, sellers: dict[str, User]
 ) -> None:
     buyer_request = publish_request(
         db_session,
@@ -232,7 +224,7 @@ def test_the_buyer_edits_an_open_request_and_the_history_says_what_changed(
     )
     paring, bread = buyer_request.items
     quote = submit_quote(db_session, supplier, paring, price=Decimal(300), currency="UAH", now=NOW)
-    assert kinds(db_session, members["kitchen-pro"]) == []
+    assert kinds(db_session, sellers["kitchen-pro"]) == []
 
     changes = update_request(
         db_session,
@@ -258,7 +250,7 @@ def test_the_buyer_edits_an_open_request_and_the_history_says_what_changed(
     assert quote.item_id == paring.id  # the quote on the kept item stays
     assert bread.id not in {i.id for i in buyer_request.items}
     # The new item matched Kitchen Pro by its words: it hears of the request now.
-    assert kinds(db_session, members["kitchen-pro"]) == ["quote.item_changed", "request.matched"]
+    assert kinds(db_session, sellers["kitchen-pro"]) == ["quote.item_changed", "request.matched"]
     history = request_history(db_session, buyer_request, buyer)
     assert [e.kind for e in history] == ["created", "published", "quoted", "edited"]
     assert history[-1].detail["changes"]["title"] == ["Knives", "Knives for the café"]
@@ -326,7 +318,7 @@ def test_the_worker_expires_requests_after_their_deadlines_day_and_tells_the_buy
 
 
 @pytest.fixture
-def quoted(db_session: Session, buyer: User, stocked: dict[str, Supplier], members: dict[str, User]) -> BuyerRequest:
+def quoted(db_session: Session, buyer: User, stocked: dict[str, Supplier], sellers: dict[str, User]) -> BuyerRequest:
     buyer_request = publish_request(
         db_session,
         buyer,
@@ -347,22 +339,22 @@ def test_new_quotes_notify_the_buyer(db_session: Session, buyer: User, quoted: B
 
 
 def test_the_buyer_asks_and_the_supplier_answers_in_the_quotes_thread(
-    db_session: Session, buyer: User, quoted: BuyerRequest, members: dict[str, User], stocked: dict[str, Supplier]
+    db_session: Session, buyer: User, quoted: BuyerRequest, sellers: dict[str, User], stocked: dict[str, Supplier]
 ) -> None:
     pan_quote = next(q for q in quoted.items[0].quotes if q.supplier_id == stocked["kitchen-pro"].id)
 
     question = post_message(db_session, pan_quote, buyer, "  Is the lid included?  ")
-    answer = post_message(db_session, pan_quote, members["kitchen-pro"], "Yes, glass lid.")
+    answer = post_message(db_session, pan_quote, sellers["kitchen-pro"], "Yes, glass lid.")
 
     assert (question.side, question.body) == ("buyer", "Is the lid included?")
     assert answer.side == "supplier"
     assert [m.body for m in pan_quote.messages] == ["Is the lid included?", "Yes, glass lid."]
-    assert kinds(db_session, members["kitchen-pro"]) == ["quote.question"]
-    assert kinds(db_session, members["office-point"]) == []
+    assert kinds(db_session, sellers["kitchen-pro"]) == ["quote.question"]
+    assert kinds(db_session, sellers["office-point"]) == []
     assert kinds(db_session, buyer)[-1] == "quote.answer"
     # A rival supplier cannot write into (or learn of) another's thread.
     with pytest.raises(PermissionDenied):
-        post_message(db_session, pan_quote, members["office-point"], "Ours is cheaper!")
+        post_message(db_session, pan_quote, sellers["office-point"], "Ours is cheaper!")
     with pytest.raises(RequestError):
         post_message(db_session, pan_quote, buyer, "   ")
 
@@ -371,7 +363,7 @@ def test_accepting_a_quote_per_item_exchanges_contacts_and_awards_the_request(
     db_session: Session,
     buyer: User,
     quoted: BuyerRequest,
-    members: dict[str, User],
+    sellers: dict[str, User],
     stocked: dict[str, Supplier],
     admin: User,
 ) -> None:
@@ -387,10 +379,10 @@ def test_accepting_a_quote_per_item_exchanges_contacts_and_awards_the_request(
 
     assert kitchen_pan.accepted and kitchen_pan.accepted_at == NOW
     assert quoted.status == RequestStatus.OPEN
-    assert kinds(db_session, members["kitchen-pro"]) == ["quote.accepted"]
+    assert kinds(db_session, sellers["kitchen-pro"]) == ["quote.accepted"]
     with pytest.raises(RequestError, match="already accepted a quote on this item"):
         accept_quote(db_session, office_pan, buyer)
-    seller_view = exchanged_contact(db_session, kitchen_pan, members["kitchen-pro"])
+    seller_view = exchanged_contact(db_session, kitchen_pan, sellers["kitchen-pro"])
     assert seller_view is not None and (seller_view.name, seller_view.email, seller_view.phone) == (
         buyer.display_name,
         buyer.email,
@@ -399,8 +391,8 @@ def test_accepting_a_quote_per_item_exchanges_contacts_and_awards_the_request(
     buyer_view = exchanged_contact(db_session, kitchen_pan, buyer)
     assert buyer_view is not None and buyer_view.email == "sales@kitchen-pro.example"
     assert buyer_view.website == "https://kitchen-pro.example/"
-    assert exchanged_contact(db_session, kitchen_pan, members["office-point"]) is None
-    assert exchanged_contact(db_session, office_pan, members["office-point"]) is None
+    assert exchanged_contact(db_session, kitchen_pan, sellers["office-point"]) is None
+    assert exchanged_contact(db_session, office_pan, sellers["office-point"]) is None
     with pytest.raises(RequestError, match="can no longer change"):
         submit_quote(db_session, stocked["kitchen-pro"], pan, price=Decimal(1), currency="UAH")
 
