@@ -17,19 +17,14 @@ from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from tests.support import factories
-from tests.support.feeds import offers_of
+from tests.support.feeds import RATES, offers_of, run_import
 from tests.support.paths import FIXTURES
 
-RATES = {"USD": Decimal("41.5"), "EUR": Decimal("45")}
 FEEDS = FIXTURES / "feeds"
 
 
-def run_import(session: Session, supplier: Supplier, data: bytes, name: str = "feed"):
-    return import_feed(session, supplier, data, filename=name, base_currency="UAH", rates=RATES)
-
-
 def test_yml_import_lands_offers_under_their_categories(db_session: Session, supplier: Supplier) -> None:
-    run = run_import(db_session, supplier, (FEEDS / "kitchen.yml").read_bytes(), "kitchen.yml")
+    run = run_import(db_session, supplier, (FEEDS / "kitchen.yml").read_bytes(), filename="kitchen.yml")
 
     assert run.status == ImportStatus.SUCCEEDED
     assert run.format == "yml"
@@ -68,7 +63,7 @@ def test_report_lists_every_rejected_row_with_its_reason(db_session: Session, su
 
 def test_cp1251_csv_import(db_session: Session) -> None:
     supplier = factories.supplier(db_session, "office-point")
-    run = run_import(db_session, supplier, (FEEDS / "office.csv").read_bytes(), "office.csv")
+    run = run_import(db_session, supplier, (FEEDS / "office.csv").read_bytes(), filename="office.csv")
 
     assert run.status == ImportStatus.SUCCEEDED, run.error
     assert run.format == "csv"

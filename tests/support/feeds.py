@@ -61,14 +61,20 @@ def update_feed(rows: Iterable[tuple[str, str | None, int | None]]) -> bytes:
 
 
 def run_import(
-    session: Session, supplier: Supplier, data: bytes | Any, *, rates: dict[str, Decimal] | None = None, **options: Any
+    session: Session,
+    supplier: Supplier,
+    data: bytes | Any,
+    *,
+    filename: str = "feed.xml",
+    rates: dict[str, Decimal] | None = None,
+    **options: Any,
 ) -> ImportRun:
     """Import ``data`` for ``supplier`` in UAH through the real import; ``options`` are ImportOptions."""
     return import_feed(
         session,
         supplier,
         data,
-        filename="feed.xml",
+        filename=filename,
         base_currency="UAH",
         rates=RATES if rates is None else rates,
         options=ImportOptions(**options),
