@@ -20,6 +20,7 @@ from marketplace.accounts.views import REMEMBER_COOKIE
 from marketplace.db import utcnow
 from marketplace.notifications.models import OutboxMail
 from tests.support.accounts import PASSWORD, login
+from tests.support.jobs import REDIS_URL
 
 NEW_PASSWORD = "violet kettle orbit"
 
@@ -109,7 +110,7 @@ def test_reset_requests_are_limited_per_account(
 def test_rate_limits_share_redis_when_it_is_configured(tmp_path: Any) -> None:
     from marketplace import create_app
 
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": REDIS_URL})
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)}).config["RATELIMIT_STORAGE_URI"] == "memory://"
 
