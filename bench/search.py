@@ -62,20 +62,17 @@ from bench.search_offers import KINDS, SUPPLIER_SLUGS, generate_offers  # noqa: 
 # --- filling the database and the index ---------------------------------------------------
 
 
+def _config(workdir: Path, database_url: str) -> dict[str, Any]:
+    """The bench app's settings: its files in ``workdir``, its data in ``database_url``."""
+    from marketplace.config import in_folder
+
+    return {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"} | in_folder(workdir)
+
+
 def _app(workdir: Path, database_url: str) -> Any:
     from marketplace import create_app
 
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench-secret",
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "INDEX_PATH": str(workdir / "index"),
-            "UPLOAD_PATH": str(workdir / "uploads"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    return create_app({"TESTING": True, "SECRET_KEY": "bench-secret"} | _config(workdir, database_url))
 
 
 def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
@@ -288,14 +285,10 @@ def free_port() -> int:
 
 def start_server(workdir: Path, database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = os.environ | {
-        "TRADEROW_DATABASE_URL": database_url,
-        "TRADEROW_INDEX_PATH": str(workdir / "index"),
-        "TRADEROW_INSTANCE_PATH": str(workdir / "instance"),
-        "TRADEROW_UPLOAD_PATH": str(workdir / "uploads"),
-        "TRADEROW_SECRET_KEY": "bench-secret-" + os.urandom(8).hex(),
-        "TRADEROW_LOG_LEVEL": "WARNING",
-    }
+    from marketplace.config import as_environment
+
+    secret = "bench-secret-" + os.urandom(8).hex()
+    env = os.environ | as_environment(_config(workdir, database_url) | {"SECRET_KEY": secret})
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # A worker's first search opens and warms the index; gunicorn's default 30 s timeout
     # would kill (and restart, and kill) workers doing that at 1M offers.

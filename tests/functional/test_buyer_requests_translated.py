@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import create_token
 from marketplace.buyer_requests.models import BuyerRequest
-from tests.conftest import PASSWORD
+from tests.support.accounts import PASSWORD
 
 PAST_DEADLINE = "the deadline is in the past"
 PAST_DEADLINE_UK = "крайній термін уже минув"
