@@ -1,4 +1,13 @@
-"""Group the Abt-Buy product-matching benchmark through the real import path and score it.
+"""Group every product-matching set we have through the real import path and score it.
+
+Each set runs in a process of its own, so that its peak RSS is its own, and prints one line a
+script can read::
+
+    SET precision P recall R F1 F time T s peak_rss M MB
+
+``time`` is the imports and their grouping together; ``peak_rss`` is the whole process's
+(Python, the database and the matcher). A set whose files are missing prints a line saying so
+on stderr and is skipped.
 
 Abt and Buy become two suppliers. Their rows are written as CSV price lists into a temp
 directory and imported with ``marketplace.imports.run.import_feed`` into a temp
@@ -14,6 +23,11 @@ product code both files share is their supplier sku, which no grouping rule read
 hidden from the matcher and gives the truth: 626 shared codes. Tyres of one model differ
 only by size and load index, so this check is mostly about precision.
 
+WDC Block small (``matching/wdc-block-small/``) is scored as its README says: tableA and
+tableB become two suppliers, offers with the same ``cluster_id`` are one product, and every pair
+that involves the catch-all cluster 2432 is left out of both the prediction and the truth. One
+supplier's offers never share a product by text, so the truth is the 7,556 cross-table pairs.
+
 A third check groups the three feeds of one shop (``feeds/fiskars-gratis.rozetka.yml.xml``,
 ``.eva.yml.xml`` and ``.allo.price.xml``) as three suppliers. The shop's article code (the
 offer id in all three, ``<article>`` in EVA, ``<code>`` in Allo) and the barcodes (Allo's
@@ -21,7 +35,8 @@ offer id in all three, ``<article>`` in EVA, ``<code>`` in Allo) and the barcode
 import, so only titles, brands and descriptions reach the grouping. Titles often still carry
 the article in brackets, as the shop wrote them.
 
-    .venv/bin/python bench/matching.py [--data ../shared/data/matching/abt-buy] [--json]
+    .venv/bin/python bench/matching.py [--data ../shared/data/matching] [--feeds ../shared/data/feeds]
+                                       [--set abt-buy] [--json]
 """
 
 from __future__ import annotations
@@ -30,6 +45,8 @@ import argparse
 import csv
 import io
 import json
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +68,7 @@ from marketplace.suppliers.models import Supplier  # noqa: E402
 from marketplace.suppliers.services import add_supplier  # noqa: E402
 from marketplace.taxonomy.seed import seed_categories  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "matching" / "abt-buy"
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "matching"
 FEEDS = ROOT.parent / "shared" / "data" / "feeds"
 TAXONOMY = ROOT / "tests" / "fixtures" / "taxonomy.txt"
 
@@ -101,16 +118,20 @@ def pairs_from_groups(groups: dict[int, list[tuple[str, str]]], left: str, right
 
 
 def group_feeds(
-    feeds: dict[str, tuple[str, bytes]], currency: str
+    feeds: dict[str, tuple[str, bytes]], currency: str, store_url: str | None = None
 ) -> tuple[dict[int, list[tuple[str, str]]], float, dict[str, float]]:
-    """Import ``feeds`` (slug -> (filename, data)) in order into a fresh database; return the groups and times."""
+    """Import ``feeds`` (slug -> (filename, data)) in order into a fresh database; return the groups and times.
+
+    Each supplier's store is ``https://<slug>.example/`` unless ``store_url`` names the site the
+    feeds link to (the importer refuses links to another site than the supplier's own).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/bench.sqlite")
         schema.upgrade(engine)
         with Session(engine) as session:
             seed_categories(session, TAXONOMY.read_text("utf-8"))
             suppliers = {
-                slug: add_supplier(session, slug, name=slug.title(), store_url=f"https://{slug}.example/")
+                slug: add_supplier(session, slug, name=slug.title(), store_url=store_url or f"https://{slug}.example/")
                 for slug in feeds
             }
             session.commit()
@@ -234,53 +255,111 @@ def fiskars(feeds_dir: Path) -> dict[str, object] | None:
                     by_key[value].add(sku)
             for sku, values in keys[left].items():
                 gold.update((left, sku, right, other) for value in values for other in by_key.get(value, ()))
-    groups, elapsed, timings = group_feeds(feeds, "UAH")
+    # Three feeds of one shop, whose links all lead to its own site.
+    groups, elapsed, timings = group_feeds(feeds, "UAH", store_url="https://fiskars-gratis.com.ua/")
     offers = {slug: sum(1 for g in groups.values() for s, _ in g if s == slug) for slug in slugs}
     result = score(cross_pairs(groups, slugs), gold)
     return {"dataset": "fiskars-gratis rozetka x eva x allo", "offers": offers, **result,
             "seconds": round(elapsed, 2), "seconds_per_import": timings}  # fmt: skip
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--feeds", type=Path, default=FEEDS, help="where the held-out feeds are")
-    parser.add_argument("--json", action="store_true", help="print JSON objects instead of text")
-    args = parser.parse_args()
-    abt = read_rows(args.data / "Abt.csv", "iso-8859-1")
-    buy = read_rows(args.data / "Buy.csv", "utf-8")
-    gold = {(r["idAbt"], r["idBuy"]) for r in read_rows(args.data / "abt_buy_perfectMapping.csv", "utf-8")}
+def abt_buy(data: Path) -> dict[str, object] | None:
+    """Group Abt and Buy as two suppliers and score them by the perfect mapping."""
+    data = data / "abt-buy"
+    if not (data / "abt_buy_perfectMapping.csv").exists():
+        return None
+    abt = read_rows(data / "Abt.csv", "iso-8859-1")
+    buy = read_rows(data / "Buy.csv", "utf-8")
+    gold = {(r["idAbt"], r["idBuy"]) for r in read_rows(data / "abt_buy_perfectMapping.csv", "utf-8")}
     feeds = {"abt": ("abt.csv", feed_csv(abt, "abt")), "buy": ("buy.csv", feed_csv(buy, "buy"))}
     groups, elapsed, timings = group_feeds(feeds, "USD")
-    result = {
-        "dataset": str(args.data.name),
-        "offers": {"abt": len(abt), "buy": len(buy)},
-        **score(pairs_from_groups(groups, "abt", "buy"), gold),
-        "seconds": round(elapsed, 2),
-        "seconds_per_import": timings,
+    return {"dataset": "abt-buy", "offers": {"abt": len(abt), "buy": len(buy)},
+            **score(pairs_from_groups(groups, "abt", "buy"), gold),
+            "seconds": round(elapsed, 2), "seconds_per_import": timings}  # fmt: skip
+
+
+#: The WDC Block cluster that gathers unrelated products; its pairs are no evidence either way.
+WDC_CATCH_ALL = "2432"
+
+
+def wdc_block_small(data: Path) -> dict[str, object] | None:
+    """Group WDC Block small's two tables as two suppliers and score them as its README says."""
+    data = data / "wdc-block-small"
+    if not (data / "tableA.csv").exists() or not (data / "tableB.csv").exists():
+        return None
+    tables = {slug: read_rows(data / f"table{slug[-1].upper()}.csv", "utf-8") for slug in ("wdc-a", "wdc-b")}
+    # The feed's columns are Abt-Buy's: the title is the offer's name and the brand its manufacturer.
+    feeds = {
+        slug: (f"{slug}.csv", feed_csv([{**r, "name": r["title"], "manufacturer": r["brand"]} for r in rows], slug))
+        for slug, rows in tables.items()
     }
-    held = {"rezina13": held_out(args.feeds), "fiskars-gratis": fiskars(args.feeds)}
-    if args.json:
-        for outcome in (result, *held.values()):
-            if outcome is not None:
-                print(json.dumps(outcome))
+    cluster = {slug: {r["id"]: r["cluster_id"] for r in rows} for slug, rows in tables.items()}
+    kept = {slug: {sku for sku, c in clusters.items() if c != WDC_CATCH_ALL} for slug, clusters in cluster.items()}
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for sku in kept["wdc-b"]:
+        by_cluster[cluster["wdc-b"][sku]].append(sku)
+    gold = {(a, b) for a in kept["wdc-a"] for b in by_cluster.get(cluster["wdc-a"][a], ())}
+    groups, elapsed, timings = group_feeds(feeds, "USD")
+    predicted = {
+        (a, b) for a, b in pairs_from_groups(groups, "wdc-a", "wdc-b") if a in kept["wdc-a"] and b in kept["wdc-b"]
+    }
+    return {"dataset": "wdc-block-small", "offers": {slug: len(skus) for slug, skus in kept.items()},
+            **score(predicted, gold), "seconds": round(elapsed, 2), "seconds_per_import": timings}  # fmt: skip
+
+
+#: Every set, by the name its line starts with, and how to run it from the matching and feeds folders.
+SETS = {
+    "abt-buy": lambda data, feeds: abt_buy(data),
+    "wdc-block-small": lambda data, feeds: wdc_block_small(data),
+    "rezina13": lambda data, feeds: held_out(feeds),
+    "fiskars-gratis": lambda data, feeds: fiskars(feeds),
+}
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the matching/ folder of the shared data")
+    parser.add_argument("--feeds", type=Path, default=FEEDS, help="where the held-out feeds are")
+    parser.add_argument("--set", choices=sorted(SETS), action="append", help="run only these sets (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per set instead of the line")
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    names = args.set or list(SETS)
+    if args.in_process:
+        (name,) = names
+        outcome = SETS[name](args.data, args.feeds)
+        if outcome is not None:
+            outcome["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(json.dumps(outcome))
         return 0
-    print_outcome(result)
-    for name, outcome in held.items():
+    for name in names:
+        # A fresh process per set: peak RSS is a high-water mark, so a shared one would report the largest set's.
+        command = [sys.executable, __file__, "--set", name, "--in-process", "--data", str(args.data)]
+        done = subprocess.run([*command, "--feeds", str(args.feeds)], capture_output=True, text=True, check=False)
+        if done.returncode:
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"{name}: the bench failed")
+        outcome = json.loads(done.stdout.strip().splitlines()[-1])
         if outcome is None:
-            print(f"held-out set: {name} files not found under {args.feeds}; skipped")
+            print(f"{name}: data not found under {args.data} or {args.feeds}; skipped", file=sys.stderr)
+        elif args.json:
+            print(json.dumps(outcome))
         else:
-            print_outcome(outcome)
+            print(line(name, outcome), flush=True)
     return 0
 
 
-def print_outcome(outcome: dict[str, object]) -> None:
-    """Print one data set's scores as text."""
-    offers = " x ".join(str(n) for n in outcome["offers"].values())  # type: ignore[attr-defined]
-    print(f"{outcome['dataset']}: {offers} offers, {outcome['gold_pairs']} true pairs")
-    print(f"predicted pairs {outcome['predicted_pairs']}, true positives {outcome['true_positives']}")
-    print(f"precision {outcome['precision']:.4f}  recall {outcome['recall']:.4f}  F1 {outcome['f1']:.4f}")
-    print(f"time {outcome['seconds']:.2f} s (import + grouping; per import {outcome['seconds_per_import']})")
+def line(name: str, outcome: dict[str, object]) -> str:
+    """Return one set's scores as the line a script reads."""
+    return (
+        f"{name} precision {outcome['precision']:.4f} recall {outcome['recall']:.4f} F1 {outcome['f1']:.4f}"
+        f" time {outcome['seconds']:.2f} s peak_rss {outcome['peak_rss_mb']:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
