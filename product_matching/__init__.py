@@ -51,7 +51,8 @@ never pays for them.
 A pure library, like ``supplier_feeds``: it imports neither Flask nor the database nor
 ``marketplace``, so ``bench/matching.py`` and the unit tests run it on plain records. Its
 modules, in the order above: ``codes`` (1, 2), ``blocking`` (3), ``matcher`` (4, 5),
-``measures`` (6), ``brands`` (7), and ``records`` (what goes in and comes out).
+``measures`` (6), ``brands`` (7), ``vetoes`` (6 and 7 read together, pair by pair and over whole
+groups), and ``records`` (what goes in and comes out).
 """
 
 from product_matching.brands import brands_conflict, offers_brands_conflict, stated_brands

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from product_matching.blocking import Blocking, Found, older
-from product_matching.brands import offers_brands_conflict, stated_brands
 from product_matching.codes import best_code_similarity, extract_codes, is_code, normalize_code, normalize_title
-from product_matching.measures import Measures, extract_measures, measures_conflict
 from product_matching.records import MatchText, Merge
+from product_matching.vetoes import Kinds, Stated, conflicts, stated
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,11 +56,9 @@ class TextMatcher:
     #: Candidate pairs are formed and scored in chunks of about this many key matches, so that
     #: memory stays flat however many records are pending.
     chunk_pairs: int = 2_000_000
-    #: Keep apart two records whose titles state different values of one kind of measure
-    #: (:func:`measures_conflict`): siblings of a product line in different sizes.
-    veto_conflicting_measures: bool = True
-    #: Keep apart two records that state different brands (:func:`brands_conflict`).
-    veto_conflicting_brands: bool = True
+    #: The kinds of conflicting evidence that keep two records apart (:mod:`product_matching.vetoes`):
+    #: different measures, brands, model codes or colours.
+    vetoes: Kinds = field(default_factory=Kinds)
     _stats: dict[str, float] = field(default_factory=dict, repr=False)
 
     def document(self, record: MatchText) -> str:
@@ -188,18 +185,19 @@ class TextMatcher:
         the accepted pairs would join, for the checks on whole groups.
 
         A group that would then hold two offers of one source, two different GTINs, two groups
-        named together in ``apart``, or two conflicting measures is not formed. Each merge folds
+        named together in ``apart``, or two offers whose stated facts conflict (:func:`conflicts`) is
+        not formed. Each merge folds
         ``absorb`` into ``keep``; later merges name groups as they are then.
         """
         blocking = Blocking(self)
         blocking.add_pending(pending)
         blocking.add_others(others)
         found = Found(blocking)
-        loaded = measure_conflicts = 0
+        loaded = vetoed_pairs = 0
         for left, right in blocking.candidate_chunks():
             texts = blocking.ids_texts(left, right, load)
             loaded += len(texts[0])
-            measure_conflicts += self._score_chunk(found, left, right, *texts, blocking.brands)
+            vetoed_pairs += self._score_chunk(found, left, right, *texts, blocking.brands)
         pairs = found.chosen(self.max_runner_up_share)
         merges, vetoed = self._assign(blocking, pairs, members, apart, blocking.brands)
         self._stats = {
@@ -208,7 +206,7 @@ class TextMatcher:
             "others_kept": len(blocking.ids) - blocking.pending_count,
             "candidates": found.candidates,
             "texts_loaded": loaded,
-            "vetoed_pairs": measure_conflicts,
+            "vetoed_pairs": vetoed_pairs,
             "accepted": len(pairs),
             "group_conflicts": vetoed,
             "merges": len(merges),
@@ -224,7 +222,7 @@ class TextMatcher:
         texts: Sequence[MatchText],
         known_brands: Set[str],
     ) -> int:
-        """Score a chunk of candidate pairs into ``found``; return how many plausible ones measures or brands vetoed."""
+        """Score a chunk of candidate pairs into ``found``; return how many plausible ones were vetoed."""
         import numpy as np
 
         li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
@@ -235,22 +233,13 @@ class TextMatcher:
         accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
         plausible = accepted | (cosines >= self.min_text_only_similarity)
         conflict = np.zeros(len(left), dtype=bool)
-        if self.veto_conflicting_measures:
-            measures: dict[int, Measures] = {}
-            for p in np.flatnonzero(plausible).tolist():
-                a, b = int(li[p]), int(ri[p])
-                for k in (a, b):
-                    if k not in measures:
-                        measures[k] = extract_measures(texts[k].title)
-                conflict[p] = measures_conflict(measures[a], measures[b])
-        if self.veto_conflicting_brands and known_brands:
-            brands: dict[int, tuple[str, ...]] = {}
-            for p in np.flatnonzero(plausible & ~conflict).tolist():
-                a, b = int(li[p]), int(ri[p])
-                for k in (a, b):
-                    if k not in brands:
-                        brands[k] = stated_brands(texts[k], known_brands)
-                conflict[p] = offers_brands_conflict(brands[a], texts[a].title, brands[b], texts[b].title)
+        facts: dict[int, Stated] = {}
+        for p in np.flatnonzero(plausible).tolist():
+            a, b = int(li[p]), int(ri[p])
+            for k in (a, b):
+                if k not in facts:
+                    facts[k] = stated(texts[k], known_brands, self.vetoes)
+            conflict[p] = conflicts(facts[a], facts[b])
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
         found.rivals(left, right, scores)
@@ -288,10 +277,9 @@ class TextMatcher:
         sources: dict[Hashable, set[Hashable]] = {g: set() for g in involved}
         gtins: dict[Hashable, set[str]] = {g: set() for g in involved}
         group_members: dict[Hashable, set[Hashable]] = {g: {g} for g in involved}
-        # The measures each group's offers state: a merge must not join two that conflict, even
+        # What each group's offers state: a merge must not join two that conflict, even
         # when the pair that proposes it agrees (a third supplier's terse title between two sizes).
-        stated: dict[Hashable, list[Measures]] = {}
-        group_brands: dict[Hashable, list[tuple[tuple[str, ...], str]]] = {}
+        facts: dict[Hashable, list[Stated]] = {}
         for _, i, j in pairs:
             for k in (i, j):
                 sources[group_of[k]].add(blocking.sources[blocking.source[k]])
@@ -302,12 +290,7 @@ class TextMatcher:
                 sources[record.group].add(record.source)
                 if record.gtin:
                     gtins[record.group].add(record.gtin)
-                measured = extract_measures(record.title) if self.veto_conflicting_measures else {}
-                if measured:
-                    stated.setdefault(record.group, []).append(measured)
-                brands = stated_brands(record, known_brands) if self.veto_conflicting_brands else ()
-                if brands:
-                    group_brands.setdefault(record.group, []).append((brands, record.title))
+                facts.setdefault(record.group, []).append(stated(record, known_brands, self.vetoes))
         forbidden: dict[Hashable, set[Hashable]] = {}
         for a, b in apart:
             forbidden.setdefault(a, set()).add(b)
@@ -329,9 +312,7 @@ class TextMatcher:
                 continue
             if forbidden and any(forbidden.get(g, set()) & group_members[rb] for g in group_members[ra]):
                 continue
-            if any(measures_conflict(x, y) for x in stated.get(ra, ()) for y in stated.get(rb, ())) or any(
-                offers_brands_conflict(*x, *y) for x in group_brands.get(ra, ()) for y in group_brands.get(rb, ())
-            ):
+            if any(conflicts(x, y) for x in facts.get(ra, ()) for y in facts.get(rb, ())):
                 vetoed += 1
                 continue
             # The older group (existing product) keeps its identity where there is one.
@@ -340,8 +321,7 @@ class TextMatcher:
             sources[keep] |= sources.pop(absorb)
             gtins[keep] |= gtins.pop(absorb)
             group_members[keep] |= group_members.pop(absorb)
-            stated.setdefault(keep, []).extend(stated.pop(absorb, ()))
-            group_brands.setdefault(keep, []).extend(group_brands.pop(absorb, ()))
+            facts.setdefault(keep, []).extend(facts.pop(absorb, ()))
             merges.append(Merge(keep=keep, absorb=absorb, score=score))
         return merges, vetoed
 

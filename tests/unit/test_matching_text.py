@@ -17,6 +17,7 @@ from product_matching import (
     offers_brands_conflict,
     stated_brands,
 )
+from product_matching.vetoes import Kinds
 
 
 @pytest.mark.parametrize(
@@ -261,7 +262,7 @@ def test_the_matcher_keeps_sizes_of_one_line_apart() -> None:
         ("p2", "poltava", "Сковорода Fiskars Steel 26 см", "Fiskars"),
     )
     assert TextMatcher().merges(records, pending=[2, 3]) == []
-    assert len(TextMatcher(veto_conflicting_measures=False).merges(records, pending=[2, 3])) >= 1
+    assert len(TextMatcher(vetoes=Kinds(measures=False)).merges(records, pending=[2, 3])) >= 1
     twin = [*records[:2], MatchText(group="p3", source="poltava", title="Matador MP-62 185/65 R15 88T")]
     assert [(m.keep, m.absorb) for m in TextMatcher().merges(twin, pending=[2])] == [("k1", "p3")]
 
@@ -307,7 +308,7 @@ def test_offers_of_different_brands_are_not_joined_but_a_distributors_brand_fiel
         MatchText(group="p1", source="poltava", title="Leao Winter Defender HP 155/70 R13 75T", brand="Leao"),
     ]
     assert TextMatcher().merges(tyres, pending=[2]) == []
-    assert len(TextMatcher(veto_conflicting_brands=False).merges(tyres, pending=[2])) == 1
+    assert len(TextMatcher(vetoes=Kinds(brands=False)).merges(tyres, pending=[2])) == 1
     # The brand field names the parent company; the title names the maker the other offer states.
     ovens = [
         MatchText(group="a1", source="abt", title="Maytag Over-The-Range Microwave Oven - MMV4205BT"),
