@@ -22,6 +22,8 @@ class MatchText:
     gtin: str | None = None
     #: Read for model codes only when the title and code fields name none.
     description: str | None = None
+    #: ``(name, value)`` params as the feed gives them: a model or colour param is stated evidence.
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -316,6 +316,7 @@ def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[t
             Offer.model,
             Offer.mpn,
             Offer.description,
+            Offer.params,
             Product.gtin,
         )
         .join(Product, Product.id == Offer.product_id)
@@ -334,8 +335,16 @@ def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[t
                 model_codes=tuple(code for code in (row.model, row.mpn) if code),
                 gtin=gtin_key(row.gtin),
                 description=row.description,
+                params=_params(row.params),
             ),
         )
+
+
+def _params(params: list[Any] | None) -> tuple[tuple[str, str], ...]:
+    """Return an offer's ``[[name, value], ...]`` params as the matcher reads them (malformed pairs dropped)."""
+    return tuple(
+        (str(pair[0]), str(pair[1])) for pair in params or () if isinstance(pair, list | tuple) and len(pair) == 2
+    )
 
 
 def _batched(values: list[Any], size: int = _LOAD_BATCH) -> Iterator[list[Any]]:
