@@ -29,8 +29,14 @@ The method, in the order it runs:
    of the catalog their title starts with) are never joined when no stated brand agrees and
    neither title names the other's (:func:`offers_brands_conflict`): many tyres share
    "155/70 R13 75T" and a winter line name, and nothing else.
-8. **Conflicting colours** veto: two records that both state colours (in the title or a colour
-   param) and share none are never joined (:mod:`colours`).
+8. **Conflicting codes** veto: two records that each state a model or part number (title, MPN or
+   vendorCode, a model param) that nothing in the other agrees with, of one series, are never
+   joined (:func:`codes.codes_conflict`): ELPLP12 is no ELPLP13. Codes are compared as codes, so a
+   vendor prefix ("VER97255" / "97255") or a retailer's colour marker is no conflict.
+9. **Conflicting colours** veto: two records that both state colours and share none
+   (:mod:`colours`).
+
+Vetoes 6 to 9 are read together (:mod:`vetoes`), pair by pair and over whole groups.
 
 The measure veto applies to rule 2 (brand and code) as well, not to rule 1. A valid GTIN names one
 trade item, so a title that disagrees with it is a typo. A brand and code pair does not: feeds
@@ -53,8 +59,8 @@ never pays for them.
 A pure library, like ``supplier_feeds``: it imports neither Flask nor the database nor
 ``marketplace``, so ``bench/matching.py`` and the unit tests run it on plain records. Its
 modules, in the order above: ``codes`` (1, 2), ``blocking`` (3), ``matcher`` (4, 5),
-``measures`` (6), ``brands`` (7), ``colours`` (8), ``vetoes`` (6 to 8 read together, pair by pair and
-over whole groups), and ``records`` (what goes in and comes out).
+``measures`` (6), ``brands`` (7), ``codes`` (8), ``colours`` (9), ``vetoes`` (6 to 9 together), and
+``records`` (what goes in and comes out).
 """
 
 from product_matching.brands import brands_conflict, offers_brands_conflict, stated_brands

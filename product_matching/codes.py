@@ -74,8 +74,12 @@ def _is_code_part(raw: str, token: str) -> bool:
     return bool(letters) and (all(ch.isupper() for ch in letters) or bool(_DIGIT.search(token)))
 
 
-def extract_codes(text: str | None) -> set[str]:
-    """Return the model codes a title or field mentions, normalised."""
+def extract_codes(text: str | None, *, joined: bool = True) -> set[str]:
+    """Return the model codes a title or field mentions, normalised.
+
+    With ``joined``, also codes written in two parts ("EOS 40D"), which are good evidence for a
+    pair but guesses: "V10 USB" is no code, so the vetoes read single tokens only.
+    """
     if not text:
         return set()
     raws = [r for r in _SPLIT.split(_SPACED_DASH.sub(" ", unicodedata.normalize("NFKC", text))) if r]
@@ -89,12 +93,12 @@ def extract_codes(text: str | None) -> set[str]:
             continue
         if is_code(token):
             codes.add(token)
-        if shouting or i + 1 == len(raws):
+        if not joined or shouting or i + 1 == len(raws):
             continue
         nxt_raw, nxt = raws[i + 1], normalised[i + 1]
-        joined = token + nxt
-        if _is_code_part(raw, token) and _is_code_part(nxt_raw, nxt) and _DIGIT.search(joined) and is_code(joined):
-            codes.add(joined)
+        pair = token + nxt
+        if _is_code_part(raw, token) and _is_code_part(nxt_raw, nxt) and _DIGIT.search(pair) and is_code(pair):
+            codes.add(pair)
     return codes
 
 
@@ -125,3 +129,89 @@ def best_code_similarity(a: Iterable[str], b: Iterable[str]) -> float:
     """Return the best :func:`code_similarity` over two sets of codes (0 if either is empty)."""
     b = list(b)
     return max((code_similarity(x, y) for x in a for y in b), default=0.0)
+
+
+# --- Conflicting codes ------------------------------------------------------------------------
+#
+# A model or part number names one product, so two offers that state different ones are two
+# products however alike their words are: an ELPLP12 lamp is not an ELPLP13, a DK-2113 label
+# roll not a DK-2210. But codes are written many ways, and a veto that fires on a spelling would
+# cost true pairs, so "different" is strict:
+#
+# - a code that extends another by letters names the same part in a colour or region
+#   ("KX-TG5632" / "KX-TG5632B", "HT-Z410" / "HT-Z410/XAA"), and so does one that extends it by a
+#   part of three digits or more ("U5140" / "U5140-900"); one or two digits more make another
+#   model of the series ("SX10" / "SX100");
+# - two codes alike up to their last digit, each ending in at most four letters, differ only
+#   in the marker each retailer writes for a colour, finish or region ("MMV4205BT" / "MMV4205BAQ",
+#   "SRSA212BK" / "SRSA212/BLK", "DU1100SS" / "DU1100XTPS"): a finish of one or two letters (SS,
+#   BK, W) and a series or region flag of one or two (XT, LL, A). The colour veto reads colours
+#   where the titles state them. A longer tail is part of the model's name: HD685XZNDC and
+#   HD685XZNFC are two products;
+# - a code with a prefix of letters before another is the same part under a vendor's prefix
+#   ("VER97255" / "97255", "HP CE278A" / "CE278A");
+# - two codes only conflict when they are codes of one series, starting with the same letters
+#   ("ELPLP", "DK", "WC") or, when they start with digits, with as many of them: codes of two
+#   different kinds (a model name and a shop's article, an EAN and a part number) say nothing
+#   against each other;
+# - a listing may name several codes (the models a lamp or label fits), so two offers conflict
+#   only when each states a code that nothing in the other agrees with, and those two codes are
+#   of one series.
+
+_LEADING_LETTERS = re.compile(r"^[^\W\d_]+")
+_LEADING_DIGITS = re.compile(r"^\d+")
+_TAIL = re.compile(r"[^\W\d_]*$")
+#: Digits appended to a code that make a part number of it, not another model: "U5140" / "U5140900".
+MIN_PART_DIGITS = 3
+#: The longest letters-only tail that is a retailer's colour, finish or region marker: "BK", "BLK", "XTPS".
+MAX_MARKER = 4
+
+
+def _split_tail(code: str) -> tuple[str, str]:
+    """Split a code into its head through its last digit and the letters after: "mmv4205baq" -> "mmv4205", "baq"."""
+    tail = _TAIL.search(code)
+    start = tail.start() if tail else len(code)
+    head = code[:start]
+    return (head, code[start:]) if any(ch.isdigit() for ch in head) else ("", code)
+
+
+def same_code(a: str, b: str) -> bool:
+    """Tell whether two normalised codes name one part: equal, a suffix added, or a vendor prefix of letters."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return False
+    if long_.startswith(short):
+        rest = long_[len(short) :]
+        digits = _LEADING_DIGITS.match(rest)
+        return not (short[-1].isdigit() and digits and len(digits.group()) < MIN_PART_DIGITS)
+    head_a, tail_a = _split_tail(a)
+    head_b, tail_b = _split_tail(b)
+    if head_a == head_b and head_a and len(tail_a) <= MAX_MARKER and len(tail_b) <= MAX_MARKER:
+        return True
+    if long_.endswith(short):
+        return long_[: -len(short)].isalpha()
+    return False
+
+
+def code_series(code: str) -> str:
+    """Return what a code's series is known by: its leading letters, or how many digits it starts with."""
+    letters = _LEADING_LETTERS.match(code)
+    if letters:
+        return letters.group()
+    digits = _LEADING_DIGITS.match(code)
+    return f"#{len(digits.group())}" if digits else ""
+
+
+def codes_conflict(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Tell whether two offers' stated codes name different products (see the comment above)."""
+    a, b = set(a), set(b)
+    if not a or not b:
+        return False
+    lone_a = {x for x in a if not any(same_code(x, y) for y in b)}
+    if not lone_a:
+        return False
+    lone_b = {y for y in b if not any(same_code(x, y) for x in a)}
+    series_a = {code_series(x) for x in lone_a} - {""}
+    return any(code_series(y) in series_a for y in lone_b)
