@@ -25,10 +25,11 @@ The method, in the order it runs:
    :data:`MEASURE_KINDS`) and share no value of it are never joined, nor are two groups any of
    whose offers conflict so. Siblings of a product line differ exactly there while their titles
    agree on brand, line and model name; a value only one title states is no conflict.
-7. **Conflicting brands** veto: two records that both state a brand (the brand field, or a brand
-   of the catalog their title starts with) are never joined when no stated brand agrees and
-   neither title names the other's (:func:`offers_brands_conflict`): many tyres share
-   "155/70 R13 75T" and a winter line name, and nothing else.
+7. **Conflicting brands** veto: two records that both state a brand (the brand field, a brand
+   of the catalog their title starts with, or the first Latin word of a Cyrillic title) are never
+   joined when no stated brand agrees and neither title names the other's
+   (:func:`offers_brands_conflict`): many tyres share "155/70 R13 75T" and a winter line name,
+   and nothing else; "Сковорода Fiskars All Steel Frying Pan 28 см" is no Hartwell pan.
 8. **Conflicting codes** veto: two records that each state a model or part number (title, MPN or
    vendorCode, a model param) that nothing in the other agrees with, of one series, are never
    joined (:func:`codes.codes_conflict`): ELPLP12 is no ELPLP13. Codes are compared as codes, so a

@@ -14,7 +14,8 @@ from product_matching.records import MatchText
 # text similarity can pull a product without a twin onto another brand's. Two offers that both
 # state a brand, and state different brands, are not one product. A brand is stated by the
 # brand field, or by a title that starts with a brand the catalog knows (some feeds have no
-# brand field, but their titles begin with it).
+# brand field, but their titles begin with it), or by the first Latin word of a Cyrillic title
+# (:func:`title_brand`).
 #
 # Brands are spelled many ways, so "different" is strict: "Canon" and "Canon USA" agree (one
 # contains the other), "HP" and "Hewlett-Packard" agree (initials), and a brand in Cyrillic and
@@ -49,14 +50,43 @@ def brands_conflict(a: str | None, b: str | None) -> bool:
     return scripts_a == scripts_b
 
 
-def stated_brands(record: MatchText, known: Set[str] = frozenset()) -> tuple[str, ...]:
-    """Return the brands ``record`` states: its brand field, and a ``known`` brand its title starts with."""
-    found = [record.brand] if record.brand and normalize_brand(record.brand) else []
-    words = tokens(record.title)[:MAX_BRAND_WORDS]
-    for length in range(len(words), 0, -1):
+#: Words after which a brand names what a product fits, not who made it: "Чохол для Samsung".
+_FITS = frozenset({"для", "до", "під", "под", "к", "for", "fits"})
+
+
+def _known_at(words: list[str], known: Set[str]) -> str | None:
+    for length in range(min(len(words), MAX_BRAND_WORDS), 0, -1):
         if "".join(words[:length]) in known:
-            found.append(" ".join(words[:length]))
-            break
+            return " ".join(words[:length])
+    return None
+
+
+def title_brand(title: str, known: Set[str] = frozenset()) -> str | None:
+    """Return the brand ``title`` states: a ``known`` brand it starts with, or its first Latin word if it is Cyrillic.
+
+    Ukrainian and Russian shops write "type, brand, model": "Сковорода Fiskars All Steel 28 см".
+    The first word in Latin letters of such a title is its brand (or, where the catalog knows a
+    longer brand starting there, that brand), unless it follows "для" ("for") or holds a digit (a
+    model code). A Latin title states a brand only by starting with one the catalog knows.
+    """
+    words = tokens(title)
+    found = _known_at(words, known)
+    if found or not _CYRILLIC.search(fold(title)):
+        return found
+    for i, word in enumerate(words):
+        if _LATIN.search(word) and not _CYRILLIC.search(word):
+            if (i and words[i - 1] in _FITS) or any(ch.isdigit() for ch in word) or len(word) < 2:
+                return None
+            return _known_at(words[i:], known) or word
+    return None
+
+
+def stated_brands(record: MatchText, known: Set[str] = frozenset()) -> tuple[str, ...]:
+    """Return the brands ``record`` states: its brand field, and the brand its title states (:func:`title_brand`)."""
+    found = [record.brand] if record.brand and normalize_brand(record.brand) else []
+    in_title = title_brand(record.title, known)
+    if in_title:
+        found.append(in_title)
     return tuple(found)
 
 

@@ -1,10 +1,11 @@
-"""Conflicting evidence vetoes a merge: model codes, colours, sizes."""
+"""Conflicting evidence vetoes a merge: model codes, colours, a brand the title states, sizes."""
 
 from __future__ import annotations
 
 import pytest
 
 from product_matching import MatchText, TextMatcher
+from product_matching.brands import title_brand
 from product_matching.codes import codes_conflict, extract_codes, same_code
 from product_matching.colours import colours_conflict, stated_colours
 from product_matching.vetoes import Kinds, conflicts, stated, stated_codes
@@ -81,8 +82,33 @@ def test_a_colour_in_the_brand_is_no_colour_of_the_product() -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "brand"),
+    [
+        ("Сковорода Fiskars All Steel Frying Pan 28 см", "fiskars"),
+        ("Пральна машина Bosch WAN24260UA, 7 кг", "bosch"),
+        ("Чохол для Samsung Galaxy A54", None),
+        ("Кабель USB3 2 м", None),
+        ("Сковорода сталева 28 см", None),
+        # A Latin title states a brand only by starting with one the catalog knows.
+        ("Steel Frying Pan Fiskars 28 cm", None),
+    ],
+)
+def test_title_brand(title: str, brand: str | None) -> None:
+    assert title_brand(title) == brand
+
+
+def test_a_known_brand_of_several_words_is_read_whole_in_a_cyrillic_title() -> None:
+    assert title_brand("Навушники Polk Audio Striker", {"polkaudio"}) == "polk audio"
+
+
+@pytest.mark.parametrize(
     ("a", "b"),
     [
+        # The Fiskars pan of the issue: the title states Fiskars, the product is Hartwell.
+        (
+            MatchText(group=1, source="demo", title="Hartwell Steel frying pan 28 cm", brand="Hartwell"),
+            MatchText(group=2, source="shop", title="Сковорода Fiskars All Steel Frying Pan 28 см"),
+        ),
         # Capacities and sizes.
         (
             MatchText(group=1, source="a", title="Samsung Galaxy A54 8/128GB black"),
@@ -116,5 +142,10 @@ def test_the_matcher_does_not_join_offers_whose_evidence_conflicts() -> None:
     ]
     assert TextMatcher().merges(lamps, pending=[1]) == []
     assert len(TextMatcher(vetoes=Kinds(codes=False)).merges(lamps, pending=[1])) == 1
+    pans = [
+        MatchText(group="demo", source="demo", title="Hartwell Steel frying pan 28 cm", brand="Hartwell"),
+        MatchText(group="shop", source="shop", title="Сковорода Fiskars All Steel Frying Pan 28 см"),
+    ]
+    assert TextMatcher().merges(pans, pending=[1]) == []
     twins = [*lamps[:1], MatchText(group="b2", source="b", title="Epson V13H010L12 lamp ELPLP12 for EMP-50")]
     assert [(m.keep, m.absorb) for m in TextMatcher().merges(twins, pending=[1])] == [("a1", "b2")]
