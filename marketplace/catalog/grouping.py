@@ -32,14 +32,8 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from product_matching import (
-    MatchText,
-    TextMatcher,
-    extract_measures,
-    is_code,
-    measures_conflict,
-    normalize_code,
-)
+from product_matching import MatchText, TextMatcher, is_code, normalize_code
+from product_matching.vetoes import Kinds, Stated, conflicts, stated
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
 logger = logging.getLogger(__name__)
@@ -107,7 +101,7 @@ class ProductMatcher:
         self.session = session
         self._by_gtin: dict[str, Product | NewProduct] = {}
         self._by_key: dict[str, Product | NewProduct] = {}
-        #: Products made for one brand and code because its first product states other measures.
+        #: Products made for one brand and code because its first product's title states other facts.
         self._variants: dict[str, list[Product | NewProduct]] = {}
         #: Created products not yet written.
         self._unwritten: list[NewProduct] = []
@@ -127,11 +121,12 @@ class ProductMatcher:
         A created product waits for the text matcher (``match_pending``) until
         :func:`group_new_offers` runs at the end of the import.
 
-        Brand and code do not join two titles that state conflicting measures
-        (:func:`matching.measures_conflict`: "128GB" and "256GB", "R14" and "R15"): a code shared
-        by a line's sizes is a model code, not the variant's MPN, and a wrong merge costs more
-        than a missed one. Such an offer gets a product of its own under the same key, which
-        later offers stating its measures find. A matching GTIN joins whatever the titles say.
+        Brand and code do not join two titles that state conflicting facts
+        (:func:`product_matching.vetoes.conflicts`: measures such as "128GB" and "256GB" or "R14"
+        and "R15", colours, other model codes): a code shared by a line's sizes or colours is a
+        model code, not the variant's MPN, and a wrong merge costs more than a missed one. Such an
+        offer gets a product of its own under the same key, which later offers stating its facts
+        find. A matching GTIN joins whatever the titles say.
         """
         gtin = gtin_key(gtin)
         key = brand_code_key(brand, mpn) or brand_code_key(brand, model)
@@ -140,9 +135,9 @@ class ProductMatcher:
             # Same brand and code but two valid, different GTINs: two products (a bundle, a region).
             product = None
         if product is not None and key and not (gtin and product.gtin == gtin):
-            measures = extract_measures(title)
+            facts = _title_facts(title)
             candidates = [product, *self._variants.get(key, ())]
-            product = next((p for p in candidates if not measures_conflict(measures, extract_measures(p.title))), None)
+            product = next((p for p in candidates if not conflicts(facts, _title_facts(p.title))), None)
             if product is None:
                 product = self._new_product(title, brand, model, gtin, key, category_id)
                 self._variants.setdefault(key, []).append(product)
@@ -224,6 +219,15 @@ class ProductMatcher:
                 select(Product).where(Product.brand_mpn_key == key).limit(1)
             )
         return None
+
+
+#: Brand and code already agree when rule 2 compares two titles; the other facts may still conflict.
+_TITLE_VETOES = Kinds(brands=False)
+
+
+def _title_facts(title: str) -> Stated:
+    """Return what a title states of measures, colours and model codes, for rule 2's check."""
+    return stated(MatchText(group=None, source=None, title=title), kinds=_TITLE_VETOES)
 
 
 @dataclass
