@@ -13,7 +13,7 @@ from marketplace.catalog.models import Offer, Product
 from marketplace.demo.loader import load_demo
 from marketplace.imports.run import import_feed
 from marketplace.suppliers.services import add_supplier
-from tests.integration.grouping_helpers import import_and_group, product_of
+from tests.support.grouping import import_and_group, product_of
 
 FISKARS_PAN = "Сковорода Fiskars All Steel Frying Pan 28 см"
 HARTWELL_PAN = "Hartwell Steel frying pan 28 cm"
