@@ -233,6 +233,7 @@ def to_search_query(query: BenchQuery, per_page: int = 20) -> Any:
     def one(name: str) -> str | None:
         return params.get(name, [None])[0]
 
+    # one() is str | None; mypy does not narrow a call's result by the condition that calls it again.
     return SearchQuery(
         text=one("q") or "",
         min_price_minor=to_minor(Decimal(one("min_price"))) if one("min_price") else None,  # type: ignore[arg-type]

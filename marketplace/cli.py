@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 
+from marketplace.appctx import real_app
 from marketplace.db import database, get_session
 
 
@@ -99,7 +100,7 @@ def worker_command(once: bool, interval: float | None) -> None:
     """Run queued imports and keep the search index in step: the one index writer."""
     from marketplace.worker import run_worker, work_once
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     if once:
         done = work_once(app)
         click.echo(f"Imports run: {done.imports}; offers indexed: {done.indexed}")

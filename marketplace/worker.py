@@ -15,11 +15,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import create_app
+from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import record_spooled_clicks
 from marketplace.db import database, utcnow
@@ -151,7 +152,7 @@ def perform(kind: str, payload: dict[str, Any]) -> None:
     """Run one RQ job: the entry point RQ imports by name (``jobs.queue.RQ_ENTRY_POINT``)."""
     # Inside `traderow worker` the app is there; a plain `rq worker` process builds it from
     # the environment.
-    app = current_app._get_current_object() if has_app_context() else create_app()  # type: ignore[attr-defined]
+    app = real_app() if has_app_context() else create_app()
     with app.app_context():
         session = database(app).session()
         try:

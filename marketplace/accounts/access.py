@@ -14,6 +14,8 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.accounts.models import User
+
 View = Callable[..., Any]
 
 
@@ -40,3 +42,21 @@ admin_required = _role_required(lambda user: user.is_admin, lambda: _("This page
 supplier_required = _role_required(
     lambda user: user.is_supplier, lambda: _("The supplier portal is for suppliers' members.")
 )
+
+
+def current_account() -> User | None:
+    """Return the logged-in user itself, or ``None`` for a visitor.
+
+    The object, not Flask-Login's proxy: services put it into relationships and compare it.
+    """
+    if not current_user.is_authenticated:
+        return None
+    return cast(User, current_user._get_current_object())
+
+
+def logged_in_account() -> User:
+    """Return the logged-in user, in a view that ``login_required`` (or a role) guards."""
+    account = current_account()
+    if account is None:
+        abort(401)
+    return account

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, request
 
@@ -23,7 +23,7 @@ def api_user() -> User | None:
     """Return the user whose bearer token the request carries; abort 401 for a bad token."""
     # Cached on the request, not on ``g``: an app context (and its ``g``) can outlive one request.
     if _CACHE_KEY in request.environ:
-        return request.environ[_CACHE_KEY]  # type: ignore[no-any-return]
+        return cast("User | None", request.environ[_CACHE_KEY])
     header = request.headers.get("Authorization", "")
     user = None
     if header:

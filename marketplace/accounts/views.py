@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 
+from marketplace.accounts.access import logged_in_account
 from marketplace.accounts.credentials import (
     end_all_sessions,
     forget_remember_token,
@@ -207,7 +208,7 @@ def logout_everywhere() -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
     session = get_session()
-    end_all_sessions(session, current_user._get_current_object())
+    end_all_sessions(session, logged_in_account())
     session.commit()
     g.remember_cookie = ""
     logout_user()
@@ -335,7 +336,7 @@ def password() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _account_page(TokenForm(formdata=None), password_form=form, status=400)
     session = get_session()
-    user = current_user._get_current_object()
+    user = logged_in_account()
     try:
         change_password(session, user, form.current_password.data or "", form.new_password.data or "")
     except WrongPassword as exc:
@@ -370,7 +371,7 @@ def verify(secret: str) -> ResponseReturnValue:
 def resend_verification() -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    user = current_user._get_current_object()
+    user = logged_in_account()
     if user.is_verified:
         return redirect(url_for(".account"))
     session = get_session()
@@ -392,7 +393,7 @@ def account() -> ResponseReturnValue:
 def _account_page(
     form: TokenForm, new_token: str | None = None, status: int = 200, password_form: PasswordChangeForm | None = None
 ) -> ResponseReturnValue:
-    user = current_user._get_current_object()
+    user = logged_in_account()
     return (
         render_template(
             "accounts/account.html",
@@ -418,7 +419,7 @@ def create_api_token() -> ResponseReturnValue:
         return _account_page(form, status=400)
     session = get_session()
     try:
-        _token, secret = create_token(session, current_user._get_current_object(), form.name.data or "")
+        _token, secret = create_token(session, logged_in_account(), form.name.data or "")
     except TokenError as exc:
         form.name.errors.append(str(exc))
         return _account_page(form, status=400)
@@ -434,7 +435,7 @@ def revoke_api_token(token_id: int) -> ResponseReturnValue:
         abort(400)
     session = get_session()
     try:
-        revoke_token(session, current_user._get_current_object(), token_id)
+        revoke_token(session, logged_in_account(), token_id)
     except TokenError:
         abort(404)
     session.commit()

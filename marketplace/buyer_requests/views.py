@@ -15,11 +15,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy.orm import Session
 from wtforms import Field, FieldList, SelectChoice
 from wtforms import Form as BaseForm
 
+from marketplace.accounts.access import current_account
 from marketplace.accounts.models import User
 from marketplace.buyer_requests import access
 from marketplace.buyer_requests.awarding import accept_quote, award_request, exchanged_contact
@@ -62,14 +63,9 @@ EVENT_LABELS = {
 }
 
 
-def _user() -> User | None:
-    # The real object, not the proxy: services put it into relationships.
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[no-any-return]
-
-
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    user = _user()
+    user = current_account()
     session = get_session()
     category_id = request.args.get("category", type=int)
     return render_template(
@@ -131,7 +127,7 @@ def _request_fields(form: RequestForm, rows: Sequence[ItemForm]) -> _RequestFiel
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
-    user = _user()
+    user = current_account()
     if not access.may_publish(user):
         abort(403)
     assert user is not None
@@ -159,7 +155,7 @@ def new() -> ResponseReturnValue:
 @login_required
 def edit(request_id: int) -> ResponseReturnValue:
     buyer_request = _visible_request(request_id)
-    user = _user()
+    user = current_account()
     if not access.may_manage(buyer_request, user):
         abort(403)
     assert user is not None
@@ -236,7 +232,7 @@ def _change_state(
 ) -> ResponseReturnValue:
     """Apply a buyer's state change through its service; a refusal is flashed, not raised."""
     buyer_request = _managed_request(request_id)
-    user = _user()
+    user = current_account()
     assert user is not None
     _save(lambda session: change(session, buyer_request, user), done)
     return redirect(url_for(".detail", request_id=request_id))
@@ -266,7 +262,7 @@ def detail(request_id: int) -> ResponseReturnValue:
 @bp.post("/<int:request_id>/items/<int:item_id>/quote")
 @login_required
 def quote(request_id: int, item_id: int) -> ResponseReturnValue:
-    user = _user()
+    user = current_account()
     if not access.may_quote(user):
         abort(403)
     assert user is not None and user.supplier is not None
@@ -351,7 +347,7 @@ def _visible_request(request_id: int) -> BuyerRequest:
         buyer_request = get_request(get_session(), request_id)
     except RequestNotFound:
         abort(404)
-    if not access.may_view(buyer_request, _user()):
+    if not access.may_view(buyer_request, current_account()):
         abort(404)
     return buyer_request
 
@@ -359,7 +355,7 @@ def _visible_request(request_id: int) -> BuyerRequest:
 def _managed_request(request_id: int) -> BuyerRequest:
     """Return a request its buyer acts on: 404 if the user may not see it, 403 if not theirs."""
     buyer_request = _visible_request(request_id)
-    if not access.may_manage(buyer_request, _user()):
+    if not access.may_manage(buyer_request, current_account()):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -369,7 +365,7 @@ def _managed_request(request_id: int) -> BuyerRequest:
 def _quote_for(request_id: int, quote_id: int) -> tuple[Quote, User]:
     """Return a quote whose thread the user reads: 404 for a quote they may not know of."""
     buyer_request = _visible_request(request_id)
-    user = _user()
+    user = current_account()
     try:
         the_quote = get_quote(get_session(), buyer_request.id, quote_id)
     except RequestNotFound:
@@ -400,7 +396,7 @@ def _message_prefix(quote_id: int) -> str:
 def _render_detail(buyer_request: BuyerRequest, posted: tuple[int, QuoteForm] | None = None) -> ResponseReturnValue:
     """Render the request for whoever looks: all quotes to its buyer, its own to a supplier."""
     session = get_session()
-    user = _user()
+    user = current_account()
     quotes: dict[int, list[Quote]] | None = None
     own_quotes: dict[int, Quote] | None = None
     quote_forms: dict[int, QuoteForm] = {}

@@ -394,6 +394,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             members=lambda groups: _group_texts(session, groups),
             apart=_apart_groups(session),
         )
+        # product_matching types group ids as Hashable; the ones it hands back are our int ids.
         fold_products(session, {int(m.absorb): int(m.keep) for m in merges})  # type: ignore[call-overload]
         merged = len(merges)
         logger.info("Grouping: text matcher joined %d of %d pending products (%s)", merged, examined, matcher.stats)
@@ -417,11 +418,11 @@ def _load_texts(session: Session, ids: list[Hashable]) -> list[MatchText]:
     found: dict[int, MatchText] = {}
     for batch in _batched(ids):
         found.update(_offer_texts(session, Offer.id.in_(batch)))
-    return [found[offer_id] for offer_id in ids]  # type: ignore[index]
+    return [found[offer_id] for offer_id in ids]  # type: ignore[index]  # the ids are ints, typed Hashable (as above)
 
 
 def _group_texts(session: Session, groups: set[Hashable]) -> Iterator[MatchText]:
-    for batch in _batched(sorted(groups)):  # type: ignore[type-var]
+    for batch in _batched(sorted(groups)):  # type: ignore[type-var]  # int product ids, typed Hashable: they order
         for _, text in _offer_texts(session, Offer.product_id.in_(batch)):
             yield text
 

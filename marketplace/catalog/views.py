@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.appctx import real_app
 from marketplace.buyer_requests.queries import open_requests
 from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import is_bot_request
@@ -133,7 +134,7 @@ SPOOL_ONLY_SECONDS = 1.0
 
 def _save_click(record: ClickRecord) -> None:
     """Record the click in a short transaction of its own, or spool it when the database cannot take it now."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     if time.monotonic() >= app.extensions.get("traderow.clicks_spool_until", 0.0):
         repeat_window = dt.timedelta(minutes=app.config["CLICK_REPEAT_MINUTES"])
         try:

@@ -20,13 +20,14 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.db import utcnow
+from marketplace.appctx import real_app
+from marketplace.db import rows_matched, utcnow
 from marketplace.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def job_function(kind: str) -> Callable[..., Any]:
         module_name, _, name = JOBS[kind].partition(":")
     except KeyError:
         raise UnknownJob(kind) from None
-    return getattr(importlib.import_module(module_name), name)  # type: ignore[no-any-return]
+    return cast("Callable[..., Any]", getattr(importlib.import_module(module_name), name))
 
 
 def uses_rq(app: Flask | None = None) -> bool:
@@ -76,7 +77,7 @@ def enqueue(session: Session, kind: str, **payload: Any) -> Job | None:
     """
     if kind not in JOBS:
         raise UnknownJob(kind)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     if uses_rq(app):
         pending = session.info.get(_RQ_PENDING)
         if pending is None:
@@ -126,12 +127,14 @@ def claim_next(session: Session, *, claimed_by: str, lease: dt.timedelta) -> Job
     # worker's commit fails at once with "database is locked" instead of waiting its turn.
     session.commit()
     for job_id in candidates:
-        won = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-            .values(**claim)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = rows_matched(
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                .values(**claim)
+                .execution_options(synchronize_session=False)
+            )
+        )
         session.commit()  # the claim's boundary: publish the win (or end the lost attempt) at once
         if won == 1:
             job = session.get(Job, job_id)
@@ -260,4 +263,4 @@ def run_rq_burst(app: Flask) -> int:
     queue = rq_queue(app)
     before = queue.finished_job_registry.count + queue.failed_job_registry.count
     InlineWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
-    return queue.finished_job_registry.count + queue.failed_job_registry.count - before
+    return int(queue.finished_job_registry.count + queue.failed_job_registry.count - before)

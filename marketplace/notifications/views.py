@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import User
+from marketplace.accounts.access import logged_in_account
 from marketplace.db import get_session
 from marketplace.notifications.forms import MarkReadForm
 from marketplace.notifications.messages import render
@@ -27,16 +27,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 dev = Blueprint("dev", __name__, url_prefix="/dev")
 
 
-def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 @bp.app_context_processor
 def _unread() -> dict[str, Any]:
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        return unread_count(get_session(), _user())
+        return unread_count(get_session(), logged_in_account())
 
     return {"unread_notifications": unread_notifications}
 
@@ -44,7 +40,7 @@ def _unread() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    notifications = notifications_of(get_session(), _user())
+    notifications = notifications_of(get_session(), logged_in_account())
     return render_template(
         "notifications/index.html",
         notifications=[(n, render(n.kind, n.params)) for n in notifications],
@@ -58,10 +54,10 @@ def read(notification_id: int) -> ResponseReturnValue:
     """Mark a notification read and go where it points."""
     session = get_session()
     try:
-        notification = get_notification(session, _user(), notification_id)
+        notification = get_notification(session, logged_in_account(), notification_id)
     except NotificationNotFound:
         abort(404)
-    mark_read(session, _user(), notification.id)
+    mark_read(session, logged_in_account(), notification.id)
     session.commit()
     link = notification.link or ""
     # Only paths on this site: the link was written by our services, but never trust a stored URL blindly.
@@ -74,7 +70,7 @@ def read(notification_id: int) -> ResponseReturnValue:
 @login_required
 def read_all() -> ResponseReturnValue:
     session = get_session()
-    mark_read(session, _user())
+    mark_read(session, logged_in_account())
     session.commit()
     return redirect(url_for(".index"))
 

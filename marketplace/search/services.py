@@ -124,6 +124,7 @@ def relax_hints(index: SearchIndex, query: SearchQuery) -> list[RelaxHint]:
     """Re-run ``query`` without each of its filters in turn; return those that find offers."""
     hints = []
     for name, params, cleared in _RELAXABLE:
+        # mypy checks **kwargs against every field's type; each entry of _RELAXABLE clears fields of its own type.
         looser = replace(query, page=1, per_page=1, **cleared)  # type: ignore[arg-type]
         if looser == replace(query, page=1, per_page=1):
             continue  # this filter is not set
