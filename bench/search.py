@@ -187,7 +187,10 @@ def query_mix(count: int) -> list[BenchQuery]:
     for text in words:  # 99 plain queries, a third each in English, Russian and Ukrainian
         mix.append(BenchQuery("plain", (("q", text),)))
     for kind in KINDS:  # brand + kind, and a model code written another way
-        offer = rng.choice([o for o in sample if o.kind == kind])
+        of_kind = [o for o in sample if o.kind == kind]
+        if not of_kind:
+            continue  # a small catalog (--offers in the hundreds) lacks some kinds
+        offer = rng.choice(of_kind)
         mix.append(BenchQuery("plain", (("q", f"{offer.brand} {rng.choice((kind.en, kind.ru, kind.uk))}"),)))
         mix.append(BenchQuery("plain", (("q", offer.model.replace("-", rng.choice(("", " ", "-")))),)))
     for i, kind in enumerate(KINDS):  # keyword + filters (+ the facets every answer has)
