@@ -184,6 +184,8 @@ class Found:
         self.best = np.full(n, -1.0)
         self.runner_up = np.full(n, -1.0)
         self._pairs: list[tuple[np.ndarray, ...]] = []
+        #: Pairs for the review queue: ``(left, right, score, text cosine, code agreement)`` arrays.
+        self._review: list[tuple[np.ndarray, ...]] = []
         self.candidates = 0
 
     def rivals(self, left: np.ndarray, right: np.ndarray, scores: np.ndarray) -> None:
@@ -223,6 +225,12 @@ class Found:
         if len(left):
             self._pairs.append((left, right, scores, needs_favourite, alike))
 
+    def add_review(
+        self, left: np.ndarray, right: np.ndarray, scores: np.ndarray, cosines: np.ndarray, agreements: np.ndarray
+    ) -> None:
+        if len(left):
+            self._review.append((left, right, scores, cosines, agreements))
+
     def _clear(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray, share: float) -> np.ndarray:
         # A favourite among no rivals says nothing: there was no choice to be clear about.
         clear: np.ndarray = (
@@ -245,6 +253,45 @@ class Found:
         left, right, scores, alike = left[keep], right[keep], scores[keep], alike[keep]
         order = np.lexsort((~alike, -scores))
         return list(zip(scores[order].tolist(), left[order].tolist(), right[order].tolist(), strict=True))
+
+    def passed_over(self, share: float, min_text_only: float) -> list[tuple[float, int, int, float, float, float]]:
+        """Return the review pairs :meth:`chosen` did not take, best first.
+
+        Each as ``(score, left, right, text cosine, code agreement, rival)``: ``rival`` is the best
+        score another product reaches with either record when it is at least ``share`` of the
+        pair's (too close for a clear choice), else -1.
+        """
+        import numpy as np
+
+        if not self._review:
+            return []
+        left, right, scores, cosines, agreements = (np.concatenate(parts) for parts in zip(*self._review, strict=True))
+        self._review = []
+        clear = self._clear(left, right, scores, share) & self._clear(right, left, scores, share)
+        keep = ~((cosines >= min_text_only) & clear)
+        left, right, scores, cosines, agreements = (x[keep] for x in (left, right, scores, cosines, agreements))
+        rival = np.maximum(self._rival(left, right, scores), self._rival(right, left, scores))
+        rival = np.where(rival >= share * scores, rival, -1.0)
+        order = np.lexsort((right, left, -scores))
+        return list(
+            zip(
+                scores[order].tolist(),
+                left[order].tolist(),
+                right[order].tolist(),
+                cosines[order].tolist(),
+                agreements[order].tolist(),
+                rival[order].tolist(),
+                strict=True,
+            )
+        )
+
+    def _rival(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Return the best score of another product than ``b``'s with ``a`` (-1 if none)."""
+        import numpy as np
+
+        other_best = self.best_group[a] != self.group[b]
+        rival: np.ndarray = np.where(other_best, self.best[a], self.runner_up[a])
+        return rival
 
 
 def older(a: Hashable, b: Hashable) -> bool:

@@ -6,9 +6,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from product_matching.blocking import Blocking, Found, older
+from product_matching.blocking import Blocking, Found
 from product_matching.codes import best_code_similarity, extract_codes, is_code, normalize_code, normalize_title
-from product_matching.records import MatchText, Merge
+from product_matching.groups import Groups
+from product_matching.records import MatchText, Merge, NearMiss
+from product_matching.review import near_misses
 from product_matching.vetoes import Kinds, Stated, conflicts, stated
 
 if TYPE_CHECKING:
@@ -59,7 +61,15 @@ class TextMatcher:
     #: The kinds of conflicting evidence that keep two records apart (:mod:`product_matching.vetoes`):
     #: different measures, brands, model codes or colours.
     vetoes: Kinds = field(default_factory=Kinds)
+    #: A pair not joined goes to the review queue (:mod:`product_matching.review`) when its score
+    #: reaches this and no fact vetoes it: the text-only agreement at which a pair is considered at
+    #: all (``min_text_only_similarity``). Below, two titles share a brand and category words.
+    review_floor: float = 0.35
+    #: At most this many near misses per run, best first: what an operator can weigh in a sitting,
+    #: and a large import does not bury the pairs of the next one.
+    max_near_misses: int = 100
     _stats: dict[str, float] = field(default_factory=dict, repr=False)
+    _near_misses: list[NearMiss] = field(default_factory=list, repr=False)
 
     def document(self, record: MatchText) -> str:
         """Return the text compared for ``record``: its title, with the brand if the title lacks it."""
@@ -199,7 +209,10 @@ class TextMatcher:
             loaded += len(texts[0])
             vetoed_pairs += self._score_chunk(found, left, right, *texts, blocking.brands)
         pairs = found.chosen(self.max_runner_up_share)
-        merges, vetoed = self._assign(blocking, pairs, members, apart, blocking.brands)
+        groups = Groups(members, apart, blocking.brands, self.vetoes)
+        merges, vetoed = self._assign(blocking, pairs, groups)
+        pool = found.passed_over(self.max_runner_up_share, self.min_text_only_similarity)
+        self._near_misses = near_misses(self, blocking, pool, groups, load)
         self._stats = {
             "pending": blocking.pending_count,
             "others_read": blocking.others_read,
@@ -210,6 +223,7 @@ class TextMatcher:
             "accepted": len(pairs),
             "group_conflicts": vetoed,
             "merges": len(merges),
+            "near_misses": len(self._near_misses),
         }
         return merges
 
@@ -232,9 +246,10 @@ class TextMatcher:
         scores = cosines + agreements
         accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
         plausible = accepted | (cosines >= self.min_text_only_similarity)
+        review = ~accepted & (cosines >= self.min_text_similarity) & (scores >= self.review_floor)
         conflict = np.zeros(len(left), dtype=bool)
         facts: dict[int, Stated] = {}
-        for p in np.flatnonzero(plausible).tolist():
+        for p in np.flatnonzero(plausible | review).tolist():
             a, b = int(li[p]), int(ri[p])
             for k in (a, b):
                 if k not in facts:
@@ -243,12 +258,9 @@ class TextMatcher:
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
         found.rivals(left, right, scores)
-        keep = plausible & ~conflict
-        # Each pending record's best max_partners pairs (pairs come grouped by pending record).
-        ranked = np.flatnonzero(keep)
-        order = ranked[np.lexsort((-scores[ranked], left[ranked]))]
-        rank = np.arange(len(order)) - np.searchsorted(left[order], left[order])
-        keep[order[rank >= self.max_partners]] = False
+        keep = self._best_partners(left, scores, plausible & ~conflict)
+        review = self._best_partners(left, scores, review & ~conflict)
+        found.add_review(left[review], right[review], scores[review], cosines[review], agreements[review])
         # Equal scores are common (titles that normalise alike: "I-Fit" and "I-Fit+"); a pair whose
         # titles are spelled alike, punctuation and all, goes first among them.
         spelling: dict[int, str] = {}
@@ -260,68 +272,39 @@ class TextMatcher:
 
         alike = np.array([spelled(li[p]) == spelled(ri[p]) for p in np.flatnonzero(keep).tolist()], dtype=bool)
         found.add(left[keep], right[keep], scores[keep], ~accepted[keep], alike)
-        return int(conflict.sum())
+        return int((conflict & plausible).sum())
+
+    def _best_partners(self, left: np.ndarray, scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Return ``mask`` narrowed to each pending record's best ``max_partners`` pairs (pairs come grouped by it)."""
+        import numpy as np
+
+        mask = mask.copy()
+        ranked = np.flatnonzero(mask)
+        order = ranked[np.lexsort((-scores[ranked], left[ranked]))]
+        rank = np.arange(len(order)) - np.searchsorted(left[order], left[order])
+        mask[order[rank >= self.max_partners]] = False
+        return mask
 
     def _assign(
-        self,
-        blocking: Blocking,
-        pairs: list[tuple[float, int, int]],
-        members: Callable[[set[Hashable]], Iterable[MatchText]],
-        apart: Iterable[tuple[Hashable, Hashable]],
-        known_brands: Set[str] = frozenset(),
+        self, blocking: Blocking, pairs: list[tuple[float, int, int]], groups: Groups
     ) -> tuple[list[Merge], int]:
         """Join the pairs best first, one offer per source in a group (union-find over groups)."""
         group_of = [blocking.groups[g] for g in blocking.group]
-        involved = {group_of[k] for _, i, j in pairs for k in (i, j)}
-        parent: dict[Hashable, Hashable] = {g: g for g in involved}
-        sources: dict[Hashable, set[Hashable]] = {g: set() for g in involved}
-        gtins: dict[Hashable, set[str]] = {g: set() for g in involved}
-        group_members: dict[Hashable, set[Hashable]] = {g: {g} for g in involved}
-        # What each group's offers state: a merge must not join two that conflict, even
-        # when the pair that proposes it agrees (a third supplier's terse title between two sizes).
-        facts: dict[Hashable, list[Stated]] = {}
+        known: dict[Hashable, set[Hashable]] = {}
         for _, i, j in pairs:
             for k in (i, j):
-                sources[group_of[k]].add(blocking.sources[blocking.source[k]])
-        if involved:
-            for record in members(involved):
-                if record.group not in involved:
-                    continue
-                sources[record.group].add(record.source)
-                if record.gtin:
-                    gtins[record.group].add(record.gtin)
-                facts.setdefault(record.group, []).append(stated(record, known_brands, self.vetoes))
-        forbidden: dict[Hashable, set[Hashable]] = {}
-        for a, b in apart:
-            forbidden.setdefault(a, set()).add(b)
-            forbidden.setdefault(b, set()).add(a)
-
-        def root(g: Hashable) -> Hashable:
-            while parent[g] != g:
-                parent[g] = parent[parent[g]]
-                g = parent[g]
-            return g
-
+                known.setdefault(group_of[k], set()).add(blocking.sources[blocking.source[k]])
+        groups.load(known)
         merges = []
         vetoed = 0
         for score, i, j in pairs:
-            ra, rb = root(group_of[i]), root(group_of[j])
-            if ra == rb or sources[ra] & sources[rb]:
-                continue
-            if gtins[ra] and gtins[rb] and not gtins[ra] & gtins[rb]:
-                continue
-            if forbidden and any(forbidden.get(g, set()) & group_members[rb] for g in group_members[ra]):
-                continue
-            if any(conflicts(x, y) for x in facts.get(ra, ()) for y in facts.get(rb, ())):
+            ra, rb = groups.root(group_of[i]), groups.root(group_of[j])
+            obstacle = groups.obstacle(ra, rb)
+            if obstacle == "conflict":
                 vetoed += 1
+            if obstacle is not None:
                 continue
-            # The older group (existing product) keeps its identity where there is one.
-            keep, absorb = (ra, rb) if older(ra, rb) else (rb, ra)
-            parent[absorb] = keep
-            sources[keep] |= sources.pop(absorb)
-            gtins[keep] |= gtins.pop(absorb)
-            group_members[keep] |= group_members.pop(absorb)
-            facts.setdefault(keep, []).extend(facts.pop(absorb, ()))
+            keep, absorb = groups.join(ra, rb)
             merges.append(Merge(keep=keep, absorb=absorb, score=score))
         return merges, vetoed
 
@@ -329,3 +312,8 @@ class TextMatcher:
     def stats(self) -> dict[str, float]:
         """Counts from the last :meth:`match` call, for logs, tests and the bench."""
         return dict(self._stats)
+
+    @property
+    def near_misses(self) -> list[NearMiss]:
+        """The pairs the last :meth:`match` call found likely but did not join, best first (:mod:`review`)."""
+        return list(self._near_misses)
