@@ -18,6 +18,7 @@ from marketplace.buyer_requests.models import (
 )
 from marketplace.catalog.models import (
     ClickOut,
+    GroupingCandidate,
     GroupingDecision,
     GroupingDecisionKind,
     Offer,
@@ -48,6 +49,7 @@ __all__ = [
     "CategoryMappingRule",
     "ClickOut",
     "FeedSource",
+    "GroupingCandidate",
     "GroupingDecision",
     "GroupingDecisionKind",
     "ImportRun",

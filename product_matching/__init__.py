@@ -39,6 +39,10 @@ The method, in the order it runs:
 
 Vetoes 6 to 9 are read together (:mod:`vetoes`), pair by pair and over whole groups.
 
+10. **Near misses**: pairs likely one product that lack the evidence to be joined, and that no fact
+    vetoes, are reported best first with the evidence for and against (:mod:`review`), for an
+    operator's review queue.
+
 The measure veto applies to rule 2 (brand and code) as well, not to rule 1. A valid GTIN names one
 trade item, so a title that disagrees with it is a typo. A brand and code pair does not: feeds
 often send a code that the sizes of one line share (a model code such as "SM-A546B" for every
@@ -60,19 +64,21 @@ never pays for them.
 A pure library, like ``supplier_feeds``: it imports neither Flask nor the database nor
 ``marketplace``, so ``bench/matching.py`` and the unit tests run it on plain records. Its
 modules, in the order above: ``codes`` (1, 2), ``blocking`` (3), ``matcher`` (4, 5),
-``measures`` (6), ``brands`` (7), ``codes`` (8), ``colours`` (9), ``vetoes`` (6 to 9 together), and
-``records`` (what goes in and comes out).
+``measures`` (6), ``brands`` (7), ``codes`` (8), ``colours`` (9), ``vetoes`` (6 to 9 together),
+``groups`` (the union-find of 5), ``review`` (10), and ``records`` (what goes in and comes out).
 """
 
 from product_matching.brands import brands_conflict, offers_brands_conflict, stated_brands
 from product_matching.codes import code_similarity, extract_codes, is_code, normalize_code, normalize_title
 from product_matching.matcher import TextMatcher
 from product_matching.measures import extract_measures, measures_conflict
-from product_matching.records import MatchText, Merge
+from product_matching.records import Against, MatchText, Merge, NearMiss
 
 __all__ = [
+    "Against",
     "MatchText",
     "Merge",
+    "NearMiss",
     "TextMatcher",
     "brands_conflict",
     "code_similarity",

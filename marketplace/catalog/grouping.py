@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
+from marketplace.catalog.review import queue_near_misses
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
 from product_matching import MatchText, TextMatcher, is_code, normalize_code
@@ -396,6 +397,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
         )
         # product_matching types group ids as Hashable; the ones it hands back are our int ids.
         fold_products(session, {int(m.absorb): int(m.keep) for m in merges})  # type: ignore[call-overload]
+        queue_near_misses(session, matcher.near_misses)
         merged = len(merges)
         logger.info("Grouping: text matcher joined %d of %d pending products (%s)", merged, examined, matcher.stats)
     session.execute(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Numeric,
@@ -216,3 +217,32 @@ class GroupingDecision(Base):
 
     def __repr__(self) -> str:
         return f"<GroupingDecision {self.offer_id} {self.kind} {self.other_offer_id}>"
+
+
+class GroupingCandidate(Base):
+    """Two offers the text matcher found likely one product but would not join: a pair for an operator to decide.
+
+    Stored per pair of offers (the lower id first), like :class:`GroupingDecision`; deciding it
+    records a decision and deletes the candidate (``marketplace.catalog.review``).
+    """
+
+    __tablename__ = "grouping_candidates"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "other_offer_id"),
+        CheckConstraint("offer_id < other_offer_id", name="ordered_pair"),
+    )
+
+    id: Mapped[intpk]
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    other_offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    #: The matcher's score of the pair (text cosine plus code agreement); the queue shows the best first.
+    score: Mapped[float] = mapped_column(Float, index=True)
+    #: The evidence for and against, as ``product_matching.NearMiss.evidence()`` gives it.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
+
+    offer: Mapped[Offer] = relationship(foreign_keys=[offer_id])
+    other_offer: Mapped[Offer] = relationship(foreign_keys=[other_offer_id])
+
+    def __repr__(self) -> str:
+        return f"<GroupingCandidate {self.offer_id} ~ {self.other_offer_id} {self.score:.3f}>"

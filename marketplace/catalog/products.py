@@ -43,6 +43,12 @@ def _decide(session: Session, a: int, b: int, kind: GroupingDecisionKind, user: 
         decision.decided_by_id = user.id if user else None
 
 
+def keep_apart(session: Session, offer_id: int, other_id: int, *, user: User | None = None) -> None:
+    """Record that two offers are different products, moving neither: no rule groups them again."""
+    _decide(session, offer_id, other_id, GroupingDecisionKind.APART, user)
+    session.flush()
+
+
 def split_offer(session: Session, offer: Offer, *, user: User | None = None) -> Product:
     """Move ``offer`` out of its product into a product of its own, and keep it apart from the rest.
 
