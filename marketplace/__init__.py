@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from marketplace.accounts import views as accounts_views
     from marketplace.admin import categories as admin_categories
+    from marketplace.admin import review as admin_review
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
     from marketplace.api import views as api_views
@@ -75,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         portal_bp,
         compare_views.bp,
         admin_categories.bp,
+        admin_review.bp,
         admin_suppliers.bp,
         admin_views.bp,
         api_views.bp,

@@ -37,3 +37,7 @@ class MergeProductForm(FlaskForm):
         _l("Product to merge into this one (its id)"),
         validators=[DataRequired(_l("Enter the id of the other product.")), NumberRange(min=1)],
     )
+
+
+class ReviewDecisionForm(FlaskForm):
+    """The "Confirm" and "Reject" buttons of a pair in the review queue: the CSRF token is all they carry."""

@@ -23,6 +23,7 @@ from marketplace.catalog.products import (
     merge_products,
     split_offer,
 )
+from marketplace.catalog.review import pending_count
 from marketplace.catalog.services import sorted_offers
 from marketplace.db import get_session
 
@@ -32,6 +33,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: Endpoints of blueprints that are not registered are skipped.
 ADMIN_PAGES: list[tuple[str, object]] = [
     ("admin.products", _l("Products: split and merge offer groups")),
+    ("admin_review.queue", _l("Products: pairs to review")),
     ("admin_categories.queue", _l("Unmapped supplier categories")),
     ("admin_suppliers.index", _l("Suppliers: where offer links may lead")),
 ]
@@ -48,7 +50,13 @@ def index() -> ResponseReturnValue:
 @admin_required
 def products() -> ResponseReturnValue:
     query = request.args.get("q", "")
-    return render_template("admin/products.html", products=find_products(get_session(), query), query=query)
+    session = get_session()
+    return render_template(
+        "admin/products.html",
+        products=find_products(session, query),
+        query=query,
+        review_waiting=pending_count(session),
+    )
 
 
 def _product_page(

@@ -1,0 +1,70 @@
+"""The operators' review queue: pairs the text matcher found likely one product, to confirm or reject in one click."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from marketplace.accounts.access import admin_required, logged_in_account
+from marketplace.admin.forms import ReviewDecisionForm
+from marketplace.catalog.models import GroupingCandidate
+from marketplace.catalog.review import pending_candidates, pending_count
+from marketplace.catalog.review_decisions import ReviewError, confirm_candidate, reject_candidate
+from marketplace.db import get_session
+
+bp = Blueprint("admin_review", __name__, url_prefix="/admin/products/review")
+
+
+@bp.get("/")
+@admin_required
+def queue() -> ResponseReturnValue:
+    session = get_session()
+    return render_template(
+        "admin/review.html",
+        candidates=pending_candidates(session),
+        waiting=pending_count(session),
+        form=ReviewDecisionForm(),
+    )
+
+
+def _candidate(candidate_id: int) -> GroupingCandidate:
+    form = ReviewDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    candidate = get_session().get(GroupingCandidate, candidate_id)
+    if candidate is None:
+        abort(404)
+    return candidate
+
+
+@bp.post("/<int:candidate_id>/confirm")
+@admin_required
+def confirm(candidate_id: int) -> ResponseReturnValue:
+    candidate = _candidate(candidate_id)
+    session = get_session()
+    try:
+        product = confirm_candidate(session, candidate, user=logged_in_account())
+    except ReviewError as exc:
+        session.commit()  # the stale candidate is gone: that much is decided
+        flash(str(exc), "error")
+        return redirect(url_for("admin_review.queue"))
+    session.commit()
+    flash(_("Confirmed: both offers are now on product %(id)d.", id=product.id), "success")
+    return redirect(url_for("admin_review.queue"))
+
+
+@bp.post("/<int:candidate_id>/reject")
+@admin_required
+def reject(candidate_id: int) -> ResponseReturnValue:
+    candidate = _candidate(candidate_id)
+    session = get_session()
+    try:
+        reject_candidate(session, candidate, user=logged_in_account())
+    except ReviewError as exc:
+        session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for("admin_review.queue"))
+    session.commit()
+    flash(_("Rejected: these offers stay apart and will not be grouped together."), "success")
+    return redirect(url_for("admin_review.queue"))
