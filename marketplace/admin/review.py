@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -28,43 +30,37 @@ def queue() -> ResponseReturnValue:
     )
 
 
-def _candidate(candidate_id: int) -> GroupingCandidate:
-    form = ReviewDecisionForm()
-    if not form.validate_on_submit():
+def _answer(candidate_id: int, decide: Callable[[GroupingCandidate], str]) -> ResponseReturnValue:
+    """Apply an operator's answer to a queued pair; ``decide`` returns the message to flash."""
+    if not ReviewDecisionForm().validate_on_submit():
         abort(400)
-    candidate = get_session().get(GroupingCandidate, candidate_id)
+    session = get_session()
+    candidate = session.get(GroupingCandidate, candidate_id)
     if candidate is None:
         abort(404)
-    return candidate
+    try:
+        flash(decide(candidate), "success")
+    except ReviewError as exc:
+        flash(str(exc), "error")  # the stale candidate is gone: that much is decided, and committed
+    session.commit()
+    return redirect(url_for("admin_review.queue"))
 
 
 @bp.post("/<int:candidate_id>/confirm")
 @admin_required
 def confirm(candidate_id: int) -> ResponseReturnValue:
-    candidate = _candidate(candidate_id)
-    session = get_session()
-    try:
-        product = confirm_candidate(session, candidate, user=logged_in_account())
-    except ReviewError as exc:
-        session.commit()  # the stale candidate is gone: that much is decided
-        flash(str(exc), "error")
-        return redirect(url_for("admin_review.queue"))
-    session.commit()
-    flash(_("Confirmed: both offers are now on product %(id)d.", id=product.id), "success")
-    return redirect(url_for("admin_review.queue"))
+    def decide(candidate: GroupingCandidate) -> str:
+        product = confirm_candidate(get_session(), candidate, user=logged_in_account())
+        return str(_("Confirmed: both offers are now on product %(id)d.", id=product.id))
+
+    return _answer(candidate_id, decide)
 
 
 @bp.post("/<int:candidate_id>/reject")
 @admin_required
 def reject(candidate_id: int) -> ResponseReturnValue:
-    candidate = _candidate(candidate_id)
-    session = get_session()
-    try:
-        reject_candidate(session, candidate, user=logged_in_account())
-    except ReviewError as exc:
-        session.commit()
-        flash(str(exc), "error")
-        return redirect(url_for("admin_review.queue"))
-    session.commit()
-    flash(_("Rejected: these offers stay apart and will not be grouped together."), "success")
-    return redirect(url_for("admin_review.queue"))
+    def decide(candidate: GroupingCandidate) -> str:
+        reject_candidate(get_session(), candidate, user=logged_in_account())
+        return str(_("Rejected: these offers stay apart and will not be grouped together."))
+
+    return _answer(candidate_id, decide)
