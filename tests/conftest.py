@@ -109,6 +109,12 @@ def buyer(db_session: Session) -> User:
 
 
 @pytest.fixture
+def admin(db_session: Session) -> User:
+    """Return an operator: the role every /admin page asks for."""
+    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Olha")
+
+
+@pytest.fixture
 def supplier_member(db_session: Session, supplier: Supplier) -> User:
     return factories.user(db_session, "seller@example.com", role=Role.SUPPLIER, supplier=supplier)
 

@@ -9,17 +9,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.catalog.models import GroupingCandidate, GroupingDecision, GroupingDecisionKind
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
 from tests.support.accounts import login
 from tests.support.grouping import import_and_group, product_of
-
-
-@pytest.fixture
-def admin(db_session: Session) -> User:
-    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Olha")
 
 
 @pytest.fixture

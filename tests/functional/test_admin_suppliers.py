@@ -8,15 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.suppliers.models import Supplier
-from tests.support import factories
 from tests.support.accounts import login
-
-
-@pytest.fixture
-def admin(db_session: Session) -> User:
-    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Olha")
 
 
 def test_an_operator_allows_another_site_for_a_supplier(

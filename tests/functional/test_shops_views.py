@@ -39,11 +39,6 @@ def office_member(db_session: Session, stocked: dict[str, Supplier]) -> User:
     return factories.user(db_session, "desk@op.example", role=Role.SUPPLIER, supplier=stocked["office-point"])
 
 
-@pytest.fixture
-def admin(db_session: Session) -> User:
-    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Ops")
-
-
 def test_shop_page_lists_and_searches_the_suppliers_offers(client: FlaskClient, stocked: dict[str, Supplier]) -> None:
     html = client.get("/shops/kitchen-pro").get_data(as_text=True)
     assert "Kitchen Pro" in html and "https://kitchen-pro.example/" in html

@@ -60,11 +60,6 @@ def catalog(app: Flask, stocked: dict[str, Supplier]) -> CatalogSearch:
     return CatalogSearch(index=get_index(app), rates={"UAH": Decimal(1), "USD": Decimal("41.50")})
 
 
-@pytest.fixture
-def admin(db_session: Session) -> User:
-    return factories.user(db_session, "ops@example.com", role=Role.ADMIN)
-
-
 # --- matching -----------------------------------------------------------------------------
 
 

@@ -35,11 +35,6 @@ def google(db_session: Session, google_id: int) -> int:
     return found
 
 
-@pytest.fixture
-def admin(db_session: Session) -> User:
-    return factories.user(db_session, "ops@example.com", role=Role.ADMIN, display_name="Ops")
-
-
 @pytest.mark.parametrize(
     ("path", "google_id"),
     [
