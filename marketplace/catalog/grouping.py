@@ -29,7 +29,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, OfferStatus, PriceHistory, Product
+from marketplace.catalog.identity import refresh_identities
+from marketplace.catalog.models import (
+    GroupBasis,
+    GroupingDecision,
+    GroupingDecisionKind,
+    Offer,
+    OfferStatus,
+    PriceHistory,
+    Product,
+)
 from marketplace.catalog.review import queue_near_misses
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
@@ -116,8 +125,11 @@ class ProductMatcher:
         mpn: str | None,
         gtin: str | None,
         category_id: int | None,
-    ) -> Product | NewProduct:
-        """Return the product these offer fields belong to, creating it if none matches.
+    ) -> tuple[Product | NewProduct, GroupBasis]:
+        """Return the product these offer fields belong to, creating it if none matches, and why.
+
+        The basis is ``FOUNDER`` for a created product, else ``GTIN`` or ``BRAND_CODE``: the key
+        that found it (a GTIN the product shares wins over brand and code).
 
         A created product waits for the text matcher (``match_pending``) until
         :func:`group_new_offers` runs at the end of the import.
@@ -135,16 +147,19 @@ class ProductMatcher:
         if product is not None and gtin and product.gtin and product.gtin != gtin:
             # Same brand and code but two valid, different GTINs: two products (a bundle, a region).
             product = None
-        if product is not None and key and not (gtin and product.gtin == gtin):
+        basis = GroupBasis.GTIN if product is not None and gtin and product.gtin == gtin else GroupBasis.BRAND_CODE
+        if product is not None and basis == GroupBasis.BRAND_CODE:
             facts = _title_facts(title)
-            candidates = [product, *self._variants.get(key, ())]
+            candidates = [product, *self._variants.get(key or "", ())]
             product = next((p for p in candidates if not conflicts(facts, _title_facts(p.title))), None)
-            if product is None:
+            if product is None and key:
                 product = self._new_product(title, brand, model, gtin, key, category_id)
                 self._variants.setdefault(key, []).append(product)
+                basis = GroupBasis.FOUNDER
         if product is None:
             product = self._new_product(title, brand, model, gtin, key, category_id)
-        else:
+            basis = GroupBasis.FOUNDER
+        elif basis != GroupBasis.FOUNDER:
             # A later offer may carry the key the first one lacked; remember it for the next.
             product.gtin = product.gtin or gtin
             product.brand_mpn_key = product.brand_mpn_key or key
@@ -153,7 +168,7 @@ class ProductMatcher:
             self._by_gtin.setdefault(gtin, product)
         if key:
             self._by_key.setdefault(key, product)
-        return product
+        return product, basis
 
     def _new_product(
         self,
@@ -260,6 +275,12 @@ def group_new_offers(
         outcome.separated = _separate_same_supplier(session, supplier_id, since)
     merged, examined = match_pending(session)
     outcome.merged, outcome.examined = merged, examined
+    if supplier_id is not None and since is not None:
+        # Offers this import added, changed or withdrew: their products may name themselves anew.
+        # A product this import made for an offer is named after it already (or refreshed when folded).
+        founded = and_(Offer.created_at >= since, Offer.group_basis == GroupBasis.FOUNDER)
+        touched = select(Offer.product_id).where(Offer.supplier_id == supplier_id, Offer.updated_at >= since)
+        refresh_identities(session, session.scalars(touched.where(~founded).distinct()))
     return outcome
 
 
@@ -294,7 +315,7 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
             )
             session.add(fresh)
             session.flush()
-            move_offers(session, [offer.id], fresh.id)
+            move_offers(session, [offer.id], fresh.id, basis=GroupBasis.FOUNDER)
             separated += 1
             logger.info(
                 "Grouping: offer %d of supplier %d moved out of product %d (its supplier already sells it there)",
@@ -302,6 +323,7 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
                 supplier_id,
                 product_id,
             )
+    refresh_identities(session, by_product)
     return separated
 
 
@@ -396,7 +418,11 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
             apart=_apart_groups(session),
         )
         # product_matching types group ids as Hashable; the ones it hands back are our int ids.
-        fold_products(session, {int(m.absorb): int(m.keep) for m in merges})  # type: ignore[call-overload]
+        fold_products(
+            session,
+            {int(m.absorb): int(m.keep) for m in merges},  # type: ignore[call-overload]
+            scores={int(m.absorb): m.score for m in merges},  # type: ignore[call-overload]
+        )
         queue_near_misses(session, matcher.near_misses)
         merged = len(merges)
         logger.info("Grouping: text matcher joined %d of %d pending products (%s)", merged, examined, matcher.stats)
@@ -456,8 +482,17 @@ def _apart_groups(session: Session) -> list[tuple[int, int]]:
     ]
 
 
-def fold_products(session: Session, moves: dict[int, int]) -> None:
+def fold_products(
+    session: Session,
+    moves: dict[int, int],
+    *,
+    basis: GroupBasis = GroupBasis.TEXT,
+    scores: dict[int, float] | None = None,
+) -> None:
     """Fold each product ``absorbed`` of ``moves`` into ``moves[absorbed]``, with all its offers.
+
+    The moved offers record ``basis`` as why they are on their new product, with the score
+    ``scores[absorbed]`` of a text merge; the keepers' identities are then refreshed.
 
     Chains resolve (a -> b and b -> c fold a into c). A product still waiting for the text
     matcher was made by this import and nothing links to it yet: it is deleted. Any other
@@ -479,7 +514,15 @@ def fold_products(session: Session, moves: dict[int, int]) -> None:
     if offers:
         session.execute(
             update(Offer),
-            [{"id": offer_id, "product_id": target[product_id]} for offer_id, product_id in offers],
+            [
+                {
+                    "id": offer_id,
+                    "product_id": target[product_id],
+                    "group_basis": basis,
+                    "group_score": (scores or {}).get(product_id),
+                }
+                for offer_id, product_id in offers
+            ],
         )
         history = PriceHistory.__table__
         session.execute(
@@ -525,19 +568,20 @@ def fold_products(session: Session, moves: dict[int, int]) -> None:
             session.expunge(product)
     for offer in list(session.identity_map.values()):
         if isinstance(offer, Offer) and offer.product_id in target:
-            session.expire(offer, ["product_id", "product"])
+            session.expire(offer, ["product_id", "product", "group_basis", "group_score"])
     for product in products.values():
         if product.id not in target:
             session.expire(product, ["offers"])
+    refresh_identities(session, set(target.values()))
 
 
-def move_offers(session: Session, offer_ids: list[int], product_id: int) -> None:
-    """Point offers, their price history and their index entries at ``product_id``."""
+def move_offers(session: Session, offer_ids: list[int], product_id: int, *, basis: GroupBasis) -> None:
+    """Point offers, their price history and their index entries at ``product_id``, which they join on ``basis``."""
     if not offer_ids:
         return
     session.flush()
     session.execute(
-        update(Offer).where(Offer.id.in_(offer_ids)).values(product_id=product_id),
+        update(Offer).where(Offer.id.in_(offer_ids)).values(product_id=product_id, group_basis=basis, group_score=None),
         execution_options={"synchronize_session": False},
     )
     session.execute(
@@ -546,5 +590,5 @@ def move_offers(session: Session, offer_ids: list[int], product_id: int) -> None
     )
     for offer in session.identity_map.values():
         if isinstance(offer, Offer) and offer.id in offer_ids:
-            session.expire(offer, ["product_id", "product"])
+            session.expire(offer, ["product_id", "product", "group_basis", "group_score"])
     queue_reindex(session, offer_ids)

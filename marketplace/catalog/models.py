@@ -66,6 +66,26 @@ class OfferStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class GroupBasis(enum.StrEnum):
+    """How an offer joined its product: the evidence an operator is shown, and what the product's identity trusts."""
+
+    #: It made the product: the first offer, or one split out or kept apart from another.
+    FOUNDER = "founder"
+    #: Its valid GTIN is the product's.
+    GTIN = "gtin"
+    #: Its brand and normalised MPN or model code are the product's (``Product.brand_mpn_key``).
+    BRAND_CODE = "brand_code"
+    #: The text matcher joined it, with the score in ``Offer.group_score``: the weakest evidence.
+    TEXT = "text"
+    #: An operator merged its product into this one.
+    OPERATOR = "operator"
+
+
+#: The evidence strong enough for an offer to name the product and show its pictures
+#: (:mod:`marketplace.catalog.identity`); a text match is not.
+STRONG_BASES = frozenset({GroupBasis.FOUNDER, GroupBasis.GTIN, GroupBasis.BRAND_CODE, GroupBasis.OPERATOR})
+
+
 class Offer(Base):
     """One supplier's line in its price list."""
 
@@ -122,6 +142,11 @@ class Offer(Base):
     #: That row's warnings, ``[[code, field, value, message], ...]``: reported again when the
     #: row comes unchanged and is not read; ``None`` when it had none.
     feed_warnings: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    #: Why the offer is on its product (:class:`GroupBasis`); ``None``: grouped before reasons were
+    #: kept and not the product's first offer, so not trusted as strong evidence.
+    group_basis: Mapped[GroupBasis | None] = mapped_column(String(20))
+    #: The text matcher's score when ``group_basis`` is "text" (text cosine plus code agreement, 0 to 2).
+    group_score: Mapped[float | None] = mapped_column(Float)
 
     supplier: Mapped[Supplier] = relationship()
     product: Mapped[Product] = relationship(back_populates="offers")

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.catalog.grouping import fold_products, move_offers
-from marketplace.catalog.models import GroupingDecision, GroupingDecisionKind, Offer, Product
+from marketplace.catalog.identity import refresh_identities
+from marketplace.catalog.models import (
+    STRONG_BASES,
+    GroupBasis,
+    GroupingDecision,
+    GroupingDecisionKind,
+    Offer,
+    Product,
+)
 from marketplace.domain_errors import DomainError
 from marketplace.suppliers.models import Supplier
 
@@ -68,12 +76,14 @@ def split_offer(session: Session, offer: Offer, *, user: User | None = None) -> 
     session.flush()
     for other in others:
         _decide(session, offer.id, other, GroupingDecisionKind.APART, user)
-    move_offers(session, [offer.id], product.id)
+    move_offers(session, [offer.id], product.id, basis=GroupBasis.FOUNDER)
     session.expire(old, ["offers"])
+    if not any(o.group_basis in STRONG_BASES for o in old.offers):
+        # The offer that made the product left: the earliest one still there stands for it now.
+        founder = min(old.offers, key=lambda o: o.id)
+        founder.group_basis, founder.group_score = GroupBasis.FOUNDER, None
     # The old product was named after one of its offers; it must not keep the name of the one that left.
-    if old.title == offer.title:
-        remaining = min((o for o in old.offers), key=lambda o: o.id)
-        old.title = remaining.title
+    refresh_identities(session, [old.id])
     session.flush()
     logger.info(
         "%s split offer %d out of product %d into product %d",
@@ -103,7 +113,7 @@ def merge_products(session: Session, keep: Product, absorb: Product, *, user: Us
         for b in moved:
             _decide(session, a, b, GroupingDecisionKind.TOGETHER, user)
     absorb.match_pending = False
-    fold_products(session, {absorb.id: keep.id})
+    fold_products(session, {absorb.id: keep.id}, basis=GroupBasis.OPERATOR)
     session.expire(keep, ["offers"])
     session.expire(absorb)
     session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import utm_tags, with_utm
 from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
+from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
@@ -241,9 +242,6 @@ def product_card(session: Session, product_id: int) -> ProductCard:
 
 # --- the product page ---------------------------------------------------------------------
 
-#: The most pictures a product page shows.
-MAX_PICTURES = 8
-
 
 @dataclass
 class SpecRow:
@@ -286,21 +284,6 @@ def merge_specs(offers: Sequence[Offer]) -> list[SpecRow]:
     return list(rows.values())
 
 
-def safe_pictures(offers: Sequence[Offer], limit: int = MAX_PICTURES) -> list[str]:
-    """Return the offers' picture URLs, best offer's first: only absolute http(s) URLs, each once."""
-    found: list[str] = []
-    for offer in offers:
-        for url in offer.pictures or ():
-            if not isinstance(url, str):
-                continue
-            url = url.strip()
-            if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 and url not in found:
-                found.append(url)
-                if len(found) >= limit:
-                    return found
-    return found
-
-
 def similar_products(session: Session, product: Product, best: Offer, limit: int = 6) -> list[ProductSummary]:
     """Return other products of the same category, those nearest in price first."""
     category_id = product.category_id or best.category_id
@@ -328,6 +311,7 @@ class ProductPage:
     by_total: bool
     totals: dict[int, Decimal | None]
     specs: list[SpecRow]
+    #: Only from offers with strong grouping evidence (:mod:`marketplace.catalog.identity`).
     pictures: list[str]
     chart: PriceChart | None
     #: ``{offer_id: percent}``, only for discounts the price history backs.
@@ -348,13 +332,14 @@ def product_page(
     card = product_card(session, product_id)
     assert card.best is not None
     offers = sorted_offers(card.offers, by_total=True) if by_total else card.offers
+    identity = product_identity(card.product.offers)
     return ProductPage(
         card=card,
         offers=offers,
         by_total=by_total,
         totals={o.id: offer_total_base(o) for o in card.offers},
         specs=merge_specs(card.offers),
-        pictures=safe_pictures(card.offers),
+        pictures=list(identity.pictures) if identity else [],
         chart=price_chart(session, product_id, {o.id: o.supplier.name for o in card.offers}, days=chart_days, now=now),
         discounts=backed_discounts(session, card.offers, reference_days=reference_days, now=now),
         similar=similar_products(session, card.product, card.best),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.category_mapping import CategoryMapper
 from marketplace.catalog.history import PriceRecord, record_prices
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import GroupBasis, Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
@@ -301,7 +301,7 @@ class OfferWriter:
                 ).where(Offer.supplier_id == self.supplier_id, Offer.supplier_sku.in_([r.sku for r in batch]))
             )
         }
-        inserts: list[tuple[dict[str, Any], Any]] = []
+        inserts: list[tuple[dict[str, Any], Any, GroupBasis]] = []
         updates: list[dict[str, Any]] = []
         #: Offers whose row changed only in ways that do not show (its digest): not "changed".
         bookkeeping: list[dict[str, Any]] = []
@@ -346,7 +346,7 @@ class OfferWriter:
             current = existing.get(row.sku)
             if current is None:
                 with session.no_autoflush:
-                    product = matcher.product_for(
+                    product, basis = matcher.product_for(
                         title=values["title"],
                         brand=values["brand"],
                         model=values["model"],
@@ -354,7 +354,7 @@ class OfferWriter:
                         gtin=row.gtin,
                         category_id=values["category_id"],
                     )
-                inserts.append((values, product))
+                inserts.append((values, product, basis))
                 self.seen.add(row.sku)
                 continue
             self.seen.add(row.sku)
@@ -395,8 +395,8 @@ class OfferWriter:
         matcher.insert_new()
         if inserts:
             rows = []
-            for values, product in inserts:
-                rows.append({**values, "product_id": product.id, "supplier_id": self.supplier_id})
+            for values, product, basis in inserts:
+                rows.append({**values, "product_id": product.id, "supplier_id": self.supplier_id, "group_basis": basis})
             # A plain executemany (the driver's C loop), then one query for the new ids.
             session.execute(insert(Offer.metadata.tables[Offer.__tablename__]), rows)
             ids = dict(

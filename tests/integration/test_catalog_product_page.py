@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.history import discount_is_backed, price_chart
+from marketplace.catalog.identity import safe_pictures
 from marketplace.catalog.models import Offer, PriceHistory
 from marketplace.catalog.services import (
     merge_specs,
     offer_total_base,
     product_page,
-    safe_pictures,
     sorted_offers,
 )
 from marketplace.db import utcnow

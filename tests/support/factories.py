@@ -25,7 +25,7 @@ from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
-from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.models import GroupBasis, Offer, OfferStatus, Product
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
@@ -71,8 +71,14 @@ def offer(
     status: OfferStatus = OfferStatus.ACTIVE,
     **fields: Any,
 ) -> Offer:
-    """Add ``owner``'s offer ``sku``, priced in UAH, on a product of its own unless ``product`` is given."""
+    """Add ``owner``'s offer ``sku``, priced in UAH, on a product of its own unless ``product`` is given.
+
+    An offer that makes its product is its founder; one put on a given ``product`` records no
+    grouping basis unless ``fields`` name one (``group_basis``).
+    """
     title = title or f"Knife {sku}"
+    if product is None:
+        fields.setdefault("group_basis", GroupBasis.FOUNDER)
     amount = Decimal(price)
     made = Offer(
         supplier=owner,
