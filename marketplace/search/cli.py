@@ -117,6 +117,7 @@ def search_command(
                             "id": h.offer.id,
                             "product_id": h.offer.product_id,
                             "title": h.offer.title,
+                            "product_title": h.offer.product.title,
                             "supplier": h.offer.supplier.slug,
                             "price": str(h.offer.price),
                             "currency": h.offer.currency,
@@ -144,7 +145,9 @@ def search_command(
         click.echo(f"{_count(results.offer_total, 'offer')} found, {_count(results.total, 'product')}")
     for hit in result.hits:
         sellers = "" if raw_offers else f"  [{_count(hit.seller_count, 'seller')}]"
-        click.echo(f"{hit.offer.price_base:>12} {currency}  {hit.offer.supplier.slug:<20} {hit.offer.title}{sellers}")
+        # A product row is named as every page names the product; an offer row by its own title.
+        title = hit.offer.title if raw_offers else hit.offer.product.title
+        click.echo(f"{hit.offer.price_base:>12} {currency}  {hit.offer.supplier.slug:<20} {title}{sellers}")
     for hint in result.relax:
         click.echo(f"Without the {hint.name} filter: {hint.total} found")
 

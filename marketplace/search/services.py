@@ -22,7 +22,10 @@ from search_index import (
 
 @dataclass
 class OfferHit:
-    """One result row, with its offers loaded from the database.
+    """One result row, with its offers (and their products) loaded from the database.
+
+    A row names its product by ``offer.product.title``, the product's one title on every page,
+    even when the words matched only an offer's own title.
 
     Grouped by product, ``offer`` is the product's best matching offer (``best_offer`` over
     ``offers``, every matching offer of the product); otherwise the one matching offer.
@@ -103,7 +106,8 @@ def search_offers(session: Session, index: SearchIndex, query: SearchQuery) -> S
         for o in session.scalars(
             select(Offer)
             .join(Offer.supplier)
-            .options(contains_eager(Offer.supplier))
+            .join(Offer.product)
+            .options(contains_eager(Offer.supplier), contains_eager(Offer.product))
             .where(Offer.id.in_(ids), Offer.status == OfferStatus.ACTIVE)
         )
     }

@@ -98,6 +98,7 @@ def _as_json(page: SearchPage) -> dict[str, Any]:
                 "id": hit.offer.id,
                 "product_id": hit.offer.product_id,
                 "title": hit.offer.title,
+                "product_title": hit.offer.product.title,
                 "highlight": hit.highlight,
                 "supplier": hit.offer.supplier.slug,
                 "supplier_name": hit.offer.supplier.name,

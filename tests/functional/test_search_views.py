@@ -41,7 +41,11 @@ def test_html_search_filters_by_price_and_supplier(client: FlaskClient, stocked:
     assert hits(html) == 1 and "1,899.00" in html
 
     html = client.get("/search?q=Hartwell&supplier=office-point").get_data(as_text=True)
-    assert hits(html) == 1 and "Сковорода Hartwell" in html and "1,950.00" in html
+    # The row names the product as its page does, not by the matching offer's own title.
+    assert hits(html) == 1 and "Hartwell Steel frying pan 28 cm" in html and "1,950.00" in html
+    assert "Сковорода Hartwell" not in html
+    html = client.get("/search?q=Hartwell&supplier=office-point&view=offers").get_data(as_text=True)
+    assert "Hartwell Steel frying pan 28 cm" in html and "Сковорода Hartwell Steel 28 см" in html
 
 
 def test_sidebar_shows_facet_counts_and_keeps_state_in_the_url(
