@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.catalog.grouping import fold_products
 from marketplace.catalog.models import GroupBasis, Offer, Product
 from marketplace.catalog.products import merge_products, split_offer
 from marketplace.catalog.services import product_page
+from marketplace.demo.loader import load_demo
+from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
 from tests.support.grouping import import_and_group
@@ -104,3 +110,36 @@ def test_a_split_founds_a_product_and_the_old_one_is_named_again(
     left = offer(db_session, "B-3")
     assert left.product_id == turntable and left.group_basis == GroupBasis.FOUNDER
     assert db_session.get(Product, turntable).title == left.title  # type: ignore[union-attr]  # it exists
+
+
+@pytest.mark.realdata
+def test_a_wrong_text_merge_cannot_dress_the_demos_pan_in_a_real_feeds_pictures(
+    app: Flask, db_session: Session, shared_data: Path
+) -> None:
+    load_demo(db_session, base_currency="UAH", rates=app.config["CURRENCY_RATES"])
+    hartwell = db_session.scalars(select(Product).where(Product.title == "Hartwell Steel frying pan 28 cm")).one()
+    for own in hartwell.offers:  # the demo's stores do not exist, so its feeds carry no pictures
+        own.pictures = [f"https://demo.example/{own.supplier_sku}.jpg"]
+    db_session.flush()
+    before = product_page(db_session, hartwell.id).pictures
+    assert len(before) == len(hartwell.offers) > 1
+    supplier = factories.supplier(db_session, "fiskars-gratis", store_url="https://fiskars-gratis.com.ua/")
+    name = "fiskars-gratis.rozetka.yml.xml"
+    run = import_feed(
+        db_session, supplier, (shared_data / "feeds" / name).read_bytes(), filename=name,
+        base_currency="UAH", rates=app.config["CURRENCY_RATES"],
+    )  # fmt: skip
+    assert run.status == "succeeded", run.error
+    fiskars = db_session.scalars(
+        select(Offer).where(
+            Offer.supplier_id == supplier.id, Offer.title == "Сковорода Fiskars All Steel Frying Pan 28 см"
+        )
+    ).one()
+    assert fiskars.pictures
+    # What the text matcher once did with this pan (issue 13): the product must not take its looks.
+    fold_products(db_session, {fiskars.product_id: hartwell.id}, scores={fiskars.product_id: 0.83})
+    db_session.expire_all()
+    page = product_page(db_session, hartwell.id)
+    assert page.card.product.title == "Hartwell Steel frying pan 28 cm" and page.card.product.brand == "Hartwell"
+    assert page.pictures == before and not set(page.pictures) & set(fiskars.pictures)
+    assert (fiskars.group_basis, fiskars.group_score) == (GroupBasis.TEXT, 0.83)
