@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
 from marketplace.suppliers.models import Supplier, SupplierCategory
@@ -219,22 +219,30 @@ class GroupingDecisionKind(enum.StrEnum):
     TOGETHER = "together"
 
 
-class GroupingDecision(Base):
-    """An operator's decision about two offers, which grouping respects from then on.
+class OfferPair:
+    """Columns of a row about two offers, stored once per pair with the lower id first.
 
-    Stored per pair of offers (the lower id first), not per product, so that it outlives
-    products that are merged or split later and re-imports that touch the offers.
+    Per pair of offers, not per product, so that the row outlives products that are merged or
+    split later and re-imports that touch the offers.
     """
 
-    __tablename__ = "grouping_decisions"
-    __table_args__ = (
-        UniqueConstraint("offer_id", "other_offer_id"),
-        CheckConstraint("offer_id < other_offer_id", name="ordered_pair"),
-    )
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (
+            UniqueConstraint("offer_id", "other_offer_id"),
+            CheckConstraint("offer_id < other_offer_id", name="ordered_pair"),
+        )
 
     id: Mapped[intpk]
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
     other_offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+
+
+class GroupingDecision(OfferPair, Base):
+    """An operator's decision about two offers, which grouping respects from then on."""
+
+    __tablename__ = "grouping_decisions"
+
     kind: Mapped[GroupingDecisionKind] = mapped_column(String(20))
     #: The operator who decided; kept as ``None`` if the account is deleted.
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -244,30 +252,23 @@ class GroupingDecision(Base):
         return f"<GroupingDecision {self.offer_id} {self.kind} {self.other_offer_id}>"
 
 
-class GroupingCandidate(Base):
+class GroupingCandidate(OfferPair, Base):
     """Two offers the text matcher found likely one product but would not join: a pair for an operator to decide.
 
-    Stored per pair of offers (the lower id first), like :class:`GroupingDecision`; deciding it
-    records a decision and deletes the candidate (``marketplace.catalog.review``).
+    Deciding it records a :class:`GroupingDecision` and deletes the candidate
+    (``marketplace.catalog.review``).
     """
 
     __tablename__ = "grouping_candidates"
-    __table_args__ = (
-        UniqueConstraint("offer_id", "other_offer_id"),
-        CheckConstraint("offer_id < other_offer_id", name="ordered_pair"),
-    )
 
-    id: Mapped[intpk]
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
-    other_offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
     #: The matcher's score of the pair (text cosine plus code agreement); the queue shows the best first.
     score: Mapped[float] = mapped_column(Float, index=True)
     #: The evidence for and against, as ``product_matching.NearMiss.evidence()`` gives it.
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[created_at]
 
-    offer: Mapped[Offer] = relationship(foreign_keys=[offer_id])
-    other_offer: Mapped[Offer] = relationship(foreign_keys=[other_offer_id])
+    offer: Mapped[Offer] = relationship(foreign_keys="GroupingCandidate.offer_id")
+    other_offer: Mapped[Offer] = relationship(foreign_keys="GroupingCandidate.other_offer_id")
 
     def __repr__(self) -> str:
         return f"<GroupingCandidate {self.offer_id} ~ {self.other_offer_id} {self.score:.3f}>"
