@@ -268,7 +268,7 @@ def test_drafts_published_through_the_api_stay_drafts(client: FlaskClient, db_se
     body = publish(client, bearer(db_session, shopper), publish=False).get_json()
 
     assert body["status"] == "draft"
-    assert db_session.get(BuyerRequest, body["id"]).status == RequestStatus.DRAFT  # type: ignore[union-attr]
+    assert db_session.get_one(BuyerRequest, body["id"]).status == RequestStatus.DRAFT
     assert client.get(f"/api/v1/requests/{body['id']}").status_code == 404
     assert Decimal(body["items"][0]["max_price"]) == Decimal(1950)
 

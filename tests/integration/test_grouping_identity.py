@@ -109,7 +109,7 @@ def test_a_split_founds_a_product_and_the_old_one_is_named_again(
     split_offer(db_session, offer(db_session, "A-3"))
     left = offer(db_session, "B-3")
     assert left.product_id == turntable and left.group_basis == GroupBasis.FOUNDER
-    assert db_session.get(Product, turntable).title == left.title  # type: ignore[union-attr]  # it exists
+    assert db_session.get_one(Product, turntable).title == left.title
 
 
 @pytest.mark.realdata

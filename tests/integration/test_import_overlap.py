@@ -82,13 +82,13 @@ def test_a_second_import_of_a_supplier_is_refused_while_one_runs(postgres_engine
     supplier = pans_with_offers(engine, 5)
     with Session(engine) as holder, Session(engine, expire_on_commit=False) as second:
         assert lock_supplier_imports(holder, supplier.id)  # an import in progress
-        run = import_now(second, second.get(Supplier, supplier.id), feed("B", 5))  # type: ignore[arg-type]
+        run = import_now(second, second.get_one(Supplier, supplier.id), feed("B", 5))
         second.commit()
         assert run.status == ImportStatus.FAILED and run.error == BUSY_MESSAGE
         assert run.report["counts"] == {"import_busy": 1}
         assert active_skus(second, supplier.id) == {f"A{i}" for i in range(5)}
         holder.rollback()  # the first import ends: the lock goes with its transaction
-        again = import_now(second, second.get(Supplier, supplier.id), feed("B", 5))  # type: ignore[arg-type]
+        again = import_now(second, second.get_one(Supplier, supplier.id), feed("B", 5))
         second.commit()
         assert again.status == ImportStatus.SUCCEEDED, again.error
         assert active_skus(second, supplier.id) == {f"B{i}" for i in range(5)}
@@ -105,7 +105,7 @@ def test_two_overlapping_imports_never_leave_the_union_of_both_files(postgres_en
     def run(name: str) -> None:
         with Session(engine, expire_on_commit=False) as session:
             start.wait()
-            done = import_now(session, session.get(Supplier, supplier.id), files[name])  # type: ignore[arg-type]
+            done = import_now(session, session.get_one(Supplier, supplier.id), files[name])
             session.commit()
             runs[name] = (str(done.status), done.error)
 

@@ -29,7 +29,7 @@ def test_offer_document_carries_condition_times_and_the_category_path(
     doc = offer_document(row, _Categories(db_session))
     assert doc.condition == "new"  # the feed said nothing
     assert doc.created_at > 1_700_000_000 and doc.updated_at >= doc.created_at
-    names = [db_session.get(Category, cid).name for cid in doc.category_ids]  # type: ignore[union-attr]
+    names = [db_session.get_one(Category, cid).name for cid in doc.category_ids]
     assert names[0] == "Home & Garden" and names[-1] == "Skillets & Frying Pans"
     assert doc.price_minor == 189_900
 
