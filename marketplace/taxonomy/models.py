@@ -21,9 +21,24 @@ class Category(Base):
     #: The names from the root down, joined with " > "; kept so that a page needs no recursion.
     path: Mapped[str] = mapped_column(String(1000))
     depth: Mapped[int] = mapped_column(default=0)
+    #: The node's name and path in Google's Ukrainian and Russian editions of the taxonomy,
+    #: joined on the Google id; ``None`` where the node is newer than those editions (2015) or
+    #: is the marketplace's own, so that :meth:`name_in` falls back to English.
+    name_uk: Mapped[str | None] = mapped_column(String(255))
+    name_ru: Mapped[str | None] = mapped_column(String(255))
+    path_uk: Mapped[str | None] = mapped_column(String(1000))
+    path_ru: Mapped[str | None] = mapped_column(String(1000))
 
     parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
+
+    def name_in(self, locale: str | None) -> str:
+        """The node's name in ``locale`` ("en", "uk" or "ru"), English where it has none."""
+        return {"uk": self.name_uk, "ru": self.name_ru}.get(locale or "en") or self.name
+
+    def path_in(self, locale: str | None) -> str:
+        """The node's path in ``locale``, each level falling back to English on its own."""
+        return {"uk": self.path_uk, "ru": self.path_ru}.get(locale or "en") or self.path
 
     def __repr__(self) -> str:
         return f"<Category {self.id} {self.path!r}>"

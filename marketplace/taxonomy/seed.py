@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,11 @@ from marketplace.taxonomy.models import Category
 
 logger = logging.getLogger(__name__)
 
-#: Google product taxonomy, version 2021-09-21 (en-US), bundled under its CC-BY licence.
+#: Google product taxonomy, version 2021-09-21 (en-US), published by Google for merchants.
 TAXONOMY_FILE = "taxonomy-with-ids.en-US.txt"
+#: Google's Ukrainian and Russian editions (version 2015-02-19), published for merchants like
+#: the en-US file. They join it on the id; about 170 newer ids have no translation.
+TRANSLATED_FILES = {"uk": "taxonomy-with-ids.uk-UA.txt", "ru": "taxonomy-with-ids.ru-RU.txt"}
 
 
 def read_taxonomy(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -28,9 +32,41 @@ def read_taxonomy(text: str) -> Iterator[tuple[int, list[str]]]:
         yield int(google_id), [part.strip() for part in path.split(" > ")]
 
 
-def bundled_taxonomy() -> str:
-    """Return the text of the bundled taxonomy file."""
-    return resources.files("marketplace.taxonomy").joinpath("data", TAXONOMY_FILE).read_text("utf-8")
+def bundled_taxonomy(locale: str = "en") -> str:
+    """Return the text of the bundled taxonomy file in ``locale`` ("en", "uk" or "ru")."""
+    name = TAXONOMY_FILE if locale == "en" else TRANSLATED_FILES[locale]
+    return resources.files("marketplace.taxonomy").joinpath("data", name).read_text("utf-8")
+
+
+def translated_names(locale: str) -> dict[int, str]:
+    """Map each Google id to its leaf name in ``locale``'s edition of the taxonomy."""
+    return {google_id: names[-1] for google_id, names in read_taxonomy(bundled_taxonomy(locale))}
+
+
+class _Node(Protocol):
+    google_id: int | None
+    name: str
+    path: str
+    name_uk: str | None
+    name_ru: str | None
+    path_uk: str | None
+    path_ru: str | None
+
+
+def translate_tree(nodes: Iterable[tuple[_Node, _Node | None]]) -> None:
+    """Fill each node's uk and ru names and paths; ``nodes`` are (node, parent), parents first.
+
+    A level without a translation keeps its English name inside the translated path, so a
+    path is always whole.
+    """
+    names = {locale: translated_names(locale) for locale in TRANSLATED_FILES}
+    for node, parent in nodes:
+        for locale, by_id in names.items():
+            name = by_id.get(node.google_id) if node.google_id is not None else None
+            setattr(node, f"name_{locale}", name)
+            own = name or node.name
+            above = (getattr(parent, f"path_{locale}") or parent.path) if parent is not None else None
+            setattr(node, f"path_{locale}", f"{above} > {own}" if above else own)
 
 
 def seed_categories(session: Session, text: str | None = None) -> int:
@@ -52,6 +88,7 @@ def seed_categories(session: Session, text: str | None = None) -> int:
         )
         session.add(category)
         by_path[tuple(names)] = category
+    translate_tree((category, category.parent) for category in by_path.values())
     session.flush()
     logger.info("Seeded %d categories from the Google product taxonomy", len(by_path))
     return len(by_path)

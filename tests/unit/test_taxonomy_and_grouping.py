@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from marketplace.catalog.grouping import brand_code_key, gtin_key
-from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy
+from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.seed import bundled_taxonomy, read_taxonomy, translate_tree
 from supplier_feeds.gtin import normalize_gtin
 
 
@@ -23,6 +24,24 @@ def test_the_bundled_taxonomy_is_complete() -> None:
     rows = list(read_taxonomy(bundled_taxonomy()))
     assert len(rows) == 5595
     assert (3841, ["Home & Garden", "Lawn & Garden", "Gardening", "Gardening Tools", "Pruning Shears"]) in rows
+
+
+def test_the_tree_speaks_uk_and_ru_joined_on_the_google_id() -> None:
+    vehicles = Category(google_id=888, name="Vehicles & Parts", path="Vehicles & Parts")
+    tires = Category(google_id=911, name="Motor Vehicle Tires", path="Vehicles & Parts > Motor Vehicle Tires")
+    # An id newer than the 2015 editions, and a node of the marketplace's own, keep English.
+    newer = Category(google_id=999_999_999, name="Snow Chains", path="Vehicles & Parts > Snow Chains")
+    ours = Category(google_id=None, name="Local", path="Vehicles & Parts > Local")
+    translate_tree([(vehicles, None), (tires, vehicles), (newer, vehicles), (ours, vehicles)])
+
+    assert vehicles.name_in("uk") == "Транспортні засоби та запчастини"
+    assert vehicles.name_in("ru") == "Транспортные средства и запчасти"
+    assert tires.name_in("uk") == "Шини для транспортних засобів"
+    assert tires.path_in("ru") == "Транспортные средства и запчасти > Шины для автомобилей"
+    assert tires.name_in("en") == tires.name_in(None) == "Motor Vehicle Tires"
+    assert newer.name_in("uk") == "Snow Chains"
+    assert newer.path_in("uk") == "Транспортні засоби та запчастини > Snow Chains"
+    assert ours.path_in("ru") == "Транспортные средства и запчасти > Local"
 
 
 @pytest.mark.parametrize(
