@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from marketplace.accounts.access import admin_required, logged_in_account
 from marketplace.admin.forms import ReviewDecisionForm
 from marketplace.catalog.models import GroupingCandidate
-from marketplace.catalog.review import pending_candidates, pending_count
+from marketplace.catalog.review import PAGE_SIZE, pending_candidates, pending_count
 from marketplace.catalog.review_decisions import ReviewError, confirm_candidate, reject_candidate
 from marketplace.db import get_session
 
@@ -22,10 +22,17 @@ bp = Blueprint("admin_review", __name__, url_prefix="/admin/products/review")
 @admin_required
 def queue() -> ResponseReturnValue:
     session = get_session()
+    waiting = pending_count(session)
+    pages = max(1, -(-waiting // PAGE_SIZE))
+    # A page past the end (the queue shrank while the operator worked) shows the last one.
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return render_template(
         "admin/review.html",
-        candidates=pending_candidates(session),
-        waiting=pending_count(session),
+        candidates=pending_candidates(session, page=page),
+        waiting=waiting,
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_SIZE + 1,
         form=ReviewDecisionForm(),
     )
 
@@ -43,7 +50,8 @@ def _answer(candidate_id: int, decide: Callable[[GroupingCandidate], str]) -> Re
     except ReviewError as exc:
         flash(str(exc), "error")  # the stale candidate is gone: that much is decided, and committed
     session.commit()
-    return redirect(url_for("admin_review.queue"))
+    # Back to the page the operator answered on, so that working through page 3 stays on page 3.
+    return redirect(url_for("admin_review.queue", page=request.args.get("page", type=int)))
 
 
 @bp.post("/<int:candidate_id>/confirm")

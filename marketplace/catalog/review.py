@@ -93,8 +93,8 @@ def _pending() -> Select[GroupingCandidate]:
     )
 
 
-def pending_candidates(session: Session, *, limit: int = PAGE_SIZE) -> list[GroupingCandidate]:
-    """Return the candidates waiting for a decision, best first, with both offers, their suppliers and products."""
+def pending_candidates(session: Session, *, page: int = 1, limit: int = PAGE_SIZE) -> list[GroupingCandidate]:
+    """Return one page of the candidates waiting for a decision, best first, with both offers, suppliers and products."""
     statement = (
         _pending()
         .options(
@@ -105,6 +105,7 @@ def pending_candidates(session: Session, *, limit: int = PAGE_SIZE) -> list[Grou
         )
         .order_by(GroupingCandidate.score.desc(), GroupingCandidate.id)
         .limit(limit)
+        .offset((max(page, 1) - 1) * limit)
     )
     return list(session.scalars(statement))
 

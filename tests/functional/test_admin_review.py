@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import GroupingCandidate, GroupingDecision, GroupingDecisionKind
+from marketplace.catalog.review import PAGE_SIZE
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
 from tests.support.accounts import login
@@ -131,3 +132,37 @@ def test_the_queue_renders_in_ukrainian(client: FlaskClient, admin: User, queued
     login(client, admin)
     response = client.get("/admin/products/review/", headers={"Accept-Language": "uk"})
     assert response.status_code == 200 and response.get_data(as_text=True).count('data-testid="review-pair"') == 2
+
+
+def test_a_long_queue_pages_by_fifty_best_first_and_an_answer_stays_on_its_page(
+    client: FlaskClient, db_session: Session, admin: User
+) -> None:
+    left, right = factories.supplier(db_session, "left-shop"), factories.supplier(db_session, "right-shop")
+    for n in range(PAGE_SIZE + 3):
+        db_session.add(
+            GroupingCandidate(
+                offer=factories.offer(db_session, left, f"L{n}", title=f"Garden hose {n} m"),
+                other_offer=factories.offer(db_session, right, f"R{n}", title=f"Hose {n} m"),
+                score=0.9 - n / 1000,
+                evidence={},
+            )
+        )
+    db_session.commit()
+    login(client, admin)
+
+    first = client.get("/admin/products/review/").get_data(as_text=True)
+    assert first.count('data-testid="review-pair"') == PAGE_SIZE
+    assert "Garden hose 0 m" in first and f"Garden hose {PAGE_SIZE} m" not in first
+    assert "1 / 2" in first and "?page=2" in first
+
+    second = client.get("/admin/products/review/?page=2").get_data(as_text=True)
+    assert second.count('data-testid="review-pair"') == 3
+    assert f'start="{PAGE_SIZE + 1}"' in second
+    assert f"Garden hose {PAGE_SIZE + 2} m" in second and "Garden hose 0 m" not in second
+    # A page past the end shows the last page rather than an empty queue.
+    assert client.get("/admin/products/review/?page=99").get_data(as_text=True).count('data-testid="review-pair"') == 3
+
+    last = db_session.scalars(select(GroupingCandidate).order_by(GroupingCandidate.score)).first()
+    assert last is not None
+    answered = client.post(f"/admin/products/review/{last.id}/reject?page=2")
+    assert answered.status_code == 302 and answered.headers["Location"].endswith("/admin/products/review/?page=2")
