@@ -94,7 +94,7 @@ def _pending() -> Select[GroupingCandidate]:
 
 
 def pending_candidates(session: Session, *, page: int = 1, limit: int = PAGE_SIZE) -> list[GroupingCandidate]:
-    """Return one page of the candidates waiting for a decision, best first, with both offers, suppliers and products."""
+    """Return one page of the candidates waiting for a decision, best first, with offers, suppliers and products."""
     statement = (
         _pending()
         .options(
