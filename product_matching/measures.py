@@ -81,10 +81,21 @@ MEASURE_KINDS: tuple[MeasureKind, ...] = (
         (r"cm|см", 10.0),
         (r"m|м", 1000.0),
     ), _DIMENSIONS),
-    # Inches: screen sizes and other imperial lengths: 32", 55-inch, 10 дюймів, 15 in.
+    # Inches and feet: screen sizes and other imperial lengths: 32", 55-inch, 10 дюймів, 15 in, 6 ft.
     _kind("inches", (
         (r"\"|''|inch(?:es)?|дюйм\w*|in\.|in(?=\s*(?:$|[,;)/|]))", 1.0),
+        (r"ft\.?|feet|foot|фут\w*", 12.0),
     ), _DIMENSIONS),
+    # US volume, read before ounces of weight: "12 fl oz", "1 gallon".
+    _kind("fluid ounces", (
+        (r"fl\.?\s?oz\.?|fluid\s+ounces?", 1.0),
+        (r"gal(?:lons?)?", 128.0),
+    )),
+    # Imperial weight: "16 oz", "2 lb", "5 lbs".
+    _kind("ounces", (
+        (r"oz\.?|ounces?|унц\w*", 1.0),
+        (r"lbs?\.?|pounds?|фунт\w*", 16.0),
+    )),
     # Volume: "1,5 л", "500 ml", "2 літри".
     _kind("volume", (
         (r"ml|мл", 1.0),
