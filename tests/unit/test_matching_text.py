@@ -251,7 +251,7 @@ def test_tyre_speed_symbols_are_not_volts_or_watts() -> None:
         ("Apple iPod nano 8GB", "Apple iPod nano 8GB silver 2 inch screen", False),
         ("Matador MP-62 185/65 R15", "Matador MP-62 185/65 R15 88T", False),
         ("Monster HDMI cable 6 ft", "Monster HDMI cable 12 ft", True),
-        ('Monster HDMI cable 6 ft', 'Monster HDMI cable 72"', False),
+        ("Monster HDMI cable 6 ft", 'Monster HDMI cable 72"', False),
         ("Contigo mug 16 fl oz", "Contigo mug 20 fl oz", True),
         ("Lodge skillet 5 lb", "Lodge skillet 80 oz", False),
         ("Weber charcoal 20 lb", "Weber charcoal 8 lb", True),
