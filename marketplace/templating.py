@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from babel.numbers import format_currency
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from marketplace.taxonomy.names import collation_key
 from marketplace.urls import link_args
 
 #: One pattern for every locale: the amount, then the currency ("1,899.00 UAH", "1 899,00 грн");
@@ -34,6 +36,33 @@ def gtin_display(gtin: str | None) -> str:
 def current_locale() -> str:
     """Return the language code the page is rendered in."""
     return str(get_locale() or "en")
+
+
+class _Named(Protocol):
+    def name_in(self, locale: str | None) -> str: ...
+
+    def path_in(self, locale: str | None) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def category_name(category: _Named) -> str:
+    """Return a category's name in the page's language (English where Google's edition has none)."""
+    return category.name_in(current_locale())
+
+
+def category_path(category: _Named) -> str:
+    """Return a category's path ("A > B > C") in the page's language, each level falling back to English."""
+    return category.path_in(current_locale())
+
+
+def sort_categories(categories: Iterable[_N], by: str = "name") -> list[_N]:
+    """Return categories in the page language's alphabetical order of their names (or ``by="path"``)."""
+    locale = current_locale()
+    if by == "path":
+        return sorted(categories, key=lambda c: collation_key(c.path_in(locale), locale))
+    return sorted(categories, key=lambda c: collation_key(c.name_in(locale), locale))
 
 
 def url_with(**changes: Any) -> str:
@@ -67,8 +96,13 @@ def init_app(app: Flask) -> None:
         format_money=format_money,
         current_locale=current_locale,
         url_with=url_with,
+        category_name=category_name,
+        category_path=category_path,
         import_status_labels=IMPORT_STATUS_LABELS,
         severity_labels=SEVERITY_LABELS,
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["gtin"] = gtin_display
+    app.jinja_env.filters["category_name"] = category_name
+    app.jinja_env.filters["category_path"] = category_path
+    app.jinja_env.filters["sort_categories"] = sort_categories

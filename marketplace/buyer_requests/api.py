@@ -35,6 +35,9 @@ from marketplace.buyer_requests.quotes import quotes_for_buyer, quotes_of_suppli
 from marketplace.buyer_requests.thread import post_message
 from marketplace.db import get_session
 from marketplace.extensions import csrf
+from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.names import names_by_locale, paths_by_locale
+from marketplace.templating import current_locale
 from marketplace.urls import is_id
 
 api = Blueprint("requests_api", __name__, url_prefix="/api/v1")
@@ -171,10 +174,23 @@ def _item_json(item: RequestItem) -> dict[str, Any]:
         "id": item.id,
         "text": item.text,
         "category_id": item.category_id,
+        "category": _category_json(item.category) if item.category is not None else None,
         "quantity": str(plain_decimal(item.quantity)),
         "unit": item.unit,
         "max_price": _money(item.max_price),
         "currency": item.currency,
+    }
+
+
+def _category_json(category: Category) -> dict[str, Any]:
+    locale = current_locale()
+    return {
+        "id": category.id,
+        "google_id": category.google_id,
+        "name": category.name_in(locale),
+        "path": category.path_in(locale),
+        "names": names_by_locale(category),
+        "paths": paths_by_locale(category),
     }
 
 

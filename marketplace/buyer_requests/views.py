@@ -44,7 +44,7 @@ from marketplace.buyer_requests.quotes import quote_offer_choices, quotes_for_bu
 from marketplace.buyer_requests.thread import post_message
 from marketplace.db import get_session
 from marketplace.suppliers.models import Supplier
-from marketplace.templating import format_money
+from marketplace.templating import category_path, format_money, sort_categories
 
 bp = Blueprint("buyer_requests", __name__, url_prefix="/requests")
 
@@ -84,7 +84,9 @@ def index() -> ResponseReturnValue:
 
 def _request_form(**kwargs: Any) -> RequestForm:
     form = RequestForm(**kwargs)
-    form.set_category_choices([SelectChoice(str(c.id), c.path) for c in item_categories(get_session())])
+    # The 214 top-level paths, in the page's language and that language's alphabetical order.
+    categories = sort_categories(item_categories(get_session()), by="path")
+    form.set_category_choices([SelectChoice(str(c.id), category_path(c)) for c in categories])
     return form
 
 

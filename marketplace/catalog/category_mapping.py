@@ -61,20 +61,50 @@ def find_google_category(session: Session, value: str | None) -> int | None:
     return session.scalar(select(Category.id).where(func.lower(Category.path) == path.lower()).limit(1))
 
 
+def _path_key(path: str) -> str:
+    """Return a category path folded for comparison, level by level ("Дім і сад > Сад" -> "дім і сад>сад")."""
+    return ">".join(name_key(part) for part in path.split(">"))
+
+
+def _by_name_in_any_language(session: Session, text: str) -> int | None:
+    """Return the category whose path or unique name is ``text`` in English, Ukrainian or Russian.
+
+    Compared in Python, folded like the matcher folds names: SQLite's ``lower()`` leaves
+    Cyrillic capitals alone. A person maps one category at a time, so reading the tree's names
+    once per request costs little.
+    """
+    columns = (Category.path, Category.path_uk, Category.path_ru, Category.name, Category.name_uk, Category.name_ru)
+    rows = session.execute(select(Category.id, *columns)).all()
+    if ">" in text:
+        path = _path_key(text)
+        for row in rows:
+            if path in {_path_key(p) for p in row[1:4] if p}:
+                return int(row[0])
+    key = name_key(text)
+    found = {row[0] for row in rows if key in {name_key(n) for n in row[4:] if n}}
+    if len(found) > 1:
+        raise CategoryMappingError(
+            _l("Several categories are called “%(name)s”; give the full path or the Google id.", name=text)
+        )
+    if found:
+        return found.pop()
+    # Not a name of the tree: a confident guess of the name matcher, which reads Ukrainian and
+    # Russian words too ("Садовий інструмент" is the tree's "Садовий інвентар", "Gardening Tools").
+    guess = taxonomy_matcher(session).guess([text])
+    return guess.category_id if guess is not None else None
+
+
 def find_category(session: Session, text: str) -> Category:
-    """Return the category a person named by Google id, full path or unique name; raise ``CategoryMappingError``."""
+    """Return the category a person named by Google id, path or unique name, in en, uk or ru.
+
+    Raise ``CategoryMappingError`` when nothing, or more than one category, matches.
+    """
     text = text.strip()
     if not text:
         raise CategoryMappingError(_l("Name a category: its Google id, its path or its name."))
     category_id = find_google_category(session, text)
-    if category_id is None and not text.isdigit():
-        found = session.scalars(select(Category.id).where(func.lower(Category.name) == text.lower()).limit(2)).all()
-        if len(found) == 1:
-            category_id = found[0]
-        elif found:
-            raise CategoryMappingError(
-                _l("Several categories are called “%(name)s”; give the full path or the Google id.", name=text)
-            )
+    if category_id is None and not text.isdigit() and name_key(text):
+        category_id = _by_name_in_any_language(session, text)
     category = session.get(Category, category_id) if category_id is not None else None
     if category is None:
         raise CategoryMappingError(_l("No category matches “%(name)s”.", name=text))
@@ -269,7 +299,8 @@ class QueueEntry:
     supplier: Supplier
     offers: int
     path: list[str]
-    suggestions: list[CategoryGuess]
+    #: The categories the name matcher suggests, best first.
+    suggestions: list[Category]
 
 
 def unmapped_queue(session: Session, *, supplier_id: int | None = None, limit: int = 100) -> list[QueueEntry]:
@@ -288,13 +319,21 @@ def unmapped_queue(session: Session, *, supplier_id: int | None = None, limit: i
     if not rows:
         return []
     matcher = taxonomy_matcher(session)
-    entries = []
+    found = []
     for supplier_category, count in rows:
         path = supplier_category_path(session, supplier_category)
-        entries.append(
-            QueueEntry(supplier_category, supplier_category.supplier, count, path, matcher.candidates(path, limit=3))
-        )
-    return entries
+        found.append((supplier_category, count, path, matcher.candidates(path, limit=3)))
+    categories = _suggested_categories(session, [guess for *_rest, guesses in found for guess in guesses])
+    return [
+        QueueEntry(sc, sc.supplier, count, path, [categories[g.category_id] for g in guesses])
+        for sc, count, path, guesses in found
+    ]
+
+
+def _suggested_categories(session: Session, guesses: list[CategoryGuess]) -> dict[int, Category]:
+    """Load the categories the matcher suggested in one query, so that a page can name them in its language."""
+    ids = {guess.category_id for guess in guesses}
+    return {c.id: c for c in session.scalars(select(Category).where(Category.id.in_(ids)))} if ids else {}
 
 
 def unmapped_offer_count(session: Session) -> int:
@@ -345,25 +384,29 @@ class MappingRow:
 
     supplier_category: SupplierCategory
     offers: int
-    #: The marketplace category's path, ``None`` while unmapped.
-    category_path: str | None
+    #: The marketplace category, ``None`` while unmapped.
+    category: Category | None
     #: Suggestions for an unmapped category, best first.
-    suggestions: list[CategoryGuess]
+    suggestions: list[Category]
 
 
 def supplier_mapping(session: Session, supplier: Supplier) -> list[MappingRow]:
     """Return the supplier's categories with offer counts, where they map, and suggestions for the unmapped."""
     rows = supplier_categories(session, supplier)
     mapped_ids = {sc.category_id for sc, _count in rows if sc.category_id is not None}
-    paths = {
-        category_id: path
-        for category_id, path in session.execute(select(Category.id, Category.path).where(Category.id.in_(mapped_ids)))
-    }
+    mapped = {c.id: c for c in session.scalars(select(Category).where(Category.id.in_(mapped_ids)))}
     matcher = taxonomy_matcher(session) if len(mapped_ids) < len(rows) else None
-    result = []
-    for sc, count in rows:
-        suggestions: list[CategoryGuess] = []
+    guesses: dict[int, list[CategoryGuess]] = {}
+    for sc, _count in rows:
         if sc.category_id is None and matcher is not None:
-            suggestions = matcher.candidates(supplier_category_path(session, sc), limit=3)
-        result.append(MappingRow(sc, count, paths.get(sc.category_id) if sc.category_id else None, suggestions))
-    return result
+            guesses[sc.id] = matcher.candidates(supplier_category_path(session, sc), limit=3)
+    suggested = _suggested_categories(session, [g for found in guesses.values() for g in found])
+    return [
+        MappingRow(
+            sc,
+            count,
+            mapped.get(sc.category_id) if sc.category_id else None,
+            [suggested[g.category_id] for g in guesses.get(sc.id, [])],
+        )
+        for sc, count in rows
+    ]

@@ -21,7 +21,7 @@ from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
 from marketplace.domain_errors import DomainError
-from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.models import Category, Translated
 from marketplace.taxonomy.services import in_subtree
 
 logger = logging.getLogger(__name__)
@@ -90,21 +90,36 @@ def best_offer(offers: Iterable[Offer]) -> Offer | None:
 
 
 @dataclass
-class CategoryNode:
+class CategoryNode(Translated):
     """A category with the number of products under it, for browsing."""
 
     id: int
     name: str
     path: str
     parent_id: int | None
+    name_uk: str | None = None
+    name_ru: str | None = None
+    path_uk: str | None = None
+    path_ru: str | None = None
     product_count: int = 0
     children: list[CategoryNode] = field(default_factory=list)
 
 
 def _live_tree(session: Session) -> dict[int, CategoryNode]:
     """Return the nodes that hold active offers, with their ancestors, counted by product."""
-    rows = session.execute(select(Category.id, Category.name, Category.path, Category.parent_id)).all()
-    nodes = {row.id: CategoryNode(row.id, row.name, row.path, row.parent_id) for row in rows}
+    rows = session.execute(
+        select(
+            Category.id,
+            Category.name,
+            Category.path,
+            Category.parent_id,
+            Category.name_uk,
+            Category.name_ru,
+            Category.path_uk,
+            Category.path_ru,
+        )
+    ).all()
+    nodes = {row.id: CategoryNode(*row) for row in rows}
     counts = session.execute(
         select(Offer.category_id, Offer.product_id)
         .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.is_not(None))

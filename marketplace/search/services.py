@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask_babel import get_locale
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.services import best_offer
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.names import collation_key, names_by_locale
 from search_index import (
     CONDITIONS,
     SearchIndex,
@@ -52,6 +54,8 @@ class FacetOption:
     label: str
     count: int
     selected: bool = False
+    #: A category's name in every language of the tree ("en", "uk", "ru"); ``label`` is the page's.
+    names: dict[str, str] | None = None
 
 
 @dataclass
@@ -97,8 +101,11 @@ _RELAXABLE: tuple[tuple[str, tuple[str, ...], dict[str, object]], ...] = (
 )
 
 
-def search_offers(session: Session, index: SearchIndex, query: SearchQuery) -> SearchPage:
-    """Search the index and load the hits' offers in one query; offers gone since are skipped."""
+def search_offers(session: Session, index: SearchIndex, query: SearchQuery, locale: str | None = None) -> SearchPage:
+    """Search the index and load the hits' offers in one query; offers gone since are skipped.
+
+    Category facets are labelled in ``locale`` (by default the request's language).
+    """
     results = index.search(query)
     ids = {offer_id for hit in results.hits for offer_id in (hit.offer_ids or (hit.offer_id,))}
     loaded = {
@@ -118,7 +125,8 @@ def search_offers(session: Session, index: SearchIndex, query: SearchQuery) -> S
         best = best_offer(offers)
         if best is not None:
             hits.append(OfferHit(best, hit.highlight, first + i + 1, offers, hit.seller_count))
-    page = SearchPage(query, results, hits, facets=_facet_options(session, query, results))
+    locale = locale or _request_locale()
+    page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
     if results.total == 0:
         page.relax = relax_hints(index, query)
     return page
@@ -138,7 +146,14 @@ def relax_hints(index: SearchIndex, query: SearchQuery) -> list[RelaxHint]:
     return hints
 
 
-def _facet_options(session: Session, query: SearchQuery, results: SearchResults) -> dict[str, list[FacetOption]]:
+def _request_locale() -> str:
+    """Return the language of the request being served, English outside one (the CLI)."""
+    return str(get_locale() or "en")
+
+
+def _facet_options(
+    session: Session, query: SearchQuery, results: SearchResults, locale: str
+) -> dict[str, list[FacetOption]]:
     facets = results.facets
 
     def ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -153,14 +168,22 @@ def _facet_options(session: Session, query: SearchQuery, results: SearchResults)
     for brand in chosen_brands:
         brands.setdefault(brand, 0)
     category_counts = {int(k): n for k, n in facets.get("category", {}).items()}
-    category_names = dict(
-        session.execute(select(Category.id, Category.name).where(Category.id.in_(category_counts))).all()
-    )
+    categories = {c.id: c for c in session.scalars(select(Category).where(Category.id.in_(category_counts)))}
+    category_names = {cid: c.name_in(locale) for cid, c in categories.items()}
     conditions = dict(facets.get("condition", {}))
     return {
         "category": [
-            FacetOption(str(cid), category_names.get(cid, str(cid)), n, cid == query.category_id)
-            for cid, n in sorted(category_counts.items(), key=lambda item: (-item[1], category_names.get(item[0], "")))
+            FacetOption(
+                str(cid),
+                category_names.get(cid, str(cid)),
+                n,
+                cid == query.category_id,
+                names_by_locale(categories[cid]) if cid in categories else None,
+            )
+            for cid, n in sorted(
+                category_counts.items(),
+                key=lambda item: (-item[1], collation_key(category_names.get(item[0], ""), locale)),
+            )
         ],
         "brand": [
             FacetOption(key, results.brand_labels.get(key, key), n, key in chosen_brands) for key, n in ranked(brands)
@@ -209,20 +232,27 @@ def suggest(session: Session, index: SearchIndex, text: str, limit: int = 5) -> 
     entries += [Suggestion("product", title, {"q": title}) for title in found.titles]
     entries += [Suggestion("brand", brand, {"brand": brand.lower()}) for brand in found.brands]
     prefix = (text or "").strip()
+    locale = _request_locale()
     categories: dict[int, str] = {}
     if found.category_ids:
         categories.update(
-            session.execute(select(Category.id, Category.name).where(Category.id.in_(found.category_ids))).all()
+            (c.id, c.name_in(locale))
+            for c in session.scalars(select(Category).where(Category.id.in_(found.category_ids)))
         )
     if len(prefix) >= 2:
-        # Categories named like the text, that buyers can find offers in.
+        # Categories named like the text in any language of the tree, that buyers can find
+        # offers in. SQLite's lower() folds only ASCII, so a Cyrillic prefix is tried as typed,
+        # in lower case and capitalised, as the tree's names are written.
+        variants = {prefix, prefix.lower(), prefix.capitalize()}
+        named = [func.lower(Category.name).startswith(prefix.lower(), autoescape=True)] + [
+            column.startswith(variant, autoescape=True)
+            for column in (Category.name_uk, Category.name_ru)
+            for variant in variants
+        ]
         live = select(Offer.category_id).where(Offer.status == OfferStatus.ACTIVE).distinct()
-        rows = session.execute(
-            select(Category.id, Category.name)
-            .where(func.lower(Category.name).startswith(prefix.lower()), Category.id.in_(live))
-            .order_by(Category.name)
-            .limit(limit)
-        ).all()
-        categories.update(rows)
+        rows = session.scalars(
+            select(Category).where(or_(*named), Category.id.in_(live)).order_by(Category.name).limit(limit)
+        )
+        categories.update((c.id, c.name_in(locale)) for c in rows)
     entries += [Suggestion("category", name, {"category": str(cid)}) for cid, name in categories.items()]
     return entries

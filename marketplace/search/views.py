@@ -88,6 +88,7 @@ def _as_json(page: SearchPage) -> dict[str, Any]:
             name: [
                 {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected}
                 | (_bucket_money(o.value) if name == "price" else {})
+                | ({"names": o.names} if o.names else {})
                 for o in options
             ]
             for name, options in page.facets.items()

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, intpk, str255
 
 
-class Category(Base):
+class _Names(Protocol):
+    name: str
+    path: str
+    name_uk: str | None
+    name_ru: str | None
+    path_uk: str | None
+    path_ru: str | None
+
+
+class Translated:
+    """The one rule for which of a category node's names (en, uk, ru) a page shows.
+
+    :class:`Category` and the lighter rows built from its columns (the browsing tree's nodes)
+    share it, so every page falls back to English the same way.
+    """
+
+    def name_in(self: _Names, locale: str | None) -> str:
+        """The node's name in ``locale`` ("en", "uk" or "ru"), English where it has none."""
+        return {"uk": self.name_uk, "ru": self.name_ru}.get(locale or "en") or self.name
+
+    def path_in(self: _Names, locale: str | None) -> str:
+        """The node's path in ``locale``, each level falling back to English on its own."""
+        return {"uk": self.path_uk, "ru": self.path_ru}.get(locale or "en") or self.path
+
+
+class Category(Translated, Base):
     """A node of the marketplace's category tree (seeded from the Google product taxonomy)."""
 
     __tablename__ = "categories"
@@ -31,14 +58,6 @@ class Category(Base):
 
     parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")
-
-    def name_in(self, locale: str | None) -> str:
-        """The node's name in ``locale`` ("en", "uk" or "ru"), English where it has none."""
-        return {"uk": self.name_uk, "ru": self.name_ru}.get(locale or "en") or self.name
-
-    def path_in(self, locale: str | None) -> str:
-        """The node's path in ``locale``, each level falling back to English on its own."""
-        return {"uk": self.path_uk, "ru": self.path_ru}.get(locale or "en") or self.path
 
     def __repr__(self) -> str:
         return f"<Category {self.id} {self.path!r}>"
