@@ -3,17 +3,21 @@
 It reads a supplier category's name word by word (Ukrainian and Russian through the glossary,
 ``names``), scores the tree's nodes by how well their names and their ancestors' names cover
 those words, and answers only when one node wins clearly; otherwise a person decides.
+
+Given the tree's own Ukrainian and Russian paths (Google's editions), it also compares a
+supplier's Cyrillic words with those names directly, so a word the glossary lacks still finds
+its node, and takes the better of the two readings.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from taxonomy_matching.names import Word, english, words
+from taxonomy_matching.names import Word, english, native_name, native_words, words
 
 #: The lowest leaf similarity (an F1 of the words matched both ways) accepted as a mapping.
 NAME_THRESHOLD = 0.85
@@ -27,6 +31,9 @@ NEAREST_PARENT_WEIGHT = 0.6
 CONTEXT_COVER = 0.5
 #: English words this similar (rapidfuzz ratio) to a taxonomy word are read as that word.
 FUZZY_WORD_CUTOFF = 90
+#: What a translated name's purpose words ("для транспортних засобів") weigh against the words
+#: naming the thing: a supplier's bare "Шини" names "Шини для транспортних засобів" well.
+PURPOSE_WEIGHT = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,17 @@ class CategoryGuess:
 
 
 @dataclass(frozen=True, slots=True)
+class _Translated:
+    """A node's name in one other language, as light stems."""
+
+    #: The words naming the thing, and those after "для" narrowing it.
+    head: frozenset[str]
+    purpose: frozenset[str]
+    #: Every word of the node's ancestors in that language.
+    ancestors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class _Node:
     id: int
     path: str
@@ -48,17 +66,29 @@ class _Node:
     leaf: frozenset[str]
     ancestors: frozenset[str]
     ancestor_ids: tuple[int, ...]
+    translated: tuple[_Translated, ...] = ()
 
 
 class TaxonomyMatcher:
     """Guess the marketplace category of a supplier category path by name similarity."""
 
-    def __init__(self, rows: Iterable[tuple[int, int | None, str, str, int]]) -> None:
-        """Build from ``(id, parent_id, name, path, depth)`` rows of the category tree."""
+    def __init__(
+        self,
+        rows: Iterable[tuple[int, int | None, str, str, int]],
+        translations: Mapping[int, Sequence[str]] | None = None,
+    ) -> None:
+        """Build from ``(id, parent_id, name, path, depth)`` rows of the category tree.
+
+        ``translations`` maps a node's id to its paths in other languages ("Дім і сад > Сад",
+        Google's Ukrainian and Russian editions); nodes without one are read in English only.
+        """
         rows = list(rows)
+        translations = translations or {}
         parent = {row[0]: row[1] for row in rows}
         self.nodes: dict[int, _Node] = {}
         self._by_stem: dict[str, list[int]] = defaultdict(list)
+        #: The nodes whose translated names hold a stem.
+        self._by_native: dict[str, list[int]] = defaultdict(list)
         for category_id, _parent_id, name, path, depth in rows:
             ancestor_ids = []
             node_id = parent.get(category_id)
@@ -67,11 +97,14 @@ class TaxonomyMatcher:
                 node_id = parent.get(node_id)
             leaf = frozenset(english(name))
             upper = path.rsplit(" > ", 1)[0] if " > " in path else ""
+            translated = tuple(_translated(other) for other in translations.get(category_id, ()) if other)
             self.nodes[category_id] = _Node(
-                category_id, path, depth, leaf, frozenset(english(upper)), tuple(ancestor_ids)
+                category_id, path, depth, leaf, frozenset(english(upper)), tuple(ancestor_ids), translated
             )
             for stem in leaf:
                 self._by_stem[stem].append(category_id)
+            for stem in {stem for t in translated for stem in t.head | t.purpose}:
+                self._by_native[stem].append(category_id)
         self._vocabulary = list(self._by_stem)
 
     def _known(self, word: Word) -> Word:
@@ -98,18 +131,40 @@ class TaxonomyMatcher:
         parents = [[self._known(w) for w in words(name)] for name in reversed(names[:-1])]
         context_words = [w for words in parents for w in words]
         known = [w for w in leaf_words if w is not None]
-        if not known:
-            return []
+        read_whole = len(known) == len(leaf_words)
+        native_leaf = native_words(names[-1])
+        native_parents = [native_words(name) for name in reversed(names[:-1])]
         candidate_ids = {cid for word in known for alt in word for stem in alt for cid in self._by_stem.get(stem, ())}
+        candidate_ids.update(cid for stem in native_leaf for cid in self._by_native.get(stem, ()))
+        if not candidate_ids:
+            return []
         scored = []
         for category_id in candidate_ids:
             node = self.nodes[category_id]
-            leaf = _similarity(leaf_words, context_words, node.leaf)
+            leaf = _similarity(leaf_words, context_words, node.leaf) if known else 0.0
+            context = _context(parents, node.ancestors | node.leaf)
+            # Google's translations have slips ("Кухонні ваги", kitchen scales, for Baking
+            # Weights): where the glossary reads every word, a translated name only
+            # strengthens a node the English reading agrees with.
+            if leaf <= 0 and read_whole:
+                continue
+            for translated in node.translated:
+                native = _native_similarity(native_leaf, native_parents, translated)
+                if native > leaf:
+                    leaf = native
+                    context = max(context, _native_context(native_parents, translated))
             if leaf <= 0:
                 continue
-            context = _context(parents, node.ancestors | node.leaf)
             scored.append((leaf + CONTEXT_WEIGHT * context, leaf, node))
-        scored.sort(key=lambda item: (-item[0], item[2].depth, item[2].id))
+        # Among equals, the node whose branch the name fits throughout: a bare "Шини" fits
+        # "Шини для транспортних засобів" and its three kinds of tyres, not "Шини для газонокосарок" alone.
+        leaf_of = {node.id: leaf for _score, leaf, node in scored}
+        family: dict[int, int] = defaultdict(int)
+        for _score, leaf, node in scored:
+            for ancestor_id in node.ancestor_ids:
+                if ancestor_id in leaf_of and leaf >= leaf_of[ancestor_id]:
+                    family[ancestor_id] += 1
+        scored.sort(key=lambda item: (-item[0], -family[item[2].id], item[2].depth, item[2].id))
         guesses = []
         for rank, (score, leaf, node) in enumerate(scored[:limit]):
             confident = rank == 0 and leaf >= NAME_THRESHOLD and self._clear_winner(scored)
@@ -184,3 +239,58 @@ def _coverage(words: list[Word], stems: frozenset[str]) -> float:
     if not known:
         return 0.0
     return sum(1 for w in known if _matches(w, stems) is not None) / len(known)
+
+
+def _translated(path: str) -> _Translated:
+    names = [part.strip() for part in path.split(" > ")]
+    head, purpose = native_name(names[-1])
+    ancestors = frozenset(stem for name in names[:-1] for stem in native_words(name))
+    return _Translated(frozenset(head), frozenset(purpose), ancestors)
+
+
+def _meets(word: str, stems: frozenset[str]) -> set[str]:
+    """Return the stems of a translated name that a supplier's word is one of."""
+    return {word} if word in stems else set()
+
+
+def _native_similarity(leaf: list[str], parents: list[list[str]], name: _Translated) -> float:
+    """Return the F1 of a supplier's words found in a translated name, purpose words weighing less.
+
+    As in :func:`_similarity`, a name's word that only a parent category names counts half.
+    """
+    if not leaf or not name.head:
+        return 0.0
+    stems = name.head | name.purpose
+    covered: set[str] = set()
+    found = 0
+    for word in leaf:
+        met = _meets(word, stems)
+        if met:
+            found += 1
+            covered |= met
+    if not found:
+        return 0.0
+    from_context = {stem for words in parents for word in words for stem in _meets(word, stems)} - covered
+
+    def weight(stem: str) -> float:
+        return 1.0 if stem in name.head else PURPOSE_WEIGHT
+
+    recall = found / len(leaf)
+    total = sum(weight(stem) for stem in stems)
+    precision = (sum(weight(s) for s in covered) + CONTEXT_COVER * sum(weight(s) for s in from_context)) / total
+    return 2 * recall * precision / (recall + precision)
+
+
+def _native_context(parents: list[list[str]], name: _Translated) -> float:
+    """Return how well the parent categories (nearest first) agree with a translated path."""
+    if not parents:
+        return 0.0
+    stems = name.ancestors | name.head | name.purpose
+
+    def coverage(words: list[str]) -> float:
+        return sum(1 for word in words if _meets(word, stems)) / len(words) if words else 0.0
+
+    if len(parents) == 1:
+        return coverage(parents[0])
+    rest = [word for words in parents[1:] for word in words]
+    return NEAREST_PARENT_WEIGHT * coverage(parents[0]) + (1 - NEAREST_PARENT_WEIGHT) * coverage(rest)

@@ -76,3 +76,51 @@ Word = tuple[tuple[str, ...], ...] | None
 
 def words(name: str) -> list[Word]:
     return [translate_word(w) for w in name_key(name).split() if w not in STOP_WORDS]
+
+
+#: Ukrainian and Russian inflection endings, longest first: enough to make "шини", "шины" and
+#: "шина" meet without a dictionary.
+_ENDINGS = (
+    "ами ями ого его ому ему ими ыми ових евих ові еві ій ий ый ой ая яя ое ее ые ие ей "
+    "ів їв ов ев ам ям ах ях ом ем ою ею их іх ых і и ы а я о е у ю ь й ї є"
+)
+_NATIVE_ENDINGS = sorted(_ENDINGS.split(), key=len, reverse=True)
+#: The suffixes that make an adjective of a noun, taken after the ending, so that
+#: "автомобільні" meets "автомобілів" and "садовий" meets "сад".
+_ADJECTIVE_SUFFIXES = ("ськ", "цьк", "ьн", "ов", "ев", "н")
+#: The shortest stem an ending or suffix is taken from.
+_MIN_NATIVE_STEM = 3
+
+
+def stem_native(word: str) -> str:
+    """Return a light Ukrainian or Russian stem of a folded word (other words unchanged).
+
+    Two words are read as one when their stems are equal: loose enough for a word's forms,
+    strict enough that "турнікети" (turnstiles) do not meet "турніки" (pull-up bars).
+    """
+    if not _CYRILLIC.search(word):
+        return word
+    for ending in _NATIVE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_NATIVE_STEM:
+            word = word[: -len(ending)]
+            break
+    for suffix in _ADJECTIVE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_NATIVE_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def native_words(name: str) -> list[str]:
+    """Return a name's Ukrainian or Russian words as light stems, stop words left out."""
+    return [stem_native(w) for w in name_key(name).split() if w not in STOP_WORDS]
+
+
+#: The preposition that opens a purpose in Google's uk and ru names ("Шини для транспортних
+#: засобів", "Шины для автомобилей"): the words before it name the thing, those after narrow it.
+PURPOSE = "для"
+
+
+def native_name(name: str) -> tuple[list[str], list[str]]:
+    """Split a translated category name into the stems naming the thing and those narrowing it."""
+    head, _sep, purpose = name_key(name).partition(f" {PURPOSE} ")
+    return native_words(head), native_words(purpose)

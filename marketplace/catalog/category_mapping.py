@@ -5,8 +5,8 @@ A supplier category is mapped, strongest source first, by:
 1. a person: the supplier in the portal or an operator in the admin queue (``MANUAL``);
 2. the feed's own ``google_product_category`` on the category's offers (``FEED``);
 3. what an earlier manual mapping of the same name taught (``LEARNED``);
-4. name similarity to the (English) Google taxonomy, through a Ukrainian and Russian
-   glossary (``NAME``).
+4. name similarity to the Google taxonomy: its English names through a Ukrainian and Russian
+   glossary, and Google's own Ukrainian and Russian names (``NAME``).
 
 A weaker source never overrides a stronger one. Name similarity puts precision first: when
 no node is clearly the best, the category stays unmapped and its offers wait in the admin's
@@ -44,10 +44,23 @@ class CategoryMappingError(DomainError):
 
 
 def taxonomy_matcher(session: Session) -> TaxonomyMatcher:
-    """Build the name matcher from the database's category tree."""
-    return TaxonomyMatcher(
-        session.execute(select(Category.id, Category.parent_id, Category.name, Category.path, Category.depth))
-    )
+    """Build the name matcher from the database's category tree, with its Ukrainian and Russian paths."""
+    rows = session.execute(
+        select(
+            Category.id,
+            Category.parent_id,
+            Category.name,
+            Category.path,
+            Category.depth,
+            Category.name_uk,
+            Category.path_uk,
+            Category.name_ru,
+            Category.path_ru,
+        )
+    ).all()
+    # A node without its own translation would only repeat its English name.
+    translations = {row.id: [path for name, path in (row[5:7], row[7:9]) if name and path] for row in rows}
+    return TaxonomyMatcher((row[:5] for row in rows), translations)
 
 
 def find_google_category(session: Session, value: str | None) -> int | None:
