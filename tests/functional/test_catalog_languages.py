@@ -215,3 +215,11 @@ def test_the_portal_maps_a_category_by_its_ukrainian_or_russian_name(
     assert response.status_code == 302
     db_session.refresh(notebooks)
     assert notebooks.category_id == google(db_session, 638).id
+
+
+def test_the_compare_page_names_the_category_in_the_pages_language(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan = sku(db_session, "PAN-28")
+    html = client.get(f"/compare/?ids={pan.product_id}&lang=ru").get_data(as_text=True)
+    assert '<small class="muted">Сковороды</small>' in html
