@@ -89,6 +89,7 @@ class TaxonomyMatcher:
         self._by_stem: dict[str, list[int]] = defaultdict(list)
         #: The nodes whose translated names hold a stem.
         self._by_native: dict[str, list[int]] = defaultdict(list)
+        ancestors_of: dict[str, frozenset[str]] = {}
         for category_id, _parent_id, name, path, depth in rows:
             ancestor_ids = []
             node_id = parent.get(category_id)
@@ -97,7 +98,7 @@ class TaxonomyMatcher:
                 node_id = parent.get(node_id)
             leaf = frozenset(english(name))
             upper = path.rsplit(" > ", 1)[0] if " > " in path else ""
-            translated = tuple(_translated(other) for other in translations.get(category_id, ()) if other)
+            translated = tuple(_translated(other, ancestors_of) for other in translations.get(category_id, ()) if other)
             self.nodes[category_id] = _Node(
                 category_id, path, depth, leaf, frozenset(english(upper)), tuple(ancestor_ids), translated
             )
@@ -241,10 +242,15 @@ def _coverage(words: list[Word], stems: frozenset[str]) -> float:
     return sum(1 for w in known if _matches(w, stems) is not None) / len(known)
 
 
-def _translated(path: str) -> _Translated:
-    names = [part.strip() for part in path.split(" > ")]
-    head, purpose = native_name(names[-1])
-    ancestors = frozenset(stem for name in names[:-1] for stem in native_words(name))
+def _translated(path: str, ancestors_of: dict[str, frozenset[str]]) -> _Translated:
+    """Read a translated path; ``ancestors_of`` caches the stems above each level, which siblings share."""
+    upper, _sep, leaf = path.rpartition(" > ")
+    ancestors = ancestors_of.get(upper)
+    if ancestors is None:
+        levels = upper.split(" > ") if upper else []
+        ancestors = frozenset(stem for name in levels for stem in native_words(name))
+        ancestors_of[upper] = ancestors
+    head, purpose = native_name(leaf)
     return _Translated(frozenset(head), frozenset(purpose), ancestors)
 
 
@@ -253,7 +259,7 @@ def _meets(word: str, stems: frozenset[str]) -> set[str]:
     return {word} if word in stems else set()
 
 
-def _native_similarity(leaf: list[str], parents: list[list[str]], name: _Translated) -> float:
+def _native_similarity(leaf: Sequence[str], parents: Sequence[Sequence[str]], name: _Translated) -> float:
     """Return the F1 of a supplier's words found in a translated name, purpose words weighing less.
 
     As in :func:`_similarity`, a name's word that only a parent category names counts half.
@@ -281,13 +287,13 @@ def _native_similarity(leaf: list[str], parents: list[list[str]], name: _Transla
     return 2 * recall * precision / (recall + precision)
 
 
-def _native_context(parents: list[list[str]], name: _Translated) -> float:
+def _native_context(parents: Sequence[Sequence[str]], name: _Translated) -> float:
     """Return how well the parent categories (nearest first) agree with a translated path."""
     if not parents:
         return 0.0
     stems = name.ancestors | name.head | name.purpose
 
-    def coverage(words: list[str]) -> float:
+    def coverage(words: Sequence[str]) -> float:
         return sum(1 for word in words if _meets(word, stems)) / len(words) if words else 0.0
 
     if len(parents) == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from taxonomy_matching.glossary import glossary, stop_words
 
@@ -84,7 +85,11 @@ _ENDINGS = (
     "ами ями ого его ому ему ими ыми ових евих ові еві ій ий ый ой ая яя ое ее ые ие ей "
     "ів їв ов ев ам ям ах ях ом ем ою ею их іх ых і и ы а я о е у ю ь й ї є"
 )
-_NATIVE_ENDINGS = sorted(_ENDINGS.split(), key=len, reverse=True)
+#: The endings by length, longest first.
+_NATIVE_ENDINGS = tuple(
+    (length, frozenset(e for e in _ENDINGS.split() if len(e) == length))
+    for length in sorted({len(e) for e in _ENDINGS.split()}, reverse=True)
+)
 #: The suffixes that make an adjective of a noun, taken after the ending, so that
 #: "автомобільні" meets "автомобілів" and "садовий" meets "сад".
 _ADJECTIVE_SUFFIXES = ("ськ", "цьк", "ьн", "ов", "ев", "н")
@@ -92,6 +97,7 @@ _ADJECTIVE_SUFFIXES = ("ськ", "цьк", "ьн", "ов", "ев", "н")
 _MIN_NATIVE_STEM = 3
 
 
+@lru_cache(maxsize=65536)
 def stem_native(word: str) -> str:
     """Return a light Ukrainian or Russian stem of a folded word (other words unchanged).
 
@@ -100,9 +106,9 @@ def stem_native(word: str) -> str:
     """
     if not _CYRILLIC.search(word):
         return word
-    for ending in _NATIVE_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= _MIN_NATIVE_STEM:
-            word = word[: -len(ending)]
+    for length, endings in _NATIVE_ENDINGS:
+        if len(word) - length >= _MIN_NATIVE_STEM and word[-length:] in endings:
+            word = word[:-length]
             break
     for suffix in _ADJECTIVE_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_NATIVE_STEM:
@@ -110,9 +116,10 @@ def stem_native(word: str) -> str:
     return word
 
 
-def native_words(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def native_words(name: str) -> tuple[str, ...]:
     """Return a name's Ukrainian or Russian words as light stems, stop words left out."""
-    return [stem_native(w) for w in name_key(name).split() if w not in STOP_WORDS]
+    return tuple(stem_native(w) for w in name_key(name).split() if w not in STOP_WORDS)
 
 
 #: The preposition that opens a purpose in Google's uk and ru names ("Шини для транспортних
@@ -120,7 +127,7 @@ def native_words(name: str) -> list[str]:
 PURPOSE = "для"
 
 
-def native_name(name: str) -> tuple[list[str], list[str]]:
+def native_name(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split a translated category name into the stems naming the thing and those narrowing it."""
     head, _sep, purpose = name_key(name).partition(f" {PURPOSE} ")
     return native_words(head), native_words(purpose)

@@ -56,4 +56,4 @@ def test_light_stems_meet_a_words_forms_and_no_other_word() -> None:
     assert stem_native("садовий") == stem_native("сад")
     assert stem_native("турнікети") != stem_native("турніки")  # turnstiles are not pull-up bars
     assert stem_native("laptops") == "laptops"
-    assert native_name("Шини для транспортних засобів") == (["шин"], ["транспорт", "засоб"])
+    assert native_name("Шини для транспортних засобів") == (("шин",), ("транспорт", "засоб"))
