@@ -88,6 +88,7 @@ def parse_feed_in_child(
     mapping: Mapping[str, str] | None = None,
     partial: bool | None = None,
     known: Callable[[], Container[bytes] | None] | None = None,
+    price_type: str | None = None,
 ) -> Iterator[FeedItem]:
     """Yield what ``parse_feed(path, ...)`` yields, parsing in a child process.
 
@@ -100,7 +101,15 @@ def parse_feed_in_child(
     replies = context.Queue(maxsize=1)
     process = context.Process(
         target=_parse_into,
-        args=(os.fspath(path), dict(mapping) if mapping else None, partial, known is not None, messages, replies),
+        args=(
+            os.fspath(path),
+            dict(mapping) if mapping else None,
+            partial,
+            known is not None,
+            messages,
+            replies,
+            price_type,
+        ),
         name="feed-parser",
         daemon=True,  # never outlives the caller
     )
@@ -154,6 +163,7 @@ def _parse_into(
     asks: bool,
     messages: Any,
     replies: Any,
+    price_type: str | None = None,
 ) -> None:
     """The child: parse ``path`` and put its items on ``messages`` in batches, then DONE or FAILED."""
     exit_with_caller()
@@ -177,7 +187,9 @@ def _parse_into(
             batch = []
 
     try:
-        for item in parse_feed(path, mapping=mapping, partial=partial, known=known if asks else None):
+        for item in parse_feed(
+            path, mapping=mapping, partial=partial, known=known if asks else None, price_type=price_type
+        ):
             batch.append(item)
             if len(batch) >= BATCH:
                 flush()

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
-from . import csv_feed, excel, gmc, hotline, json_feed, yml
+from . import commerceml, csv_feed, excel, gmc, hotline, json_feed, yml
 from .rows import FeedError, FeedItem
 from .streams import HEAD_SIZE
 
@@ -29,6 +29,7 @@ PARSERS: dict[str, Parser] = {
     "xlsx": excel.parse_xlsx,
     "xls": excel.parse_xls,
     "json": json_feed.parse,
+    "commerceml": commerceml.parse,
 }
 #: XML root element (local name) -> format name.
 XML_ROOTS: dict[str, str] = {
@@ -36,6 +37,20 @@ XML_ROOTS: dict[str, str] = {
     "price": "hotline",
     "rss": "gmc_rss",
     "feed": "gmc_atom",
+    commerceml.ROOT: "commerceml",
+}
+#: The name a person reads for each format (in reports and messages).
+FORMAT_NAMES: dict[str, str] = {
+    "yml": "YML",
+    "hotline": "Hotline XML",
+    "gmc_rss": "Google Merchant RSS",
+    "gmc_atom": "Google Merchant Atom",
+    "gmc_tsv": "Google Merchant TSV",
+    "csv": "CSV",
+    "xlsx": "Excel (.xlsx)",
+    "xls": "Excel (.xls)",
+    "json": "JSON",
+    "commerceml": "CommerceML 2",
 }
 #: Formats whose columns a supplier maps (``preview_table``, ``parse_feed(mapping=...)``).
 TABLE_FORMATS = frozenset({"csv", "xlsx", "xls"})
@@ -46,13 +61,14 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # (with or without an internal subset).
 _XML_ROOT = re.compile(
     r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE(?:[^\[>]|\[.*?\]\s*)*>\s*)*"
-    r"<([A-Za-z_][\w.:\-]*)",
+    # Element names may be Cyrillic (CommerceML's <КоммерческаяИнформация>): any letter starts one.
+    r"<([^\W\d][\w.:\-]*)",
     re.DOTALL | re.IGNORECASE,
 )
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _NOT_A_FEED = (
-    "We cannot read this file as a price list. Upload a YML, Hotline or Google Merchant XML file, "
-    "a CSV, Excel or JSON file."
+    "We cannot read this file as a price list. Upload a YML, Hotline, Google Merchant or CommerceML 2 (1C) "
+    "XML file, a CSV, Excel or JSON file."
 )
 
 
@@ -64,7 +80,8 @@ def detect_format(head: bytes) -> str:
     if not head.strip():
         raise FeedError("empty_file", "The file is empty.")
     if head.startswith(_ZIP):
-        return "xlsx"
+        # A 1C-Bitrix exchange zip names its import.xml and offers.xml; any other zip is read as a workbook.
+        return "commerceml" if commerceml.zip_looks_like_exchange(head) else "xlsx"
     if head.startswith(_OLE2):
         return "xls"
     # The caller may pass any prefix of the file; a last line without its newline may be cut.
@@ -100,7 +117,7 @@ def _xml_format(text: str) -> str:
     raise FeedError(
         "unknown_format",
         f"This XML file (root element <{root}>) is not a format we can read. "
-        "Export a YML, Hotline or Google Merchant price list instead.",
+        "Export a YML, Hotline, Google Merchant or CommerceML 2 (1C) price list instead.",
     )
 
 

@@ -27,6 +27,7 @@ def parse_feed(
     mapping: Mapping[str, str] | None = None,
     partial: bool | None = None,
     known: Callable[[], Container[bytes] | None] | None = None,
+    price_type: str | None = None,
 ) -> Iterator[FeedItem]:
     """Yield a FeedHeader, then categories, then offers (or updates) and row problems in file order.
 
@@ -45,6 +46,9 @@ def parse_feed(
     (``supplier_feeds.digests.HeldRows`` is such a container). Formats without digests
     (all but YML) never call it.
 
+    ``price_type`` names the supplier's price type (its Ид or name) in a CommerceML file whose
+    offers carry several; other formats ignore it.
+
     Raise FeedError when the file as a whole cannot be read, possibly after some items
     were already yielded (a truncated XML file is only noticed at its end).
     """
@@ -60,7 +64,8 @@ def parse_feed(
             if mismatch is not None:
                 # Nothing was read from ``replay`` yet: replay the corrected head instead.
                 replay = io.BufferedReader(PrefixedStream(head, stream), buffer_size=HEAD_SIZE)
-        items = parser_for(format_name)(replay, mapping=mapping, partial=partial, known=known)
+        options = {"price_type": price_type} if format_name == "commerceml" else {}
+        items = parser_for(format_name)(replay, mapping=mapping, partial=partial, known=known, **options)
         if mismatch is not None:
             # The header comes first, always; the warning right after it.
             yield next(items)
