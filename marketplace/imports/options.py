@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from marketplace.suppliers.models import Supplier
 
 #: Offers read, compared and written per batch: one SELECT, one INSERT, one UPDATE each.
 BATCH_SIZE = 1000
@@ -50,8 +54,26 @@ class ImportOptions:
     withdraw_guard_percent: Decimal | None = DEFAULT_WITHDRAW_GUARD_PERCENT
     #: The supplier confirmed the withdrawal: the guard lets it through.
     confirm_withdraw: bool = False
+    #: The supplier's price type (name or Ид) in a CommerceML 2 exchange with several; None: the
+    #: one the supplier chose before (``Supplier.price_type``), else the only or the retail one.
+    price_type: str | None = None
 
     @property
     def withdraw_guard(self) -> Decimal | None:
         """Return the guard's threshold for this import: none for dry runs and confirmed imports."""
         return None if self.dry_run or self.confirm_withdraw else self.withdraw_guard_percent
+
+
+#: The longest price type name kept (``Supplier.price_type``).
+MAX_PRICE_TYPE = 255
+
+
+def choose_price_type(supplier: Supplier, price_type: str | None) -> str | None:
+    """Remember the CommerceML price type the supplier says is theirs; blank keeps the one chosen before.
+
+    The choice holds for the supplier's later uploads and feed fetches; return the one in force.
+    """
+    chosen = " ".join((price_type or "").split())[:MAX_PRICE_TYPE]
+    if chosen:
+        supplier.price_type = chosen
+    return supplier.price_type

@@ -26,8 +26,8 @@ def parse(
     partial = True if options.mode == ImportMode.PARTIAL else None
     path = _file_path(source)
     if path is not None and os.path.getsize(path) >= options.parse_in_child_from and can_parse_in_child():
-        return parse_feed_in_child(path, mapping=mapping, partial=partial, known=known)
-    return parse_feed(source, mapping=mapping, partial=partial, known=known)
+        return parse_feed_in_child(path, mapping=mapping, partial=partial, known=known, price_type=options.price_type)
+    return parse_feed(source, mapping=mapping, partial=partial, known=known, price_type=options.price_type)
 
 
 def _file_path(source: bytes | str | BinaryIO) -> str | None:

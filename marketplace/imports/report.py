@@ -60,6 +60,8 @@ class ImportReport:
     diff: ImportDiff = field(default_factory=ImportDiff)
     #: The withdrawal guard's numbers when it held the import (``WithdrawHeld.as_json``).
     withdraw_guard: dict[str, Any] | None = None
+    #: The price types of a CommerceML file that named several and none the supplier chose.
+    price_types: list[str] | None = None
     #: Codes listed once for the whole file (the first row), with the count added at the end.
     _listed_once: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -122,6 +124,8 @@ class ImportReport:
         }
         if self.withdraw_guard is not None:
             data["withdraw_guard"] = self.withdraw_guard
+        if self.price_types is not None:
+            data["price_types"] = self.price_types
         return data
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -32,6 +32,7 @@ from marketplace.imports.withdraw import WithdrawHeld, offer_count, withdraw_mis
 from marketplace.imports.write import OfferWriter
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from supplier_feeds import FeedCategory, FeedError, FeedHeader, FeedOffer, FeedUnchanged, FeedUpdate, RowProblem
+from supplier_feeds.commerceml import PriceTypeRequired
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ def execute_import(
     """
     options = options or ImportOptions(mode=run.mode, dry_run=run.dry_run, confirm_withdraw=run.withdraw_confirmed)
     supplier = run.supplier
+    if options.price_type is None and supplier.price_type:
+        options = replace(options, price_type=supplier.price_type)
     run.status = ImportStatus.RUNNING
     run.started_at = run.started_at or utcnow()
     session.flush()
@@ -153,6 +156,9 @@ def execute_import(
         savepoint.rollback()
         run.status = ImportStatus.FAILED
         run.error = exc.message
+        if isinstance(exc, PriceTypeRequired):
+            # The portal asks the supplier to choose among them, in the supplier's language.
+            report.price_types = list(exc.choices)
         # A row code that also ends the file (unknown_currency) is already counted per row.
         report.counts[exc.code] = max(report.counts[exc.code], 1)
         logger.warning("Import %d for %s failed: %s (%s)", run.id, supplier.slug, exc.code, exc.message)

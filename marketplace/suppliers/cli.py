@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
+import pathlib
 import sys
 
 import click
@@ -17,13 +19,14 @@ from sqlalchemy.exc import OperationalError
 from marketplace.db import get_session
 from marketplace.imports.feeds import FeedSourceError, add_feed_source
 from marketplace.imports.lock import BUSY_MESSAGE
-from marketplace.imports.options import ImportMode, ImportOptions
+from marketplace.imports.options import ImportMode, ImportOptions, choose_price_type
 from marketplace.imports.run import begin_run, execute_import, fail_busy
 from marketplace.imports.withdraw import configured_threshold
 from marketplace.jobs.queue import claim_inline, finish_inline
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import SupplierError, add_supplier, get_supplier
 from search_index import IndexLockedError
+from supplier_feeds.commerceml import pack_exchange
 
 
 @click.group()
@@ -70,11 +73,33 @@ def feeds() -> None:
     is_flag=True,
     help="Let a full import withdraw more than TRADEROW_WITHDRAW_GUARD_PERCENT of the live offers.",
 )
+@click.option(
+    "--price-type",
+    default=None,
+    help="1C (CommerceML) exchanges: the name or id of the supplier's price type; remembered for later imports.",
+)
+@click.option(
+    "--offers",
+    "offers_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="1C (CommerceML) exchanges: the offers.xml imported together with PATH (its import.xml).",
+)
 @with_appcontext
 def import_command(
-    slug: str, path: str, as_json: bool, dry_run: bool, partial: bool | None, confirm_withdraw: bool
+    slug: str,
+    path: str,
+    as_json: bool,
+    dry_run: bool,
+    partial: bool | None,
+    confirm_withdraw: bool,
+    price_type: str | None,
+    offers_path: str | None,
 ) -> None:
-    """Import the price list at PATH for SLUG, then update the index."""
+    """Import the price list at PATH for SLUG, then update the index.
+
+    A 1C exchange is imported from its zip, or from import.xml with --offers offers.xml.
+    """
     from marketplace.search.index_runtime import get_index
     from marketplace.search.jobs import sync_index
 
@@ -89,7 +114,12 @@ def import_command(
         price_move_percent=current_app.config["PRICE_MOVE_PERCENT"],
         withdraw_guard_percent=configured_threshold(current_app.config),
         confirm_withdraw=confirm_withdraw,
+        price_type=choose_price_type(supplier, price_type),
     )
+    source: str | bytes = path
+    if offers_path is not None:
+        # The pair goes through the import as the zip 1C-Bitrix would have made of it.
+        source = pack_exchange((name, pathlib.Path(name).read_bytes()) for name in (path, offers_path))
     # The run is in the history before the file is read, claimed by this process: if it is
     # killed, the worker's next pass marks the run failed, as for a dead worker's import.
     # The supplier was read in a transaction of its own: SQLite then lets the run's INSERT
@@ -103,10 +133,10 @@ def import_command(
     except OperationalError as exc:  # SQLite's one writer stayed busy for longer than busy_timeout
         session.rollback()
         raise click.ClickException(BUSY_MESSAGE) from exc
-    size = os.path.getsize(path)
+    size = os.path.getsize(path) if isinstance(source, str) else len(source)
     # The bar goes to stderr so that --json output stays clean on stdout.
     with (
-        open(path, "rb") as fh,
+        open(path, "rb") if isinstance(source, str) else io.BytesIO(source) as fh,
         click.progressbar(length=size, label=f"Importing {os.path.basename(path)}", file=sys.stderr) as bar,
     ):
 
@@ -168,6 +198,15 @@ def import_command(
         click.echo(message, err=True)
         raise SystemExit(3)
     if run.status == ImportStatus.FAILED:
+        if run.report.get("price_types"):
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                click.echo(
+                    _(
+                        "Choose your price type with --price-type; this file has: %(types)s.",
+                        types=", ".join(run.report["price_types"]),
+                    ),
+                    err=True,
+                )
         raise SystemExit(1)
 
 

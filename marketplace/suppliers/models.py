@@ -36,6 +36,9 @@ class Supplier(Base):
     utm_source: Mapped[str | None] = mapped_column(String(100))
     utm_medium: Mapped[str | None] = mapped_column(String(100))
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    #: The supplier's own price type in a 1C (CommerceML 2) exchange, by name or Ид, where its
+    #: offers carry several (retail, wholesale...); None: the only one, or the one named retail.
+    price_type: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[created_at]
 
     categories: Mapped[list[SupplierCategory]] = relationship(back_populates="supplier")

@@ -1,0 +1,28 @@
+"""suppliers.price_type
+
+A 1C (CommerceML 2) exchange gives each offer one price per price type (retail, wholesale,
+dealer...). The supplier says once which one is theirs; later imports and fetches use it.
+
+Revision ID: 0019
+Revises: 0015
+Create Date: 2026-12-06 20:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+# Revisions 0016-0018 are other branches' work in flight; the lead chains this after them on merge.
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("price_type", sa.String(length=255), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("suppliers", schema=None) as batch_op:
+        batch_op.drop_column("price_type")
