@@ -10,6 +10,7 @@ from flask_login import current_user
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
 from marketplace.imports.feeds import FeedSourceError, add_feed_source, fetch_now, remove_feed_source
+from marketplace.imports.options import choose_price_type
 from marketplace.portal.blueprint import bp
 from marketplace.portal.forms import ActionForm, FeedSourceForm
 from marketplace.portal.home import portal_page
@@ -29,6 +30,7 @@ def add_feed() -> ResponseReturnValue:
     except FeedSourceError as exc:
         form.url.errors.append(str(exc))
         return portal_page(feed_form=form, status=400)
+    choose_price_type(current_user.supplier, form.price_type.data)
     session.commit()
     flash(_("Feed address saved; we fetch it shortly and then on schedule."), "info")
     return redirect(url_for("portal.index"))

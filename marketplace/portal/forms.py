@@ -45,14 +45,32 @@ FIELD_LABELS = {
 }
 
 
+PRICE_TYPE_LABEL = _l("Your price type (1C exchanges)")
+PRICE_TYPE_HELP = _l(
+    "Only for a 1C (CommerceML) exchange whose offers carry several prices: the name of yours as in 1C, "
+    "for example “Роздрібна”. Leave it empty for the only or the retail one. We remember it."
+)
+
+
+def price_type_field() -> StringField:
+    """Return the field where a supplier names their CommerceML price type."""
+    return StringField(PRICE_TYPE_LABEL, validators=[Optional(), Length(max=255)], description=PRICE_TYPE_HELP)
+
+
 class UploadForm(FlaskForm):
     feed = FileField(
         _l("Price list"),
         validators=[FileRequired(_l("Choose a file to upload."))],
         description=_l(
-            "YML, Hotline XML, Google Merchant, CSV, Excel or JSON. The format is detected from the content."
+            "YML, Hotline XML, Google Merchant, CommerceML 2 (1C: its zip, or import.xml), CSV, Excel or JSON. "
+            "The format is detected from the content."
         ),
     )
+    offers = FileField(
+        _l("offers.xml (1C exchanges)"),
+        description=_l("For a 1C exchange sent as two files: import.xml above, offers.xml here."),
+    )
+    price_type = price_type_field()
     mode = SelectField(_l("How to apply it"), choices=MODE_CHOICES, default="auto")
     dry_run = BooleanField(_l("Dry run: show what would change and publish nothing"))
 
@@ -69,6 +87,7 @@ class FeedSourceForm(FlaskForm):
         validators=[DataRequired(_l("Enter a number of hours.")), NumberRange(min=1, max=168)],
     )
     mode = SelectField(_l("How to apply it"), choices=MODE_CHOICES, default="auto")
+    price_type = price_type_field()
 
 
 class ActionForm(FlaskForm):
@@ -92,6 +111,17 @@ def mapping_form(columns: Sequence[str], fields: Sequence[str], initial: Mapping
             SelectField(label, choices=choices, default=initial.get(column, ""), validate_choice=True),
         )
     return MappingForm()
+
+
+def price_type_choice_form(choices: Sequence[str]) -> FlaskForm:
+    """Build the form that picks the supplier's price type among those a CommerceML file named."""
+
+    class PriceTypeForm(FlaskForm):
+        price_type = SelectField(
+            _l("Your price type"), choices=[SelectChoice(name, name) for name in choices], validate_choice=True
+        )
+
+    return PriceTypeForm()
 
 
 class StorefrontForm(FlaskForm):

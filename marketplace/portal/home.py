@@ -11,11 +11,13 @@ from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
 from marketplace.imports.columns import may_need_mapping
 from marketplace.imports.feeds import feed_sources
+from marketplace.imports.options import choose_price_type
 from marketplace.imports.uploads import queue_import
 from marketplace.imports.withdraw import offer_count
 from marketplace.portal.blueprint import bp
 from marketplace.portal.forms import ActionForm, FeedSourceForm, UploadForm
 from marketplace.suppliers.services import import_history
+from supplier_feeds.commerceml import pack_exchange
 from supplier_feeds.streams import HEAD_SIZE
 
 
@@ -28,8 +30,8 @@ def portal_page(
     return render_template(
         "portal/index.html",
         supplier=supplier,
-        form=form or UploadForm(),
-        feed_form=feed_form or FeedSourceForm(),
+        form=form or UploadForm(price_type=supplier.price_type),
+        feed_form=feed_form or FeedSourceForm(price_type=supplier.price_type),
         action_form=ActionForm(),
         feeds=feed_sources(session, supplier),
         runs=import_history(session, supplier),
@@ -54,14 +56,19 @@ def upload() -> ResponseReturnValue:
     if not data:
         form.feed.errors.append(_("The file is empty."))
         return portal_page(form, status=400)
+    filename = form.feed.data.filename or "upload"
+    if form.offers.data is not None:
+        # A 1C exchange in two files goes on as the one zip 1C-Bitrix would have made of them.
+        data = pack_exchange([(filename, data), (form.offers.data.filename or "offers.xml", form.offers.data.read())])
     session = get_session()
+    choose_price_type(current_user.supplier, form.price_type.data)
     # Only the format is sniffed here; the worker reads a table's rows (``prepare_preview``).
     table = may_need_mapping(data[:HEAD_SIZE])
     run = queue_import(
         session,
         current_user.supplier,
         data,
-        filename=form.feed.data.filename or "upload",
+        filename=filename,
         upload_dir=current_app.config["UPLOAD_PATH"],
         mode=form.mode.data,
         dry_run=form.dry_run.data,

@@ -10,10 +10,12 @@ from flask_login import current_user
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
 from marketplace.imports.columns import MappingError, map_and_queue, mapping_fields, queue_preview, stored_preview
+from marketplace.imports.feeds import fetch_now
+from marketplace.imports.options import choose_price_type
 from marketplace.imports.progress import read_progress
 from marketplace.imports.uploads import NotHeld, confirm_withdrawal
 from marketplace.portal.blueprint import bp
-from marketplace.portal.forms import ActionForm, mapping_form
+from marketplace.portal.forms import ActionForm, mapping_form, price_type_choice_form
 from marketplace.suppliers.models import ImportRun, ImportStatus
 
 
@@ -63,7 +65,34 @@ def map_columns(run_id: int) -> ResponseReturnValue:
 def import_run(run_id: int) -> ResponseReturnValue:
     run = _own_run(run_id)
     progress = read_progress(current_app.config["UPLOAD_PATH"], run.id) if run.status == ImportStatus.RUNNING else None
-    return render_template("portal/import_run.html", run=run, progress=progress, action_form=ActionForm())
+    choices = run.report.get("price_types") if run.status == ImportStatus.FAILED else None
+    return render_template(
+        "portal/import_run.html",
+        run=run,
+        progress=progress,
+        action_form=ActionForm(),
+        price_type_form=price_type_choice_form(choices) if choices else None,
+    )
+
+
+@bp.post("/imports/<int:run_id>/price-type")
+@supplier_required
+def choose_run_price_type(run_id: int) -> ResponseReturnValue:
+    run = _own_run(run_id)
+    choices = run.report.get("price_types") or []
+    form = price_type_choice_form(choices)
+    if not choices or not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    chosen = choose_price_type(run.supplier, form.price_type.data)
+    if run.feed_source is not None:
+        fetch_now(session, run.supplier, run.feed_source.id)
+        message = _("Price type “%(name)s” saved; your feed is fetched again in a moment.", name=chosen)
+    else:
+        message = _("Price type “%(name)s” saved; upload the exchange again to import it.", name=chosen)
+    session.commit()
+    flash(message, "info")
+    return redirect(url_for("portal.index"))
 
 
 @bp.post("/imports/<int:run_id>/confirm-withdraw")
