@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from supplier_feeds import FeedCategory, FeedError, FeedHeader, FeedOffer, FeedUpdate, RowProblem, detect_format
+from supplier_feeds.child import parse_feed_in_child
 from supplier_feeds.commerceml import PriceTypeRequired, pack_exchange
 from supplier_feeds.detect import FORMAT_NAMES
 from tests.support.commerceml import BITRIX_210, BITRIX_210_ZIP, CP1251_203, UTF8_205, pair
@@ -280,3 +281,39 @@ def test_a_broken_document_in_the_zip_is_refused():
     with pytest.raises(FeedError) as refused:
         items(archive.getvalue())
     assert refused.value.code == "malformed_xml"
+
+
+def test_prices_and_rests_in_files_of_their_own_as_208_splits_them():
+    offers_only = _cml(
+        "<ПакетПредложений><Предложения><Предложение><Ид>p1</Ид><Наименование>Лопата</Наименование>"
+        "</Предложение></Предложения></ПакетПредложений>",
+        "2.08",
+    )
+    prices = _cml(
+        "<ПакетПредложений><ТипыЦен><ТипЦены><Ид>r</Ид><Наименование>Роздрібна</Наименование>"
+        "<Валюта>UAH</Валюта></ТипЦены></ТипыЦен><Предложения><Предложение><Ид>p1</Ид><Цены><Цена>"
+        "<ИдТипаЦены>r</ИдТипаЦены><ЦенаЗаЕдиницу>250</ЦенаЗаЕдиницу></Цена></Цены></Предложение>"
+        "</Предложения></ПакетПредложений>",
+        "2.08",
+    )
+    rests = _cml(
+        "<ПакетПредложений><Предложения><Предложение><Ид>p1</Ид><Остатки><Остаток><Количество>9</Количество>"
+        "</Остаток></Остатки></Предложение></Предложения></ПакетПредложений>",
+        "2.08",
+    )
+    catalog = _cml(
+        "<Каталог><Товары><Товар><Ид>p1</Ид><Наименование>Лопата штикова</Наименование></Товар></Товары></Каталог>",
+        "2.08",
+    )
+    exchange = pack_exchange(
+        [("rests_1.xml", rests), ("prices_1.xml", prices), ("offers_1.xml", offers_only), ("import_1.xml", catalog)]
+    )
+    offer = _offers(items(exchange))["p1"]
+    assert (offer.title, offer.price, offer.currency, offer.stock_quantity) == ("Лопата", Decimal("250"), "UAH", 9)
+
+
+def test_the_parser_process_gets_the_price_type(tmp_path):
+    path = tmp_path / "exchange.zip"
+    path.write_bytes(pair(CP1251_203))
+    offers = _offers(list(parse_feed_in_child(path, price_type="Дилерская")))
+    assert offers["00000012345"].price == Decimal("1080")
