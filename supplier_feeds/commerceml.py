@@ -144,10 +144,10 @@ def parse(
     reader = _Exchange(price_type)
     if head.startswith(b"PK\x03\x04"):
         with _spool(stream) as file:
-            for name, document in _zip_documents(file):
-                reader.read(document, name)
+            for document in _zip_documents(file):
+                reader.read(document)
     else:
-        reader.read(stream, None)
+        reader.read(stream)
     yield from reader.items(partial)
 
 
@@ -218,6 +218,7 @@ class _Exchange:
         self.version: str | None = None
         self.shop_name: str | None = None
         self.categories: list[FeedCategory | RowProblem] = []
+        self.group_ids: set[str] = set()
         self.properties: dict[str, str] = {}
         self.property_values: dict[str, str] = {}
         self.price_types: dict[str, _PriceType] = {}
@@ -229,9 +230,9 @@ class _Exchange:
         self.changes_only = False
         self.problems: list[RowProblem] = []
 
-    def read(self, stream: BinaryIO | IO[bytes], name: str | None) -> None:
+    def read(self, stream: BinaryIO | IO[bytes]) -> None:
         """Read one document into this exchange."""
-        for _event, element in iterate(
+        for event, element in iterate(
             stream,  # type: ignore[arg-type]
             events=("start", "end"),
             tag=None,
@@ -239,7 +240,7 @@ class _Exchange:
             not_this_format=_NOT_CML,
         ):
             tag = local_name(element.tag)
-            if _event == "start":
+            if event == "start":
                 if tag == ROOT and element.getparent() is None:
                     self._root(element)
                 elif tag == "Каталог":
@@ -296,7 +297,10 @@ class _Exchange:
         for group in _children(container, "Группа"):
             group_id = clean_text(_child_text(group, "Ид"))
             name = clean_text(_child_text(group, "Наименование"))
-            self.categories.append(feed_category(group_id, name, parent_id, line=group.sourceline))
+            category = feed_category(group_id, name, parent_id, line=group.sourceline)
+            self.categories.append(category)
+            if isinstance(category, FeedCategory):
+                self.group_ids.add(category.id)
             children = _child(group, "Группы")
             if children is not None and group_id:
                 self._groups(children, group_id)
@@ -487,7 +491,7 @@ class _Exchange:
                 brand=brand,
                 description=product.description,
                 gtin=draft.checked_gtin(offer.barcode or product.barcode),
-                category_id=next((gid for gid in product.group_ids if self._known_group(gid)), None),
+                category_id=next((gid for gid in product.group_ids if gid in self.group_ids), None),
                 params=tuple(
                     (name, value) for name, value in params if name.casefold() not in _BRAND_NAMES | _ARTICLE_NAMES
                 )
@@ -506,9 +510,6 @@ class _Exchange:
             name = self.properties.get(prop_id, prop_id)
             params.append((name, self.property_values.get(value, value)))
         return params
-
-    def _known_group(self, group_id: str) -> bool:
-        return any(isinstance(c, FeedCategory) and c.id == group_id for c in self.categories)
 
     @staticmethod
     def _pictures(draft: OfferDraft, product: _Product | None) -> list[str]:
@@ -643,8 +644,8 @@ def _spool(stream: BinaryIO) -> Iterator[IO[bytes]]:
         yield file
 
 
-def _zip_documents(file: IO[bytes]) -> Iterator[tuple[str, IO[bytes]]]:
-    """Yield (name, open member) for each exchange document of the zip, catalog first."""
+def _zip_documents(file: IO[bytes]) -> Iterator[IO[bytes]]:
+    """Yield each exchange document of the zip, open, catalog first."""
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -669,7 +670,7 @@ def _zip_documents(file: IO[bytes]) -> Iterator[tuple[str, IO[bytes]]]:
         for _kind_order, member in documents:
             try:
                 with archive.open(member) as document:
-                    yield member.filename, document
+                    yield document
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 logger.info("Refused a CommerceML zip: %r", exc)
                 raise FeedError(

@@ -17,6 +17,7 @@ from marketplace.imports.uploads import NotHeld, confirm_withdrawal
 from marketplace.portal.blueprint import bp
 from marketplace.portal.forms import ActionForm, mapping_form, price_type_choice_form
 from marketplace.suppliers.models import ImportRun, ImportStatus
+from supplier_feeds.detect import FORMAT_NAMES
 
 
 def _own_run(run_id: int) -> ImportRun:
@@ -71,6 +72,7 @@ def import_run(run_id: int) -> ResponseReturnValue:
         run=run,
         progress=progress,
         action_form=ActionForm(),
+        format_name=FORMAT_NAMES.get(run.format or "", run.format),
         price_type_form=price_type_choice_form(choices) if choices else None,
     )
 

@@ -59,7 +59,8 @@ def test_the_bitrix_zip_uploads_and_imports(
     drill = offers_of(db_session, supplier)["4711"]
     assert (str(drill.price), drill.stock_quantity) == ("5299.00", 5)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "commerceml" in page and "import_files/a1/a1f0c7e2.jpg" in page
+    assert '<span data-testid="run-format">CommerceML 2</span>' in page
+    assert "import_files/a1/a1f0c7e2.jpg" in page
 
 
 def test_the_pair_asks_for_the_price_type_and_the_choice_is_kept(
