@@ -1,7 +1,8 @@
 """Turn supplier price lists into typed rows and explain the rows that are wrong.
 
 Formats (recognised from the content): YML and its Ukrainian marketplace dialects,
-Hotline/Allo XML, Google Merchant RSS/Atom/TSV, CSV, Excel (.xlsx, .xls) and JSON.
+Hotline/Allo XML, Google Merchant RSS/Atom/TSV, CommerceML 2 (1C: XML or the exchange zip), CSV,
+Excel (.xlsx, .xls) and JSON.
 A pure library: it imports neither flask nor marketplace.
 """
 
