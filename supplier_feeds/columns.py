@@ -1,6 +1,7 @@
 """Map a table's columns (CSV, Excel) to FeedOffer fields: from header names, or from content.
 
-Pure functions; the portal calls ``suggest_mapping`` to pre-fill the supplier's column mapping.
+Pure functions. ``suggest_mapping`` is the one decision of which column fills which field: the
+parser (and so the CLI) reads tables by it, and the portal pre-fills the supplier's column mapping with it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from .normalize import PriceError, parse_price
 
 #: Fields a column may be mapped to: FeedOffer fields, plus "sale_price" (replaces the price
-#: when lower) and "param" (the column becomes a (header, value) parameter).
+#: when lower), "param" (the column becomes a (header, value) parameter) and "sku_fallback"
+#: (the offer id of the rows whose sku column is empty).
 FIELDS = (
     "sku",
+    "sku_fallback",
     "title",
     "title_uk",
     "price",
@@ -157,8 +160,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 _BY_NAME = {name: field for field, names in SYNONYMS.items() for name in names}
 #: Fields that mark a row as the header row of a table.
 _HEADER_FIELDS = frozenset({"sku", "title", "price", "stock_quantity", "available", "currency", "brand", "gtin", "mpn"})
+#: A Prom.ua sheet names each product twice. "Ідентифікатор_товару" is the offer id: Prom's YML
+#: export and its price and stock update feeds write it as ``<offer id>``, so every later file of
+#: the supplier names the offer by it. "Унікальний_ідентифікатор" is Prom's own number for the
+#: position (the one in its product URLs, ``/p2619072839-...``), which no feed carries: an offer
+#: keyed by it is an ``unknown_sku`` to every Prom update. "Код_товару" is the seller's article,
+#: which Prom's YML writes as ``vendorCode``: on a Prom sheet it is the part number.
 _PROM_ID = "ідентифікатор товару"
 _PROM_UNIQUE = "унікальний ідентифікатор"
+_PROM_ARTICLE = "код товару"
+#: Header keys a field prefers, best first, when several columns could fill it; other candidates
+#: follow in column order, then ``_LAST_RESORT``.
+_PREFERRED: dict[str, tuple[str, ...]] = {"sku": (_PROM_ID,), "mpn": (_PROM_ARTICLE,)}
+_LAST_RESORT: dict[str, tuple[str, ...]] = {"sku": (_PROM_UNIQUE,)}
+#: A last-resort column that loses its field still serves the rows the winner leaves empty, as
+#: this field: a Prom position made by hand in Prom's cabinet has no "Ідентифікатор_товару".
+_FALLBACK = {"sku": "sku_fallback"}
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -167,37 +184,49 @@ def header_key(name: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[_\-]", " ", name.casefold())).strip(" *:\ufeff")
 
 
-def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
-    """Return {header: FeedOffer field} for the headers we recognise (first column wins a field).
+def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) -> dict[str, str]:
+    """Return {header: FeedOffer field} for the headers we recognise, one column per field.
 
-    Several headers may map to "param". Unrecognised headers are left out. A Prom.ua
-    export maps its offer id ("Ідентифікатор_товару", the id its YML feeds use, so that
-    Prom price updates find the offers) to sku, with "Унікальний_ідентифікатор" as the
-    fallback, and its "Код_товару" (the seller's article) to mpn. When several headers map
-    to one field, the first non-empty cell in the mapping's order wins.
+    The one decision of which column fills which field: the parser (and so the CLI) reads a
+    file by it, and the portal pre-fills its mapping page with it. Several headers may map to
+    "param"; every other field gets one column, so the suggestion can be saved as it is.
+
+    When several columns could fill a field, the first wins in this order: a column that has a
+    value in the sample ``rows`` (the first rows below the header) before an empty one, then the
+    field's preferred names (a Prom.ua sheet's offer id, see ``_PROM_ID``), then column order,
+    then the last resorts. A last resort that loses (a Prom sheet's own position number) becomes
+    "sku_fallback": the offer id of the rows whose chosen id cell is empty, a field of its own so
+    that the page shows it. Unrecognised headers are left out.
     """
+    prom = any(isinstance(h, str) and header_key(h) == _PROM_ID for h in headers)
+    candidates: dict[str, list[tuple[bool, int, int, str]]] = {}
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    keys = {header_key(h): h for h in headers if isinstance(h, str)}
-    if _PROM_ID in keys:
-        mapping[keys[_PROM_ID]] = "sku"
-        if _PROM_UNIQUE in keys:
-            mapping[keys[_PROM_UNIQUE]] = "sku"
-        taken.add("sku")
-        mpn = [h for h in headers if isinstance(h, str) and _BY_NAME.get(header_key(h)) == "mpn"]
-        if "код товару" in keys:
-            mapping.update({h: "mpn" for h in mpn})
-            mapping[keys["код товару"]] = "mpn"
-            taken.add("mpn")
-    for header in headers:
+    for position, header in enumerate(headers):
         if not isinstance(header, str) or header in mapping:
             continue
-        field = _BY_NAME.get(header_key(header))
-        if field is None or (field in taken and field != "param"):
+        key = header_key(header)
+        field = _BY_NAME.get(key)
+        if key == _PROM_ID or (prom and key == _PROM_UNIQUE):
+            field = "sku"
+        elif prom and key == _PROM_ARTICLE:
+            field = "mpn"
+        if field is None:
             continue
-        mapping[header] = field
-        taken.add(field)
-    return mapping
+        if field == "param":
+            mapping[header] = field
+            continue
+        preferred, last = _PREFERRED.get(field, ()), _LAST_RESORT.get(field, ())
+        rank = preferred.index(key) if key in preferred else len(preferred) + (2 if key in last else 1)
+        empty = bool(rows) and not any(position < len(r) and str(r[position]).strip() for r in rows)
+        candidates.setdefault(field, []).append((empty, rank, position, header))
+    for field, found in candidates.items():
+        found.sort()
+        mapping[found[0][3]] = field
+        last = _LAST_RESORT.get(field, ())
+        spare = [header for _, _, _, header in found[1:] if header_key(header) in last]
+        if field in _FALLBACK and spare:
+            mapping[spare[0]] = _FALLBACK[field]
+    return {h: mapping[h] for h in headers if isinstance(h, str) and h in mapping}
 
 
 def header_score(cells: Sequence[str]) -> int:

@@ -116,7 +116,8 @@ def _preview(
         body = [r for r in top[start:] if any(c.strip() for c in r.cells)][:PREVIEW_ROWS]
         suggested = {layout.headers[index]: target for target, indexes in layout.columns.items() for index in indexes}
         if layout.header_index is not None:
-            suggested = suggest_mapping(layout.headers)
+            # The decision the parser reads the file by, from the same rows below the header.
+            suggested = suggest_mapping(layout.headers, [r.cells for r in scanned[layout.header_index + 1 :]])
         return TablePreview(
             format_name,
             names,

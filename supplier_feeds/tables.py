@@ -90,7 +90,7 @@ def find_layout(scanned: Sequence[Row], mapping: Mapping[str, str] | None) -> La
     for index, row in enumerate(scanned):
         if header_score(row.cells) >= 2:
             headers = [c.strip() for c in row.cells]
-            return _layout(index, headers, suggest_mapping(headers))
+            return _layout(index, headers, suggest_mapping(headers, [r.cells for r in scanned[index + 1 :]]))
     guessed = infer_mapping([r.cells for r in scanned])
     if not guessed:
         return None
@@ -282,7 +282,7 @@ def _draft(row: Row, layout: Layout, group_path: tuple[str, ...]) -> OfferDraft:
 
     draft = OfferDraft(
         line=row.line,
-        sku=raw("sku"),
+        sku=raw("sku") or raw("sku_fallback"),
         title=raw("title"),
         price=raw("price"),
         currency=raw("currency"),

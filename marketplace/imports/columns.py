@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,8 +41,61 @@ TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "xls"})
 PREVIEW_ROWS = 8
 
 
+#: What each field a column can fill is called in the mapping step.
+FIELD_LABELS = {
+    "sku": _l("Offer id (sku)"),
+    "sku_fallback": _l("Offer id where the offer id column is empty"),
+    "title": _l("Name"),
+    "title_uk": _l("Name in Ukrainian"),
+    "price": _l("Price"),
+    "sale_price": _l("Sale price"),
+    "old_price": _l("Old (crossed-out) price"),
+    "currency": _l("Currency"),
+    "url": _l("Link to the offer in your store"),
+    "available": _l("In stock (yes/no)"),
+    "stock_quantity": _l("Quantity in stock"),
+    "category_path": _l("Category"),
+    "category_id": _l("Category id"),
+    "brand": _l("Brand"),
+    "model": _l("Model"),
+    "gtin": _l("Barcode (GTIN/EAN)"),
+    "mpn": _l("Manufacturer part number"),
+    "description": _l("Description"),
+    "description_uk": _l("Description in Ukrainian"),
+    "pictures": _l("Pictures"),
+    "condition": _l("Condition"),
+    "google_category": _l("Google product category"),
+    "item_group_id": _l("Variant group"),
+    "delivery_cost": _l("Delivery cost"),
+    "param": _l("A parameter (the column name is its name)"),
+}
+
+#: Fields a full price list needs, shown first on the mapping page when a column fills them.
+REQUIRED_FIELDS = ("sku", "title", "price")
+
+
+def field_label(name: str) -> LazyString | str:
+    """Return what a field is called on the mapping page, in the reader's language."""
+    return FIELD_LABELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class MappingProblem:
+    """One reason a mapping cannot be used: about one column, or (``column`` None) the whole mapping."""
+
+    message: LazyString | str
+    column: str | None = None
+
+
 class MappingError(DomainError):
-    """A mapping cannot be used; the message is fit to show the supplier."""
+    """A mapping cannot be used; the message is fit to show the supplier.
+
+    ``problems`` holds every reason at once, so the page can list them all and mark each column.
+    """
+
+    def __init__(self, message: LazyString | str, problems: Sequence[MappingProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (MappingProblem(message),)
 
 
 @dataclass(frozen=True)
@@ -146,6 +200,62 @@ def _mapping_preview(raw: TablePreview) -> MappingPreview | None:
     return MappingPreview(raw.format, columns, raw.has_header, rows, suggested)
 
 
+#: Unmapped columns the mapping page shows open; more than this many fold into "other N columns".
+OPEN_OTHERS = 8
+#: Sample values shown under each column's name.
+SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class MappingLayout:
+    """In which order the mapping page shows a file's columns, and what it shows under each.
+
+    The columns that matter come first: those that fill a field (the offer id, name and price
+    before the rest), and any with a problem. The others follow in file order, folded away when
+    there are many (a Prom.ua sheet has 108 columns, most of which fill nothing here).
+    """
+
+    #: Column indexes shown first.
+    first: list[int]
+    #: The other column indexes, in file order.
+    other: list[int]
+    #: Whether ``other`` is folded under "other N columns".
+    fold_other: bool
+    #: Column index -> up to ``SAMPLES`` distinct values from the file's first rows.
+    samples: dict[int, list[str]]
+    #: Required fields no column fills yet.
+    missing: list[str]
+
+    @property
+    def missing_labels(self) -> list[LazyString | str]:
+        """Return what the missing fields are called, in the reader's language."""
+        return [field_label(name) for name in self.missing]
+
+
+def mapping_layout(preview: MappingPreview, chosen: Sequence[str], flagged: Sequence[bool] = ()) -> MappingLayout:
+    """Order the columns for the mapping page from the field ``chosen`` per column (``""`` for none)."""
+    order = {name: rank for rank, name in enumerate(mapping_fields())}
+    first: list[int] = []
+    other: list[int] = []
+    for index, _column in enumerate(preview.columns):
+        target = chosen[index] if index < len(chosen) else ""
+        (first if target or (index < len(flagged) and flagged[index]) else other).append(index)
+    first.sort(key=lambda i: (order.get(chosen[i] if i < len(chosen) else "", len(order)), i))
+    samples: dict[int, list[str]] = {}
+    for index in range(len(preview.columns)):
+        values: list[str] = []
+        for row in preview.rows:
+            value = row[index].strip() if index < len(row) else ""
+            if value and value not in values:
+                values.append(value)
+            if len(values) == SAMPLES:
+                break
+        samples[index] = values
+    filled = {c for c in chosen if c}
+    missing = [f for f in REQUIRED_FIELDS if f not in filled and not (f == "price" and "sale_price" in filled)]
+    return MappingLayout(first, other, len(other) > OPEN_OTHERS, samples, missing)
+
+
 def saved_mapping(session: Session, supplier: Supplier, signature: str) -> dict[str, str] | None:
     """Return the supplier's mapping for files of this layout, if it saved one."""
     found = session.scalar(
@@ -174,24 +284,40 @@ def needs_mapping(session: Session, supplier: Supplier, preview: MappingPreview 
 
 
 def clean_mapping(preview: MappingPreview, chosen: Mapping[str, str]) -> dict[str, str]:
-    """Return the chosen mapping limited to the file's columns and known fields; check it can import."""
+    """Return the chosen mapping limited to the file's columns and known fields; check it can import.
+
+    Raise ``MappingError`` with every problem at once: each column's (an unknown field, a field
+    chosen for two columns) and the mapping's (no offer id, no price).
+    """
     allowed = set(mapping_fields())
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    problems: list[MappingProblem] = []
+    by_field: dict[str, list[str]] = {}
     for column in preview.columns:
         target = (chosen.get(column) or "").strip()
         if not target:
             continue
         if target not in allowed:
-            raise MappingError(_l("“%(field)s” is not a field a column can fill.", field=target))
-        if target in taken and target != "param":
-            raise MappingError(_l("Two columns are mapped to “%(field)s”; choose one.", field=target))
+            problems.append(MappingProblem(_l("“%(field)s” is not a field a column can fill.", field=target), column))
+            continue
         mapping[column] = target
-        taken.add(target)
-    if "sku" not in taken:
-        raise MappingError(_l("Choose the column that holds your offer id (sku)."))
-    if not taken & {"price", "sale_price", "stock_quantity", "available"}:
-        raise MappingError(_l("Choose the column with the price (or, for a stock update, the quantity)."))
+        by_field.setdefault(target, []).append(column)
+    for target, columns in by_field.items():
+        if target == "param" or len(columns) < 2:
+            continue
+        label = field_label(target)
+        problems.append(MappingProblem(_l("Two columns are mapped to “%(field)s”; choose one.", field=label)))
+        problems.extend(
+            MappingProblem(_l("“%(field)s” is chosen for another column too.", field=label), column)
+            for column in columns
+        )
+    if "sku" not in by_field:
+        problems.append(MappingProblem(_l("Choose the column that holds your offer id (sku).")))
+    if not by_field.keys() & {"price", "sale_price", "stock_quantity", "available"}:
+        problems.append(MappingProblem(_l("Choose the column with the price (or, for a stock update, the quantity).")))
+    if problems:
+        first = next((p.message for p in problems if p.column is None), problems[0].message)
+        raise MappingError(first, problems)
     return mapping
 
 

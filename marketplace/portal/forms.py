@@ -10,39 +10,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from marketplace.imports.columns import FIELD_LABELS
+
 MODE_CHOICES = [
     SelectChoice("auto", _l("As the file says (a price and stock update only updates)")),
     SelectChoice("full", _l("Full price list: replace my catalog")),
     SelectChoice("partial", _l("Update: change only the offers the file names")),
 ]
-
-#: What each field a column can fill is called in the mapping step.
-FIELD_LABELS = {
-    "sku": _l("Offer id (sku)"),
-    "title": _l("Name"),
-    "title_uk": _l("Name in Ukrainian"),
-    "price": _l("Price"),
-    "sale_price": _l("Sale price"),
-    "old_price": _l("Old (crossed-out) price"),
-    "currency": _l("Currency"),
-    "url": _l("Link to the offer in your store"),
-    "available": _l("In stock (yes/no)"),
-    "stock_quantity": _l("Quantity in stock"),
-    "category_path": _l("Category"),
-    "category_id": _l("Category id"),
-    "brand": _l("Brand"),
-    "model": _l("Model"),
-    "gtin": _l("Barcode (GTIN/EAN)"),
-    "mpn": _l("Manufacturer part number"),
-    "description": _l("Description"),
-    "description_uk": _l("Description in Ukrainian"),
-    "pictures": _l("Pictures"),
-    "condition": _l("Condition"),
-    "google_category": _l("Google product category"),
-    "item_group_id": _l("Variant group"),
-    "delivery_cost": _l("Delivery cost"),
-    "param": _l("A parameter (the column name is its name)"),
-}
 
 
 PRICE_TYPE_LABEL = _l("Your price type (1C exchanges)")

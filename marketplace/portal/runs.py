@@ -9,7 +9,14 @@ from flask_login import current_user
 
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
-from marketplace.imports.columns import MappingError, map_and_queue, mapping_fields, queue_preview, stored_preview
+from marketplace.imports.columns import (
+    MappingError,
+    map_and_queue,
+    mapping_fields,
+    mapping_layout,
+    queue_preview,
+    stored_preview,
+)
 from marketplace.imports.feeds import fetch_now
 from marketplace.imports.options import choose_price_type
 from marketplace.imports.progress import read_progress
@@ -43,22 +50,29 @@ def map_columns(run_id: int) -> ResponseReturnValue:
     if preview is None:
         abort(404)
     form = mapping_form(preview.columns, mapping_fields(), preview.suggested)
-    error = None
+    fields = [getattr(form, f"col_{i}") for i in range(len(preview.columns))]
+    errors: list[str] = []
     if form.validate_on_submit():
-        chosen = {column: getattr(form, f"col_{i}").data for i, column in enumerate(preview.columns)}
+        chosen = {column: field.data for column, field in zip(preview.columns, fields, strict=True)}
         session = get_session()
         try:
             map_and_queue(session, run, preview, chosen)
         except MappingError as exc:
-            error = str(exc)
+            # Every problem at once: the mapping's above the form, each column's on its select.
+            by_column = {column: field for column, field in zip(preview.columns, fields, strict=True)}
+            for problem in exc.problems:
+                if problem.column in by_column:
+                    by_column[problem.column].errors.append(str(problem.message))
+                else:
+                    errors.append(str(problem.message))
         else:
             session.commit()
             flash(_("Column mapping saved; your price list is queued for import."), "info")
             return redirect(url_for("portal.import_run", run_id=run.id))
-    fields = [getattr(form, f"col_{i}") for i in range(len(preview.columns))]
-    return render_template("portal/mapping.html", run=run, preview=preview, form=form, fields=fields, error=error), (
-        400 if form.is_submitted() else 200
-    )
+    layout = mapping_layout(preview, [field.data or "" for field in fields], [bool(f.errors) for f in fields])
+    return render_template(
+        "portal/mapping.html", run=run, preview=preview, form=form, fields=fields, errors=errors, layout=layout
+    ), (400 if form.is_submitted() else 200)
 
 
 @bp.get("/imports/<int:run_id>")
