@@ -44,7 +44,7 @@ PREVIEW_ROWS = 8
 #: What each field a column can fill is called in the mapping step.
 FIELD_LABELS = {
     "sku": _l("Offer id (sku)"),
-    "sku_fallback": _l("Offer id where the offer id column is empty"),
+    "sku_fallback": _l("Offer id for rows without one"),
     "title": _l("Name"),
     "title_uk": _l("Name in Ukrainian"),
     "price": _l("Price"),
