@@ -201,9 +201,11 @@ def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) 
     prom = any(isinstance(h, str) and header_key(h) == _PROM_ID for h in headers)
     candidates: dict[str, list[tuple[bool, int, int, str]]] = {}
     mapping: dict[str, str] = {}
+    seen: set[str] = set()
     for position, header in enumerate(headers):
-        if not isinstance(header, str) or header in mapping:
-            continue
+        if not isinstance(header, str) or header in seen:
+            continue  # a mapping names columns by header: a repeated header is its first column
+        seen.add(header)
         key = header_key(header)
         field = _BY_NAME.get(key)
         if key == _PROM_ID or (prom and key == _PROM_UNIQUE):
