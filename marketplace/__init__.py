@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.portal import bp as portal_bp
     from marketplace.search import index_runtime
     from marketplace.search import views as search_views
+    from marketplace.seo import views as seo_views
     from marketplace.shops import views as shops_views
 
     index_runtime.init_app(app)
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin_suppliers.bp,
         admin_views.bp,
         api_views.bp,
+        seo_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -24,10 +24,12 @@ from marketplace.catalog.services import (
     category_page,
     category_tree,
     click_target,
+    get_category,
     product_page,
     record_click,
 )
 from marketplace.db import database, get_session, utcnow
+from marketplace.seo.links import add_slug, category_slug, product_slug
 from marketplace.urls import link_args
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ bp = Blueprint("catalog", __name__)
 
 #: The anonymous visitor cookie: lets click-outs and, later, analytics recognise returning visitors.
 VISITOR_COOKIE = "visitor"
+
+
+bp.url_defaults(add_slug)
 
 
 @bp.before_app_request
@@ -64,22 +69,34 @@ def categories() -> ResponseReturnValue:
 
 
 @bp.get("/categories/<int:category_id>")
-def category(category_id: int) -> ResponseReturnValue:
-    page = request.args.get("page", 1, type=int) or 1
+@bp.get("/categories/<int:category_id>-<slug>")
+def category(category_id: int, slug: str | None = None) -> ResponseReturnValue:
+    session = get_session()
     try:
-        result = category_page(get_session(), category_id, page=max(page, 1))
+        found = get_category(session, category_id)
     except NotFound:
         abort(404)
+    if slug != (category_slug(found) or None):
+        # The id finds the page; a missing, old or mistyped slug is sent on to the one URL search engines keep.
+        return redirect(
+            url_for("catalog.category", **{**link_args(request.args), "category_id": category_id, "slug": None}), 301
+        )
+    page = request.args.get("page", 1, type=int) or 1
+    result = category_page(session, category_id, page=max(page, 1))
     return render_template("catalog/category.html", page=result)
 
 
 @bp.get("/products/<int:product_id>")
-def product(product_id: int) -> ResponseReturnValue:
+@bp.get("/products/<int:product_id>-<slug>")
+def product(product_id: int, slug: str | None = None) -> ResponseReturnValue:
     session = get_session()
     live = live_product(session, product_id)
-    if live is not None and live.id != product_id:
-        # A product merged into another lives on there: old links and bookmarks follow it.
-        return redirect(url_for("catalog.product", **{**link_args(request.args), "product_id": live.id}), code=301)
+    if live is not None and (live.id != product_id or slug != (product_slug(live) or None)):
+        # A product merged into another lives on there, and an old or missing slug leads to the
+        # current one: old links and bookmarks follow it.
+        return redirect(
+            url_for("catalog.product", **{**link_args(request.args), "product_id": live.id, "slug": None}), code=301
+        )
     by_total = request.args.get("sort") == "total"
     try:
         page = product_page(

@@ -21,7 +21,7 @@ def search_and_open(page: Page, query: str, hit: re.Pattern[str], title: str) ->
     header_search.press("Enter")
     expect(page.get_by_test_id("hit").first).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_test_id("hit").filter(has_text=hit).first.locator(".hit-title").click()
-    expect(page).to_have_url(re.compile(r"/products/\d+$"), timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"/products/\d+-[a-z0-9-]+$"), timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("product-title")).to_have_text(title, timeout=TIMEOUT_MS)
     return "/products/" + page.url.rsplit("/", 1)[1]
 

@@ -120,7 +120,7 @@ def test_search_to_click_out(
 
     # The 28 cm pan: three sellers offer it, each under its own title.
     page.get_by_test_id("hit").filter(has_text=open_hit).locator(".hit-title").click()
-    expect(page).to_have_url(re.compile(r"/products/\d+$"), timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"/products/\d+-[a-z0-9-]+$"), timeout=TIMEOUT_MS)
     product_path = "/products/" + page.url.rsplit("/", 1)[1]
     expect(page.get_by_test_id("product-title")).to_be_visible(timeout=TIMEOUT_MS)
     table = page.get_by_test_id("offers")

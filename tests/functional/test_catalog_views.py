@@ -23,11 +23,11 @@ def test_home_shows_categories_with_products(client: FlaskClient, stocked: dict[
 
 def test_category_page_and_product_page(client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]) -> None:
     pan = sku(db_session, "PAN-28")
-    category_html = client.get(f"/categories/{pan.category_id}").get_data(as_text=True)
+    category_html = client.get(f"/categories/{pan.category_id}", follow_redirects=True).get_data(as_text=True)
     assert "Hartwell Steel frying pan 28 cm" in category_html
     assert "2 sellers" in category_html
 
-    response = client.get(f"/products/{pan.product_id}")
+    response = client.get(f"/products/{pan.product_id}", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.count('data-testid="offer-row"') == 2

@@ -38,7 +38,9 @@ def test_product_pages_ignore_them_too(
     offer = db_session.scalars(select(Offer).where(Offer.product_id.is_not(None))).first()
     assert offer is not None
     response = client.get(
-        f"/products/{offer.product_id}?sort=total&product_id=1&{query}", headers={"Host": "evil.example"}
+        f"/products/{offer.product_id}?sort=total&product_id=1&{query}",
+        headers={"Host": "evil.example"},
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert "evil.example" not in response.get_data(as_text=True)

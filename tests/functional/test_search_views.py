@@ -118,7 +118,7 @@ def test_api_search_returns_json(client: FlaskClient, stocked: dict[str, Supplie
     assert sorted(o["supplier"] for o in data["results"]) == ["kitchen-pro", "office-point"]
     first = data["results"][0]
     assert first["buy_url"].startswith(f"/go/{first['id']}")
-    assert first["product_url"] == f"/products/{first['product_id']}"
+    assert first["product_url"].startswith(f"/products/{first['product_id']}-")
     assert {"category", "brand", "supplier", "price", "condition"} <= set(data["facets"])
 
 

@@ -296,7 +296,7 @@ def test_search_total_of_products_uses_the_right_plural_forms(
 )
 def test_product_page(client: FlaskClient, stocked: dict[str, Supplier], lang: str, expected: list[str]) -> None:
     html = page(client, f"/search?q=Hartwell&lang={lang}")
-    product_url = re.search(r'href="(/products/\d+)"', html)
+    product_url = re.search(r'href="(/products/\d+-[a-z0-9-]+)"', html)
     assert product_url is not None
     html = page(client, f"{product_url.group(1)}?lang={lang}")
     for text in expected:
