@@ -83,6 +83,12 @@ def category_slug_for(category_id: int) -> str | None:
     return cache.get(category_id)
 
 
+def forget_slugs() -> None:
+    """Drop the slugs read so far: each request reads its own (an app context, and ``g``, may outlive one)."""
+    g.pop("_seo_product_slugs", None)
+    g.pop("_seo_category_slugs", None)
+
+
 def add_slug(endpoint: str, values: dict[str, Any]) -> None:
     """Fill in ``slug`` for links to a product or a category (a ``url_defaults`` callback)."""
     if values.get("slug") is not None:

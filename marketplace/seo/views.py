@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from marketplace.catalog.services import ProductPage
 from marketplace.db import get_session
 from marketplace.seo.jsonld import breadcrumbs_jsonld, product_jsonld
-from marketplace.seo.links import page_links, site_url
+from marketplace.seo.links import forget_slugs, page_links, site_url
 from marketplace.seo.sitemaps import (
     MAX_URLS_PER_FILE,
     Chunk,
@@ -181,5 +181,6 @@ def product_structured_data(page: ProductPage) -> list[dict[str, Any]]:
     return [product, breadcrumbs_jsonld(trail)]
 
 
+bp.before_app_request(forget_slugs)
 bp.add_app_template_global(page_links, "page_links")
 bp.add_app_template_global(product_structured_data, "product_structured_data")

@@ -70,6 +70,20 @@ def test_old_product_and_category_urls_move_permanently_to_the_slugged_ones(
     assert client.get("/categories/424242-anything").status_code == 404
 
 
+def test_a_renamed_product_moves_to_its_new_slug(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan = sku(db_session, "PAN-28")
+    old = f"/products/{pan.product_id}-hartwell-steel-frying-pan-28-cm"
+    assert client.get(old).status_code == 200
+    pan.product.title = "Hartwell сковорода 28 см"
+    db_session.commit()
+    moved = client.get(old)
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"/products/{pan.product_id}-hartwell-skovoroda-28-sm"
+    assert f'href="{moved.headers["Location"]}"' in html_of(client, "/search?q=Hartwell")
+
+
 def test_every_link_to_a_product_or_category_carries_its_slug(
     client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
 ) -> None:
