@@ -81,7 +81,7 @@ def test_the_tree_is_in_the_languages_alphabetical_order(
     # By English names "Home & Garden" comes first; in Ukrainian "Офісне приладдя" does.
     # One language a test: the tests' app context, pushed throughout, keeps the first locale.
     names = NAMES.get(lang, ENGLISH)
-    html = client.get(f"/categories/?lang={lang}").get_data(as_text=True)
+    html = client.get(f"/categories/?lang={lang}", follow_redirects=True).get_data(as_text=True)
     assert html.index(f">{names[first]}</a>") < html.index(f">{names[second]}</a>")
 
 
@@ -91,17 +91,17 @@ def test_category_and_product_pages_name_the_category_in_the_pages_language(
 ) -> None:
     names = NAMES[lang]
     pan = sku(db_session, "PAN-28")
-    html = client.get(f"/categories/{pan.category_id}?lang={lang}").get_data(as_text=True)
+    html = client.get(f"/categories/{pan.category_id}?lang={lang}", follow_redirects=True).get_data(as_text=True)
     assert f"<h1>{names[662]}</h1>" in html
     assert f"<title>{names[662]}" in html
     assert breadcrumbs(html)[:3] == ["Категорії" if lang == "uk" else "Категории", names[536], names[638]]
 
-    product = client.get(f"/products/{pan.product_id}?lang={lang}").get_data(as_text=True)
+    product = client.get(f"/products/{pan.product_id}?lang={lang}", follow_redirects=True).get_data(as_text=True)
     assert breadcrumbs(product)[1:3] == [names[536], names[638]]
     assert breadcrumbs(product)[-1] == names[662]
 
     home = google(db_session, 536)
-    parent = client.get(f"/categories/{home.id}?lang={lang}").get_data(as_text=True)
+    parent = client.get(f"/categories/{home.id}?lang={lang}", follow_redirects=True).get_data(as_text=True)
     chips = parent[parent.index('<ul class="chips">') :]
     assert f">{names[638]} <span" in chips
 
@@ -118,10 +118,10 @@ def test_a_category_newer_than_googles_2015_editions_keeps_its_english_name(
     db_session.add(sand)
     db_session.flush()
 
-    html = client.get(f"/categories/{sand.id}?lang=uk").get_data(as_text=True)
+    html = client.get(f"/categories/{sand.id}?lang=uk", follow_redirects=True).get_data(as_text=True)
     assert "<h1>Sand</h1>" in html
     assert breadcrumbs(html)[1:] == ["Товари для дому та саду", "Товари для газону й саду", "Садівництво", "Sand"]
-    assert "<h1>Sand</h1>" in client.get(f"/categories/{sand.id}?lang=ru").get_data(as_text=True)
+    assert "<h1>Sand</h1>" in client.get(f"/categories/{sand.id}?lang=ru", follow_redirects=True).get_data(as_text=True)
 
 
 @pytest.fixture
