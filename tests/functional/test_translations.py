@@ -3,7 +3,8 @@
 The catalog tests extract the strings from the sources themselves, so a new ``_()`` that nobody
 translated fails here even before ``pybabel extract``/``update`` is run. To fix such a failure:
 
-    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.*' \
+        -o marketplace/translations/messages.pot .
     .venv/bin/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations
     # translate the new or fuzzy entries in marketplace/translations/{uk,ru}/LC_MESSAGES/messages.po
     .venv/bin/pybabel compile -d marketplace/translations --statistics
@@ -15,6 +16,7 @@ speak one language each and make their first request in it.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -48,14 +50,19 @@ def load_catalog(lang: str) -> Catalog:
         return read_po(f, locale=lang)
 
 
+def _not_hidden(dirname: str) -> bool:
+    return not os.path.basename(dirname).startswith(".")
+
+
 def source_messages() -> dict[str, list[str]]:
     """Return every translatable string in the sources (by msgid), with where it occurs."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f, "babel.cfg")
     keywords = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None)
     found: dict[str, list[str]] = {}
+    # Babel skips folders named "_*" by default, which would leave templates/_macros/ out.
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=keywords
+        str(ROOT), method_map, options_map, keywords=keywords, directory_filter=_not_hidden
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         found.setdefault(msgid, []).append(f"{filename}:{lineno}")
