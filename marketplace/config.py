@@ -48,6 +48,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CLICK_WRITE_WAIT": 0.2,
         # Click-outs the database could not take in time wait here for the worker.
         "CLICK_SPOOL_PATH": os.path.join(instance_path, "click-spool"),
+        # Listing thumbnails the worker made from suppliers' pictures (marketplace.catalog.thumbnails).
+        "THUMBNAIL_PATH": os.path.join(instance_path, "thumbnails"),
         # A visitor's repeated click-out to one offer within this many minutes is counted once.
         "CLICK_REPEAT_MINUTES": 30,
         # A crossed-out price is shown only if the offer sold at it for this many days before the cut.

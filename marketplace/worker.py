@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace import create_app
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
-from marketplace.catalog.jobs import record_spooled_clicks
+from marketplace.catalog.jobs import queue_thumbnails, record_spooled_clicks
 from marketplace.db import database, utcnow
 from marketplace.imports.feeds import schedule_due_fetches
 from marketplace.imports.jobs import fail_interrupted_runs
@@ -86,6 +86,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 indexed = 0
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
+            queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass
         finally:
             session.close()
     return WorkDone(imports=jobs, indexed=indexed)

@@ -74,6 +74,8 @@ class FetchResult:
     last_modified: str | None
     #: Bytes written to the destination (decoded).
     size: int
+    #: The answer's Content-Type header, as sent (a picture fetch refuses what is not an image).
+    content_type: str | None = None
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -273,7 +275,12 @@ def fetch(
                     )
                 size = _stream_body(response, dest, policy, started)
                 return FetchResult(
-                    False, current, response.headers.get("ETag"), response.headers.get("Last-Modified"), size
+                    False,
+                    current,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                    size,
+                    response.headers.get("Content-Type"),
                 )
         raise FeedError(
             "fetch_too_many_redirects", f"The feed address redirects more than {policy.max_redirects} times."

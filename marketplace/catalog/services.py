@@ -17,7 +17,7 @@ from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import utm_tags, with_utm
 from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
 from marketplace.catalog.identity import product_identity
-from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
+from marketplace.catalog.models import STRONG_BASES, ClickOut, Offer, OfferStatus, Product
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
 from marketplace.domain_errors import DomainError
@@ -161,11 +161,17 @@ class CategoryPage:
 
 @dataclass
 class ProductSummary:
-    """A product as a listing shows it: its best offer and how many sellers have it."""
+    """A product as a listing shows it: its best offer, its price range and how many sellers have it."""
 
     product: Product
     best: Offer
     seller_count: int
+    #: The highest price of its active offers, in the base currency ("from best to this").
+    highest_price_base: Decimal | None = None
+    #: The first picture (:mod:`marketplace.catalog.identity`), shown as a thumbnail once the worker made one.
+    picture: str | None = None
+    #: A few params, as :func:`key_params` picks them.
+    params: list[tuple[str, str]] = field(default_factory=list)
 
 
 def get_category(session: Session, category_id: int) -> Category:
@@ -221,7 +227,17 @@ def product_summaries(session: Session, product_ids: Sequence[int]) -> list[Prod
             continue
         active = sorted_offers(product.offers)
         if active:
-            summaries.append(ProductSummary(product, active[0], len({o.supplier_id for o in active})))
+            identity = product_identity(product.offers)
+            summaries.append(
+                ProductSummary(
+                    product,
+                    active[0],
+                    len({o.supplier_id for o in active}),
+                    highest_price_base=max(o.price_base for o in active),
+                    picture=identity.pictures[0] if identity and identity.pictures else None,
+                    params=key_params(product.offers),
+                )
+            )
     return summaries
 
 
@@ -274,8 +290,34 @@ def _spec_key(text: str) -> str:
     return " ".join(text.split()).rstrip(":").strip().casefold()
 
 
-def merge_specs(offers: Sequence[Offer]) -> list[SpecRow]:
-    """Merge the offers' params: one row per name; differing values are all kept, with who states them."""
+def spec_order(offers: Iterable[Offer]) -> list[Offer]:
+    """Return the active offers whose params describe the product, strong grouping evidence first.
+
+    Offers with strong evidence (:data:`~marketplace.catalog.models.STRONG_BASES`) are this
+    product for certain, so their names, values and order lead; the earliest first, as the
+    product's identity reads them. Offers joined by text similarity follow, best first.
+    """
+    active = [o for o in offers if o.is_active]
+    strong = sorted((o for o in active if o.group_basis in STRONG_BASES), key=lambda o: o.id)
+    return strong + sorted((o for o in active if o.group_basis not in STRONG_BASES), key=offer_rank)
+
+
+def key_params(offers: Iterable[Offer], limit: int = 3) -> list[tuple[str, str]]:
+    """Return up to ``limit`` (name, value) params for a listing: the first names stated, strong offers first.
+
+    A name stated with different values by different sellers is left out: a listing has no room
+    to say who states which (the product page does).
+    """
+    rows = merge_specs(spec_order(offers), with_sellers=False)
+    return [(row.name, row.values[0][0]) for row in rows if not row.conflicting][:limit]
+
+
+def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[SpecRow]:
+    """Merge the offers' params: one row per name; differing values are all kept, with who states them.
+
+    Names and values are kept as the first offer stating them spelt them (units included);
+    pass the offers in :func:`spec_order`.
+    """
     rows: dict[str, SpecRow] = {}
     value_keys: dict[str, dict[str, int]] = {}
     for offer in offers:
@@ -294,7 +336,7 @@ def merge_specs(offers: Sequence[Offer]) -> list[SpecRow]:
                 seen[value_key] = len(row.values)
                 row.values.append((value, []))
             sellers = row.values[seen[value_key]][1]
-            if offer.supplier.name not in sellers:
+            if with_sellers and offer.supplier.name not in sellers:
                 sellers.append(offer.supplier.name)
     return list(rows.values())
 
@@ -353,7 +395,7 @@ def product_page(
         offers=offers,
         by_total=by_total,
         totals={o.id: offer_total_base(o) for o in card.offers},
-        specs=merge_specs(card.offers),
+        specs=merge_specs(spec_order(card.offers)),
         pictures=list(identity.pictures) if identity else [],
         chart=price_chart(session, product_id, {o.id: o.supplier.name for o in card.offers}, days=chart_days, now=now),
         discounts=backed_discounts(session, card.offers, reference_days=reference_days, now=now),

@@ -8,10 +8,22 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms import SelectChoice
 
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.queries import open_requests
@@ -24,12 +36,16 @@ from marketplace.catalog.services import (
     category_page,
     category_tree,
     click_target,
-    get_category,
     product_page,
     record_click,
 )
+from marketplace.catalog.thumbnails import ThumbnailFolder, is_key, thumbnail_format
 from marketplace.db import database, get_session, utcnow
+from marketplace.search.forms import SearchForm
+from marketplace.search.index_runtime import get_index
+from marketplace.search.services import bucket_bounds, search_offers
 from marketplace.seo.links import add_slug, category_slug, product_slug
+from marketplace.suppliers.services import list_suppliers
 from marketplace.urls import link_args
 
 logger = logging.getLogger(__name__)
@@ -71,19 +87,35 @@ def categories() -> ResponseReturnValue:
 @bp.get("/categories/<int:category_id>")
 @bp.get("/categories/<int:category_id>-<slug>")
 def category(category_id: int, slug: str | None = None) -> ResponseReturnValue:
+    """Show a category's place in the tree, and its products through the search: the same filters, facets and sorts."""
     session = get_session()
     try:
-        found = get_category(session, category_id)
+        # The tree only: the products come from the search index, filtered and sorted as the buyer asks.
+        place = category_page(session, category_id, per_page=0)
     except NotFound:
         abort(404)
-    if slug != (category_slug(found) or None):
+    if slug != (category_slug(place.category) or None):
         # The id finds the page; a missing, old or mistyped slug is sent on to the one URL search engines keep.
         return redirect(
             url_for("catalog.category", **{**link_args(request.args), "category_id": category_id, "slug": None}), 301
         )
-    page = request.args.get("page", 1, type=int) or 1
-    result = category_page(session, category_id, page=max(page, 1))
-    return render_template("catalog/category.html", page=result)
+    args = request.args.copy()
+    args.pop("category", None)  # the category is the one in the path
+    form = SearchForm(args)
+    form.supplier.choices = [SelectChoice(s.slug, s.name) for s in list_suppliers(session)]
+    result = None
+    if form.validate():
+        form.category.data = category_id
+        result = search_offers(session, get_index(), form.to_query(current_app.config["SEARCH_PER_PAGE"]))
+    keep_args = {name: value for name, value in link_args(args).items() if name != "page"}
+    return render_template(
+        "catalog/category.html",
+        page=place,
+        form=form,
+        result=result,
+        bucket_bounds=bucket_bounds,
+        keep_args=keep_args,
+    )
 
 
 @bp.get("/products/<int:product_id>")
@@ -109,6 +141,32 @@ def product(product_id: int, slug: str | None = None) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     return render_template("catalog/product.html", card=page.card, page=page)
+
+
+#: Thumbnails are named by a hash of their picture's URL, so one never changes: caches keep it a year.
+THUMBNAIL_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.app_template_global()
+def thumbnail_src(picture_url: str | None) -> str | None:
+    """Return the address of a picture's thumbnail, or ``None`` while the worker has not made it."""
+    if not picture_url:
+        return None
+    folder = ThumbnailFolder.of(current_app.config)
+    if not folder.has(picture_url):
+        return None
+    return url_for("catalog.thumbnail", name=folder.file_name(picture_url))
+
+
+@bp.get("/thumbnails/<name>")
+def thumbnail(name: str) -> ResponseReturnValue:
+    key, _, extension = name.partition(".")
+    if not is_key(key) or extension != thumbnail_format()[1]:
+        abort(404)
+    response = send_from_directory(ThumbnailFolder.of(current_app.config).path, name, max_age=THUMBNAIL_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.route("/go/<int:offer_id>", methods=["GET", "HEAD"])

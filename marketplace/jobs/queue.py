@@ -37,6 +37,7 @@ JOBS: dict[str, str] = {
     "import_run": "marketplace.imports.jobs:run_import",
     "fetch_feed": "marketplace.imports.jobs:fetch_feed",
     "preview_run": "marketplace.imports.jobs:preview_upload",
+    "make_thumbnails": "marketplace.catalog.jobs:make_thumbnails",
 }
 
 _RQ_PENDING = "traderow.rq_pending"

@@ -19,7 +19,7 @@ from marketplace.search.jobs import rebuild_index, sync_index
 from marketplace.search.services import search_offers
 from search_index import CONDITIONS, SearchQuery
 
-_SORTS = ("relevance", "price_asc", "price_desc", "newest")
+_SORTS = ("relevance", "price_asc", "price_desc", "newest", "total")
 
 
 class Amount(click.ParamType):

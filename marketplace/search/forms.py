@@ -26,6 +26,8 @@ SORTS = [
     SelectChoice("price_asc", _l("Price: low to high")),
     SelectChoice("price_desc", _l("Price: high to low")),
     SelectChoice("newest", _l("Newest first")),
+    # Price plus the seller's delivery cost, where the seller states it (as the product page sorts offers).
+    SelectChoice("total", _l("Total with delivery: low to high")),
 ]
 SORT_VALUES = frozenset(choice.value for choice in SORTS)
 CONDITIONS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -9,13 +10,15 @@ from flask_babel import get_locale
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
+from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import Offer, OfferStatus
-from marketplace.catalog.services import best_offer
+from marketplace.catalog.services import best_offer, key_params, offer_rank_by_total, offer_total_base
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.names import collation_key, names_by_locale
 from search_index import (
     CONDITIONS,
+    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResults,
@@ -39,11 +42,26 @@ class OfferHit:
     offers: list[Offer] = field(default_factory=list)
     #: Suppliers with an offer of this product that matches the search and its filters.
     seller_count: int = 1
+    #: The product's first picture (:mod:`marketplace.catalog.identity`), for its thumbnail.
+    picture: str | None = None
+    #: A few of the product's params (:func:`marketplace.catalog.services.key_params`).
+    params: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def lowest_price_base(self) -> Decimal:
         """Return the lowest base-currency price among the row's matching offers (the "from" price)."""
         return min((offer.price_base for offer in self.offers), default=self.offer.price_base)
+
+    @property
+    def highest_price_base(self) -> Decimal:
+        """Return the highest base-currency price among the row's matching offers (the "to" price)."""
+        return max((offer.price_base for offer in self.offers), default=self.offer.price_base)
+
+    @property
+    def lowest_total_base(self) -> Decimal | None:
+        """Return the lowest price with delivery among the matching offers whose delivery is known."""
+        totals = [t for t in (offer_total_base(o) for o in self.offers or [self.offer]) if t is not None]
+        return min(totals, default=None)
 
 
 @dataclass
@@ -101,13 +119,66 @@ _RELAXABLE: tuple[tuple[str, tuple[str, ...], dict[str, object]], ...] = (
 )
 
 
+#: Sorted by total with delivery, the rows this many cheapest by price are ordered by total.
+#: The index knows prices, not delivery costs, so the order by total is made here, over
+#: the cheapest rows by price (the index's largest page). Within them it is exact; pages
+#: past them go on by price.
+TOTAL_SORT_WINDOW = 200
+
+
 def search_offers(session: Session, index: SearchIndex, query: SearchQuery, locale: str | None = None) -> SearchPage:
     """Search the index and load the hits' offers in one query; offers gone since are skipped.
 
     Category facets are labelled in ``locale`` (by default the request's language).
     """
+    locale = locale or _request_locale()
+    if query.sort == "total":
+        return _search_by_total(session, index, query, locale)
     results = index.search(query)
-    ids = {offer_id for hit in results.hits for offer_id in (hit.offer_ids or (hit.offer_id,))}
+    first = (results.page - 1) * results.per_page
+    hits = _load_hits(session, results.hits, first)
+    return _page(session, index, query, results, hits, locale)
+
+
+def _page(
+    session: Session,
+    index: SearchIndex,
+    query: SearchQuery,
+    results: SearchResults,
+    hits: list[OfferHit],
+    locale: str | None,
+) -> SearchPage:
+    page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
+    if results.total == 0:
+        page.relax = relax_hints(index, query)
+    return page
+
+
+def _search_by_total(session: Session, index: SearchIndex, query: SearchQuery, locale: str | None) -> SearchPage:
+    """Search sorted by price plus known delivery (``offer_rank_by_total``), as the product page sorts offers."""
+    first = (query.page - 1) * query.per_page
+    if first >= TOTAL_SORT_WINDOW:
+        results = index.search(replace(query, sort="price_asc"))
+        return _page(session, index, query, results, _load_hits(session, results.hits, first), locale)
+    window = index.search(replace(query, sort="price_asc", page=1, per_page=TOTAL_SORT_WINDOW))
+    hits = _load_hits(session, window.hits, 0)
+    hits.sort(key=lambda hit: min(offer_rank_by_total(o) for o in hit.offers or [hit.offer]))
+    hits = hits[first : first + query.per_page]
+    for position, hit in enumerate(hits, start=first + 1):
+        hit.position = position
+    shown = {hit.offer.product_id if query.by_product else hit.offer.id for hit in hits}
+    results = replace(
+        window,
+        hits=tuple(h for h in window.hits if (h.product_id if query.by_product else h.offer_id) in shown),
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return _page(session, index, query, results, hits, locale)
+
+
+def _load_hits(session: Session, found: Sequence[SearchHit], first: int) -> list[OfferHit]:
+    """Load the offers of the index's hits, with each product's picture and key params."""
+    ids = {offer_id for hit in found for offer_id in (hit.offer_ids or (hit.offer_id,))}
     loaded = {
         o.id: o
         for o in session.scalars(
@@ -118,18 +189,32 @@ def search_offers(session: Session, index: SearchIndex, query: SearchQuery, loca
             .where(Offer.id.in_(ids), Offer.status == OfferStatus.ACTIVE)
         )
     }
-    first = (results.page - 1) * results.per_page
+    # Every offer of the products shown: a product's picture and params come from its strong offers,
+    # which need not be among those that matched.
+    product_offers: dict[int, list[Offer]] = {}
+    product_ids = {o.product_id for o in loaded.values()}
+    for offer in session.scalars(select(Offer).where(Offer.product_id.in_(product_ids))):
+        product_offers.setdefault(offer.product_id, []).append(offer)
     hits = []
-    for i, hit in enumerate(results.hits):
+    for i, hit in enumerate(found):
         offers = [loaded[offer_id] for offer_id in (hit.offer_ids or (hit.offer_id,)) if offer_id in loaded]
         best = best_offer(offers)
-        if best is not None:
-            hits.append(OfferHit(best, hit.highlight, first + i + 1, offers, hit.seller_count))
-    locale = locale or _request_locale()
-    page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
-    if results.total == 0:
-        page.relax = relax_hints(index, query)
-    return page
+        if best is None:
+            continue
+        siblings = product_offers.get(best.product_id, offers)
+        identity = product_identity(siblings)
+        hits.append(
+            OfferHit(
+                best,
+                hit.highlight,
+                first + i + 1,
+                offers,
+                hit.seller_count,
+                picture=identity.pictures[0] if identity and identity.pictures else None,
+                params=key_params(siblings),
+            )
+        )
+    return hits
 
 
 def relax_hints(index: SearchIndex, query: SearchQuery) -> list[RelaxHint]:

@@ -33,8 +33,9 @@ def test_category_search_and_product_pages_name_the_product_alike(
     assert texts(product, r'data-testid="product-title">(.*?)</h1>') == [title]
 
     link = rf'href="/products/{pan.product_id}-[a-z0-9-]+">(.*?)</a>'
+    # The category page lists its products as the search does: one row per product, by its title.
     category = client.get(f"/categories/{pan.category_id}?lang={lang}", follow_redirects=True).get_data(as_text=True)
-    assert texts(category, r'class="tile-title" ' + link) == [title]
+    assert texts(category, r'class="hit-title" ' + link) == [title]
 
     # Only the Ukrainian offer's title has this word: the row still bears the product's title.
     found = client.get(f"/search?q=Сковорода&lang={lang}").get_data(as_text=True)
