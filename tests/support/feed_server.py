@@ -1,4 +1,4 @@
-"""A real HTTP server on loopback that serves price lists, for the fetching tests."""
+"""A real HTTP server on loopback that serves price lists and pictures, for the fetching tests."""
 
 from __future__ import annotations
 
@@ -29,7 +29,15 @@ class FeedServer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def serve_bytes(self, path: str, body: bytes, *, etag: str | None = None, gzip_it: bool = False) -> None:
+    def serve_bytes(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        etag: str | None = None,
+        gzip_it: bool = False,
+        content_type: str = "application/xml",
+    ) -> None:
         def handle(h: BaseHTTPRequestHandler) -> None:
             if etag and h.headers.get("If-None-Match") == etag:
                 h.send_response(304)
@@ -37,7 +45,7 @@ class FeedServer:
                 return
             payload = gzip.compress(body) if gzip_it else body
             h.send_response(200)
-            h.send_header("Content-Type", "application/xml")
+            h.send_header("Content-Type", content_type)
             h.send_header("Content-Length", str(len(payload)))
             if gzip_it:
                 h.send_header("Content-Encoding", "gzip")
