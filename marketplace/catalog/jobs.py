@@ -48,6 +48,8 @@ def record_spooled_clicks(session: Session, config: Mapping[str, Any], *, batch:
 
 #: Seconds between two looks for pictures without a thumbnail, when the last look found them all done.
 THUMBNAIL_SCAN_SECONDS = 60.0
+#: The file in the thumbnail folder whose age says when the last look was (removing it asks for a look now).
+SCAN_MARKER = ".scanned"
 
 
 def queue_thumbnails(
@@ -60,7 +62,7 @@ def queue_thumbnails(
     pass; otherwise the next look waits ``scan_seconds``.
     """
     folder = ThumbnailFolder.of(config)
-    scanned = folder.path / ".scanned"
+    scanned = folder.path / SCAN_MARKER
     try:
         if time.time() - scanned.stat().st_mtime < scan_seconds:
             return 0
