@@ -306,10 +306,16 @@ def key_params(offers: Iterable[Offer], limit: int = 3) -> list[tuple[str, str]]
     """Return up to ``limit`` (name, value) params for a listing: the first names stated, strong offers first.
 
     A name stated with different values by different sellers is left out: a listing has no room
-    to say who states which (the product page does).
+    to say who states which (the product page does); so is the brand, which the title shows.
     """
-    rows = merge_specs(spec_order(offers), with_sellers=False)
-    return [(row.name, row.values[0][0]) for row in rows if not row.conflicting][:limit]
+    ordered = spec_order(offers)
+    brands = {_spec_key(o.brand) for o in ordered if o.brand}
+    rows = merge_specs(ordered, with_sellers=False)
+    return [
+        (row.name, row.values[0][0])
+        for row in rows
+        if not row.conflicting and _spec_key(row.values[0][0]) not in brands
+    ][:limit]
 
 
 def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[SpecRow]:
