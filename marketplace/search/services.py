@@ -179,22 +179,21 @@ def _search_by_total(session: Session, index: SearchIndex, query: SearchQuery, l
 def _load_hits(session: Session, found: Sequence[SearchHit], first: int) -> list[OfferHit]:
     """Load the offers of the index's hits, with each product's picture and key params."""
     ids = {offer_id for hit in found for offer_id in (hit.offer_ids or (hit.offer_id,))}
-    loaded = {
-        o.id: o
-        for o in session.scalars(
-            select(Offer)
-            .join(Offer.supplier)
-            .join(Offer.product)
-            .options(contains_eager(Offer.supplier), contains_eager(Offer.product))
-            .where(Offer.id.in_(ids), Offer.status == OfferStatus.ACTIVE)
-        )
-    }
-    # Every offer of the products shown: a product's picture and params come from its strong offers,
-    # which need not be among those that matched.
+    # In one query, every offer of the products shown: a product's picture and params come from
+    # its strong offers, which need not be among those that matched.
+    shown_products = select(Offer.product_id).where(Offer.id.in_(ids)).scalar_subquery()
     product_offers: dict[int, list[Offer]] = {}
-    product_ids = {o.product_id for o in loaded.values()}
-    for offer in session.scalars(select(Offer).where(Offer.product_id.in_(product_ids))):
+    loaded: dict[int, Offer] = {}
+    for offer in session.scalars(
+        select(Offer)
+        .join(Offer.supplier)
+        .join(Offer.product)
+        .options(contains_eager(Offer.supplier), contains_eager(Offer.product))
+        .where(Offer.product_id.in_(shown_products))
+    ):
         product_offers.setdefault(offer.product_id, []).append(offer)
+        if offer.id in ids and offer.status == OfferStatus.ACTIVE:
+            loaded[offer.id] = offer
     hits = []
     for i, hit in enumerate(found):
         offers = [loaded[offer_id] for offer_id in (hit.offer_ids or (hit.offer_id,)) if offer_id in loaded]
