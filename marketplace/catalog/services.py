@@ -302,20 +302,31 @@ def spec_order(offers: Iterable[Offer]) -> list[Offer]:
     return strong + sorted((o for o in active if o.group_basis not in STRONG_BASES), key=offer_rank)
 
 
+#: Words in a param's name that make it bookkeeping rather than a property a buyer compares (codes,
+#: barcodes, the brand, the condition, the supplier's category, warranty): a listing leaves them out.
+_NOT_KEY_PARAM_WORDS = (
+    "артикул", "штрих", "код", "sku", "ean", "gtin", "upc", "barcode", "mpn", "article",
+    "бренд", "brand", "виробник", "производител", "manufacturer", "vendor",
+    "стан", "состояни", "condition", "категор", "category", "гарант", "warranty",
+)  # fmt: skip
+
+
 def key_params(offers: Iterable[Offer], limit: int = 3) -> list[tuple[str, str]]:
     """Return up to ``limit`` (name, value) params for a listing: the first names stated, strong offers first.
 
     A name stated with different values by different sellers is left out: a listing has no room
-    to say who states which (the product page does); so is the brand, which the title shows.
+    to say who states which (the product page does); so are codes, the brand (the title shows it)
+    and the other bookkeeping of :data:`_NOT_KEY_PARAM_WORDS`.
     """
     ordered = spec_order(offers)
     brands = {_spec_key(o.brand) for o in ordered if o.brand}
-    rows = merge_specs(ordered, with_sellers=False)
-    return [
-        (row.name, row.values[0][0])
-        for row in rows
-        if not row.conflicting and _spec_key(row.values[0][0]) not in brands
-    ][:limit]
+    keys = []
+    for row in merge_specs(ordered, with_sellers=False):
+        name_key, value = _spec_key(row.name), row.values[0][0]
+        if row.conflicting or _spec_key(value) in brands or any(word in name_key for word in _NOT_KEY_PARAM_WORDS):
+            continue
+        keys.append((row.name, value))
+    return keys[:limit]
 
 
 def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[SpecRow]:

@@ -40,7 +40,8 @@ def pans(app: Flask, db_session: Session, supplier: Supplier) -> dict[str, Offer
     steel = factories.offer(
         db_session, supplier, "STEEL", title="Hartwell Steel pan 28 cm", price="500.00", brand="Hartwell",
         category_id=skillets, delivery_cost=Decimal("250.00"),
-        params=[["Brand", "Hartwell"], ["Diameter", "28 cm"], ["Material", "steel"], ["Colour", "black"]],
+        params=[["Brand", "Hartwell"], ["Артикул", "HW-28"], ["Diameter", "28 cm"], ["Material", "steel"],
+                ["Colour", "black"]],
     )  # fmt: skip
     factories.offer(
         db_session, other, "S-28", title="Hartwell pan steel 28", price="650.00", brand="Hartwell",
@@ -70,8 +71,8 @@ def test_a_row_names_the_product_once_with_its_price_range_sellers_and_params(
     price = re.search(r'data-testid="price" class="price">(.*?)</span>', row)
     assert price and re.fullmatch(r"from .*500\.00.* to .*650\.00.*", price.group(1)), price
     assert re.search(r'data-testid="sellers"[^>]*>at 2 sellers</a>', row)
-    # The strong offers' params, in the founder's order; the brand (in the title) and the colour,
-    # stated two ways, are left out.
+    # The strong offers' params, in the founder's order; the brand (in the title), the supplier's
+    # code and the colour, stated two ways, are left out.
     params = re.findall(r'<li><span class="muted">(.*?):</span> (.*?)</li>', row)
     assert params == [("Diameter", "28 cm"), ("Material", "steel")]
     assert 'data-testid="hit-buy"' in row and 'data-testid="thumbnail-placeholder"' in row
@@ -136,7 +137,7 @@ def test_the_product_page_merges_specs_strong_offers_first(
     html = client.get(f"/products/{steel.product_id}").get_data(as_text=True)
     specs = html.split('data-testid="specs"')[1]
     names = re.findall(r'<th scope="row">(.*?)</th>', specs)
-    assert names == ["Brand", "Diameter", "Material", "Colour", "Weight"]
+    assert names == ["Brand", "Артикул", "Diameter", "Material", "Colour", "Weight"]
     diameter = specs.split('<th scope="row">Diameter</th>')[1].split("</tr>")[0]
     assert diameter.index("28 cm") < diameter.index("30 cm"), "the strong offers' value first"
     assert "Kitchen Pro, Pan House" in diameter and "Sellers state different values." in diameter
