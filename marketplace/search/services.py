@@ -164,12 +164,18 @@ def _search_by_total(session: Session, index: SearchIndex, query: SearchQuery, l
     hits = _load_hits(session, window.hits, 0)
     hits.sort(key=lambda hit: min(offer_rank_by_total(o) for o in hit.offers or [hit.offer]))
     hits = hits[first : first + query.per_page]
+    found = list(window.hits)
+    if len(hits) < query.per_page and window.total > TOTAL_SORT_WINDOW:
+        # A page that straddles the window's end goes on with the rows after it, by price.
+        after = index.search(replace(query, sort="price_asc", page=2, per_page=TOTAL_SORT_WINDOW))
+        found += after.hits
+        hits += _load_hits(session, after.hits[: query.per_page - len(hits)], 0)
     for position, hit in enumerate(hits, start=first + 1):
         hit.position = position
     shown = {hit.offer.product_id if query.by_product else hit.offer.id for hit in hits}
     results = replace(
         window,
-        hits=tuple(h for h in window.hits if (h.product_id if query.by_product else h.offer_id) in shown),
+        hits=tuple(h for h in found if (h.product_id if query.by_product else h.offer_id) in shown),
         page=query.page,
         per_page=query.per_page,
     )

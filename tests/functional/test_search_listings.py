@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import GroupBasis, Offer
+from marketplace.search import services
 from marketplace.search.index_runtime import get_index
 from marketplace.search.jobs import rebuild_index
 from marketplace.suppliers.models import Supplier
@@ -96,6 +97,17 @@ def test_search_sorts_by_total_with_delivery_as_the_product_page_does(
     api = client.get("/api/v1/search?q=pan&sort=total").get_json()
     assert [r["product_title"] for r in api["results"]] == titles(html)
     assert api["query"]["sort"] == "total" and api["total"] == 3
+
+
+def test_past_the_window_sorted_by_total_the_rows_go_on_by_price(
+    client: FlaskClient, pans: dict[str, Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the two cheapest by price (Hartwell, Mauviel) are ordered by total; Lodge comes after them.
+    monkeypatch.setattr(services, "TOTAL_SORT_WINDOW", 2)
+    straddling = client.get("/search?q=pan&sort=total&per_page=3").get_data(as_text=True)
+    assert titles(straddling) == ["Hartwell Steel pan 28 cm", "Mauviel Copper pan 24 cm", "Lodge Cast pan 26 cm"]
+    past = client.get("/search?q=pan&sort=total&per_page=1&page=3").get_data(as_text=True)
+    assert titles(past) == ["Lodge Cast pan 26 cm"]
 
 
 def test_a_category_page_filters_facets_and_sorts_as_search_does(
