@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -79,23 +79,45 @@ class PriceSeries:
 
 @dataclass
 class PriceChart:
-    """The lines of a product's price chart and their extent, in the base currency."""
+    """The lines of a product's price chart and their extent, in the base currency.
 
+    The chart is drawn by day: each point starts at midnight (UTC) and holds the price an offer
+    had at the end of that day, so imports minutes apart never draw a sliver of a step.
+    """
+
+    #: The lines to draw: the lowest price first, then each seller with a price in the period.
     series: list[PriceSeries]
     start: dt.datetime
     end: dt.datetime
     low: Decimal
     high: Decimal
+    #: Sellers of the product with no price to draw in the period (out of stock or withdrawn throughout).
+    unpriced: list[str] = field(default_factory=list)
+
+    @property
+    def one_day(self) -> bool:
+        """Return whether the chart covers a single day: its two date labels would be the same."""
+        return self.start.date() == self.end.date()
+
+    @property
+    def flat(self) -> bool:
+        """Return whether every price drawn is the same: its two price labels would be the same."""
+        return self.low == self.high
 
     def polyline(self, series: PriceSeries, width: int, height: int) -> list[str]:
-        """Return SVG ``points`` strings, one per unbroken stretch, as a step line scaled to the box."""
+        """Return SVG ``points`` strings, one per unbroken stretch, as a step line scaled to the box.
+
+        A flat chart draws its prices across the middle of the box.
+        """
         span = (self.end - self.start).total_seconds() or 1.0
-        price_span = float(self.high - self.low) or 1.0
+        price_span = float(self.high - self.low)
 
         def x(at: dt.datetime) -> float:
             return round((max(at, self.start) - self.start).total_seconds() / span * width, 1)
 
         def y(price: Decimal) -> float:
+            if not price_span:
+                return round(height / 2, 1)
             return round(height - float(price - self.low) / price_span * height, 1)
 
         stretches: list[str] = []
@@ -114,15 +136,21 @@ class PriceChart:
         return stretches
 
 
+def _day(at: dt.datetime) -> dt.datetime:
+    """Return midnight of ``at``'s day, in ``at``'s time zone (UTC for stored times)."""
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def price_chart(
     session: Session, product_id: int, labels: dict[int, str], *, days: int = 90, now: dt.datetime | None = None
 ) -> PriceChart | None:
-    """Return the product's chart over the last ``days``: each offer's price and the lowest.
+    """Return the product's chart over the last ``days``: each offer's price and the lowest, day by day.
 
-    ``None`` when the product has no history.
+    ``None`` when the product has no history, or no price in the period.
 
     ``labels`` names the offers to draw (offer id to seller name); the lowest line covers every
-    offer of the product that was active and in stock.
+    offer of the product that was active and in stock. A named offer with no price in the period
+    gets no line; its seller is listed in ``unpriced`` instead, so the legend names only lines.
     """
     now = now or utcnow()
     since = now - dt.timedelta(days=days)
@@ -139,22 +167,31 @@ def price_chart(
     ).all()
     if not rows:
         return None
-    by_offer: dict[int, list[PricePoint]] = {}
+    # Each offer's state at the end of each day: a later point of the same day replaces an
+    # earlier one, and every point before the window counts as its first day.
+    by_day: dict[int, dict[dt.datetime, Decimal | None]] = {}
     for offer_id, price_base, available, active, recorded_at in rows:
-        at = max(recorded_at, since)
-        price = price_base if active and available else None
-        points = by_offer.setdefault(offer_id, [])
-        if points and points[-1].at == at:
-            points[-1] = PricePoint(at, price)  # a later point at the window's edge replaces an earlier one
-        else:
-            points.append(PricePoint(at, price))
+        by_day.setdefault(offer_id, {})[_day(max(recorded_at, since))] = price_base if active and available else None
+    by_offer = {offer_id: _steps(days_prices) for offer_id, days_prices in by_day.items()}
     start = min(points[0].at for points in by_offer.values())
     lowest = _lowest(by_offer)
-    series = [PriceSeries(labels[offer_id], points) for offer_id, points in by_offer.items() if offer_id in labels]
+    named = [PriceSeries(labels[offer_id], points) for offer_id, points in by_offer.items() if offer_id in labels]
+    series = [s for s in named if any(p.price is not None for p in s.points)]
     prices = [p.price for s in [*series, lowest] for p in s.points if p.price is not None]
     if not prices:
         return None
-    return PriceChart([lowest, *series], start, now, min(prices), max(prices))
+    drawn = {s.label for s in series}
+    unpriced = sorted({label for label in labels.values() if label not in drawn})
+    return PriceChart([lowest, *series], start, now, min(prices), max(prices), unpriced)
+
+
+def _steps(days_prices: dict[dt.datetime, Decimal | None]) -> list[PricePoint]:
+    """Return the day points as a step line: a point only where the price changes."""
+    points: list[PricePoint] = []
+    for at, price in sorted(days_prices.items()):
+        if not points or points[-1].price != price:
+            points.append(PricePoint(at, price))
+    return points
 
 
 def _lowest(by_offer: dict[int, list[PricePoint]]) -> PriceSeries:

@@ -167,6 +167,24 @@ def test_product_page_parts(client: FlaskClient, db_session: Session, stocked: d
     assert 'data-testid="discount"' in html and "−13%" in html
 
 
+def test_a_chart_of_one_day_names_the_day_once_and_only_sellers_it_draws(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan, theirs = sku(db_session, "PAN-28"), sku(db_session, "OP-1")
+    # Both imported today; Office Point's offer has been out of stock since its import.
+    db_session.query(PriceHistory).filter(PriceHistory.offer_id == theirs.id).update({"available": False})
+    theirs.available = False
+    db_session.commit()
+    html = product_html(client, pan.product_id)
+    chart = html[html.index('data-testid="price-chart"') : html.index("</figure>")]
+    assert chart.count('data-testid="chart-date"') == 1
+    assert chart.count('data-testid="chart-price"') == 1  # one price drawn: labelled once
+    assert chart.count('data-testid="chart-legend"') == 2  # the lowest and Kitchen Pro
+    assert 'data-series="Office Point"' not in chart
+    unpriced = chart[chart.index('data-testid="chart-unpriced"') :]
+    assert "Office Point" in unpriced.split("</p>")[0]
+
+
 def test_a_merged_products_page_moves_permanently_to_the_product_it_joined(
     client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
 ) -> None:

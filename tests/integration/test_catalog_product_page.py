@@ -30,7 +30,7 @@ def offer(db_session: Session, sku: str) -> Offer:
     return found
 
 
-def history(db_session: Session, item: Offer, *points: tuple[int, str, bool]) -> None:
+def history(db_session: Session, item: Offer, *points: tuple[float, str, bool], available: bool = True) -> None:
     """Replace the offer's history with ``(days before NOW, price, active)`` points."""
     db_session.query(PriceHistory).filter(PriceHistory.offer_id == item.id).delete()
     for days, price, active in points:
@@ -42,7 +42,7 @@ def history(db_session: Session, item: Offer, *points: tuple[int, str, bool]) ->
                 currency=item.currency,
                 price_base=Decimal(price),
                 old_price=item.old_price,
-                available=True,
+                available=available,
                 active=active,
                 recorded_at=NOW - dt.timedelta(days=days),
             )
@@ -133,6 +133,42 @@ def test_price_chart_has_each_seller_and_the_lowest(db_session: Session, stocked
     assert len(lines) == 2  # broken while withdrawn
     assert lines[-1].endswith("600.0,100.0")  # the lowest price, drawn to today at the bottom
     assert price_chart(db_session, 424242, {}, now=NOW) is None
+
+
+def test_one_day_of_history_is_one_day_without_a_spike(db_session: Session, stocked: dict[str, Supplier]) -> None:
+    ours, theirs = offer(db_session, "PAN-28"), offer(db_session, "OP-1")
+    # Three imports this morning, an hour apart: ours at 2199, theirs at 1950, ours cut to 1899.
+    history(db_session, ours, (0.125, "2199", True), (0.0417, "1899", True))
+    history(db_session, theirs, (0.0833, "1950", True))
+    chart = price_chart(db_session, ours.product_id, {ours.id: "Kitchen Pro", theirs.id: "Office Point"}, now=NOW)
+    assert chart is not None and chart.one_day
+    lowest = chart.series[0]
+    # The day's lowest is where the day ended; the morning's 2199 is no spike at the left edge.
+    assert [(p.at, p.price) for p in lowest.points] == [(NOW.replace(hour=0), Decimal("1899"))]
+    assert (chart.low, chart.high) == (Decimal("1899"), Decimal("1950"))
+    assert chart.polyline(lowest, 600, 100) == ["0.0,100.0 600.0,100.0"]
+
+
+def test_a_flat_chart_draws_across_the_middle(db_session: Session, stocked: dict[str, Supplier]) -> None:
+    ours, theirs = offer(db_session, "PAN-28"), offer(db_session, "OP-1")
+    history(db_session, ours, (5, "1899", True))
+    history(db_session, theirs, (5, "1899", True))
+    chart = price_chart(db_session, ours.product_id, {ours.id: "Kitchen Pro"}, now=NOW)
+    assert chart is not None and chart.flat and not chart.one_day
+    assert chart.polyline(chart.series[0], 600, 100) == ["0.0,50.0 600.0,50.0"]
+
+
+def test_a_seller_out_of_stock_throughout_has_no_line_and_no_legend(
+    db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    ours, theirs = offer(db_session, "PAN-28"), offer(db_session, "OP-1")
+    history(db_session, ours, (20, "1899", True))
+    history(db_session, theirs, (20, "1950", True), (10, "1950", True), available=False)
+    chart = price_chart(db_session, ours.product_id, {ours.id: "Kitchen Pro", theirs.id: "Office Point"}, now=NOW)
+    assert chart is not None
+    assert [s.label for s in chart.series if not s.lowest] == ["Kitchen Pro"]
+    assert chart.unpriced == ["Office Point"]
+    assert all(chart.polyline(s, 600, 100) for s in chart.series)  # every series in the legend draws a line
 
 
 def test_similar_products_come_from_the_same_category(db_session: Session, stocked: dict[str, Supplier]) -> None:
