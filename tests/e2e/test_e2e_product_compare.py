@@ -58,14 +58,21 @@ def test_search_product_card_click_out_and_comparison(page: Page, live: LiveApp,
     # Pictures come from the stores too; the only page visited is the click-out's.
     assert traffic.store_visits() == [click.target_url]
 
-    # Back on the card: add it, then its smaller sister, to the comparison.
+    # Back on the card: add it, then its smaller sister, to the comparison; each stays on its page.
     page.goto(product_path)
     page.get_by_test_id("add-to-compare").click()
-    expect(page).to_have_url(re.compile(r"/compare/$"), timeout=TIMEOUT_MS)
-    expect(page.get_by_test_id("compared-product")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("compare-status")).to_have_text(
+        "Added to the comparison (1 of 4). Open the comparison", timeout=TIMEOUT_MS
+    )
+    expect(page).to_have_url(re.compile(re.escape(product_path) + "$"), timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("compare-link")).to_contain_text("1")
 
     search_and_open(page, "frying pan 24", re.compile(r"Hartwell Steel.* 24 "), "Hartwell Steel frying pan 24 cm")
     page.get_by_test_id("add-to-compare").click()
+    status = page.get_by_test_id("compare-status")
+    expect(status).to_contain_text("Added to the comparison (2 of 4).", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("compare-link")).to_contain_text("2")
+    status.get_by_role("link", name="Open the comparison").click()
     expect(page).to_have_url(re.compile(r"/compare/$"), timeout=TIMEOUT_MS)
     compared = page.get_by_test_id("compared-product")
     expect(compared).to_have_count(2, timeout=TIMEOUT_MS)

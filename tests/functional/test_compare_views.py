@@ -28,8 +28,10 @@ def test_compare_two_products_of_one_category(
     db_session.commit()
     assert "Nothing to compare yet" in client.get("/compare/").get_data(as_text=True)
 
+    # Without JavaScript the form posts and the buyer is back on the product's page, told so.
     response = client.post("/compare/add", data={"product_id": pan.id})
-    assert (response.status_code, response.headers["Location"]) == (302, "/compare/")
+    assert (response.status_code, response.headers["Location"]) == (302, f"/products/{pan.id}")
+    assert "Added to the comparison (1 of 4)." in client.get(response.headers["Location"]).get_data(as_text=True)
     client.post("/compare/add", data={"product_id": knife.id})
     client.post("/compare/add", data={"product_id": knife.id})  # twice is once
     html = client.get("/compare/").get_data(as_text=True)
@@ -46,6 +48,31 @@ def test_compare_two_products_of_one_category(
     client.post("/compare/clear")
     assert "Nothing to compare yet" in client.get("/compare/").get_data(as_text=True)
     assert client.post("/compare/add", data={"product_id": 424242}, follow_redirects=True).status_code == 404
+
+
+def test_the_pages_script_adds_in_place_with_json(
+    client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
+) -> None:
+    pan, stapler = product_of(db_session, "PAN-28"), product_of(db_session, "OP-2")
+    html = client.get(f"/products/{pan.id}").get_data(as_text=True)
+    assert "data-compare-add" in html and 'role="status"' in html and "compare-add.js" in html
+    as_script = {"Accept": "application/json"}
+
+    response = client.post("/compare/add", data={"product_id": pan.id}, headers=as_script)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "message": "Added to the comparison (1 of 4).",
+        "count": 1,
+        "compare_url": "/compare/",
+        "link_text": "Open the comparison",
+    }
+    again = client.post("/compare/add", data={"product_id": pan.id}, headers=as_script).get_json()
+    assert (again["message"], again["count"]) == ("Already in the comparison (1 of 4).", 1)
+    refused = client.post("/compare/add", data={"product_id": stapler.id}, headers=as_script)
+    assert refused.status_code == 409 and "Only products of one category" in refused.get_json()["message"]
+    # The flash is not left behind for the next page: the script showed the message already.
+    assert "Added to the comparison" not in client.get("/compare/").get_data(as_text=True)
+    assert client.get("/compare/").get_data(as_text=True).count('data-testid="compared-product"') == 1
 
 
 def test_at_most_four_products(client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]) -> None:
