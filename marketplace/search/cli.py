@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import click
 from flask import current_app
@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.outbox import index_lag
 from marketplace.db import get_session
+from marketplace.search.forms import parse_amount
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import active_offer_count, check_index, fix_drift
 from marketplace.search.jobs import rebuild_index, sync_index
@@ -23,19 +24,16 @@ _SORTS = ("relevance", "price_asc", "price_desc", "newest", "total")
 
 
 class Amount(click.ParamType):
-    """A finite, non-negative amount of money, read as a Decimal (never a float)."""
+    """A non-negative amount of money, read as the search form reads it ("1499,99" too), as a Decimal."""
 
     name = "amount"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
         if isinstance(value, Decimal):
             return value
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.fail(f"{value!r} is not an amount", param, ctx)
-        if not amount.is_finite() or amount < 0:
-            self.fail(f"{value!r} is not a finite amount of zero or more", param, ctx)
+        amount = parse_amount(str(value))
+        if amount is None:
+            self.fail(f"{value!r} is not an amount (write it like 1500 or 1499,99)", param, ctx)
         return amount
 
 
@@ -79,6 +77,8 @@ def search_command(
     as_json: bool,
 ) -> None:
     """Search every supplier's offers for QUERY (empty: browse with the filters)."""
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise click.BadParameter(f"{min_price} is above --max-price {max_price}", param_hint="'--min-price'")
     result = search_offers(
         get_session(),
         get_index(),
@@ -108,8 +108,9 @@ def search_command(
                     "relaxed": results.relaxed,
                     "suggestion": results.suggestion,
                     "corrected": results.corrected,
+                    # Price buckets by their label in currency units ("250–500"); the others by value.
                     "facets": {
-                        name: {option.value: option.count for option in options}
+                        name: {(option.label if name == "price" else option.value): option.count for option in options}
                         for name, options in result.facets.items()
                     },
                     "offers": [

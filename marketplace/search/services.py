@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -284,7 +284,8 @@ def _facet_options(
             if slug in names
         ],
         "price": [
-            FacetOption(label, label, n, _bucket_selected(label, query)) for label, n in facets.get("price", {}).items()
+            FacetOption(label, bucket_text(label), n, _bucket_selected(label, query))
+            for label, n in facets.get("price", {}).items()
         ],
         "condition": [FacetOption(c, c, conditions[c], c in query.conditions) for c in CONDITIONS if c in conditions],
     }
@@ -299,6 +300,19 @@ def bucket_bounds(label: str) -> tuple[int, int | None]:
     """Return a price bucket's bounds in minor units; see ``search_index.price_bucket_label``."""
     low, _, high = label.partition("-")
     return int(low), int(high) if high else None
+
+
+def bucket_text(label: str) -> str:
+    """Return a price bucket in currency units, as the search page shows it: "250–500", "up to 250", "over 5,000".
+
+    The index's label ("25001-50000") is in minor units; it stays the facet's value, never its label.
+    """
+    low, high = bucket_bounds(label)
+    if low == 0 and high is not None:
+        return str(gettext("up to %(amount)s", amount=f"{high // 100:,}"))
+    if high is None:
+        return str(gettext("over %(amount)s", amount=f"{(low - 1) // 100:,}"))
+    return f"{(low - 1) // 100:,}–{high // 100:,}"
 
 
 # --- autocomplete -------------------------------------------------------------------------

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import BadRequest
 from wtforms import SelectChoice
 
 from marketplace.db import get_session
-from marketplace.search.forms import SearchForm
+from marketplace.search.forms import FieldError, SearchForm
 from marketplace.search.index_runtime import get_index
 from marketplace.search.services import SearchPage, bucket_bounds, search_offers, suggest
 from marketplace.suppliers.services import list_suppliers
@@ -39,8 +40,17 @@ def search() -> ResponseReturnValue:
 def search_api() -> ResponseReturnValue:
     form = SearchForm(request.args)
     if not form.validate():
-        abort(400, description="; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
+        return _invalid(form.field_errors())
     return jsonify(_as_json(_run(form)))
+
+
+def _invalid(errors: list[FieldError]) -> ResponseReturnValue:
+    """Answer 400 naming each wrong parameter, in the message and in ``fields`` (parameter -> messages)."""
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(error.name, []).append(error.message)
+    message = "; ".join(f"{error.name}: {error.message}" for error in errors)
+    return jsonify(error={"code": 400, "title": BadRequest().name, "message": message, "fields": fields}), 400
 
 
 @api.get("/suggest")
