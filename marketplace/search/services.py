@@ -308,11 +308,14 @@ def bucket_text(label: str) -> str:
     The index's label ("25001-50000") is in minor units; it stays the facet's value, never its label.
     """
     low, high = bucket_bounds(label)
-    if low == 0 and high is not None:
-        return str(gettext("up to %(amount)s", amount=f"{high // 100:,}"))
+    # The bucket starts just above a whole amount ("25001" kopecks: over 250), and ends on one.
+    start = f"{(low - 1) // 100:,}" if low else "0"
     if high is None:
-        return str(gettext("over %(amount)s", amount=f"{(low - 1) // 100:,}"))
-    return f"{(low - 1) // 100:,}–{high // 100:,}"
+        return str(gettext("over %(amount)s", amount=start))
+    end = f"{high // 100:,}"
+    if low == 0:
+        return str(gettext("up to %(amount)s", amount=end))
+    return f"{start}–{end}"
 
 
 # --- autocomplete -------------------------------------------------------------------------
