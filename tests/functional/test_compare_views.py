@@ -30,7 +30,7 @@ def test_compare_two_products_of_one_category(
 
     # Without JavaScript the form posts and the buyer is back on the product's page, told so.
     response = client.post("/compare/add", data={"product_id": pan.id})
-    assert (response.status_code, response.headers["Location"]) == (302, f"/products/{pan.id}")
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"/products/{pan.id}-")
     assert "Added to the comparison (1 of 4)." in client.get(response.headers["Location"]).get_data(as_text=True)
     client.post("/compare/add", data={"product_id": knife.id})
     client.post("/compare/add", data={"product_id": knife.id})  # twice is once
@@ -54,7 +54,7 @@ def test_the_pages_script_adds_in_place_with_json(
     client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
 ) -> None:
     pan, stapler = product_of(db_session, "PAN-28"), product_of(db_session, "OP-2")
-    html = client.get(f"/products/{pan.id}").get_data(as_text=True)
+    html = client.get(f"/products/{pan.id}", follow_redirects=True).get_data(as_text=True)
     assert "data-compare-add" in html and 'role="status"' in html and "compare-add.js" in html
     as_script = {"Accept": "application/json"}
 
