@@ -14,7 +14,8 @@ The pipeline is tokenise -> lower-case -> drop a few function words -> stem by s
   One route for every form matters: "газовий" has no і and "газові" has one, and two
   stemmers would give them two stems.
 * Latin tokens go to the English (Porter2) Snowball stemmer, with a few irregular plurals
-  ("knives" -> "knife") that Porter2 does not know.
+  ("knives" -> "knife") that Porter2 does not know; a British spelling's stem is then folded
+  onto the American one ("tyres" -> "tire", as "tires"), see ``search_index.vocabulary``.
 * Tokens containing a digit are model codes, sizes or voltages and are never stemmed.
 """
 
@@ -33,6 +34,8 @@ from whoosh.analysis import (
     Token,
 )
 from whoosh.lang import stemmer_for_language
+
+from search_index.vocabulary import EN_SPELLING_VARIANTS
 
 __all__ = [
     "ANALYSIS_VERSION",
@@ -92,7 +95,7 @@ _CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
 
 #: Bumped whenever :func:`stem_token` gives different terms for the same text: an index
 #: whose analyzer carries an older version must be rebuilt (``schema.outdated_fields``).
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 # Porter2 does not know f/v plurals and a handful of irregulars shoppers actually type.
 _EN_IRREGULAR = {
@@ -119,6 +122,13 @@ _EN_IRREGULAR = {
 
 _russian_stem: Callable[[str], str] = stemmer_for_language("ru")
 _english_stem: Callable[[str], str] = stemmer_for_language("en")
+
+#: British stem -> American stem: the same word spelt two ways gets one term.
+_EN_VARIANT_STEMS = {
+    _english_stem(british): _english_stem(american)
+    for british, american in EN_SPELLING_VARIANTS
+    if _english_stem(british) != _english_stem(american)
+}
 
 # Whoosh's Russian stemmer transliterates to Latin internally, and "ц" becomes "t^s", so
 # a word ending in "ць"/"ця" looks like the reflexive "сь"/"ся" and comes back as "ножит^".
@@ -199,7 +209,8 @@ def stem_token(text: str) -> str:
     if _CYRILLIC_RE.match(text):
         return _cyrillic_stem(text)
     if _LATIN_RE.match(text):
-        return _english_stem(_EN_IRREGULAR.get(text, text))
+        stem = _english_stem(_EN_IRREGULAR.get(text, text))
+        return _EN_VARIANT_STEMS.get(stem, stem)
     # Mixed scripts (often a Latin look-alike letter inside a Russian word): leave as is.
     return text
 

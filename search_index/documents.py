@@ -33,6 +33,12 @@ class OfferDocument:
     category_ids: tuple[int, ...] = ()
     #: Human-readable path, e.g. "Home & Garden > Kitchen > Cookware"; searched as text.
     category_path: str = ""
+    #: The same path in Ukrainian and in Russian ("Дім і сад > Кухня > Посуд"), so buyers
+    #: find an offer by its category's name in their language. "" where there is none.
+    category_path_uk: str = ""
+    category_path_ru: str = ""
+    #: The supplier's own category path, as its feed names it ("Шины > 13 > Зимние").
+    supplier_category_path: str = ""
     #: Parameters flattened to "name value; name value".
     params: str = ""
     #: Price in the marketplace base currency, in minor units (kopecks). Never a float.

@@ -4,7 +4,8 @@ Whoosh's own query parser interprets ``field:``, ``AND``, parentheses and wildca
 buyer who pastes ``title:((`` gets either an error or a surprising query. Buyers need
 none of that syntax, so this module builds the query itself: every word must match (in
 the catch-all text field or as a model code), and "double quotes" make a phrase. Each
-clause also carries title and brand queries, which the index uses to rank the matches.
+clause also carries title, brand and category queries, which the index uses to rank the
+matches. A word with one-way synonyms (``search_index.vocabulary``) matches them too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from whoosh import query
 
 from search_index.analysis import analyze, normalize_code
-from search_index.schema import CODES_FIELD, TEXT_FIELD
+from search_index.schema import CATEGORY_FIELD, CODES_FIELD, TEXT_FIELD
+from search_index.vocabulary import ONE_WAY_SYNONYMS
 
 __all__ = ["MAX_QUERY_CHARS", "Clause", "ParsedText", "parse_text"]
 
@@ -24,6 +26,20 @@ MAX_QUERY_CHARS = 300
 # Each join of two adjacent words into a code adds a whole alternative conjunction.
 _MAX_JOINS = 4
 _MAX_CODE_CHARS = 40
+
+
+def _synonym_terms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Return a word's single index term -> the index terms of the words it also finds."""
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for word, others in ONE_WAY_SYNONYMS.items():
+        terms = analyze(word)
+        if len(terms) == 1:
+            found[terms[0]] = tuple(tuple(analyze(other)) for other in others if analyze(other))
+    return found
+
+
+#: Built once from the data: the analyzer gives every form of "резина" one term.
+_SYNONYMS = _synonym_terms()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +52,15 @@ class Clause:
     title: query.Query
     #: Matches the clause in the brand.
     brand: query.Query
-    #: The clause's index terms, for highlighting.
+    #: The clause's index terms, for highlighting (its synonyms' too).
     terms: tuple[str, ...]
     #: The clause as typed (a phrase without its quotes), for spelling suggestions.
     typed: str
+    #: Matches the clause in a category path (any language, the supplier's own included).
+    category: query.Query | None = None
+    #: Each set of text-field terms of which all present make the clause match: the word's
+    #: own, then its synonyms'. The spelling check asks whether any of them is in the index.
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +96,15 @@ def _word_clause(word: str) -> Clause | None:
         return None
     # "GD-4186F" or "wi-fi": every piece must be there, or the whole code must match.
     codes = _code_terms(word)
+    alternatives = (tuple(terms), *(_SYNONYMS.get(terms[0], ()) if len(terms) == 1 else ()))
     return Clause(
-        match=_or([_all_of(TEXT_FIELD, terms), *codes]),
-        title=_or([_all_of("title", terms), *codes]),
+        match=_or([*(_all_of(TEXT_FIELD, list(alt)) for alt in alternatives), *codes]),
+        title=_or([*(_all_of("title", list(alt)) for alt in alternatives), *codes]),
         brand=_all_of("brand", terms),
-        terms=tuple(terms),
+        terms=tuple(dict.fromkeys(term for alt in alternatives for term in alt)),
         typed=word,
+        category=_or([_all_of(CATEGORY_FIELD, list(alt)) for alt in alternatives]),
+        alternatives=alternatives,
     )
 
 
@@ -96,6 +120,8 @@ def _phrase_clause(phrase: str) -> Clause | None:
         brand=_all_of("brand", terms),
         terms=tuple(terms),
         typed=phrase,
+        category=_all_of(CATEGORY_FIELD, terms),
+        alternatives=(tuple(terms),),
     )
 
 

@@ -16,10 +16,11 @@ catalog. ``Snapshot.warm`` builds all of that, and the counts of the unfiltered 
 before a new searcher is swapped in, so no web process's first browse pays for it.
 
 Ranking does not ask Whoosh to score every match (BM25 over 30k matches costs ~200 ms
-here). An offer ranks by how many clauses its title (or model code) and brand contain,
-then by a shorter title, then by the order that decides a product's best offer: in stock,
-cheapest, longest listed. For AND queries every match contains every word somewhere, so
-where the words sit is what separates a frying pan from a lid that mentions frying pans.
+here). An offer ranks by how many clauses its title (or model code), brand and category
+names contain (a title counts twice), then by a shorter title, then by the order that
+decides a product's best offer: in stock, cheapest, longest listed. For AND queries every
+match contains every word somewhere, so where the words sit is what separates a frying pan
+from a lid that mentions frying pans.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from search_index.query import (
     Suggestions,
 )
 from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
+from search_index.spelling import crosses_language, same_word_across_languages, script_of
 from search_index.storage import open_index
 
 __all__ = ["Snapshot"]
@@ -403,20 +405,31 @@ class Snapshot:
         matches = self.docs_for(parsed.strict)
         if any_allowed(matches, filters.allowed):
             return self._results(q, filters, matches, parsed)
-        suggestion = self.spelling_suggestion(parsed)
-        if suggestion is not None:
-            corrected = parse_text(suggestion)
-            if corrected.strict is not None:
-                corrected_matches = self.docs_for(corrected.strict)
-                if any_allowed(corrected_matches, filters.allowed):
-                    return self._results(
-                        q, filters, corrected_matches, corrected, suggestion=suggestion, corrected=True
-                    )
+        suggestion, crossing = self.spelling_suggestion(parsed)
+        if suggestion is not None and not crossing:
+            found = self._corrected(q, filters, suggestion)
+            if found is not None:
+                return found
         if parsed.relaxed is not None:
             relaxed_matches = self.docs_for(parsed.relaxed)
             if any_allowed(relaxed_matches, filters.allowed):
                 return self._results(q, filters, relaxed_matches, parsed, suggestion=suggestion, relaxed=True)
+        if suggestion is not None and crossing:
+            # A word of another language only when the buyer's own words find nothing at all.
+            found = self._corrected(q, filters, suggestion)
+            if found is not None:
+                return found
         return self._results(q, filters, matches, parsed, suggestion=suggestion)
+
+    def _corrected(self, q: SearchQuery, filters: Filters, suggestion: str) -> SearchResults | None:
+        """Return the results of the corrected text, or None when it finds nothing either."""
+        corrected = parse_text(suggestion)
+        if corrected.strict is None:
+            return None
+        matches = self.docs_for(corrected.strict)
+        if not any_allowed(matches, filters.allowed):
+            return None
+        return self._results(q, filters, matches, corrected, suggestion=suggestion, corrected=True)
 
     def _results(
         self,
@@ -518,6 +531,8 @@ class Snapshot:
             tally.update(in_title)
             tally.update(in_title)
             tally.update(matched.intersection(self.docs_for(clause.brand)))
+            if clause.category is not None:
+                tally.update(matched.intersection(self.docs_for(clause.category)))
         tiers: dict[int, list[int]] = {}
         for docnum, points in tally.items():
             tiers.setdefault(points, []).append(docnum)
@@ -634,39 +649,56 @@ class Snapshot:
     # -- spelling and autocomplete ---------------------------------------------------
 
     def _known(self, clause: Clause) -> bool:
+        """Say whether the clause matches something: its words, a synonym's, or a model code."""
         reader = self.searcher.reader()
-        if all(reader.doc_frequency(TEXT_FIELD, term) for term in clause.terms):
-            return True
+        for terms in clause.alternatives or (clause.terms,):
+            if all(reader.doc_frequency(TEXT_FIELD, term) for term in terms):
+                return True
         code = normalize_code(clause.typed)
         return bool(code) and bool(reader.doc_frequency(CODES_FIELD, code))
 
-    def _correct_word(self, word: str) -> str | None:
+    def _correct_word(self, word: str) -> tuple[str, bool] | None:
+        """Return the nearest known word in the same script, and whether it is of another language.
+
+        A candidate of the typed word's language beats any of the other, whatever their
+        distances (``search_index.spelling``).
+        """
         word = word.lower()
-        if len(word) < 3 or not word.isalpha():
+        script = script_of(word)
+        if len(word) < 3 or not word.isalpha() or script is None:
             return None
         reader = self.searcher.reader()
         maxdist = 1 if len(word) <= 4 else 2
-        best: tuple[int, int, str] | None = None
+        best: tuple[bool, int, int, str] | None = None
         for field in SPELLING_FIELDS:
             spell_field = self.ix.schema[field].spelling_fieldname(field)
             for candidate in reader.terms_within(spell_field, word, maxdist, prefix=1):
-                if candidate == word:
+                if candidate == word or script_of(candidate) != script:
                     continue
+                crossing = crosses_language(word, candidate)
+                if crossing and not same_word_across_languages(word, candidate):
+                    continue  # a look-alike of another language: "резина" is not "рідина"
                 distance = damerau_levenshtein(word, candidate)
-                option = (distance, -reader.doc_frequency(spell_field, candidate), candidate)
+                option = (crossing, distance, -reader.doc_frequency(spell_field, candidate), candidate)
                 if best is None or option < best:
                     best = option
-        return None if best is None else best[2]
+        return None if best is None else (best[3], best[0])
 
-    def spelling_suggestion(self, parsed: ParsedText) -> str | None:
-        """Return the text with each word found in no offer replaced by its nearest known word."""
-        changed = False
+    def spelling_suggestion(self, parsed: ParsedText) -> tuple[str | None, bool]:
+        """Return the text with each word found in no offer replaced by its nearest known word.
+
+        Words that match something are never replaced. The flag says whether some
+        replacement is of another language than the word typed (see ``search``).
+        """
+        changed = crossing = False
         words: list[str] = []
         for clause in parsed.clauses:
             replacement = None if self._known(clause) else self._correct_word(clause.typed)
-            changed = changed or replacement is not None
-            words.append(replacement or clause.typed)
-        return " ".join(words) if changed else None
+            if replacement is not None:
+                changed = True
+                crossing = crossing or replacement[1]
+            words.append(replacement[0] if replacement else clause.typed)
+        return (" ".join(words) if changed else None), crossing
 
     def suggest(self, text: str, limit: int) -> Suggestions:
         """Return autocomplete suggestions for the words typed so far."""

@@ -14,6 +14,7 @@ from search_index.documents import OfferDocument
 from search_index.query import CONDITIONS
 
 __all__ = [
+    "CATEGORY_FIELD",
     "CODES_FIELD",
     "PRICE_EDGES_MINOR",
     "SPELLING_FIELDS",
@@ -30,8 +31,11 @@ __all__ = [
 TEXT_FIELD = "text"
 #: Exact-match field of normalised model codes, MPNs and GTINs.
 CODES_FIELD = "codes"
+#: The offer's category paths: the marketplace's in en, uk and ru, and the supplier's own.
+#: Also in the text field (matching); here for ranking, and for spelling in every language.
+CATEGORY_FIELD = "category"
 #: Fields whose unstemmed words feed "did you mean" and autocomplete.
-SPELLING_FIELDS = ("title", "brand")
+SPELLING_FIELDS = ("title", "brand", CATEGORY_FIELD)
 
 #: Upper bounds of the price facet's buckets, in minor units of the base currency (100,
 #: 250, ... 50,000 UAH). Stored per document as a bucket number, so changing them needs a
@@ -49,6 +53,9 @@ _LIMITS = {
     "description": 20_000,
     "params": 10_000,
     "category_path": 1_000,
+    "category_path_uk": 1_000,
+    "category_path_ru": 1_000,
+    "supplier_category_path": 1_000,
 }
 _DEFAULT_LIMIT = 500
 # Punctuation around a title word that is no part of a code: "(GD-4186F)," -> "GD-4186F".
@@ -89,6 +96,9 @@ def build_schema() -> fields.Schema:
         # keeps their unstemmed words in "spell_" fields for did-you-mean and autocomplete.
         title=fields.TEXT(analyzer=text, stored=True, spelling=True),
         brand=fields.TEXT(analyzer=text, spelling=True, phrase=False),
+        # A clause found in a category's name ranks the offer above one whose description
+        # merely mentions it: "шина" puts tyres above a car mat described as fitting them.
+        category=fields.TEXT(analyzer=text, spelling=True, phrase=False),
         # Words in the title; among equal matches the shorter, more specific title wins.
         title_words=_number(bits=16),
         # Lower-cased brand for the brand filter and facet; brand_name keeps its spelling.
@@ -156,6 +166,16 @@ def _category_ids(doc: OfferDocument) -> str:
             raise InvalidDocumentError(doc.offer_id, f"bad category id: {cid!r}")
         ids.append(str(cid))
     return " ".join(dict.fromkeys(ids))
+
+
+def _category_paths(doc: OfferDocument) -> list[str]:
+    """Return the offer's category paths in every language, each once (uk/ru fall back to en)."""
+    paths: dict[str, str] = {}
+    for name in ("category_path", "category_path_uk", "category_path_ru", "supplier_category_path"):
+        path = _text(doc, name)
+        if path:
+            paths.setdefault(path.casefold(), path)
+    return list(paths.values())
 
 
 def _is_code_like(word: str) -> bool:
@@ -236,7 +256,7 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
     brand = _text(doc, "brand")
     model, mpn, gtin = _text(doc, "model"), _text(doc, "mpn"), _text(doc, "gtin")
     description = _text(doc, "description")
-    category_path = _text(doc, "category_path")
+    category_paths = _category_paths(doc)
     params = _text(doc, "params")
     supplier_words = supplier.replace("-", " ").replace("_", " ")
     condition = doc.condition or "new"
@@ -249,12 +269,13 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         "product_id": product_id,
         "supplier": supplier,
         # The model and MPN as words too, so "12-40" of model "ZX 12-40" matches its parts.
-        "text": "\n".join((title, alt_title, brand, model, mpn, category_path, params, supplier_words, description)),
+        "text": "\n".join((title, alt_title, brand, model, mpn, *category_paths, params, supplier_words, description)),
         # Both titles rank, only the main one is stored (and so shown and autocompleted).
         "title": f"{title}\n{alt_title}" if alt_title else title,
         "_stored_title": title,
         "title_words": min(len(title.split()), 65_535),
         "brand": brand,
+        "category": "\n".join(category_paths),
         "brand_key": brand.lower(),
         "brand_name": brand,
         "codes": _codes(model, mpn, gtin, (title, alt_title)),

@@ -19,7 +19,7 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from search_index import CONDITIONS, OfferDocument, SearchIndex
 
@@ -30,12 +30,53 @@ SYNC_BATCH = 5000
 
 
 class _Categories:
-    """Category paths and ancestors, read once per sync."""
+    """Category paths (en, uk, ru) and ancestors, read once per sync; supplier categories per supplier."""
 
     def __init__(self, session: Session) -> None:
-        rows = session.execute(select(Category.id, Category.parent_id, Category.path)).all()
+        self.session = session
+        rows = session.execute(
+            select(Category.id, Category.parent_id, Category.path, Category.path_uk, Category.path_ru)
+        ).all()
         self.parent = {row.id: row.parent_id for row in rows}
         self.path = {row.id: row.path for row in rows}
+        # Category.path_in: a path without a translation reads as the English one, which the
+        # index already holds; "" keeps it from being written twice.
+        self.path_uk = {row.id: row.path_uk or "" for row in rows}
+        self.path_ru = {row.id: row.path_ru or "" for row in rows}
+        self._supplier_paths: dict[int, dict[int, str]] = {}
+
+    def supplier_path(self, supplier_id: int, supplier_category_id: int | None) -> str:
+        """Return the supplier category's path as its feed names it, root first ("Шины > 13 > Зимние")."""
+        if supplier_category_id is None:
+            return ""
+        paths = self._supplier_paths.get(supplier_id)
+        if paths is None:
+            paths = self._supplier_paths[supplier_id] = self._read_supplier_paths(supplier_id)
+        return paths.get(supplier_category_id, "")
+
+    def _read_supplier_paths(self, supplier_id: int) -> dict[int, str]:
+        rows = self.session.execute(
+            select(
+                SupplierCategory.id,
+                SupplierCategory.external_id,
+                SupplierCategory.name,
+                SupplierCategory.parent_external_id,
+            ).where(SupplierCategory.supplier_id == supplier_id)
+        ).all()
+        by_external = {row.external_id: (row.name, row.parent_external_id) for row in rows}
+        paths: dict[int, str] = {}
+        for row in rows:
+            names: list[str] = []
+            seen: set[str] = set()
+            external_id: str | None = row.external_id
+            while external_id is not None and external_id in by_external and external_id not in seen:
+                seen.add(external_id)
+                name, external_id = by_external[external_id]
+                # "#17" stands for a category the feed used without declaring it: no words.
+                if not name.startswith("#"):
+                    names.append(name)
+            paths[row.id] = " > ".join(reversed(names))
+        return paths
 
     def ancestors(self, category_id: int | None) -> tuple[int, ...]:
         found: list[int] = []
@@ -66,6 +107,8 @@ _DOCUMENT_COLUMNS = (
     Offer.gtin,
     Offer.description,
     Offer.category_id,
+    Offer.supplier_id,
+    Offer.supplier_category_id,
     Offer.params,
     Offer.price_base,
     Offer.available,
@@ -101,6 +144,9 @@ def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
         description=offer.description or "",
         category_ids=tuple(reversed(categories.ancestors(offer.category_id))),
         category_path=categories.path.get(offer.category_id, "") if offer.category_id else "",
+        category_path_uk=categories.path_uk.get(offer.category_id, "") if offer.category_id else "",
+        category_path_ru=categories.path_ru.get(offer.category_id, "") if offer.category_id else "",
+        supplier_category_path=categories.supplier_path(offer.supplier_id, offer.supplier_category_id),
         params="; ".join(f"{name} {value}" for name, value in offer.params or ()),
         price_minor=to_minor(offer.price_base),
         in_stock=offer.available,
