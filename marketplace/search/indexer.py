@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,17 @@ logger = logging.getLogger(__name__)
 
 #: Offers written to the index per writer commit (WHOOSH.md: batch, never per request).
 SYNC_BATCH = 5000
+
+
+#: A digit 1C glues to a group's name to tell apart groups of one name ("Зимние2" beside
+#: "Зимние"): a code-like token to the analyzer, it would keep "зимние" from finding them.
+_DUPLICATE_SUFFIX_RE = re.compile(r"(?<=[^\W\d_]{4})\d$")
+
+
+def _with_bare_name(name: str) -> str:
+    """Return a supplier category's name, and beside it the name without a 1C duplicate digit."""
+    bare = _DUPLICATE_SUFFIX_RE.sub("", name)
+    return name if bare == name else f"{name} {bare}"
 
 
 class _Categories:
@@ -74,7 +86,7 @@ class _Categories:
                 name, external_id = by_external[external_id]
                 # "#17" stands for a category the feed used without declaring it: no words.
                 if not name.startswith("#"):
-                    names.append(name)
+                    names.append(_with_bare_name(name))
             paths[row.id] = " > ".join(reversed(names))
         return paths
 
