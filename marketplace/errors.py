@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,6 +17,29 @@ from marketplace.db import close_session
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("errors", __name__)
+
+#: The titles of the HTTP errors a person may meet, in their language (werkzeug's are English).
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Not logged in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    415: _l("Unsupported content type"),
+    429: _l("Too many attempts"),
+}
+#: What each of them means, for an ``abort(code)`` that gave no description of its own.
+DESCRIPTIONS = {
+    400: _l("The request could not be understood. Check what you entered and try again."),
+    401: _l("Log in, or send a valid API token, to use this."),
+    403: _l("You do not have access to this page."),
+    404: _l("There is no such page. Check the address, or start again from the catalog."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("The file is larger than this site accepts."),
+    415: _l("This address does not take content of that type."),
+    429: _l("Please wait a few minutes before you try again."),
+}
 
 
 def _wants_json() -> bool:
@@ -40,13 +64,18 @@ def csrf_error(error: CSRFError) -> ResponseReturnValue:
 def http_error(error: HTTPException) -> ResponseReturnValue:
     if error.code is None or error.code < 400:
         return error
-    return _render(error.code, error.name, error.description or error.name)
+    title = str(TITLES.get(error.code, error.name))
+    description = error.description
+    if not description or description == type(error).description:
+        # werkzeug's own English text: say it in the reader's language instead.
+        description = str(DESCRIPTIONS.get(error.code, title))
+    return _render(error.code, title, description)
 
 
 @bp.app_errorhandler(429)
 def too_many_requests(error: HTTPException) -> ResponseReturnValue:
     # Flask-Limiter's Retry-After and X-RateLimit headers are added to this response after the handler.
-    return _render(429, _("Too many attempts"), _("Please wait a few minutes before you try again."))
+    return _render(429, str(TITLES[429]), str(DESCRIPTIONS[429]))
 
 
 @bp.app_errorhandler(InternalServerError)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask, Response, current_app, has_request_context, request
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.accounts.access import logged_in_account
+from marketplace.accounts.services import set_locale
+from marketplace.db import get_session
 from marketplace.extensions import babel
+
+logger = logging.getLogger(__name__)
 
 #: The cookie that remembers a visitor's choice of language.
 LANG_COOKIE = "lang"
@@ -33,4 +41,22 @@ def init_app(app: Flask) -> None:
         choice = request.args.get("lang")
         if choice in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != choice:
             response.set_cookie(LANG_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax")
+        _remember_account_language(response, choice or request.cookies.get(LANG_COOKIE))
         return response
+
+
+def _remember_account_language(response: Response, choice: str | None) -> None:
+    """Keep the language a logged-in user picked (now or before logging in) on the account, for their mail."""
+    if choice not in current_app.config["LANGUAGES"] or response.status_code >= 500:
+        return
+    if not current_user.is_authenticated or current_user.locale == choice:
+        return
+    session = get_session()
+    try:
+        set_locale(session, logged_in_account(), choice)
+        # Its own commit, at the request's end: the view's transaction is over by now.
+        session.commit()
+    except SQLAlchemyError:
+        # A page already rendered must not fail for this; the next request tries again.
+        session.rollback()
+        logger.warning("Could not keep language %s for user %s", choice, current_user.get_id(), exc_info=True)

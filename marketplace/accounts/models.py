@@ -47,6 +47,9 @@ class User(UserMixin, Base):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: When the owner followed the link we mailed to ``email``; ``None`` while unconfirmed.
     email_verified_at: Mapped[dt.datetime | None]
+    #: The language ("en", "uk", "ru") the owner registered in or last picked on the site; mail to
+    #: them is written in it. ``None``: not known, mail uses the site's default language.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     supplier: Mapped[Supplier | None] = relationship("Supplier")
 

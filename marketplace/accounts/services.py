@@ -62,8 +62,12 @@ def create_user(
     display_name: str | None = None,
     supplier: Supplier | None = None,
     phone: str | None = None,
+    locale: str | None = None,
 ) -> User:
-    """Create a user; raise ``AccountError``: ``EmailTaken``, ``PasswordRejected``, or a bad address or role."""
+    """Create a user, who reads mail in ``locale`` (``None``: the default language).
+
+    Raise ``AccountError``: ``EmailTaken``, ``PasswordRejected``, or a bad address or role.
+    """
     email = email.strip().lower()
     if "@" not in email or len(email) > 255:
         raise AccountError(_l("“%(email)s” is not an email address.", email=email))
@@ -86,11 +90,22 @@ def create_user(
         role=role,
         supplier=supplier,
         phone=phone,
+        locale=locale,
     )
     session.add(user)
     session.flush()
     logger.info("Created %s account %s (%d)", role, email, user.id)
     return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> bool:
+    """Remember ``locale`` as the language ``user`` reads (their mail follows it); return whether it changed."""
+    if user.locale == locale:
+        return False
+    user.locale = locale
+    session.flush()
+    logger.info("User %d now reads %s", user.id, locale)
+    return True
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any, cast
 
 from flask import abort, request
+from flask_babel import gettext as _
 
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import authenticate_token
@@ -27,12 +28,17 @@ def api_user() -> User | None:
     header = request.headers.get("Authorization", "")
     user = None
     if header:
-        scheme, _, secret = header.partition(" ")
+        scheme, _sep, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            abort(401, description="Use 'Authorization: Bearer <token>' with a token from your account page.")
+            abort(
+                401,
+                description=_(
+                    "Use '%(header)s' with a token from your account page.", header="Authorization: Bearer <token>"
+                ),
+            )
         user = authenticate_token(get_session(), secret.strip())
         if user is None:
-            abort(401, description="The API token is unknown or revoked.")
+            abort(401, description=_("The API token is unknown or revoked."))
     request.environ[_CACHE_KEY] = user
     return user
 
@@ -43,7 +49,10 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if api_user() is None:
-            abort(401, description="This call needs an API token: 'Authorization: Bearer <token>'.")
+            abort(
+                401,
+                description=_("This call needs an API token: '%(header)s'.", header="Authorization: Bearer <token>"),
+            )
         return view(*args, **kwargs)
 
     return wrapped

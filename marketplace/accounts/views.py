@@ -21,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import Session
 
@@ -62,12 +63,15 @@ from marketplace.accounts.token_forms import RevokeTokenForm, TokenForm
 from marketplace.accounts.tokens import TokenError, create_token, revoke_token, tokens_of
 from marketplace.db import get_session
 from marketplace.extensions import limiter, login_manager
-from marketplace.notifications.services import queue_mail
+from marketplace.notifications.services import queue_mail, recipient_locale
 from marketplace.suppliers.services import SupplierError, add_supplier
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 login_manager.login_view = "accounts.login"
+# Lazy, and made a plain string in the request's language only when flashed (the session keeps str).
+login_manager.login_message = _l("Please log in to access this page.")
+login_manager.localize_callback = str
 
 #: Our own "keep me logged in" cookie: a rotating secret (``RememberToken``), not Flask-Login's
 #: signed user id, which could be neither revoked nor rotated.
@@ -165,8 +169,10 @@ def _locale() -> str:
 
 
 def _send(session: Session, user: User, kind: str, link: str) -> None:
-    subject, body = render_mail(kind, _locale(), name=user.display_name)
-    queue_mail(session, user.email, subject, body, link=link)
+    # In the recipient's language, which is not the visitor's when someone else types their address.
+    locale = recipient_locale(user)
+    subject, body = render_mail(kind, locale, name=user.display_name)
+    queue_mail(session, user.email, subject, body, link=link, locale=locale)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -247,6 +253,7 @@ def register() -> ResponseReturnValue:
                     role=Role.SUPPLIER if supplier else Role.BUYER,
                     display_name=form.display_name.data,
                     supplier=supplier,
+                    locale=_locale(),
                 )
             except EmailTaken:
                 # Answered exactly as a new account is, so the form cannot tell who is registered;

@@ -52,6 +52,8 @@ class OutboxMail(Base):
     body: Mapped[str] = mapped_column(Text)
     #: A path on this site; the mail ends with it as an absolute URL (``TRADEROW_SITE_URL``).
     link: Mapped[str | None] = mapped_column(String(500))
+    #: The language the mail is written in; the link's line added when it is sent is written in it too.
+    locale: Mapped[str | None] = mapped_column(String(5))
     status: Mapped[MailStatus] = mapped_column(String(20), default=MailStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     #: The last SMTP error, for the operator.

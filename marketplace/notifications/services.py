@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -82,12 +83,12 @@ def notify(
     params: Mapping[str, Any],
     *,
     link: str | None = None,
-    locale: str = "en",
 ) -> list[Notification]:
     """Notify each of ``users`` in the portal and queue an email to each; return the notifications.
 
-    Inactive accounts are skipped. The mail is written in ``locale`` (the app's default
-    language: we do not know the reader's); its link is made absolute when it is sent.
+    Inactive accounts are skipped. Each mail is written in its recipient's language (see
+    :func:`recipient_locale`), not the language of whoever caused it; its link is made
+    absolute when it is sent.
     """
     created = []
     seen: set[int] = set()
@@ -98,19 +99,31 @@ def notify(
         notification = Notification(user_id=user.id, kind=kind, params=dict(params), link=link)
         session.add(notification)
         created.append(notification)
+        locale = recipient_locale(user)
         with force_locale(locale):
             text = render(kind, params)
             subject = str(_SUBJECT) % {"text": text}
-        session.add(OutboxMail(recipient=user.email, subject=_one_line(subject)[:255], body=text, link=link))
+        mail = OutboxMail(recipient=user.email, subject=_one_line(subject)[:255], body=text, link=link, locale=locale)
+        session.add(mail)
     session.flush()
     if created:
         logger.info("Notified %d users of %s (%s)", len(created), kind, link or "no link")
     return created
 
 
-def queue_mail(session: Session, recipient: str, subject: str, body: str, *, link: str | None = None) -> OutboxMail:
-    """Queue one mail in the caller's transaction; the worker sends it after the commit."""
-    mail = OutboxMail(recipient=recipient, subject=_one_line(subject)[:255], body=body, link=link)
+def recipient_locale(user: User) -> str:
+    """Return the language to write to ``user`` in: theirs when known, else the site's default."""
+    config = current_app.config
+    if user.locale in config["LANGUAGES"]:
+        return str(user.locale)
+    return str(config["BABEL_DEFAULT_LOCALE"])
+
+
+def queue_mail(
+    session: Session, recipient: str, subject: str, body: str, *, link: str | None = None, locale: str | None = None
+) -> OutboxMail:
+    """Queue one mail, written in ``locale``, in the caller's transaction; the worker sends it after the commit."""
+    mail = OutboxMail(recipient=recipient, subject=_one_line(subject)[:255], body=body, link=link, locale=locale)
     session.add(mail)
     session.flush()
     return mail
@@ -220,12 +233,12 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
-def mail_text(mail: OutboxMail, site_url: str, locale: str = "en") -> str:
-    """Return the body of ``mail`` as sent: its text, then its link on the site."""
+def mail_text(mail: OutboxMail, site_url: str) -> str:
+    """Return the body of ``mail`` as sent: its text, then its link on the site, in the mail's language."""
     if not mail.link:
         return mail.body
-    # Forced: the worker has no request to pick a language from, and the mail's text is in ``locale``.
-    with force_locale(locale):
+    # Forced: the worker has no request to pick a language from, and the mail's text is in its own.
+    with force_locale(mail.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         footer = str(_FOOTER) % {"url": site_url.rstrip("/") + mail.link}
     return mail.body + "\n\n" + footer
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from wtforms import SelectChoice
 
@@ -57,7 +58,7 @@ def _invalid(errors: list[FieldError]) -> ResponseReturnValue:
 def suggest_api() -> ResponseReturnValue:
     text = request.args.get("q", "")
     if len(text) > 200:
-        abort(400, description="q: at most 200 characters")
+        abort(400, description=_("q: at most %(n)s characters", n=200))
     entries = suggest(get_session(), get_index(), text, SUGGEST_LIMIT)
     return jsonify(
         {
