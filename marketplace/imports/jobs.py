@@ -156,7 +156,7 @@ def run_stored_import(
     path = os.path.join(upload_dir, run.source_path or "")
     if not run.source_path or not os.path.isfile(path):
         run.status = ImportStatus.FAILED
-        run.error = "The uploaded file is no longer on the server; upload it again."
+        run.error = MISSING_UPLOAD_MESSAGE
         run.finished_at = utcnow()
     else:
         if mapping is None:
@@ -180,6 +180,8 @@ def run_stored_import(
     return run
 
 
+#: A queued upload whose file is gone (the server's disk was cleaned) fails with this.
+MISSING_UPLOAD_MESSAGE = "The uploaded file is no longer on the server; upload it again."
 INTERRUPTED_MESSAGE = (
     "The import was interrupted before it finished (the worker stopped). Nothing was published: "
     "buyers still see your previous catalog. Upload the file again or wait for the next scheduled fetch."

@@ -167,10 +167,7 @@ def execute_import(
         # Ours, not the supplier's: keep the catalog, say so plainly, keep the traceback in the log.
         logger.exception("Import %d for %s failed on an internal error", run.id, supplier.slug)
         run.status = ImportStatus.FAILED
-        run.error = (
-            "The import stopped on an error on our side; nothing was changed and the operator was told. "
-            "Try again later."
-        )
+        run.error = INTERNAL_ERROR_MESSAGE
         report.counts["internal_error"] += 1
     else:
         if options.dry_run:
@@ -214,6 +211,10 @@ class _Outcome:
     partial: bool
 
 
+#: A run that failed on an error of ours says this (the traceback is in the log).
+INTERNAL_ERROR_MESSAGE = (
+    "The import stopped on an error on our side; nothing was changed and the operator was told. Try again later."
+)
 _PARTIAL_AS_FULL = (
     "This file is a partial feed: it only updates prices and stock, so it cannot replace your catalog. "
     "Import it as a partial update."

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.errors import http_error
+from marketplace.imports.messages import problem_text, run_error_text, stored_text
 from marketplace.suppliers.models import ImportStatus
 from marketplace.templating import IMPORT_STATUS_LABELS
 
@@ -40,7 +41,13 @@ PRICE_LIST_PAGES = frozenset(
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"run_labels": RUN_STATUS_LABELS}
+    # The import's stored English sentences, shown in the supplier's language.
+    return {
+        "run_labels": RUN_STATUS_LABELS,
+        "problem_text": problem_text,
+        "run_error_text": run_error_text,
+        "stored_text": stored_text,
+    }
 
 
 @bp.errorhandler(RequestEntityTooLarge)
