@@ -21,6 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from marketplace.buyer_requests.units import DEFAULT_UNIT, unit_label
+
 #: The currencies a buyer or a supplier picks from; the services accept any ISO code.
 CURRENCIES = ("UAH", "USD", "EUR", "PLN")
 #: Empty item rows the publish form offers.
@@ -42,7 +44,8 @@ class ItemForm(Form):
     text = StringField(_l("Item"), validators=[Optional(), Length(max=500)])
     # places=None: shown as stored (2.5, 0.125), never rounded to cents when the buyer edits.
     quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional()])
-    unit = StringField(_l("Unit"), default="pcs", validators=[Optional(), Length(max=20)])
+    # Shown in the buyer's language; the view stores the code of a known unit (``units.unit_code``).
+    unit = StringField(_l("Unit"), default=lambda: unit_label(DEFAULT_UNIT), validators=[Optional(), Length(max=20)])
     max_price = DecimalField(_l("Price ceiling per unit"), validators=[Optional()])
     currency = _currency_field(_l("Currency"))
     #: Choices are set by the view (``set_category_choices``): the tree's top levels.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,11 +42,18 @@ from marketplace.buyer_requests.queries import (
 )
 from marketplace.buyer_requests.quotes import quote_offer_choices, quotes_for_buyer, quotes_of_supplier, submit_quote
 from marketplace.buyer_requests.thread import post_message
+from marketplace.buyer_requests.units import DEFAULT_UNIT, unit_code, unit_label
 from marketplace.db import get_session
 from marketplace.suppliers.models import Supplier
 from marketplace.templating import category_path, format_money, sort_categories
 
 bp = Blueprint("buyer_requests", __name__, url_prefix="/requests")
+
+
+@bp.context_processor
+def _units() -> dict[str, Any]:
+    return {"unit_label": unit_label}
+
 
 #: How the history names each recorded change.
 EVENT_LABELS = {
@@ -95,7 +102,7 @@ def _item_inputs(rows: Sequence[ItemForm]) -> list[ItemInput]:
         ItemInput(
             text=row.text.data or "",
             quantity=row.quantity.data or Decimal(0),
-            unit=row.unit.data or "pcs",
+            unit=unit_code(row.unit.data or DEFAULT_UNIT, current_app.config["LANGUAGES"]),
             max_price=row.max_price.data,
             currency=row.currency.data or "UAH",
             category_id=int(row.category_id.data) if row.category_id.data else None,
@@ -179,7 +186,7 @@ def edit(request_id: int) -> ResponseReturnValue:
                         "id": str(item.id),
                         "text": item.text,
                         "quantity": plain_decimal(item.quantity),
-                        "unit": item.unit,
+                        "unit": unit_label(item.unit),
                         "max_price": item.max_price,
                         "currency": item.currency,
                         "category_id": str(item.category_id or ""),
