@@ -9,12 +9,14 @@ wrote stays available as the technical detail (a parser's own error text, a line
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from marketplace.imports.columns import PREVIEW_FAILED
 from marketplace.imports.jobs import HELD_STATUS, INTERRUPTED_MESSAGE, MISSING_UPLOAD_MESSAGE
 from marketplace.imports.lock import BUSY_MESSAGE
 from marketplace.imports.run import INTERNAL_ERROR_MESSAGE
@@ -176,6 +178,17 @@ STORED_MESSAGES: dict[str, LazyString] = {
     "Not modified since the last fetch.": _l("Not modified since the last fetch."),
 }
 
+#: Stored sentences with a detail of their own in them: the English pattern, and the translation.
+_STORED_PATTERNS: list[tuple[re.Pattern[str], LazyString]] = [
+    (
+        re.compile(re.escape(PREVIEW_FAILED).replace(re.escape("{reason}"), "(?P<reason>.*)"), re.S),
+        _l(
+            "We could not read the first rows of this file within the limits of an import (%(reason)s). "
+            "Nothing was imported. Save it again as a smaller CSV or Excel file, or split it, and upload it again."
+        ),
+    ),
+]
+
 _LIMITS = {"invalid_sku": MAX_SKU, "url_too_long": MAX_URL_LENGTH, "title_truncated": MAX_TITLE}
 
 
@@ -188,7 +201,8 @@ def problem_text(problem: Mapping[str, Any]) -> str:
     message = PROBLEM_MESSAGES.get(f"{code}:{problem.get('severity')}") or PROBLEM_MESSAGES.get(code)
     if message is None:
         return str(problem.get("message") or code)
-    return _fill(message, problem.get("value"), _LIMITS.get(code))
+    value, limit = problem.get("value"), _LIMITS.get(code)
+    return _fill(message, {"value": "" if value is None else value, "max": "" if limit is None else limit})
 
 
 def run_error_text(error: str | None, counts: Mapping[str, Any] | None = None) -> str:
@@ -200,6 +214,9 @@ def run_error_text(error: str | None, counts: Mapping[str, Any] | None = None) -
         return ""
     if error in STORED_MESSAGES:
         return str(STORED_MESSAGES[error])
+    for pattern, message in _STORED_PATTERNS:
+        if found := pattern.fullmatch(error):
+            return _fill(message, found.groupdict())
     codes = [code for code in counts or () if code in FILE_ERROR_MESSAGES]
     # A row's code that also ends the file (unknown_currency) names the error only when no other does.
     codes.sort(key=lambda code: code in PROBLEM_MESSAGES)
@@ -214,9 +231,9 @@ def stored_text(text: str | None) -> str:
     return str(message) if message is not None else text
 
 
-def _fill(message: LazyString, value: object, limit: int | None) -> str:
+def _fill(message: LazyString, params: Mapping[str, object]) -> str:
     try:
-        return str(message) % {"value": "" if value is None else value, "max": limit if limit is not None else ""}
+        return str(message) % params
     except (KeyError, TypeError, ValueError):
         # A translation with a broken placeholder must not break the page.
         return str(message)

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.imports.columns import PREVIEW_FAILED
 from marketplace.imports.jobs import HELD_STATUS, INTERRUPTED_MESSAGE, MISSING_UPLOAD_MESSAGE
 from marketplace.imports.lock import BUSY_MESSAGE
 from marketplace.imports.messages import (
@@ -89,6 +90,8 @@ def test_a_run_error_is_told_from_its_code(app: Flask) -> None:
         assert run_error_text(unknown, {"unknown_currency": 4}) == str(FILE_ERROR_MESSAGES["unknown_currency"])
         assert run_error_text(BUSY_MESSAGE, {"import_busy": 1}) == BUSY_MESSAGE
         assert run_error_text("Something nobody named.", {}) == "Something nobody named."
+        preview = PREVIEW_FAILED.format(reason="the parser ran out of time")
+        assert run_error_text(preview, {}) == preview  # in English, the translation reads the same
         assert stored_text("Imported.") == "Imported." and stored_text(None) == ""
 
 

@@ -138,14 +138,16 @@ def _name(node: ast.expr) -> str:
     return ""
 
 
-def _is_literal(node: ast.expr | None) -> bool:
-    """Whether ``node`` is a string literal or f-string with words in it: text nobody translated."""
+def _literal(node: ast.expr | None, constants: frozenset[str] = frozenset()) -> bool:
+    """Whether ``node`` is a string literal or f-string with words in it (or a module's constant holding one)."""
+    if isinstance(node, ast.Name):
+        return node.id in constants
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return bool(WORD.search(node.value))
     if isinstance(node, ast.JoinedStr):
-        return any(_is_literal(part) for part in node.values if isinstance(part, ast.Constant))
+        return any(_literal(part) for part in node.values if isinstance(part, ast.Constant))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        return _is_literal(node.left)  # "text %s" % value
+        return _literal(node.left, constants)  # "text %s" % value
     return False
 
 
@@ -153,9 +155,25 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
+def _string_constants(tree: ast.Module) -> frozenset[str]:
+    """Return the names the module binds to plain strings with words (``MESSAGE = "..."``)."""
+    return frozenset(
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and _literal(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    )
+
+
 def untranslated_messages(path: Path, tree: ast.Module, errors: set[str]) -> list[str]:
     """Return ``file:line`` of each message given as a plain literal in ``tree``."""
     found: list[int] = []
+    constants = _string_constants(tree)
+
+    def _is_literal(node: ast.expr | None) -> bool:
+        return _literal(node, constants)
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             call = node.exc
@@ -215,12 +233,16 @@ def test_the_message_scan_finds_literals_and_passes_lazy_ones(tmp_path: Path) ->
         'abort(403, description=_("Only buyers."))\n'
         'form.name.errors.append("Too long.")\n'
         'raise ValueError("not for people")\n'
+        'GONE = "The file is gone."\n'
+        "raise SlugTaken(GONE)\n"
+        'LAZY = _l("The file is gone.")\n'
+        "raise SlugTaken(LAZY)\n"
     )
     path = PACKAGE / "example.py"
     tree = ast.parse(source)
     errors = domain_error_names({path: tree})
     assert {"ShopError", "SlugTaken"} <= errors
-    assert untranslated_messages(path, tree, errors) == [f"marketplace/example.py:{n}" for n in (3, 5, 7, 9)]
+    assert untranslated_messages(path, tree, errors) == [f"marketplace/example.py:{n}" for n in (3, 5, 7, 9, 12)]
 
 
 def test_every_template_marks_its_text_for_translation(jinja: Environment) -> None:
