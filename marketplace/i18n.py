@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
 
 def _remember_account_language(response: Response, choice: str | None) -> None:
     """Keep the language a logged-in user picked (now or before logging in) on the account, for their mail."""
-    if choice not in current_app.config["LANGUAGES"] or response.status_code >= 500:
+    if choice not in current_app.config["LANGUAGES"] or response.status_code >= 500 or request.endpoint == "static":
         return
     if not current_user.is_authenticated or current_user.locale == choice:
         return
