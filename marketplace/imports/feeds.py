@@ -7,13 +7,13 @@ import logging
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.db import rows_matched, utcnow
 from marketplace.domain_errors import DomainError
 from marketplace.imports.options import ImportMode
-from marketplace.suppliers.models import FeedSource, Supplier
+from marketplace.suppliers.models import FeedSource, ImportRun, Supplier
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,16 @@ def feed_sources(session: Session, supplier: Supplier) -> list[FeedSource]:
     return list(
         session.scalars(select(FeedSource).where(FeedSource.supplier_id == supplier.id).order_by(FeedSource.id))
     )
+
+
+def latest_runs(session: Session, sources: list[FeedSource]) -> dict[int, ImportRun]:
+    """Return each feed's newest import run, by feed id: the run its ``last_status`` tells of."""
+    ids = [source.id for source in sources]
+    if not ids:
+        return {}
+    newest = select(func.max(ImportRun.id)).where(ImportRun.feed_source_id.in_(ids)).group_by(ImportRun.feed_source_id)
+    runs = session.scalars(select(ImportRun).where(ImportRun.id.in_(newest)))
+    return {run.feed_source_id: run for run in runs if run.feed_source_id is not None}
 
 
 def fetch_now(session: Session, supplier: Supplier, source_id: int) -> FeedSource:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
 from marketplace.imports.columns import may_need_mapping
-from marketplace.imports.feeds import feed_sources
+from marketplace.imports.feeds import feed_sources, latest_runs
 from marketplace.imports.options import choose_price_type
 from marketplace.imports.uploads import queue_import
 from marketplace.imports.withdraw import offer_count
@@ -27,13 +27,16 @@ def portal_page(
     """Render the portal page, with a form that failed validation (and ``status``) if there is one."""
     session = get_session()
     supplier = current_user.supplier
+    feeds = feed_sources(session, supplier)
     return render_template(
         "portal/index.html",
         supplier=supplier,
         form=form or UploadForm(price_type=supplier.price_type),
         feed_form=feed_form or FeedSourceForm(price_type=supplier.price_type),
         action_form=ActionForm(),
-        feeds=feed_sources(session, supplier),
+        feeds=feeds,
+        # Each feed's last status is told in the supplier's language from its newest run's codes.
+        feed_runs=latest_runs(session, feeds),
         runs=import_history(session, supplier),
         offers=offer_count(session, supplier),
         upload_error=error,

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
@@ -23,7 +24,7 @@ from marketplace.imports.messages import (
     stored_text,
 )
 from marketplace.imports.run import INTERNAL_ERROR_MESSAGE
-from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
+from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier
 from tests.support.accounts import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +121,27 @@ def test_the_import_page_shows_the_translated_sentences_and_keeps_the_detail(
     assert "The XML is broken; the file may be cut short or hand-edited. Export it again." in body
     assert "Opening and ending tag mismatch" in body  # the parser's own words, under Details
     assert "The barcode “12” is not a valid EAN/UPC/GTIN" in body and "The barcode '12' is not valid." not in body
+
+
+def test_a_feeds_last_status_is_told_from_its_newest_run(
+    app: Flask, client: FlaskClient, db_session: Session, supplier: Supplier, supplier_member: User
+) -> None:
+    stored = "The feed's host 'prices.invalid' could not be found (Name or service not known)."
+    failing = FeedSource(supplier_id=supplier.id, url="https://prices.invalid/feed.xml", last_status=stored)
+    fine = FeedSource(supplier_id=supplier.id, url="https://prices.example/feed.xml", last_status="Imported.")
+    db_session.add_all([failing, fine])
+    db_session.flush()
+    for source, counts in ((failing, {"fetch_dns_failed": 1}), (fine, {})):
+        report = {"problems": [], "counts": counts, "truncated": False}
+        db_session.add(
+            ImportRun(
+                supplier_id=supplier.id, filename="feed.xml", status=ImportStatus.FAILED, feed_source_id=source.id,
+                report=report,
+            )
+        )  # fmt: skip
+    db_session.flush()
+    login(client, supplier_member)
+    with app.app_context():
+        body = client.get("/portal/").get_data(as_text=True)
+    assert str(escape(str(FILE_ERROR_MESSAGES["fetch_dns_failed"]))) in body and "Name or service not known" not in body
+    assert "Imported." in body
