@@ -3,17 +3,16 @@
 A 1C (CommerceML 2) exchange gives each offer one price per price type (retail, wholesale,
 dealer...). The supplier says once which one is theirs; later imports and fetches use it.
 
-Revision ID: 0019
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 20:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-# Revisions 0016-0018 are other branches' work in flight; the lead chains this after them on merge.
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
