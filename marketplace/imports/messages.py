@@ -90,6 +90,14 @@ PROBLEM_MESSAGES: dict[str, LazyString] = {
         "price 0). Its price and stock were updated, but it stays hidden; upload your full price list to show it "
         "again."
     ),
+    "schema_version": _l(
+        "The file says it follows CommerceML %(value)s; we read versions 2.03 to 2.10 and read it as the nearest "
+        "of them. Check the imported offers."
+    ),
+    "relative_pictures": _l(
+        "Pictures of your products (such as %(value)s) are files inside the exchange, not web addresses, so they "
+        "were not published. Give the pictures web addresses (http:// or https://) in 1C or on your site."
+    ),
     "suspicious_rate": _l(
         "The feed's exchange rate for %(value)s is far from the one we use; prices were converted with the "
         "feed's rate. Check <currencies> in the feed."
@@ -112,6 +120,12 @@ FILE_ERROR_MESSAGES: dict[str, LazyString] = {
         "a CSV, Excel or JSON file."
     ),
     "malformed_xml": _l("The XML is broken; the file may be cut short or hand-edited. Export it again."),
+    "malformed_zip": _l("The zip archive is damaged; export it from 1C again."),
+    "unsafe_zip": _l("A file in the zip unpacks to far more than an exchange file holds; we refused it."),
+    "commerceml_catalog_only": _l(
+        "This is the catalog half of a CommerceML exchange (import.xml): it has products but no prices. "
+        "Import it together with offers.xml (both files, or the zip that 1C makes)."
+    ),
     "malformed_json": _l("The JSON is broken or cut short. Export it again."),
     "malformed_csv": _l("The CSV is broken. Export it again."),
     "malformed_workbook": _l(
