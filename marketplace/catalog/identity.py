@@ -129,7 +129,8 @@ def product_identity(offers: Iterable[OfferFacts]) -> Identity | None:
 #: Products refreshed per query (SQLite's bound parameters are limited).
 _BATCH = 500
 
-_FACT_COLUMNS = (
+#: The offer columns an identity is chosen from, read as plain rows (refreshes and thumbnails alike).
+FACT_COLUMNS = (
     Offer.id,
     Offer.product_id,
     Offer.title,
@@ -157,7 +158,7 @@ def refresh_identities(session: Session, product_ids: Iterable[int]) -> int:
         offers: dict[int, list[Any]] = {}
         current: dict[int, tuple[str, str | None]] = {}
         statement = (
-            select(*_FACT_COLUMNS, Product.title.label("product_title"), Product.brand.label("product_brand"))
+            select(*FACT_COLUMNS, Product.title.label("product_title"), Product.brand.label("product_brand"))
             .join(Product, Product.id == Offer.product_id)
             .where(Offer.product_id.in_(batch))
         )

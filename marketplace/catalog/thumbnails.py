@@ -39,7 +39,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError, features
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.identity import product_identity
+from marketplace.catalog.identity import FACT_COLUMNS, product_identity
 from marketplace.catalog.models import STRONG_BASES, Offer, OfferStatus
 from supplier_feeds.fetch import FetchPolicy, fetch
 from supplier_feeds.rows import FeedError
@@ -206,23 +206,9 @@ def make_thumbnail(folder: ThumbnailFolder, url: str, policy: FetchPolicy) -> bo
     return True
 
 
-_FACTS = (
-    Offer.id,
-    Offer.product_id,
-    Offer.title,
-    Offer.brand,
-    Offer.model,
-    Offer.mpn,
-    Offer.gtin,
-    Offer.pictures,
-    Offer.status,
-    Offer.group_basis,
-)
-
-
 def product_pictures(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Return product id -> the product's first picture, for products that show one (all live ones by default)."""
-    statement = select(*_FACTS).where(Offer.group_basis.in_(STRONG_BASES))
+    statement = select(*FACT_COLUMNS).where(Offer.group_basis.in_(STRONG_BASES))
     if product_ids is None:
         live = select(Offer.product_id).where(Offer.status == OfferStatus.ACTIVE)
         statement = statement.where(Offer.product_id.in_(live))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -132,8 +133,8 @@ def test_the_prom_sheet_maps_with_the_suggestion_and_prom_s_update_finds_every_o
 
 def test_a_five_column_csv_shows_its_name_column_on_a_1280_px_screen(
     page: Page,
-    tmp_path,
-    mopar_seller: str,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    mopar_seller: str,
 ) -> None:
     price_list = tmp_path / "mopar-own.csv"
     price_list.write_text(

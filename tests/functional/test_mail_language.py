@@ -66,7 +66,9 @@ def test_the_sent_message_keeps_the_mail_language(db_session: Session) -> None:
     [mail] = mails_to(db_session, user.email)
     message = _message(mail, SmtpSettings(host="127.0.0.1", site_url="https://row.example"))
     parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
-    body = parsed.get_body().get_content()  # type: ignore[union-attr]
+    part = parsed.get_body()
+    assert part is not None
+    body = part.get_content()
     assert WORDS["uk"] in str(parsed["Subject"]) and "Відкрити в TradeRow: https://row.example/requests/7" in body
 
 

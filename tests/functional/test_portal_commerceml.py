@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from marketplace.accounts.models import User
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
@@ -24,7 +25,7 @@ def _last_run(session: Session) -> ImportRun:
     return run
 
 
-def _upload_pair(client: FlaskClient, **fields: str):  # type: ignore[no-untyped-def]
+def _upload_pair(client: FlaskClient, **fields: str) -> TestResponse:
     return client.post(
         "/portal/upload",
         data={
