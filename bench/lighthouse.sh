@@ -31,6 +31,7 @@ if [[ -z ${LH_BASE:-} ]]; then
   WORK=$(mktemp -d)
   export TRADEROW_INSTANCE_PATH=$WORK/instance TRADEROW_INDEX_PATH=$WORK/index TRADEROW_UPLOAD_PATH=$WORK/uploads
   export TRADEROW_SITE_URL=$LH_BASE
+  export TRADEROW_DEBUG=true  # the demo catalog loads only on a development instance
   TRADEROW_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
   export TRADEROW_SECRET_KEY
   "$ROOT/.venv/bin/traderow" init >/dev/null
