@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marketplace.catalog.models import GroupingCandidate, GroupingDecision, GroupingDecisionKind, Offer
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
-from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in
+from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in, page_width
 from tests.support.grouping import import_and_group, product_of
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def test_operator_confirms_one_pair_and_rejects_another(page: Page, live: LiveAp
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         expect(page.get_by_test_id("review-pair").first).to_be_visible(timeout=TIMEOUT_MS)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
 
     kit = page.get_by_test_id("review-pair").filter(has_text="Rotisserie Brivanta")
     expect(kit.get_by_test_id("evidence-for")).to_contain_text("Shared words:", timeout=TIMEOUT_MS)

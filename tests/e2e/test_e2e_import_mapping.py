@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.e2e import SELLERS, TIMEOUT_MS, log_in
+from tests.support.e2e import SELLERS, TIMEOUT_MS, log_in, upload_price_list
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +29,7 @@ def test_supplier_maps_unknown_columns_and_sees_the_dry_run_result(page: Page, t
     price_list = tmp_path / "office-point-own.csv"
     price_list.write_text(CSV, encoding="utf-8")
     log_in(page, SELLERS["office-point"])
-    page.goto("/portal/")
-    form = page.get_by_test_id("upload-form")
-    form.locator("input[name=feed]").set_input_files(price_list)
-    form.get_by_test_id("upload-dry-run").check()
-    form.get_by_role("button", name="Upload").click()
+    upload_price_list(page, price_list, dry_run=True)
 
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+/mapping$"), timeout=TIMEOUT_MS)
     # The worker reads the first rows; the page reloads itself until they are there.

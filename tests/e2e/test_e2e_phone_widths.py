@@ -29,7 +29,7 @@ from marketplace.demo.loader import DEMO_PASSWORD
 from marketplace.imports.run import import_feed
 from marketplace.shops.services import OrderLine, submit_order_request
 from marketplace.suppliers.services import add_supplier
-from tests.support.e2e import BUYER, TIMEOUT_MS, LiveApp, OutsideTraffic, log_in, new_context
+from tests.support.e2e import BUYER, TIMEOUT_MS, LiveApp, OutsideTraffic, log_in, new_context, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -143,7 +143,7 @@ def _too_wide(page: Page, paths: list[str], width: int) -> list[str]:
     for path in paths:
         page.goto(path)
         expect(page.locator("main")).to_be_visible(timeout=TIMEOUT_MS)
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        scroll_width = page_width(page)
         if scroll_width > width:
             found.append(f"{path} at {width} px is {scroll_width} px wide: {_overflow(page, width)}")
     return found
@@ -224,7 +224,7 @@ def test_the_signed_in_buyers_pages_fit_a_phone(phone: Page, site: Site, width: 
     rows.first.locator("input[name$='-max_price']").fill("-1")
     phone.get_by_test_id("publish-submit").click()
     expect(phone.locator(".error").first).to_be_visible(timeout=TIMEOUT_MS)
-    width_now = phone.evaluate("document.documentElement.scrollWidth")
+    width_now = page_width(phone)
     assert width_now <= width, f"the request form with errors is {width_now} px wide: {_overflow(phone, width)}"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.e2e import SELLERS, TIMEOUT_MS, log_in
+from tests.support.e2e import SELLERS, TIMEOUT_MS, log_in, run_stats, upload_price_list
 
 pytestmark = pytest.mark.e2e
 
@@ -56,16 +56,6 @@ PRICE_LIST = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def run_stats(page: Page) -> dict[str, int]:
-    """Return the import page's counters by label, e.g. ``{"new": 2, "rejected": 1}``."""
-    expect(page.get_by_test_id("run-stats")).to_be_visible(timeout=TIMEOUT_MS)
-    stats = {}
-    for text in page.get_by_test_id("run-stats").locator("li").all_inner_texts():
-        number, label = text.strip().split(maxsplit=1)
-        stats[label] = int(number)
-    return stats
-
-
 def test_supplier_uploads_price_list(page: Page, tmp_path: Path) -> None:
     # Sad & Horod: the upload replaces its catalog, and no other browser test reads garden tools.
     price_list = tmp_path / "sad-horod-e2e.yml"
@@ -74,9 +64,7 @@ def test_supplier_uploads_price_list(page: Page, tmp_path: Path) -> None:
 
     page.locator(".site-header").get_by_role("link", name="Supplier portal").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sad & Horod", timeout=TIMEOUT_MS)
-    form = page.get_by_test_id("upload-form")
-    form.locator("input[name=feed]").set_input_files(price_list)
-    form.get_by_role("button", name="Upload").click()
+    upload_price_list(page, price_list)
 
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+$"), timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", level=1)).to_contain_text("sad-horod-e2e.yml", timeout=TIMEOUT_MS)

@@ -19,7 +19,7 @@ from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import ImportRun, Supplier
 from tests.support import factories
 from tests.support.accounts import PASSWORD
-from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in
+from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in, page_width, run_stats, upload_price_list
 from tests.support.paths import FEED_STORES, SHARED_DATA
 
 pytestmark = pytest.mark.e2e
@@ -48,33 +48,12 @@ def mopar_seller(live: LiveApp) -> str:
     return SELLER
 
 
-def upload(page: Page, path: str) -> None:
-    page.goto("/portal/")
-    form = page.get_by_test_id("upload-form")
-    form.locator("input[name=feed]").set_input_files(path)
-    form.get_by_role("button", name="Upload").click()
-
-
-def run_stats(page: Page) -> dict[str, int]:
-    """Return the import page's counters by label, e.g. ``{"new": 2, "rejected": 1}``."""
-    expect(page.get_by_test_id("run-stats")).to_be_visible(timeout=TIMEOUT_MS)
-    stats = {}
-    for text in page.get_by_test_id("run-stats").locator("li").all_inner_texts():
-        number, label = text.strip().split(maxsplit=1)
-        stats[label] = int(number)
-    return stats
-
-
-def page_width(page: Page) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth"))
-
-
 def test_the_prom_sheet_maps_with_the_suggestion_and_prom_s_update_finds_every_offer(
     page: Page, live: LiveApp, mopar_seller: str
 ) -> None:
     page.set_viewport_size(WIDE)
     log_in(page, mopar_seller, PASSWORD)
-    upload(page, str(SHEET))
+    upload_price_list(page, SHEET)
 
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+/mapping$"), timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("mapping-form")).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
@@ -105,7 +84,7 @@ def test_the_prom_sheet_maps_with_the_suggestion_and_prom_s_update_finds_every_o
         re.compile(r"^\s*172\s+new")
     )
 
-    upload(page, str(UPDATE))
+    upload_price_list(page, UPDATE)
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+$"), timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded", timeout=IMPORT_TIMEOUT_MS)
     expect(page.get_by_test_id("run-partial")).to_be_visible()
@@ -143,11 +122,7 @@ def test_a_five_column_csv_shows_its_name_column_on_a_1280_px_screen(
     )
     page.set_viewport_size(WIDE)
     log_in(page, mopar_seller, PASSWORD)
-    page.goto("/portal/")
-    form = page.get_by_test_id("upload-form")
-    form.locator("input[name=feed]").set_input_files(price_list)
-    form.get_by_test_id("upload-dry-run").check()
-    form.get_by_role("button", name="Upload").click()
+    upload_price_list(page, price_list, dry_run=True)
 
     expect(page).to_have_url(re.compile(r"/portal/imports/\d+/mapping$"), timeout=TIMEOUT_MS)
     name = page.get_by_test_id("map-col-1")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from marketplace.catalog.jobs import SCAN_MARKER
 from marketplace.catalog.models import STRONG_BASES, Offer
 from marketplace.catalog.thumbnails import ThumbnailFolder
-from tests.support.e2e import TIMEOUT_MS, LiveApp
+from tests.support.e2e import TIMEOUT_MS, LiveApp, page_width
 from tests.support.feed_server import running_feed_server
 
 pytestmark = pytest.mark.e2e
@@ -85,12 +85,12 @@ def test_on_a_phone_the_first_result_comes_before_the_filters_drawer(page: Page,
         assert box is not None and box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, box
     price_filter = page.get_by_test_id("facet-price")
     expect(price_filter).to_be_hidden()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     page.get_by_test_id("filters-toggle").click()
     expect(price_filter).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("search-form").get_by_role("button", name="Apply")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     # On a wide screen the same page shows the filters as a sidebar, no drawer to open.
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -109,7 +109,7 @@ def test_a_category_page_lists_and_filters_as_search_does(page: Page) -> None:
     assert category
     page.goto(category)
     expect(page.get_by_test_id("hit").first).to_be_visible(timeout=TIMEOUT_MS)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(page) <= 360
     page.get_by_test_id("filters-toggle").click()
     form = page.get_by_test_id("search-form")
     form.get_by_label("Sort").select_option("price_desc")

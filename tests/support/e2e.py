@@ -254,3 +254,29 @@ def log_out(page: Page) -> None:
     """Log out with the header's button (a POST carrying the CSRF token)."""
     page.locator(".site-header").get_by_role("button", name="Log out").click()
     expect(page.locator(".flash-info")).to_contain_text("logged out", timeout=TIMEOUT_MS)
+
+
+def upload_price_list(page: Page, path: Path | str, *, dry_run: bool = False) -> None:
+    """Upload a price list with the portal's form (the page must be the portal, or ``/portal/`` is opened)."""
+    if "/portal/" not in page.url or not page.get_by_test_id("upload-form").count():
+        page.goto("/portal/")
+    form = page.get_by_test_id("upload-form")
+    form.locator("input[name=feed]").set_input_files(str(path))
+    if dry_run:
+        form.get_by_test_id("upload-dry-run").check()
+    form.get_by_role("button", name="Upload").click()
+
+
+def run_stats(page: Page) -> dict[str, int]:
+    """Return the import page's counters by label, e.g. ``{"new": 2, "rejected": 1}``."""
+    expect(page.get_by_test_id("run-stats")).to_be_visible(timeout=TIMEOUT_MS)
+    stats = {}
+    for text in page.get_by_test_id("run-stats").locator("li").all_inner_texts():
+        number, label = text.strip().split(maxsplit=1)
+        stats[label] = int(number)
+    return stats
+
+
+def page_width(page: Page) -> int:
+    """Return how wide the page's content is (wider than the viewport means it scrolls sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth"))
