@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.db import Base, intpk, str255
 
 
-class _Names(Protocol):
+class CategoryNames(Protocol):
+    """The name columns every category node carries: English, and the uk and ru editions."""
+
     name: str
     path: str
     name_uk: str | None
@@ -26,11 +28,11 @@ class Translated:
     share it, so every page falls back to English the same way.
     """
 
-    def name_in(self: _Names, locale: str | None) -> str:
+    def name_in(self: CategoryNames, locale: str | None) -> str:
         """The node's name in ``locale`` ("en", "uk" or "ru"), English where it has none."""
         return {"uk": self.name_uk, "ru": self.name_ru}.get(locale or "en") or self.name
 
-    def path_in(self: _Names, locale: str | None) -> str:
+    def path_in(self: CategoryNames, locale: str | None) -> str:
         """The node's path in ``locale``, each level falling back to English on its own."""
         return {"uk": self.path_uk, "ru": self.path_ru}.get(locale or "en") or self.path
 

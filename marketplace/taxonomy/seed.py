@@ -10,7 +10,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.taxonomy.models import Category
+from marketplace.taxonomy.models import Category, CategoryNames
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,8 @@ def translated_names(locale: str) -> dict[int, str]:
     return {google_id: names[-1] for google_id, names in read_taxonomy(bundled_taxonomy(locale))}
 
 
-class _Node(Protocol):
+class _Node(CategoryNames, Protocol):
     google_id: int | None
-    name: str
-    path: str
-    name_uk: str | None
-    name_ru: str | None
-    path_uk: str | None
-    path_ru: str | None
 
 
 def translate_tree(nodes: Iterable[tuple[_Node, _Node | None]]) -> None:
