@@ -43,6 +43,10 @@ FIELDS = (
     "param",
 )
 
+#: Header names of the column that tells variants of one product apart (1C's "Характеристика":
+#: a size, a colour). It is a parameter of the offer, and part of the key of a row without an id.
+VARIANT_HEADERS = ("характеристика", "характеристика номенклатуры", "variant")
+
 #: Header names per field (English, Ukrainian, Russian; Prom.ua, 1C and Google Merchant),
 #: compared after ``header_key``.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -57,6 +61,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "offer id",
         "product id",
         "item id",
+        "code",
+        "item code",
+        "product code",
     ),
     "title": (
         "title",
@@ -79,6 +86,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "ціна",
         "цена",
         "роздрібна ціна",
+        "retail price",
         "розничная цена",
         "ціна, грн",
         "цена, грн",
@@ -155,7 +163,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "google_category": ("google product category",),
     "item_group_id": ("item group id", "group id", "id групи різновидів"),
     "delivery_cost": ("shipping", "delivery cost", "доставка", "вартість доставки", "стоимость доставки"),
-    "param": ("країна виробник", "страна", "країна", "country", "год", "рік", "сезон", "season", "колір", "цвет"),
+    "param": (
+        "країна виробник",
+        "страна",
+        "країна",
+        "country",
+        "год",
+        "рік",
+        "сезон",
+        "season",
+        "колір",
+        "цвет",
+        *VARIANT_HEADERS,
+    ),
 }
 _BY_NAME = {name: field for field, names in SYNONYMS.items() for name in names}
 #: Fields that mark a row as the header row of a table.
@@ -177,11 +197,36 @@ _LAST_RESORT: dict[str, tuple[str, ...]] = {"sku": (_PROM_UNIQUE,)}
 #: this field: a Prom position made by hand in Prom's cabinet has no "Ідентифікатор_товару".
 _FALLBACK = {"sku": "sku_fallback"}
 _LETTERS = re.compile(r"[^\W\d_]")
+#: Price fields whose header may name the currency of the column ("Цена, USD", "Price $", "Ціна (€)").
+_PRICED = frozenset({"price", "sale_price", "old_price"})
+_HEADER_CURRENCY = re.compile(
+    r"^(?P<base>.*?)[\s,;(/]*(?:\b(?P<code>usd|eur|uah|rub|pln|gbp|грн|руб|дол)\.?|(?P<sign>[$€₴₽]))\)?$"
+)
+_SIGNS = {"$": "USD", "€": "EUR", "₴": "UAH", "₽": "RUB", "грн": "UAH", "руб": "RUB", "дол": "USD"}
 
 
 def header_key(name: str) -> str:
     """Normalise a column name for the synonym table ("Код_товару " -> "код товару")."""
     return re.sub(r"\s+", " ", re.sub(r"[_\-]", " ", name.casefold())).strip(" *:\ufeff")
+
+
+def header_currency(name: str) -> tuple[str, str | None]:
+    """Split the currency a price header names off it: "Цена, USD" -> ("цена", "USD"); others -> (key, None)."""
+    key = header_key(name)
+    found = _HEADER_CURRENCY.match(key)
+    if found is None or not found.group("base"):
+        return key, None
+    marker = found.group("code") or found.group("sign")
+    return found.group("base"), _SIGNS.get(marker, marker.upper())
+
+
+def _field_of(key: str) -> str | None:
+    field = _BY_NAME.get(key)
+    if field is None:
+        base, currency = header_currency(key)
+        if currency is not None and _BY_NAME.get(base) in _PRICED:
+            field = _BY_NAME[base]
+    return field
 
 
 def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) -> dict[str, str]:
@@ -196,7 +241,8 @@ def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) 
     field's preferred names (a Prom.ua sheet's offer id, see ``_PROM_ID``), then column order,
     then the last resorts. A last resort that loses (a Prom sheet's own position number) becomes
     "sku_fallback": the offer id of the rows whose chosen id cell is empty, a field of its own so
-    that the page shows it. Unrecognised headers are left out.
+    that the page shows it. A price header may name its currency ("Цена, USD"); without a name
+    column, a "Description" column is the name. Unrecognised headers are left out.
     """
     prom = any(isinstance(h, str) and header_key(h) == _PROM_ID for h in headers)
     candidates: dict[str, list[tuple[bool, int, int, str]]] = {}
@@ -207,7 +253,7 @@ def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) 
             continue  # a mapping names columns by header: a repeated header is its first column
         seen.add(header)
         key = header_key(header)
-        field = _BY_NAME.get(key)
+        field = _field_of(key)
         if key == _PROM_ID or (prom and key == _PROM_UNIQUE):
             field = "sku"
         elif prom and key == _PROM_ARTICLE:
@@ -221,6 +267,9 @@ def suggest_mapping(headers: Sequence[str], rows: Sequence[Sequence[str]] = ()) 
         rank = preferred.index(key) if key in preferred else len(preferred) + (2 if key in last else 1)
         empty = bool(rows) and not any(position < len(r) and str(r[position]).strip() for r in rows)
         candidates.setdefault(field, []).append((empty, rank, position, header))
+    if "title" not in candidates and "description" in candidates:
+        # A distributor's list often names its products in a "Description" column and has no other name.
+        candidates["title"] = candidates.pop("description")
     for field, found in candidates.items():
         found.sort()
         mapping[found[0][3]] = field

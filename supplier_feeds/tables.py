@@ -7,7 +7,13 @@ is a full price list or a price/stock update.
 
 Group rows (Excel only) are rows with a single non-blank cell and no price. With outline
 levels (xls) a group at level L replaces the path from level L down; without them a run
-of group rows replaces as many of the deepest levels.
+of group rows replaces as many of the deepest levels. A workbook with several price-list
+sheets (a distributor's, one sheet per product line) puts each sheet's name above them.
+
+A distributor's sheet may name its currency in the price header ("Цена, USD") or in its
+letterhead ("Валюта: USD"); a currency column wins over both. A price cell that says "Call"
+or "по запросу" is a price on request: the row is not published, and one warning counts them.
+A table without an id column gets ids derived from the name and characteristic (``row_keys``).
 """
 
 from __future__ import annotations
@@ -17,16 +23,28 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .columns import FIELDS, header_key, header_score, infer_mapping, is_position_mapping, suggest_mapping
+from .columns import (
+    FIELDS,
+    VARIANT_HEADERS,
+    header_currency,
+    header_key,
+    header_score,
+    infer_mapping,
+    is_position_mapping,
+    suggest_mapping,
+)
 from .normalize import (
     PriceError,
     clean_multiline,
     clean_text,
     clean_url,
+    normalise_currency,
     parse_availability,
     parse_price,
 )
 from .offers import OfferChecker, OfferDraft
+from .price_words import is_price_on_request
+from .row_keys import derived_sku
 from .rows import FeedError, FeedHeader, FeedItem, RowProblem
 
 #: How many rows may stand above the header row (1C letterheads are about a dozen).
@@ -35,6 +53,14 @@ HEADER_SCAN = 40
 MAX_CELL = 131_072
 _INVALID_CODES = {"available": "invalid_availability", "stock_quantity": "invalid_stock"}
 _FULL = ("sku", "title", "price")
+#: Sheet names that say nothing of what the sheet holds; they never become a category.
+_DEFAULT_SHEET = re.compile(r"(?:sheet|лист|аркуш|tdsheet|export products sheet)\s*\d*", re.IGNORECASE)
+#: A letterhead cell naming the currency of the sheet's prices: "Валюта: USD", "Prices in EUR".
+_LETTERHEAD_CURRENCY = re.compile(
+    r"(?:валюта(?: прайсу| прайса| цін| цен)?|currency|цены указаны в|ціни вказано в|цены в|ціни в|prices in)"
+    r"\s*[:：-]?\s*(?P<value>.*)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -68,6 +94,12 @@ class Layout:
     #: column index -> header, for "param" columns.
     params: dict[int, str] = field(default_factory=dict)
     guessed: bool = False
+    #: The currency the price header names ("Цена, USD") or, failing that, the letterhead.
+    currency: str | None = None
+    #: Column indexes of the characteristic (variant) of a row, among ``params``.
+    variants: list[int] = field(default_factory=list)
+    #: No id column: each row's id is derived from its name and characteristic.
+    derived_key: bool = False
 
 
 def find_layout(scanned: Sequence[Row], mapping: Mapping[str, str] | None) -> Layout | None:
@@ -115,6 +147,10 @@ def _layout(header_index: int | None, headers: list[str], mapping: Mapping[str, 
         layout.columns.setdefault(target, []).append(index)
         if target == "param":
             layout.params[index] = header
+            if header_key(header) in VARIANT_HEADERS:
+                layout.variants.append(index)
+    for index in layout.columns.get("price", []) + layout.columns.get("sale_price", []):
+        layout.currency = layout.currency or header_currency(headers[index])[1]
     return layout
 
 
@@ -124,8 +160,14 @@ def table_mode(layout: Layout, partial: bool | None) -> tuple[bool | None, list[
     update_ok = "sku" in has and bool(has & {"price", "sale_price", "stock_quantity", "available"})
     if partial is True:
         return (True, []) if update_ok else (None, ["sku", "price or stock"])
-    missing = [f for f in _FULL if f not in has and not (f == "price" and "sale_price" in has)]
+    # Without an id column, the name identifies the row (see ``row_keys``).
+    missing = [
+        f
+        for f in _FULL
+        if f not in has and not (f == "price" and "sale_price" in has) and not (f == "sku" and "title" in has)
+    ]
     if not missing:
+        layout.derived_key = "sku" not in has
         return False, []
     if partial is None and update_ok and "title" not in has:
         return True, []
@@ -143,18 +185,18 @@ def parse_tables(
     """Yield the header, then offers (or updates) and problems of every usable sheet."""
     header_sent = False
     pending: list[RowProblem] = []
-    checker: OfferChecker | None = None
+    state: _FileState | None = None
     first_error: FeedError | None = None
     mode: bool | None = partial
+    # Every sheet's header is found first: whether sheet names become categories depends on
+    # how many sheets hold a price list.
+    prepared: list[tuple[Sheet, list[Row], Layout | None]] = []
     for sheet in sheets:
-        scanned: list[Row] = []
-        for row in sheet.rows:
-            scanned.append(row)
-            if len(scanned) >= HEADER_SCAN:
-                break
-        if not any(any(c.strip() for c in r.cells) for r in scanned):
-            continue
-        layout = find_layout(scanned, mapping)
+        scanned = _scan(sheet)
+        if any(any(c.strip() for c in r.cells) for r in scanned):
+            prepared.append((sheet, scanned, find_layout(scanned, mapping)))
+    by_sheet = sum(layout is not None and table_mode(layout, partial)[0] is not None for _, _, layout in prepared) > 1
+    for sheet, scanned, layout in prepared:
         sheet_mode, missing = (None, _FULL) if layout is None else table_mode(layout, mode)
         if layout is None or sheet_mode is None:
             error = _layout_error(layout, missing, scanned)
@@ -169,14 +211,23 @@ def parse_tables(
                 )
             )
             continue
-        if not header_sent:
+        if state is None:
             mode = sheet_mode
             checker = OfferChecker(None, warn_missing_currency="currency" in layout.columns)
+            state = _FileState(checker, bool(mode), group_rows)
             yield FeedHeader(format=format_name, partial=bool(mode))
             header_sent = True
-        assert checker is not None
         yield from pending
         pending.clear()
+        if layout.derived_key and not state.derived_noticed:
+            state.derived_noticed = True
+            yield RowProblem(
+                "derived_sku",
+                "warning",
+                "The price list has no column of offer ids, so each offer is known by its name and characteristic. "
+                "Renaming a product makes it a new offer (the old one is withdrawn).",
+                field="sku",
+            )
         if layout.guessed:
             guessed = ", ".join(f"column {h[1:]}: {f}" for f, cols in layout.columns.items() for h in [f"#{cols[0]}"])
             yield RowProblem(
@@ -187,11 +238,62 @@ def parse_tables(
                 value=sheet.name,
             )
         start = 0 if layout.header_index is None else layout.header_index + 1
+        layout.currency = layout.currency or letterhead_currency(scanned[: start - 1] if start else ())
+        name = clean_text(sheet.name) if by_sheet else None
+        top = (name,) if name and not _DEFAULT_SHEET.fullmatch(name) else ()
         rows = _chain(scanned[start:], sheet.rows)
-        yield from _sheet_items(rows, layout, checker, bool(mode), group_rows)
+        yield from _sheet_items(rows, layout, state, top)
     if not header_sent:
         raise first_error or FeedError("empty_file", "The file has no rows.")
     yield from pending
+    if state is not None and state.on_request:
+        yield RowProblem(
+            "price_on_request",
+            "warning",
+            f"{state.on_request} rows give no price but {state.on_request_text!r} (price on request); "
+            "they were not published.",
+            field="price",
+            value=str(state.on_request),
+        )
+
+
+@dataclass(slots=True)
+class _FileState:
+    """What the rows of all sheets of one file share."""
+
+    checker: OfferChecker
+    partial: bool
+    group_rows: bool
+    #: Rows whose price cell says "price on request" in words, and the first such text.
+    on_request: int = 0
+    on_request_text: str = ""
+    #: Derived ids seen (``Layout.derived_key``), to report rows that share one.
+    derived: set[str] = field(default_factory=set)
+    derived_noticed: bool = False
+
+
+def _scan(sheet: Sheet) -> list[Row]:
+    scanned: list[Row] = []
+    for row in sheet.rows:
+        scanned.append(row)
+        if len(scanned) >= HEADER_SCAN:
+            break
+    return scanned
+
+
+def letterhead_currency(rows: Iterable[Row]) -> str | None:
+    """Return the currency a letterhead names ("Валюта: USD", or "Валюта:" and "USD" in the next cell)."""
+    for row in rows:
+        cells = [c.strip() for c in row.cells if c.strip()]
+        for index, cell in enumerate(cells):
+            found = _LETTERHEAD_CURRENCY.fullmatch(cell)
+            if found is None:
+                continue
+            value = found.group("value") or (cells[index + 1] if index + 1 < len(cells) else "")
+            currency = normalise_currency(value.split()[0]) if value.split() else None
+            if currency is not None:
+                return currency
+    return None
 
 
 def _layout_error(layout: Layout | None, missing: Sequence[str], scanned: Sequence[Row]) -> FeedError:
@@ -210,9 +312,7 @@ def _chain(first: Sequence[Row], rest: Iterator[Row]) -> Iterator[Row]:
     yield from rest
 
 
-def _sheet_items(
-    rows: Iterable[Row], layout: Layout, checker: OfferChecker, partial: bool, group_rows: bool
-) -> Iterator[FeedItem]:
+def _sheet_items(rows: Iterable[Row], layout: Layout, state: _FileState, top: tuple[str, ...]) -> Iterator[FeedItem]:
     levels: dict[int, str] = {}
     path: list[str] = []
     run: list[str] = []
@@ -221,7 +321,7 @@ def _sheet_items(
         filled = [i for i, c in enumerate(row.cells) if c.strip()]
         if not filled:
             continue
-        if group_rows and len(filled) == 1 and filled[0] not in price_columns:
+        if state.group_rows and len(filled) == 1 and filled[0] not in price_columns:
             name = clean_text(row.cells[filled[0]]) or ""
             if row.level is not None:
                 for level in [k for k in levels if k >= row.level]:
@@ -240,8 +340,39 @@ def _sheet_items(
         if row.oversized is not None:
             yield _oversized(row, layout)
             continue
-        draft = _draft(row, layout, group_path)
-        yield from (checker.check_update(draft) if partial else checker.check(draft))
+        price_text = next(
+            (row.cells[i].strip() for i in price_columns if i < len(row.cells) and row.cells[i].strip()), ""
+        )
+        if is_price_on_request(price_text):
+            state.on_request += 1
+            state.on_request_text = state.on_request_text or price_text
+            continue
+        draft = _draft(row, layout, top + group_path)
+        if layout.derived_key:
+            problem = _derived_problem(draft, state)
+            if problem is not None:
+                yield problem
+                continue
+        yield from (state.checker.check_update(draft) if state.partial else state.checker.check(draft))
+
+
+def _derived_problem(draft: OfferDraft, state: _FileState) -> RowProblem | None:
+    """Return why a row whose id is derived from its name is skipped: no name, or another row's name."""
+    if draft.sku is None:
+        return RowProblem("missing_title", "error", "The offer has no name.", line=draft.line, field="title")
+    if draft.sku in state.derived:
+        return RowProblem(
+            "duplicate_name",
+            "error",
+            f"Another row has the same name and characteristic ({draft.title!r}). Without an id column they tell "
+            "the offers apart, so only the first such row was used.",
+            line=draft.line,
+            sku=draft.sku,
+            field="title",
+            value=draft.title,
+        )
+    state.derived.add(draft.sku)
+    return None
 
 
 def _oversized(row: Row, layout: Layout) -> RowProblem:
@@ -280,12 +411,19 @@ def _draft(row: Row, layout: Layout, group_path: tuple[str, ...]) -> OfferDraft:
                     return text
         return None
 
+    title = raw("title")
+    variant = next((v for v in (clean_text(cells[i]) for i in layout.variants if i < len(cells)) if v), None)
+    sku = raw("sku") or raw("sku_fallback")
+    if layout.derived_key:
+        sku = derived_sku(title, variant) if title else None
+    if title and variant and variant.casefold() not in title.casefold():
+        title = f"{title} ({variant})"
     draft = OfferDraft(
         line=row.line,
-        sku=raw("sku") or raw("sku_fallback"),
-        title=raw("title"),
+        sku=sku,
+        title=title,
         price=raw("price"),
-        currency=raw("currency"),
+        currency=raw("currency") or layout.currency,
         old_price=raw("old_price"),
         sale_price=raw("sale_price"),
     )
