@@ -110,6 +110,18 @@ PROBLEM_MESSAGES: dict[str, LazyString] = {
     "columns_guessed": _l(
         "The file has no header row; we guessed its columns. Check them or map the columns yourself."
     ),
+    "derived_sku": _l(
+        "The price list has no column of offer ids, so each offer is known by its name and characteristic. "
+        "Renaming a product makes it a new offer (the old one is withdrawn)."
+    ),
+    "duplicate_name": _l(
+        "Another row has the same name and characteristic (“%(value)s”). Without an id column they tell the "
+        "offers apart, so only the first such row was used."
+    ),
+    "price_on_request": _l(
+        "Rows that give the price on request (such as “Call”) instead of a number: %(value)s. They were not "
+        "published, because buyers compare prices; give them a price to publish them."
+    ),
 }
 
 #: A sentence per code of a file that could not be imported at all (``FeedError``).
