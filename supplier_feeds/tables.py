@@ -167,7 +167,6 @@ def table_mode(layout: Layout, partial: bool | None) -> tuple[bool | None, list[
         if f not in has and not (f == "price" and "sale_price" in has) and not (f == "sku" and "title" in has)
     ]
     if not missing:
-        layout.derived_key = "sku" not in has
         return False, []
     if partial is None and update_ok and "title" not in has:
         return True, []
@@ -211,6 +210,7 @@ def parse_tables(
                 )
             )
             continue
+        layout.derived_key = not sheet_mode and "sku" not in layout.columns
         if state is None:
             mode = sheet_mode
             checker = OfferChecker(None, warn_missing_currency="currency" in layout.columns)
