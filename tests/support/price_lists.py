@@ -1,7 +1,8 @@
 """The price lists of tests/fixtures/price_lists: a 1C list without ids and a distributor's workbook.
 
-``python -m tests.support.price_lists`` writes them again (xlsx only: no xls writer is installed).
-Tests read the files, and use ``workbook_bytes`` for variants of them (a changed price, rows reordered).
+``python -m tests.support.price_lists`` writes them again, as .xlsx (openpyxl) and .xls
+(``tests.support.xls_writer``). Tests read the files, and use ``workbook_bytes`` and ``xls_bytes``
+for variants of them (a changed price, rows reordered).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import openpyxl
 
 from tests.support.paths import FIXTURES
+from tests.support.xls_writer import xls_bytes
 
 PRICE_LISTS = FIXTURES / "price_lists"
 Rows = list[list[Any]]
@@ -35,6 +37,11 @@ ONE_C: Rows = [
     ["Кеды  street", "42", "пар", 1250, 1],  # the same name and characteristic once more
     ["Ботинки", "41", "пар", 2100, 2],
 ]
+
+#: The outline levels 1C gives the rows of its .xls: groups at 0, their products one below.
+ONE_C_LEVELS = {
+    index: 0 if row[1:] == [None] * 4 else 1 for index, row in enumerate(ONE_C) if index > ONE_C.index(ONE_C_HEADER)
+}
 
 #: A distributor's workbook: a letterhead above each header, a flag column, sections and sub-sections.
 _LETTERHEAD: Rows = [
@@ -100,6 +107,8 @@ def write_fixtures() -> None:
     PRICE_LISTS.mkdir(exist_ok=True)
     (PRICE_LISTS / "1c-no-ids.xlsx").write_bytes(workbook_bytes(("TDSheet", ONE_C)))
     (PRICE_LISTS / "distributor.xlsx").write_bytes(workbook_bytes(*DISTRIBUTOR))
+    (PRICE_LISTS / "1c-no-ids.xls").write_bytes(xls_bytes(("TDSheet", ONE_C), levels={"TDSheet": ONE_C_LEVELS}))
+    (PRICE_LISTS / "distributor.xls").write_bytes(xls_bytes(*DISTRIBUTOR))
 
 
 if __name__ == "__main__":

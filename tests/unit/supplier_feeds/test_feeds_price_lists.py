@@ -20,6 +20,9 @@ from tests.support.price_lists import (
     RECORDERS,
     workbook_bytes,
 )
+from tests.support.xls_writer import xls_bytes
+
+SUFFIXES = pytest.mark.parametrize("suffix", ["xlsx", "xls"])
 
 
 def of_type(result: list, kind: type) -> list:
@@ -33,9 +36,10 @@ def codes(result: list) -> list[tuple[str, str, int | None]]:
 # -- a 1C price list without ids -------------------------------------------------------------
 
 
-def test_a_1c_list_without_ids_gets_keys_from_name_and_characteristic() -> None:
-    result = items((PRICE_LISTS / "1c-no-ids.xlsx").read_bytes())
-    assert result[0] == FeedHeader(format="xlsx")
+@SUFFIXES
+def test_a_1c_list_without_ids_gets_keys_from_name_and_characteristic(suffix: str) -> None:
+    result = items((PRICE_LISTS / f"1c-no-ids.{suffix}").read_bytes())
+    assert result[0] == FeedHeader(format=suffix)
     offers = of_type(result, FeedOffer)
     assert [(o.title, o.price, o.stock_quantity, o.category_path) for o in offers] == [
         ("Футболка базовая (XL, белая)", Decimal(350), 10, ("Футболки",)),
@@ -72,6 +76,24 @@ def test_derived_keys_ignore_case_and_spacing_but_not_the_name() -> None:
     assert len(derived_sku("x")) == len(PREFIX) + 16
 
 
+def test_1c_outline_levels_in_an_xls_make_the_category_path() -> None:
+    rows = [
+        ["Прайс-лист"],
+        ONE_C_HEADER,
+        ["Одежда"],
+        ["Футболки"],
+        ["Футболка поло", None, "шт", 560, 2],
+        ["Обувь"],
+        ["Кеды", "42", "пар", 1200, 3],
+    ]
+    levels = {2: 0, 3: 1, 4: 2, 5: 0, 6: 1}
+    offers = of_type(items(xls_bytes(("TDSheet", rows), levels={"TDSheet": levels})), FeedOffer)
+    assert [(o.title, o.category_path) for o in offers] == [
+        ("Футболка поло", ("Одежда", "Футболки")),
+        ("Кеды (42)", ("Обувь",)),
+    ]
+
+
 def test_a_row_without_a_name_has_no_key() -> None:
     rows = [ONE_C_HEADER, ["Кеды", None, "пар", 10, 1], [None, "42", "пар", 12, 1]]
     result = items(workbook_bytes(("TDSheet", rows)))
@@ -91,12 +113,13 @@ def test_a_csv_without_ids_is_read_alike_and_an_id_column_still_wins() -> None:
 # -- a distributor's workbook ----------------------------------------------------------------
 
 
-def distributor() -> list:
-    return items((PRICE_LISTS / "distributor.xlsx").read_bytes())
+def distributor(suffix: str = "xlsx") -> list:
+    return items((PRICE_LISTS / f"distributor.{suffix}").read_bytes())
 
 
-def test_every_sheet_is_read_below_its_letterhead_with_sections_as_categories() -> None:
-    offers = of_type(distributor(), FeedOffer)
+@SUFFIXES
+def test_every_sheet_is_read_below_its_letterhead_with_sections_as_categories(suffix: str) -> None:
+    offers = of_type(distributor(suffix), FeedOffer)
     assert [(o.sku, o.category_path, o.line) for o in offers] == [
         ("IPC-D1", ("Cameras", "IP cameras", "Dome"), 9),
         ("IPC-D2", ("Cameras", "IP cameras", "Dome"), 10),
@@ -118,8 +141,9 @@ def test_flag_columns_are_ignored() -> None:
     assert plain.params == () and offers["IPC-D2"].currency == offers["IPC-D1"].currency == "USD"
 
 
-def test_prices_on_request_are_counted_once_and_not_published() -> None:
-    result = distributor()
+@SUFFIXES
+def test_prices_on_request_are_counted_once_and_not_published(suffix: str) -> None:
+    result = distributor(suffix)
     assert not {"IPC-D3", "NVR-4P"} & {o.sku for o in of_type(result, FeedOffer)}
     problems = of_type(result, RowProblem)
     assert [(p.code, p.value) for p in problems] == [("sheet_skipped", "Notes"), ("price_on_request", "2")]
@@ -148,8 +172,9 @@ def test_a_csv_price_on_request_is_counted_too() -> None:
     ]
 
 
-def test_currency_from_the_header_or_else_the_letterhead() -> None:
-    offers = {o.sku: o for o in of_type(distributor(), FeedOffer)}
+@SUFFIXES
+def test_currency_from_the_header_or_else_the_letterhead(suffix: str) -> None:
+    offers = {o.sku: o for o in of_type(distributor(suffix), FeedOffer)}
     assert offers["IPC-D1"].currency == "USD"  # "Price, USD"
     assert offers["NVR-4"].currency == "EUR"  # "Валюта: EUR" above a plain "Price"
 
@@ -185,8 +210,8 @@ def test_one_price_list_sheet_is_no_category_and_default_names_never_are() -> No
     assert {o.category_path[0] for o in of_type(two, FeedOffer)} == {"IP cameras", "Analog cameras", "Recorders"}
 
 
-def test_the_fixture_files_hold_the_rows_of_tests_support() -> None:
+@SUFFIXES
+def test_the_fixture_files_hold_the_rows_of_tests_support(suffix: str) -> None:
     # The files are written by ``python -m tests.support.price_lists``; a change to one must change both.
-    assert [o.sku for o in of_type(items(workbook_bytes(*DISTRIBUTOR)), FeedOffer)] == [
-        o.sku for o in of_type(distributor(), FeedOffer)
-    ]
+    write = workbook_bytes if suffix == "xlsx" else xls_bytes
+    assert of_type(items(write(*DISTRIBUTOR)), FeedOffer) == of_type(distributor(suffix), FeedOffer)
