@@ -18,6 +18,7 @@ A table without an id column gets ids derived from the name and characteristic (
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ from .rows import FeedError, FeedHeader, FeedItem, RowProblem
 
 #: How many rows may stand above the header row (1C letterheads are about a dozen).
 HEADER_SCAN = 40
+#: How many sheets' headers are found before the first sheet is read (see ``parse_tables``).
+SHEETS_AHEAD = 20
 #: Longest cell a row may have (CSV's old default limit); a longer one rejects just its row.
 MAX_CELL = 131_072
 _INVALID_CODES = {"available": "invalid_availability", "stock_quantity": "invalid_stock"}
@@ -187,15 +190,22 @@ def parse_tables(
     state: _FileState | None = None
     first_error: FeedError | None = None
     mode: bool | None = partial
-    # Every sheet's header is found first: whether sheet names become categories depends on
-    # how many sheets hold a price list.
-    prepared: list[tuple[Sheet, list[Row], Layout | None]] = []
-    for sheet in sheets:
-        scanned = _scan(sheet)
-        if any(any(c.strip() for c in r.cells) for r in scanned):
-            prepared.append((sheet, scanned, find_layout(scanned, mapping)))
-    by_sheet = sum(layout is not None and table_mode(layout, partial)[0] is not None for _, _, layout in prepared) > 1
-    for sheet, scanned, layout in prepared:
+    # The first sheets' headers are found before any row is read: whether sheet names become
+    # categories depends on whether a second sheet holds a price list. Each sheet looked at
+    # ahead stays open, so only a few are.
+    remaining = iter(sheets)
+    ahead: list[tuple[Sheet, list[Row], Layout | None]] = []
+    usable = 0
+    for sheet in remaining:
+        found = _prepare(sheet, mapping)
+        if found is not None:
+            ahead.append(found)
+            usable += found[2] is not None and table_mode(found[2], partial)[0] is not None
+        if usable > 1 or len(ahead) >= SHEETS_AHEAD:
+            break
+    by_sheet = usable > 1
+    later = (found for sheet in remaining if (found := _prepare(sheet, mapping)) is not None)
+    for sheet, scanned, layout in itertools.chain(ahead, later):
         sheet_mode, missing = (None, _FULL) if layout is None else table_mode(layout, mode)
         if layout is None or sheet_mode is None:
             error = _layout_error(layout, missing, scanned)
@@ -272,13 +282,16 @@ class _FileState:
     derived_noticed: bool = False
 
 
-def _scan(sheet: Sheet) -> list[Row]:
+def _prepare(sheet: Sheet, mapping: Mapping[str, str] | None) -> tuple[Sheet, list[Row], Layout | None] | None:
+    """Read a sheet's first rows and find its layout; None for a blank sheet."""
     scanned: list[Row] = []
     for row in sheet.rows:
         scanned.append(row)
         if len(scanned) >= HEADER_SCAN:
             break
-    return scanned
+    if not any(any(c.strip() for c in r.cells) for r in scanned):
+        return None
+    return sheet, scanned, find_layout(scanned, mapping)
 
 
 def letterhead_currency(rows: Iterable[Row]) -> str | None:
