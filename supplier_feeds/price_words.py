@@ -19,6 +19,6 @@ _ON_REQUEST = re.compile(
 
 def is_price_on_request(text: str | None) -> bool:
     """Say whether a price cell says "price on request" in words ("Call", "Звоните", "договорная")."""
-    if not text:
+    if not text or text[0].isdigit():  # most cells are numbers: no regex for them
         return False
     return _ON_REQUEST.match(text.strip().strip("!.*\"'«»()").strip()) is not None
