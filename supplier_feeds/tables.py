@@ -260,8 +260,8 @@ def parse_tables(
         yield RowProblem(
             "price_on_request",
             "warning",
-            f"{state.on_request} rows give no price but {state.on_request_text!r} (price on request); "
-            "they were not published.",
+            f"Rows that give the price on request (such as {state.on_request_text!r}) instead of a number: "
+            f"{state.on_request}. They were not published.",
             field="price",
             value=str(state.on_request),
         )
