@@ -6,8 +6,10 @@ group rows as the category path of the items below them, and decide whether the 
 is a full price list or a price/stock update.
 
 Group rows (Excel only) are rows with a single non-blank cell and no price. With outline
-levels (xls) a group at level L replaces the path from level L down; without them a run
-of group rows replaces as many of the deepest levels. A workbook with several price-list
+levels (xls) a group at level L replaces the path from level L down. Without them, when the
+group rows stand in different columns (a distributor's sub-sections indented a column to the
+right), a group's column is its depth; else a run of group rows replaces as many of the
+deepest levels. A workbook with several price-list
 sheets (a distributor's, one sheet per product line) puts each sheet's name above them.
 
 A distributor's sheet may name its currency in the price header ("Цена, USD") or in its
@@ -327,8 +329,9 @@ def _chain(first: Sequence[Row], rest: Iterator[Row]) -> Iterator[Row]:
 
 def _sheet_items(rows: Iterable[Row], layout: Layout, state: _FileState, top: tuple[str, ...]) -> Iterator[FeedItem]:
     levels: dict[int, str] = {}
-    path: list[str] = []
-    run: list[str] = []
+    #: (column, name) of the groups above the row, and of the run of group rows just read.
+    path: list[tuple[int, str]] = []
+    run: list[tuple[int, str]] = []
     price_columns = layout.columns.get("price", []) + layout.columns.get("sale_price", [])
     for row in rows:
         filled = [i for i, c in enumerate(row.cells) if c.strip()]
@@ -341,15 +344,15 @@ def _sheet_items(rows: Iterable[Row], layout: Layout, state: _FileState, top: tu
                     del levels[level]
                 levels[row.level] = name
             else:
-                run.append(name)
+                run.append((filled[0], name))
             continue
         if row.level is not None:
             group_path = tuple(levels[k] for k in sorted(levels) if k < row.level)
         else:
             if run:
-                path = path[: max(0, len(path) - len(run))] + run
+                path = _group_path(path, run)
                 run = []
-            group_path = tuple(path)
+            group_path = tuple(name for _, name in path)
         if row.oversized is not None:
             yield _oversized(row, layout)
             continue
@@ -367,6 +370,14 @@ def _sheet_items(rows: Iterable[Row], layout: Layout, state: _FileState, top: tu
                 yield problem
                 continue
         yield from (state.checker.check_update(draft) if state.partial else state.checker.check(draft))
+
+
+def _group_path(path: list[tuple[int, str]], run: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Return the groups above the rows that follow a run of group rows (no outline levels)."""
+    if len({column for column, _ in path + run}) > 1:
+        # Indented groups: the run replaces the groups from its first row's column rightwards.
+        return [group for group in path if group[0] < run[0][0]] + run
+    return path[: max(0, len(path) - len(run))] + run
 
 
 def _derived_problem(draft: OfferDraft, state: _FileState) -> RowProblem | None:

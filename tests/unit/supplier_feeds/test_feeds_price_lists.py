@@ -131,6 +131,24 @@ def test_every_sheet_is_read_below_its_letterhead_with_sections_as_categories(su
     assert offers[0].title == "Dome camera 2 MP"  # the "Description" column names the products
 
 
+def test_indented_sub_sections_are_deeper_whatever_follows_them() -> None:
+    rows = [
+        [None, "Code", "Description", "Price, USD"],
+        [None, "Cables"],  # a section with products right below it
+        [None, "C-1", "Cable 1 m", 2],
+        [None, None, "Patch cords"],  # then a sub-section of it
+        [None, "P-1", "Patch cord 1 m", 1],
+        [None, "Switches"],  # a new section, again without a sub-section
+        [None, "S-1", "Switch 8 ports", 30],
+    ]
+    offers = of_type(items(workbook_bytes(("Sheet1", rows))), FeedOffer)
+    assert [(o.sku, o.category_path) for o in offers] == [
+        ("C-1", ("Cables",)),
+        ("P-1", ("Cables", "Patch cords")),
+        ("S-1", ("Switches",)),
+    ]
+
+
 def test_flag_columns_are_ignored() -> None:
     offers = {o.sku: o for o in of_type(distributor(), FeedOffer)}
     flagged = [offers[sku] for sku in ("IPC-D1", "IPC-D2", "NVR-8")]
