@@ -10,6 +10,7 @@ from supplier_feeds import FeedHeader, FeedOffer, RowProblem
 from supplier_feeds.columns import header_currency, suggest_mapping
 from supplier_feeds.price_words import is_price_on_request
 from supplier_feeds.row_keys import PREFIX, derived_sku
+from supplier_feeds.tables import SHEETS_AHEAD
 from tests.support.parsing import items
 from tests.support.price_lists import (
     CAMERAS,
@@ -235,3 +236,12 @@ def test_the_fixture_files_hold_the_rows_of_tests_support(suffix: str) -> None:
     # The files are written by ``python -m tests.support.price_lists``; a change to one must change both.
     write = workbook_bytes if suffix == "xlsx" else xls_bytes
     assert of_type(items(write(*DISTRIBUTOR)), FeedOffer) == of_type(distributor(suffix), FeedOffer)
+
+
+def test_sheets_beyond_the_look_ahead_are_read_too() -> None:
+    notes = [(f"Notes {i}", [["Terms"], ["none"]]) for i in range(SHEETS_AHEAD + 3)]
+    sheet = [["Code", "Name", "Price"], ["A", "Pan", 10]]
+    result = items(workbook_bytes(("First", sheet), *notes, ("Last", [["Code", "Name", "Price"], ["B", "Pot", 5]])))
+    # Only one price list among the sheets looked at ahead: the sheet names are no categories.
+    assert [(o.sku, o.category_path) for o in of_type(result, FeedOffer)] == [("A", ()), ("B", ())]
+    assert [p.code for p in of_type(result, RowProblem)] == ["sheet_skipped"] * (SHEETS_AHEAD + 3)
