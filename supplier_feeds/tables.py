@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -159,18 +159,26 @@ def _layout(header_index: int | None, headers: list[str], mapping: Mapping[str, 
     return layout
 
 
+def missing_fields(fields: Collection[str]) -> list[str]:
+    """Return the fields a full price list needs that ``fields`` lack.
+
+    A sale price stands for the price, and without an id column the name identifies the row (see
+    ``row_keys``). The portal's mapping page asks the same question of a supplier's mapping.
+    """
+    return [
+        f
+        for f in _FULL
+        if f not in fields and not (f == "price" and "sale_price" in fields) and not (f == "sku" and "title" in fields)
+    ]
+
+
 def table_mode(layout: Layout, partial: bool | None) -> tuple[bool | None, list[str]]:
     """Return (partial, missing required fields); partial is None when the layout is unusable."""
     has = set(layout.columns)
     update_ok = "sku" in has and bool(has & {"price", "sale_price", "stock_quantity", "available"})
     if partial is True:
         return (True, []) if update_ok else (None, ["sku", "price or stock"])
-    # Without an id column, the name identifies the row (see ``row_keys``).
-    missing = [
-        f
-        for f in _FULL
-        if f not in has and not (f == "price" and "sale_price" in has) and not (f == "sku" and "title" in has)
-    ]
+    missing = missing_fields(has)
     if not missing:
         return False, []
     if partial is None and update_ok and "title" not in has:

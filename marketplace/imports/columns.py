@@ -32,6 +32,7 @@ from supplier_feeds import FeedError, TablePreview, detect_format, preview_table
 from supplier_feeds.child import ParserProcessError, can_parse_in_child, preview_table_in_child
 from supplier_feeds.columns import FIELDS, header_key
 from supplier_feeds.detect import TABLE_FORMATS as FEED_TABLE_FORMATS
+from supplier_feeds.tables import missing_fields
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,6 @@ FIELD_LABELS = {
     "delivery_cost": _l("Delivery cost"),
     "param": _l("A parameter (the column name is its name)"),
 }
-
-#: Fields a full price list needs, shown first on the mapping page when a column fills them.
-REQUIRED_FIELDS = ("sku", "title", "price")
 
 
 def field_label(name: str) -> LazyString | str:
@@ -225,6 +223,8 @@ class MappingLayout:
     samples: dict[int, list[str]]
     #: Required fields no column fills yet.
     missing: list[str]
+    #: No column is the offer id but one is the name: ids will be derived from names.
+    derived_ids: bool = False
 
     @property
     def missing_labels(self) -> list[LazyString | str]:
@@ -252,8 +252,9 @@ def mapping_layout(preview: MappingPreview, chosen: Sequence[str], flagged: Sequ
                 break
         samples[index] = values
     filled = {c for c in chosen if c}
-    missing = [f for f in REQUIRED_FIELDS if f not in filled and not (f == "price" and "sale_price" in filled)]
-    return MappingLayout(first, other, len(other) > OPEN_OTHERS, samples, missing)
+    missing = missing_fields(filled)
+    derived = "sku" not in filled and "title" in filled
+    return MappingLayout(first, other, len(other) > OPEN_OTHERS, samples, missing, derived)
 
 
 def saved_mapping(session: Session, supplier: Supplier, signature: str) -> dict[str, str] | None:
@@ -311,8 +312,10 @@ def clean_mapping(preview: MappingPreview, chosen: Mapping[str, str]) -> dict[st
             MappingProblem(_l("“%(field)s” is chosen for another column too.", field=label), column)
             for column in columns
         )
-    if "sku" not in by_field:
-        problems.append(MappingProblem(_l("Choose the column that holds your offer id (sku).")))
+    if not by_field.keys() & {"sku", "title"}:
+        problems.append(
+            MappingProblem(_l("Choose the column that holds your offer id (sku) or, for a list without ids, the name."))
+        )
     if not by_field.keys() & {"price", "sale_price", "stock_quantity", "available"}:
         problems.append(MappingProblem(_l("Choose the column with the price (or, for a stock update, the quantity).")))
     if problems:

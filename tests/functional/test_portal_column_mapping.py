@@ -177,4 +177,23 @@ def test_a_small_csv_shows_every_column_open_with_the_name_first_among_the_unmap
     first = page[page.index('data-testid="mapping-first"') : page.index('data-testid="mapping-rest"')]
     assert re.findall(r'data-testid="map-row-(\d+)"', first) == ["1", "2"]  # Товар (name), Вартість (price)
     assert "Сковорода чавунна 24 см" in first and "під замовлення" in page
-    assert 'data-testid="mapping-missing"' in page and "Offer id (sku)" in page
+    # Without an id column the names become the ids, and the page says what that costs.
+    assert 'data-testid="mapping-missing"' not in page and 'data-testid="mapping-derived-ids"' in page
+
+
+def test_a_list_without_ids_saves_its_mapping_and_imports_with_ids_made_from_names(
+    app: Flask, client: FlaskClient, db_session: Session, supplier_member: User
+) -> None:
+    login(client, supplier_member)
+    location, page = mapping_page(app, client, SMALL_CSV, "prices.csv")
+
+    response = client.post(location, data=selected(page))  # the suggestion: name and price, no id
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    work_once(app)
+    run = finished(db_session)
+    assert "derived_sku" in problem_codes(run)
+    supplier = db_session.scalars(select(Supplier)).one()
+    offers = offers_of(db_session, supplier)
+    assert sorted(o.title for o in offers.values()) == ["Каструля 3 л", "Сковорода чавунна 24 см"]
+    assert all(sku.startswith("name-") for sku in offers)
