@@ -8,6 +8,7 @@ and the keyword arguments ``mapping`` and ``partial`` (and may ignore them).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ Parser = Callable[..., Iterator[FeedItem]]
 #: Format name -> parser; a parser takes a binary stream positioned at byte 0.
 PARSERS: dict[str, Parser] = {
     "yml": yml.parse,
+    "yml_epicentr": functools.partial(yml.parse, dialect=yml.EPICENTR),
     "hotline": hotline.parse,
     "gmc_rss": gmc.parse,
     "gmc_atom": gmc.parse,
@@ -39,9 +41,17 @@ XML_ROOTS: dict[str, str] = {
     "feed": "gmc_atom",
     commerceml.ROOT: "commerceml",
 }
+#: Marketplace dialects of YML (format name -> what marks it in the head of the file). A dialect
+#: is read by the YML parser, told which one it is; unmarked YML is plain "yml".
+YML_DIALECTS: dict[str, re.Pattern[str]] = {
+    # Epicentr K names each offer's category by the marketplace's own code, inside the offer:
+    # <category code=".."> without the id of a <categories> entry, or <attribute_set code="..">.
+    "yml_epicentr": re.compile(r"<(?:attribute_set|category(?![^>]*\bid\s*=))\s[^>]*\bcode\s*=", re.IGNORECASE),
+}
 #: The name a person reads for each format (in reports and messages).
 FORMAT_NAMES: dict[str, str] = {
     "yml": "YML",
+    "yml_epicentr": "YML (Epicentr)",
     "hotline": "Hotline XML",
     "gmc_rss": "Google Merchant RSS",
     "gmc_atom": "Google Merchant Atom",
@@ -109,7 +119,10 @@ def _xml_format(text: str) -> str:
     match = _XML_ROOT.match(text)
     root = match.group(1).rpartition(":")[2] if match else None
     if root and root in XML_ROOTS:
-        return XML_ROOTS[root]
+        found = XML_ROOTS[root]
+        if found == "yml":
+            found = next((name for name, marker in YML_DIALECTS.items() if marker.search(text)), found)
+        return found
     if root is None or root.lower() in ("html", "body", "head"):
         raise FeedError(
             "unknown_format", "This is a web page, not a price list. Check that the feed address points at the file."

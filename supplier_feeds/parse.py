@@ -10,13 +10,13 @@ from collections.abc import Callable, Container, Iterator, Mapping
 from typing import BinaryIO
 
 from .charsets import misdeclared_utf8
-from .detect import XML_ROOTS, detect_format, parser_for
+from .detect import XML_ROOTS, YML_DIALECTS, detect_format, parser_for
 from .rows import FeedError, FeedItem, RowProblem
 from .streams import HEAD_SIZE, PrefixedStream, open_source, read_head
 
 logger = logging.getLogger(__name__)
 
-_XML_FORMATS = frozenset(XML_ROOTS.values())
+_XML_FORMATS = frozenset({*XML_ROOTS.values(), *YML_DIALECTS})
 #: The encoding attribute of an XML declaration (after an optional UTF-8 BOM).
 _DECLARED_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][\w.:-]*)\1")
 

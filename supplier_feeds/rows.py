@@ -125,7 +125,8 @@ class FeedUnchanged:
 class FeedHeader:
     """Facts about the feed as a whole; always the first item a parser yields."""
 
-    #: "yml" | "hotline" | "gmc_rss" | "gmc_atom" | "gmc_tsv" | "csv" | "xlsx" | "xls" | "json" | "commerceml".
+    #: "yml" | "yml_epicentr" | "hotline" | "gmc_rss" | "gmc_atom" | "gmc_tsv" | "csv" | "xlsx" | "xls" | "json"
+    #: | "commerceml" (``supplier_feeds.detect.FORMAT_NAMES`` names them for people).
     format: str
     shop_name: str | None = None
     #: From YML <currencies> (or JSON "currency_rates"): the rate of each currency to the feed's base currency.

@@ -2,6 +2,14 @@
 
 Parsing is incremental (``lxml.etree.iterparse``) and every finished offer is removed
 from the tree, so memory stays flat however many offers the feed has.
+
+Marketplace dialects are read here too (``supplier_feeds.detect.YML_DIALECTS`` tells them
+apart). Epicentr K's (``EPICENTR``) has no <shop>, <categories> or <currencies>: each offer
+names its category itself, ``<category code="2866">Автомагнітоли</category>`` (and the same
+code in ``<attribute_set>``), and no offer names a currency, because the marketplace sells
+in hryvnias only. Its categories become the supplier's own, keyed "epicentr:<code>" so that
+they never clash with the ids of the supplier's other YML feeds, and its prices are UAH,
+said once for the file instead of once per row.
 """
 
 from __future__ import annotations
@@ -38,6 +46,12 @@ _STOCK_TAGS = ("stock_quantity", "quantity_in_stock", "quantity")
 #: <param> names (case-folded, without spaces and dashes) that carry the barcode when <barcode> is absent.
 _BARCODE_PARAMS = frozenset({"штрихкод", "barcode", "ean", "gtin"})
 _NOT_YML = "The file is XML, but not a YML price list (its root element is not <yml_catalog>)."
+#: The dialect name of Epicentr K's YML (``parse(dialect=EPICENTR)``).
+EPICENTR = "epicentr"
+#: The currency of an Epicentr feed whose offers name none: the marketplace sells in hryvnias.
+EPICENTR_CURRENCY = "UAH"
+#: The prefix of the supplier category ids an Epicentr feed's category codes become.
+EPICENTR_CATEGORY_PREFIX = "epicentr:"
 #: How many offers are looked at before deciding whether a feed is a partial update.
 PARTIAL_SAMPLE = 50
 #: Part of every row's digest. Raise it when a change here or in ``offers``/``normalize``
@@ -51,16 +65,20 @@ def parse(
     *,
     partial: bool | None = None,
     known: Callable[[], Container[bytes] | None] | None = None,
+    dialect: str | None = None,
     **_: Any,
 ) -> Iterator[FeedItem]:
     """Yield the header, the categories, then offers (or updates) and problems of a YML feed.
+
+    ``dialect=EPICENTR`` reads Epicentr K's YML (see the module's docstring). A feed not
+    recognised as one from its head still is when its first offers name categories by code.
 
     ``partial=None`` decides from the first offers: when none of them has a name but
     some carry a price or stock, the feed is a price/stock update and yields FeedUpdate.
     Offers carry a digest (see ``FeedOffer.digest``); an offer whose digest is in what
     ``known()`` returns comes as a ``FeedUnchanged`` without being read further.
     """
-    parser = _YmlParser(partial, known)
+    parser = _YmlParser(partial, known, dialect)
     events = iterate(stream, events=("start", "end"), tag=_EVENT_TAGS, roots=("yml_catalog",), not_this_format=_NOT_YML)
     try:
         for event, element in events:
@@ -76,8 +94,16 @@ def parse(
 class _YmlParser:
     """Keep the state between iterparse events of one feed."""
 
-    def __init__(self, partial: bool | None, known: Callable[[], Container[bytes] | None] | None = None) -> None:
+    def __init__(
+        self,
+        partial: bool | None,
+        known: Callable[[], Container[bytes] | None] | None = None,
+        dialect: str | None = None,
+    ) -> None:
         self.partial = partial
+        self.dialect = dialect
+        #: The ids of the categories offers named themselves (Epicentr's codes), each yielded once.
+        self.offer_categories: set[str] = set()
         #: Asked once, at the first offer after the header: the caller has handled the
         #: header and the categories by then, which its digests may depend on.
         self.known = known
@@ -108,6 +134,7 @@ class _YmlParser:
         parent = element.getparent()
         parent_tag = parent.tag if parent is not None else None
         if tag == "offer" and parent_tag == "offers":
+            yield from self._offer_category(element)
             # Updates are never skipped: they carry no digest (see FeedOffer.digest).
             raw = None if self.partial else fingerprint(element)
             if self.checker is None:
@@ -143,6 +170,24 @@ class _YmlParser:
         elif tag == "delivery-options" and parent_tag == "shop":
             self.shop_delivery = _delivery_cost(element)
 
+    def _offer_category(self, offer: Any) -> Iterator[FeedItem]:
+        """Yield the category an offer names by code, the first time it is named."""
+        element = _coded_category(offer)
+        if element is None:
+            return
+        if self.dialect is None and not self.header_sent:
+            # Unmarked in the head of the file (a long first offer), but the offers say it.
+            self.dialect = EPICENTR
+        category_id = EPICENTR_CATEGORY_PREFIX + (clean_text(element.get("code")) or "")
+        if category_id in self.offer_categories:
+            return
+        self.offer_categories.add(category_id)
+        item = feed_category(category_id, clean_text(_all_text(element)), None, line=element.sourceline)
+        if self.header_sent:
+            yield item
+        else:
+            self.pending.append(item)
+
     def _held(self, digest: bytes) -> bool:
         if self.known is not None:
             self.held, self.known = self.known(), None
@@ -177,10 +222,25 @@ class _YmlParser:
         if self.partial is None:
             self.partial = looks_partial([draft for draft, _ in self.sample])
         default_currency = self._default_currency()
+        assumed = default_currency is None and not self.declared_currencies and self.dialect == EPICENTR
+        if assumed:
+            default_currency = EPICENTR_CURRENCY
         self.checker = OfferChecker(default_currency)
         facts = f"yml {READING_VERSION}|{default_currency}|{self.shop_delivery}"
         self.digest_key = hashlib.blake2b(facts.encode(), digest_size=16).digest()
-        yield FeedHeader(format="yml", shop_name=self.shop_name, currency_rates=dict(self.rates), partial=self.partial)
+        format_name = "yml_epicentr" if self.dialect == EPICENTR else "yml"
+        yield FeedHeader(
+            format=format_name, shop_name=self.shop_name, currency_rates=dict(self.rates), partial=self.partial
+        )
+        if assumed:
+            # Once for the file: the dialect has no currency to name, so no row is at fault.
+            yield RowProblem(
+                "currency_assumed",
+                "warning",
+                f"The feed names no currency, as Epicentr feeds do not; its prices were read as {EPICENTR_CURRENCY}.",
+                field="currency",
+                value=EPICENTR_CURRENCY,
+            )
         yield from self.pending
         self.pending.clear()
         for draft, raw in self.sample:
@@ -214,6 +274,24 @@ def _category(element: Any) -> FeedCategory | RowProblem:
     category_id = clean_text(element.get("id"))
     name = clean_text(_all_text(element))
     return feed_category(category_id, name, clean_text(element.get("parentId")), line=element.sourceline)
+
+
+def _coded_category(offer: Any) -> Any | None:
+    """Return the offer's own <category code=".."> (or <attribute_set code="..">) element, if any."""
+    for tag in ("category", "attribute_set"):
+        for element in offer.iterchildren(tag):
+            if clean_text(element.get("code")):
+                return element
+    return None
+
+
+def _category_id(offer: Any, children: dict[str, list[Any]]) -> str | None:
+    """Return the offer's <categoryId>, or the id its own coded category became (Epicentr)."""
+    category_id = _text(children, "categoryId")
+    if category_id:
+        return category_id
+    element = _coded_category(offer)
+    return None if element is None else EPICENTR_CATEGORY_PREFIX + (clean_text(element.get("code")) or "")
 
 
 def _children(offer: Any) -> dict[str, list[Any]]:
@@ -287,7 +365,7 @@ def _draft(offer: Any, shop_delivery: Decimal | None = None) -> OfferDraft:
         "url": draft.checked_url(_text(children, "url")),
         "available": available,
         "stock_quantity": stock,
-        "category_id": _text(children, "categoryId"),
+        "category_id": _category_id(offer, children),
         "brand": _text(children, "vendor"),
         "model": _text(children, "model"),
         "gtin": _gtin(children, draft),

@@ -68,6 +68,7 @@ PROBLEM_MESSAGES: dict[str, LazyString] = {
     "invalid_old_price": _l("The old price “%(value)s” is not a price and was ignored."),
     "invalid_currency": _l("“%(value)s” is not a currency code; the feed's currency was assumed."),
     "missing_currency": _l("The offer names no currency; the feed's currency was assumed."),
+    "currency_assumed": _l("The file names no currency, as Epicentr feeds do not; its prices were read as %(value)s."),
     "invalid_availability": _l("“%(value)s” does not say whether the item is in stock, so it was not used."),
     "invalid_stock": _l("The stock quantity “%(value)s” is not a whole number and was ignored."),
     "invalid_gtin": _l(
