@@ -30,6 +30,7 @@ from whoosh.analysis import (
     Filter,
     LowercaseFilter,
     RegexTokenizer,
+    SpaceSeparatedTokenizer,
     StopFilter,
     Token,
 )
@@ -39,14 +40,18 @@ from search_index.vocabulary import EN_SPELLING_VARIANTS
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "CODES_VERSION",
     "CODE_CHARS_RE",
     "STOP_WORDS",
     "TOKEN_PATTERN",
+    "CodesVersionFilter",
     "ScriptStemFilter",
     "analyze",
     "code_variants",
+    "codes_analyzer",
     "normalize_code",
     "offer_analyzer",
+    "part_number_terms",
     "stem_token",
 ]
 
@@ -96,6 +101,10 @@ _CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
 #: Bumped whenever :func:`stem_token` gives different terms for the same text: an index
 #: whose analyzer carries an older version must be rebuilt (``schema.outdated_fields``).
 ANALYSIS_VERSION = 3
+#: Bumped whenever an offer's ``codes`` terms change for the same document (what is indexed
+#: as a code, or how): an index whose codes analyzer carries an older version is rebuilt.
+#: 2: the supplier's own offer id, where it looks like a part number.
+CODES_VERSION = 2
 
 # Porter2 does not know f/v plurals and a handful of irregulars shoppers actually type.
 _EN_IRREGULAR = {
@@ -239,6 +248,35 @@ class ScriptStemFilter(Filter):
             yield token
 
 
+class CodesVersionFilter(Filter):
+    """Pass code terms through unchanged; carry the :data:`CODES_VERSION` they were made with.
+
+    The ``codes`` field is written already normalised (``schema.document_fields``), so its
+    analyzer only splits and lower-cases. This filter makes a change of what goes into it
+    visible to ``schema.outdated_fields``, as ScriptStemFilter's version does for words.
+    """
+
+    #: Indexes written before the filter existed have none; they compare unequal anyway.
+    version = 1
+
+    def __init__(self, version: int = CODES_VERSION) -> None:
+        self.version = version
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(other, "version", 1) == self.version
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.version))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        return iter(tokens)
+
+
+def codes_analyzer() -> Analyzer:
+    """Build the analyzer of the ``codes`` field: space-separated terms, lower-cased."""
+    return SpaceSeparatedTokenizer() | LowercaseFilter() | CodesVersionFilter()
+
+
 def offer_analyzer() -> Analyzer:
     """Build the analyzer used by every full-text field of the offer index."""
     return (
@@ -299,3 +337,39 @@ def code_variants(code: str) -> set[str]:
                     if len(joined) >= 2:
                         variants.add(joined)
     return variants
+
+
+#: A supplier's own id shorter than this is no part number worth a term of its own: "A12",
+#: "SKU1" and the like collide with sizes and model names of unrelated offers.
+_PART_NUMBER_MIN = 5
+#: Longer ids are generated keys (1C's 32-hex-digit GUIDs, URL slugs), which nobody types.
+_PART_NUMBER_MAX = 20
+
+
+def _looks_like_part_number(code: str) -> bool:
+    """Say whether a normalised code mixes letters and digits within the length of a part number."""
+    return _PART_NUMBER_MIN <= len(code) <= _PART_NUMBER_MAX and any(ch.isdigit() for ch in code) and not code.isdigit()
+
+
+def part_number_terms(sku: str) -> set[str]:
+    """Return the ``codes`` terms of a supplier's own offer id, where it looks like a part number.
+
+    For auto parts and consumables the offer id is often the part number itself
+    ("68377850AA", "CE278A-XL"), and the part number is what buyers type, in any
+    punctuation: the whole id, normalised, is the term ("68377850-AA", "6837 7850aa"
+    find it). So is each piece between punctuation that looks like a part number itself
+    ("ce278a" of "CE278A-XL").
+
+    The id must mix letters and digits and have 5 to 20 letters and digits. Digits only
+    are row numbers as most shops' exports write them (Prom's "110904206", 1C's codes):
+    indexing them would add a unique term per offer that no buyer types, and make a
+    number typed for another reason (an article in a title, a size) find unrelated
+    offers whose row number it happens to be. A supplier whose numeric id is a real
+    article number writes it in the title or vendorCode too, where it is found already.
+    Letters only are words or slugs, which the title covers.
+    """
+    whole = normalize_code(sku)
+    if not _looks_like_part_number(whole):
+        return set()
+    parts = CODE_CHARS_RE.split(sku.lower().replace("ё", "е"))
+    return {whole, *(part for part in parts if _looks_like_part_number(part))}

@@ -26,6 +26,9 @@ class OfferDocument:
     mpn: str = ""
     #: EAN/UPC barcode digits.
     gtin: str = ""
+    #: The supplier's own id of the line (its feed's offer id). Found as a code where it
+    #: looks like a part number (``analysis.part_number_terms``), never as words.
+    sku: str = ""
     #: Plain text, no HTML.
     description: str = ""
     #: The path from the root of the category tree down to the offer's category, so a

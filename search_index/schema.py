@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh import columns, fields
 
-from search_index.analysis import code_variants, normalize_code, offer_analyzer
+from search_index.analysis import code_variants, codes_analyzer, normalize_code, offer_analyzer, part_number_terms
 from search_index.documents import OfferDocument
 from search_index.query import CONDITIONS
 
@@ -104,7 +104,7 @@ def build_schema() -> fields.Schema:
         # Lower-cased brand for the brand filter and facet; brand_name keeps its spelling.
         brand_key=fields.ID(sortable=_refs()),
         brand_name=fields.ID(sortable=_refs()),
-        codes=fields.KEYWORD(lowercase=True),
+        codes=fields.KEYWORD(analyzer=codes_analyzer()),
         snippet=fields.STORED(),
         category_ids=fields.KEYWORD(),
         # The same ids root first, "1 10 100", as one column value for the category facet.
@@ -206,8 +206,8 @@ def title_codes(title: str) -> set[str]:
     return {term for term in terms if len(term) <= _MAX_CODE}
 
 
-def _codes(model: str, mpn: str, gtin: str, titles: Iterable[str]) -> str:
-    terms: set[str] = set()
+def _codes(model: str, mpn: str, gtin: str, sku: str, titles: Iterable[str]) -> str:
+    terms = part_number_terms(sku)
     for code in (model, mpn, gtin):
         terms |= code_variants(code)
     for title in titles:
@@ -278,7 +278,7 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         "category": "\n".join(category_paths),
         "brand_key": brand.lower(),
         "brand_name": brand,
-        "codes": _codes(model, mpn, gtin, (title, alt_title)),
+        "codes": _codes(model, mpn, gtin, _text(doc, "sku"), (title, alt_title)),
         "snippet": description[:SNIPPET_CHARS],
         "category_ids": category_chain,
         "category_chain": category_chain,

@@ -117,6 +117,7 @@ _DOCUMENT_COLUMNS = (
     Offer.model,
     Offer.mpn,
     Offer.gtin,
+    Offer.supplier_sku,
     Offer.description,
     Offer.category_id,
     Offer.supplier_id,
@@ -153,6 +154,8 @@ def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
         model=offer.model or "",
         mpn=offer.mpn or "",
         gtin=offer.gtin or "",
+        # A part number as the offer id ("68377850AA") is what buyers of auto parts type.
+        sku=offer.supplier_sku,
         description=offer.description or "",
         category_ids=tuple(reversed(categories.ancestors(offer.category_id))),
         category_path=categories.path.get(offer.category_id, "") if offer.category_id else "",
