@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.search import views as search_views
     from marketplace.seo import views as seo_views
     from marketplace.shops import views as shops_views
+    from marketplace.supplier_api.api import bp as supplier_api
 
     index_runtime.init_app(app)
     for blueprint in (
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         search_views.api,
         requests_views.bp,
         requests_api,
+        supplier_api,
         notifications_views.bp,
         notifications_views.dev,
         shops_views.bp,

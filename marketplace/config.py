@@ -116,6 +116,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Where the counts live: memory by default (one process); ``load`` picks REDIS_URL when it is set.
         "RATELIMIT_STORAGE_URI": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # The supplier API, per token: every call, and the pushes that import (batches, files).
+        "SUPPLIER_API_LIMIT": "600 per minute",
+        "SUPPLIER_API_PUSH_LIMIT": "60 per minute",
+        # Offers one pushed batch may carry (the OpenAPI document states the same number).
+        "SUPPLIER_API_BATCH_MAX": 1000,
     }
 
 
@@ -240,6 +245,9 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "REGISTER_LIMIT_ADDRESS": str,
     "RESET_LIMIT_ACCOUNT": str,
     "RESET_LIMIT_ADDRESS": str,
+    "SUPPLIER_API_LIMIT": str,
+    "SUPPLIER_API_PUSH_LIMIT": str,
+    "SUPPLIER_API_BATCH_MAX": int,
 }
 
 

@@ -30,6 +30,7 @@ from marketplace.changes.models import IndexChange
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
+from marketplace.supplier_api.models import IdempotencyKey
 from marketplace.suppliers.models import (
     CategoryMappingRule,
     FeedSource,
@@ -52,6 +53,7 @@ __all__ = [
     "GroupingCandidate",
     "GroupingDecision",
     "GroupingDecisionKind",
+    "IdempotencyKey",
     "ImportRun",
     "ImportStatus",
     "IndexChange",

@@ -29,6 +29,46 @@ def add_feed_source(
     session: Session, supplier: Supplier, url: str, *, interval_hours: int = 24, mode: str = ImportMode.AUTO
 ) -> FeedSource:
     """Register a feed URL for ``supplier``; the worker fetches it at once, then every ``interval_hours``."""
+    url = _checked(session, supplier, url, interval_hours, mode)
+    source = FeedSource(supplier=supplier, url=url, interval_hours=interval_hours, mode=mode, next_fetch_at=None)
+    session.add(source)
+    session.flush()
+    logger.info("Supplier %s registered feed %d: %s every %dh", supplier.slug, source.id, url, interval_hours)
+    return source
+
+
+def update_feed_source(
+    session: Session,
+    supplier: Supplier,
+    source_id: int,
+    *,
+    url: str | None = None,
+    interval_hours: int | None = None,
+    mode: str | None = None,
+) -> FeedSource:
+    """Change one of the supplier's feed URLs under the rules of ``add_feed_source``; ``None`` keeps a value.
+
+    A changed address is fetched at the worker's next pass.
+    """
+    source = session.get(FeedSource, source_id)
+    if source is None or source.supplier_id != supplier.id:
+        raise FeedSourceError(_l("No such feed."))
+    new_url = source.url if url is None else url
+    new_interval = source.interval_hours if interval_hours is None else interval_hours
+    new_mode = source.mode if mode is None else mode
+    new_url = _checked(session, supplier, new_url, new_interval, new_mode, source_id=source.id)
+    if new_url != source.url:
+        source.next_fetch_at = None
+    source.url, source.interval_hours, source.mode = new_url, new_interval, new_mode
+    session.flush()
+    logger.info("Supplier %s changed feed %d: %s every %dh", supplier.slug, source.id, new_url, new_interval)
+    return source
+
+
+def _checked(
+    session: Session, supplier: Supplier, url: str, interval_hours: int, mode: str, *, source_id: int | None = None
+) -> str:
+    """Return the feed address as stored, or raise ``FeedSourceError`` for a broken rule."""
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
@@ -40,15 +80,13 @@ def add_feed_source(
     if mode not in ImportMode.ALL:
         raise FeedSourceError(_l("Unknown import mode “%(mode)s”.", mode=mode))
     duplicate = session.scalar(
-        select(FeedSource.id).where(FeedSource.supplier_id == supplier.id, FeedSource.url == url)
+        select(FeedSource.id).where(
+            FeedSource.supplier_id == supplier.id, FeedSource.url == url, FeedSource.id != (source_id or 0)
+        )
     )
     if duplicate is not None:
         raise FeedSourceError(_l("This feed address is already registered."))
-    source = FeedSource(supplier=supplier, url=url, interval_hours=interval_hours, mode=mode, next_fetch_at=None)
-    session.add(source)
-    session.flush()
-    logger.info("Supplier %s registered feed %d: %s every %dh", supplier.slug, source.id, url, interval_hours)
-    return source
+    return url
 
 
 def remove_feed_source(session: Session, supplier: Supplier, source_id: int) -> None:

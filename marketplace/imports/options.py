@@ -34,7 +34,12 @@ class ImportMode:
     AUTO = "auto"
     FULL = "full"
     PARTIAL = "partial"
+    #: Offers a program sends (the supplier API's batches): full rows that create or update the
+    #: offers they name and never withdraw the others. Not a choice for files or feed URLs.
+    UPSERT = "upsert"
     ALL = (AUTO, FULL, PARTIAL)
+    #: The modes that leave the offers a price list does not name alone.
+    KEEP_UNNAMED = (PARTIAL, UPSERT)
 
 
 @dataclass(frozen=True)

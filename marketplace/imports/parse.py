@@ -23,7 +23,8 @@ def parse(
     own while this one writes its rows (``supplier_feeds.child``).
     """
     mapping = dict(options.mapping) if options.mapping else None
-    partial = True if options.mode == ImportMode.PARTIAL else None
+    # An upsert's rows are offers, whatever the first one carries; auto lets the feed say.
+    partial = {ImportMode.PARTIAL: True, ImportMode.UPSERT: False}.get(options.mode)
     path = _file_path(source)
     if path is not None and os.path.getsize(path) >= options.parse_in_child_from and can_parse_in_child():
         return parse_feed_in_child(path, mapping=mapping, partial=partial, known=known, price_type=options.price_type)

@@ -243,11 +243,11 @@ def _apply(
         base_currency,
         options.mapping,
     )
-    writer.withdraw_guard = None if options.mode == ImportMode.PARTIAL else options.withdraw_guard
+    writer.withdraw_guard = None if options.mode in ImportMode.KEEP_UNNAMED else options.withdraw_guard
     if writer.withdraw_guard is not None:
         # Counted before any row is written: the catalog buyers see now.
         writer.live_before = offer_count(session, supplier)
-    known = writer.held_rows if options.mode != ImportMode.PARTIAL and writer.load_digests() else None
+    known = writer.held_rows if options.mode not in ImportMode.KEEP_UNNAMED and writer.load_digests() else None
     for item in parse(source, options, known):
         if isinstance(item, FeedHeader):
             outcome.format = item.format
@@ -294,7 +294,7 @@ def _apply(
             f"The file has no offer that could be imported ({stats['read']} read, {report.errors} rejected); "
             "your catalog was left as it was. See the rows below for the reasons.",
         )
-    if not outcome.partial:
+    if not outcome.partial and options.mode != ImportMode.UPSERT:
         withdraw_missing(
             session,
             supplier.id,
