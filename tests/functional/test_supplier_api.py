@@ -307,3 +307,12 @@ def test_a_supplier_reads_and_changes_only_its_own_catalog(
     assert client.patch(OFFERS, json={"offers": [{"sku": "PAN-28", "price": "1"}]}, headers=headers).status_code == 422
     assert offers_of(db_session, rival)["PAN-28"].price == Decimal("1299.00")
     assert db_session.get(FeedSource, feed_id) is not None
+
+
+@pytest.mark.parametrize("app_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_token_calls_need_no_csrf_token(
+    client: FlaskClient, db_session: Session, supplier: Supplier, headers: dict[str, str], app_overrides: dict[str, Any]
+) -> None:
+    assert client.post(OFFERS, json={"offers": [pan()]}, headers=headers).status_code == 201
+    # The session cookie never stands in for a token.
+    assert client.post(OFFERS, json={"offers": [pan()]}).status_code == 401
