@@ -1,16 +1,18 @@
-"""The authorisation matrix: every role against every page and API route of buyer requests.
+"""The authorisation matrix: every role against every page and API route of buyer requests and the supplier API.
 
 The routes come from ``app.url_map``, so a new route of the feature without an expectation
 here fails ``test_every_route_of_the_feature_has_expectations``. Each call runs inside a
 savepoint that is rolled back, so every role meets the same world: an open request with
 two items, one with a rival's accepted quote, the other with the matched supplier's open
-quote; and the owner's draft. A status is not enough: the owner's successes are checked in
+quote; and the owner's draft. The matched supplier also has an import run and a feed URL,
+which the supplier API must keep from every other account. A status is not enough: the owner's successes are checked in
 the database, and no other role's answer may carry a quote it must not see or the buyer's
 contacts.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,16 +29,26 @@ from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, Visibility
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
+from marketplace.catalog.models import Offer
 from marketplace.db import get_session
+from marketplace.imports.feeds import add_feed_source
 from marketplace.notifications.models import Notification
+from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
 from tests.support import factories
 
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")
 #: Blueprints of the feature; the account page's token routes are added by name.
-FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev")
-FEATURE_ENDPOINTS = ("accounts.account", "accounts.create_api_token", "accounts.revoke_api_token")
+FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev", "supplier_api")
+FEATURE_ENDPOINTS = (
+    "accounts.account",
+    "accounts.create_api_token",
+    "accounts.revoke_api_token",
+    "portal.tokens",
+    "portal.create_api_token",
+    "portal.revoke_api_token",
+)
 
 #: Shorthands: ``LOGIN`` is the redirect to the login page.
 LOGIN = "login"
@@ -103,6 +115,24 @@ class Call:
     done: Callable[[Connection, dict[str, int]], bool] | None = None
     #: URL arguments that differ from the world's defaults (``request_id`` of the draft).
     args: Callable[[dict[str, int]], dict[str, int]] | None = None
+    #: The role whose success ``done`` checks: the buyer who owns the request, or the supplier who owns a catalog.
+    doer: str = "owner"
+    #: The body goes as a multipart form (a file upload), not as JSON.
+    multipart: bool = False
+
+
+def offer_price_is(price: str) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: conn.scalar(select(Offer.price).where(Offer.id == ids["offer_id"])) == Decimal(price)
+
+
+def feed_interval_is(hours: int | None) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: (
+        conn.scalar(select(FeedSource.interval_hours).where(FeedSource.id == ids["feed_id"])) == hours
+    )
+
+
+def offer_pushed(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Offer.id).where(Offer.supplier_sku == "K-PUSHED")) is not None
 
 
 def on_draft(ids: dict[str, int]) -> dict[str, int]:
@@ -188,6 +218,45 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("requests_api.post_quote_message", "POST"): Call(
         by_role(401, 201, 404, 201, 404, 403), lambda w: {"body": "Hello"}, done=message_posted
     ),
+    # --- the supplier API: the matched supplier's catalog, run and feed; nobody else's -----
+    ("portal.tokens", "GET"): Call(by_role(LOGIN, 403, 403, 200, 200, 403)),
+    ("portal.create_api_token", "POST"): Call(by_role(LOGIN, 403, 403, 200, 200, 403), lambda w: {"name": "x"}),
+    # The owner's token: a supplier's member cannot revoke it from the portal either.
+    ("portal.revoke_api_token", "POST"): Call(by_role(LOGIN, 403, 403, 404, 404, 403), lambda w: {}),
+    ("supplier_api.list_offers", "GET"): Call(by_role(401, 403, 403, 200, 200, 403)),
+    ("supplier_api.push_offers", "POST"): Call(
+        by_role(401, 403, 403, 201, 201, 403),
+        lambda w: {"offers": [{"sku": "K-PUSHED", "title": "Santoku knife", "price": "700"}]},
+        done=offer_pushed,
+        doer="supplier_matched",
+    ),
+    # K1 is the matched supplier's offer: to another supplier it is an unknown sku.
+    ("supplier_api.update_offers", "PATCH"): Call(
+        by_role(401, 403, 403, 200, 422, 403),
+        lambda w: {"offers": [{"sku": "K1", "price": "850"}]},
+        done=offer_price_is("850"),
+        doer="supplier_matched",
+    ),
+    ("supplier_api.list_imports", "GET"): Call(by_role(401, 403, 403, 200, 200, 403)),
+    ("supplier_api.show_import", "GET"): Call(by_role(401, 403, 403, 200, 404, 403)),
+    ("supplier_api.upload_import", "POST"): Call(
+        by_role(401, 403, 403, 202, 202, 403),
+        lambda w: {"file": (io.BytesIO(b"sku;title;price\nK2;Knife;100\n"), "knives.csv")},
+        multipart=True,
+    ),
+    ("supplier_api.list_feeds", "GET"): Call(by_role(401, 403, 403, 200, 200, 403)),
+    ("supplier_api.create_feed", "POST"): Call(
+        by_role(401, 403, 403, 201, 201, 403), lambda w: {"url": "https://knife.example/second.xml"}
+    ),
+    ("supplier_api.update_feed", "PATCH"): Call(
+        by_role(401, 403, 403, 200, 404, 403),
+        lambda w: {"interval_hours": 12},
+        done=feed_interval_is(12),
+        doer="supplier_matched",
+    ),
+    ("supplier_api.delete_feed", "DELETE"): Call(
+        by_role(401, 403, 403, 204, 404, 403), done=feed_interval_is(None), doer="supplier_matched"
+    ),
 }
 
 
@@ -253,6 +322,10 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
             session, users["owner"], title="Draft knives", items=[ItemInput("Paring knife", Decimal(3))], draft=True
         )
         notification = session.scalar(select(Notification.id).where(Notification.user_id == users["owner"].id))
+        run = ImportRun(supplier=matched, filename="knives.yml", status=ImportStatus.SUCCEEDED)
+        session.add(run)
+        feed = add_feed_source(session, matched, "https://knife.example/feed.xml", interval_hours=24)
+        own_offer = session.scalar(select(Offer.id).where(Offer.supplier_id == matched.id, Offer.supplier_sku == "K1"))
         token, _secret = create_token(session, users["owner"], "owner's")
         secrets = {role: create_token(session, user, "matrix")[1] for role, user in users.items()}
         session.commit()
@@ -265,6 +338,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "draft_id": draft.id,
                 "notification_id": notification,
                 "token_id": token.id,
+                "run_id": run.id,
+                "feed_id": feed.id,
+                "offer_id": own_offer,
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
@@ -295,12 +371,12 @@ def test_the_authorisation_matrix(app: Flask, connection: Connection, visibility
                         flask_session["_fresh"] = True
             kwargs: dict[str, Any] = {"headers": headers}
             if call.body is not None:
-                kwargs["json" if is_api else "data"] = call.body(ids)
+                kwargs["json" if is_api and not call.multipart else "data"] = call.body(ids)
             savepoint = connection.begin_nested()
             try:
                 response = client.open(url, method=method, **kwargs)
-                if role == "owner" and call.done is not None and not call.done(connection, ids):
-                    failures.append(f"{method} {url} as owner: answered {response.status_code} but did nothing")
+                if role == call.doer and call.done is not None and not call.done(connection, ids):
+                    failures.append(f"{method} {url} as {role}: answered {response.status_code} but did nothing")
             finally:
                 savepoint.rollback()
             got: Any = response.status_code
