@@ -95,7 +95,7 @@ def check_batch(body: bytes, *, partial: bool, limit: int) -> int:
     offers = document["offers"]
     if len(offers) > limit:
         raise BatchTooLarge(
-            _l("A batch carries at most %(max)d offers; this one has %(num)d.", max=limit, num=len(offers))
+            _l("Offers in one batch: at most %(max)d; in this one: %(num)d.", max=limit, num=len(offers))
         )
     problems = [
         Problem(None, name, "unknown_member", str(_l("“%(name)s” is not a member of a batch.", name=name)))
