@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -17,9 +18,11 @@ from marketplace.accounts.tokens import create_token, revoke_token
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.search.index_runtime import get_index
 from marketplace.search.jobs import sync_index
+from marketplace.supplier_api.idempotency import KeyReused, remember_answer, stored_answer
 from marketplace.supplier_api.models import IdempotencyKey
 from marketplace.suppliers.models import FeedSource, ImportRun, Supplier
 from tests.support import factories
+from tests.support.accounts import login
 from tests.support.search import found
 
 OFFERS = "/api/v1/supplier/offers"
@@ -316,3 +319,27 @@ def test_token_calls_need_no_csrf_token(
     assert client.post(OFFERS, json={"offers": [pan()]}, headers=headers).status_code == 201
     # The session cookie never stands in for a token.
     assert client.post(OFFERS, json={"offers": [pan()]}).status_code == 401
+
+
+def test_an_idempotency_key_is_kept_for_a_day(db_session: Session, supplier: Supplier) -> None:
+    now = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
+    remember_answer(db_session, supplier, "k-1", "a" * 64, 201, {"import": {}}, now=now)
+
+    assert stored_answer(db_session, supplier, "k-1", "a" * 64, now=now + dt.timedelta(hours=23)) is not None
+    with pytest.raises(KeyReused):
+        stored_answer(db_session, supplier, "k-1", "b" * 64, now=now + dt.timedelta(hours=23))
+    # A day on, the key starts afresh, and a new answer clears the expired ones.
+    remember_answer(db_session, supplier, "k-2", "c" * 64, 201, {}, now=now + dt.timedelta(hours=25))
+    assert db_session.scalars(select(IdempotencyKey.key)).all() == ["k-2"]
+    assert stored_answer(db_session, supplier, "k-2", "c" * 64, now=now + dt.timedelta(hours=50)) is None
+
+
+def test_the_portal_shows_a_pushed_batch_like_any_import(
+    client: FlaskClient, db_session: Session, supplier: Supplier, supplier_member: User, headers: dict[str, str]
+) -> None:
+    run = client.post(OFFERS, json={"offers": [pan()]}, headers=headers).get_json()["import"]
+
+    login(client, supplier_member)
+    assert "API offers" in client.get("/portal/").get_data(as_text=True)
+    page = client.get(f"/portal/imports/{run['id']}")
+    assert page.status_code == 200
