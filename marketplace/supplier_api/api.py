@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -56,7 +57,7 @@ bp = Blueprint("supplier_api", __name__, url_prefix="/api/v1/supplier")
 csrf.exempt(bp)
 
 
-def _limit(name: str) -> Any:
+def _limit(name: str) -> Callable[[], str]:
     # Read when the request comes, so that each app's configuration applies.
     return lambda: current_app.config[name]
 
