@@ -343,3 +343,33 @@ def test_the_portal_shows_a_pushed_batch_like_any_import(
     assert "API offers" in client.get("/portal/").get_data(as_text=True)
     page = client.get(f"/portal/imports/{run['id']}")
     assert page.status_code == 200
+
+
+def test_every_problem_is_listed_however_many_share_a_code(
+    client: FlaskClient, db_session: Session, supplier: Supplier, headers: dict[str, str]
+) -> None:
+    # An import report lists at most 100 of one code; a refused batch names every offer at fault.
+    batch = {"offers": [pan(f"SKU-{n}", price="abc") for n in range(150)]}
+
+    response = client.post(OFFERS, json=batch, headers=headers)
+
+    assert response.status_code == 422
+    problems = response.get_json()["error"]["problems"]
+    assert [(p["index"], p["field"], p["code"]) for p in problems] == [
+        (n, "price", "invalid_price") for n in range(150)
+    ]
+
+
+def test_a_batch_brings_its_own_categories(
+    client: FlaskClient, db_session: Session, supplier: Supplier, headers: dict[str, str]
+) -> None:
+    batch = {
+        "categories": [{"id": "10", "name": "Cookware"}, {"id": "11", "name": "Frying pans", "parent_id": "10"}],
+        "offers": [pan(category_id="11")],
+    }
+
+    response = client.post(OFFERS, json=batch, headers=headers)
+
+    assert response.status_code == 201, response.get_json()
+    offer = offers_of(db_session, supplier)["PAN-28"]
+    assert offer.supplier_category is not None and offer.supplier_category.name == "Frying pans"
