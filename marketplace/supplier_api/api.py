@@ -64,9 +64,10 @@ def _limit(name: str) -> Callable[[], str]:
 
 def _token_key() -> str:
     """Count calls per token: a hash of the bearer header (never the secret itself), else per address."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "token:" + hashlib.sha256(header.encode("utf-8")).hexdigest()[:32]
+    _scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    if secret.strip():
+        # The secret alone: "bearer" or "Bearer", one space or two, it is the same token's count.
+        return "token:" + hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()[:32]
     return "address:" + get_remote_address()
 
 
