@@ -240,13 +240,12 @@ def test_the_suppliers_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         "/portal/storefront",
         "/portal/clicks",
         "/portal/categories",
-        "/portal/tokens",
         f"/requests/{site.request}",  # where a supplier quotes
         "/notifications/",
     ]
     _assert_fit(phone, paths, width)
     # A new token is shown once, whole: 47 characters without a place to break.
-    phone.goto("/portal/tokens")
+    phone.goto("/account/")
     phone.get_by_test_id("token-form").locator("input[name=name]").fill(f"ERP {UNBROKEN}")
     phone.get_by_test_id("token-create").click()
     expect(phone.get_by_test_id("new-token-value")).to_be_visible(timeout=TIMEOUT_MS)

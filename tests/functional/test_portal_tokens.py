@@ -1,10 +1,11 @@
-"""The portal's API tokens page: a supplier's member creates, names and revokes the supplier API's tokens."""
+"""A supplier's member makes the supplier API's tokens on the account page, where every token lives.
+
+The portal links there; the tokens are the account's personal ones, so one page creates, lists
+and revokes them for every API.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,78 +15,33 @@ from marketplace.accounts.tokens import ApiToken, hash_token
 from tests.support.accounts import login
 
 
-def test_a_member_creates_a_token_shown_once_and_stored_as_a_hash(
+def _secret(page: str) -> str:
+    return page.split('data-testid="new-token-value">', 1)[1].split("<", 1)[0]
+
+
+def test_the_portal_links_to_the_account_s_tokens_which_say_what_the_supplier_api_does(
+    client: FlaskClient, supplier_member: User, buyer: User
+) -> None:
+    login(client, supplier_member)
+    assert 'href="/account/#api-tokens"' in client.get("/portal/").get_data(as_text=True)
+    assert 'data-testid="supplier-api-note"' in client.get("/account/").get_data(as_text=True)
+
+    login(client, buyer)  # a buyer's tokens serve the requests API only: no word of the supplier API
+    assert 'data-testid="supplier-api-note"' not in client.get("/account/").get_data(as_text=True)
+
+
+def test_a_member_s_token_works_on_the_supplier_api_until_it_is_revoked(
     client: FlaskClient, db_session: Session, supplier_member: User
 ) -> None:
     login(client, supplier_member)
-    assert 'href="/portal/tokens"' in client.get("/portal/").get_data(as_text=True)
-
-    response = client.post("/portal/tokens", data={"name": "1C exchange"})
-
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    page = response.get_data(as_text=True)
-    secret = page.split('data-testid="new-token-value">', 1)[1].split("<", 1)[0]
+    secret = _secret(client.post("/account/tokens", data={"name": "1C exchange"}).get_data(as_text=True))
     token = db_session.scalars(select(ApiToken).where(ApiToken.user_id == supplier_member.id)).one()
     assert (token.name, token.token_hash) == ("1C exchange", hash_token(secret))
-    assert secret not in client.get("/portal/tokens").get_data(as_text=True)
-    assert token.hint in client.get("/portal/tokens").get_data(as_text=True)
+    auth = {"Authorization": f"Bearer {secret}"}
 
-    # The token works on the supplier API, and is noted as used.
-    assert client.get("/api/v1/supplier/offers", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert client.get("/api/v1/supplier/offers", headers=auth).status_code == 200
     db_session.expire_all()
     assert token.last_used_at is not None
-    assert "never" not in client.get("/portal/tokens").get_data(as_text=True)
 
-
-def test_a_token_is_revoked_and_the_api_refuses_it(
-    client: FlaskClient, db_session: Session, supplier_member: User
-) -> None:
-    login(client, supplier_member)
-    page = client.post("/portal/tokens", data={"name": "ERP"}).get_data(as_text=True)
-    secret = page.split('data-testid="new-token-value">', 1)[1].split("<", 1)[0]
-    token = db_session.scalars(select(ApiToken).where(ApiToken.user_id == supplier_member.id)).one()
-
-    response = client.post(f"/portal/tokens/{token.id}/revoke")
-
-    assert response.status_code == 302 and response.headers["Location"] == "/portal/tokens"
-    assert client.get("/api/v1/supplier/offers", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
-    assert client.post(f"/portal/tokens/{token.id}/revoke").status_code == 404
-
-
-def test_a_blank_name_is_refused_and_other_accounts_cannot_reach_the_page(
-    client: FlaskClient, db_session: Session, supplier_member: User, buyer: User
-) -> None:
-    login(client, supplier_member)
-    assert client.post("/portal/tokens", data={"name": "   "}).status_code == 400
-    assert db_session.scalars(select(ApiToken)).all() == []
-
-    login(client, buyer)
-    assert client.get("/portal/tokens").status_code == 403
-    assert client.post("/portal/tokens", data={"name": "x"}).status_code == 403
-
-
-def test_someone_elses_token_cannot_be_revoked_here(
-    client: FlaskClient, db_session: Session, supplier_member: User, buyer: User
-) -> None:
-    login(client, buyer)
-    client.post("/account/tokens", data={"name": "buyer's"})
-    token = db_session.scalars(select(ApiToken).where(ApiToken.user_id == buyer.id)).one()
-
-    login(client, supplier_member)
-    assert client.post(f"/portal/tokens/{token.id}/revoke").status_code == 404
-    db_session.expire_all()
-    assert token.revoked_at is None
-
-
-@pytest.mark.parametrize("app_overrides", [{"WTF_CSRF_ENABLED": True}])
-def test_creating_a_token_without_a_csrf_token_is_refused(
-    client: FlaskClient, db_session: Session, supplier_member: User, app_overrides: dict[str, Any]
-) -> None:
-    client.get("/account/login")  # a session, so that only the form's token is missing
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = supplier_member.get_id()
-        flask_session["_fresh"] = True
-
-    assert client.post("/portal/tokens", data={"name": "ERP"}).status_code == 400
-    assert db_session.scalars(select(ApiToken)).all() == []
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    assert client.get("/api/v1/supplier/offers", headers=auth).status_code == 401

@@ -45,9 +45,6 @@ FEATURE_ENDPOINTS = (
     "accounts.account",
     "accounts.create_api_token",
     "accounts.revoke_api_token",
-    "portal.tokens",
-    "portal.create_api_token",
-    "portal.revoke_api_token",
 )
 
 #: Shorthands: ``LOGIN`` is the redirect to the login page.
@@ -219,10 +216,6 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
         by_role(401, 201, 404, 201, 404, 403), lambda w: {"body": "Hello"}, done=message_posted
     ),
     # --- the supplier API: the matched supplier's catalog, run and feed; nobody else's -----
-    ("portal.tokens", "GET"): Call(by_role(LOGIN, 403, 403, 200, 200, 403)),
-    ("portal.create_api_token", "POST"): Call(by_role(LOGIN, 403, 403, 200, 200, 403), lambda w: {"name": "x"}),
-    # The owner's token: a supplier's member cannot revoke it from the portal either.
-    ("portal.revoke_api_token", "POST"): Call(by_role(LOGIN, 403, 403, 404, 404, 403), lambda w: {}),
     ("supplier_api.list_offers", "GET"): Call(by_role(401, 403, 403, 200, 200, 403)),
     ("supplier_api.push_offers", "POST"): Call(
         by_role(401, 403, 403, 201, 201, 403),
