@@ -7,7 +7,16 @@ benchmarked and swapped for another engine without touching callers.
 from search_index import codec
 from search_index.documents import OfferDocument
 from search_index.index import IndexLockedError, IndexOutdatedError, SearchIndex
-from search_index.query import CONDITIONS, IndexedOffer, SearchHit, SearchQuery, SearchResults, Suggestions
+from search_index.query import (
+    CONDITIONS,
+    IndexedOffer,
+    ParamFacet,
+    ParamValue,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Suggestions,
+)
 from search_index.reading import price_bucket_label
 from search_index.schema import PRICE_EDGES_MINOR, InvalidDocumentError
 
@@ -21,6 +30,8 @@ __all__ = [
     "IndexedOffer",
     "InvalidDocumentError",
     "OfferDocument",
+    "ParamFacet",
+    "ParamValue",
     "SearchHit",
     "SearchIndex",
     "SearchQuery",

@@ -37,6 +37,9 @@ STRING_COLUMNS: dict[str, Callable[[str], Any]] = {
     "category_chain": lambda value: tuple(int(part) for part in value.split()),
 }
 
+#: Variable-length byte columns, read into lists of str.
+BYTES_COLUMNS = frozenset(("param_facets",))
+
 
 class ColumnCache:
     """Column values per segment, shared by the snapshots of one ``SearchIndex``."""
@@ -75,9 +78,20 @@ def read_column(reader: Any, name: str) -> Sequence[Any]:
             convert = STRING_COLUMNS[name]
             uniques = [convert(value.decode("utf-8")) for value in raw._uniques]
             return list(map(uniques.__getitem__, refs))
+        if name in BYTES_COLUMNS and isinstance(raw, columns.VarBytesColumn.Reader):
+            lengths = raw._lengths
+            blob = raw._dbfile.get(raw._basepos, sum(lengths)) if count else b""
+            texts, start = [], 0
+            for length in lengths[:count]:
+                texts.append(blob[start : start + length].decode("utf-8", "replace"))
+                start += length
+            texts.extend([""] * (count - len(texts)))
+            return texts
     except (AttributeError, ValueError, OverflowError):
         logger.warning("column %s: fast read failed, reading value by value", name, exc_info=True)
     translated = reader.column_reader(name)
+    if name in BYTES_COLUMNS:
+        return [value.decode("utf-8", "replace") for value in translated]
     if name in STRING_COLUMNS:
         return list(map(STRING_COLUMNS[name], translated))
     return array.array("q", translated)

@@ -44,6 +44,9 @@ class OfferDocument:
     supplier_category_path: str = ""
     #: Parameters flattened to "name value; name value".
     params: str = ""
+    #: The same parameters as the feed states them, (name, value) pairs: the param facets
+    #: are made of them (``search_index.params``).
+    param_pairs: tuple[tuple[str, str], ...] = ()
     #: Price in the marketplace base currency, in minor units (kopecks). Never a float.
     price_minor: int = 0
     in_stock: bool = True

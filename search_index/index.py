@@ -174,6 +174,8 @@ def _normalized(q: SearchQuery) -> SearchQuery:
         brands=_strings(q.brands),
         in_stock=q.in_stock,
         conditions=_strings(q.conditions),
+        params=tuple(sorted((key, _strings(values)) for key, values in dict(q.params).items() if values)),
+        param_ranges=tuple(sorted(q.param_ranges, key=lambda r: r[0])),
         sort=sort,
         by_product=bool(q.by_product),
         page=page,

@@ -45,6 +45,12 @@ class SearchQuery:
     sort: str = "relevance"
     #: One hit per product (its best matching offer) instead of one per offer.
     by_product: bool = False
+    #: Param facets chosen, as (facet key, value keys); an offer with any of a facet's values
+    #: matches it, and it must match every facet (``search_index.params`` makes the keys).
+    params: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Numeric param facets' ranges, as (facet key, low, high) in the facet's canonical unit,
+    #: inclusive; None leaves that end open.
+    param_ranges: tuple[tuple[str, float | None, float | None], ...] = ()
     #: 1-based page number.
     page: int = 1
     per_page: int = 20
@@ -71,6 +77,38 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class ParamValue:
+    """One value of a param facet, with how many rows have it."""
+
+    #: The value key (``search_index.params.NormalParam.value``), which filters.
+    value: str
+    #: The spelling most of its offers use.
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParamFacet:
+    """One param facet of a category's results: its values with counts, or its range of numbers."""
+
+    #: The facet key (``search_index.params``).
+    key: str
+    #: The name most of its offers use, without unit: the label where the key is not a known facet.
+    name: str
+    #: The canonical unit of a numeric facet ("mm", "W", ...), or "".
+    unit: str
+    #: True: a range of numbers (``low``..``high``) instead of values to choose.
+    numeric: bool
+    #: Rows (products when grouped, else offers) of the category that state it: what ranks it.
+    coverage: int
+    #: Text facets: the values, most frequent first, each with the rows it would show.
+    values: tuple[ParamValue, ...] = ()
+    #: Numeric facets: the smallest and largest value among the rows the other filters leave.
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResults:
     """Describe one page of results, with the exact totals and facet counts."""
 
@@ -92,6 +130,10 @@ class SearchResults:
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: _NO_FACETS)
     #: Lower-cased brand -> the spelling most offers use, for the brand facet.
     brand_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Param facets, when a category is chosen: at most ``MAX_PARAM_FACETS`` of the params its
+    #: offers carry, the most useful first (``search_index.param_facets``). Like the other
+    #: facets, each counts over the results of every filter but its own.
+    params: tuple[ParamFacet, ...] = ()
     #: A corrected spelling of the text, when some words are in no offer; else None.
     suggestion: str | None = None
     #: True when nothing matched the text as typed, so these are results for :attr:`suggestion`.

@@ -46,10 +46,12 @@ from search_index.analysis import normalize_code
 from search_index.column_data import NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
 from search_index.docnums import Docs, DocSet, Filters, Ints, Mask, all_of, any_allowed, as_indices
 from search_index.highlighting import highlight_hit
+from search_index.param_facets import ParamTable, facets_for, filter_name
 from search_index.parsing import Clause, ParsedText, parse_text
 from search_index.query import (
     FACET_NAMES,
     IndexedOffer,
+    ParamFacet,
     SearchHit,
     SearchQuery,
     SearchResults,
@@ -160,6 +162,7 @@ class Snapshot:
         self._products: tuple[Ints, Ints, Ints] | None = None
         self._brand_labels: Mapping[str, str] | None = None
         self._brand_counts: Counter[str] | None = None
+        self._param_table: ParamTable | None = None
         self._browse: OrderedDict[SearchQuery, SearchResults] = OrderedDict()
         self._matches: OrderedDict[Query, frozenset[int]] = OrderedDict()
 
@@ -180,6 +183,7 @@ class Snapshot:
         self.position("price")
         self.position("newest")
         self.brand_labels()
+        self.param_table()
         for by_product in (True, False):
             q = SearchQuery(by_product=by_product)
             self._rows_and_facets(q, self.filters(q), self.live(), self.live_docs(), self.live_docs())
@@ -344,6 +348,12 @@ class Snapshot:
             self._levels[depth] = values
         return values
 
+    def param_table(self) -> ParamTable:
+        """Return every offer's normalised params, grouped by facet (``search_index.param_facets``)."""
+        if self._param_table is None:
+            self._param_table = ParamTable(self.column("param_facets"), self.size)
+        return self._param_table
+
     def brand_counts(self) -> Counter[str]:
         """Return how many offers each lower-cased brand has (deleted ones included)."""
         if self._brand_counts is None:
@@ -380,6 +390,13 @@ class Snapshot:
             masks["price"] = all_of([bound for bound in (low, high) if bound is not None])
         if q.in_stock is not None:
             masks["stock"] = self.numbers("stock") == (1 if q.in_stock else 0)
+        for key, values in q.params:
+            masks[filter_name(key)] = self.param_table().having(key, values)
+        for key, least, most in q.param_ranges:
+            within = self.param_table().within(key, least, most)
+            name = filter_name(key)
+            current = masks.get(name)
+            masks[name] = within if current is None else current & within
         if q.category_id is not None:
             masks["category"] = Docs(self.size, indices=as_indices(self.docs_in_category(q.category_id))).mask
         return Filters(masks, all_of([mask for mask in masks.values() if mask is not None]))
@@ -451,6 +468,7 @@ class Snapshot:
             docs = Docs(self.size, mask=filters.allowed & base_docs.mask)
             matched = set(docs.indices.tolist())
         total, facets = self._rows_and_facets(q, filters, base, base_docs, docs)
+        params = self._param_facets(q, filters, base_docs, docs)
         start, stop = (q.page - 1) * q.per_page, q.page * q.per_page
         scores: dict[int, float] = {}
         if start >= total:
@@ -468,6 +486,7 @@ class Snapshot:
             offer_total=len(matched),
             facets=facets,
             brand_labels=self.brand_labels(),
+            params=params,
             suggestion=suggestion,
             corrected=corrected,
         )
@@ -612,12 +631,28 @@ class Snapshot:
             self._whole[q.by_product] = counted
         return counted
 
+    def _over(self, filters: Filters, base: Docs, matched: Docs, name: str) -> Docs:
+        """Return what a facet counts over: the matches of every filter but its own (``name``)."""
+        if filters.masks.get(name) is None:
+            return matched
+        others = filters.without(name)
+        return base if others is None else Docs(self.size, mask=others & base.mask)
+
+    def _param_facets(self, q: SearchQuery, filters: Filters, base: Docs, matched: Docs) -> tuple[ParamFacet, ...]:
+        """Return the param facets of the chosen category (none without one): see ``search_index.param_facets``."""
+        category = filters.masks.get("category")
+        if category is None:
+            return ()
+        chooser = Docs(self.size, mask=category & base.mask)
+        products = self.product_rows() if q.by_product else None
+        chosen = {key: values for key, values in q.params}
+        return facets_for(
+            self.param_table(), chooser, functools.partial(self._over, filters, base, matched), products, chosen
+        )
+
     def _facets(self, q: SearchQuery, filters: Filters, base: Docs, matched: Docs) -> Mapping[str, Mapping[str, int]]:
         def over(name: str) -> Docs:
-            if filters.masks.get(name) is None:
-                return matched
-            others = filters.without(name)
-            return base if others is None else Docs(self.size, mask=others & base.mask)
+            return self._over(filters, base, matched, name)
 
         def count(column: str | int, docs: Docs) -> dict[str, int]:
             counts = self.facet_column(column).count(docs, q.by_product)

@@ -11,6 +11,7 @@ from whoosh import columns, fields
 
 from search_index.analysis import code_variants, codes_analyzer, normalize_code, offer_analyzer, part_number_terms
 from search_index.documents import OfferDocument
+from search_index.params import normalize_params
 from search_index.query import CONDITIONS
 
 __all__ = [
@@ -119,6 +120,9 @@ def build_schema() -> fields.Schema:
         price_bucket=_number(bits=8),
         created_at=_number(),
         updated_at=_number(),
+        # The offer's params normalised (see param_facets_value), read whole per searcher for the
+        # param facets. Variable bytes: offers' param sets are too many for a column of references.
+        param_facets=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -215,6 +219,27 @@ def _codes(model: str, mpn: str, gtin: str, sku: str, titles: Iterable[str]) -> 
     return " ".join(sorted(terms))
 
 
+#: Separators of the param facets column: between params, and between a param's parts.
+PARAM_SEPARATOR, PART_SEPARATOR = "\x1e", "\x1f"
+
+
+def param_facets_value(doc: OfferDocument) -> bytes:
+    """Return the offer's normalised params as the param facets column stores them.
+
+    Each param is "key, name, unit, value, label, numeric" joined by ``PART_SEPARATOR``; the
+    params are joined by ``PARAM_SEPARATOR`` (``search_index.param_facets`` reads them back).
+    """
+    raw = doc.param_pairs
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
+        raise InvalidDocumentError(doc.offer_id, "param_pairs must be a tuple of (name, value)")
+    separators = str.maketrans({PARAM_SEPARATOR: " ", PART_SEPARATOR: " "})
+    params = []
+    for param in normalize_params(raw):
+        parts = (param.key, param.name, param.unit, param.value, param.label, "1" if param.numeric else "")
+        params.append(PART_SEPARATOR.join(part.translate(separators)[:200] for part in parts))
+    return PARAM_SEPARATOR.join(params).encode("utf-8", "replace")
+
+
 def outdated_fields(schema: fields.Schema) -> list[str]:
     """Return the fields of ``schema`` (an index's) that this code would write differently.
 
@@ -289,4 +314,5 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         "price_bucket": price_bucket(price_minor),
         "created_at": _int(doc, "created_at", 0),
         "updated_at": _int(doc, "updated_at", 0),
+        "param_facets": param_facets_value(doc),
     }

@@ -163,6 +163,7 @@ def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
         category_path_ru=categories.path_ru.get(offer.category_id, "") if offer.category_id else "",
         supplier_category_path=categories.supplier_path(offer.supplier_id, offer.supplier_category_id),
         params="; ".join(f"{name} {value}" for name, value in offer.params or ()),
+        param_pairs=tuple((str(pair[0]), str(pair[1])) for pair in offer.params or () if len(pair) == 2),
         price_minor=to_minor(offer.price_base),
         in_stock=offer.available,
         # A feed that says nothing about condition sells new goods.
