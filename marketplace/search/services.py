@@ -18,11 +18,13 @@ from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.names import collation_key, names_by_locale
 from search_index import (
     CONDITIONS,
+    ParamFacet,
     SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResults,
 )
+from search_index.params import facet_label, unit_label, value_label
 
 
 @dataclass
@@ -77,6 +79,28 @@ class FacetOption:
 
 
 @dataclass
+class ParamFacetView:
+    """One param facet as the filters panel and the API show it, in the page's language."""
+
+    #: The facet key; its parameters are "p.<key>", or "p.<key>.min" and "p.<key>.max".
+    key: str
+    #: The facet's name in the page's language where it is known, else as suppliers write it.
+    label: str
+    #: The unit of a numeric facet, as the page's language writes it, or "".
+    unit: str
+    numeric: bool
+    #: Text facets: the values to choose, most frequent first.
+    options: list[FacetOption] = field(default_factory=list)
+    #: Numeric facets: the smallest and largest number among the results, written plainly.
+    low: str | None = None
+    high: str | None = None
+
+    @property
+    def param(self) -> str:
+        return f"p.{self.key}"
+
+
+@dataclass
 class RelaxHint:
     """A filter whose removal would find offers, and how many."""
 
@@ -98,6 +122,8 @@ class SearchPage:
     facets: dict[str, list[FacetOption]] = field(default_factory=dict)
     #: When nothing was found: the filters whose removal would find something.
     relax: list[RelaxHint] = field(default_factory=list)
+    #: The param facets of the chosen category, the most useful first.
+    params: list[ParamFacetView] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -149,6 +175,7 @@ def _page(
     locale: str | None,
 ) -> SearchPage:
     page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
+    page.params = [param_facet_view(facet, query, locale or "en") for facet in results.params]
     if results.total == 0:
         page.relax = relax_hints(index, query)
     return page
@@ -233,7 +260,36 @@ def relax_hints(index: SearchIndex, query: SearchQuery) -> list[RelaxHint]:
         total = index.search(looser).total
         if total:
             hints.append(RelaxHint(params, name, total))
+    if query.params or query.param_ranges:
+        looser = replace(query, page=1, per_page=1, params=(), param_ranges=())
+        total = index.search(looser).total
+        if total:
+            names = [f"p.{key}" for key, _values in query.params]
+            names += [f"p.{key}.{end}" for key, *_bounds in query.param_ranges for end in ("min", "max")]
+            hints.append(RelaxHint(tuple(names), "params", total))
     return hints
+
+
+def param_facet_view(facet: ParamFacet, query: SearchQuery, locale: str) -> ParamFacetView:
+    """Return a param facet labelled in ``locale``, its chosen values marked."""
+    label = facet_label(facet.key, locale, facet.name)
+    unit = unit_label(facet.unit, locale) if facet.unit else ""
+    if facet.numeric:
+        return ParamFacetView(facet.key, label, unit, True, low=_plain(facet.low), high=_plain(facet.high))
+    chosen = dict(query.params).get(facet.key, ())
+    options = [
+        FacetOption(v.value, value_label(facet.key, v.value, locale, v.label), v.count, v.value in chosen)
+        for v in facet.values
+    ]
+    return ParamFacetView(facet.key, label, unit, False, options)
+
+
+def _plain(number: float | None) -> str | None:
+    """Return a number as people write it in a field: 2000, 0.25, 17.5 (no exponent, no trailing zeros)."""
+    if number is None:
+        return None
+    text = f"{number:.3f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def _request_locale() -> str:

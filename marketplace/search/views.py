@@ -83,6 +83,8 @@ def _as_json(page: SearchPage) -> dict[str, Any]:
             "category": query.category_id,
             "in_stock": query.in_stock,
             "conditions": list(query.conditions),
+            "params": {key: list(values) for key, values in query.params},
+            "param_ranges": {key: {"min": low, "max": high} for key, low, high in query.param_ranges},
             "sort": query.sort,
             "view": "products" if query.by_product else "offers",
             "page": results.page,
@@ -104,6 +106,26 @@ def _as_json(page: SearchPage) -> dict[str, Any]:
             ]
             for name, options in page.facets.items()
         },
+        "params": [
+            {
+                "key": facet.key,
+                "param": facet.param,
+                "label": facet.label,
+                "unit": facet.unit,
+                "numeric": facet.numeric,
+            }
+            | (
+                {"min": facet.low, "max": facet.high}
+                if facet.numeric
+                else {
+                    "values": [
+                        {"value": o.value, "label": o.label, "count": o.count, "selected": o.selected}
+                        for o in facet.options
+                    ]
+                }
+            )
+            for facet in page.params
+        ],
         "relax": [{"filter": hint.name, "params": list(hint.params), "total": hint.total} for hint in page.relax],
         "results": [
             {
