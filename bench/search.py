@@ -137,7 +137,8 @@ def fill(workdir: Path, database_url: str, count: int, fresh: bool) -> None:
                         "title": offer.title, "title_uk": offer.title_uk, "description": offer.description,
                         "brand": offer.brand, "model": offer.model, "gtin": offer.gtin or None,
                         "condition": offer.condition, "url": f"https://{offer.supplier}.example/p/{offer.sku}",
-                        "pictures": [], "params": [], "price": offer.price, "currency": "UAH",
+                        "pictures": [], "params": [list(pair) for pair in offer.params],
+                        "price": offer.price, "currency": "UAH",
                         "price_base": offer.price, "available": offer.available, "status": "active",
                         "created_at": when, "updated_at": when,
                     }
@@ -281,6 +282,63 @@ def bench_engine(index_path: Path, mix: list[BenchQuery]) -> dict[str, list[floa
     return times
 
 
+def bench_param_facets(workdir: Path, database_url: str, rounds: int = 5) -> None:
+    """Print the category page's time with and without param facets, in-process, on the largest categories.
+
+    "Without" runs the same page with the param facets switched off (``reading.facets_for``
+    answering none), so the difference is what choosing and counting them costs. Each round
+    asks every page with a new ``per_page`` (new in each pass too), so the browse cache never answers.
+    """
+    from sqlalchemy import func, select
+
+    from marketplace.catalog.models import Offer
+    from marketplace.db import database
+    from search_index import reading
+
+    app = _app(workdir, database_url)
+    with app.app_context():
+        session = database(app).session()
+        largest = session.execute(
+            select(Offer.category_id, func.count()).group_by(Offer.category_id).order_by(func.count().desc()).limit(3)
+        ).all()
+        session.close()
+    client = app.test_client()
+    pages = []
+    for category_id, offers in largest:
+        pages += [(f"/categories/{category_id}", offers), (f"/search?q=black&category={category_id}", offers)]
+    for path, _offers in pages:  # open and warm the searcher, and the pages' templates
+        client.get(path, follow_redirects=True)
+    print(f"category pages: {', '.join(f'{cid} ({n} offers)' for cid, n in largest)}; browse and 'black' in each")
+    real = getattr(reading, "facets_for")  # noqa: B009 - reading imports it by name; the bench swaps it there
+    for offset, label, facets in ((0, "with param facets", real), (rounds, "without param facets", lambda *args: ())):
+        setattr(reading, "facets_for", facets)  # noqa: B010
+        times: list[float] = []
+        shown = 0
+        for round_ in range(rounds):
+            for path, _offers in pages:
+                t0 = time.perf_counter()
+                html = client.get(
+                    f"{path}{'&' if '?' in path else '?'}per_page={20 + offset + round_}", follow_redirects=True
+                )
+                times.append((time.perf_counter() - t0) * 1000)
+                shown = max(shown, html.get_data(as_text=True).count('data-testid="facet-param"'))
+        print(f"page, {label:<22} {percentiles(times)}; at most {shown} param facets on a page")
+    setattr(reading, "facets_for", real)  # noqa: B010
+    with app.app_context():
+        from marketplace.search.index_runtime import get_index
+
+        index = get_index(app)
+        # The part of a new searcher's warm-up the param facets add: reading and grouping the column.
+        snapshot = index._fresh_generation()
+        assert snapshot is not None
+        snapshot._param_table = None
+        t0 = time.perf_counter()
+        snapshot.param_table()
+        print(f"param table: read and grouped in {(time.perf_counter() - t0) * 1000:.0f} ms "
+              f"({len(snapshot.param_table().docs)} params of {snapshot.size} offers)")  # fmt: skip
+        index.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -398,12 +456,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--seconds", type=int, default=20, help="length of the page load test")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--param-facets-only", action="store_true", help="fill, then time the category pages only")
     args = parser.parse_args()
     workdir = (args.workdir or ROOT / "bench" / ".data" / f"search-{args.offers}").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = args.database_url or "sqlite:///" + str(workdir / "bench.sqlite")
     print(f"bench/search.py: {args.offers} offers, {os.cpu_count()} CPUs, work folder {workdir}")
     fill(workdir, database_url, args.offers, args.fresh)
+    bench_param_facets(workdir, database_url)
+    if args.param_facets_only:
+        return
     mix = query_mix(args.offers)
     print(f"query mix: {len(mix)} queries: " + ", ".join(f"{k} {sum(q.kind == k for q in mix)}" for k in
                                                        ("plain", "filtered", "sorted", "browse")))  # fmt: skip

@@ -388,6 +388,8 @@ class BenchOffer:
     available: bool
     condition: str | None
     created_days_ago: int
+    #: The supplier's params, (name, value), in its own language and spelling.
+    params: tuple[tuple[str, str], ...] = ()
 
 
 def _model_code(rng: random.Random, brand: str) -> str:
@@ -399,6 +401,41 @@ def _model_code(rng: random.Random, brand: str) -> str:
 def _written(rng: random.Random, code: str) -> str:
     """Return the code as one supplier writes it: "GD-4186F", "GD4186F" or "GD 4186F"."""
     return rng.choice((code, code, code.replace("-", ""), code.replace("-", " ")))
+
+
+#: Params every kind's offers state, by language (en, ru, uk): (name, values). A supplier writes
+#: them in its own language and, for numbers, in one of several units, as real feeds do.
+_PARAM_COLOURS = (("Black", "Черный", "Чорний"), ("White", "Белый", "Білий"), ("Grey", "Серый", "Сірий"),
+                  ("Red", "Красный", "Червоний"), ("Blue", "Синий", "Синій"))  # fmt: skip
+_COUNTRIES = (("China", "Китай", "Китай"), ("Poland", "Польша", "Польща"), ("Germany", "Германия", "Німеччина"),
+              ("Ukraine", "Украина", "Україна"), ("Turkey", "Турция", "Туреччина"))  # fmt: skip
+_MATERIALS = (("Steel", "Сталь", "Сталь"), ("Plastic", "Пластик", "Пластик"), ("Aluminium", "Алюминий", "Алюміній"))
+
+
+def _params(product: int, language: str, seed: int) -> tuple[tuple[str, str], ...]:
+    """Return a product's params as one supplier writes them; drawn from an RNG of their own.
+
+    The product's values are fixed by its number (every seller states the same colour), so the
+    offers the main RNG draws stay exactly those of earlier runs.
+    """
+    rng = random.Random(seed * 1_000_003 + product)
+    lang = ("en", "ru", "uk").index(language)
+    names = (("Colour", "Цвет", "Колір"), ("Weight", "Вес", "Вага"), ("Power", "Мощность", "Потужність"),
+             ("Country", "Страна", "Країна"), ("Material", "Материал", "Матеріал"),
+             ("Warranty", "Гарантия", "Гарантія"), ("Article", "Артикул", "Артикул"))  # fmt: skip
+    grams = rng.randrange(200, 20_000, 50)
+    watts = rng.randrange(300, 3_000, 100)
+    params = [
+        (names[0][lang], rng.choice(_PARAM_COLOURS)[lang]),
+        # Weight in kg or in grams, power in W or kW: one number each once normalised.
+        (names[1][lang], f"{grams / 1000:g} кг" if rng.random() < 0.5 else f"{grams} г"),
+        (names[2][lang] + (", Вт" if lang else ", W"), str(watts)),
+        (names[3][lang], rng.choice(_COUNTRIES)[lang]),
+        (names[4][lang], rng.choice(_MATERIALS)[lang]),
+        (names[5][lang], f"{rng.choice((12, 24, 36))}"),
+        (names[6][lang], f"A-{product}-{rng.randrange(10**6)}"),
+    ]
+    return tuple(params[: rng.randint(4, len(params))])
 
 
 def generate_offers(count: int, seed: int = 42) -> Iterator[BenchOffer]:
@@ -440,5 +477,6 @@ def generate_offers(count: int, seed: int = 42) -> Iterator[BenchOffer]:
                 available=rng.random() < 0.85,
                 condition=condition,
                 created_days_ago=rng.randint(0, 720),
+                params=_params(product, language, seed),
             )
             made += 1

@@ -34,6 +34,9 @@ NEAR_UNIQUE_SHARE = 0.7
 NEAR_UNIQUE_MIN_ROWS = 8
 #: A facet must be stated by at least this share of the category's rows.
 MIN_COVERAGE_SHARE = 0.05
+#: A facet is a range of numbers when at least this share of the rows stating it state a number
+#: (rezina13's years include one "22/23"); the others are left out of its range.
+NUMERIC_SHARE = 0.9
 #: Values of a text facet returned, most frequent first (a chosen one is always among them).
 MAX_VALUES = 30
 
@@ -52,43 +55,59 @@ class ParamTable:
     """Every (offer, param) of one searcher, grouped by facet key; see the module docstring."""
 
     def __init__(self, column: Sequence[str], size: int) -> None:
-        entries: list[tuple[str, int, str, bool]] = []
-        names: dict[str, Counter[str]] = {}
-        units: dict[str, Counter[str]] = {}
-        labels: dict[tuple[str, str], Counter[str]] = {}
+        # Each distinct param string ("season, Сезон, , winter, Зимние, ") is split once; the
+        # per-offer work is a dictionary lookup, the rest is numpy over the param numbers.
+        param_ids: dict[str, int] = {}
+        docs: list[int] = []
+        pids: list[int] = []
         for docnum, raw in enumerate(column):
-            if not raw:
-                continue
-            for param in raw.split(PARAM_SEPARATOR):
-                parts = param.split(PART_SEPARATOR)
-                if len(parts) != 6:
-                    continue
-                key, name, unit, value, label, numeric = parts
-                entries.append((key, docnum, value, bool(numeric)))
-                names.setdefault(key, Counter())[name] += 1
-                units.setdefault(key, Counter())[unit] += 1
-                labels.setdefault((key, value), Counter())[label] += 1
-        entries.sort(key=lambda entry: entry[0])
-        self.size = size
-        self.docs: Ints = np.fromiter((e[1] for e in entries), np.int64, len(entries))
+            if raw:
+                for param in raw.split(PARAM_SEPARATOR):
+                    docs.append(docnum)
+                    pids.append(param_ids.setdefault(param, len(param_ids)))
+        uses = np.bincount(np.array(pids, dtype=np.int64), minlength=len(param_ids))
+        key_codes: dict[str, int] = {}
         value_codes: dict[tuple[str, str], int] = {}
-        self.codes: Ints = np.fromiter(
-            (value_codes.setdefault((e[0], e[2]), len(value_codes)) for e in entries), np.int64, len(entries)
-        )
-        self.numbers = np.fromiter((_as_number(e[2]) if e[3] else np.nan for e in entries), np.float64, len(entries))
+        pid_key, pid_code, pid_number = [], [], []
+        names: Counter[tuple[str, str]] = Counter()
+        units: Counter[tuple[str, str]] = Counter()
+        labels: Counter[tuple[int, str]] = Counter()
+        for pid, param in enumerate(param_ids):
+            key, name, unit, value, label, numeric = _split(param)
+            code = value_codes.setdefault((key, value), len(value_codes))
+            pid_key.append(key_codes.setdefault(key, len(key_codes)))
+            pid_code.append(code)
+            pid_number.append(_as_number(value) if numeric else np.nan)
+            count = int(uses[pid])
+            names[(key, name)] += count
+            units[(key, unit)] += count
+            labels[(code, label)] += count
+        entry_pids = np.array(pids, dtype=np.int64)
+        entry_keys = np.array(pid_key, dtype=np.int64)[entry_pids] if pids else np.zeros(0, np.int64)
+        order = np.argsort(entry_keys, kind="stable")
+        entry_pids = entry_pids[order]
+        self.size = size
+        self.docs: Ints = np.array(docs, dtype=np.int64)[order]
+        self.codes: Ints = np.array(pid_code, dtype=np.int64)[entry_pids] if pids else np.zeros(0, np.int64)
+        self.numbers = np.array(pid_number, dtype=np.float64)[entry_pids] if pids else np.zeros(0, np.float64)
+        best_label: dict[int, str] = {}
+        for (code, label), _n in labels.most_common():
+            best_label.setdefault(code, label)
         #: Value code -> (value key, label most offers use).
-        self.values: list[tuple[str, str]] = [
-            (value, labels[(key, value)].most_common(1)[0][0]) for key, value in value_codes
-        ]
+        self.values: list[tuple[str, str]] = [(value, best_label[code]) for (_key, value), code in value_codes.items()]
         self.value_codes = value_codes
-        self.facets: dict[str, _Facet] = {}
-        start = 0
-        for stop in range(1, len(entries) + 1):
-            if stop == len(entries) or entries[stop][0] != entries[start][0]:
-                key = entries[start][0]
-                unit = units[key].most_common(1)[0][0]
-                self.facets[key] = _Facet(key, names[key].most_common(1)[0][0], unit, start, stop)
-                start = stop
+        best_name: dict[str, str] = {}
+        for (key, name), _n in names.most_common():
+            best_name.setdefault(key, name)
+        best_unit: dict[str, str] = {}
+        for (key, unit), _n in units.most_common():
+            best_unit.setdefault(key, unit)
+        bounds = np.searchsorted(entry_keys[order], np.arange(len(key_codes) + 1))
+        self.facets: dict[str, _Facet] = {
+            key: _Facet(key, best_name[key], best_unit[key], int(bounds[code]), int(bounds[code + 1]))
+            for key, code in key_codes.items()
+            if key
+        }
 
     def having(self, key: str, values: Sequence[str]) -> Mask:
         """Return the mask of the docnums whose facet ``key`` has one of ``values``."""
@@ -140,7 +159,7 @@ class ParamTable:
             distinct = len(np.unique(codes))
             if distinct < 2:
                 continue
-            numeric = bool(not np.isnan(self.numbers[part][keep]).any())
+            numeric = bool(np.count_nonzero(~np.isnan(self.numbers[part][keep])) >= NUMERIC_SHARE * len(codes))
             if not numeric and coverage >= NEAR_UNIQUE_MIN_ROWS and distinct > NEAR_UNIQUE_SHARE * coverage:
                 continue
             chosen.append((coverage, key, numeric))
@@ -200,6 +219,14 @@ def facets_for(
 def filter_name(key: str) -> str:
     """Return the name of facet ``key``'s filter among a query's filter masks."""
     return f"param:{key}"
+
+
+def _split(param: str) -> tuple[str, str, str, str, str, bool]:
+    """Return one param of the column as (key, name, unit, value, label, numeric); key "" if malformed."""
+    parts = param.split(PART_SEPARATOR)
+    if len(parts) != 6:
+        return ("", "", "", "", "", False)
+    return parts[0], parts[1], parts[2], parts[3], parts[4], bool(parts[5])
 
 
 def _as_number(value: str) -> float:

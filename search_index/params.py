@@ -12,6 +12,7 @@ carry (``search_index.param_facets``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -144,6 +145,8 @@ _NAME_UNIT = re.compile(
 _NUMBER = re.compile(r"^(?P<number>\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,](?P<fraction>\d+))?\s*(?P<unit>\D.*)?$")
 # A tyre's or a wheel's rim size: "R16", "R 16", "R17.5", "16\"", "16 дюймів" (with the inch unit split off).
 _RIM = re.compile(r"^r\s?(?P<size>\d{2}(?:[.,]5)?)c?$")
+# A word with digits stuck to its end: "зимние2".
+_GLUED_DIGITS = re.compile(r"^([^\W\d_]{3,})\d{1,2}$")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'", "ё": "е", "\u00a0": " "})
 
 
@@ -230,7 +233,10 @@ def normalize_value(key: str, value: str, name_unit: str = "") -> tuple[str, str
     folded = _fold(label)
     if not folded:
         return None
-    known = _VALUE_ALIASES.get((key, folded)) or _VALUE_ALIASES.get(("*", folded))
+    known = _known_value(key, folded)
+    if known is None and (glued := _GLUED_DIGITS.match(folded)):
+        # A 1C export's "Зимние2": a known word with a digit stuck to it is still that word.
+        known = _known_value(key, glued.group(1))
     if known:
         return known, known, "", False
     rim = _RIM.match(folded)
@@ -258,13 +264,22 @@ def normalize_value(key: str, value: str, name_unit: str = "") -> tuple[str, str
     return text, text, unit, True
 
 
+def _known_value(key: str, folded: str) -> str | None:
+    return _VALUE_ALIASES.get((key, folded)) or _VALUE_ALIASES.get(("*", folded))
+
+
+@functools.lru_cache(maxsize=65_536)
 def normalize_param(name: str, value: str) -> NormalParam | None:
-    """Return one param normalised, or None for a param that is no facet (an id, the brand, empty)."""
-    named = normalize_name(str(name))
+    """Return one param normalised, or None for a param that is no facet (an id, the brand, empty).
+
+    Cached: a catalog repeats the same few thousand pairs (colours, countries, sizes) across
+    its offers, and a rebuild normalises every one.
+    """
+    named = normalize_name(name)
     if named is None:
         return None
     key, own_name, name_unit = named
-    normal = normalize_value(key, str(value), name_unit)
+    normal = normalize_value(key, value, name_unit)
     if normal is None:
         return None
     value_key, label, unit, numeric = normal
@@ -277,9 +292,10 @@ def normalize_params(pairs: Iterable[tuple[str, str]]) -> list[NormalParam]:
     for pair in pairs:
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             continue
-        param = normalize_param(*pair)
-        if param is not None:
-            found.setdefault(param.key, param)
+        name, value = pair
+        param = normalize_param(name if type(name) is str else str(name), value if type(value) is str else str(value))
+        if param is not None and param.key not in found:
+            found[param.key] = param
     return list(found.values())
 
 

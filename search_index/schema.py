@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -11,7 +12,7 @@ from whoosh import columns, fields
 
 from search_index.analysis import code_variants, codes_analyzer, normalize_code, offer_analyzer, part_number_terms
 from search_index.documents import OfferDocument
-from search_index.params import normalize_params
+from search_index.params import NormalParam, normalize_params
 from search_index.query import CONDITIONS
 
 __all__ = [
@@ -223,6 +224,12 @@ def _codes(model: str, mpn: str, gtin: str, sku: str, titles: Iterable[str]) -> 
 PARAM_SEPARATOR, PART_SEPARATOR = "\x1e", "\x1f"
 
 
+@functools.lru_cache(maxsize=65_536)
+def _encoded(param: NormalParam) -> str:
+    parts = (param.key, param.name, param.unit, param.value, param.label, "1" if param.numeric else "")
+    return PART_SEPARATOR.join(part.replace(PARAM_SEPARATOR, " ").replace(PART_SEPARATOR, " ")[:200] for part in parts)
+
+
 def param_facets_value(doc: OfferDocument) -> bytes:
     """Return the offer's normalised params as the param facets column stores them.
 
@@ -232,11 +239,7 @@ def param_facets_value(doc: OfferDocument) -> bytes:
     raw = doc.param_pairs
     if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
         raise InvalidDocumentError(doc.offer_id, "param_pairs must be a tuple of (name, value)")
-    separators = str.maketrans({PARAM_SEPARATOR: " ", PART_SEPARATOR: " "})
-    params = []
-    for param in normalize_params(raw):
-        parts = (param.key, param.name, param.unit, param.value, param.label, "1" if param.numeric else "")
-        params.append(PART_SEPARATOR.join(part.translate(separators)[:200] for part in parts))
+    params = [_encoded(param) for param in normalize_params(raw)]
     return PARAM_SEPARATOR.join(params).encode("utf-8", "replace")
 
 

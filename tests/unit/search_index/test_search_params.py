@@ -62,6 +62,7 @@ def test_identifiers_and_the_brand_are_no_facets(name: str) -> None:
         ("Сезон", "Зимові", "season", "", "winter", False),
         ("сезон", "ЗИМНИЕ", "season", "", "winter", False),
         ("Season", "winter", "season", "", "winter", False),
+        ("Сезон", "Зимние2", "season", "", "winter", False),  # as rezina13's 1C export writes it
         ("Колір", "Чорний", "color", "", "black", False),
         ("Цвет", "черный", "color", "", "black", False),
         ("Шипи", "Так", "шипи", "", "yes", False),
