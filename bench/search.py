@@ -282,12 +282,13 @@ def bench_engine(index_path: Path, mix: list[BenchQuery]) -> dict[str, list[floa
     return times
 
 
-def bench_param_facets(workdir: Path, database_url: str, rounds: int = 5) -> None:
+def bench_param_facets(workdir: Path, database_url: str, rounds: int = 10) -> None:
     """Print the category page's time with and without param facets, in-process, on the largest categories.
 
     "Without" runs the same page with the param facets switched off (``reading.facets_for``
     answering none), so the difference is what choosing and counting them costs. Each round
-    asks every page with a new ``per_page`` (new in each pass too), so the browse cache never answers.
+    asks every page with a new ``per_page``, so the browse cache never answers. The engine lines
+    time ``SearchIndex.search`` alone for the same queries.
     """
     from sqlalchemy import func, select
 
@@ -310,20 +311,38 @@ def bench_param_facets(workdir: Path, database_url: str, rounds: int = 5) -> Non
         client.get(path, follow_redirects=True)
     print(f"category pages: {', '.join(f'{cid} ({n} offers)' for cid, n in largest)}; browse and 'black' in each")
     real = getattr(reading, "facets_for")  # noqa: B009 - reading imports it by name; the bench swaps it there
-    for offset, label, facets in ((0, "with param facets", real), (rounds, "without param facets", lambda *args: ())):
-        setattr(reading, "facets_for", facets)  # noqa: B010
-        times: list[float] = []
-        shown = 0
-        for round_ in range(rounds):
+    passes = (("with param facets", real), ("without param facets", lambda *args: ()))
+    # The two passes alternate page by page, so the machine's load drifts into both alike.
+    page_times: dict[str, list[float]] = {label: [] for label, _ in passes}
+    engine_times: dict[str, list[float]] = {label: [] for label, _ in passes}
+    shown = dict.fromkeys(page_times, 0)
+    with app.app_context():
+        from marketplace.search.index_runtime import get_index
+        from search_index import SearchQuery
+
+        index = get_index(app)
+        per_page = 20
+        for _round in range(rounds):
             for path, _offers in pages:
-                t0 = time.perf_counter()
-                html = client.get(
-                    f"{path}{'&' if '?' in path else '?'}per_page={20 + offset + round_}", follow_redirects=True
-                )
-                times.append((time.perf_counter() - t0) * 1000)
-                shown = max(shown, html.get_data(as_text=True).count('data-testid="facet-param"'))
-        print(f"page, {label:<22} {percentiles(times)}; at most {shown} param facets on a page")
-    setattr(reading, "facets_for", real)  # noqa: B010
+                for label, facets in passes:
+                    setattr(reading, "facets_for", facets)  # noqa: B010
+                    per_page += 1  # never the browse cache
+                    t0 = time.perf_counter()
+                    html = client.get(f"{path}{'&' if '?' in path else '?'}per_page={per_page}", follow_redirects=True)
+                    page_times[label].append((time.perf_counter() - t0) * 1000)
+                    shown[label] = max(shown[label], html.get_data(as_text=True).count('data-testid="facet-param"'))
+                    category = int(path.split("/")[-1]) if "?" not in path else int(path.rsplit("=", 1)[1])
+                    query = SearchQuery(
+                        text="" if "?" not in path else "black", category_id=category, per_page=per_page
+                    )
+                    t0 = time.perf_counter()
+                    index.search(query)
+                    engine_times[label].append((time.perf_counter() - t0) * 1000)
+        setattr(reading, "facets_for", real)  # noqa: B010
+    for label, _ in passes:
+        print(f"page,   {label:<22} {percentiles(page_times[label])}; at most {shown[label]} param facets on a page")
+    for label, _ in passes:
+        print(f"engine, {label:<22} {percentiles(engine_times[label])}")
     with app.app_context():
         from marketplace.search.index_runtime import get_index
 
