@@ -43,7 +43,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search_index.analysis import normalize_code
-from search_index.column_data import NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
+from search_index.column_data import BYTES_COLUMNS, NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
 from search_index.docnums import Docs, DocSet, Filters, Ints, Mask, all_of, any_allowed, as_indices
 from search_index.highlighting import highlight_hit
 from search_index.param_facets import ParamTable, facets_for, filter_name
@@ -176,7 +176,7 @@ class Snapshot:
         """
         if self.outdated or not self.size:
             return
-        for name in (*NUMBER_COLUMNS, *STRING_COLUMNS):
+        for name in (*NUMBER_COLUMNS, *STRING_COLUMNS, *BYTES_COLUMNS):
             self.column(name)
         self.live()
         self.static_key()

@@ -158,8 +158,10 @@ def test_a_new_snapshot_is_warm_before_it_serves(make_index: Callable[..., Searc
     fresh = index._generation
     assert fresh is not stale and fresh is not None
     # Every column and order was read when the snapshot opened, before it replaced the old one.
+    from search_index.column_data import BYTES_COLUMNS as _BYTES
     from search_index.column_data import NUMBER_COLUMNS as _NUMBERS
     from search_index.column_data import STRING_COLUMNS as _STRINGS
 
-    assert set(fresh._columns) == set(_NUMBERS) | set(_STRINGS)
+    assert set(fresh._columns) == set(_NUMBERS) | set(_STRINGS) | set(_BYTES)
+    assert fresh._param_table is not None
     assert {"rank", "static", "price", "newest"} <= set(fresh._positions)
