@@ -90,6 +90,10 @@ def test_choosing_a_value_narrows_and_a_range_filters(client: FlaskClient, tyres
     assert narrow["total"] == 2 and all("205/" in hit["title"] for hit in narrow["results"])
     # A decimal comma, as Ukrainians write it.
     assert client.get(f"{base}&p.width.min=214,5").get_json()["total"] == 2
+    # Nothing is an R17 summer tyre: the page offers to drop the param filters, with what that finds.
+    none = client.get(f"{base}&p.season=summer&p.diameter=r17").get_json()
+    assert none["total"] == 0
+    assert {"filter": "params", "params": ["p.season", "p.diameter"], "total": 7} in none["relax"]
 
 
 def test_category_page_shows_facets_in_the_visitors_language(client: FlaskClient, tyres: int) -> None:
