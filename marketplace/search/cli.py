@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.outbox import index_lag
 from marketplace.db import get_session
-from marketplace.search.forms import parse_amount
+from marketplace.search.forms import parse_amount, parse_number
 from marketplace.search.index_runtime import get_index
 from marketplace.search.indexer import active_offer_count, check_index, fix_drift
 from marketplace.search.jobs import rebuild_index, sync_index
@@ -37,6 +37,32 @@ class Amount(click.ParamType):
         return amount
 
 
+def _params(pairs: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Read ``--param season=winter`` options into ``SearchQuery.params`` (a key repeated: any of its values)."""
+    chosen: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="'--param'")
+        chosen.setdefault(key.strip(), []).append(value.strip())
+    return tuple((key, tuple(values)) for key, values in chosen.items())
+
+
+def _ranges(pairs: tuple[str, ...]) -> tuple[tuple[str, float | None, float | None], ...]:
+    """Read ``--param-range power=500:2000`` options (either end may be empty) into ``SearchQuery.param_ranges``."""
+    ranges = []
+    for pair in pairs:
+        key, sep, bounds = pair.partition("=")
+        low_text, colon, high_text = bounds.partition(":")
+        low = parse_number(low_text) if low_text.strip() else None
+        high = parse_number(high_text) if high_text.strip() else None
+        bad = (low_text.strip() and low is None) or (high_text.strip() and high is None)
+        if not sep or not colon or not key.strip() or bad or (low is not None and high is not None and low > high):
+            raise click.BadParameter(f"{pair!r} is not KEY=LOW:HIGH (low up to high)", param_hint="'--param-range'")
+        ranges.append((key.strip(), None if low is None else float(low), None if high is None else float(high)))
+    return tuple(ranges)
+
+
 def _count(n: int, noun: str) -> str:
     """Return ``"1 offer"`` or ``"2 offers"``: the CLI speaks English only."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
@@ -55,6 +81,8 @@ def _minor(amount: Decimal | None) -> int | None:
 @click.option("--category", type=click.IntRange(min=1), default=None, help="A category id; its subtree matches.")
 @click.option("--in-stock", is_flag=True, help="Only offers in stock.")
 @click.option("--condition", "conditions", multiple=True, type=click.Choice(CONDITIONS))
+@click.option("--param", "params", multiple=True, help="A param facet's value, KEY=VALUE (season=winter); repeat.")
+@click.option("--param-range", "param_ranges", multiple=True, help="A numeric param facet's range, KEY=LOW:HIGH.")
 @click.option("--sort", type=click.Choice(_SORTS), default="relevance", show_default=True)
 @click.option("--offers", "raw_offers", is_flag=True, help="List every offer instead of one row per product.")
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
@@ -70,6 +98,8 @@ def search_command(
     category: int | None,
     in_stock: bool,
     conditions: tuple[str, ...],
+    params: tuple[str, ...],
+    param_ranges: tuple[str, ...],
     sort: str,
     raw_offers: bool,
     page: int,
@@ -91,6 +121,8 @@ def search_command(
             category_id=category,
             in_stock=True if in_stock else None,
             conditions=conditions,
+            params=_params(params),
+            param_ranges=_ranges(param_ranges),
             sort=sort,
             by_product=not raw_offers,
             page=page,
@@ -112,6 +144,13 @@ def search_command(
                     "facets": {
                         name: {(option.label if name == "price" else option.value): option.count for option in options}
                         for name, options in result.facets.items()
+                    },
+                    # With --category: the param facets, by key, as values -> counts or a [min, max] range.
+                    "params": {
+                        facet.key: [facet.low, facet.high]
+                        if facet.numeric
+                        else {option.value: option.count for option in facet.options}
+                        for facet in result.params
                     },
                     "offers": [
                         {

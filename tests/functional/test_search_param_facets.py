@@ -8,11 +8,12 @@ bad input is an error on its field in the visitor's language.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -132,3 +133,13 @@ def test_bad_range_is_an_error_on_its_field(client: FlaskClient, tyres: int, lan
     assert 'data-field="p.width.min"' in html and expected in re.sub("</?strong>", "", html)
     upside_down = client.get(f"/api/v1/search?category={tyres}&p.width.min=220&p.width.max=200").get_json()
     assert list(upside_down["error"]["fields"]) == ["p.width.min"]
+
+
+def test_cli_takes_the_same_param_filters(runner: FlaskCliRunner, tyres: int) -> None:
+    args = ["search", "--category", str(tyres), "--offers", "--json"]
+    found = json.loads(runner.invoke(args=[*args, "--param", "season=winter"]).output)
+    assert found["total"] == 4 and found["params"]["season"]["summer"] == 2
+    narrow = runner.invoke(args=[*args, "--param", "season=winter", "--param-range", "width=200:210"])
+    assert json.loads(narrow.output)["total"] == 2
+    bad = runner.invoke(args=[*args, "--param-range", "width=wide:"])
+    assert bad.exit_code == 2 and "--param-range" in bad.output
