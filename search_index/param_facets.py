@@ -135,31 +135,39 @@ class ParamTable:
         mask[self.docs[facet.start : facet.stop][keep]] = True
         return mask
 
-    def choose(self, docs: Docs, products: Ints | None) -> list[tuple[str, int, bool]]:
+    def entries(self, docs: Docs) -> Ints:
+        """Return the positions of the entries (offer, param) of ``docs``, grouped by facet as the table is."""
+        return np.flatnonzero(docs.mask[self.docs])
+
+    def _part(self, entries: Ints, facet: _Facet) -> Ints:
+        """Return the positions among ``entries`` (sorted) that belong to ``facet``."""
+        low, high = np.searchsorted(entries, (facet.start, facet.stop))
+        return entries[low:high]
+
+    def choose(self, docs: Docs, products: Ints | None, entries: Ints) -> list[tuple[str, int, bool]]:
         """Return the facets worth showing for ``docs``, best first, as (key, coverage, numeric).
 
-        ``products`` (docnum -> dense product number) counts rows as products, else as offers.
+        ``entries`` are ``docs``'s (``entries()``); ``products`` (docnum -> dense product number)
+        counts rows as products, else as offers.
         """
-        total = len(docs) if products is None else len(np.unique(products[docs.indices]))
-        if not total or not len(self.docs):
+        total = len(docs) if products is None else _distinct(products[docs.indices])
+        if not total or not len(entries):
             return []
         chosen: list[tuple[int, str, bool]] = []
-        in_docs = docs.mask[self.docs]
         for key, facet in self.facets.items():
-            part = slice(facet.start, facet.stop)
-            keep = in_docs[part]
-            if not keep.any():
+            part = self._part(entries, facet)
+            if not len(part):
                 continue
-            entry_docs = self.docs[part][keep]
+            entry_docs = self.docs[part]
             rows = entry_docs if products is None else products[entry_docs]
-            coverage = len(np.unique(rows))
+            coverage = _distinct(rows)
             if coverage < max(2, MIN_COVERAGE_SHARE * total):
                 continue
-            codes = self.codes[part][keep]
-            distinct = len(np.unique(codes))
+            codes = self.codes[part]
+            distinct = _distinct(codes)
             if distinct < 2:
                 continue
-            numeric = bool(np.count_nonzero(~np.isnan(self.numbers[part][keep])) >= NUMERIC_SHARE * len(codes))
+            numeric = bool(np.count_nonzero(~np.isnan(self.numbers[part])) >= NUMERIC_SHARE * len(codes))
             if not numeric and coverage >= NEAR_UNIQUE_MIN_ROWS and distinct > NEAR_UNIQUE_SHARE * coverage:
                 continue
             chosen.append((coverage, key, numeric))
@@ -173,11 +181,15 @@ class ParamTable:
         numeric: bool,
         docs: Docs,
         products: Ints | None,
+        entries: Ints,
         chosen: Sequence[str] = (),
     ) -> ParamFacet:
-        """Return one facet counted over ``docs`` (the results of every filter but its own)."""
+        """Return one facet counted over ``docs`` (the results of every filter but its own).
+
+        ``entries`` are those of a set holding ``docs`` (the category's matches), so only they are looked at.
+        """
         meta = self.facets[key]
-        part = slice(meta.start, meta.stop)
+        part = self._part(entries, meta)
         keep = docs.mask[self.docs[part]]
         if numeric:
             numbers = self.numbers[part][keep]
@@ -188,7 +200,7 @@ class ParamTable:
         codes = self.codes[part][keep]
         if products is not None:
             width = len(self.values)
-            pairs = np.unique(products[self.docs[part][keep]] * width + codes)
+            pairs = _unique(products[self.docs[part][keep]] * width + codes)
             codes = pairs % width
         counts = np.bincount(codes, minlength=len(self.values)) if len(codes) else np.zeros(0, np.int64)
         found = [(int(counts[code]), code) for code in np.flatnonzero(counts)]
@@ -209,16 +221,34 @@ def facets_for(
     products: Ints | None,
     chosen: dict[str, tuple[str, ...]],
 ) -> tuple[ParamFacet, ...]:
-    """Return the facets ``chooser`` (the category's matches) calls for, each counted ``over(its filter name)``."""
+    """Return the facets ``chooser`` (the category's matches) calls for, each counted ``over(its filter name)``.
+
+    What a facet counts over is always within ``chooser`` (the category stays among the other
+    filters), so the table's entries are narrowed to the chooser's once.
+    """
+    entries = table.entries(chooser)
     facets = []
-    for key, coverage, numeric in table.choose(chooser, products):
-        facets.append(table.facet(key, coverage, numeric, over(filter_name(key)), products, chosen.get(key, ())))
+    for key, coverage, numeric in table.choose(chooser, products, entries):
+        docs = over(filter_name(key))
+        facets.append(table.facet(key, coverage, numeric, docs, products, entries, chosen.get(key, ())))
     return tuple(facets)
 
 
 def filter_name(key: str) -> str:
     """Return the name of facet ``key``'s filter among a query's filter masks."""
     return f"param:{key}"
+
+
+def _unique(values: Ints) -> Ints:
+    """Return the distinct values, sorted (by sorting: numpy's hashing ``unique`` is slower on these small arrays)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+def _distinct(values: Ints) -> int:
+    return len(_unique(values))
 
 
 def _split(param: str) -> tuple[str, str, str, str, str, bool]:
