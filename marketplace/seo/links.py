@@ -2,8 +2,8 @@
 
 ``url_for("catalog.product", product_id=...)`` keeps working everywhere: the catalog's
 ``url_defaults`` asks :func:`product_slug` and :func:`category_slug` for the slug. A product
-already loaded in the request's session costs no query; the category names are read once
-per request, in one query, the first time a category link is built.
+already loaded in the request's session costs no query, nor does a category
+in it; another is one row by its key, and each category name is slugged once per process.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, g, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog.models import Product
@@ -71,16 +71,21 @@ def product_slug_for(product_id: int) -> str | None:
 
 def category_slug_for(category_id: int) -> str | None:
     """Return the slug for a link to ``category_id``, or ``None`` when there is none to give."""
-    cache: dict[int, str | None] | None = g.get("_seo_category_slugs")
-    if cache is None:
+    cache: dict[int, str | None] = g.setdefault("_seo_category_slugs", {})
+    if category_id not in cache:
         try:
-            rows = get_session().execute(select(Category.id, Category.name)).all()
+            category = get_session().get(Category, category_id)  # the tree a page shows is loaded already
         except SQLAlchemyError as error:
-            logger.warning("No category slugs: %s", error)
-            rows = []
-        cache = {row.id: slugify(row.name) or None for row in rows}
-        g._seo_category_slugs = cache
-    return cache.get(category_id)
+            logger.warning("No slug for category %s: %s", category_id, error)
+            category = None
+        cache[category_id] = _name_slug(category.name) if category is not None else None
+    return cache[category_id]
+
+
+@lru_cache(maxsize=16_384)
+def _name_slug(name: str) -> str | None:
+    """Return a category name's slug, once per process: names are few and slugify is not cheap."""
+    return slugify(name) or None
 
 
 def forget_slugs() -> None:
