@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _configure_logging(app)
 
     from marketplace import db, i18n, models, security_headers, templating, urls  # noqa: F401  (models registers every mapper)
+    from marketplace.events import log as events_log
     from marketplace.extensions import csrf, limiter, login_manager
 
     db.init_app(app)
@@ -41,12 +42,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     urls.init_app(app)
     security_headers.init_app(app)
+    events_log.init_app(app)
 
     from marketplace.accounts import views as accounts_views
     from marketplace.admin import categories as admin_categories
     from marketplace.admin import review as admin_review
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
+    from marketplace.analytics import capture as analytics_capture
+    from marketplace.analytics import views as analytics_views
     from marketplace.api import views as api_views
     from marketplace.buyer_requests import views as requests_views
     from marketplace.buyer_requests.api import api as requests_api
@@ -63,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.supplier_api.api import bp as supplier_api
 
     index_runtime.init_app(app)
+    analytics_capture.init_app(app)
     for blueprint in (
         errors_bp,
         health_views.bp,
@@ -84,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin_views.bp,
         api_views.bp,
         seo_views.bp,
+        analytics_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -137,6 +137,7 @@ def register_commands(app: Flask) -> None:
     """Register every command on the app, so ``flask --app marketplace`` works too."""
     from marketplace.accounts.cli import users
     from marketplace.accounts.token_cli import tokens
+    from marketplace.analytics.cli import analytics
     from marketplace.catalog.cli import products
     from marketplace.search.cli import index, search_command
     from marketplace.suppliers.cli import feeds, suppliers
@@ -153,5 +154,6 @@ def register_commands(app: Flask) -> None:
         users,
         products,
         tokens,
+        analytics,
     ):
         app.cli.add_command(command)

@@ -121,6 +121,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SUPPLIER_API_PUSH_LIMIT": "60 per minute",
         # Offers one pushed batch may carry (the OpenAPI document states the same number).
         "SUPPLIER_API_BATCH_MAX": 1000,
+        # Analytics (marketplace.events, marketplace.analytics): first-party, server-side.
+        "ANALYTICS_ENABLED": True,
+        # Record nothing for browsers that send Do Not Track or Global Privacy Control.
+        "ANALYTICS_HONOUR_DNT": True,
+        # Days raw events are kept; the rollups stay.
+        "ANALYTICS_RETENTION_DAYS": 180,
+        # Events a process buffers before it writes them in one batch at the end of a request...
+        "ANALYTICS_BATCH": 100,
+        # ...or seconds it keeps them at most. Unset, ``load`` makes it 5, or 0 under TESTING.
+        "ANALYTICS_FLUSH_SECONDS": None,
+        # Tests and benches only: a callable returning the time events are stamped with.
+        "ANALYTICS_CLOCK": None,
     }
 
 
@@ -159,6 +171,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["LOG_LEVEL"] = "DEBUG" if app.debug else "INFO"
     if app.config["INDEX_COMMIT_SECONDS"] is None:
         app.config["INDEX_COMMIT_SECONDS"] = 0.0 if app.config.get("TESTING") else 30.0
+    if app.config["ANALYTICS_FLUSH_SECONDS"] is None:
+        app.config["ANALYTICS_FLUSH_SECONDS"] = 0.0 if app.config.get("TESTING") else 5.0
     for name, convert in TYPED.items():
         app.config[name] = _converted(name, app.config[name], convert)
     secure = str(app.config["SITE_URL"]).lower().startswith("https://")
@@ -248,6 +262,11 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "SUPPLIER_API_LIMIT": str,
     "SUPPLIER_API_PUSH_LIMIT": str,
     "SUPPLIER_API_BATCH_MAX": int,
+    "ANALYTICS_ENABLED": _flag,
+    "ANALYTICS_HONOUR_DNT": _flag,
+    "ANALYTICS_RETENTION_DAYS": int,
+    "ANALYTICS_BATCH": int,
+    "ANALYTICS_FLUSH_SECONDS": _seconds,
 }
 
 

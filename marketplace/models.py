@@ -6,6 +6,7 @@ Alembic's env.py and the app factory import this; nothing else needs to.
 from marketplace.accounts.credentials import MailLink, RememberToken
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
+from marketplace.analytics.models import Rollup, VisitorDay
 from marketplace.buyer_requests.models import (
     BuyerRequest,
     Quote,
@@ -27,6 +28,7 @@ from marketplace.catalog.models import (
     Product,
 )
 from marketplace.changes.models import IndexChange
+from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
@@ -44,6 +46,7 @@ from marketplace.suppliers.models import (
 from marketplace.taxonomy.models import Category
 
 __all__ = [
+    "AnalyticsEvent",
     "ApiToken",
     "BuyerRequest",
     "Category",
@@ -79,9 +82,11 @@ __all__ = [
     "RequestMatch",
     "RequestStatus",
     "Role",
+    "Rollup",
     "Supplier",
     "SupplierCategory",
     "SupplierColumnMapping",
     "User",
     "Visibility",
+    "VisitorDay",
 ]

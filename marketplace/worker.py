@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import create_app
+from marketplace.analytics.jobs import run_analytics_jobs
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import queue_thumbnails, record_spooled_clicks
@@ -87,6 +88,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
             queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass
+            run_analytics_jobs(session, app)  # hourly and daily rollups, retention of raw events
         finally:
             session.close()
     return WorkDone(imports=jobs, indexed=indexed)

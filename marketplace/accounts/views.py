@@ -62,6 +62,7 @@ from marketplace.accounts.services import (
 from marketplace.accounts.token_forms import RevokeTokenForm, TokenForm
 from marketplace.accounts.tokens import TokenError, create_token, revoke_token, tokens_of
 from marketplace.db import get_session
+from marketplace.events.log import log_event
 from marketplace.extensions import limiter, login_manager
 from marketplace.notifications.services import queue_mail, recipient_locale
 from marketplace.suppliers.services import SupplierError, add_supplier
@@ -191,6 +192,7 @@ def login() -> ResponseReturnValue:
         else:
             _start_session(session, user, remember=bool(form.remember.data))
             session.commit()
+            log_event("login", user_id=user.id)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
@@ -270,6 +272,7 @@ def register() -> ResponseReturnValue:
                 raise _FormInvalid from exc
             else:
                 _send(session, user, "verify", url_for(".verify", secret=start_verification(session, user)))
+                log_event("registration", user_id=user.id)
         except _FormInvalid:
             session.rollback()
         else:

@@ -27,6 +27,7 @@ from marketplace.buyer_requests.matching import CatalogSearch, add_matches
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem, RequestStatus, Visibility
 from marketplace.buyer_requests.notices import request_path, supplier_members
 from marketplace.db import utcnow
+from marketplace.events.log import log_event
 from marketplace.notifications.services import notify
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def _publish(
     buyer_request.published_at = now
     record_event(session, buyer_request, actor, "published", now)
     session.flush()
+    log_event("request_published", request_id=buyer_request.id)
     matched = add_matches(session, buyer_request, catalog)
     logger.info(
         "User %d published request %d (%d items, %s, %d suppliers matched)",

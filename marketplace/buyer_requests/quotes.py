@@ -22,6 +22,7 @@ from marketplace.buyer_requests.notices import request_path
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
 from marketplace.db import utcnow
+from marketplace.events.log import log_event
 from marketplace.notifications.services import notify
 from marketplace.suppliers.models import Supplier
 from search_index import SearchQuery
@@ -94,6 +95,7 @@ def submit_quote(
     quote.note = (note or "").strip() or None
     quote.offer_id = offer_id
     session.flush()
+    log_event("quote_sent", supplier_id=supplier.id, request_id=buyer_request.id, quote_id=quote.id)
     kind = "quoted" if created else "requoted"
     record_event(
         session, buyer_request, actor, kind, now,

@@ -1,9 +1,8 @@
-"""Click-outs beyond recording one: telling bots apart, UTM tags, and suppliers' statistics."""
+"""Click-outs beyond recording one: UTM tags and suppliers' statistics (bots: marketplace.events.bots)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -14,25 +13,6 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.db import utcnow
 from marketplace.suppliers.models import Supplier
-
-#: User agents that announce a robot: crawlers, link previewers, HTTP libraries and monitors.
-#: Headless browsers are not on it: people's automation is not a crawler, and tests drive one.
-BOT_AGENTS = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|mediapartners|facebookexternalhit|embedly|preview|"
-    r"curl/|wget/|python-requests|python-urllib|httpx|aiohttp|go-http-client|okhttp|java/|libwww|"
-    r"scrapy|headlesschrome/?\S* \(compatible|lighthouse|pingdom|uptimerobot|monitor",
-    re.IGNORECASE,
-)
-
-
-def is_bot_request(method: str, user_agent: str | None, headers: Mapping[str, str]) -> bool:
-    """Return ``True`` for requests that are not a person clicking: bots, HEAD probes and prefetches."""
-    if method.upper() != "GET":
-        return True
-    if not user_agent or not user_agent.strip() or BOT_AGENTS.search(user_agent):
-        return True
-    purpose = " ".join(headers.get(name, "") for name in ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")).lower()
-    return "prefetch" in purpose or "preview" in purpose or "prerender" in purpose
 
 
 def utm_tags(supplier: Supplier) -> dict[str, str]:

@@ -28,7 +28,6 @@ from wtforms import SelectChoice
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.queries import open_requests
 from marketplace.catalog.click_spool import ClickRecord
-from marketplace.catalog.clickouts import is_bot_request
 from marketplace.catalog.jobs import click_spool
 from marketplace.catalog.products import live_product
 from marketplace.catalog.services import (
@@ -41,6 +40,8 @@ from marketplace.catalog.services import (
 )
 from marketplace.catalog.thumbnails import ThumbnailFolder, is_key, thumbnail_format
 from marketplace.db import database, get_session, utcnow
+from marketplace.events.bots import is_bot_request
+from marketplace.events.log import log_event
 from marketplace.search.forms import SearchForm
 from marketplace.search.index_runtime import get_index
 from marketplace.search.services import bucket_bounds, search_offers
@@ -196,6 +197,7 @@ def go(offer_id: int) -> ResponseReturnValue:
             clicked_at=utcnow(),
         )
         _save_click(record)
+        log_event("clickout", supplier_id=offer.supplier_id, product_id=offer.product_id, offer_id=offer.id)
     response = redirect(target_url, code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "origin"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, contains_eager
 from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.catalog.services import best_offer, key_params, offer_rank_by_total, offer_total_base
+from marketplace.events.log import log_event
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.names import collation_key, names_by_locale
@@ -176,6 +177,9 @@ def _page(
 ) -> SearchPage:
     page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
     page.params = [param_facet_view(facet, query, locale or "en") for facet in results.params]
+    log_event(
+        "search", query=query.text, filters=query, page=query.page, results=results.total, corrected=results.corrected
+    )
     if results.total == 0:
         page.relax = relax_hints(index, query)
     return page

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.domain_errors import DomainError
+from marketplace.events.log import log_event
 from marketplace.search.services import SearchPage, search_offers
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.suppliers.models import Supplier
@@ -147,6 +148,7 @@ def submit_order_request(
         )
     session.add(lead)
     session.flush()
+    log_event("lead_created", supplier_id=supplier.id, lead_id=lead.id)
     logger.info("Order request %d to supplier %s: %d lines, user %s", lead.id, supplier.slug, len(lead.items), user_id)
     return lead
 

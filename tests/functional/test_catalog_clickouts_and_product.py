@@ -12,10 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.clickouts import is_bot_request, with_utm
+from marketplace.catalog.clickouts import with_utm
 from marketplace.catalog.models import ClickOut, Offer, PriceHistory
 from marketplace.catalog.products import merge_products
 from marketplace.db import utcnow
+from marketplace.events.bots import is_bot_request
 from marketplace.suppliers.models import Supplier
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"

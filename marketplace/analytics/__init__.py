@@ -1,0 +1,1 @@
+"""Analytics: capture page views, classify channels, roll events up by hour and day, and report."""

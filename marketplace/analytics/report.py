@@ -1,0 +1,88 @@
+"""The analytics report over a date range, read from the rollups only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from marketplace.analytics.models import Rollup, VisitorDay
+from marketplace.analytics.rollup import COUNTED_KINDS, day_bounds
+
+#: Rows in each top list.
+TOP = 20
+
+
+def analytics_report(session: Session, first: dt.date, last: dt.date, *, top: int = TOP) -> dict[str, Any]:
+    """Return the report of ``first`` to ``last`` (inclusive) as plain data, ready for JSON."""
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    sums: dict[str, dict[str, int]] = defaultdict(dict)
+    for metric, key, value in session.execute(
+        select(Rollup.metric, Rollup.key, func.sum(Rollup.value))
+        .where(Rollup.grain == "day", Rollup.period_start >= start, Rollup.period_start < end)
+        .group_by(Rollup.metric, Rollup.key)
+    ):
+        sums[metric][key] = int(value)
+
+    def total(metric: str) -> int:
+        return sum(sums.get(metric, {}).values())
+
+    def ranked(metric: str, label: str, count: str) -> list[dict[str, Any]]:
+        rows = sorted(sums.get(metric, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return [{label: key, count: value} for key, value in rows]
+
+    in_range = (VisitorDay.day >= first, VisitorDay.day <= last)
+    visitors = session.scalar(select(func.count(distinct(VisitorDay.person))).where(*in_range)) or 0
+    new = session.scalar(
+        select(func.count(distinct(VisitorDay.person))).where(*in_range, VisitorDay.first_day == VisitorDay.day)
+    )
+    returning = session.scalar(
+        select(func.count(distinct(VisitorDay.person))).where(*in_range, VisitorDay.first_day < VisitorDay.day)
+    )
+    visits, pageviews = total("visits"), total("pageviews")
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "visits": visits,
+        "visitors": visitors,
+        "new_visitors": new or 0,
+        "returning_visitors": returning or 0,
+        "pageviews": pageviews,
+        "pages_per_visit": round(pageviews / visits, 2) if visits else 0.0,
+        "top_pages": ranked("page", "path", "views"),
+        "entry_pages": ranked("entry", "path", "views"),
+        "exit_pages": ranked("exit", "path", "views"),
+        "depth": dict(sorted(sums.get("depth", {}).items(), key=lambda kv: (len(kv[0]), kv[0]))),
+        "channels": dict(sorted(sums.get("channel", {}).items(), key=lambda kv: -kv[1])),
+        "search_engine_pages": search_engine_pages(sums, top),
+        "searches": ranked("search", "query", "count"),
+        "zero_result_searches": ranked("zero_search", "query", "count"),
+        "funnel": {
+            "visits": visits,
+            "searched": total("funnel_searched"),
+            "viewed_product": total("funnel_product"),
+            "clicked_out": total("funnel_clickout"),
+            "requested": total("funnel_requested"),
+        },
+        "clickouts_by_supplier": dict(sorted(sums.get("clickout_supplier", {}).items(), key=lambda kv: -kv[1])),
+        "events": {kind: total(kind) for kind in COUNTED_KINDS},
+        "bots_excluded": total("bots_excluded"),
+    }
+
+
+def search_engine_pages(sums: dict[str, dict[str, int]], top: int = TOP) -> list[dict[str, Any]]:
+    """Return the pages popular only through search engines.
+
+    Most visits entering there came from a search engine, and most of those went no deeper.
+    """
+    entries, from_search, single = sums.get("entry", {}), sums.get("search_entry", {}), sums.get("search_single", {})
+    found = sorted(
+        ((count, path) for path, count in from_search.items()
+         if count * 2 > entries.get(path, 0) and single.get(path, 0) * 2 > count),
+        key=lambda row: (-row[0], row[1]),
+    )  # fmt: skip
+    return [{"path": path, "visits": count, "single_page_visits": single.get(path, 0)} for count, path in found[:top]]

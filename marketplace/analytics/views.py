@@ -1,0 +1,49 @@
+"""The visitor's own page: what analytics holds about them, and a button to erase it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.forms import ButtonForm
+from marketplace.analytics.privacy import erase_visitor_data, held_data
+from marketplace.catalog.views import VISITOR_COOKIE
+from marketplace.db import get_session
+from marketplace.events.log import flush
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("analytics", __name__)
+
+
+def _who() -> tuple[str | None, int | None]:
+    user_id = int(current_user.get_id()) if current_user.is_authenticated else None
+    return g.get("visitor_id"), user_id
+
+
+@bp.get("/privacy/analytics")
+def privacy() -> ResponseReturnValue:
+    visitor_id, user_id = _who()
+    held = held_data(get_session(), visitor_id, user_id)
+    return render_template("analytics/privacy.html", held=held, form=ButtonForm())
+
+
+@bp.post("/privacy/analytics/erase")
+def erase() -> ResponseReturnValue:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    visitor_id, user_id = _who()
+    flush()  # this process's unwritten events of the visitor go too
+    session = get_session()
+    erased = erase_visitor_data(session, visitor_id, user_id)
+    session.commit()
+    logger.info("Visitor %s (user %s) erased their %d analytics events", visitor_id, user_id, erased)
+    flash(_("What we held about your visits is erased."), "success")
+    response = redirect(url_for(".privacy"))
+    # A fresh random id from the next page on: nothing links the new visits to the erased ones.
+    response.delete_cookie(VISITOR_COOKIE)
+    return response
