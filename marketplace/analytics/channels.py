@@ -92,8 +92,9 @@ def classify(referrer: str | None, own_host: str, query: Mapping[str, str]) -> s
         return DIRECT
     if host == own_host.split(":")[0].lower():
         return INTERNAL
-    if host in search_engines():
-        return SEARCH
+    # Webmail first: "mail.google.com" is Google's, but no search brought the visit.
     if host in email_domains():
         return EMAIL
+    if host in search_engines():
+        return SEARCH
     return REFERRAL
