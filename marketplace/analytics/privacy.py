@@ -42,9 +42,7 @@ def held_data(session: Session, visitor_id: str | None, user_id: int | None) -> 
     """Return what the event log and the visitor days hold about this visitor and, when signed in, account."""
     whose = _whose(visitor_id, user_id)
     counts = dict(
-        session.execute(select(AnalyticsEvent.kind, func.count()).where(whose).group_by(AnalyticsEvent.kind))
-        .tuples()
-        .all()
+        session.execute(select(AnalyticsEvent.kind, func.count()).where(whose).group_by(AnalyticsEvent.kind)).all()
     )
     events = list(
         session.scalars(

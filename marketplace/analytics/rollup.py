@@ -193,7 +193,7 @@ def _hour(moment: dt.datetime) -> dt.datetime:
 def _supplier_slugs(session: Session, ids: set[int | None]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Supplier.id, Supplier.slug).where(Supplier.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(Supplier.id, Supplier.slug).where(Supplier.id.in_(ids))).all())
 
 
 def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:
@@ -212,9 +212,7 @@ def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:
                 select(VisitorDay.person, func.min(VisitorDay.day))
                 .where(VisitorDay.person.in_(names[chunk : chunk + 500]), VisitorDay.day < day)
                 .group_by(VisitorDay.person)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     session.add_all(
         VisitorDay(day=day, person=person, first_day=firsts.get(person, day), visits=visits_, pageviews=pages)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.appctx import real_app
 from marketplace.db import database, utcnow
-from marketplace.events.bots import is_bot_agent
+from marketplace.events.bots import is_bot_agent, is_prefetch
 from marketplace.events.models import AnalyticsEvent
 from marketplace.events.privacy import address_hash, asks_not_to_be_tracked
 
@@ -74,10 +74,11 @@ def now() -> dt.datetime:
 
 
 def capture_state() -> str:
-    """Return whether this request's events are kept: "record", "bot", "declined" or "off".
+    """Return whether this request's events are kept: "record", "bot", "probe", "declined" or "off".
 
     Decided once per request: bots (the crawler list, headless browsers) are only counted,
-    and a visitor sending Do Not Track or Global Privacy Control leaves no trace at all.
+    HEAD requests and prefetches are no visit, and a visitor sending Do Not Track or Global
+    Privacy Control leaves no trace at all.
     """
     state: str | None = g.get("events_state")
     if state is None:
@@ -88,6 +89,8 @@ def capture_state() -> str:
             state = "declined"
         elif is_bot_agent(request.user_agent.string):
             state = "bot"
+        elif request.method == "HEAD" or is_prefetch(request.headers):
+            state = "probe"
         else:
             state = "record"
         g.events_state = state
