@@ -65,6 +65,11 @@ SELLERS = {
     "office-point": "seller@office-point.example",
     "dnipro-tools": "seller@dnipro-tools.example",
 }
+#: The browser these tests play: a person's desktop Chrome. Analytics and click-outs count
+#: HeadlessChrome (chromium's own agent here) as a bot, as they must; a test that plays a bot
+#: passes ``user_agent=HEADLESS_AGENT`` or leaves the agent to chromium.
+PERSON_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+HEADLESS_AGENT = PERSON_AGENT.replace("Chrome/", "HeadlessChrome/")
 #: What the intercepted "seller's store" answers, so a test can see where a click-out landed.
 SELLER_STORE_HTML = "<!doctype html><title>Seller store</title><h1>Seller store</h1>"
 
@@ -181,6 +186,7 @@ def new_context(browser: Browser, live: LiveApp, traffic: OutsideTraffic, **opti
     request is aborted. Both are written down in ``traffic``.
     """
     options.setdefault("locale", "en-US")
+    options.setdefault("user_agent", PERSON_AGENT)
     context = browser.new_context(base_url=live.base_url, **options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
