@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.accounts.forms import ButtonForm
@@ -19,6 +20,19 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("analytics", __name__)
 
+#: What each kind of event is called on the visitor's page.
+KIND_LABELS = {
+    "pageview": _l("Page viewed"),
+    "product_view": _l("Product viewed"),
+    "search": _l("Search"),
+    "clickout": _l("Went to a seller's store"),
+    "request_published": _l("Request published"),
+    "quote_sent": _l("Quote sent"),
+    "lead_created": _l("Order request sent"),
+    "registration": _l("Registered"),
+    "login": _l("Logged in"),
+}
+
 
 def _who() -> tuple[str | None, int | None]:
     user_id = int(current_user.get_id()) if current_user.is_authenticated else None
@@ -29,7 +43,7 @@ def _who() -> tuple[str | None, int | None]:
 def privacy() -> ResponseReturnValue:
     visitor_id, user_id = _who()
     held = held_data(get_session(), visitor_id, user_id)
-    return render_template("analytics/privacy.html", held=held, form=ButtonForm())
+    return render_template("analytics/privacy.html", held=held, form=ButtonForm(), labels=KIND_LABELS)
 
 
 @bp.post("/privacy/analytics/erase")

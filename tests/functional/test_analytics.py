@@ -244,7 +244,7 @@ def test_a_visitor_sees_and_erases_what_we_hold(app: Flask, client: FlaskClient,
     browse(client, "/categories/")
     run_rollup(db_session, app, [DAY])
     page = client.get("/privacy/analytics", headers={"User-Agent": BROWSER}).get_data(as_text=True)
-    assert "/categories/" in page and "pageview" in page
+    assert "/categories/" in page and "Page viewed" in page
     response = client.post("/privacy/analytics/erase", headers={"User-Agent": BROWSER})
     assert response.status_code == 302
     assert "visitor=;" in response.headers.get("Set-Cookie", "")

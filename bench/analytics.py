@@ -1,0 +1,192 @@
+"""Measure what analytics costs: page time with capture on and off, and rollups and reports over many events.
+
+    .venv/bin/python bench/analytics.py                      # pages x 400 rounds, 300,000 events
+    .venv/bin/python bench/analytics.py --rounds 1000 --events 10000000 --days 180
+
+Part 1 serves the demo marketplace from a temporary SQLite database through two apps on the
+same database, one with ``TRADEROW_ANALYTICS_ENABLED`` off, alternating request by request,
+and prints p50 and p95 server time per page for both (the time of the whole WSGI call,
+teardown and the batched event write included). The apps run as in production (not TESTING):
+events are written in batches of ``ANALYTICS_BATCH`` at the end of a request.
+
+Part 2 generates ``--events`` synthetic events over ``--days`` days (visits of 1 to 12 pages
+from search engines, referrals, campaigns and direct, a third of the visitors returning, one
+search in four with no result) straight into the events table, times the rollup of every day
+and the report over the whole range. It prints numbers; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from marketplace import create_app, schema  # noqa: E402
+from marketplace.analytics.report import analytics_report  # noqa: E402
+from marketplace.analytics.rollup import rollup_day  # noqa: E402
+from marketplace.catalog.models import Product  # noqa: E402
+from marketplace.config import in_folder  # noqa: E402
+from marketplace.db import database  # noqa: E402
+from marketplace.demo.loader import load_demo  # noqa: E402
+from marketplace.events.models import AnalyticsEvent  # noqa: E402
+from marketplace.search.index_runtime import get_index  # noqa: E402
+from marketplace.search.jobs import sync_index  # noqa: E402
+from marketplace.taxonomy.seed import seed_categories  # noqa: E402
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+REFERRERS = ["", "", "https://www.google.com/", "https://www.google.com.ua/", "https://duckduckgo.com/",
+             "https://forum.example.org/t/1", "https://mail.google.com/"]  # fmt: skip
+PATHS = ["/", "/categories/", "/search", "/categories/12-cookware", "/compare/"] + [
+    f"/products/{n}-item-{n}" for n in range(1, 400)
+]
+QUERIES = ["pan", "kettle", "drill", "chair", "paper", "hose", "knife", "lamp", "glue", "saw"]
+
+
+def make_apps(folder: str) -> tuple[Flask, Flask]:
+    url = f"sqlite:///{folder}/bench.sqlite"
+    config: dict[str, Any] = {"SECRET_KEY": "bench-" + secrets.token_hex(8), "DATABASE_URL": url, **in_folder(folder)}
+    on = create_app({**config, "ANALYTICS_ENABLED": True})
+    off = create_app({**config, "ANALYTICS_ENABLED": False})
+    with on.app_context():
+        schema.upgrade(database(on).engine)
+        session = database(on).session()
+        seed_categories(session)
+        load_demo(session, base_currency=on.config["BASE_CURRENCY"], rates=on.config["CURRENCY_RATES"])
+        session.commit()
+        sync_index(session, get_index(on))
+        session.close()
+    return on, off
+
+
+def pages(app: Flask) -> list[str]:
+    with app.app_context():
+        session = database(app).session()
+        product = session.query(Product.id).first()
+        session.close()
+    return ["/", "/categories/", f"/products/{product[0] if product else 1}", "/search?q=pan"]
+
+
+def time_pages(on: Flask, off: Flask, rounds: int) -> None:
+    clients = {"on": on.test_client(), "off": off.test_client()}
+    paths = pages(on)
+    timings: dict[tuple[str, str], list[float]] = {}
+    for client in clients.values():  # warm caches, templates and the index once
+        for path in paths:
+            client.get(path, headers={"User-Agent": BROWSER}, follow_redirects=True)
+    for _ in range(rounds):
+        for path in paths:
+            for name, client in clients.items():
+                started = time.perf_counter()
+                response = client.get(path, headers={"User-Agent": BROWSER, "Referer": "https://www.google.com/"})
+                timings.setdefault((path, name), []).append((time.perf_counter() - started) * 1000)
+                assert response.status_code in (200, 301, 302), (path, response.status_code)
+    print(f"{'page':34} {'off p50':>8} {'off p95':>8} {'on p50':>8} {'on p95':>8} {'+p95':>7}  (ms, {rounds} rounds)")
+    for path in paths:
+        off_t, on_t = sorted(timings[path, "off"]), sorted(timings[path, "on"])
+        p95_off, p95_on = off_t[int(0.95 * len(off_t))], on_t[int(0.95 * len(on_t))]
+        print(
+            f"{path[:34]:34} {statistics.median(off_t):8.2f} {p95_off:8.2f} "
+            f"{statistics.median(on_t):8.2f} {p95_on:8.2f} {p95_on - p95_off:+7.2f}"
+        )
+
+
+def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
+    """Insert ``events`` synthetic events ending yesterday; return the first day."""
+    rng = random.Random(seed)
+    first = dt.date.today() - dt.timedelta(days=days)
+    visitors = [secrets.token_hex(16) for _ in range(max(10, events // 25))]
+    batch: list[dict[str, Any]] = []
+    written = 0
+    engine = database(app).engine
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        while written < events:
+            returning = rng.random() < 0.33
+            visitor = visitors[rng.randrange(len(visitors) // 3 if returning else len(visitors))]
+            moment = dt.datetime.combine(first + dt.timedelta(days=rng.randrange(days)), dt.time(), tzinfo=dt.UTC)
+            moment += dt.timedelta(seconds=rng.randrange(86_000))
+            referrer = rng.choice(REFERRERS)
+            channel = "search" if ("google" in referrer and "mail" not in referrer) or "duck" in referrer else (
+                "email" if "mail" in referrer else "referral" if referrer else "direct")  # fmt: skip
+            for depth in range(rng.choice((1, 1, 1, 2, 2, 3, 4, 5, 8, 12))):
+                path = rng.choice(PATHS)
+                row = {"id": rng.getrandbits(63), "occurred_at": moment, "kind": "pageview", "visitor_id": visitor,
+                       "user_id": None, "path": path, "route": None, "product_id": None, "category_id": None,
+                       "supplier_id": None, "referrer": referrer or None,
+                       "channel": channel if depth == 0 else "internal",
+                       "utm_source": None, "utm_medium": None, "utm_campaign": None, "language": "uk",
+                       "ip_hash": None, "data": None}  # fmt: skip
+                batch.append(row)
+                if path == "/search":
+                    query = rng.choice(QUERIES) + ("zz" if rng.random() < 0.05 else "")
+                    results = 0 if query.endswith("zz") else rng.randrange(1, 200)
+                    batch.append({**row, "id": rng.getrandbits(63), "kind": "search",
+                                  "data": {"query": query, "page": 1, "results": results}})  # fmt: skip
+                moment += dt.timedelta(seconds=rng.randrange(5, 300))
+            if len(batch) >= 20_000:
+                conn.execute(insert(AnalyticsEvent), batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            conn.execute(insert(AnalyticsEvent), batch)
+            written += len(batch)
+    print(f"generated {written:,} events over {days} days in {time.perf_counter() - started:.1f} s")
+    return first
+
+
+def time_rollups(app: Flask, events: int, days: int) -> None:
+    first = generate(app, events, days)
+    with app.app_context():
+        session = database(app).session()
+        per_day: list[float] = []
+        for n in range(days):
+            started = time.perf_counter()
+            rollup_day(session, first + dt.timedelta(days=n))
+            session.commit()
+            per_day.append(time.perf_counter() - started)
+        print(
+            f"rollup per day ({events // days:,} events a day): median {statistics.median(per_day) * 1000:.0f} ms, "
+            f"max {max(per_day) * 1000:.0f} ms, all {sum(per_day):.1f} s"
+        )
+        for span in (1, 7, 30, days):
+            last = first + dt.timedelta(days=days - 1)
+            started = time.perf_counter()
+            report = analytics_report(session, last - dt.timedelta(days=span - 1), last)
+            took = (time.perf_counter() - started) * 1000
+            counts = f"{report['visits']:,} visits, {report['visitors']:,} visitors"
+            print(f"report over {span:3} days: {took:7.1f} ms ({counts})")
+        session.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=400)
+    parser.add_argument("--events", type=int, default=300_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--skip-pages", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        on, off = make_apps(folder)
+        if not args.skip_pages:
+            time_pages(on, off, args.rounds)
+        time_rollups(on, args.events, args.days)
+        for app in (on, off):
+            get_index(app).close()
+            database(app).dispose()
+
+
+if __name__ == "__main__":
+    main()
