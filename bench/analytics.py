@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask import Flask  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from flask import Flask, url_for  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from marketplace import create_app, schema  # noqa: E402
 from marketplace.analytics.report import analytics_report  # noqa: E402
@@ -41,9 +41,11 @@ from marketplace.catalog.models import Product  # noqa: E402
 from marketplace.config import in_folder  # noqa: E402
 from marketplace.db import database  # noqa: E402
 from marketplace.demo.loader import load_demo  # noqa: E402
+from marketplace.events.log import flush, log_event  # noqa: E402
 from marketplace.events.models import AnalyticsEvent  # noqa: E402
 from marketplace.search.index_runtime import get_index  # noqa: E402
 from marketplace.search.jobs import sync_index  # noqa: E402
+from marketplace.seo.links import product_slug  # noqa: E402
 from marketplace.taxonomy.seed import seed_categories  # noqa: E402
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -74,9 +76,11 @@ def make_apps(folder: str) -> tuple[Flask, Flask]:
 def pages(app: Flask) -> list[str]:
     with app.app_context():
         session = database(app).session()
-        product = session.query(Product.id).first()
+        product = session.scalars(select(Product).limit(1)).one()
         session.close()
-    return ["/", "/categories/", f"/products/{product[0] if product else 1}", "/search?q=pan"]
+        with app.test_request_context():
+            product_url = url_for("catalog.product", product_id=product.id, slug=product_slug(product))
+    return ["/", "/categories/", product_url, "/search?q=pan"]
 
 
 def time_pages(on: Flask, off: Flask, rounds: int) -> None:
@@ -86,11 +90,14 @@ def time_pages(on: Flask, off: Flask, rounds: int) -> None:
     for client in clients.values():  # warm caches, templates and the index once
         for path in paths:
             client.get(path, headers={"User-Agent": BROWSER}, follow_redirects=True)
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for path in paths:
-            for name, client in clients.items():
+            # Alternate which app goes first, so neither always meets the warmer cache.
+            for name, client in sorted(clients.items(), reverse=bool(round_ % 2)):
                 started = time.perf_counter()
                 response = client.get(path, headers={"User-Agent": BROWSER, "Referer": "https://www.google.com/"})
+                if response.status_code == 301:
+                    raise SystemExit(f"{path} redirects to {response.location}: bench the page itself")
                 timings.setdefault((path, name), []).append((time.perf_counter() - started) * 1000)
                 assert response.status_code in (200, 301, 302), (path, response.status_code)
     print(f"{'page':34} {'off p50':>8} {'off p95':>8} {'on p50':>8} {'on p95':>8} {'+p95':>7}  (ms, {rounds} rounds)")
@@ -101,6 +108,26 @@ def time_pages(on: Flask, off: Flask, rounds: int) -> None:
             f"{path[:34]:34} {statistics.median(off_t):8.2f} {p95_off:8.2f} "
             f"{statistics.median(on_t):8.2f} {p95_on:8.2f} {p95_on - p95_off:+7.2f}"
         )
+
+
+def time_capture_alone(app: Flask, count: int = 5000) -> None:
+    """Time ``log_event`` itself and the batch writes, per page view: the part capture adds, without the page."""
+    headers = {"User-Agent": BROWSER, "Referer": "https://www.google.com/"}
+    logged = written = 0.0
+    for n in range(count):
+        with app.test_request_context("/categories/", headers=headers):
+            started = time.perf_counter()
+            log_event("pageview", path="/categories/", route="catalog.categories", channel="search")
+            logged += time.perf_counter() - started
+        if (n + 1) % app.config["ANALYTICS_BATCH"] == 0:
+            started = time.perf_counter()
+            flush(app)
+            written += time.perf_counter() - started
+    print(
+        f"capture alone: log_event {logged / count * 1e6:.0f} us a page view; batch write of "
+        f"{app.config['ANALYTICS_BATCH']} rows {written / (count / app.config['ANALYTICS_BATCH']) * 1000:.1f} ms "
+        f"({written / count * 1e6:.0f} us a page view)"
+    )
 
 
 def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
@@ -182,6 +209,7 @@ def main() -> None:
         on, off = make_apps(folder)
         if not args.skip_pages:
             time_pages(on, off, args.rounds)
+            time_capture_alone(on)
         time_rollups(on, args.events, args.days)
         for app in (on, off):
             get_index(app).close()

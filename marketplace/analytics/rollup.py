@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.analytics.models import Rollup, VisitorDay
@@ -120,14 +120,16 @@ def rollup_day(session: Session, day: dt.date) -> DayRolled:
         daily["bots_excluded", ""] = bots
     session.execute(delete(Rollup).where(Rollup.period_start >= start, Rollup.period_start < end))
     session.execute(delete(VisitorDay).where(VisitorDay.day == day))
-    session.add_all(
-        Rollup(grain="day", period_start=start, metric=metric, key=key[:500], value=value)
+    # Core executemany, not the unit of work: a day has thousands of rows and no object needs them.
+    rollups = [
+        {"grain": "day", "period_start": start, "metric": metric, "key": key[:500], "value": value}
         for (metric, key), value in daily.items()
-    )
-    session.add_all(
-        Rollup(grain="hour", period_start=hour, metric=metric, key="", value=value)
+    ] + [
+        {"grain": "hour", "period_start": hour, "metric": metric, "key": "", "value": value}
         for (hour, metric), value in hourly.items()
-    )
+    ]
+    if rollups:
+        session.execute(insert(Rollup), rollups)
     people = _visitor_days(session, day, visits)
     session.flush()
     logger.info("Analytics rollup of %s: %d events, %d visits, %d visitors", day, len(rows), len(visits), people)
@@ -214,9 +216,12 @@ def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:
                 .group_by(VisitorDay.person)
             ).all()
         )
-    session.add_all(
-        VisitorDay(day=day, person=person, first_day=firsts.get(person, day), visits=visits_, pageviews=pages)
-        for person, (visits_, pages) in seen.items()
+    session.execute(
+        insert(VisitorDay),
+        [
+            {"day": day, "person": person, "first_day": firsts.get(person, day), "visits": visits_, "pageviews": pages}
+            for person, (visits_, pages) in seen.items()
+        ],
     )
     return len(seen)
 
