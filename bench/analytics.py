@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask, url_for  # noqa: E402
+from flask_babel import get_locale  # noqa: E402
+from flask_login import current_user  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from marketplace import create_app, schema  # noqa: E402
@@ -111,11 +113,18 @@ def time_pages(on: Flask, off: Flask, rounds: int) -> None:
 
 
 def time_capture_alone(app: Flask, count: int = 5000) -> None:
-    """Time ``log_event`` itself and the batch writes, per page view: the part capture adds, without the page."""
+    """Time ``log_event`` itself and the batch writes, per page view: the part capture adds, without the page.
+
+    The page comparison above is the requirement's measure, but on a loaded machine its p95 moves
+    by more than the 2 ms it looks for; this isolates what capture itself costs.
+    """
     headers = {"User-Agent": BROWSER, "Referer": "https://www.google.com/"}
     logged = written = 0.0
     for n in range(count):
         with app.test_request_context("/categories/", headers=headers):
+            # A rendered page has looked up its language and user already; log_event reuses both.
+            get_locale()
+            _ = current_user.is_authenticated
             started = time.perf_counter()
             log_event("pageview", path="/categories/", route="catalog.categories", channel="search")
             logged += time.perf_counter() - started
