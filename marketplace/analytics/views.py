@@ -35,7 +35,7 @@ KIND_LABELS = {
 
 
 def _who() -> tuple[str | None, int | None]:
-    user_id = int(current_user.get_id()) if current_user.is_authenticated else None
+    user_id: int | None = current_user.id if current_user.is_authenticated else None
     return g.get("visitor_id"), user_id
 
 

@@ -120,7 +120,7 @@ def log_event(kind: str, **fields: Any) -> None:
     extra: dict[str, Any] = {}
     user_id = fields.pop("user_id", None)
     if user_id is None and current_user and current_user.is_authenticated:
-        user_id = current_user.get_id()
+        user_id = current_user.id  # get_id() is the session identity, not the account's id
     for name, value in fields.items():
         if name in COLUMNS:
             row[name] = value

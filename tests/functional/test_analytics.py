@@ -212,6 +212,8 @@ def test_at_login_the_visitors_history_joins_the_account(
     clock.move(days=1)
     browse(phone, "/")
     login(phone, buyer)
+    browse(phone, "/categories/")
+    assert events(db_session)[-1].user_id == buyer.id
     clock.move(minutes=1)
     browse(client, "/categories/")
     login(client, buyer)
