@@ -69,6 +69,7 @@ def analytics_report(session: Session, first: dt.date, last: dt.date, *, top: in
             "requested": total("funnel_requested"),
         },
         "clickouts_by_supplier": dict(sorted(sums.get("clickout_supplier", {}).items(), key=lambda kv: -kv[1])),
+        "clickouts_by_category": dict(sorted(sums.get("clickout_category", {}).items(), key=lambda kv: -kv[1])),
         "events": {kind: total(kind) for kind in COUNTED_KINDS},
         "bots_excluded": total("bots_excluded"),
     }

@@ -102,18 +102,19 @@ def rollup_day(session: Session, day: dt.date) -> DayRolled:
             AnalyticsEvent.path,
             AnalyticsEvent.channel,
             AnalyticsEvent.supplier_id,
+            AnalyticsEvent.category_id,
             AnalyticsEvent.data,
         ).where(AnalyticsEvent.occurred_at >= start, AnalyticsEvent.occurred_at < end)
     ).all()
     bots = 0
     events: list[Event] = []
-    for occurred_at, kind, visitor_id, user_id, path, channel, supplier_id, data in rows:
+    for occurred_at, kind, visitor_id, user_id, path, channel, supplier_id, category_id, data in rows:
         if kind == "bots":
             bots += int((data or {}).get("count", 0))
             continue
         person = person_of(visitor_id, user_id)
         if person is not None:
-            events.append(Event(occurred_at, kind, person, path, channel, supplier_id, data))
+            events.append(Event(occurred_at, kind, person, path, channel, supplier_id, category_id, data))
     visits = split_visits(events)
     daily, hourly = _count(session, events, visits)
     if bots:
@@ -182,8 +183,7 @@ def _count(
             daily[event.kind, ""] += 1
         if event.kind == "clickout":
             daily["clickout_supplier", slugs.get(event.supplier_id or 0, "")] += 1
-            category = (event.data or {}).get("category_id")
-            daily["clickout_category", str(category or "")] += 1
+            daily["clickout_category", str(event.category_id or "")] += 1
             hourly[hour, "clickouts"] += 1
     return daily, hourly
 

@@ -21,6 +21,7 @@ class Event:
     path: str | None = None
     channel: str | None = None
     supplier_id: int | None = None
+    category_id: int | None = None
     data: dict[str, Any] | None = None
 
 

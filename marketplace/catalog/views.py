@@ -197,7 +197,13 @@ def go(offer_id: int) -> ResponseReturnValue:
             clicked_at=utcnow(),
         )
         _save_click(record)
-        log_event("clickout", supplier_id=offer.supplier_id, product_id=offer.product_id, offer_id=offer.id)
+        log_event(
+            "clickout",
+            supplier_id=offer.supplier_id,
+            product_id=offer.product_id,
+            category_id=offer.category_id,
+            offer_id=offer.id,
+        )
     response = redirect(target_url, code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "origin"

@@ -41,7 +41,9 @@ COLUMNS = frozenset(
 
 #: Seconds the batch write may wait for SQLite's write lock before the rows are dropped.
 WRITE_WAIT = 0.5
-#: Rows kept at most while the database cannot take them.
+#: Seconds the buffer waits after a failed write before it tries again.
+RETRY_PAUSE = 10.0
+#: Rows kept at most while the database cannot take them; more are dropped.
 MAX_BUFFERED = 20_000
 
 
@@ -115,9 +117,9 @@ def log_event(kind: str, **fields: Any) -> None:
     if state != "record":
         return
     stamp = now()
-    # A login names its account before the session knows it; otherwise the signed-in user.
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     extra: dict[str, Any] = {}
+    # A login names its account before the session knows it; otherwise the signed-in user.
     user_id = fields.pop("user_id", None)
     if user_id is None and current_user and current_user.is_authenticated:
         user_id = current_user.id  # get_id() is the session identity, not the account's id
@@ -132,7 +134,7 @@ def log_event(kind: str, **fields: Any) -> None:
         kind=kind,
         visitor_id=g.get("visitor_id"),
         user_id=int(user_id) if user_id is not None else None,
-        language=g.get("events_language") or _language(),
+        language=_language(),
         ip_hash=address_hash(
             current_app.config["SECRET_KEY"], stamp.date(), request.remote_addr, request.user_agent.string
         ),
@@ -163,7 +165,12 @@ def flush(app: Flask | None = None) -> int:
             session.execute(insert(AnalyticsEvent), rows)
             session.commit()
     except SQLAlchemyError as error:
-        logger.warning("%d analytics events dropped: the database did not take them (%s)", len(rows), error)
+        # Kept for a later request, which tries only after a pause: an import may hold SQLite's
+        # lock for minutes, and every page's end would wait for it in vain.
+        with buffer.lock:
+            buffer.rows[:0] = rows[: MAX_BUFFERED - len(buffer.rows)]
+            buffer.written_at = time.monotonic() + RETRY_PAUSE
+        logger.warning("%d analytics events wait: the database did not take them (%s)", len(rows), error)
         return 0
     return len(rows)
 
@@ -171,8 +178,10 @@ def flush(app: Flask | None = None) -> int:
 def _flush_when_due(_exc: BaseException | None = None) -> None:
     app = real_app()
     buffer = event_buffer(app)
-    due = len(buffer.rows) >= app.config["ANALYTICS_BATCH"] or (
-        (buffer.rows or buffer.bots) and time.monotonic() - buffer.written_at >= app.config["ANALYTICS_FLUSH_SECONDS"]
+    waited = time.monotonic() - buffer.written_at
+    due = waited >= 0 and (
+        len(buffer.rows) >= app.config["ANALYTICS_BATCH"]
+        or (bool(buffer.rows or buffer.bots) and waited >= app.config["ANALYTICS_FLUSH_SECONDS"])
     )
     if due:
         flush(app)

@@ -117,6 +117,7 @@ def test_a_click_out_is_an_event_and_counted_by_supplier(
     assert (click.supplier_id, click.product_id) == (offer.supplier_id, offer.product_id)
     result = report(app, db_session)
     assert result["clickouts_by_supplier"] == {offer.supplier.slug: 1}
+    assert result["clickouts_by_category"] == {str(offer.category_id or ""): 1}
     assert result["funnel"] == {"visits": 1, "searched": 0, "viewed_product": 1, "clicked_out": 1, "requested": 0}
 
 
