@@ -40,7 +40,7 @@ COLUMNS = frozenset(
 )
 
 #: Seconds the batch write may wait for SQLite's write lock before the rows are dropped.
-WRITE_WAIT = 0.5
+WRITE_WAIT = 0.2
 #: Seconds the buffer waits after a failed write before it tries again.
 RETRY_PAUSE = 10.0
 #: Rows kept at most while the database cannot take them; more are dropped.
