@@ -61,6 +61,9 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its buffer and write it at the end of requests when it is due."""
     app.extensions["traderow.events"] = EventBuffer()
     app.teardown_request(_flush_when_due)
+    if not app.testing:
+        # The crawler list compiles its patterns on first use (about a second): not in a visitor's request.
+        is_bot_agent("Mozilla/5.0 (warm-up)")
 
 
 def event_buffer(app: Flask | None = None) -> EventBuffer:
