@@ -14,7 +14,7 @@ from marketplace.db import Base, UTCDateTime
 class AnalyticsEvent(Base):
     """One thing a visitor did, recorded on our own servers.
 
-    On PostgreSQL the table is partitioned by month of ``occurred_at`` (migration 0022), so the
+    On PostgreSQL the table is partitioned by month of ``occurred_at`` (migration 0019), so the
     key carries it; retention drops whole months there and deletes rows on SQLite.
     """
 

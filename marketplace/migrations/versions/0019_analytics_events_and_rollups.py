@@ -4,8 +4,8 @@ The raw event log (page views, searches, click-outs, account actions) and the ho
 rollups that reports read. On PostgreSQL the events table is partitioned by month, so that
 retention drops whole months; SQLite gets a plain table and retention deletes rows.
 
-Revision ID: 0022
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 23:00:00
 """
 
@@ -14,8 +14,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
