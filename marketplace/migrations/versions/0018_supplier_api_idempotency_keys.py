@@ -3,7 +3,7 @@
 The supplier API answers a push made again under the same Idempotency-Key with the answer it
 gave the first time, instead of importing the batch twice; this table keeps those answers.
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 23:00:00
 """
@@ -11,7 +11,7 @@ Create Date: 2026-12-06 23:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
