@@ -1,0 +1,143 @@
+"""Session kNN: recommend what the sessions most like the current one went on to look at.
+
+The vector-multiplication session kNN (VSKNN) of Ludewig & Jannach, "Evaluation of session-based
+recommendation algorithms" (2018), the simple method that matched or beat the neural ones there:
+
+1. **Candidates**: the sessions that share an item with the current one; of those, only the
+   ``sample_size`` most recent (recent behaviour predicts best, and it bounds the work per call).
+2. **Similarity**: the current session is a vector whose later items weigh more (linear decay:
+   the i-th of n items weighs i/n, so the item on screen weighs 1); a neighbour's similarity is
+   the sum of the weights of the items it shares.
+3. **Neighbours**: the ``neighbours`` most similar candidates; each item they hold scores the sum
+   of their similarities.
+
+Two dampers make it fit a catalog's product page, where the log keeps growing and a few best
+sellers sit in every session:
+
+- **Time decay**: a neighbour's vote halves every ``half_life_days`` of its age, counted back from
+  the newest session of the log, so last season's co-views fade rather than stay forever.
+- **Popularity damping**: an item's score is divided by ``(sessions holding it) ** popularity_damping``,
+  so an item seen everywhere does not fill every list only for being everywhere.
+
+Given a single item, it is "people who viewed this also viewed": time-decayed co-visitation over
+the recent sessions that hold the item.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic
+
+from recommendations.clicks import Click, Item, Session, sessions_of
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKNNParams:
+    """The parameters, each argued rather than fitted to one log.
+
+    ``neighbours`` and ``sample_size`` are the values Ludewig & Jannach found best for VSKNN on
+    the YooChoose (RSC15) and e-commerce logs (k 100..500, 500..1000 recent sessions); the smaller
+    ends keep a call well under a millisecond per click. A half-life of 30 days forgets a
+    season's co-views within a few months. A damping exponent of 0.1 only breaks near-ties in
+    favour of the rarer item: a best seller needs about 2x the votes of an item 1000 times rarer
+    (1000 ** 0.1 ~ 2) to rank above it.
+    """
+
+    neighbours: int = 100
+    sample_size: int = 500
+    half_life_days: float | None = 30.0
+    popularity_damping: float = 0.1
+
+
+class SessionKNN(Generic[Item]):
+    """VSKNN fitted on past sessions; :meth:`recommend` scores items for a session in progress."""
+
+    def __init__(self, params: SessionKNNParams | None = None) -> None:
+        self.params = params or SessionKNNParams()
+        self._sessions: list[frozenset[Item]] = []
+        self._ages_days: list[float] = []
+        self._sessions_of_item: dict[Item, list[int]] = {}
+
+    def fit(self, clicks: Iterable[Click[Item]]) -> SessionKNN[Item]:
+        """Learn from past clicks (replaces what was learnt before)."""
+        return self.fit_sessions(sessions_of(clicks))
+
+    def fit_sessions(self, sessions: Sequence[Session[Item]]) -> SessionKNN[Item]:
+        """Learn from sessions ordered by their last click, oldest first."""
+        newest = sessions[-1].last_time if sessions else 0.0
+        self._sessions = [frozenset(session.items) for session in sessions]
+        self._ages_days = [(newest - session.last_time) / SECONDS_PER_DAY for session in sessions]
+        self._sessions_of_item = {}
+        # Sessions are numbered by recency, so each item's list is in ascending order of time.
+        for number, items in enumerate(self._sessions):
+            for item in items:
+                self._sessions_of_item.setdefault(item, []).append(number)
+        return self
+
+    @property
+    def items(self) -> Collection[Item]:
+        return self._sessions_of_item.keys()
+
+    def recommend(
+        self, session: Sequence[Item], count: int, exclude: Collection[Item] = ()
+    ) -> list[tuple[Item, float]]:
+        """The ``count`` best items after ``session`` (oldest click first), best first, with scores.
+
+        Items in ``exclude`` are never returned: the product page passes the product itself. The
+        session's own items are otherwise allowed, as a visitor often goes back to one.
+        """
+        weights = self._position_weights(session)
+        if not weights:
+            return []
+        neighbours = self._neighbours(weights)
+        recent_first = list(reversed(session))
+        scores: dict[Item, float] = {}
+        for number, similarity in neighbours:
+            items = self._sessions[number]
+            # The neighbour votes more when what it shares is what the visitor looked at last.
+            step = next(step for step, item in enumerate(recent_first, start=1) if item in items)
+            vote = similarity * self._decay(number) / step
+            for item in items:
+                scores[item] = scores.get(item, 0.0) + vote
+        damping = self.params.popularity_damping
+        ranked = (
+            (item, score / len(self._sessions_of_item[item]) ** damping if damping else score)
+            for item, score in scores.items()
+            if item not in exclude
+        )
+        return heapq.nlargest(count, ranked, key=lambda pair: pair[1])
+
+    def _position_weights(self, session: Sequence[Item]) -> dict[Item, float]:
+        """Linear decay over the session's known items: the last weighs 1, the first 1/n."""
+        known = [item for item in session if item in self._sessions_of_item]
+        weights: dict[Item, float] = {}
+        for position, item in enumerate(known, start=1):
+            weights[item] = position / len(known)
+        return weights
+
+    def _neighbours(self, weights: dict[Item, float]) -> list[tuple[int, float]]:
+        candidates: set[int] = set()
+        for item in weights:
+            candidates.update(self._sessions_of_item[item][-self.params.sample_size :])
+        recent = heapq.nlargest(self.params.sample_size, candidates)
+        similarities = (
+            (number, sum(weight for item, weight in weights.items() if item in self._sessions[number]))
+            for number in recent
+        )
+        return heapq.nlargest(self.params.neighbours, similarities, key=lambda pair: (pair[1], pair[0]))
+
+    def _decay(self, number: int) -> float:
+        half_life = self.params.half_life_days
+        if half_life is None:
+            return 1.0
+        return math.pow(0.5, self._ages_days[number] / half_life)
+
+
+def item_neighbours(model: SessionKNN[Item], item: Item, count: int) -> list[tuple[Item, float]]:
+    """ "People who viewed this also viewed": the session of one item, never the item itself."""
+    return model.recommend([item], count, exclude={item})
