@@ -56,6 +56,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DISCOUNT_REFERENCE_DAYS": 30,
         # The product page's price chart covers this many days.
         "PRICE_CHART_DAYS": 90,
+        # The worker recomputes the product pages' recommendations at most this often (seconds).
+        "RECOMMENDATIONS_INTERVAL": 3600,
         "WORKER_INTERVAL": 2.0,
         # Seconds a queued index change may wait for a batch (WHOOSH.md: batches of at least
         # 1,000 changes, or every 30-60 s). Unset, ``load`` makes it 30, or 0 under TESTING so

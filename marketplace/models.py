@@ -31,6 +31,7 @@ from marketplace.changes.models import IndexChange
 from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
+from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.supplier_api.models import IdempotencyKey
 from marketplace.suppliers.models import (
@@ -74,8 +75,10 @@ __all__ = [
     "OutboxMail",
     "PriceHistory",
     "Product",
+    "ProductRecommendation",
     "Quote",
     "QuoteMessage",
+    "RecommendationKind",
     "RememberToken",
     "RequestEvent",
     "RequestItem",

@@ -36,6 +36,7 @@ from marketplace.jobs.queue import (
     uses_rq,
     worker_id,
 )
+from marketplace.recommendations.jobs import queue_recommendations
 from marketplace.search.index_runtime import get_index
 from marketplace.search.jobs import update_index
 from marketplace.suppliers.models import ImportRun, ImportStatus
@@ -89,6 +90,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
             queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass
             run_analytics_jobs(session, app)  # hourly and daily rollups, retention of raw events
+            queue_recommendations(session, app.config)  # recompute the product pages' recommendations when due
         finally:
             session.close()
     return WorkDone(imports=jobs, indexed=indexed)

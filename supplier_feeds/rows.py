@@ -95,6 +95,8 @@ class FeedOffer:
     google_category: str | None = None
     #: Variants of one product share this (Google Merchant item_group_id, YML group_id).
     item_group_id: str | None = None
+    #: The supplier's ids of offers that go with this one (YML ``<rec>``: accessories, complements).
+    recs: tuple[str, ...] = ()
     #: Delivery cost in ``currency`` where the feed states one.
     delivery_cost: Decimal | None = None
     #: A fingerprint of the row as the file wrote it and of the feed-wide facts its reading

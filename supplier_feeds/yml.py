@@ -378,6 +378,7 @@ def _draft(offer: Any, shop_delivery: Decimal | None = None) -> OfferDraft:
         "title_uk": title_uk if _has_plain_name(children) else None,
         "description_uk": descriptions["description_ua"] if descriptions["description"] else None,
         "item_group_id": clean_text(offer.get("group_id")) or _text(children, "group_id"),
+        "recs": tuple(sku for sku in (clean_text(part) for part in (_text(children, "rec") or "").split(",")) if sku),
         "delivery_cost": _delivery_cost(delivery[0]) if delivery else shop_delivery,
     }
     return draft

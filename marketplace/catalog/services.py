@@ -358,26 +358,12 @@ def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[S
     return list(rows.values())
 
 
-def similar_products(session: Session, product: Product, best: Offer, limit: int = 6) -> list[ProductSummary]:
-    """Return other products of the same category, those nearest in price first."""
-    category_id = product.category_id or best.category_id
-    if category_id is None:
-        return []
-    candidate_ids = session.scalars(
-        select(Offer.product_id)
-        .where(Offer.category_id == category_id, Offer.status == OfferStatus.ACTIVE, Offer.product_id != product.id)
-        .distinct()
-        .order_by(Offer.product_id)
-        .limit(60)
-    ).all()
-    summaries = product_summaries(session, candidate_ids)
-    summaries.sort(key=lambda s: (abs(s.best.price_base - best.price_base), s.product.id))
-    return summaries[:limit]
-
-
 @dataclass
 class ProductPage:
-    """The product card with everything around it: specs, pictures, the chart, discounts and similar products."""
+    """The product card with everything around it: specs, pictures, the chart and discounts.
+
+    Recommendations beside it are precomputed (:mod:`marketplace.recommendations`).
+    """
 
     card: ProductCard
     #: The offers in the order asked for: by price, or by total with delivery.
@@ -390,7 +376,6 @@ class ProductPage:
     chart: PriceChart | None
     #: ``{offer_id: percent}``, only for discounts the price history backs.
     discounts: dict[int, int]
-    similar: list[ProductSummary]
 
 
 def product_page(
@@ -416,7 +401,6 @@ def product_page(
         pictures=list(identity.pictures) if identity else [],
         chart=price_chart(session, product_id, {o.id: o.supplier.name for o in card.offers}, days=chart_days, now=now),
         discounts=backed_discounts(session, card.offers, reference_days=reference_days, now=now),
-        similar=similar_products(session, card.product, card.best),
     )
 
 

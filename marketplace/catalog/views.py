@@ -42,6 +42,7 @@ from marketplace.catalog.thumbnails import ThumbnailFolder, is_key, thumbnail_fo
 from marketplace.db import database, get_session, utcnow
 from marketplace.events.bots import is_bot_request
 from marketplace.events.log import log_event
+from marketplace.recommendations.services import product_recommendations
 from marketplace.search.forms import SearchForm
 from marketplace.search.index_runtime import get_index
 from marketplace.search.services import bucket_bounds, search_offers
@@ -141,7 +142,8 @@ def product(product_id: int, slug: str | None = None) -> ResponseReturnValue:
         )
     except NotFound:
         abort(404)
-    return render_template("catalog/product.html", card=page.card, page=page)
+    recommended = product_recommendations(session, product_id)
+    return render_template("catalog/product.html", card=page.card, page=page, recommended=recommended)
 
 
 #: Thumbnails are named by a hash of their picture's URL, so one never changes: caches keep it a year.

@@ -492,6 +492,7 @@ class OfferWriter:
             "condition": row.condition,
             "google_category": row.google_category,
             "item_group_id": row.item_group_id,
+            "recs": list(row.recs),
             "delivery_cost": delivery,
             "brand": row.brand,
             "model": row.model,

@@ -38,6 +38,7 @@ JOBS: dict[str, str] = {
     "fetch_feed": "marketplace.imports.jobs:fetch_feed",
     "preview_run": "marketplace.imports.jobs:preview_upload",
     "make_thumbnails": "marketplace.catalog.jobs:make_thumbnails",
+    "refresh_recommendations": "marketplace.recommendations.jobs:refresh_recommendations",
 }
 
 _RQ_PENDING = "traderow.rq_pending"

@@ -1,4 +1,4 @@
-"""The product page's parts on a real database: totals, specs, pictures, history chart, honest discounts, similar."""
+"""The product page's parts on a real database: totals, specs, pictures, history chart, honest discounts."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from marketplace.catalog.services import (
     product_page,
     sorted_offers,
 )
-from marketplace.db import utcnow
 from marketplace.suppliers.models import Supplier
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
@@ -169,11 +168,3 @@ def test_a_seller_out_of_stock_throughout_has_no_line_and_no_legend(
     assert [s.label for s in chart.series if not s.lowest] == ["Kitchen Pro"]
     assert chart.unpriced == ["Office Point"]
     assert all(chart.polyline(s, 600, 100) for s in chart.series)  # every series in the legend draws a line
-
-
-def test_similar_products_come_from_the_same_category(db_session: Session, stocked: dict[str, Supplier]) -> None:
-    pan, knife = offer(db_session, "PAN-28"), offer(db_session, "KNIFE-20")
-    assert product_page(db_session, pan.product_id, now=utcnow()).similar == []
-    knife.category_id = pan.category_id
-    page = product_page(db_session, pan.product_id, now=utcnow())
-    assert [s.product.id for s in page.similar] == [knife.product_id]

@@ -1,0 +1,206 @@
+"""The worker's share: recompute every product's recommendations into ``product_recommendations``.
+
+Three sources, each a block of the product page:
+
+- **similar**: the same category and price band, then close params and close text;
+- **also viewed**: :class:`recommendations.sessionknn.SessionKNN` fed with :func:`visits`;
+- **accessories**: the offers a seller names as going with its offer (YML ``<rec>``, ``Offer.recs``).
+
+The job replaces all rows in one transaction, so the page never shows half a refresh. Nothing is
+computed when a page is viewed (:mod:`marketplace.recommendations.services` reads the rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import ClickOut, Offer, OfferStatus
+from marketplace.catalog.services import best_offer
+from marketplace.db import utcnow
+from marketplace.jobs.models import Job, JobStatus
+from marketplace.jobs.queue import enqueue
+from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
+from recommendations.clicks import Click
+from recommendations.sessionknn import SessionKNN, item_neighbours
+
+logger = logging.getLogger(__name__)
+
+#: Recommendations kept per product and kind (the page shows up to this many).
+PER_KIND = 6
+#: Two prices are in one band when neither is more than this many times the other.
+PRICE_BAND = 2.0
+#: Of a category, only this many products nearest in price are compared with each (bounds the work).
+SIMILAR_CANDIDATES = 200
+_WORD = re.compile(r"\w{2,}")
+
+
+def visits(session: Session) -> Iterator[Click[int]]:
+    """Yield (visitor, product, time) for every product a visitor was seen taking an interest in.
+
+    Today only click-outs carry a visitor id. This is the one place the analytics events (product
+    views) plug in later: yield them here too and "also viewed" learns from them unchanged.
+    """
+    rows = session.execute(
+        select(ClickOut.visitor_id, ClickOut.user_id, Offer.product_id, ClickOut.created_at)
+        .join(Offer, Offer.id == ClickOut.offer_id)
+        .where((ClickOut.visitor_id.is_not(None)) | (ClickOut.user_id.is_not(None)))
+        .order_by(ClickOut.id)
+    )
+    for visitor_id, user_id, product_id, created in rows:
+        visitor = f"u{user_id}" if user_id is not None else f"v{visitor_id}"
+        yield Click(session=visitor, item=product_id, time=created.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A product as the similar-products comparison sees it: its best offer's facts."""
+
+    product_id: int
+    category_id: int
+    price: float
+    words: frozenset[str]
+    params: frozenset[tuple[str, str]]
+
+
+def _listed(product_id: int, offer: Offer) -> _Listed | None:
+    if offer.category_id is None or offer.price_base is None or offer.price_base <= 0:
+        return None
+    params = frozenset(
+        (str(p[0]).strip().casefold(), "".join(str(p[1]).split()).casefold())
+        for p in offer.params or ()
+        if isinstance(p, list | tuple) and len(p) == 2
+    )
+    return _Listed(
+        product_id, offer.category_id, float(offer.price_base), frozenset(_WORD.findall(offer.title.casefold())), params
+    )
+
+
+def _jaccard(first: frozenset[Any], second: frozenset[Any]) -> float:
+    return len(first & second) / len(first | second) if first and second else 0.0
+
+
+def similarity(first: _Listed, second: _Listed) -> float | None:
+    """How alike two products of one category are, 0..1; None outside one price band.
+
+    Text counts most (it names the kind of thing), then params that agree, then closeness in price.
+    """
+    distance = abs(math.log(first.price / second.price, PRICE_BAND))
+    if distance > 1:
+        return None
+    return (
+        0.4 * _jaccard(first.words, second.words) + 0.3 * _jaccard(first.params, second.params) + 0.3 * (1 - distance)
+    )
+
+
+def similar_products(listed: Sequence[_Listed]) -> dict[int, list[tuple[int, float]]]:
+    """For each product, up to :data:`PER_KIND` others of its category, most similar first."""
+    by_category: dict[int, list[_Listed]] = defaultdict(list)
+    for item in listed:
+        by_category[item.category_id].append(item)
+    similar: dict[int, list[tuple[int, float]]] = {}
+    for members in by_category.values():
+        members.sort(key=lambda item: item.price)
+        for index, item in enumerate(members):
+            half = SIMILAR_CANDIDATES // 2
+            scored = []
+            for other in members[max(0, index - half) : index + half + 1]:
+                if other.product_id == item.product_id:
+                    continue
+                score = similarity(item, other)
+                if score is not None:
+                    scored.append((other.product_id, score))
+            scored.sort(key=lambda pair: (-pair[1], pair[0]))
+            if scored:
+                similar[item.product_id] = scored[:PER_KIND]
+    return similar
+
+
+def also_viewed(session: Session, active: set[int]) -> dict[int, list[tuple[int, float]]]:
+    """For each product seen in visits, the active products most often seen in the same visits."""
+    model = SessionKNN[int]().fit(visits(session))
+    viewed: dict[int, list[tuple[int, float]]] = {}
+    for product_id in model.items:
+        if product_id in active:
+            picked = [pair for pair in item_neighbours(model, product_id, PER_KIND * 2) if pair[0] in active]
+            if picked:
+                viewed[product_id] = picked[:PER_KIND]
+    return viewed
+
+
+def accessories(offers: Sequence[Offer]) -> dict[int, list[tuple[int, float]]]:
+    """For each product, the products of the offers its sellers name in ``<rec>``, in the sellers' order."""
+    by_sku = {(offer.supplier_id, offer.supplier_sku): offer.product_id for offer in offers}
+    named: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for offer in offers:
+        for sku in offer.recs or ():
+            other = by_sku.get((offer.supplier_id, str(sku)))
+            picked = named[offer.product_id]
+            if other is not None and other != offer.product_id and all(other != p for p, _ in picked):
+                picked.append((other, 1.0 / (len(picked) + 1)))
+    return {product: picked[:PER_KIND] for product, picked in named.items() if picked}
+
+
+def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
+    """Recompute every product's recommendations and commit them at once; return the rows written."""
+    offers = session.scalars(select(Offer).where(Offer.status == OfferStatus.ACTIVE)).all()
+    by_product: dict[int, list[Offer]] = defaultdict(list)
+    for offer in offers:
+        by_product[offer.product_id].append(offer)
+    listed = []
+    for product_id, product_offers in by_product.items():
+        best = best_offer(product_offers)
+        item = _listed(product_id, best) if best is not None else None
+        if item is not None:
+            listed.append(item)
+    kinds = {
+        RecommendationKind.SIMILAR: similar_products(listed),
+        RecommendationKind.ALSO_VIEWED: also_viewed(session, set(by_product)),
+        RecommendationKind.ACCESSORY: accessories(offers),
+    }
+    now = utcnow()
+    session.execute(delete(ProductRecommendation))
+    rows = [
+        {
+            "product_id": product_id,
+            "kind": kind,
+            "rank": rank,
+            "recommended_id": recommended_id,
+            "score": score,
+            "computed_at": now,
+        }
+        for kind, lists in kinds.items()
+        for product_id, picked in lists.items()
+        for rank, (recommended_id, score) in enumerate(picked, start=1)
+    ]
+    if rows:
+        session.execute(insert(ProductRecommendation), rows)
+    session.commit()
+    logger.info("Recommendations refreshed: %d rows for %d products", len(rows), len(by_product))
+    return len(rows)
+
+
+def queue_recommendations(session: Session, config: Mapping[str, Any]) -> bool:
+    """Queue a refresh when the last one is older than ``RECOMMENDATIONS_INTERVAL`` seconds and none waits."""
+    waiting = session.scalar(
+        select(func.count(Job.id)).where(
+            Job.kind == "refresh_recommendations", Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
+        )
+    )
+    last = session.scalar(select(func.max(ProductRecommendation.computed_at)))
+    interval = dt.timedelta(seconds=config.get("RECOMMENDATIONS_INTERVAL", 3600))
+    if waiting or (last is not None and utcnow() - last < interval):
+        return False
+    enqueue(session, "refresh_recommendations")
+    session.commit()
+    return True

@@ -1,0 +1,41 @@
+"""The precomputed recommendations: one row per (product, kind, rank), read by the product page in one query."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import Base, intpk, utcnow
+
+
+class RecommendationKind(enum.StrEnum):
+    """Why a product is recommended beside another; also the order of the page's blocks."""
+
+    #: Same category, same price band, close params and text.
+    SIMILAR = "similar"
+    #: Viewed in the same visits ("people who viewed this also viewed").
+    ALSO_VIEWED = "also_viewed"
+    #: The seller names it as going with the product (YML ``<rec>``).
+    ACCESSORY = "accessory"
+
+
+class ProductRecommendation(Base):
+    """One recommended product beside another, of one kind, at one rank (1 is best)."""
+
+    __tablename__ = "product_recommendations"
+    #: The product page reads a product's rows in display order through this index alone.
+    __table_args__ = (Index("ix_product_recommendations_product_kind_rank", "product_id", "kind", "rank"),)
+
+    id: Mapped[intpk]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    kind: Mapped[RecommendationKind] = mapped_column(String(20))
+    rank: Mapped[int]
+    recommended_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float]
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ProductRecommendation {self.product_id} {self.kind} #{self.rank} -> {self.recommended_id}>"
