@@ -118,7 +118,7 @@ class Offer(Base):
     #: Variants of one product share it (Google Merchant ``item_group_id``).
     item_group_id: Mapped[str | None] = mapped_column(String(255))
     #: The supplier's ids (``supplier_sku``) of its offers that go with this one (YML ``<rec>``).
-    recs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    recs: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
     #: The offer's page at the seller's store: the only place a click-out may lead.
     url: Mapped[str2000]
     #: Picture URLs, in the feed's order.

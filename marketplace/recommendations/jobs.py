@@ -191,14 +191,19 @@ def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
 
 
 def queue_recommendations(session: Session, config: Mapping[str, Any]) -> bool:
-    """Queue a refresh when the last one is older than ``RECOMMENDATIONS_INTERVAL`` seconds and none waits."""
+    """Queue a refresh when the last one is older than ``RECOMMENDATIONS_INTERVAL`` seconds and none waits.
+
+    ``None`` turns the refresh off (the tests' default, so that their worker passes run only the jobs they queue).
+    """
+    if config.get("RECOMMENDATIONS_INTERVAL") is None:
+        return False
     waiting = session.scalar(
         select(func.count(Job.id)).where(
             Job.kind == "refresh_recommendations", Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
         )
     )
     last = session.scalar(select(func.max(ProductRecommendation.computed_at)))
-    interval = dt.timedelta(seconds=config.get("RECOMMENDATIONS_INTERVAL", 3600))
+    interval = dt.timedelta(seconds=config["RECOMMENDATIONS_INTERVAL"])
     if waiting or (last is not None and utcnow() - last < interval):
         return False
     enqueue(session, "refresh_recommendations")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, intpk, utcnow
@@ -34,7 +34,7 @@ class ProductRecommendation(Base):
     kind: Mapped[RecommendationKind] = mapped_column(String(20))
     rank: Mapped[int]
     recommended_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(Float)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

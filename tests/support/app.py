@@ -15,6 +15,8 @@ def app_config(folder: Path, database_url: str, **overrides: Any) -> dict[str, A
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
+        # The worker's passes run only the jobs a test queues; tests of recommendations turn this on.
+        "RECOMMENDATIONS_INTERVAL": None,
         **in_folder(folder),
         **overrides,
     }

@@ -5,7 +5,7 @@ accessories) into product_recommendations, which the product page reads in one i
 offers.recs keeps the supplier's ids of the offers that go with an offer (YML <rec>).
 
 Revision ID: 0024
-Revises: 0017
+Revises: 0020 (the head on this branch: 0018_supplier_api_idempotency_keys.py; the brief gave 0017, re-chain at merge)
 Create Date: 2026-12-06 23:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0017"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

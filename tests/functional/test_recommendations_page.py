@@ -1,0 +1,104 @@
+"""Recommendations on the product page: the worker's job computes them, the page shows them and says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.catalog.models import ClickOut, Offer
+from marketplace.db import utcnow
+from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
+from marketplace.suppliers.models import Supplier
+from marketplace.worker import work_once
+from tests.support.feeds import run_import, yml_feed, yml_offer
+
+PARAMS = '<param name="Diameter">{}</param><param name="Material">steel</param>'
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    return {"RECOMMENDATIONS_INTERVAL": 3600}
+
+
+def by_sku(db_session: Session) -> dict[str, Offer]:
+    return {offer.supplier_sku: offer for offer in db_session.scalars(select(Offer))}
+
+
+def click(db_session: Session, offer: Offer, visitor: str, minutes_ago: int) -> None:
+    db_session.add(
+        ClickOut(
+            offer_id=offer.id,
+            supplier_id=offer.supplier_id,
+            visitor_id=visitor,
+            price_base=offer.price_base,
+            target_url=offer.url,
+            created_at=utcnow() - dt.timedelta(minutes=minutes_ago),
+        )
+    )
+
+
+def test_the_worker_fills_the_product_page_with_similar_also_viewed_and_accessories(
+    app: Flask, client: FlaskClient, db_session: Session, supplier: Supplier
+) -> None:
+    feed = yml_feed(
+        [
+            yml_offer(
+                "PAN-28",
+                "1000",
+                name="Hartwell steel frying pan 28 cm",
+                extra=PARAMS.format("28 cm") + "<rec>LID-28</rec>",
+            ),
+            yml_offer("PAN-26", "900", name="Hartwell steel frying pan 26 cm", extra=PARAMS.format("26 cm")),
+            yml_offer("POT-5", "5000", name="Hartwell stock pot 5 l"),  # same category, another price band
+            yml_offer("LID-28", "300", name="Hartwell glass lid 28 cm"),
+        ]
+    )
+    assert run_import(db_session, supplier, feed).status == "succeeded"
+    offers = by_sku(db_session)
+    # Two visitors went from the 28 cm pan to the stock pot; one left from the lid alone.
+    for visitor in ("a", "b"):
+        click(db_session, offers["PAN-28"], visitor, 30)
+        click(db_session, offers["POT-5"], visitor, 20)
+    click(db_session, offers["LID-28"], "c", 10)
+    db_session.commit()
+    pan = offers["PAN-28"].product_id
+
+    work_once(app)  # queues the refresh at the end of its pass
+    work_once(app)  # runs it
+
+    rows = db_session.execute(
+        select(ProductRecommendation.kind, ProductRecommendation.recommended_id)
+        .where(ProductRecommendation.product_id == pan)
+        .order_by(ProductRecommendation.kind, ProductRecommendation.rank)
+    ).all()
+    assert (RecommendationKind.SIMILAR, offers["PAN-26"].product_id) in rows
+    assert (RecommendationKind.SIMILAR, offers["POT-5"].product_id) not in rows  # five times the price
+    assert (RecommendationKind.ALSO_VIEWED, offers["POT-5"].product_id) in rows
+    assert (RecommendationKind.ACCESSORY, offers["LID-28"].product_id) in rows
+    assert all(recommended != pan for _, recommended in rows)
+
+    html = client.get(f"/products/{pan}", follow_redirects=True).get_data(as_text=True)
+    similar = html[html.index('data-testid="similar"') :]
+    assert "Similar products" in similar and "frying pan 26 cm" in similar.split("</section>")[0]
+    assert "The same category and price band" in html
+    viewed = html[html.index('data-testid="also-viewed"') :].split("</section>")[0]
+    assert "People who viewed this also viewed" in viewed and "stock pot" in viewed
+    assert "Visitors interested in this product were interested in these too." in viewed
+    accessories = html[html.index('data-testid="accessories"') :].split("</section>")[0]
+    assert "glass lid" in accessories and "The seller recommends these with this product." in accessories
+
+
+def test_a_product_without_recommendations_shows_no_block(
+    client: FlaskClient, db_session: Session, supplier: Supplier
+) -> None:
+    assert run_import(db_session, supplier, yml_feed([yml_offer("ONLY", "100")])).status == "succeeded"
+    db_session.commit()
+    product = by_sku(db_session)["ONLY"].product_id
+    html = client.get(f"/products/{product}", follow_redirects=True).get_data(as_text=True)
+    assert 'class="recommendations"' not in html and 'data-testid="similar"' not in html
