@@ -92,7 +92,10 @@ class LiveApp:
 def build_app(workdir: Path, database_url: str) -> Flask:
     """Create the app with CSRF on, as the real forms need, and the demo loaded and indexed."""
     migrate(database_url)
-    app = create_app(app_config(workdir, database_url, SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True))
+    # The worker refreshes the product pages' recommendations, as in production.
+    app = create_app(
+        app_config(workdir, database_url, SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True, RECOMMENDATIONS_INTERVAL=3600)
+    )
     with app.app_context():
         session = database(app).session()
         try:
