@@ -56,7 +56,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DISCOUNT_REFERENCE_DAYS": 30,
         # The product page's price chart covers this many days.
         "PRICE_CHART_DAYS": 90,
-        # The worker recomputes the product pages' recommendations at most this often (seconds).
+        # The worker recomputes the product pages' recommendations at most this often (seconds; empty: never).
         "RECOMMENDATIONS_INTERVAL": 3600,
         "WORKER_INTERVAL": 2.0,
         # Seconds a queued index change may wait for a batch (WHOOSH.md: batches of at least
@@ -235,6 +235,7 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "CLICK_REPEAT_MINUTES": int,
     "DISCOUNT_REFERENCE_DAYS": int,
     "PRICE_CHART_DAYS": int,
+    "RECOMMENDATIONS_INTERVAL": _optional_int,
     "WORKER_INTERVAL": float,
     "INDEX_COMMIT_SECONDS": _seconds,
     "JOB_TIMEOUT": int,

@@ -25,6 +25,7 @@ from flask import Flask
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import ClickOut, Offer, OfferStatus
 from marketplace.catalog.services import best_offer
 from marketplace.db import utcnow
@@ -151,6 +152,11 @@ def accessories(offers: Sequence[Offer]) -> dict[int, list[tuple[int, float]]]:
     return {product: picked[:PER_KIND] for product, picked in named.items() if picked}
 
 
+def _first_picture(offers: Sequence[Offer]) -> str | None:
+    identity = product_identity(offers)
+    return identity.pictures[0] if identity and identity.pictures else None
+
+
 def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
     """Recompute every product's recommendations and commit them at once; return the rows written."""
     offers = session.scalars(select(Offer).where(Offer.status == OfferStatus.ACTIVE)).all()
@@ -168,6 +174,8 @@ def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
         RecommendationKind.ALSO_VIEWED: also_viewed(session, set(by_product)),
         RecommendationKind.ACCESSORY: accessories(offers),
     }
+    recommended = {other for lists in kinds.values() for picked in lists.values() for other, _ in picked}
+    pictures = {product_id: _first_picture(by_product[product_id]) for product_id in recommended}
     now = utcnow()
     session.execute(delete(ProductRecommendation))
     rows = [
@@ -177,6 +185,7 @@ def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
             "rank": rank,
             "recommended_id": recommended_id,
             "score": score,
+            "picture": pictures[recommended_id],
             "computed_at": now,
         }
         for kind, lists in kinds.items()

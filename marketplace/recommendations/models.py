@@ -35,6 +35,8 @@ class ProductRecommendation(Base):
     rank: Mapped[int]
     recommended_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
+    #: The recommended product's first picture when the job ran, so that the page reads no offers for it.
+    picture: Mapped[str | None] = mapped_column(String(2000))
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

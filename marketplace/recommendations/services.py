@@ -1,49 +1,71 @@
-"""What the product page reads: the precomputed recommendations beside one product."""
+"""What the product page reads: the precomputed recommendations beside one product, in one query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.services import ProductSummary, product_summaries
+from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedProduct:
+    """A recommended product as its tile shows it: prices and sellers as of now, the picture as of the job."""
+
+    product_id: int
+    title: str
+    lowest_price_base: Decimal
+    highest_price_base: Decimal
+    seller_count: int
+    picture: str | None
 
 
 @dataclass
 class Recommended:
     """A product page's recommendation blocks, each in rank order; a block may be empty."""
 
-    similar: list[ProductSummary] = field(default_factory=list)
-    also_viewed: list[ProductSummary] = field(default_factory=list)
-    accessories: list[ProductSummary] = field(default_factory=list)
+    similar: list[RecommendedProduct] = field(default_factory=list)
+    also_viewed: list[RecommendedProduct] = field(default_factory=list)
+    accessories: list[RecommendedProduct] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.similar or self.also_viewed or self.accessories)
 
 
 def product_recommendations(session: Session, product_id: int) -> Recommended:
-    """Read one product's recommendations: one query on the (product, kind, rank) index, then the cards.
+    """Read one product's recommendations in one query: the (product, kind, rank) index, then each product's offers.
 
-    Products withdrawn since the worker's last refresh are left out (``product_summaries`` skips
-    products with no active offer).
+    Prices and sellers are read live from the active offers (``ix_offers_product_status``), so a
+    tile never shows a price the catalog no longer has; a product withdrawn since the job ran
+    has no active offer and drops out.
     """
     rows = session.execute(
-        select(ProductRecommendation.kind, ProductRecommendation.recommended_id)
+        select(
+            ProductRecommendation.kind,
+            Product.id,
+            Product.title,
+            func.min(Offer.price_base),
+            func.max(Offer.price_base),
+            func.count(func.distinct(Offer.supplier_id)),
+            ProductRecommendation.picture,
+        )
+        .join(Product, Product.id == ProductRecommendation.recommended_id)
+        .join(Offer, (Offer.product_id == Product.id) & (Offer.status == OfferStatus.ACTIVE))
         .where(ProductRecommendation.product_id == product_id)
+        .group_by(ProductRecommendation.id, Product.id, Product.title)
         .order_by(ProductRecommendation.kind, ProductRecommendation.rank)
     ).all()
-    if not rows:
-        return Recommended()
-    cards = {summary.product.id: summary for summary in product_summaries(session, list({r for _, r in rows}))}
     recommended = Recommended()
     blocks = {
         RecommendationKind.SIMILAR: recommended.similar,
         RecommendationKind.ALSO_VIEWED: recommended.also_viewed,
         RecommendationKind.ACCESSORY: recommended.accessories,
     }
-    for kind, recommended_id in rows:
-        if recommended_id in cards:
-            blocks[RecommendationKind(kind)].append(cards[recommended_id])
+    for kind, recommended_id, title, lowest, highest, sellers, picture in rows:
+        tile = RecommendedProduct(recommended_id, title, lowest, highest, sellers, picture)
+        blocks[RecommendationKind(kind)].append(tile)
     return recommended

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("rank", sa.Integer(), nullable=False),
         sa.Column("recommended_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("picture", sa.String(length=2000), nullable=True),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["product_id"],
