@@ -46,21 +46,31 @@ SIMILAR_CANDIDATES = 200
 _WORD = re.compile(r"\w{2,}")
 
 
-def visits(session: Session) -> Iterator[Click[int]]:
-    """Yield (visitor, product, time) for every product a visitor was seen taking an interest in.
+#: A visitor's clicks more than this far apart belong to two visits (the usual web-analytics session cut).
+VISIT_GAP = dt.timedelta(minutes=30)
 
-    Today only click-outs carry a visitor id. This is the one place the analytics events (product
-    views) plug in later: yield them here too and "also viewed" learns from them unchanged.
+
+def visits(session: Session) -> Iterator[Click[int]]:
+    """Yield (visit, product, time) for every product a visitor was seen taking an interest in.
+
+    A visit is one visitor's clicks with no pause longer than :data:`VISIT_GAP`. Today only
+    click-outs carry a visitor id. This is the one place the analytics events (product views)
+    plug in later: yield them here too and "also viewed" learns from them unchanged.
     """
     rows = session.execute(
         select(ClickOut.visitor_id, ClickOut.user_id, Offer.product_id, ClickOut.created_at)
         .join(Offer, Offer.id == ClickOut.offer_id)
         .where((ClickOut.visitor_id.is_not(None)) | (ClickOut.user_id.is_not(None)))
-        .order_by(ClickOut.id)
+        .order_by(ClickOut.user_id, ClickOut.visitor_id, ClickOut.created_at, ClickOut.id)
     )
+    previous: tuple[str, dt.datetime] | None = None
+    visit = 0
     for visitor_id, user_id, product_id, created in rows:
         visitor = f"u{user_id}" if user_id is not None else f"v{visitor_id}"
-        yield Click(session=visitor, item=product_id, time=created.timestamp())
+        if previous is None or previous[0] != visitor or created - previous[1] > VISIT_GAP:
+            visit += 1
+        previous = (visitor, created)
+        yield Click(session=f"{visitor}/{visit}", item=product_id, time=created.timestamp())
 
 
 @dataclass(frozen=True, slots=True)

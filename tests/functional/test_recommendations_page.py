@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.db import utcnow
+from marketplace.recommendations.jobs import visits
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 from marketplace.suppliers.models import Supplier
 from marketplace.worker import work_once
@@ -102,3 +103,20 @@ def test_a_product_without_recommendations_shows_no_block(
     product = by_sku(db_session)["ONLY"].product_id
     html = client.get(f"/products/{product}", follow_redirects=True).get_data(as_text=True)
     assert 'class="recommendations"' not in html and 'data-testid="similar"' not in html
+
+
+def test_visits_split_a_visitor_s_clicks_at_a_half_hour_pause(db_session: Session, supplier: Supplier) -> None:
+    feed = yml_feed([yml_offer(sku, "100", name=f"Item {sku}") for sku in ("A", "B", "C")])
+    assert run_import(db_session, supplier, feed).status == "succeeded"
+    offers = by_sku(db_session)
+    click(db_session, offers["A"], "same", 180)
+    click(db_session, offers["B"], "same", 170)  # ten minutes later: the same visit
+    click(db_session, offers["C"], "same", 10)  # hours later: another visit
+    db_session.commit()
+    by_visit: dict[object, set[int]] = {}
+    for seen in visits(db_session):
+        by_visit.setdefault(seen.session, set()).add(seen.item)
+    assert sorted(by_visit.values(), key=len) == [
+        {offers["C"].product_id},
+        {offers["A"].product_id, offers["B"].product_id},
+    ]
