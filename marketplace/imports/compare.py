@@ -48,12 +48,13 @@ OFFER_FIELDS = (
     "google_category",
     "item_group_id",
     "delivery_cost",
+    "recs",
 )
 #: The fields whose change is recorded in the price history.
 PRICE_FIELDS = frozenset({"price", "currency", "old_price", "available"})
 COMPARED_COLUMNS = [getattr(Offer, name) for name in OFFER_FIELDS]
 #: Part of every stored digest: raise it when the import reads the same row into another offer.
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2
 
 
 def differs(old: Any, new: Any) -> bool:

@@ -120,3 +120,14 @@ def test_visits_split_a_visitor_s_clicks_at_a_half_hour_pause(db_session: Sessio
         {offers["C"].product_id},
         {offers["A"].product_id, offers["B"].product_id},
     ]
+
+
+def test_a_re_import_that_adds_rec_stores_it_on_the_offer(db_session: Session, supplier: Supplier) -> None:
+    plain = [yml_offer("PAN", "900"), yml_offer("LID", "300")]
+    assert run_import(db_session, supplier, yml_feed(plain)).status == "succeeded"
+    assert by_sku(db_session)["PAN"].recs == []
+    with_rec = [yml_offer("PAN", "900", extra="<rec>LID</rec>"), yml_offer("LID", "300")]
+    run = run_import(db_session, supplier, yml_feed(with_rec))
+    assert run.status == "succeeded" and run.updated == 1
+    db_session.expire_all()
+    assert by_sku(db_session)["PAN"].recs == ["LID"]
