@@ -4,16 +4,16 @@ The worker precomputes each product's recommendations (similar products, "also v
 accessories) into product_recommendations, which the product page reads in one indexed query;
 offers.recs keeps the supplier's ids of the offers that go with an offer (YML <rec>).
 
-Revision ID: 0024
-Revises: 0020 (the head on this branch: 0018_supplier_api_idempotency_keys.py; the brief gave 0017, re-chain at merge)
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 23:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0020"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
