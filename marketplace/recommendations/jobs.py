@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, case, cast, delete, func, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import ClickOut, Offer, OfferStatus
 from marketplace.catalog.services import best_offer
 from marketplace.db import utcnow
+from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.queue import enqueue
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
@@ -53,24 +54,41 @@ VISIT_GAP = dt.timedelta(minutes=30)
 def visits(session: Session) -> Iterator[Click[int]]:
     """Yield (visit, product, time) for every product a visitor was seen taking an interest in.
 
-    A visit is one visitor's clicks with no pause longer than :data:`VISIT_GAP`. Today only
-    click-outs carry a visitor id. This is the one place the analytics events (product views)
-    plug in later: yield them here too and "also viewed" learns from them unchanged.
+    Interest is a product page viewed (the analytics event log, kept for its retention days) or
+    a click-out (kept for good, so older history still counts). A visitor is the account when
+    signed in, else the visitor cookie; a visit is their clicks with no pause longer than
+    :data:`VISIT_GAP`. One query, ordered by visitor and time, so memory stays flat.
     """
-    rows = session.execute(
-        select(ClickOut.visitor_id, ClickOut.user_id, Offer.product_id, ClickOut.created_at)
+    clicks = (
+        select(
+            ClickOut.visitor_id.label("visitor_id"),
+            ClickOut.user_id.label("user_id"),
+            Offer.product_id.label("product_id"),
+            ClickOut.created_at.label("at"),
+        )
         .join(Offer, Offer.id == ClickOut.offer_id)
-        .where((ClickOut.visitor_id.is_not(None)) | (ClickOut.user_id.is_not(None)))
-        .order_by(ClickOut.user_id, ClickOut.visitor_id, ClickOut.created_at, ClickOut.id)
+        .where(or_(ClickOut.visitor_id.is_not(None), ClickOut.user_id.is_not(None)))
     )
+    views = select(
+        AnalyticsEvent.visitor_id, AnalyticsEvent.user_id, AnalyticsEvent.product_id, AnalyticsEvent.occurred_at
+    ).where(
+        AnalyticsEvent.kind == "product_view",
+        AnalyticsEvent.product_id.is_not(None),
+        or_(AnalyticsEvent.visitor_id.is_not(None), AnalyticsEvent.user_id.is_not(None)),
+    )
+    both = union_all(clicks, views).subquery()
+    who = case(
+        (both.c.user_id.is_not(None), literal("u") + cast(both.c.user_id, String)),
+        else_=literal("v") + both.c.visitor_id,
+    ).label("who")
+    rows = session.execute(select(who, both.c.product_id, both.c.at).order_by(who, both.c.at))
     previous: tuple[str, dt.datetime] | None = None
     visit = 0
-    for visitor_id, user_id, product_id, created in rows:
-        visitor = f"u{user_id}" if user_id is not None else f"v{visitor_id}"
-        if previous is None or previous[0] != visitor or created - previous[1] > VISIT_GAP:
+    for visitor, product_id, at in rows:
+        if previous is None or previous[0] != visitor or at - previous[1] > VISIT_GAP:
             visit += 1
-        previous = (visitor, created)
-        yield Click(session=f"{visitor}/{visit}", item=product_id, time=created.timestamp())
+        previous = (visitor, at)
+        yield Click(session=f"{visitor}/{visit}", item=product_id, time=at.timestamp())
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,3 +131,36 @@ def test_a_re_import_that_adds_rec_stores_it_on_the_offer(db_session: Session, s
     assert run.status == "succeeded" and run.updated == 1
     db_session.expire_all()
     assert by_sku(db_session)["PAN"].recs == ["LID"]
+
+
+def test_product_pages_viewed_in_one_visit_feed_also_viewed_as_click_outs_do(
+    app: Flask, db_session: Session, supplier: Supplier
+) -> None:
+    feed = yml_feed([yml_offer(sku, "100", name=f"Garden shears {sku}") for sku in ("A", "B", "C")])
+    assert run_import(db_session, supplier, feed).status == "succeeded"
+    offers = by_sku(db_session)
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"}
+    # Two people look at A and then B, through the real page and its analytics capture; nobody clicks out.
+    for _person in range(2):
+        visitor = app.test_client()
+        for sku in ("A", "B"):
+            assert (
+                visitor.get(f"/products/{offers[sku].product_id}", headers=browser, follow_redirects=True).status_code
+                == 200
+            )
+    seen = list(visits(db_session))
+    assert len({s.session for s in seen}) == 2 and {s.item for s in seen} == {
+        offers["A"].product_id,
+        offers["B"].product_id,
+    }
+
+    work_once(app)  # queues the refresh
+    work_once(app)  # runs it
+
+    also_viewed = db_session.scalars(
+        select(ProductRecommendation.recommended_id).where(
+            ProductRecommendation.product_id == offers["A"].product_id,
+            ProductRecommendation.kind == RecommendationKind.ALSO_VIEWED,
+        )
+    ).all()
+    assert list(also_viewed) == [offers["B"].product_id]
