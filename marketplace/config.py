@@ -88,6 +88,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # An index change queued for longer than this many seconds is "stuck": /readyz answers
         # 503 and `traderow index check` fails while one is.
         "READY_INDEX_LAG_SECONDS": 300,
+        # Alerts: a price must hold this long before its alert fires (so a flicker tells nobody),
+        # and each person gets at most one digest mail per this many seconds.
+        "ALERT_HOLD_SECONDS": 3600,
+        "ALERT_DIGEST_SECONDS": 86400,
         # Mail: without an SMTP host, mail stays in the outbox table (shown at /dev/outbox in debug).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
@@ -250,6 +254,8 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "WITHDRAW_GUARD_PERCENT": _decimal,
     "INDEX_REBUILD_THRESHOLD": int,
     "READY_INDEX_LAG_SECONDS": float,
+    "ALERT_HOLD_SECONDS": _seconds,
+    "ALERT_DIGEST_SECONDS": _seconds,
     "SMTP_PORT": int,
     "SMTP_USER": _optional_text,
     "SMTP_PASSWORD": _optional_text,

@@ -6,6 +6,7 @@ Alembic's env.py and the app factory import this; nothing else needs to.
 from marketplace.accounts.credentials import MailLink, RememberToken
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
+from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, Favourite
 from marketplace.analytics.models import Rollup, VisitorDay
 from marketplace.buyer_requests.models import (
     BuyerRequest,
@@ -47,12 +48,17 @@ from marketplace.suppliers.models import (
 from marketplace.taxonomy.models import Category
 
 __all__ = [
+    "Alert",
+    "AlertCheck",
+    "AlertHit",
+    "AlertKind",
     "AnalyticsEvent",
     "ApiToken",
     "BuyerRequest",
     "Category",
     "CategoryMappingRule",
     "ClickOut",
+    "Favourite",
     "FeedSource",
     "GroupingCandidate",
     "GroupingDecision",

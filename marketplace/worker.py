@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import create_app
+from marketplace.alerts.jobs import run_alert_jobs
 from marketplace.analytics.jobs import run_analytics_jobs
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
@@ -86,6 +87,13 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 logger.exception("Index update failed; the changes stay queued for the next pass")
                 session.rollback()
                 indexed = 0
+            try:
+                # After the index: the imports just run are checked, held hits fired, digests queued before mail goes.
+                run_alert_jobs(session, app.config)
+            except Exception:
+                # The checks are idempotent and the runs stay unchecked: the next pass tries again.
+                logger.exception("Alert pass failed; it runs again next pass")
+                session.rollback()
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
             queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass

@@ -25,6 +25,10 @@ MESSAGES = {
         "The price list “%(filename)s” would withdraw %(withdraw)s of your %(live)s offers, so it was not "
         "imported. Check it and confirm the import if that is what you meant."
     ),
+    "alert.price": _l("“%(product)s” is now %(price)s."),
+    "alert.stock": _l("“%(product)s” is back in stock, from %(price)s."),
+    "alert.search": _l("New for your saved search “%(search)s”: “%(product)s” at %(price)s."),
+    "alert.request": _l("A catalog offer fits your request “%(title)s”: “%(product)s” at %(price)s."),
     "quote.accepted": _l(
         "The buyer accepted your quote on “%(item)s” (“%(title)s”). Their contacts are on the request."
     ),

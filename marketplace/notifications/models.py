@@ -54,6 +54,8 @@ class OutboxMail(Base):
     link: Mapped[str | None] = mapped_column(String(500))
     #: The language the mail is written in; the link's line added when it is sent is written in it too.
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: Extra headers the mail is sent with (an alert digest's ``List-Unsubscribe``, RFC 8058).
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[MailStatus] = mapped_column(String(20), default=MailStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     #: The last SMTP error, for the operator.

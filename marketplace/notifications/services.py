@@ -120,10 +120,24 @@ def recipient_locale(user: User) -> str:
 
 
 def queue_mail(
-    session: Session, recipient: str, subject: str, body: str, *, link: str | None = None, locale: str | None = None
+    session: Session,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    link: str | None = None,
+    locale: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMail:
     """Queue one mail, written in ``locale``, in the caller's transaction; the worker sends it after the commit."""
-    mail = OutboxMail(recipient=recipient, subject=_one_line(subject)[:255], body=body, link=link, locale=locale)
+    mail = OutboxMail(
+        recipient=recipient,
+        subject=_one_line(subject)[:255],
+        body=body,
+        link=link,
+        locale=locale,
+        headers=dict(headers) if headers else None,
+    )
     session.add(mail)
     session.flush()
     return mail
@@ -248,5 +262,7 @@ def _message(mail: OutboxMail, settings: SmtpSettings) -> EmailMessage:
     message["From"] = settings.sender
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
+    for name, value in (mail.headers or {}).items():
+        message[name] = value
     message.set_content(mail_text(mail, settings.site_url))
     return message
