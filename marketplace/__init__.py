@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.admin import review as admin_review
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
+    from marketplace.alerts import views as alerts_views
     from marketplace.analytics import capture as analytics_capture
     from marketplace.analytics import views as analytics_views
     from marketplace.api import views as api_views
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         shops_views.bp,
         portal_bp,
         compare_views.bp,
+        alerts_views.bp,
         admin_categories.bp,
         admin_review.bp,
         admin_suppliers.bp,

@@ -176,7 +176,7 @@ def best_prices(session: Session, product_ids: Sequence[int]) -> dict[int, Decim
                 select(Offer.product_id, func.min(Offer.price_base))
                 .where(Offer.product_id.in_(chunk), Offer.status == OfferStatus.ACTIVE, Offer.available.is_(True))
                 .group_by(Offer.product_id)
-            ).tuples()
+            ).all()
         )
     return best
 
@@ -262,7 +262,7 @@ def _lowest_before(session: Session, run: ImportRun, alerts: list[Alert], now: d
                         PriceHistory.active.is_(True),
                     )
                     .group_by(PriceHistory.product_id)
-                ).tuples()
+                ).all()
             )
         for alert in group:
             if alert.product_id in lows:
@@ -447,11 +447,11 @@ def fire_held_hits(session: Session, *, now: dt.datetime, hold: dt.timedelta) ->
                 select(Offer.id, Offer.price_base).where(
                     Offer.id.in_(chunk), Offer.status == OfferStatus.ACTIVE, Offer.available.is_(True)
                 )
-            ).tuples()
+            ).all()
         )
     alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_({h.alert_id for h in held})))}
     titles = dict(
-        session.execute(select(Product.id, Product.title).where(Product.id.in_({h.product_id for h in held}))).tuples()
+        session.execute(select(Product.id, Product.title).where(Product.id.in_({h.product_id for h in held}))).all()
     )
     requests = {
         r.id: r for r in session.scalars(select(BuyerRequest).where(BuyerRequest.id.in_({h.request_id for h in held})))
@@ -522,14 +522,12 @@ def queue_digests(session: Session, *, now: dt.datetime, every: dt.timedelta) ->
             select(AlertHit.recipient, func.max(AlertHit.mailed_at))
             .where(AlertHit.recipient.in_(recipients))
             .group_by(AlertHit.recipient)
-        ).tuples()
+        ).all()
     )
     alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_({h.alert_id for h in waiting})))}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_({h.user_id for h in waiting})))}
     titles = dict(
-        session.execute(
-            select(Product.id, Product.title).where(Product.id.in_({h.product_id for h in waiting}))
-        ).tuples()
+        session.execute(select(Product.id, Product.title).where(Product.id.in_({h.product_id for h in waiting}))).all()
     )
     requests = {
         r.id: r
@@ -568,9 +566,7 @@ def queue_digests(session: Session, *, now: dt.datetime, every: dt.timedelta) ->
                 )
                 lines.append(f"- {render(kind, params)} {config['SITE_URL'].rstrip('/')}{hit_link(hit)}")
             lines += ["", str(_DIGEST_OUTRO) % {"url": unsubscribe_url}]
-            subject = ngettext(
-                "TradeRow: %(num)d price alert", "TradeRow: %(num)d price alerts", len(live), num=len(live)
-            )
+            subject = ngettext("TradeRow: %(num)d price alert", "TradeRow: %(num)d price alerts", len(live))
         queue_mail(
             session,
             recipient,

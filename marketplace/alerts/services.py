@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -237,7 +237,8 @@ def confirm_token(alert: Alert) -> str:
 
 def unsubscribe_token(recipient: str) -> str:
     """Return the token of the one-click unsubscribe link of every alert mail to ``recipient``."""
-    return _serializer("alerts.unsubscribe").dumps(recipient.lower())
+    # Not timed: the link in a mail must keep working for as long as mail is sent.
+    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt="alerts.unsubscribe").dumps(recipient.lower()))
 
 
 def send_confirmation(session: Session, alert: Alert, confirm_url: str) -> None:
@@ -268,7 +269,7 @@ def confirm_alert(session: Session, token: str, *, now: dt.datetime | None = Non
 def recipient_of(token: str) -> str:
     """Return the address an unsubscribe token was made for; raise ``BadToken``."""
     try:
-        return str(_serializer("alerts.unsubscribe").loads(token))
+        return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt="alerts.unsubscribe").loads(token))
     except BadSignature as exc:
         raise BadToken(_l("This unsubscribe link is broken.")) from exc
 

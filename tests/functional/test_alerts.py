@@ -1,0 +1,287 @@
+"""Price alerts, saved searches and favourites, end to end through HTTP, the import job and the worker's pass.
+
+Each import runs through the worker's own import job; the alert step runs with an explicit
+``now`` so the hour-long hold and the daily digest are crossed without sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import Role, User
+from marketplace.alerts.models import Alert, AlertCheck, AlertHit
+from marketplace.alerts.services import unsubscribe_token
+from marketplace.db import utcnow
+from marketplace.notifications.models import Notification, OutboxMail
+from marketplace.notifications.services import SmtpSettings, _message
+from marketplace.suppliers.models import ImportStatus, Supplier
+from tests.support import factories
+from tests.support.accounts import login
+from tests.support.alerts import LATER, alert_pass, price_list, product_of, run_import
+
+DRILL, SAW = "TL-1", "TL-2"
+
+
+def _catalog(drill: str = "3 000,00", saw_in_stock: bool = False) -> bytes:
+    return price_list(
+        [(DRILL, "Дриль акумуляторна Bosko 18V", drill, True), (SAW, "Пила дискова Bosko", "1 500,00", saw_in_stock)]
+    )
+
+
+@pytest.fixture
+def tools(app: Flask, db_session: Session) -> Supplier:
+    """A supplier whose first catalog was imported and checked before anybody set an alert."""
+    supplier = factories.supplier(db_session, "tools-ua")
+    run = run_import(app, db_session, supplier, _catalog())
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    alert_pass(app, db_session, utcnow())
+    return supplier
+
+
+@pytest.fixture
+def watcher(db_session: Session) -> User:
+    return factories.user(db_session, "watcher@example.com", role=Role.BUYER, display_name="Vira")
+
+
+def _notes(session: Session, user: User) -> list[str]:
+    return list(
+        session.scalars(select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id))
+    )
+
+
+def _set_alerts(client: FlaskClient, product_id: int, saw_id: int) -> None:
+    for data in (
+        {"kind": "target", "target_price": "2 800"},
+        {"kind": "drop", "drop_percent": "10"},
+        {"kind": "lowest", "days": "30"},
+    ):
+        assert client.post(f"/alerts/products/{product_id}", data=data).status_code == 302
+    assert client.post(f"/alerts/products/{saw_id}", data={"kind": "stock"}).status_code == 302
+    assert client.post("/alerts/search?q=дриль&max_price=2900").status_code == 302
+
+
+def test_each_alert_kind_fires_once_after_the_hold_and_not_again_on_an_unchanged_reimport(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    drill, saw = product_of(db_session, tools, DRILL), product_of(db_session, tools, SAW)
+    login(client, watcher)
+    _set_alerts(client, drill, saw)
+    assert db_session.scalar(select(func.count()).select_from(Alert).where(Alert.user_id == watcher.id)) == 5
+
+    now = utcnow()
+    cheaper = _catalog(drill="2 500,00", saw_in_stock=True)
+    assert run_import(app, db_session, tools, cheaper).status == ImportStatus.SUCCEEDED
+    first = alert_pass(app, db_session, now)
+    assert first.hits == 5 and first.fired == 0  # held: nothing is told before the hour is over
+    assert _notes(db_session, watcher) == []
+
+    fired = alert_pass(app, db_session, now + LATER)
+    assert fired.fired == 5
+    assert sorted(_notes(db_session, watcher)) == ["alert.price"] * 3 + ["alert.search", "alert.stock"]
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "2500.00 UAH" in page and "дриль" in page
+
+    assert run_import(app, db_session, tools, cheaper).status == ImportStatus.SUCCEEDED
+    again = alert_pass(app, db_session, now + 2 * LATER)
+    assert (again.checked_runs, again.hits, again.fired) == (1, 0, 0)
+    assert len(_notes(db_session, watcher)) == 5
+
+
+def test_a_price_that_flickers_back_within_the_hour_alerts_nobody(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    login(client, watcher)
+    client.post(
+        f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+    )
+    now = utcnow()
+    run_import(app, db_session, tools, _catalog(drill="2 500,00"))
+    assert alert_pass(app, db_session, now).hits == 1
+    run_import(app, db_session, tools, _catalog(drill="3 000,00"))  # the supplier fixes its typo
+    done = alert_pass(app, db_session, now + LATER)
+    assert (done.fired, done.dropped) == (0, 1)
+    assert _notes(db_session, watcher) == []
+    assert (
+        db_session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.recipient == watcher.email))
+        == 0
+    )
+
+
+def test_a_small_move_is_not_news(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    login(client, watcher)
+    client.post(f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "drop", "drop_percent": "1"})
+    now = utcnow()
+    run_import(app, db_session, tools, _catalog(drill="2 990,00"))  # 0.33 %: below the 1 % minimum
+    assert alert_pass(app, db_session, now).hits == 0
+
+
+def test_one_digest_a_day_with_one_click_unsubscribe(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    login(client, watcher)
+    client.post(
+        f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+    )
+    client.post(f"/alerts/products/{product_of(db_session, tools, SAW)}", data={"kind": "stock"})
+    now = utcnow()
+    run_import(app, db_session, tools, _catalog(drill="2 700,00"))
+    alert_pass(app, db_session, now)
+    alert_pass(app, db_session, now + LATER)
+    run_import(app, db_session, tools, _catalog(drill="2 500,00", saw_in_stock=True))
+    alert_pass(app, db_session, now + 2 * LATER)
+    alert_pass(app, db_session, now + 3 * LATER)
+    assert len(_notes(db_session, watcher)) == 3  # in the portal at once, each of them
+
+    mails = list(db_session.scalars(select(OutboxMail).where(OutboxMail.recipient == watcher.email)))
+    assert len(mails) == 1  # the second day's news waits for tomorrow's digest
+    alert_pass(app, db_session, now + dt.timedelta(days=1, hours=2))
+    mails = list(
+        db_session.scalars(select(OutboxMail).where(OutboxMail.recipient == watcher.email).order_by(OutboxMail.id))
+    )
+    assert len(mails) == 2
+    assert "2500.00" in mails[1].body and "Bosko" in mails[1].body
+
+    token = unsubscribe_token(watcher.email)
+    headers = mails[0].headers or {}
+    assert headers["List-Unsubscribe"] == f"<{app.config['SITE_URL']}/alerts/unsubscribe/{token}>"
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    sent = _message(mails[0], SmtpSettings(host="127.0.0.1", site_url=app.config["SITE_URL"]))
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and token in sent["List-Unsubscribe"]
+
+    assert client.get(f"/alerts/unsubscribe/{token}").status_code == 200  # a link scanner's GET stops nothing
+    assert db_session.scalar(select(func.count()).select_from(Alert).where(Alert.active.is_(False))) == 0
+    one_click = app.test_client()  # a mail client: no session, no CSRF token
+    response = one_click.post(f"/alerts/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert db_session.scalar(select(func.count()).select_from(Alert).where(Alert.active.is_(True))) == 0
+    assert one_click.post("/alerts/unsubscribe/forged-token").status_code == 404
+
+
+def test_a_visitor_confirms_the_address_before_anything_fires(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier
+) -> None:
+    drill = product_of(db_session, tools, DRILL)
+    response = client.post(
+        f"/alerts/products/{drill}?lang=uk",
+        data={"kind": "target", "target_price": "2800", "email": "Guest@Example.com"},
+    )
+    assert response.status_code == 302
+    confirm = db_session.scalars(select(OutboxMail).where(OutboxMail.recipient == "guest@example.com")).one()
+    assert "/alerts/confirm/" in confirm.body and confirm.locale == "uk"
+    now = utcnow()
+    run_import(app, db_session, tools, _catalog(drill="2 700,00"))
+    assert alert_pass(app, db_session, now).hits == 0  # unconfirmed: never fires
+
+    link = confirm.body[confirm.body.index("/alerts/confirm/") :].split()[0]
+    assert client.get(link).status_code == 200
+    assert client.get(link + "x").status_code == 400
+    run_import(app, db_session, tools, _catalog(drill="2 500,00"))
+    alert_pass(app, db_session, now + LATER)
+    alert_pass(app, db_session, now + 2 * LATER)
+    digest = db_session.scalars(
+        select(OutboxMail).where(OutboxMail.recipient == "guest@example.com").order_by(OutboxMail.id.desc())
+    ).first()
+    assert digest is not None and digest.locale == "uk" and "List-Unsubscribe" in (digest.headers or {})
+
+
+def test_a_failed_import_alerts_nobody(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    login(client, watcher)
+    client.post(
+        f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+    )
+    broken = _catalog(drill="2 500,00") + b"\x00\xff not a price list \x00" * 50
+    run = run_import(app, db_session, tools, b"\x89PNG\r\n\x1a\n" + broken, name="tools.png")
+    assert run.status == ImportStatus.FAILED
+    now = utcnow()
+    assert alert_pass(app, db_session, now).checked_runs == 0
+    assert alert_pass(app, db_session, now + LATER).fired == 0
+    assert db_session.scalar(select(func.count()).select_from(AlertHit)) == 0
+    assert db_session.get(AlertCheck, run.id) is None
+
+
+def test_a_buyers_open_request_hears_of_a_new_offer_that_fits(
+    app: Flask, db_session: Session, tools: Supplier, buyer: User
+) -> None:
+    factories.buyer_request(
+        db_session, buyer, title="Drills for the workshop", items=[factories.item("дриль bosko", 3)]
+    )
+    db_session.commit()
+    now = utcnow()
+    more = price_list(
+        [
+            (DRILL, "Дриль акумуляторна Bosko 18V", "3 000,00", True),
+            (SAW, "Пила дискова Bosko", "1 500,00", False),
+            ("TL-3", "Дриль ударна Bosko 750W", "1 900,00", True),
+        ]
+    )
+    run_import(app, db_session, tools, more)
+    assert alert_pass(app, db_session, now).hits == 1
+    alert_pass(app, db_session, now + LATER)
+    assert _notes(db_session, buyer) == ["alert.request"]
+    run_import(app, db_session, tools, more)
+    assert alert_pass(app, db_session, now + 2 * LATER).hits == 0
+
+
+def test_nobody_sees_or_changes_anothers_alerts(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User, buyer: User
+) -> None:
+    login(client, watcher)
+    client.post(
+        f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+    )
+    alert = db_session.scalars(select(Alert).where(Alert.user_id == watcher.id)).one()
+    login(client, buyer)
+    assert "Дриль" not in client.get("/alerts/").get_data(as_text=True)
+    assert client.post(f"/alerts/{alert.id}/edit", data={"target_price": "1", "active": ""}).status_code == 404
+    assert client.post(f"/alerts/{alert.id}/delete").status_code == 404
+    db_session.refresh(alert)
+    assert alert.active and alert.target_price == Decimal("2800")
+    client.post("/account/logout")
+    for path in ("/alerts/", "/alerts/favourites"):
+        assert "/account/login" in client.get(path).headers["Location"]
+    assert "/account/login" in client.post(f"/alerts/{alert.id}/delete").headers["Location"]
+
+
+def test_the_owner_edits_pauses_and_removes_an_alert(
+    db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    login(client, watcher)
+    client.post(
+        f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+    )
+    alert = db_session.scalars(select(Alert).where(Alert.user_id == watcher.id)).one()
+    assert client.post(f"/alerts/{alert.id}/edit", data={"target_price": "2 600"}).status_code == 302
+    db_session.refresh(alert)
+    assert alert.target_price == Decimal("2600") and not alert.active
+    assert 'data-testid="alert"' in client.get("/alerts/").get_data(as_text=True)
+    assert client.post(f"/alerts/{alert.id}/delete").status_code == 302
+    assert db_session.get(Alert, alert.id) is None
+
+
+def test_the_heart_keeps_favourites_with_their_best_price(
+    db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    drill = product_of(db_session, tools, DRILL)
+    login(client, watcher)
+    product_page = client.get(f"/products/{drill}", follow_redirects=True).get_data(as_text=True)
+    assert 'data-testid="favourite"' in product_page and 'data-testid="alert-form"' in product_page
+    assert (
+        client.post(f"/alerts/favourites/{drill}", data={"next": f"/products/{drill}"}).headers["Location"]
+        == f"/products/{drill}"
+    )
+    page = client.get("/alerts/favourites").get_data(as_text=True)
+    assert "Дриль акумуляторна" in page and "3" in page and 'data-testid="favourite-item"' in page
+    client.post(f"/alerts/favourites/{drill}")
+    assert 'data-testid="favourite-item"' not in client.get("/alerts/favourites").get_data(as_text=True)
+    assert client.post("/alerts/favourites/999999").status_code == 404
