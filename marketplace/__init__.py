@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
     from marketplace.alerts import views as alerts_views
+    from marketplace.alerts.api import api as alerts_api
     from marketplace.analytics import capture as analytics_capture
     from marketplace.analytics import views as analytics_views
     from marketplace.api import views as api_views
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         portal_bp,
         compare_views.bp,
         alerts_views.bp,
+        alerts_api,
         admin_categories.bp,
         admin_review.bp,
         admin_suppliers.bp,

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.tokens import create_token
 from marketplace.alerts.models import Alert, AlertCheck, AlertHit
 from marketplace.alerts.services import unsubscribe_token
 from marketplace.db import utcnow
@@ -285,3 +286,36 @@ def test_the_heart_keeps_favourites_with_their_best_price(
     client.post(f"/alerts/favourites/{drill}")
     assert 'data-testid="favourite-item"' not in client.get("/alerts/favourites").get_data(as_text=True)
     assert client.post("/alerts/favourites/999999").status_code == 404
+
+
+def test_the_api_lists_sets_edits_and_removes_alerts_with_a_token_and_only_the_callers(
+    app: Flask, db_session: Session, tools: Supplier, watcher: User, buyer: User
+) -> None:
+    _token, secret = create_token(db_session, watcher, "my shop")
+    _other, other_secret = create_token(db_session, buyer, "theirs")
+    db_session.commit()
+    client = app.test_client()
+    mine = {"Authorization": f"Bearer {secret}"}
+    drill = product_of(db_session, tools, DRILL)
+    assert client.get("/api/v1/alerts").status_code == 401
+    made = client.post(
+        "/api/v1/alerts", json={"kind": "target", "product_id": drill, "target_price": "2800"}, headers=mine
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    search = client.post(
+        "/api/v1/alerts", json={"kind": "search", "query": {"q": "дриль", "max_price": "2900"}}, headers=mine
+    )
+    assert search.status_code == 201 and search.get_json()["query"] == {"q": ["дриль"], "max_price": ["2900"]}
+    bad = client.post("/api/v1/alerts", json={"kind": "drop", "product_id": drill, "drop_percent": "150"}, headers=mine)
+    assert bad.status_code == 400
+    assert [a["kind"] for a in client.get("/api/v1/alerts", headers=mine).get_json()["alerts"]] == ["search", "target"]
+    alert_id = made.get_json()["id"]
+    theirs = {"Authorization": f"Bearer {other_secret}"}
+    assert client.get("/api/v1/alerts", headers=theirs).get_json()["alerts"] == []
+    assert client.patch(f"/api/v1/alerts/{alert_id}", json={"active": False}, headers=theirs).status_code == 404
+    assert client.delete(f"/api/v1/alerts/{alert_id}", headers=theirs).status_code == 404
+    paused = client.patch(f"/api/v1/alerts/{alert_id}", json={"active": False, "target_price": "2700"}, headers=mine)
+    assert paused.get_json()["active"] is False and paused.get_json()["target_price"] == "2700.00"
+    assert client.delete(f"/api/v1/alerts/{alert_id}", headers=mine).status_code == 204
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/alerts", "/api/v1/alerts/{alert_id}"} <= set(spec["paths"])
