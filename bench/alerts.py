@@ -20,9 +20,11 @@ and queues the digests, and prints the peak RSS of the process. It asserts nothi
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import multiprocessing
 import os
+import pstats
 import random
 import resource
 import sys
@@ -241,6 +243,7 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=6_000)
     parser.add_argument("--alerts", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=10_000)
+    parser.add_argument("--profile", action="store_true", help="print the check's 25 costliest functions")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="alerts-bench-") as work:
@@ -272,10 +275,16 @@ def main() -> None:
             rss_before = _peak_rss_mb()
             started = time.perf_counter()
             hits = 0
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler is not None:
+                profiler.enable()
             for run in pending_runs(session):
                 hits += check_import(session, run, now=t1)
             session.commit()
             check_seconds = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
             rss_check = _peak_rss_mb()
             started = time.perf_counter()
             fired, dropped = fire_held_hits(

@@ -331,13 +331,11 @@ def _check_searches(session: Session, changes: list[Change], now: dt.datetime) -
             search = catalog_query(item, rates)
             searches.append((-item.id, search, subtree(search.category_id)))
             request_of_item[item.id] = buyer_request.id
-    matcher = SearchMatcher(searches)
     found: dict[tuple[int, int], OfferFacts] = {}
-    for offer in facts:
-        for search_id in matcher.matching(offer):
-            key = (search_id, offer.product_id) if search_id > 0 else (-request_of_item[-search_id], offer.product_id)
-            if key not in found or offer.price_minor < found[key].price_minor:
-                found[key] = offer
+    for offer, search_id in SearchMatcher(searches, facts).matches():
+        key = (search_id, offer.product_id) if search_id > 0 else (-request_of_item[-search_id], offer.product_id)
+        if key not in found or offer.price_minor < found[key].price_minor:
+            found[key] = offer
     if not found:
         return 0
     hits = []

@@ -12,8 +12,8 @@ a 60,000 UAH laptop fire on a 0.002 % change.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -105,32 +105,39 @@ def _stems(text: str) -> list[str]:
 
 
 class SearchMatcher:
-    """Find the saved searches a changed offer matches, without running each search.
+    """Find the saved searches each of a batch of changed offers matches, without running each search.
 
-    Searches are filed under their rarest-looking word (the longest); an offer is checked only
-    against the searches filed under one of its own words, plus those with no words at all.
+    A search is filed under its word that is rarest among the batch's offers, and an offer is
+    checked only against the searches filed under its own words (plus those with no words):
+    a search with a word no offer of the batch has cannot match and is never looked at.
     Text matches when every word of the search starts a word of the offer's title or brand
     (the index stems; this compares the first letters, which is close and needs no index).
     """
 
-    def __init__(self, searches: Iterable[tuple[int, SearchQuery, frozenset[int] | None]]) -> None:
+    def __init__(
+        self, searches: Iterable[tuple[int, SearchQuery, frozenset[int] | None]], offers: Iterable[OfferFacts]
+    ) -> None:
+        self._offers = [(offer, set(_stems(offer.title)) | set(_stems(offer.brand or ""))) for offer in offers]
+        frequency: Counter[str] = Counter()
+        for _offer, stems in self._offers:
+            frequency.update(stems)
         self._by_word: dict[str, list[tuple[int, SearchQuery, frozenset[int] | None, tuple[str, ...]]]] = defaultdict(
             list
         )
         for search_id, query, categories in searches:
             words = tuple(dict.fromkeys(_stems(query.text)))
-            key = max(words, key=len) if words else ""
+            if words and min(frequency[word] for word in words) == 0:
+                continue  # one of its words is in none of the offers
+            key = min(words, key=lambda word: frequency[word]) if words else ""
             self._by_word[key].append((search_id, query, categories, words))
 
-    def matching(self, offer: OfferFacts) -> list[int]:
-        """Return the ids of the searches ``offer`` matches."""
-        stems = set(_stems(offer.title)) | set(_stems(offer.brand or ""))
-        found: list[int] = []
-        for key in (*stems, ""):
-            for search_id, query, categories, words in self._by_word.get(key, ()):
-                if _fits(query, categories, words, offer, stems):
-                    found.append(search_id)
-        return found
+    def matches(self) -> Iterator[tuple[OfferFacts, int]]:
+        """Yield each (offer, search id) that matches."""
+        for offer, stems in self._offers:
+            for key in (*stems, ""):
+                for search_id, query, categories, words in self._by_word.get(key, ()):
+                    if _fits(query, categories, words, offer, stems):
+                        yield offer, search_id
 
 
 def _fits(
