@@ -24,6 +24,8 @@ from sqlalchemy import Connection, func, select
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.tokens import create_token
+from marketplace.alerts.models import Alert, AlertKind, Favourite
+from marketplace.alerts.services import AlertInput, confirm_token, create_alert, unsubscribe_token
 from marketplace.buyer_requests.awarding import accept_quote
 from marketplace.buyer_requests.inputs import ItemInput
 from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage, Visibility
@@ -40,7 +42,7 @@ from tests.support import factories
 
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")
 #: Blueprints of the feature; the account page's token routes are added by name.
-FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev", "supplier_api")
+FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev", "supplier_api", "alerts", "alerts_api")
 FEATURE_ENDPOINTS = (
     "accounts.account",
     "accounts.create_api_token",
@@ -132,6 +134,32 @@ def offer_pushed(conn: Connection, ids: dict[str, int]) -> bool:
     return conn.scalar(select(Offer.id).where(Offer.supplier_sku == "K-PUSHED")) is not None
 
 
+def alert_target_is(price: str) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: (
+        conn.scalar(select(Alert.target_price).where(Alert.id == ids["alert_id"])) == Decimal(price)
+    )
+
+
+def alert_gone(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Alert.id).where(Alert.id == ids["alert_id"])) is None
+
+
+def guest_alert_is(*, active: bool | None = None, confirmed: bool | None = None) -> Callable[..., bool]:
+    def check(conn: Connection, ids: dict[str, int]) -> bool:
+        alert = conn.execute(select(Alert.active, Alert.confirmed_at).where(Alert.id == ids["guest_alert_id"])).one()
+        return (active is None or alert.active == active) and (confirmed is None or (alert.confirmed_at is not None))
+
+    return check
+
+
+def owner_favourite(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Favourite.id).where(Favourite.product_id == ids["product_id"])) is not None
+
+
+def with_token(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda ids: {**ids, "token": ids[name]}
+
+
 def on_draft(ids: dict[str, int]) -> dict[str, int]:
     return {**ids, "request_id": ids["draft_id"]}
 
@@ -189,7 +217,41 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("accounts.account", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
     ("accounts.create_api_token", "POST"): Call(by_role(LOGIN, 200, 200, 200, 200, 200), lambda w: {"name": "x"}),
     ("accounts.revoke_api_token", "POST"): Call(by_role(LOGIN, 302, 404, 404, 404, 404), lambda w: {}),
+    # Alerts and favourites: anyone may set an alert (a visitor confirms by mail); only the owner edits it.
+    ("alerts.index", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
+    ("alerts.add_product_alert", "POST"): Call(
+        by_role(302, 302, 302, 302, 302, 302),
+        lambda w: {"kind": "target", "target_price": "100", "email": "x@example.com"},
+    ),
+    ("alerts.save_search", "POST"): Call(by_role(302, 302, 302, 302, 302, 302), lambda w: {"email": "x@example.com"}),
+    ("alerts.edit", "POST"): Call(
+        by_role(LOGIN, 302, 404, 404, 404, 404), lambda w: {"target_price": "50"}, done=alert_target_is("50")
+    ),
+    ("alerts.delete", "POST"): Call(by_role(LOGIN, 302, 404, 404, 404, 404), lambda w: {}, done=alert_gone),
+    # The signed token is the capability: whoever holds the mail's link may confirm or unsubscribe.
+    ("alerts.confirm", "GET"): Call(
+        by_role(200, 200, 200, 200, 200, 200), done=guest_alert_is(confirmed=True), args=with_token("confirm_token")
+    ),
+    ("alerts.unsubscribe_page", "GET"): Call(
+        by_role(200, 200, 200, 200, 200, 200), done=guest_alert_is(active=True), args=with_token("unsubscribe_token")
+    ),
+    ("alerts.unsubscribe_now", "POST"): Call(
+        by_role(200, 200, 200, 200, 200, 200),
+        lambda w: {},
+        done=guest_alert_is(active=False),
+        args=with_token("unsubscribe_token"),
+    ),
+    ("alerts.favourites", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
+    ("alerts.toggle", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}, done=owner_favourite),
     # --- API (bearer tokens) --------------------------------------------------------------
+    ("alerts_api.list_alerts", "GET"): Call(by_role(401, 200, 200, 200, 200, 200)),
+    ("alerts_api.create", "POST"): Call(
+        by_role(401, 201, 201, 201, 201, 201), lambda w: {"kind": "stock", "product_id": w["product_id"]}
+    ),
+    ("alerts_api.update_alert", "PATCH"): Call(
+        by_role(401, 200, 404, 404, 404, 404), lambda w: {"target_price": "50"}, done=alert_target_is("50")
+    ),
+    ("alerts_api.remove", "DELETE"): Call(by_role(401, 204, 404, 404, 404, 404), done=alert_gone),
     ("requests_api.list_requests", "GET"): Call(by_role(200, 200, 200, 200, 200, 200)),
     ("requests_api.create_request", "POST"): Call(
         by_role(401, 201, 201, 403, 403, 201), lambda w: {"title": "Via API", "items": [{"text": "Pan", "quantity": 1}]}
@@ -319,6 +381,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         session.add(run)
         feed = add_feed_source(session, matched, "https://knife.example/feed.xml", interval_hours=24)
         own_offer = session.scalar(select(Offer.id).where(Offer.supplier_id == matched.id, Offer.supplier_sku == "K1"))
+        product_id = session.scalar(select(Offer.product_id).where(Offer.supplier_sku == "K1"))
+        alert = create_alert(session, AlertInput(AlertKind.TARGET, product_id, Decimal(800)), user=users["owner"])
+        guest = create_alert(session, AlertInput(AlertKind.STOCK, product_id), email="guest@example.com")
         token, _secret = create_token(session, users["owner"], "owner's")
         secrets = {role: create_token(session, user, "matrix")[1] for role, user in users.items()}
         session.commit()
@@ -334,6 +399,11 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "run_id": run.id,
                 "feed_id": feed.id,
                 "offer_id": own_offer,
+                "product_id": product_id,
+                "alert_id": alert.id,
+                "guest_alert_id": guest.id,
+                "confirm_token": confirm_token(guest),
+                "unsubscribe_token": unsubscribe_token("guest@example.com"),
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
