@@ -184,7 +184,7 @@ def best_prices(session: Session, product_ids: Sequence[int]) -> dict[int, Decim
 def check_import(session: Session, run: ImportRun, *, now: dt.datetime) -> int:
     """Turn what ``run`` changed into pending hits; record the run as checked; return the hits."""
     changes = changed_offers(session, run)
-    hits = _check_products(session, run, changes, now) + _check_searches(session, changes, now)
+    hits = _check_products(session, run, changes, now) + _check_searches(session, run, changes, now)
     session.add(AlertCheck(import_run_id=run.id, hits=hits))
     session.flush()
     logger.info("Import %d: %d changed offers checked against alerts, %d hits", run.id, len(changes), hits)
@@ -301,7 +301,7 @@ def _offer_facts(session: Session, offer_ids: Sequence[int]) -> list[OfferFacts]
     return facts
 
 
-def _check_searches(session: Session, changes: list[Change], now: dt.datetime) -> int:
+def _check_searches(session: Session, run: ImportRun, changes: list[Change], now: dt.datetime) -> int:
     """Match the changed offers that are news against saved searches and open buyer requests."""
     news = [change.offer_id for change in changes if _news(change)]
     if not news:
@@ -326,7 +326,11 @@ def _check_searches(session: Session, changes: list[Change], now: dt.datetime) -
     # its ids are negative here so that the two kinds share one matcher.
     rates = configured_rates()
     request_of_item: dict[int, int] = {}
-    for buyer_request in session.scalars(select(BuyerRequest).where(BuyerRequest.status == RequestStatus.OPEN)):
+    # Only offers that came after the request was published are news to its buyer.
+    open_requests = select(BuyerRequest).where(
+        BuyerRequest.status == RequestStatus.OPEN, BuyerRequest.published_at < run.started_at
+    )
+    for buyer_request in session.scalars(open_requests):
         for item in buyer_request.items:
             search = catalog_query(item, rates)
             searches.append((-item.id, search, subtree(search.category_id)))
