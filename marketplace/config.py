@@ -92,6 +92,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # and each person gets at most one digest mail per this many seconds.
         "ALERT_HOLD_SECONDS": 3600,
         "ALERT_DIGEST_SECONDS": 86400,
+        # Webhooks go to public addresses only, unless this is set (tests call one on loopback).
+        "ALERT_WEBHOOK_ALLOW_PRIVATE": False,
         # Mail: without an SMTP host, mail stays in the outbox table (shown at /dev/outbox in debug).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
@@ -256,6 +258,7 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "READY_INDEX_LAG_SECONDS": float,
     "ALERT_HOLD_SECONDS": _seconds,
     "ALERT_DIGEST_SECONDS": _seconds,
+    "ALERT_WEBHOOK_ALLOW_PRIVATE": _flag,
     "SMTP_PORT": int,
     "SMTP_USER": _optional_text,
     "SMTP_PASSWORD": _optional_text,

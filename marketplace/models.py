@@ -6,7 +6,7 @@ Alembic's env.py and the app factory import this; nothing else needs to.
 from marketplace.accounts.credentials import MailLink, RememberToken
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
-from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, Favourite
+from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, AlertWebhook, Favourite
 from marketplace.analytics.models import Rollup, VisitorDay
 from marketplace.buyer_requests.models import (
     BuyerRequest,
@@ -52,6 +52,7 @@ __all__ = [
     "AlertCheck",
     "AlertHit",
     "AlertKind",
+    "AlertWebhook",
     "AnalyticsEvent",
     "ApiToken",
     "BuyerRequest",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, EmailField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import Email, Length, NumberRange, Optional
+from wtforms import BooleanField, DecimalField, EmailField, IntegerField, SelectChoice, SelectField, URLField
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from marketplace.alerts.models import AlertKind
 from marketplace.search.forms import AmountField
@@ -57,3 +57,12 @@ class EditAlertForm(FlaskForm):
     )
     days = IntegerField(_l("Days"), validators=[Optional(), NumberRange(min=1, max=365, message=_l("From 1 to 365."))])
     active = BooleanField(_l("Active"))
+
+
+class WebhookForm(FlaskForm):
+    """Where the user's own system hears of their alerts."""
+
+    url = URLField(
+        _l("Webhook URL"),
+        validators=[DataRequired(), URL(require_tld=False, message=_l("Not a web address.")), Length(max=2000)],
+    )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import requests
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
@@ -33,7 +34,7 @@ from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind
+from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, AlertWebhook
 from marketplace.alerts.rules import OfferFacts, SearchMatcher, Watch, fires, moved_up
 from marketplace.alerts.services import saved_query, unsubscribe_token
 from marketplace.buyer_requests.matching import catalog_query, configured_rates
@@ -47,6 +48,8 @@ from marketplace.notifications.services import queue_mail
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.taxonomy.services import subtree_ids
 from search_index import SearchQuery
+from supplier_feeds import FeedError
+from supplier_feeds.fetch import check_url
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +85,14 @@ def run_alert_jobs(session: Session, config: Mapping[str, Any], *, now: dt.datet
         hits += check_import(session, run, now=now)
         session.commit()
         runs += 1
-    fired, dropped = fire_held_hits(session, now=now, hold=dt.timedelta(seconds=config["ALERT_HOLD_SECONDS"]))
+    fired_ids: list[int] = []
+    fired, dropped = fire_held_hits(
+        session, now=now, hold=dt.timedelta(seconds=config["ALERT_HOLD_SECONDS"]), fired_ids=fired_ids
+    )
     session.commit()
+    if fired_ids:
+        call_webhooks(session, fired_ids, allow_private=config["ALERT_WEBHOOK_ALLOW_PRIVATE"])
+        session.commit()
     digests = queue_digests(session, now=now, every=dt.timedelta(seconds=config["ALERT_DIGEST_SECONDS"]))
     session.commit()
     return AlertJobsDone(runs, hits, fired, dropped, digests)
@@ -429,8 +438,13 @@ def _insert_hits(session: Session, hits: list[dict[str, Any]]) -> None:
 # --- 2. fire the hits that held --------------------------------------------------------------
 
 
-def fire_held_hits(session: Session, *, now: dt.datetime, hold: dt.timedelta) -> tuple[int, int]:
-    """Fire the pending hits older than ``hold`` whose price held; drop the rest; return both counts."""
+def fire_held_hits(
+    session: Session, *, now: dt.datetime, hold: dt.timedelta, fired_ids: list[int] | None = None
+) -> tuple[int, int]:
+    """Fire the pending hits older than ``hold`` whose price held; drop the rest; return both counts.
+
+    The ids of the hits fired are appended to ``fired_ids`` (for the webhooks, after the commit).
+    """
     held = list(
         session.scalars(
             select(AlertHit)
@@ -469,6 +483,8 @@ def fire_held_hits(session: Session, *, now: dt.datetime, hold: dt.timedelta) ->
         hit.price = current
         hit.fired_at = now
         fired += 1
+        if fired_ids is not None:
+            fired_ids.append(hit.id)
         if alert is not None:
             alert.reference_price = current
             alert.last_fired_at = now
@@ -597,6 +613,50 @@ def _aware(value: dt.datetime) -> dt.datetime:
 def webhook_signature(secret: str, body: bytes) -> str:
     """Return the ``X-TradeRow-Signature`` of a webhook body: ``sha256=`` and its HMAC in hex."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+#: Seconds a webhook call may take; the worker's pass waits for it.
+WEBHOOK_TIMEOUT = 5.0
+
+
+def call_webhooks(session: Session, hit_ids: Sequence[int], *, allow_private: bool = False) -> int:
+    """POST the fired hits to their owners' webhooks, one call per owner, after the commit; return the calls made.
+
+    Each body is signed (``X-TradeRow-Signature``); a call that fails is logged and recorded on
+    the webhook, never retried: the in-app notification and the digest still tell the owner.
+    """
+    hits = list(session.scalars(select(AlertHit).where(AlertHit.id.in_(hit_ids), AlertHit.user_id.is_not(None))))
+    hooks = {
+        h.user_id: h
+        for h in session.scalars(select(AlertWebhook).where(AlertWebhook.user_id.in_({x.user_id for x in hits})))
+    }
+    by_user: dict[int, list[AlertHit]] = defaultdict(list)
+    for hit in hits:
+        if hit.user_id in hooks:
+            by_user[hit.user_id].append(hit)
+    calls = 0
+    for user_id, user_hits in by_user.items():
+        hook = hooks[user_id]
+        body = webhook_body(user_hits)
+        try:
+            check_url(hook.url, allow_private=allow_private)  # again: the name may point elsewhere now
+            response = requests.post(
+                hook.url,
+                data=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-TradeRow-Signature": webhook_signature(hook.secret, body),
+                },
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+            hook.last_status = str(response.status_code)
+        except (FeedError, requests.RequestException) as exc:
+            hook.last_status = str(exc)[:255]
+            logger.warning("Webhook of user %d failed: %s", user_id, exc)
+        calls += 1
+    session.flush()
+    return calls
 
 
 def webhook_body(hits: Iterable[AlertHit]) -> bytes:

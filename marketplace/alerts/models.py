@@ -111,6 +111,23 @@ class AlertHit(Base):
         return f"<AlertHit {self.id} alert={self.alert_id} product={self.product_id} {self.price}>"
 
 
+class AlertWebhook(Base):
+    """Where a user's own system hears of their alerts: a URL the worker POSTs signed JSON to."""
+
+    __tablename__ = "alert_webhooks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: The HMAC-SHA256 key of ``X-TradeRow-Signature``; shown to its owner, who checks each call with it.
+    secret: Mapped[str] = mapped_column(String(64))
+    #: How the last call went ("200", or the error), for the owner's page.
+    last_status: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_at]
+
+    def __repr__(self) -> str:
+        return f"<AlertWebhook user={self.user_id}>"
+
+
 class AlertCheck(Base):
     """An import whose changed offers the alerts were checked against: each import is checked once."""
 

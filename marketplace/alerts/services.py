@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -22,13 +24,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.alerts.models import Alert, AlertKind, Favourite
+from marketplace.alerts.models import Alert, AlertKind, AlertWebhook, Favourite
 from marketplace.catalog.models import Offer, OfferStatus, Product
 from marketplace.catalog.services import ProductSummary, product_summaries
 from marketplace.db import rows_matched, utcnow
 from marketplace.domain_errors import DomainError
 from marketplace.notifications.services import queue_mail
 from search_index import SearchQuery
+from supplier_feeds import FeedError
+from supplier_feeds.fetch import check_address
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +225,46 @@ def delete_alert(session: Session, user: User, alert_id: int) -> None:
     """Remove ``user``'s alert."""
     session.delete(get_alert(session, user, alert_id))
     session.flush()
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+def set_webhook(session: Session, user: User, url: str, *, allow_private: bool = False) -> AlertWebhook:
+    """Point ``user``'s webhook at ``url`` (http or https, a public address) and return it with a fresh secret."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AlertError(_l("Give the full address of your system, starting with https://."))
+    try:
+        # A name is resolved (and checked again) when the worker calls it; an address is checked now.
+        check_address(parts.hostname, host=parts.hostname, allow_private=allow_private)
+    except ValueError:
+        pass  # a name, not an address
+    except FeedError as exc:
+        raise AlertError(_l("This webhook address cannot be used: %(reason)s", reason=exc.message)) from exc
+    hook = session.get(AlertWebhook, user.id)
+    if hook is None:
+        hook = AlertWebhook(user_id=user.id, url=url, secret=secrets.token_hex(32))
+        session.add(hook)
+    hook.url = url
+    hook.secret = secrets.token_hex(32)
+    hook.last_status = None
+    session.flush()
+    return hook
+
+
+def webhook_of(session: Session, user: User) -> AlertWebhook | None:
+    """Return ``user``'s webhook, if they set one."""
+    return session.get(AlertWebhook, user.id)
+
+
+def remove_webhook(session: Session, user: User) -> None:
+    """Stop calling ``user``'s webhook."""
+    hook = session.get(AlertWebhook, user.id)
+    if hook is not None:
+        session.delete(hook)
+        session.flush()
 
 
 # --- double opt-in and unsubscribing ---------------------------------------------------------

@@ -11,7 +11,14 @@ from flask_login import login_required
 from wtforms import SelectChoice
 
 from marketplace.accounts.access import current_account, logged_in_account
-from marketplace.alerts.forms import PRODUCT_KINDS, ButtonForm, EditAlertForm, ProductAlertForm, SaveSearchForm
+from marketplace.alerts.forms import (
+    PRODUCT_KINDS,
+    ButtonForm,
+    EditAlertForm,
+    ProductAlertForm,
+    SaveSearchForm,
+    WebhookForm,
+)
 from marketplace.alerts.models import AlertKind
 from marketplace.alerts.services import (
     AlertError,
@@ -26,10 +33,13 @@ from marketplace.alerts.services import (
     favourites_of,
     is_favourite,
     recipient_of,
+    remove_webhook,
     send_confirmation,
+    set_webhook,
     toggle_favourite,
     unsubscribe,
     update_alert,
+    webhook_of,
 )
 from marketplace.db import get_session
 from marketplace.extensions import csrf
@@ -66,6 +76,8 @@ def index() -> ResponseReturnValue:
     alerts = alerts_of(get_session(), logged_in_account())
     return render_template(
         "alerts/index.html",
+        webhook=webhook_of(get_session(), logged_in_account()),
+        webhook_form=WebhookForm(),
         product_alerts=[a for a in alerts if a.kind != AlertKind.SEARCH],
         searches=[a for a in alerts if a.kind == AlertKind.SEARCH],
         edit_form=EditAlertForm,
@@ -179,6 +191,39 @@ def delete(alert_id: int) -> ResponseReturnValue:
         abort(404)
     session.commit()
     flash(_("Alert removed."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/webhook")
+@login_required
+def webhook() -> ResponseReturnValue:
+    """Set the user's webhook (a fresh secret each time)."""
+    form = WebhookForm()
+    session = get_session()
+    if not form.validate():
+        flash(_("Give the full address of your system, starting with https://."), "error")
+        return redirect(url_for(".index"))
+    try:
+        set_webhook(
+            session, logged_in_account(), form.url.data, allow_private=current_app.config["ALERT_WEBHOOK_ALLOW_PRIVATE"]
+        )
+    except AlertError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    session.commit()
+    flash(_("Webhook saved. Check each call's signature with the secret shown below."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/webhook/delete")
+@login_required
+def delete_webhook() -> ResponseReturnValue:
+    if not ButtonForm().validate():
+        abort(400)
+    session = get_session()
+    remove_webhook(session, logged_in_account())
+    session.commit()
+    flash(_("Webhook removed."), "info")
     return redirect(url_for(".index"))
 
 

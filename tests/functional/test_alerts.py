@@ -7,7 +7,13 @@ Each import runs through the worker's own import job; the alert step runs with a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from flask import Flask
@@ -17,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import create_token
-from marketplace.alerts.models import Alert, AlertCheck, AlertHit
+from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertWebhook
 from marketplace.alerts.services import unsubscribe_token
 from marketplace.db import utcnow
 from marketplace.notifications.models import Notification, OutboxMail
@@ -319,3 +325,55 @@ def test_the_api_lists_sets_edits_and_removes_alerts_with_a_token_and_only_the_c
     assert client.delete(f"/api/v1/alerts/{alert_id}", headers=mine).status_code == 204
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/alerts", "/api/v1/alerts/{alert_id}"} <= set(spec["paths"])
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A user's own system on loopback: records each POST it is sent."""
+
+    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.calls.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_a_webhook_hears_of_fired_alerts_signed_with_its_secret(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Receiver.calls.clear()
+    try:
+        login(client, watcher)
+        url = f"http://127.0.0.1:{server.server_port}/traderow"
+        assert client.post("/alerts/webhook", data={"url": url}).status_code == 302
+        assert db_session.get(AlertWebhook, watcher.id) is None  # a loopback address is refused in production
+        app.config["ALERT_WEBHOOK_ALLOW_PRIVATE"] = True
+        client.post("/alerts/webhook", data={"url": url})
+        hook = db_session.get(AlertWebhook, watcher.id)
+        assert hook is not None and hook.secret in client.get("/alerts/").get_data(as_text=True)
+        client.post(
+            f"/alerts/products/{product_of(db_session, tools, DRILL)}", data={"kind": "target", "target_price": "2800"}
+        )
+        now = utcnow()
+        run_import(app, db_session, tools, _catalog(drill="2 500,00"))
+        alert_pass(app, db_session, now)
+        assert _Receiver.calls == []  # held: nothing fired yet
+        alert_pass(app, db_session, now + LATER)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert len(_Receiver.calls) == 1
+    headers, body = _Receiver.calls[0]
+    expected = "sha256=" + hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-TradeRow-Signature"] == expected
+    assert json.loads(body)["hits"][0]["price"] == "2500.00"
+    db_session.refresh(hook)
+    assert hook.last_status == "204"

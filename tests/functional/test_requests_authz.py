@@ -241,6 +241,11 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
         done=guest_alert_is(active=False),
         args=with_token("unsubscribe_token"),
     ),
+    # Each account sets its own webhook: nobody reaches another's.
+    ("alerts.webhook", "POST"): Call(
+        by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {"url": "https://hooks.example.com/traderow"}
+    ),
+    ("alerts.delete_webhook", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}),
     ("alerts.favourites", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
     ("alerts.toggle", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}, done=owner_favourite),
     # --- API (bearer tokens) --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""favourites, alerts, alert_hits, alert_checks; outbox_mails.headers
+"""favourites, alerts, alert_hits, alert_webhooks, alert_checks; outbox_mails.headers
 
 Favourites (the heart button), price alerts and saved searches (one ``alerts`` table, by
 kind), the hits the worker finds after each import, and the imports already checked. Every
@@ -99,6 +99,18 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alert_hits_recipient"), "alert_hits", ["recipient"])
     op.create_index("ix_alert_hits_fired_mailed", "alert_hits", ["fired_at", "mailed_at"])
     op.create_table(
+        "alert_webhooks",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("last_status", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_alert_webhooks_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_alert_webhooks")),
+    )
+    op.create_table(
         "alert_checks",
         sa.Column("import_run_id", sa.Integer(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
@@ -123,6 +135,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox_mails", schema=None) as batch_op:
         batch_op.drop_column("headers")
     op.drop_table("alert_checks")
+    op.drop_table("alert_webhooks")
     op.drop_index("ix_alert_hits_fired_mailed", table_name="alert_hits")
     op.drop_index(op.f("ix_alert_hits_recipient"), table_name="alert_hits")
     op.drop_index(op.f("ix_alert_hits_alert_id"), table_name="alert_hits")
