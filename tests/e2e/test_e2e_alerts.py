@@ -21,7 +21,7 @@ from marketplace.notifications.models import OutboxMail
 from marketplace.suppliers.models import ImportStatus, Supplier
 from marketplace.suppliers.services import add_supplier
 from tests.support.alerts import price_list
-from tests.support.e2e import BUYER, TIMEOUT_MS, LiveApp, log_in
+from tests.support.e2e import BUYER, TIMEOUT_MS, LiveApp, log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +104,12 @@ def test_alerts_fire_once_and_the_mail_unsubscribes_in_one_click(page: Page, liv
     page.goto("/alerts/")
     expect(page.get_by_test_id("alert")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("saved-search")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.set_viewport_size({"width": 390, "height": 844})  # the alerts page, and the product's form open, on a phone
+    assert page_width(page) <= 390
+    page.goto(f"/products/{product_id}")
+    page.get_by_test_id("alert-open").click()
+    assert page_width(page) <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     cheaper = _import(live, "3 500,00")
     _wait_checked(live, cheaper)

@@ -214,6 +214,8 @@ def test_the_signed_in_buyers_pages_fit_a_phone(phone: Page, site: Site, width: 
         f"/requests/{site.request}/edit",
         "/account/",
         "/notifications/",
+        "/alerts/",
+        "/alerts/favourites",
     ]
     _assert_fit(phone, paths, width)
     # The request form with its errors shown: no title, a long item, a quantity and a price below zero.
