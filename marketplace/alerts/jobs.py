@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, AlertWebhook
 from marketplace.alerts.rules import OfferFacts, SearchMatcher, Watch, fires, moved_up
-from marketplace.alerts.services import saved_query, unsubscribe_token
+from marketplace.alerts.services import forget_unconfirmed, saved_query, unsubscribe_token
 from marketplace.buyer_requests.matching import catalog_query, configured_rates
 from marketplace.buyer_requests.models import BuyerRequest, RequestStatus
 from marketplace.catalog.models import Offer, OfferStatus, PriceHistory, Product
@@ -94,6 +94,7 @@ def run_alert_jobs(session: Session, config: Mapping[str, Any], *, now: dt.datet
         call_webhooks(session, fired_ids, allow_private=config["ALERT_WEBHOOK_ALLOW_PRIVATE"])
         session.commit()
     digests = queue_digests(session, now=now, every=dt.timedelta(seconds=config["ALERT_DIGEST_SECONDS"]))
+    forget_unconfirmed(session, now=now)  # a visitor's address that never confirmed is not kept
     session.commit()
     return AlertJobsDone(runs, hits, fired, dropped, digests)
 

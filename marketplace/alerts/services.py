@@ -77,10 +77,9 @@ def toggle_favourite(session: Session, user: User, product_id: int) -> bool:
     return True
 
 
-def is_favourite(session: Session, user: User, product_id: int) -> bool:
-    """Return whether ``user`` watches the product."""
-    query = select(Favourite.id).where(Favourite.user_id == user.id, Favourite.product_id == product_id)
-    return session.scalar(query) is not None
+def favourite_ids(session: Session, user: User) -> set[int]:
+    """Return the ids of the products ``user`` watches."""
+    return set(session.scalars(select(Favourite.product_id).where(Favourite.user_id == user.id)))
 
 
 def favourites_of(session: Session, user: User) -> list[ProductSummary]:

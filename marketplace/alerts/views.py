@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -30,8 +30,8 @@ from marketplace.alerts.services import (
     confirm_token,
     create_alert,
     delete_alert,
+    favourite_ids,
     favourites_of,
-    is_favourite,
     recipient_of,
     remove_webhook,
     send_confirmation,
@@ -54,7 +54,12 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 def _helpers() -> dict[str, Any]:
     def favourite(product_id: int) -> bool:
         account = current_account()
-        return account is not None and is_favourite(get_session(), account, product_id)
+        if account is None:
+            return False
+        # One query per page, however many cards carry a heart.
+        if "favourite_ids" not in g:
+            g.favourite_ids = favourite_ids(get_session(), account)
+        return product_id in g.favourite_ids
 
     return {
         "is_favourite": favourite,
