@@ -137,7 +137,7 @@ def save_search() -> ResponseReturnValue:
     search = SearchForm(request.args)
     search.supplier.choices = [SelectChoice(s.slug, s.name) for s in list_suppliers(session)]
     form = SaveSearchForm()
-    back = url_for("search.search", **request.args)
+    back = url_for("search.search", **request.args.to_dict(flat=False))
     if not (search.validate() and form.validate()):
         flash(_("This search cannot be saved: fix its filters first."), "error")
         return redirect(back)

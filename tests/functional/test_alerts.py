@@ -377,3 +377,21 @@ def test_a_webhook_hears_of_fired_alerts_signed_with_its_secret(
     assert json.loads(body)["hits"][0]["price"] == "2500.00"
     db_session.refresh(hook)
     assert hook.last_status == "204"
+
+
+def test_a_saved_search_keeps_every_filter_and_fires_only_where_they_all_hold(
+    app: Flask, db_session: Session, client: FlaskClient, tools: Supplier, watcher: User
+) -> None:
+    factories.supplier(db_session, "other-shop")
+    db_session.commit()
+    login(client, watcher)
+    client.post("/alerts/search?q=дриль&supplier=tools-ua&supplier=other-shop&max_price=2900")
+    client.post("/alerts/search?q=дриль&supplier=other-shop")
+    client.post("/alerts/search?q=дриль&min_price=2600")
+    saved = list(db_session.scalars(select(Alert).where(Alert.user_id == watcher.id).order_by(Alert.id)))
+    assert saved[0].query is not None and saved[0].query["search"]["suppliers"] == ["tools-ua", "other-shop"]
+    assert saved[0].query["args"]["supplier"] == ["tools-ua", "other-shop"]
+    now = utcnow()
+    run_import(app, db_session, tools, _catalog(drill="2 500,00"))
+    alert_pass(app, db_session, now)
+    assert [hit.alert_id for hit in db_session.scalars(select(AlertHit))] == [saved[0].id]
