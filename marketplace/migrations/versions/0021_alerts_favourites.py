@@ -5,15 +5,15 @@ kind), the hits the worker finds after each import, and the imports already chec
 import that succeeded before this migration counts as checked, so that turning alerts on
 does not replay the catalog's history into people's mailboxes.
 
-Revision ID: 0023
-Revises: 0020 (0017 on main; re-chained at merge)
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 23:30:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
