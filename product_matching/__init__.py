@@ -66,22 +66,29 @@ A pure library, like ``supplier_feeds``: it imports neither Flask nor the databa
 modules, in the order above: ``codes`` (1, 2), ``blocking`` (3), ``matcher`` (4, 5),
 ``measures`` (6), ``brands`` (7), ``codes`` (8), ``colours`` (9), ``vetoes`` (6 to 9 together),
 ``groups`` (the union-find of 5), ``review`` (10), and ``records`` (what goes in and comes out).
+``keys`` derives what 1 to 3 read of a record (its document, codes and blocking keys) in one place,
+so that the app can store it with the offer (:data:`keys.MATCHER_VERSION`) and grouping a
+newcomer does not derive a whole catalog's keys again.
 """
 
 from product_matching.brands import brands_conflict, offers_brands_conflict, stated_brands
 from product_matching.codes import code_similarity, extract_codes, is_code, normalize_code, normalize_title
+from product_matching.keys import MATCHER_VERSION, derive, pack_codes, stored
 from product_matching.matcher import TextMatcher
 from product_matching.measures import extract_measures, measures_conflict
-from product_matching.records import Against, MatchText, Merge, NearMiss
+from product_matching.records import Against, Derived, MatchText, Merge, NearMiss
 
 __all__ = [
+    "MATCHER_VERSION",
     "Against",
+    "Derived",
     "MatchText",
     "Merge",
     "NearMiss",
     "TextMatcher",
     "brands_conflict",
     "code_similarity",
+    "derive",
     "extract_codes",
     "extract_measures",
     "is_code",
@@ -89,5 +96,7 @@ __all__ = [
     "normalize_code",
     "normalize_title",
     "offers_brands_conflict",
+    "pack_codes",
     "stated_brands",
+    "stored",
 ]

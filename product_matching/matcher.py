@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from product_matching.blocking import Blocking, Found
-from product_matching.codes import best_code_similarity, extract_codes, is_code, normalize_code, normalize_title
+from product_matching.codes import best_code_similarity
 from product_matching.groups import Groups
+from product_matching.keys import blocking_keys, derived
 from product_matching.records import MatchText, Merge, NearMiss
 from product_matching.review import near_misses
 from product_matching.vetoes import Kinds, Stated, conflicts, stated
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import csr_matrix
 
-#: Codes are blocked on their first characters, so suffixes (colours, regions) still meet.
-CODE_BLOCK_PREFIX = 5
 #: Candidate pairs whose cosines are computed at once.
 COSINE_SLICE = 20_000
 
@@ -73,34 +72,15 @@ class TextMatcher:
 
     def document(self, record: MatchText) -> str:
         """Return the text compared for ``record``: its title, with the brand if the title lacks it."""
-        title = normalize_title(record.title)
-        if record.brand:
-            brand = normalize_title(record.brand)
-            if brand and brand not in title:
-                title = f"{brand} {title}"
-        return title
+        return derived(record).document
 
-    def codes(self, record: MatchText) -> set[str]:
-        """Return the codes of ``record``'s title and code fields, else those of its description.
-
-        A listing whose title names no model often states it in its description; a title that
-        does name one is trusted over a description that may list compatible models too.
-        """
-        codes = extract_codes(record.title)
-        for value in record.model_codes:
-            code = normalize_code(value)
-            if is_code(code):
-                codes.add(code)
-        return codes or extract_codes(record.description)
+    def codes(self, record: MatchText) -> frozenset[str]:
+        """Return the codes of ``record``'s title and code fields, else those of its description."""
+        return derived(record).codes
 
     def blocking_keys(self, record: MatchText) -> set[str]:
-        """Return the keys ``record`` is blocked on: the words of its document and its codes' heads.
-
-        A code's head blocks too, so that "mdrex55bk" meets "mdrex55blk".
-        """
-        keys = {word for word in self.document(record).split() if len(word) >= 2}
-        keys.update("#" + code[:CODE_BLOCK_PREFIX] for code in self.codes(record))
-        return keys
+        """Return the keys ``record`` is blocked on (:func:`keys.blocking_keys`)."""
+        return blocking_keys(derived(record))
 
     def score_pairs(self, records: Sequence[MatchText], left: list[int], right: list[int]) -> list[tuple[float, float]]:
         """Return ``(text cosine, code agreement)`` for each pair of indices into ``records``."""
@@ -108,17 +88,17 @@ class TextMatcher:
             return []
         involved = sorted(set(left) | set(right))
         position = {record: k for k, record in enumerate(involved)}
-        texts = [records[k] for k in involved]
+        found = [derived(records[k]) for k in involved]
         cosines, agreements = self._score(
-            [self.document(t) for t in texts],
-            [self.codes(t) for t in texts],
+            [f.document for f in found],
+            [f.codes for f in found],
             [position[i] for i in left],
             [position[j] for j in right],
         )
         return list(zip(cosines.tolist(), agreements.tolist(), strict=True))
 
     def _score(
-        self, documents: list[str], codes: list[set[str]], left: Sequence[int], right: Sequence[int]
+        self, documents: list[str], codes: list[frozenset[str]], left: Sequence[int], right: Sequence[int]
     ) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
@@ -240,8 +220,9 @@ class TextMatcher:
         import numpy as np
 
         li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
+        found_texts = [derived(t) for t in texts]
         cosines, agreements = self._score(
-            [self.document(t) for t in texts], [self.codes(t) for t in texts], li.tolist(), ri.tolist()
+            [f.document for f in found_texts], [f.codes for f in found_texts], li.tolist(), ri.tolist()
         )
         scores = cosines + agreements
         accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)

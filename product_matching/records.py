@@ -8,6 +8,20 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Derived:
+    """What the matcher derives from an offer's text to block and score it (:mod:`product_matching.keys`).
+
+    Deriving it (normalising the title, extracting codes) is most of the work of blocking a large
+    catalog, so the app stores it with the offer under :data:`~product_matching.keys.MATCHER_VERSION`.
+    """
+
+    #: The text compared: the normalised title, with the brand if the title lacks it.
+    document: str
+    #: The model codes of the title and code fields, else of the description, normalised.
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True)
 class MatchText:
     """What the matcher reads of one offer."""
 
@@ -25,6 +39,8 @@ class MatchText:
     description: str | None = None
     #: ``(name, value)`` params as the feed gives them: a model or colour param is stated evidence.
     params: tuple[tuple[str, str], ...] = ()
+    #: The record's :class:`Derived` as stored with it under the current matcher version; ``None``: derive it.
+    derived: Derived | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.identity import refresh_identities
@@ -42,7 +42,16 @@ from marketplace.catalog.models import (
 from marketplace.catalog.review import queue_near_misses
 from marketplace.changes.outbox import queue_reindex
 from marketplace.db import utcnow
-from product_matching import MatchText, TextMatcher, is_code, normalize_code
+from product_matching import (
+    MATCHER_VERSION,
+    MatchText,
+    TextMatcher,
+    derive,
+    is_code,
+    normalize_code,
+    pack_codes,
+    stored,
+)
 from product_matching.vetoes import Kinds, Stated, conflicts, stated
 from supplier_feeds.gtin import GTIN_LENGTHS, normalize_gtin
 
@@ -331,6 +340,33 @@ def _separate_same_supplier(session: Session, supplier_id: int, since: dt.dateti
 _LOAD_BATCH = 500
 
 
+#: The offer columns the stored match columns are derived from, in :func:`match_columns`' order.
+MATCHED_FIELDS = ("title", "brand", "model", "mpn", "description")
+
+
+def match_columns(
+    title: str, brand: str | None, model: str | None, mpn: str | None, description: str | None
+) -> dict[str, Any]:
+    """Return the stored match columns of an offer with these values, as an import writes them."""
+    found = derive(_match_text(None, None, title, brand, model, mpn, description))
+    return {"match_document": found.document, "match_codes": pack_codes(found.codes), "match_version": MATCHER_VERSION}
+
+
+def _match_text(
+    group: int | None,
+    source: int | None,
+    title: str,
+    brand: str | None,
+    model: str | None,
+    mpn: str | None,
+    description: str | None,
+    **more: Any,
+) -> MatchText:
+    """Return what the matcher reads of an offer: the one place its columns become a :class:`MatchText`."""
+    model_codes = tuple(code for code in (model, mpn) if code)
+    return MatchText(group, source, title, brand, model_codes=model_codes, description=description, **more)
+
+
 def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[tuple[int, MatchText]]:
     """Stream ``(offer id, MatchText)`` for the active offers of live products meeting ``condition``."""
     statement = (
@@ -344,6 +380,9 @@ def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[t
             Offer.mpn,
             Offer.description,
             Offer.params,
+            Offer.match_document,
+            Offer.match_codes,
+            Offer.match_version,
             Product.gtin,
         )
         .join(Product, Product.id == Offer.product_id)
@@ -354,17 +393,55 @@ def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[t
     for row in session.execute(statement):
         yield (
             row.id,
-            MatchText(
-                group=row.product_id,
-                source=row.supplier_id,
-                title=row.title,
-                brand=row.brand,
-                model_codes=tuple(code for code in (row.model, row.mpn) if code),
+            _match_text(
+                row.product_id,
+                row.supplier_id,
+                row.title,
+                row.brand,
+                row.model,
+                row.mpn,
+                row.description,
                 gtin=gtin_key(row.gtin),
-                description=row.description,
                 params=_params(row.params),
+                derived=stored(row.match_document, row.match_codes, row.match_version),
             ),
         )
+
+
+#: Offers whose match columns are filled per statement (``fill_match_columns``).
+_FILL_BATCH = 2000
+
+
+def fill_match_columns(session: Session) -> int:
+    """Store the match columns of every active offer lacking them or holding another matcher version; return how many.
+
+    Imports write them with each offer, so this finds only offers written before (or outside an
+    import), once: after an upgrade, or after a change of ``MATCHER_VERSION``.
+    """
+    stale = or_(Offer.match_version.is_(None), Offer.match_version != MATCHER_VERSION)
+    filled, after = 0, 0
+    while True:
+        rows = session.execute(
+            select(Offer.id, Offer.title, Offer.brand, Offer.model, Offer.mpn, Offer.description)
+            .where(Offer.status == OfferStatus.ACTIVE, stale, Offer.id > after)
+            .order_by(Offer.id)
+            .limit(_FILL_BATCH)
+        ).all()
+        if not rows:
+            break
+        session.execute(
+            update(Offer),
+            [
+                {"id": row.id, **match_columns(row.title, row.brand, row.model, row.mpn, row.description)}
+                for row in rows
+            ],
+            execution_options={"synchronize_session": False},
+        )
+        filled += len(rows)
+        after = rows[-1].id
+    if filled:
+        logger.info("Grouping: stored the match columns of %d offers (matcher version %d)", filled, MATCHER_VERSION)
+    return filled
 
 
 def _params(params: list[Any] | None) -> tuple[tuple[str, str], ...]:
@@ -410,6 +487,7 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
         others = and_(others, Offer.supplier_id != sources[0])
     merged = 0
     if sources and (len(sources) > 1 or _others_exist(session, sources[0])):
+        fill_match_columns(session)
         merges = matcher.match(
             _offer_texts(session, waiting),
             _offer_texts(session, others),

@@ -149,6 +149,14 @@ class Offer(Base):
     group_basis: Mapped[GroupBasis | None] = mapped_column(String(20))
     #: The text matcher's score when ``group_basis`` is "text" (text cosine plus code agreement, 0 to 2).
     group_score: Mapped[float | None] = mapped_column(Float)
+    #: What the text matcher derives from the offer's title, brand, codes and description
+    #: (``product_matching.Derived``), stored when an import writes the offer so that grouping does
+    #: not derive a whole catalog's again: the normalised document, and the model codes joined by
+    #: spaces. Valid only under ``match_version`` equal to ``product_matching.MATCHER_VERSION``;
+    #: otherwise (``None``: written before or outside an import) grouping derives and stores them again.
+    match_document: Mapped[str | None] = mapped_column(Text)
+    match_codes: Mapped[str | None] = mapped_column(Text)
+    match_version: Mapped[int | None]
 
     supplier: Mapped[Supplier] = relationship()
     product: Mapped[Product] = relationship(back_populates="offers")

@@ -19,6 +19,7 @@ from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.category_mapping import CategoryMapper
+from marketplace.catalog.grouping import MATCHED_FIELDS, match_columns
 from marketplace.catalog.history import PriceRecord, record_prices
 from marketplace.catalog.models import GroupBasis, Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
@@ -378,6 +379,10 @@ class OfferWriter:
                 self.stats["updated"] += 1
             # An update's row is not the full row: read that in full again next time.
             updates.append({"id": current.id, **changes, **digest, "status": status, "updated_at": utcnow()})
+            if MATCHED_FIELDS & changes.keys():
+                updates[-1].update(
+                    match_columns(*(changes.get(name, getattr(current, name)) for name in MATCHED_FIELDS))
+                )
             touched.append(current.id)
             if moved:
                 merged = {name: changes.get(name, getattr(current, name)) for name in PRICE_FIELDS | {"price_base"}}
@@ -396,7 +401,16 @@ class OfferWriter:
         if inserts:
             rows = []
             for values, product, basis in inserts:
-                rows.append({**values, "product_id": product.id, "supplier_id": self.supplier_id, "group_basis": basis})
+                matched = match_columns(*(values[name] for name in MATCHED_FIELDS))
+                rows.append(
+                    {
+                        **values,
+                        **matched,
+                        "product_id": product.id,
+                        "supplier_id": self.supplier_id,
+                        "group_basis": basis,
+                    }
+                )
             # A plain executemany (the driver's C loop), then one query for the new ids.
             session.execute(insert(Offer.metadata.tables[Offer.__tablename__]), rows)
             ids = dict(
