@@ -38,6 +38,7 @@ class Blocking:
         self.others_read = 0
         #: The brands the records read state in their brand fields, normalised: the catalog's brand list.
         self.brands: set[str] = set()
+        self._brands_seen: set[str | None] = set()
         self._pending_keys: np.ndarray | None = None
 
     def _number(self, value: Hashable, numbers: dict[Hashable, int], values: list[Hashable]) -> int:
@@ -58,6 +59,10 @@ class Blocking:
             self._keys.append(key)
 
     def _note_brand(self, record: MatchText) -> None:
+        # A catalog names a few thousand brands over and over: each spelling is normalised once.
+        if record.brand in self._brands_seen:
+            return
+        self._brands_seen.add(record.brand)
         brand = normalize_brand(record.brand)
         if len(brand) >= 2:
             self.brands.add(brand)

@@ -167,11 +167,12 @@ class TextMatcher:
         """Return the merges that join pending records to their best partners, best first.
 
         ``pending`` and ``others`` yield ``(id, record)``: the records to place, and those they may
-        join. Both are read once, as streams: of ``others``, only the ids, groups and blocking keys
-        of records sharing a key with some pending record are kept. Candidate pairs are then formed
-        and scored in chunks (``chunk_pairs``, ``max_candidates``), each chunk's texts fetched
-        again with ``load(ids)``, so memory follows the pending records and their plausible
-        partners, never the catalog. ``members(groups)`` returns every record of the groups that
+        join. Both are read once, as streams, and of their records only the group, source, brand
+        and blocking keys (from :attr:`MatchText.derived`, if given) are read: of ``others``, only
+        the ids, groups and keys of records sharing a key with some pending record are kept.
+        Candidate pairs are then formed and scored in chunks (``chunk_pairs``, ``max_candidates``),
+        each chunk's texts fetched again with ``load(ids)``, so memory follows the pending records
+        and their plausible partners, never the catalog. ``members(groups)`` returns every record of the groups that
         the accepted pairs would join, for the checks on whole groups.
 
         A group that would then hold two offers of one source, two different GTINs, two groups

@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.identity import refresh_identities
@@ -367,8 +367,21 @@ def _match_text(
     return MatchText(group, source, title, brand, model_codes=model_codes, description=description, **more)
 
 
-def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[tuple[int, MatchText]]:
-    """Stream ``(offer id, MatchText)`` for the active offers of live products meeting ``condition``."""
+def _offer_texts(
+    session: Session, condition: ColumnElement[bool], *, blocking: bool = False
+) -> Iterator[tuple[int, MatchText]]:
+    """Stream ``(offer id, MatchText)`` for the active offers of live products meeting ``condition``.
+
+    ``blocking``: for :meth:`TextMatcher.match`'s streams, which read a record's group, source,
+    brand and blocking keys only. An offer's description and params are then not read (a large
+    catalog's descriptions are most of its bytes), except the description of an offer whose
+    stored derivation is missing or stale, which its keys are derived from.
+    """
+    description: ColumnElement[Any] = Offer.description
+    params: ColumnElement[Any] = Offer.params
+    if blocking:
+        description = case((Offer.match_version == MATCHER_VERSION, null()), else_=Offer.description)
+        params = null()
     statement = (
         select(
             Offer.id,
@@ -378,8 +391,8 @@ def _offer_texts(session: Session, condition: ColumnElement[bool]) -> Iterator[t
             Offer.brand,
             Offer.model,
             Offer.mpn,
-            Offer.description,
-            Offer.params,
+            description.label("description"),
+            params.label("params"),
             Offer.match_document,
             Offer.match_codes,
             Offer.match_version,
@@ -489,8 +502,8 @@ def match_pending(session: Session, matcher: TextMatcher | None = None) -> tuple
     if sources and (len(sources) > 1 or _others_exist(session, sources[0])):
         fill_match_columns(session)
         merges = matcher.match(
-            _offer_texts(session, waiting),
-            _offer_texts(session, others),
+            _offer_texts(session, waiting, blocking=True),
+            _offer_texts(session, others, blocking=True),
             load=lambda ids: _load_texts(session, ids),
             members=lambda groups: _group_texts(session, groups),
             apart=_apart_groups(session),
