@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -167,6 +168,9 @@ MIN_PART_DIGITS = 3
 MAX_MARKER = 4
 
 
+# Cached: the code veto compares each code of a chunk with many others, and a catalog states
+# far fewer codes than pairs are compared (the scale bench: 1.4 M splits of a few 10,000 codes).
+@functools.lru_cache(maxsize=1 << 16)
 def _split_tail(code: str) -> tuple[str, str]:
     """Split a code into its head through its last digit and the letters after: "mmv4205baq" -> "mmv4205", "baq"."""
     tail = _TAIL.search(code)
@@ -195,6 +199,7 @@ def same_code(a: str, b: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def code_series(code: str) -> str:
     """Return what a code's series is known by: its leading letters, or how many digits it starts with."""
     letters = _LEADING_LETTERS.match(code)
