@@ -5,16 +5,16 @@ model codes), so that grouping a newcomer reads a catalog's blocking keys instea
 them all again. Existing offers get ``NULL``: grouping derives theirs and stores them the first
 time it runs (``marketplace.catalog.grouping.fill_match_keys``).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 22:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
