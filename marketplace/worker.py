@@ -3,8 +3,8 @@
 Each pass fails the jobs of workers that died (their imports rolled back with them, so
 the previous catalog is whole; the runs are marked failed), queues the feed URLs that are
 due, runs the waiting jobs from the database queue or, when Redis is configured, from RQ,
-brings the search index up to date, then expires requests, sends mail and records the
-click-outs that waited in the spool.
+brings the search index up to date, then collects leads and reminds of overdue next steps,
+expires requests, sends mail and records the click-outs that waited in the spool.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from marketplace.analytics.jobs import run_analytics_jobs
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import queue_thumbnails, record_spooled_clicks
+from marketplace.crm.jobs import run_lead_jobs
 from marketplace.db import database, utcnow
 from marketplace.imports.feeds import schedule_due_fetches
 from marketplace.imports.jobs import fail_interrupted_runs
@@ -94,6 +95,7 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 # The checks are idempotent and the runs stay unchecked: the next pass tries again.
                 logger.exception("Alert pass failed; it runs again next pass")
                 session.rollback()
+            run_lead_jobs(session)  # leads from requests, reminders of overdue next steps (mailed just below)
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
             queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass

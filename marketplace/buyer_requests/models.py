@@ -53,6 +53,9 @@ class BuyerRequest(Base):
     visibility: Mapped[Visibility] = mapped_column(String(20), default=Visibility.ALL, server_default="all")
     #: When the request left ``OPEN`` (closed, expired or awarded).
     ended_at: Mapped[dt.datetime | None]
+    #: Set when an operator hid it for breaking the rules; the owner sees ``hidden_reason``.
+    hidden_at: Mapped[dt.datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     buyer: Mapped[User] = relationship()
     items: Mapped[list[RequestItem]] = relationship(

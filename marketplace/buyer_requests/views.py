@@ -43,6 +43,7 @@ from marketplace.buyer_requests.queries import (
 from marketplace.buyer_requests.quotes import quote_offer_choices, quotes_for_buyer, quotes_of_supplier, submit_quote
 from marketplace.buyer_requests.thread import post_message
 from marketplace.buyer_requests.units import DEFAULT_UNIT, unit_code, unit_label
+from marketplace.crm.lead_sources import collect_request_leads
 from marketplace.db import get_session
 from marketplace.suppliers.models import Supplier
 from marketplace.templating import category_path, format_money, sort_categories
@@ -147,6 +148,7 @@ def new() -> ResponseReturnValue:
         session = get_session()
         try:
             buyer_request = publish_request(session, user, **_request_fields(form, rows), draft=draft)
+            collect_request_leads(session, buyer_request)
         except RequestError as exc:
             # Nothing was committed; the session is rolled back at teardown.
             _show_error(form, exc, rows)
@@ -219,7 +221,10 @@ def edit(request_id: int) -> ResponseReturnValue:
 def publish(request_id: int) -> ResponseReturnValue:
     return _change_state(
         request_id,
-        lambda session, buyer_request, user: publish_draft(session, buyer_request, user, catalog=live_catalog()),
+        lambda session, buyer_request, user: (
+            publish_draft(session, buyer_request, user, catalog=live_catalog()),
+            collect_request_leads(session, buyer_request),
+        ),
         _("Your request is published. Suppliers can quote on it now."),
     )
 
@@ -322,6 +327,7 @@ def message(request_id: int, quote_id: int) -> ResponseReturnValue:
         session = get_session()
         try:
             post_message(session, the_quote, user, form.body.data or "")
+            collect_request_leads(session, the_quote.item.request)
         except PermissionDenied:
             abort(403)
         except RequestError as exc:
@@ -347,7 +353,13 @@ def accept(request_id: int, quote_id: int) -> ResponseReturnValue:
     done = _(
         "You accepted the quote of %(supplier)s. Their contacts are shown with it.", supplier=the_quote.supplier.name
     )
-    _save(lambda session: accept_quote(session, the_quote, user), done)
+    _save(
+        lambda session: (
+            accept_quote(session, the_quote, user),
+            collect_request_leads(session, the_quote.item.request),
+        ),
+        done,
+    )
     return redirect(url_for(".detail", request_id=request_id, _anchor=f"quote-{quote_id}"))
 
 

@@ -136,6 +136,10 @@ class Offer(Base):
     available: Mapped[bool] = mapped_column(default=True)
     stock_quantity: Mapped[int | None]
     status: Mapped[OfferStatus] = mapped_column(String(20), default=OfferStatus.ACTIVE, index=True)
+    #: Set when an operator hid the offer for breaking the rules: buyers and the index lose it
+    #: whatever its status, and an import does not bring it back; the supplier sees ``hidden_reason``.
+    hidden_at: Mapped[dt.datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: The import's digest of the feed row this offer was last read from, under the feed-wide

@@ -32,6 +32,10 @@ MESSAGES = {
     "quote.accepted": _l(
         "The buyer accepted your quote on “%(item)s” (“%(title)s”). Their contacts are on the request."
     ),
+    "lead.new.order": _l("New lead: %(buyer)s sent you an order request (%(subject)s)."),
+    "lead.overdue": _l("The next step on your lead “%(subject)s” is overdue: %(step)s"),
+    "moderation.hidden": _l("An operator hid your %(what)s “%(title)s”: %(reason)s"),
+    "moderation.shown": _l("An operator showed your %(what)s “%(title)s” again."),
 }
 
 

@@ -30,6 +30,8 @@ class OrderForm(FlaskForm):
     """An order request to a seller without a web store of its own."""
 
     buyer_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=255)])
+    #: A business buyer's company; the name above is then its contact person.
+    company = StringField(_l("Company (for business buyers)"), validators=[Optional(), Length(max=255)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=255)])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,7 +15,8 @@ from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.domain_errors import DomainError
 from marketplace.events.log import log_event
 from marketplace.search.services import SearchPage, search_offers
-from marketplace.shops.models import Lead, LeadItem, LeadStatus
+from marketplace.shops.leads import add_lead
+from marketplace.shops.models import Lead, LeadItem, LeadSource
 from marketplace.suppliers.models import Supplier
 from search_index import SearchIndex, SearchQuery
 
@@ -27,10 +29,6 @@ MAX_QUANTITY = 9999
 
 class ShopError(DomainError):
     """A shop rule was broken; the message is fit to show the buyer."""
-
-
-class LeadNotFound(ShopError):
-    """No such order request for this supplier."""
 
 
 @dataclass
@@ -105,8 +103,12 @@ def submit_order_request(
     comment: str | None,
     lines: Sequence[OrderLine],
     user_id: int | None = None,
+    company: str | None = None,
 ) -> Lead:
-    """Send an order request to a supplier without a web store; raise ``ShopError`` if it cannot be sent."""
+    """Send an order request to a supplier without a web store, as a new lead; raise ``ShopError`` if it cannot be sent.
+
+    A business buyer names its ``company``; ``buyer_name`` is then its contact person.
+    """
     if supplier.has_own_store:
         raise ShopError(_l("This seller takes orders in its own store; use its Buy button."))
     if not buyer_name.strip():
@@ -128,8 +130,11 @@ def submit_order_request(
         buyer_name=buyer_name.strip()[:255],
         buyer_phone=phone and phone[:40],
         buyer_email=email and email[:255],
+        company=(company or "").strip()[:255] or None,
+        contact_person=buyer_name.strip()[:255] if (company or "").strip() else None,
         comment=(comment or "").strip() or None,
-        status=LeadStatus.NEW,
+        source=LeadSource.ORDER,
+        subject=", ".join(offer.title for offer in offers.values())[:255],
     )
     quantities: dict[int, int] = {}
     for line in wanted:
@@ -141,39 +146,18 @@ def submit_order_request(
                 offer_id=offer.id,
                 supplier_sku=offer.supplier_sku,
                 title=offer.title,
-                quantity=quantity,
+                quantity=Decimal(quantity),
                 price=offer.price,
                 currency=offer.currency,
             )
         )
-    session.add(lead)
-    session.flush()
+    currencies = {item.currency for item in lead.items}
+    if len(currencies) == 1:  # lines in several currencies add up to no one value
+        lead.value_currency = currencies.pop()
+        lead.value = sum(((item.price or Decimal(0)) * item.quantity for item in lead.items), Decimal(0))
+    add_lead(session, lead)
     log_event("lead_created", supplier_id=supplier.id, lead_id=lead.id)
     logger.info("Order request %d to supplier %s: %d lines, user %s", lead.id, supplier.slug, len(lead.items), user_id)
-    return lead
-
-
-def supplier_leads(session: Session, supplier_id: int, limit: int = 200) -> list[Lead]:
-    """Return the supplier's order requests, newest first."""
-    return list(
-        session.scalars(
-            select(Lead)
-            .where(Lead.supplier_id == supplier_id)
-            .options(selectinload(Lead.items))
-            .order_by(Lead.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def open_lead(session: Session, supplier_id: int, lead_id: int) -> Lead:
-    """Return one of the supplier's order requests, marking it seen; raise ``LeadNotFound`` for anyone else's."""
-    lead = session.get(Lead, lead_id)
-    if lead is None or lead.supplier_id != supplier_id:
-        raise LeadNotFound(_l("There is no order request %(id)s.", id=lead_id))
-    if lead.status == LeadStatus.NEW:
-        lead.status = LeadStatus.SEEN
-        session.flush()
     return lead
 
 

@@ -20,14 +20,18 @@ bp = Blueprint("shops", __name__, url_prefix="/shops")
 
 def _supplier(slug: str) -> Supplier:
     try:
-        return get_supplier(get_session(), slug)
+        supplier = get_supplier(get_session(), slug)
     except SupplierNotFound:
         abort(404)
+    if supplier.hidden_at is not None:  # hidden by an operator: gone for buyers, reason in the owner's portal
+        abort(404)
+    return supplier
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    return render_template("shops/index.html", suppliers=list_suppliers(get_session()))
+    suppliers = [s for s in list_suppliers(get_session()) if s.hidden_at is None]
+    return render_template("shops/index.html", suppliers=suppliers)
 
 
 @bp.get("/<slug>")
@@ -76,6 +80,7 @@ def order(slug: str) -> ResponseReturnValue:
                     phone=form.phone.data,
                     email=form.email.data,
                     comment=form.comment.data,
+                    company=form.company.data,
                     lines=lines,
                     user_id=current_user.id if current_user.is_authenticated else None,
                 )

@@ -40,6 +40,9 @@ class Supplier(Base):
     #: offers carry several (retail, wholesale...); None: the only one, or the one named retail.
     price_type: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[created_at]
+    #: Set when an operator hid it for breaking the rules; the owner sees ``hidden_reason``.
+    hidden_at: Mapped[dt.datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     categories: Mapped[list[SupplierCategory]] = relationship(back_populates="supplier")
 

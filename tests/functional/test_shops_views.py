@@ -84,7 +84,8 @@ def test_order_request_lands_in_the_suppliers_portal(
     detail = client.get(f"/portal/leads/{lead.id}").get_data(as_text=True)
     assert "+380 44 000 00 00" in detail and "Invoice, please" in detail and "OP-2" in detail
     db_session.refresh(lead)
-    assert lead.status == LeadStatus.SEEN
+    # Opening a lead is no stage of the deal: it stays new, seen.
+    assert lead.status == LeadStatus.NEW and lead.seen_at is not None
 
 
 @pytest.mark.parametrize(

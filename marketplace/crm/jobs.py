@@ -1,0 +1,31 @@
+"""The leads' share of the worker's pass: collect leads from requests, then remind of overdue next steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from marketplace.crm.lead_sources import collect_leads
+from marketplace.shops.leads import remind_overdue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LeadJobsDone:
+    """What one pass did."""
+
+    collected: int
+    reminded: int
+
+
+def run_lead_jobs(session: Session, *, now: dt.datetime | None = None) -> LeadJobsDone:
+    """Make the leads requests owe and remind suppliers of overdue next steps, committing each."""
+    collected = collect_leads(session, now=now)
+    session.commit()
+    reminded = remind_overdue(session, now=now)
+    session.commit()
+    return LeadJobsDone(collected=collected, reminded=len(reminded))
