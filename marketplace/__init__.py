@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from marketplace.accounts import views as accounts_views
     from marketplace.admin import categories as admin_categories
+    from marketplace.admin import moderation as admin_moderation
     from marketplace.admin import review as admin_review
     from marketplace.admin import suppliers as admin_suppliers
     from marketplace.admin import views as admin_views
@@ -90,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin_categories.bp,
         admin_review.bp,
         admin_suppliers.bp,
+        admin_moderation.bp,
         admin_views.bp,
         api_views.bp,
         seo_views.bp,

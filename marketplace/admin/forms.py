@@ -1,12 +1,13 @@
-"""Forms of the operators' product pages."""
+"""Forms of the operators' pages: products, suppliers, moderation."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, ValidationError
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
+from marketplace.moderation.services import MAX_REASON, Target
 from marketplace.suppliers.offer_hosts import InvalidHost, parse_hosts
 
 
@@ -41,3 +42,19 @@ class MergeProductForm(FlaskForm):
 
 class ReviewDecisionForm(FlaskForm):
     """The "Confirm" and "Reject" buttons of a pair in the review queue: the CSRF token is all they carry."""
+
+
+#: What each kind of hideable thing is called on the moderation page.
+TARGET_LABELS = {Target.REQUEST: _l("Buyer request"), Target.SHOP: _l("Shop"), Target.OFFER: _l("Offer")}
+
+
+class HideForm(FlaskForm):
+    """Hide one thing by its number, for a reason its owner reads."""
+
+    target = SelectField(_l("What"), choices=[SelectChoice(t.value, TARGET_LABELS[t]) for t in Target])
+    target_id = IntegerField(_l("Number"), validators=[DataRequired(), NumberRange(min=1)])
+    reason = StringField(_l("Reason (its owner reads it)"), validators=[DataRequired(), Length(max=MAX_REASON)])
+
+
+class ShowForm(FlaskForm):
+    """The "show again" button."""

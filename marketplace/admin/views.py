@@ -36,6 +36,7 @@ ADMIN_PAGES: list[tuple[str, object]] = [
     ("admin_review.queue", _l("Products: pairs to review")),
     ("admin_categories.queue", _l("Unmapped supplier categories")),
     ("admin_suppliers.index", _l("Suppliers: where offer links may lead")),
+    ("admin_moderation.index", _l("Moderation: hide requests, shops and offers that break the rules")),
 ]
 
 

@@ -29,12 +29,13 @@ def is_matched(buyer_request: BuyerRequest, supplier_id: int | None) -> bool:
 def may_view(buyer_request: BuyerRequest, viewer: User | None) -> bool:
     """Return whether ``viewer`` may see the request.
 
-    Drafts are the buyer's own; a request for matched suppliers only is seen by those
+    Drafts, and requests an operator hid, are the buyer's own; a request for matched suppliers only is seen by those
     suppliers besides its buyer and operators; any other request by everyone.
     """
     if may_see_quotes(buyer_request, viewer):
         return True
-    if buyer_request.status == RequestStatus.DRAFT:
+    if buyer_request.status == RequestStatus.DRAFT or buyer_request.hidden_at is not None:
+        # Hidden by an operator: only its buyer (who sees why) and operators still see it.
         return False
     if buyer_request.visibility == Visibility.MATCHED:
         return viewer is not None and viewer.is_supplier and is_matched(buyer_request, viewer.supplier_id)
@@ -66,8 +67,8 @@ def may_see_thread(quote: Quote, viewer: User | None) -> bool:
 
 
 def accepts_quotes(buyer_request: BuyerRequest, *, now: dt.datetime | None = None) -> bool:
-    """Return whether suppliers may quote on the request now."""
-    if buyer_request.status not in QUOTABLE:
+    """Return whether suppliers may quote on the request now (never while an operator hides it)."""
+    if buyer_request.status not in QUOTABLE or buyer_request.hidden_at is not None:
         return False
     today = (now or utcnow()).date()
     # Quotes are accepted until the end of the deadline's day.

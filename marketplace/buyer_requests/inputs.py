@@ -42,6 +42,16 @@ class ItemInput:
     id: int | None = None
 
 
+#: How far ahead a deadline may be: a year (and a day, for a leap year). A request open
+#: until 9999-12-31 is junk that would sit on the home page for ever.
+MAX_DEADLINE_DAYS = 366
+
+
+def latest_deadline(now: dt.datetime) -> dt.date:
+    """Return the latest deadline a request published at ``now`` may have."""
+    return now.date() + dt.timedelta(days=MAX_DEADLINE_DAYS)
+
+
 def clean_request(
     title: str,
     region: str | None,
@@ -58,6 +68,8 @@ def clean_request(
         raise RequestError(_l("the title is longer than 255 characters"), field="title")
     if deadline is not None and deadline < now.date():
         raise RequestError(_l("the deadline is in the past"), field="deadline")
+    if deadline is not None and deadline > latest_deadline(now):
+        raise RequestError(_l("the deadline is at most %(days)s days ahead", days=MAX_DEADLINE_DAYS), field="deadline")
     if not items:
         raise RequestError(_l("list at least one item"), field="items")
     if len(items) > MAX_ITEMS:

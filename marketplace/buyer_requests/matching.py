@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.buyer_requests.models import BuyerRequest, RequestItem, RequestMatch
 from marketplace.buyer_requests.notices import request_path, supplier_members
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import Offer, shown_to_buyers
 from marketplace.catalog.pricing import UnknownCurrency, merge_rates, to_base, to_minor
 from marketplace.notifications.services import notify
 from marketplace.search.index_runtime import get_index
@@ -96,11 +96,7 @@ def match_suppliers(session: Session, buyer_request: BuyerRequest, catalog: Cata
 
 
 def _suppliers_in_category(category_id: int) -> Any:
-    return (
-        select(Offer.supplier_id)
-        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(in_subtree(category_id)))
-        .distinct()
-    )
+    return select(Offer.supplier_id).where(shown_to_buyers(), Offer.category_id.in_(in_subtree(category_id))).distinct()
 
 
 def add_matches(session: Session, buyer_request: BuyerRequest, catalog: CatalogSearch | None) -> list[int]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select, true
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
@@ -55,13 +55,17 @@ def _visible_to(viewer: User | None) -> Any:
     """Return the condition on ``BuyerRequest`` for the published requests ``viewer`` may see (``may_view``)."""
     if viewer is not None and viewer.is_admin:
         return true()
-    visible = [BuyerRequest.visibility == Visibility.ALL]
+    # A request an operator hid is its buyer's alone (``may_view``).
+    visible = [and_(BuyerRequest.visibility == Visibility.ALL, BuyerRequest.hidden_at.is_(None))]
     if viewer is not None:
         visible.append(BuyerRequest.buyer_id == viewer.id)
         if viewer.is_supplier:
             visible.append(
-                exists().where(
-                    RequestMatch.request_id == BuyerRequest.id, RequestMatch.supplier_id == viewer.supplier_id
+                and_(
+                    BuyerRequest.hidden_at.is_(None),
+                    exists().where(
+                        RequestMatch.request_id == BuyerRequest.id, RequestMatch.supplier_id == viewer.supplier_id
+                    ),
                 )
             )
     return or_(*visible)

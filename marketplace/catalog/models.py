@@ -22,9 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
+    select,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace.db import Base, created_at, currency_code, intpk, money, str255, str2000, utcnow
 from marketplace.suppliers.models import Supplier, SupplierCategory
@@ -169,10 +172,20 @@ class Offer(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.status == OfferStatus.ACTIVE
+        """Return whether buyers see the offer (as :func:`shown_to_buyers`)."""
+        return self.status == OfferStatus.ACTIVE and self.supplier.hidden_at is None
 
     def __repr__(self) -> str:
         return f"<Offer {self.id} {self.supplier_id}:{self.supplier_sku} {self.price} {self.currency}>"
+
+
+def shown_to_buyers() -> ColumnElement[bool]:
+    """Return the condition on ``Offer`` for the offers buyers see: active, of a supplier no operator hid.
+
+    An offer an operator hid is withdrawn as well, so ``status`` covers it.
+    """
+    hidden_suppliers = select(Supplier.id).where(Supplier.hidden_at.is_not(None)).correlate(None)
+    return and_(Offer.status == OfferStatus.ACTIVE, Offer.supplier_id.not_in(hidden_suppliers))
 
 
 class PriceHistory(Base):

@@ -17,7 +17,7 @@ from marketplace.catalog.click_spool import ClickRecord
 from marketplace.catalog.clickouts import utm_tags, with_utm
 from marketplace.catalog.history import PriceChart, backed_discounts, price_chart
 from marketplace.catalog.identity import product_identity
-from marketplace.catalog.models import STRONG_BASES, ClickOut, Offer, OfferStatus, Product
+from marketplace.catalog.models import STRONG_BASES, ClickOut, Offer, Product, shown_to_buyers
 from marketplace.catalog.pricing import CENT
 from marketplace.db import utcnow
 from marketplace.domain_errors import DomainError
@@ -121,9 +121,7 @@ def _live_tree(session: Session) -> dict[int, CategoryNode]:
     ).all()
     nodes = {row.id: CategoryNode(*row) for row in rows}
     counts = session.execute(
-        select(Offer.category_id, Offer.product_id)
-        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.is_not(None))
-        .distinct()
+        select(Offer.category_id, Offer.product_id).where(shown_to_buyers(), Offer.category_id.is_not(None)).distinct()
     ).all()
     products_under: dict[int, set[int]] = defaultdict(set)
     for category_id, product_id in counts:
@@ -187,9 +185,7 @@ def category_page(session: Session, category_id: int, page: int = 1, per_page: i
     category = get_category(session, category_id)
     live = _live_tree(session)
     product_ids_q = (
-        select(Offer.product_id)
-        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.in_(in_subtree(category_id)))
-        .distinct()
+        select(Offer.product_id).where(shown_to_buyers(), Offer.category_id.in_(in_subtree(category_id))).distinct()
     )
     total = session.scalar(select(func.count()).select_from(product_ids_q.subquery())) or 0
     page_ids = session.scalars(

@@ -296,6 +296,7 @@ class OfferWriter:
                     Offer.supplier_sku,
                     Offer.product_id,
                     Offer.status,
+                    Offer.hidden_at,
                     Offer.feed_digest,
                     Offer.feed_warnings,
                     *COMPARED_COLUMNS,
@@ -593,7 +594,12 @@ class OfferWriter:
         return values
 
     def _status_after(self, row: FeedOffer | FeedUpdate, current: Any, hide: bool) -> OfferStatus:
-        """Decide an existing offer's status: a full feed shows it; an update never brings one back."""
+        """Decide an existing offer's status: a full feed shows it; an update never brings one back.
+
+        An offer an operator hid stays withdrawn whatever the feed says, until the operator shows it.
+        """
+        if current.hidden_at is not None:
+            return OfferStatus.WITHDRAWN
         if isinstance(row, FeedOffer):
             return OfferStatus.ACTIVE
         if hide:

@@ -34,8 +34,12 @@ MESSAGES = {
     ),
     "lead.new.order": _l("New lead: %(buyer)s sent you an order request (%(subject)s)."),
     "lead.overdue": _l("The next step on your lead “%(subject)s” is overdue: %(step)s"),
-    "moderation.hidden": _l("An operator hid your %(what)s “%(title)s”: %(reason)s"),
-    "moderation.shown": _l("An operator showed your %(what)s “%(title)s” again."),
+    "moderation.request.hidden": _l("An operator hid your request “%(title)s” from other people: %(reason)s"),
+    "moderation.request.shown": _l("Your request “%(title)s” is shown again."),
+    "moderation.shop.hidden": _l("An operator hid your shop “%(title)s” and its offers from buyers: %(reason)s"),
+    "moderation.shop.shown": _l("Your shop “%(title)s” and its offers are shown again."),
+    "moderation.offer.hidden": _l("An operator hid your offer “%(title)s” from buyers: %(reason)s"),
+    "moderation.offer.shown": _l("Your offer “%(title)s” is shown again."),
 }
 
 

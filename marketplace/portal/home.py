@@ -14,6 +14,7 @@ from marketplace.imports.feeds import feed_sources, latest_runs
 from marketplace.imports.options import choose_price_type
 from marketplace.imports.uploads import queue_import
 from marketplace.imports.withdraw import offer_count
+from marketplace.moderation.services import hidden_offers_of
 from marketplace.portal.blueprint import bp
 from marketplace.portal.forms import ActionForm, FeedSourceForm, UploadForm
 from marketplace.suppliers.services import import_history
@@ -40,6 +41,7 @@ def portal_page(
         runs=import_history(session, supplier),
         offers=offer_count(session, supplier),
         upload_error=error,
+        hidden_offers=hidden_offers_of(session, supplier.id),
     ), status
 
 

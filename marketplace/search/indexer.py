@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import Offer, OfferStatus, shown_to_buyers
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
@@ -111,6 +111,7 @@ _DOCUMENT_COLUMNS = (
     Offer.status,
     Offer.product_id,
     Supplier.slug.label("supplier_slug"),
+    Supplier.hidden_at.label("supplier_hidden_at"),
     Offer.title,
     Offer.title_uk,
     Offer.brand,
@@ -176,7 +177,12 @@ def offer_document(offer: Row[Any], categories: _Categories) -> OfferDocument:
 def _documents(
     session: Session, offer_ids: Sequence[int], categories: _Categories
 ) -> tuple[list[OfferDocument], list[int]]:
-    active = [row for row in offer_rows(session, Offer.id.in_(offer_ids)) if row.status == OfferStatus.ACTIVE]
+    # An offer of a supplier an operator hid leaves the index like a withdrawn one.
+    active = [
+        row
+        for row in offer_rows(session, Offer.id.in_(offer_ids))
+        if row.status == OfferStatus.ACTIVE and row.supplier_hidden_at is None
+    ]
     active_ids = {o.id for o in active}
     removals = [offer_id for offer_id in offer_ids if offer_id not in active_ids]
     return [offer_document(o, categories) for o in active], removals
@@ -213,7 +219,7 @@ def apply_changes(session: Session, index: SearchIndex, changes: Sequence[Row[in
 
 def active_offer_count(session: Session) -> int:
     """Return how many offers buyers can see, which is how many the index should hold."""
-    return session.scalar(select(func.count()).where(Offer.status == OfferStatus.ACTIVE)) or 0
+    return session.scalar(select(func.count()).where(shown_to_buyers())) or 0
 
 
 def queued_change_ids(session: Session) -> list[int]:
@@ -229,7 +235,7 @@ def write_generation(session: Session, index: SearchIndex, progress: Callable[[i
     categories = _Categories(session)
 
     def documents() -> Iterable[OfferDocument]:
-        stream = offer_rows(session, Offer.status == OfferStatus.ACTIVE, yield_per=2000)
+        stream = offer_rows(session, shown_to_buyers(), yield_per=2000)
         for count, offer in enumerate(stream, 1):
             yield offer_document(offer, categories)
             if progress is not None and count % 1000 == 0:
@@ -275,7 +281,7 @@ def check_index(session: Session, index: SearchIndex) -> IndexDrift:
     rows = session.execute(
         select(
             Offer.id, Offer.price_base, Offer.available, Offer.updated_at, Offer.product_id, Offer.category_id
-        ).where(Offer.status == OfferStatus.ACTIVE)
+        ).where(shown_to_buyers())
     ).all()
     active_ids = set()
     missing, stale = [], []

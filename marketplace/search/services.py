@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from marketplace.catalog.identity import product_identity
-from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.catalog.models import Offer, shown_to_buyers
 from marketplace.catalog.services import best_offer, key_params, offer_rank_by_total, offer_total_base
 from marketplace.events.log import log_event
 from marketplace.suppliers.models import Supplier
@@ -229,7 +229,7 @@ def _load_hits(session: Session, found: Sequence[SearchHit], first: int) -> list
         .where(Offer.product_id.in_(shown_products))
     ):
         product_offers.setdefault(offer.product_id, []).append(offer)
-        if offer.id in ids and offer.status == OfferStatus.ACTIVE:
+        if offer.id in ids and offer.is_active:
             loaded[offer.id] = offer
     hits = []
     for i, hit in enumerate(found):
@@ -416,7 +416,7 @@ def suggest(session: Session, index: SearchIndex, text: str, limit: int = 5) -> 
             for column in (Category.name_uk, Category.name_ru)
             for variant in variants
         ]
-        live = select(Offer.category_id).where(Offer.status == OfferStatus.ACTIVE).distinct()
+        live = select(Offer.category_id).where(shown_to_buyers()).distinct()
         rows = session.scalars(
             select(Category).where(or_(*named), Category.id.in_(live)).order_by(Category.name).limit(limit)
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.models import Offer, Product, shown_to_buyers
 from marketplace.taxonomy.models import Category
 
 #: sitemaps.org's limit of URLs in one file.
@@ -46,7 +46,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _live_offers() -> ColumnElement[bool]:
-    return and_(Offer.status == OfferStatus.ACTIVE, Product.merged_into_id.is_(None))
+    return and_(shown_to_buyers(), Product.merged_into_id.is_(None))
 
 
 def product_chunks(session: Session, size: int) -> list[Chunk]:
@@ -78,7 +78,7 @@ def live_categories(session: Session) -> list[Entry]:
     """Return every category with an active offer in it or below it, with the newest change under it."""
     rows = session.execute(
         select(Offer.category_id, func.max(Offer.updated_at))
-        .where(Offer.status == OfferStatus.ACTIVE, Offer.category_id.is_not(None))
+        .where(shown_to_buyers(), Offer.category_id.is_not(None))
         .group_by(Offer.category_id)
     )
     newest = {category_id: _utc(lastmod) for category_id, lastmod in rows if category_id is not None}

@@ -1,4 +1,4 @@
-"""The authorisation matrix: every role against every page and API route of buyer requests and the supplier API.
+"""The authorisation matrix: every role against every route of buyer requests, the supplier API, leads and moderation.
 
 The routes come from ``app.url_map``, so a new route of the feature without an expectation
 here fails ``test_every_route_of_the_feature_has_expectations``. Each call runs inside a
@@ -32,9 +32,12 @@ from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage,
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
+from marketplace.crm.lead_sources import collect_leads
 from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
+from marketplace.moderation.services import Target, hide
 from marketplace.notifications.models import Notification
+from marketplace.shops.models import Lead, LeadNote, LeadSource
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
@@ -42,11 +45,24 @@ from tests.support import factories
 
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")
 #: Blueprints of the feature; the account page's token routes are added by name.
-FEATURE_BLUEPRINTS = ("buyer_requests", "requests_api", "notifications", "dev", "supplier_api", "alerts", "alerts_api")
+FEATURE_BLUEPRINTS = (
+    "buyer_requests",
+    "requests_api",
+    "notifications",
+    "dev",
+    "supplier_api",
+    "alerts",
+    "alerts_api",
+    "admin_moderation",
+)
 FEATURE_ENDPOINTS = (
     "accounts.account",
     "accounts.create_api_token",
     "accounts.revoke_api_token",
+    "portal.leads",
+    "portal.lead",
+    "portal.move",
+    "portal.note",
 )
 
 #: Shorthands: ``LOGIN`` is the redirect to the login page.
@@ -158,6 +174,20 @@ def owner_favourite(conn: Connection, ids: dict[str, int]) -> bool:
 
 def with_token(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda ids: {**ids, "token": ids[name]}
+def lead_stage_is(stage: str) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: conn.scalar(select(Lead.status).where(Lead.id == ids["lead_id"])) == stage
+
+
+def lead_noted(conn: Connection, ids: dict[str, int]) -> bool:
+    return bool(conn.scalar(select(func.count()).select_from(LeadNote).where(LeadNote.lead_id == ids["lead_id"])))
+
+
+def request_hidden(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(BuyerRequest.hidden_at).where(BuyerRequest.id == ids["request_id"])) is not None
+
+
+def offer_shown_again(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Offer.hidden_at).where(Offer.id == ids["target_id"])) is None
 
 
 def on_draft(ids: dict[str, int]) -> dict[str, int]:
@@ -317,6 +347,30 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("supplier_api.delete_feed", "DELETE"): Call(
         by_role(401, 403, 403, 204, 404, 403), done=feed_interval_is(None), doer="supplier_matched"
     ),
+    # --- the leads pipeline: the matched supplier's lead (the request matched its catalog) ---
+    ("portal.leads", "GET"): Call(by_role(LOGIN, 403, 403, 200, 200, 403)),
+    ("portal.lead", "GET"): Call(by_role(LOGIN, 403, 403, 200, 404, 403)),
+    ("portal.move", "POST"): Call(
+        by_role(LOGIN, 403, 403, 302, 404, 403),
+        lambda w: {"stage": "contacted"},
+        done=lead_stage_is("contacted"),
+        doer="supplier_matched",
+    ),
+    ("portal.note", "POST"): Call(
+        by_role(LOGIN, 403, 403, 302, 404, 403), lambda w: {"note": "Called"}, done=lead_noted, doer="supplier_matched"
+    ),
+    # --- moderation: operators only -------------------------------------------------------
+    ("admin_moderation.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("admin_moderation.hide_thing", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"target": "request", "target_id": str(w["request_id"]), "reason": "Junk"},
+        done=request_hidden,
+        doer="admin",
+    ),
+    # The rival's offer B1, which an operator hid when the world was made.
+    ("admin_moderation.show_thing", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {}, done=offer_shown_again, doer="admin"
+    ),
 }
 
 
@@ -378,6 +432,12 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         quote = submit_quote(session, matched, item, price=Decimal(880), currency="UAH", note=OWN_NOTE)
         rival_quote = submit_quote(session, rival, accepted_item, price=Decimal(700), currency="UAH", note=RIVAL_NOTE)
         accept_quote(session, rival_quote, users["owner"])
+        collect_leads(session)
+        lead = session.scalar(select(Lead).where(Lead.supplier_id == matched.id))
+        assert lead is not None and lead.source == LeadSource.MATCH
+        hidden_offer = session.scalar(select(Offer.id).where(Offer.supplier_sku == "B1"))
+        assert hidden_offer is not None
+        hide(session, Target.OFFER, hidden_offer, "Counterfeit", users["admin"])
         draft = publish_request(
             session, users["owner"], title="Draft knives", items=[ItemInput("Paring knife", Decimal(3))], draft=True
         )
@@ -409,6 +469,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "guest_alert_id": guest.id,
                 "confirm_token": confirm_token(guest),
                 "unsubscribe_token": unsubscribe_token("guest@example.com"),
+                "lead_id": lead.id,
+                "target": "offer",  # type: ignore[dict-item]  # a route argument, not an id
+                "target_id": hidden_offer,
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
