@@ -67,7 +67,7 @@ def _find(session: Session, target: Target, target_id: int) -> Hideable:
     model: type[Hideable] = {Target.REQUEST: BuyerRequest, Target.SHOP: Supplier, Target.OFFER: Offer}[target]
     found = session.get(model, target_id)
     if found is None:
-        raise ModerationError(_l("There is no %(what)s %(id)s.", what=target.value, id=target_id))
+        raise ModerationError(_l("Nothing of that kind has the number %(id)s.", id=target_id))
     return found
 
 
