@@ -87,6 +87,25 @@ def supplier_leads(
     return list(session.scalars(query))
 
 
+def count_leads(session: Session, supplier_id: int, *, stage: LeadStatus | None = None) -> int:
+    """Return how many leads the supplier has, in ``stage`` if given."""
+    query = select(func.count()).select_from(Lead).where(Lead.supplier_id == supplier_id)
+    if stage is not None:
+        query = query.where(Lead.status == stage)
+    return session.scalar(query) or 0
+
+
+def leads_by_id(
+    session: Session, supplier_id: int, *, offset: int, limit: int, stage: LeadStatus | None = None
+) -> list[Lead]:
+    """Return a slice of the supplier's leads by id, with their items and notes, for the API."""
+    query = select(Lead).where(Lead.supplier_id == supplier_id)
+    if stage is not None:
+        query = query.where(Lead.status == stage)
+    query = query.options(selectinload(Lead.items), selectinload(Lead.notes)).order_by(Lead.id)
+    return list(session.scalars(query.offset(offset).limit(limit)))
+
+
 def get_lead(session: Session, supplier_id: int, lead_id: int) -> Lead:
     """Return one of the supplier's leads; raise ``LeadNotFound`` for anyone else's."""
     lead = session.get(Lead, lead_id)

@@ -10,9 +10,11 @@ rate limit, pushes against a smaller one too. Errors are JSON,
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -38,6 +40,18 @@ from marketplace.imports.feeds import (
 from marketplace.imports.messages import problem_text, run_error_text
 from marketplace.imports.options import ImportMode
 from marketplace.imports.uploads import queue_import
+from marketplace.shops.leads import (
+    STAGES,
+    LeadChange,
+    LeadError,
+    LeadNotFound,
+    add_note,
+    count_leads,
+    get_lead,
+    leads_by_id,
+    move_lead,
+)
+from marketplace.shops.models import Lead, LeadStatus
 from marketplace.supplier_api.batches import BatchRejected, BatchTooLarge, ImportBusy, check_batch, push_batch
 from marketplace.supplier_api.idempotency import (
     InvalidKey,
@@ -496,3 +510,140 @@ def delete_feed(feed_id: int) -> ResponseReturnValue:
         abort(404, description=_feed_missing(feed_id))
     session.commit()
     return "", 204
+
+
+# --- leads --------------------------------------------------------------------------------
+
+
+def _lead_json(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "stage": str(lead.status),
+        "source": str(lead.source),
+        "request_id": lead.source_ref,
+        "subject": lead.subject,
+        "buyer": {
+            "name": lead.buyer_name or None,
+            "email": lead.buyer_email,
+            "phone": lead.buyer_phone,
+            "company": lead.company,
+            "contact_person": lead.contact_person,
+        },
+        "comment": lead.comment,
+        "items": [
+            {
+                "sku": item.supplier_sku or None,
+                "title": item.title,
+                "quantity": format(item.quantity.normalize(), "f"),
+                "unit": item.unit,
+                "price": _money(item.price),
+                "currency": item.currency,
+            }
+            for item in lead.items
+        ],
+        "value": _money(lead.value),
+        "value_currency": lead.value_currency,
+        "lost_reason": lead.lost_reason,
+        "next_step": lead.next_step,
+        "next_step_at": _when(lead.next_step_at),
+        "notes": [{"body": n.body, "author_id": n.author_id, "created_at": _when(n.created_at)} for n in lead.notes],
+        "created_at": _when(lead.created_at),
+        "stage_at": _when(lead.stage_at),
+    }
+
+
+def _lead_missing(lead_id: int) -> str:
+    return str(_("There is no lead %(id)s.", id=lead_id))
+
+
+def _stage(value: Any) -> LeadStatus:
+    if value not in {s.value for s in STAGES}:
+        abort(400, description=_("stage must be one of: %(stages)s.", stages=", ".join(s.value for s in STAGES)))
+    return LeadStatus(value)
+
+
+@bp.get("/leads")
+@calls_limit
+@token_required
+def list_leads() -> ResponseReturnValue:
+    """The caller's own leads, by id, a page at a time; ``stage`` keeps one stage."""
+    supplier = _supplier()
+    raw = request.args.get("stage")
+    stage = None if raw is None else _stage(raw)
+    page, per_page = _page_args()
+    session = get_session()
+    found = Page(
+        leads_by_id(session, supplier.id, offset=(page - 1) * per_page, limit=per_page, stage=stage),
+        page,
+        per_page,
+        count_leads(session, supplier.id, stage=stage),
+    )
+    body = _page_json(found, "leads", [_lead_json(lead) for lead in found.items])
+    session.commit()  # the token's last use
+    return jsonify(body)
+
+
+def _lead_change(body: dict[str, Any]) -> LeadChange:
+    """Read a PATCH body's fields; a field of the wrong shape is a 400 naming it."""
+    unknown = set(body) - {"stage", "lost_reason", "value", "value_currency", "next_step", "next_step_at", "note"}
+    if unknown:
+        abort(400, description=_("Unknown fields: %(fields)s.", fields=", ".join(sorted(unknown))))
+    for name in ("lost_reason", "value_currency", "next_step", "note"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            abort(400, description=_("%(name)s must be a string.", name=name))
+    value = None
+    if body.get("value") is not None:
+        try:
+            value = Decimal(str(body["value"]))
+        except InvalidOperation:
+            abort(400, description=_('value must be a decimal number, such as "1200.50".'))
+        if not value.is_finite():
+            abort(400, description=_('value must be a decimal number, such as "1200.50".'))
+    next_step_at = None
+    if body.get("next_step_at") is not None:
+        try:
+            next_step_at = dt.datetime.fromisoformat(str(body["next_step_at"]))
+        except ValueError:
+            abort(400, description=_("next_step_at must be an ISO 8601 date or date and time."))
+        if next_step_at.tzinfo is None:
+            # A plain date is due at the end of that day, as on the portal's form; a plain time is UTC.
+            if len(str(body["next_step_at"])) == 10:
+                next_step_at = next_step_at.replace(hour=23, minute=59)
+            next_step_at = next_step_at.replace(tzinfo=dt.UTC)
+    clear = "next_step" in body and body["next_step"] is None and body.get("next_step_at") is None
+    return LeadChange(
+        stage=None if body.get("stage") is None else _stage(body["stage"]),
+        lost_reason=body.get("lost_reason"),
+        value=value,
+        value_currency=body.get("value_currency"),
+        next_step=body.get("next_step"),
+        next_step_at=next_step_at,
+        clear_next_step=clear,
+    )
+
+
+@bp.patch("/leads/<int:lead_id>")
+@calls_limit
+@token_required
+def update_lead(lead_id: int) -> ResponseReturnValue:
+    """Move one of the caller's leads: its stage, value and next step, and add a note; left-out fields stay."""
+    supplier = _supplier()
+    _id(lead_id, _lead_missing(lead_id))
+    body = _json_object()
+    change = _lead_change(body)
+    session = get_session()
+    try:
+        lead = get_lead(session, supplier.id, lead_id)
+    except LeadNotFound:
+        abort(404, description=_lead_missing(lead_id))
+    user = api_user()
+    assert user is not None
+    try:
+        move_lead(session, lead, change, user)
+        if body.get("note"):
+            add_note(session, lead, user, body["note"])
+    except LeadError as exc:
+        session.rollback()
+        return _error(422, _("Unprocessable Entity"), str(exc), fields={exc.field or "stage": [str(exc)]})
+    session.commit()
+    return jsonify(_lead_json(lead))

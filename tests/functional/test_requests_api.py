@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from decimal import Decimal
@@ -23,6 +24,9 @@ from tests.support import factories
 from tests.support.accounts import PASSWORD
 from tests.support.api import bearer, publish
 
+#: A deadline within the horizon (366 days ahead) whenever the test runs.
+DEADLINE = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+
 
 def test_a_buyer_publishes_and_gets_catalog_matches_back(
     client: FlaskClient, db_session: Session, shopper: User, sellers: dict[str, User]
@@ -31,7 +35,7 @@ def test_a_buyer_publishes_and_gets_catalog_matches_back(
         client,
         bearer(db_session, shopper),
         region="Lviv",
-        deadline="2099-12-31",
+        deadline=DEADLINE,
         items=[
             {"text": "frying pan", "quantity": "6", "unit": "pcs", "max_price": 1900, "currency": "UAH"},
             {"text": "chef's knife", "quantity": 2.5},
@@ -45,7 +49,7 @@ def test_a_buyer_publishes_and_gets_catalog_matches_back(
         "open",
         "all",
         "Lviv",
-        "2099-12-31",
+        DEADLINE,
     )
     assert body["mine"] is True and body["accepts_quotes"] is True
     pan, knife = body["items"]
@@ -102,6 +106,7 @@ def test_a_supplier_quotes_and_each_side_reads_what_it_may(
         ({"items": "pans"}, 422, "items"),
         ({"deadline": "tomorrow"}, 422, "deadline"),
         ({"deadline": "2000-01-01"}, 422, "deadline"),
+        ({"deadline": "9999-12-31"}, 422, "deadline"),  # at most 366 days ahead
         ({"visibility": "friends"}, 422, "visibility"),
     ],
 )

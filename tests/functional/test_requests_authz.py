@@ -347,6 +347,13 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("supplier_api.delete_feed", "DELETE"): Call(
         by_role(401, 403, 403, 204, 404, 403), done=feed_interval_is(None), doer="supplier_matched"
     ),
+    ("supplier_api.list_leads", "GET"): Call(by_role(401, 403, 403, 200, 200, 403)),
+    ("supplier_api.update_lead", "PATCH"): Call(
+        by_role(401, 403, 403, 200, 404, 403),
+        lambda w: {"stage": "won", "note": "Signed"},
+        done=lead_stage_is("won"),
+        doer="supplier_matched",
+    ),
     # --- the leads pipeline: the matched supplier's lead (the request matched its catalog) ---
     ("portal.leads", "GET"): Call(by_role(LOGIN, 403, 403, 200, 200, 403)),
     ("portal.lead", "GET"): Call(by_role(LOGIN, 403, 403, 200, 404, 403)),
