@@ -64,8 +64,13 @@ class Hidden:
 
 
 def _find(session: Session, target: Target, target_id: int) -> Hideable:
-    model: type[Hideable] = {Target.REQUEST: BuyerRequest, Target.SHOP: Supplier, Target.OFFER: Offer}[target]
-    found = session.get(model, target_id)
+    found: Hideable | None
+    if target == Target.REQUEST:
+        found = session.get(BuyerRequest, target_id)
+    elif target == Target.SHOP:
+        found = session.get(Supplier, target_id)
+    else:
+        found = session.get(Offer, target_id)
     if found is None:
         raise ModerationError(_l("Nothing of that kind has the number %(id)s.", id=target_id))
     return found
