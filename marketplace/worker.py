@@ -95,7 +95,12 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
                 # The checks are idempotent and the runs stay unchecked: the next pass tries again.
                 logger.exception("Alert pass failed; it runs again next pass")
                 session.rollback()
-            run_lead_jobs(session)  # leads from requests, reminders of overdue next steps (mailed just below)
+            try:
+                run_lead_jobs(session)  # leads from requests, reminders of overdue next steps (mailed just below)
+            except Exception:
+                # Deadlines and mail must not wait for leads either; the next pass tries again.
+                logger.exception("Collecting leads failed; the next pass tries again")
+                session.rollback()
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time
             queue_thumbnails(session, app.config)  # listing thumbnails of pictures new since the last pass

@@ -266,6 +266,7 @@ def test_the_operators_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         "/admin/products/review/",
         "/admin/suppliers/",
         "/admin/categories/",
+        "/admin/moderation/",
     ]
     _assert_fit(phone, paths, width)
 
