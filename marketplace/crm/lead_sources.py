@@ -15,7 +15,7 @@ import logging
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from marketplace.buyer_requests.models import (
     BuyerRequest,
@@ -135,6 +135,7 @@ def _collect(session: Session, only: ColumnElement[bool] | None, now: dt.datetim
         .join(BuyerRequest, BuyerRequest.id == RequestMatch.request_id)
         .where(live, BuyerRequest.status == RequestStatus.OPEN)
         .where(~_has_lead(RequestMatch.supplier_id, RequestMatch.request_id))
+        .options(selectinload(BuyerRequest.items))
         .order_by(RequestMatch.id)
     ).all()
     for supplier_id, buyer_request in matched:
