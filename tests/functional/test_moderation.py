@@ -56,6 +56,7 @@ def test_a_junk_request_leaves_the_home_page_and_its_buyer_sees_why(
     operator = signed_in(app, admin)
     page = operator.get("/admin/moderation/").get_data(as_text=True)
     assert page.count('data-testid="far-request"') == 1 and "9999-12-31" in page
+    assert f'name="target_id" value="{junk.id}"' in page  # hidden from its row, with a reason
     hide(operator, "request", junk.id, "A test, not a real request")
 
     assert "Тест" not in client.get("/").get_data(as_text=True)
