@@ -26,7 +26,7 @@ from sqlalchemy import String, case, cast, delete, func, insert, literal, or_, s
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.identity import product_identity
-from marketplace.catalog.models import ClickOut, Offer, OfferStatus
+from marketplace.catalog.models import ClickOut, Offer, shown_to_buyers
 from marketplace.catalog.services import best_offer
 from marketplace.db import utcnow
 from marketplace.events.models import AnalyticsEvent
@@ -187,7 +187,7 @@ def _first_picture(offers: Sequence[Offer]) -> str | None:
 
 def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
     """Recompute every product's recommendations and commit them at once; return the rows written."""
-    offers = session.scalars(select(Offer).where(Offer.status == OfferStatus.ACTIVE)).all()
+    offers = session.scalars(select(Offer).where(shown_to_buyers())).all()
     by_product: dict[int, list[Offer]] = defaultdict(list)
     for offer in offers:
         by_product[offer.product_id].append(offer)

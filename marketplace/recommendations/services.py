@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Offer, OfferStatus, Product
+from marketplace.catalog.models import Offer, Product, shown_to_buyers
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 
 
@@ -54,7 +54,7 @@ def product_recommendations(session: Session, product_id: int) -> Recommended:
             ProductRecommendation.picture,
         )
         .join(Product, Product.id == ProductRecommendation.recommended_id)
-        .join(Offer, (Offer.product_id == Product.id) & (Offer.status == OfferStatus.ACTIVE))
+        .join(Offer, (Offer.product_id == Product.id) & shown_to_buyers())
         .where(ProductRecommendation.product_id == product_id)
         .group_by(ProductRecommendation.id, Product.id, Product.title)
         .order_by(ProductRecommendation.kind, ProductRecommendation.rank)

@@ -7,7 +7,7 @@ B2B company fields and notes; an item's quantity may be fractional (kilograms of
 Requests, suppliers and offers gain ``hidden_at`` and ``hidden_reason`` for moderation.
 
 Revision ID: 0025
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 23:10:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
