@@ -6,16 +6,16 @@ Leads gain a stage (new, contacted, offer sent, won, lost) in ``status``: the ol
 B2B company fields and notes; an item's quantity may be fractional (kilograms of a request).
 Requests, suppliers and offers gain ``hidden_at`` and ``hidden_reason`` for moderation.
 
-Revision ID: 0025
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 23:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0020"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
