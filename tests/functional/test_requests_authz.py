@@ -174,6 +174,8 @@ def owner_favourite(conn: Connection, ids: dict[str, int]) -> bool:
 
 def with_token(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda ids: {**ids, "token": ids[name]}
+
+
 def lead_stage_is(stage: str) -> Callable[[Connection, dict[str, int]], bool]:
     return lambda conn, ids: conn.scalar(select(Lead.status).where(Lead.id == ids["lead_id"])) == stage
 
