@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +24,7 @@ from marketplace.db import utcnow
 from marketplace.domain_errors import DomainError
 from marketplace.taxonomy.models import Category, Translated
 from marketplace.taxonomy.services import in_subtree
+from search_index.params import facet_label, normalize_param, value_label
 
 logger = logging.getLogger(__name__)
 
@@ -328,9 +330,12 @@ def key_params(offers: Iterable[Offer], limit: int = 3) -> list[tuple[str, str]]
 def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[SpecRow]:
     """Merge the offers' params: one row per name; differing values are all kept, with who states them.
 
-    Names and values are kept as the first offer stating them spelt them (units included);
-    pass the offers in :func:`spec_order`.
+    Names and values the param table (:mod:`search_index.params`, the one the filters use)
+    knows are one row and one value however suppliers spell them ("Діаметр" and "Диаметр",
+    "Зимние" and "зимові"), and read in the visitor's language; others are kept as the first
+    offer stating them spelt them (units included). Pass the offers in :func:`spec_order`.
     """
+    locale = _visitor_locale()
     rows: dict[str, SpecRow] = {}
     value_keys: dict[str, dict[str, int]] = {}
     for offer in offers:
@@ -338,20 +343,42 @@ def merge_specs(offers: Sequence[Offer], *, with_sellers: bool = True) -> list[S
             if not isinstance(param, list | tuple) or len(param) != 2:
                 continue
             name, value = (str(part).strip() for part in param)
-            key = _spec_key(name)
+            key, label, value_key, shown = _spec_param(name, value, locale)
             if not key or not value:
                 continue
-            row = rows.setdefault(key, SpecRow(name.rstrip(":").strip(), []))
+            row = rows.setdefault(key, SpecRow(label, []))
             seen = value_keys.setdefault(key, {})
-            # "28 cm" and "28cm" are the same value.
-            value_key = "".join(value.split()).casefold()
             if value_key not in seen:
                 seen[value_key] = len(row.values)
-                row.values.append((value, []))
+                row.values.append((shown, []))
             sellers = row.values[seen[value_key]][1]
             if with_sellers and offer.supplier.name not in sellers:
                 sellers.append(offer.supplier.name)
     return list(rows.values())
+
+
+#: Names suppliers give the brand param; the table of filters leaves the brand out, a spec row shows it.
+_BRAND_NAMES = frozenset(("brand", "бренд", "виробник", "производитель", "manufacturer", "vendor", "торгова марка"))
+
+
+def _spec_param(name: str, value: str, locale: str) -> tuple[str, str, str, str]:
+    """Return (row key, row label, value key, value as shown) of one param, for ``locale``."""
+    normal = normalize_param(name, value)
+    if normal is None:
+        key = _spec_key(name)
+        if key in _BRAND_NAMES:
+            return "brand", str(_l("Brand")), "".join(value.split()).casefold(), value
+        label = name.rstrip(":").strip()
+        # "28 cm" and "28cm" are the same value.
+        return key, label, "".join(value.split()).casefold(), value
+    # Numbers keep the seller's spelling ("28 см", not "280 мм"); known words read in the visitor's language.
+    shown = value if normal.numeric else value_label(normal.key, normal.value, locale, value)
+    return normal.key, facet_label(normal.key, locale, normal.name), f"{normal.value} {normal.unit}", shown
+
+
+def _visitor_locale() -> str:
+    """Return the language of the request being served, English outside one (the CLI, the worker)."""
+    return str(get_locale() or "en")
 
 
 @dataclass

@@ -159,3 +159,26 @@ def test_the_product_page_merges_specs_strong_offers_first(
     assert "Kitchen Pro, Pan House" in diameter and "Sellers state different values." in diameter
     material = specs.split('<th scope="row">Material</th>')[1].split("</tr>")[0]
     assert "steel" in material and "different values" not in material
+
+
+def test_specs_spelt_differently_by_uk_and_ru_sellers_are_one_row_in_the_visitor_s_language(
+    client: FlaskClient, db_session: Session, pans: dict[str, Offer]
+) -> None:
+    steel = pans["steel"]
+    factories.offer(
+        db_session, factories.supplier(db_session, "skovorody-ru"), "RU-28", title="Сковорода Hartwell 28 см",
+        price="520.00", product=steel.product, group_basis=GroupBasis.GTIN,
+        params=[["Диаметр, см", "28"], ["Цвет", "Черный"], ["Производитель", "Hartwell"]],
+    )  # fmt: skip
+    db_session.commit()
+
+    html = client.get(f"/products/{steel.product_id}?lang=uk", follow_redirects=True).get_data(as_text=True)
+
+    specs = html.split('data-testid="specs"')[1].split("</table>")[0]
+    names = re.findall(r'<th scope="row">(.*?)</th>', specs)
+    # "Brand"/"Производитель", "Diameter"/"Диаметр, см" and "Colour"/"Цвет" are one row each, named in Ukrainian.
+    assert names == ["Бренд", "Артикул", "Діаметр", "Матеріал", "Колір"]
+    diameter = specs.split('<th scope="row">Діаметр</th>')[1].split("</tr>")[0]
+    assert "28 cm" in diameter and "different values" not in diameter and "Різні" not in diameter
+    colour = specs.split('<th scope="row">Колір</th>')[1].split("</tr>")[0]
+    assert "Чорний" in colour  # black, graphite: the seller's "Черный" is the known black
