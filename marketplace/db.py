@@ -18,6 +18,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 
@@ -128,6 +129,11 @@ def _fix_sqlite(engine: Engine, busy_timeout: float) -> None:
         wait = conn.get_execution_options().get(WRITE_WAIT)
         conn.exec_driver_sql(f"PRAGMA busy_timeout={default_wait_ms if wait is None else int(wait * 1000)}")
         conn.exec_driver_sql("BEGIN" if wait is None else "BEGIN IMMEDIATE")
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    """Say whether ``error`` is SQLite's "database is locked": another connection held the write lock."""
+    return "database is locked" in str(error.orig)
 
 
 class Database:

@@ -24,10 +24,11 @@ from typing import Any, cast
 
 from flask import Flask, current_app
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from marketplace.appctx import real_app
-from marketplace.db import rows_matched, utcnow
+from marketplace.db import is_lock_timeout, rows_matched, utcnow
 from marketplace.jobs.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ _RQ_PENDING = "traderow.rq_pending"
 #: The function an RQ job runs, named rather than imported: it builds the app for a plain
 #: ``rq worker`` process, and only the worker, above every domain, may do that.
 RQ_ENTRY_POINT = "marketplace.worker.perform"
+#: How long a job that met a locked database waits before it runs again.
+LOCKED_RETRY = dt.timedelta(seconds=2)
 
 
 class UnknownJob(ValueError):
@@ -178,18 +181,35 @@ def finish_inline(session: Session, job_id: int) -> None:
 def run_claimed(app: Flask, session: Session, job: Job) -> bool:
     """Run a claimed job and record how it ended; return whether it succeeded.
 
-    A job that raises is marked failed with the error; the worker goes on.
+    A job that raises is marked failed with the error, and the worker goes on; one that met
+    SQLite's "database is locked" is queued again for a moment later instead.
     """
     job_id, kind, payload = job.id, job.kind, dict(job.payload or {})
     try:
         job_function(kind)(session, app, **payload)
     except Exception as exc:
-        logger.exception("Job %d (%s %s) failed", job_id, kind, payload)
         session.rollback()
+        if isinstance(exc, OperationalError) and is_lock_timeout(exc):
+            # SQLite's write lock was another's (a page's write committed while the job read):
+            # a moment later the same job succeeds, so it waits its turn instead of failing for good.
+            logger.warning("Job %d (%s %s) met a locked database; it runs again shortly", job_id, kind, payload)
+            _requeue(session, job_id, utcnow() + LOCKED_RETRY)
+            return False
+        logger.exception("Job %d (%s %s) failed", job_id, kind, payload)
         _finish(session, job_id, JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         return False
     _finish(session, job_id, JobStatus.DONE, None)
     return True
+
+
+def _requeue(session: Session, job_id: int, run_after: dt.datetime) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=JobStatus.QUEUED, claimed_by=None, claimed_at=None, lease_until=None, run_after=run_after)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def _finish(session: Session, job_id: int, status: JobStatus, error: str | None) -> None:
