@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, cast
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -178,10 +178,21 @@ def database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["traderow.db"]
 
 
+#: Requests that only read: their session begins as usual, and never waits for the write lock.
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+
+
 def get_session() -> Session:
-    """Return this request's or command's session, opening it on first use."""
+    """Return this request's or command's session, opening it on first use.
+
+    A request that may write (a form's POST) begins with SQLite's write lock, waiting its
+    turn: a deferred transaction that reads, then writes, fails at once in WAL when another
+    write (an analytics batch, the worker) committed in between.
+    """
     if "db_session" not in g:
-        g.db_session = database().session()
+        session = g.db_session = database().session()
+        if has_request_context() and request.method not in SAFE_METHODS:
+            session.connection(execution_options={WRITE_WAIT: current_app.config["SQLITE_BUSY_TIMEOUT"]})
     return g.db_session
 
 

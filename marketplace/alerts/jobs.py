@@ -94,6 +94,9 @@ def run_alert_jobs(session: Session, config: Mapping[str, Any], *, now: dt.datet
         call_webhooks(session, fired_ids, allow_private=config["ALERT_WEBHOOK_ALLOW_PRIVATE"])
         session.commit()
     digests = queue_digests(session, now=now, every=dt.timedelta(seconds=config["ALERT_DIGEST_SECONDS"]))
+    # A transaction of its own that writes first: on SQLite it then waits for a page's write
+    # instead of failing on the snapshot the digests read.
+    session.commit()
     forget_unconfirmed(session, now=now)  # a visitor's address that never confirmed is not kept
     session.commit()
     return AlertJobsDone(runs, hits, fired, dropped, digests)

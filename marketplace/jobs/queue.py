@@ -49,6 +49,9 @@ _RQ_PENDING = "traderow.rq_pending"
 RQ_ENTRY_POINT = "marketplace.worker.perform"
 #: How long a job that met a locked database waits before it runs again.
 LOCKED_RETRY = dt.timedelta(seconds=2)
+#: The jobs that commit once, at their end, so running one again after a locked database is safe.
+#: An import commits its claim first and is failed instead (its run says why).
+RETRIED_WHEN_LOCKED = frozenset({"preview_run", "make_thumbnails", "refresh_recommendations"})
 
 
 class UnknownJob(ValueError):
@@ -182,14 +185,14 @@ def run_claimed(app: Flask, session: Session, job: Job) -> bool:
     """Run a claimed job and record how it ended; return whether it succeeded.
 
     A job that raises is marked failed with the error, and the worker goes on; one that met
-    SQLite's "database is locked" is queued again for a moment later instead.
+    SQLite's "database is locked" is queued again for a moment later instead, if it may run twice.
     """
     job_id, kind, payload = job.id, job.kind, dict(job.payload or {})
     try:
         job_function(kind)(session, app, **payload)
     except Exception as exc:
         session.rollback()
-        if isinstance(exc, OperationalError) and is_lock_timeout(exc):
+        if kind in RETRIED_WHEN_LOCKED and isinstance(exc, OperationalError) and is_lock_timeout(exc):
             # SQLite's write lock was another's (a page's write committed while the job read):
             # a moment later the same job succeeds, so it waits its turn instead of failing for good.
             logger.warning("Job %d (%s %s) met a locked database; it runs again shortly", job_id, kind, payload)

@@ -39,6 +39,7 @@ def test_a_job_that_meets_a_locked_database_is_queued_again_and_then_runs(
     app: Flask, db_session: Session, supplier: Supplier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(queue.JOBS, "rename_supplier", f"{__name__}:rename_supplier")
+    monkeypatch.setattr(queue, "RETRIED_WHEN_LOCKED", queue.RETRIED_WHEN_LOCKED | {"rename_supplier"})
     job = enqueue(db_session, "rename_supplier", supplier_id=supplier.id, locked=True)
     assert job is not None
     db_session.commit()
