@@ -6,6 +6,7 @@ benchmarked and swapped for another engine without touching callers.
 
 from search_index import codec
 from search_index.documents import OfferDocument
+from search_index.facet_columns import price_bucket_label
 from search_index.index import IndexLockedError, IndexOutdatedError, SearchIndex
 from search_index.query import (
     CONDITIONS,
@@ -17,7 +18,6 @@ from search_index.query import (
     SearchResults,
     Suggestions,
 )
-from search_index.reading import price_bucket_label
 from search_index.schema import PRICE_EDGES_MINOR, InvalidDocumentError
 
 codec.install()

@@ -32,7 +32,6 @@ import logging
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Mapping, MutableSequence, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
@@ -45,6 +44,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from search_index.analysis import normalize_code
 from search_index.column_data import BYTES_COLUMNS, NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
 from search_index.docnums import Docs, DocSet, Filters, Ints, Mask, all_of, any_allowed, as_indices
+from search_index.facet_columns import SCAN_SHARE, FacetColumn, price_bucket_label
 from search_index.highlighting import highlight_hit
 from search_index.param_facets import ParamTable, facets_for, filter_name
 from search_index.parsing import Clause, ParsedText, parse_text
@@ -57,7 +57,7 @@ from search_index.query import (
     SearchResults,
     Suggestions,
 )
-from search_index.schema import CODES_FIELD, PRICE_EDGES_MINOR, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
+from search_index.schema import CODES_FIELD, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
 from search_index.spelling import crosses_language, same_word_across_languages, script_of
 from search_index.storage import open_index
 
@@ -70,55 +70,8 @@ _BROWSE_CACHE_SIZE = 256
 _CATEGORY_CACHE_SIZE = 512
 #: Docnum sets of Whoosh queries (one word in one field, mostly) kept per snapshot.
 _MATCH_CACHE_SIZE = 512
-#: Results at least 1/_SCAN_SHARE of the index are ordered by walking a precomputed order,
-#: which stops after one page; smaller ones are cheaper to sort.
-_SCAN_SHARE = 8
 #: Autocomplete looks at no more than this many dictionary words per prefix.
 _PREFIX_SCAN = 3000
-
-
-def price_bucket_label(bucket: int) -> str:
-    """Return a price bucket as "low-high", inclusive, in minor units ("low-" for the last one)."""
-    low = PRICE_EDGES_MINOR[bucket - 1] + 1 if bucket > 0 else 0
-    high = PRICE_EDGES_MINOR[bucket] if bucket < len(PRICE_EDGES_MINOR) else None
-    return f"{low}-{'' if high is None else high}"
-
-
-@dataclass(frozen=True, slots=True)
-class _FacetColumn:
-    """One column coded for filtering and counting: each distinct value is a small integer."""
-
-    #: The distinct values, by code.
-    values: tuple[Any, ...]
-    #: Value -> code.
-    index: Mapping[Any, int]
-    #: Docnum -> the code of its value.
-    codes: Ints
-    #: Docnum -> its product (a dense 0..products-1 number).
-    products: Ints
-    #: Docnums sorted by (product, code), and their product * len(values) + code in that order.
-    by_pair: Ints
-    sorted_pairs: Ints
-
-    def having(self, values: Iterable[Any]) -> Mask:
-        """Return the mask of the docnums whose value is one of ``values``."""
-        return np.isin(self.codes, [self.index[value] for value in values if value in self.index])
-
-    def count(self, docs: Docs, by_product: bool) -> dict[Any, int]:
-        """Return value -> how many of ``docs`` have it: offers, or distinct products."""
-        width = len(self.values)
-        if not by_product:
-            found = self.codes[docs.indices]
-        elif len(docs) * _SCAN_SHARE < len(self.codes):
-            indices = docs.indices
-            found = np.unique(self.products[indices] * width + self.codes[indices]) % width
-        else:  # many docs: their pairs in sorted order, each distinct pair once, without sorting
-            pairs = self.sorted_pairs[docs.mask[self.by_pair]]
-            if len(pairs):
-                pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-            found = pairs % width
-        counts = np.bincount(found, minlength=width)
-        return {self.values[code]: int(counts[code]) for code in np.flatnonzero(counts)}
 
 
 class Snapshot:
@@ -153,7 +106,7 @@ class Snapshot:
         self._positions: dict[str, Sequence[int]] = {}
         self._orders: dict[str, array.array[int]] = {}
         self._product_rows: Ints | None = None
-        self._facet_columns: dict[str | int, _FacetColumn] = {}
+        self._facet_columns: dict[str | int, FacetColumn] = {}
         #: The row total and facets of the whole unfiltered catalog, by ``by_product``.
         self._whole: dict[bool, tuple[int, Mapping[str, Mapping[str, int]]]] = {}
         self._levels: dict[int, list[int | None]] = {}
@@ -316,7 +269,7 @@ class Snapshot:
             self._product_rows = rows.astype(np.int64)
         return self._product_rows
 
-    def facet_column(self, name: str | int) -> _FacetColumn:
+    def facet_column(self, name: str | int) -> FacetColumn:
         """Return a column coded for filtering and counting: a column name, or a category depth."""
         found = self._facet_columns.get(name)
         if found is None:
@@ -326,7 +279,7 @@ class Snapshot:
             products = self.product_rows()
             pairs = products * len(index) + codes
             by_pair = np.argsort(pairs, kind="stable")
-            found = _FacetColumn(tuple(index), index, codes, products, by_pair, pairs[by_pair])
+            found = FacetColumn(tuple(index), index, codes, products, by_pair, pairs[by_pair])
             self._facet_columns[name] = found
         return found
 
@@ -501,7 +454,7 @@ class Snapshot:
     ) -> Iterable[int]:
         """Yield the matched docnums best first, lazily where the order allows it."""
         sort = q.sort if parsed is not None or q.sort != "relevance" else "newest"
-        if sort in ("price_asc", "price_desc", "newest") and len(matched) * _SCAN_SHARE >= self.size:
+        if sort in ("price_asc", "price_desc", "newest") and len(matched) * SCAN_SHARE >= self.size:
             return self._walk(sort, matched, q.by_product)
         if sort in ("price_asc", "price_desc"):
             candidates: Collection[int] = matched

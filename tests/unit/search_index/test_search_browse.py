@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from search_index import OfferDocument, SearchIndex, SearchQuery, price_bucket_label, reading
+from search_index import OfferDocument, SearchIndex, SearchQuery, facet_columns, price_bucket_label, reading
 from search_index.schema import price_bucket
 from tests.support.search import make_offer
 
@@ -189,7 +189,7 @@ def test_a_warmed_snapshot_browses_the_whole_catalog_without_counting(
     def count(*args: object) -> None:
         raise AssertionError("warm() already counted the unfiltered catalog")
 
-    monkeypatch.setattr(reading._FacetColumn, "count", count)
+    monkeypatch.setattr(facet_columns.FacetColumn, "count", count)
     for sort in ("relevance", "price_asc", "price_desc", "newest"):
         for by_product in (True, False):
             results = shop.search(SearchQuery(sort=sort, by_product=by_product, page=2, per_page=5))
