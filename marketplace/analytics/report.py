@@ -70,6 +70,8 @@ def analytics_report(session: Session, first: dt.date, last: dt.date, *, top: in
         },
         "clickouts_by_supplier": dict(sorted(sums.get("clickout_supplier", {}).items(), key=lambda kv: -kv[1])),
         "clickouts_by_category": dict(sorted(sums.get("clickout_category", {}).items(), key=lambda kv: -kv[1])),
+        "views_by_supplier": dict(sorted(sums.get("view_supplier", {}).items(), key=lambda kv: -kv[1])),
+        "views_by_category": dict(sorted(sums.get("view_category", {}).items(), key=lambda kv: -kv[1])),
         "events": {kind: total(kind) for kind in COUNTED_KINDS},
         "bots_excluded": total("bots_excluded"),
     }
@@ -87,3 +89,68 @@ def search_engine_pages(sums: dict[str, dict[str, int]], top: int = TOP) -> list
         key=lambda row: (-row[0], row[1]),
     )  # fmt: skip
     return [{"path": path, "visits": count, "single_page_visits": single.get(path, 0)} for count, path in found[:top]]
+
+
+def daily_series(
+    session: Session, first: dt.date, last: dt.date, metrics: tuple[str, ...], key: str = ""
+) -> dict[str, Any]:
+    """Return ``{"days": [...], metric: [count per day]}`` of the daily rollups of ``metrics`` under ``key``."""
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    counts: dict[tuple[dt.date, str], int] = {}
+    for period_start, metric, value in session.execute(
+        select(Rollup.period_start, Rollup.metric, Rollup.value).where(
+            Rollup.grain == "day",
+            Rollup.metric.in_(metrics),
+            Rollup.key == key,
+            Rollup.period_start >= start,
+            Rollup.period_start < end,
+        )
+    ):
+        counts[period_start.date(), metric] = int(value)
+    series: dict[str, Any] = {"days": [day.isoformat() for day in days]}
+    for metric in metrics:
+        series[metric] = [counts.get((day, metric), 0) for day in days]
+    return series
+
+
+def visitor_series(session: Session, first: dt.date, last: dt.date) -> dict[str, list[int]]:
+    """Return the visitors, new and returning, of each day of ``first`` to ``last``."""
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    rows = {
+        day: (int(all_), int(new or 0))
+        for day, all_, new in session.execute(
+            select(
+                VisitorDay.day,
+                func.count(),
+                func.sum(case((VisitorDay.first_day == VisitorDay.day, 1), else_=0)),
+            )
+            .where(VisitorDay.day >= first, VisitorDay.day <= last)
+            .group_by(VisitorDay.day)
+        )
+    }
+    visitors = [rows.get(day, (0, 0))[0] for day in days]
+    new = [rows.get(day, (0, 0))[1] for day in days]
+    return {
+        "visitors": visitors,
+        "new_visitors": new,
+        "returning_visitors": [a - b for a, b in zip(visitors, new, strict=True)],
+    }
+
+
+def supplier_report(session: Session, slug: str, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Return one supplier's views, click-outs, CTR and average search position over the range, and per day."""
+    series = daily_series(session, first, last, ("view_supplier", "clickout_supplier", "rank_shown", "rank_sum"), slug)
+    views, clicks = sum(series["view_supplier"]), sum(series["clickout_supplier"])
+    shown, rank_sum = sum(series["rank_shown"]), sum(series["rank_sum"])
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "views": views,
+        "clickouts": clicks,
+        "ctr": round(clicks / views * 100, 1) if views else 0.0,
+        "search_appearances": shown,
+        "average_position": round(rank_sum / shown, 1) if shown else None,
+        "series": {"days": series["days"], "views": series["view_supplier"], "clickouts": series["clickout_supplier"]},
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.analytics.models import Rollup, VisitorDay
 from marketplace.analytics.visits import Event, Visit, depth_bucket, person_of, split_visits
+from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.events.models import AnalyticsEvent
 from marketplace.suppliers.models import Supplier
 
@@ -104,17 +105,18 @@ def rollup_day(session: Session, day: dt.date) -> DayRolled:
             AnalyticsEvent.supplier_id,
             AnalyticsEvent.category_id,
             AnalyticsEvent.data,
+            AnalyticsEvent.product_id,
         ).where(AnalyticsEvent.occurred_at >= start, AnalyticsEvent.occurred_at < end)
     ).all()
     bots = 0
     events: list[Event] = []
-    for occurred_at, kind, visitor_id, user_id, path, channel, supplier_id, category_id, data in rows:
+    for occurred_at, kind, visitor_id, user_id, path, channel, supplier_id, category_id, data, product_id in rows:
         if kind == "bots":
             bots += int((data or {}).get("count", 0))
             continue
         person = person_of(visitor_id, user_id)
         if person is not None:
-            events.append(Event(occurred_at, kind, person, path, channel, supplier_id, category_id, data))
+            events.append(Event(occurred_at, kind, person, path, channel, supplier_id, category_id, data, product_id))
     visits = split_visits(events)
     daily, hourly = _count(session, events, visits)
     if bots:
@@ -163,7 +165,9 @@ def _count(
         for step, reached in steps.items():
             daily[step, ""] += int(reached)
         hourly[_hour(visit.started_at), "visits"] += 1
-    slugs = _supplier_slugs(session, {e.supplier_id for e in events if e.kind == "clickout" and e.supplier_id})
+    ranked = {int(sid) for e in events if e.kind == "search" for sid in ((e.data or {}).get("ranks") or {})}
+    slugs = _supplier_slugs(session, {e.supplier_id for e in events if e.kind == "clickout" and e.supplier_id} | ranked)
+    sellers = _product_sellers(session, {e.product_id for e in events if e.kind == "product_view" and e.product_id})
     for event in events:
         hour = _hour(event.occurred_at)
         if event.kind == "pageview":
@@ -179,6 +183,17 @@ def _count(
                 if not int(data.get("results") or 0):
                     daily["zero_search", query] += 1
                 hourly[hour, "searches"] += 1
+            # Where each supplier's best offer stood in the results: their average position.
+            for supplier_id, position in (data.get("ranks") or {}).items():
+                slug = slugs.get(int(supplier_id), "")
+                daily["rank_shown", slug] += 1
+                daily["rank_sum", slug] += int(position)
+        elif event.kind == "product_view" and event.product_id:
+            # A product page shows every seller's offer: each of them had a view, for CTR by supplier.
+            category_id, offer_slugs = sellers.get(event.product_id, (None, ()))
+            daily["view_category", str(category_id or "")] += 1
+            for slug in offer_slugs:
+                daily["view_supplier", slug] += 1
         if event.kind in COUNTED_KINDS:
             daily[event.kind, ""] += 1
         if event.kind == "clickout":
@@ -196,6 +211,24 @@ def _supplier_slugs(session: Session, ids: set[int | None]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Supplier.id, Supplier.slug).where(Supplier.id.in_(ids))).all())
+
+
+def _product_sellers(session: Session, ids: set[int]) -> dict[int, tuple[int | None, tuple[str, ...]]]:
+    """Return each product's category and the slugs of the suppliers with an active offer of it."""
+    found: dict[int, tuple[int | None, list[str]]] = {}
+    listed = list(ids)
+    for chunk in range(0, len(listed), 500):
+        for product_id, category_id, slug in session.execute(
+            select(Offer.product_id, Offer.category_id, Supplier.slug)
+            .join(Supplier, Supplier.id == Offer.supplier_id)
+            .where(Offer.product_id.in_(listed[chunk : chunk + 500]), Offer.status == OfferStatus.ACTIVE)
+        ):
+            category, slugs = found.setdefault(product_id, (category_id, []))
+            if category is None and category_id is not None:
+                found[product_id] = (category_id, slugs)
+            if slug not in slugs:
+                slugs.append(slug)
+    return {product_id: (category, tuple(slugs)) for product_id, (category, slugs) in found.items()}
 
 
 def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:

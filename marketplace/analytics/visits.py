@@ -23,6 +23,7 @@ class Event:
     supplier_id: int | None = None
     category_id: int | None = None
     data: dict[str, Any] | None = None
+    product_id: int | None = None
 
 
 @dataclass(slots=True)

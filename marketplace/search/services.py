@@ -178,11 +178,26 @@ def _page(
     page = SearchPage(query, results, hits, facets=_facet_options(session, query, results, locale))
     page.params = [param_facet_view(facet, query, locale or "en") for facet in results.params]
     log_event(
-        "search", query=query.text, filters=query, page=query.page, results=results.total, corrected=results.corrected
+        "search",
+        query=query.text,
+        filters=query,
+        page=query.page,
+        results=results.total,
+        corrected=results.corrected,
+        ranks=supplier_ranks(hits),
     )
     if results.total == 0:
         page.relax = relax_hints(index, query)
     return page
+
+
+def supplier_ranks(hits: list[OfferHit]) -> dict[str, int]:
+    """Return each supplier's best position on the page (1-based overall): suppliers' average rank comes from it."""
+    ranks: dict[str, int] = {}
+    for hit in hits:
+        for offer in hit.offers or [hit.offer]:
+            ranks.setdefault(str(offer.supplier_id), hit.position)
+    return ranks
 
 
 def _search_by_total(session: Session, index: SearchIndex, query: SearchQuery, locale: str | None) -> SearchPage:
