@@ -1,19 +1,23 @@
-"""The visitor's own page: what analytics holds about them, and a button to erase it."""
+"""The visitor's own page (what analytics holds about them, and a button to erase it) and the operator's dashboard."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace.accounts.access import admin_required
 from marketplace.accounts.forms import ButtonForm
+from marketplace.analytics.dashboard import admin_dashboard, csv_response, date_range
 from marketplace.analytics.privacy import erase_visitor_data, held_data
 from marketplace.catalog.views import VISITOR_COOKIE
-from marketplace.db import get_session
+from marketplace.db import get_session, utcnow
 from marketplace.events.log import flush
 
 logger = logging.getLogger(__name__)
@@ -61,3 +65,30 @@ def erase() -> ResponseReturnValue:
     # A fresh random id from the next page on: nothing links the new visits to the erased ones.
     response.delete_cookie(VISITOR_COOKIE)
     return response
+
+
+def _dashboard_range() -> tuple[dt.date, dt.date]:
+    return date_range(request.args.get("from"), request.args.get("to"), utcnow().date())
+
+
+@bp.get("/admin/analytics")
+@admin_required
+def dashboard() -> ResponseReturnValue:
+    first, last = _dashboard_range()
+    data = admin_dashboard(
+        get_session(), first, last, lambda query: url_for("search.search", q=query), str(get_locale() or "en")
+    )
+    return render_template("analytics/dashboard.html", first=first, last=last, **data)
+
+
+@bp.get("/admin/analytics/<name>.csv")
+@admin_required
+def export(name: str) -> ResponseReturnValue:
+    first, last = _dashboard_range()
+    data = admin_dashboard(
+        get_session(), first, last, lambda query: url_for("search.search", q=query), str(get_locale() or "en")
+    )
+    table = data["tables"].get(name)
+    if table is None:
+        abort(404)
+    return csv_response(table, f"{name}-{first}-{last}.csv")

@@ -1,14 +1,19 @@
-"""The portal page: the supplier's feeds, imports and offers, and the price-list upload."""
+"""The portal page: the supplier's feeds, imports and offers, the price-list upload, and the supplier's numbers."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+import datetime as dt
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import supplier_required
-from marketplace.db import get_session
+from marketplace.analytics.dashboard import csv_response, date_range, supplier_dashboard
+from marketplace.analytics.report import supplier_report
+from marketplace.db import get_session, utcnow
 from marketplace.imports.columns import may_need_mapping
 from marketplace.imports.feeds import feed_sources, latest_runs
 from marketplace.imports.options import choose_price_type
@@ -17,6 +22,7 @@ from marketplace.imports.withdraw import offer_count
 from marketplace.moderation.services import hidden_offers_of
 from marketplace.portal.blueprint import bp
 from marketplace.portal.forms import ActionForm, FeedSourceForm, UploadForm
+from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.services import import_history
 from supplier_feeds.commerceml import pack_exchange
 from supplier_feeds.streams import HEAD_SIZE
@@ -42,6 +48,8 @@ def portal_page(
         offers=offer_count(session, supplier),
         upload_error=error,
         hidden_offers=hidden_offers_of(session, supplier.id),
+        # The supplier's numbers of the last 30 days, in short; /portal/numbers has them all.
+        numbers=supplier_report(session, supplier.slug, *date_range(None, None, utcnow().date())),
     ), status
 
 
@@ -84,3 +92,26 @@ def upload() -> ResponseReturnValue:
         return redirect(url_for("portal.map_columns", run_id=run.id))
     flash(_("Your price list is queued for import."), "info")
     return redirect(url_for("portal.import_run", run_id=run.id))
+
+
+def _numbers(supplier: Supplier) -> tuple[dt.date, dt.date, dict[str, Any]]:
+    first, last = date_range(request.args.get("from"), request.args.get("to"), utcnow().date())
+    return first, last, supplier_dashboard(get_session(), supplier, first, last)
+
+
+@bp.get("/numbers")
+@supplier_required
+def numbers() -> ResponseReturnValue:
+    """The supplier's own numbers: views, click-outs, CTR, search position, prices against the market, wins."""
+    first, last, data = _numbers(current_user.supplier)
+    return render_template("portal/numbers.html", supplier=current_user.supplier, first=first, last=last, **data)
+
+
+@bp.get("/numbers/<name>.csv")
+@supplier_required
+def numbers_csv(name: str) -> ResponseReturnValue:
+    first, last, data = _numbers(current_user.supplier)
+    table = data["tables"].get(name)
+    if table is None:
+        abort(404)
+    return csv_response(table, f"{current_user.supplier.slug}-{name}-{first}-{last}.csv")
