@@ -165,8 +165,9 @@ def _count(
         for step, reached in steps.items():
             daily[step, ""] += int(reached)
         hourly[_hour(visit.started_at), "visits"] += 1
-    ranked = {int(sid) for e in events if e.kind == "search" for sid in ((e.data or {}).get("ranks") or {})}
-    slugs = _supplier_slugs(session, {e.supplier_id for e in events if e.kind == "clickout" and e.supplier_id} | ranked)
+    suppliers: set[int | None] = {e.supplier_id for e in events if e.kind == "clickout" and e.supplier_id}
+    suppliers.update(int(sid) for e in events if e.kind == "search" for sid in ((e.data or {}).get("ranks") or {}))
+    slugs = _supplier_slugs(session, suppliers)
     sellers = _product_sellers(session, {e.product_id for e in events if e.kind == "product_view" and e.product_id})
     for event in events:
         hour = _hour(event.occurred_at)

@@ -63,6 +63,11 @@ FEATURE_ENDPOINTS = (
     "portal.lead",
     "portal.move",
     "portal.note",
+    # Analytics: the operator's dashboard, and each supplier's own numbers.
+    "analytics.dashboard",
+    "analytics.export",
+    "portal.numbers",
+    "portal.numbers_csv",
 )
 
 #: Shorthands: ``LOGIN`` is the redirect to the login page.
@@ -129,7 +134,7 @@ class Call:
     #: For the owner: whether the call really did its work, read from the database before the rollback.
     done: Callable[[Connection, dict[str, int]], bool] | None = None
     #: URL arguments that differ from the world's defaults (``request_id`` of the draft).
-    args: Callable[[dict[str, int]], dict[str, int]] | None = None
+    args: Callable[[dict[str, int]], dict[str, Any]] | None = None
     #: The role whose success ``done`` checks: the buyer who owns the request, or the supplier who owns a catalog.
     doer: str = "owner"
     #: The body goes as a multipart form (a file upload), not as JSON.
@@ -280,6 +285,15 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("alerts.delete_webhook", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}),
     ("alerts.favourites", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
     ("alerts.toggle", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}, done=owner_favourite),
+    # --- analytics: operators see everything, a supplier their own numbers only -----------
+    ("analytics.dashboard", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("analytics.export", "GET"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 200), args=lambda w: {**w, "name": "searches"}
+    ),
+    ("portal.numbers", "GET"): Call(by_role(LOGIN, 403, 403, 200, 200, 403)),
+    ("portal.numbers_csv", "GET"): Call(
+        by_role(LOGIN, 403, 403, 200, 200, 403), args=lambda w: {**w, "name": "prices"}
+    ),
     # --- API (bearer tokens) --------------------------------------------------------------
     ("alerts_api.list_alerts", "GET"): Call(by_role(401, 200, 200, 200, 200, 200)),
     ("alerts_api.create", "POST"): Call(
