@@ -11,8 +11,10 @@ events are written in batches of ``ANALYTICS_BATCH`` at the end of a request.
 
 Part 2 generates ``--events`` synthetic events over ``--days`` days (visits of 1 to 12 pages
 from search engines, referrals, campaigns and direct, a third of the visitors returning, one
-search in four with no result) straight into the events table, times the rollup of every day
-and the report over the whole range. It prints numbers; it asserts nothing.
+search in twenty with no result, product views and click-outs) straight into the events
+table, times the rollup of every day and the report over the whole range, then times every
+query the dashboards make and the pages /admin/analytics and /portal/numbers served whole, over 1, 7, 30 and all days.
+It prints numbers; it asserts nothing. ``--events 10000000`` is the issue's target size.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from flask_login import current_user  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from marketplace import create_app, schema  # noqa: E402
-from marketplace.analytics.report import analytics_report  # noqa: E402
+from marketplace.accounts.models import Role, User  # noqa: E402
+from marketplace.analytics.dashboard import price_against_market  # noqa: E402
+from marketplace.analytics.report import analytics_report, daily_series, supplier_report, visitor_series  # noqa: E402
 from marketplace.analytics.rollup import rollup_day  # noqa: E402
-from marketplace.catalog.models import Product  # noqa: E402
+from marketplace.catalog.models import Offer, Product  # noqa: E402
 from marketplace.config import in_folder  # noqa: E402
 from marketplace.db import database  # noqa: E402
 from marketplace.demo.loader import load_demo  # noqa: E402
@@ -48,6 +52,7 @@ from marketplace.events.models import AnalyticsEvent  # noqa: E402
 from marketplace.search.index_runtime import get_index  # noqa: E402
 from marketplace.search.jobs import sync_index  # noqa: E402
 from marketplace.seo.links import product_slug  # noqa: E402
+from marketplace.suppliers.models import Supplier  # noqa: E402
 from marketplace.taxonomy.seed import seed_categories  # noqa: E402
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -139,9 +144,20 @@ def time_capture_alone(app: Flask, count: int = 5000) -> None:
     )
 
 
+def catalog_ids(app: Flask) -> tuple[list[tuple[int, int | None]], list[int]]:
+    """Return the demo's products as ``(id, category id)`` and its suppliers' ids."""
+    with app.app_context():
+        session = database(app).session()
+        products = [(pid, cid) for pid, cid in session.execute(select(Offer.product_id, Offer.category_id).distinct())]
+        suppliers = list(session.scalars(select(Supplier.id)))
+        session.close()
+    return products, suppliers
+
+
 def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
     """Insert ``events`` synthetic events ending yesterday; return the first day."""
     rng = random.Random(seed)
+    products, suppliers = catalog_ids(app)
     first = dt.date.today() - dt.timedelta(days=days)
     visitors = [secrets.token_hex(16) for _ in range(max(10, events // 25))]
     batch: list[dict[str, Any]] = []
@@ -159,6 +175,10 @@ def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
                 "email" if "mail" in referrer else "referral" if referrer else "direct")  # fmt: skip
             for depth in range(rng.choice((1, 1, 1, 2, 2, 3, 4, 5, 8, 12))):
                 path = rng.choice(PATHS)
+                product: tuple[int, int | None] | None = None
+                if path.startswith("/products/"):
+                    product = rng.choice(products)
+                    path = f"/products/{product[0]}-item"
                 row = {"id": rng.getrandbits(63), "occurred_at": moment, "kind": "pageview", "visitor_id": visitor,
                        "user_id": None, "path": path, "route": None, "product_id": None, "category_id": None,
                        "supplier_id": None, "referrer": referrer or None,
@@ -169,8 +189,16 @@ def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
                 if path == "/search":
                     query = rng.choice(QUERIES) + ("zz" if rng.random() < 0.05 else "")
                     results = 0 if query.endswith("zz") else rng.randrange(1, 200)
+                    ranks = {str(sid): rng.randrange(1, 21) for sid in rng.sample(suppliers, min(3, len(suppliers)))}
                     batch.append({**row, "id": rng.getrandbits(63), "kind": "search",
-                                  "data": {"query": query, "page": 1, "results": results}})  # fmt: skip
+                                  "data": {"query": query, "page": 1, "results": results,
+                                           "ranks": ranks if results else {}}})  # fmt: skip
+                elif product is not None:
+                    row["product_id"] = product[0]
+                    batch.append({**row, "id": rng.getrandbits(63), "kind": "product_view"})
+                    if rng.random() < 0.08:
+                        batch.append({**row, "id": rng.getrandbits(63), "kind": "clickout", "path": None,
+                                      "supplier_id": rng.choice(suppliers), "category_id": product[1]})  # fmt: skip
                 moment += dt.timedelta(seconds=rng.randrange(5, 300))
             if len(batch) >= 20_000:
                 conn.execute(insert(AnalyticsEvent), batch)
@@ -195,7 +223,8 @@ def time_rollups(app: Flask, events: int, days: int) -> None:
             per_day.append(time.perf_counter() - started)
         print(
             f"rollup per day ({events // days:,} events a day): median {statistics.median(per_day) * 1000:.0f} ms, "
-            f"max {max(per_day) * 1000:.0f} ms, all {sum(per_day):.1f} s"
+            f"max {max(per_day) * 1000:.0f} ms, all {sum(per_day):.1f} s "
+            f"({sum(per_day) / events * 1e5 * 1000:.0f} ms per 100,000 events)"
         )
         for span in (1, 7, 30, days):
             last = first + dt.timedelta(days=days - 1)
@@ -204,7 +233,53 @@ def time_rollups(app: Flask, events: int, days: int) -> None:
             took = (time.perf_counter() - started) * 1000
             counts = f"{report['visits']:,} visits, {report['visitors']:,} visitors"
             print(f"report over {span:3} days: {took:7.1f} ms ({counts})")
+        time_dashboards(app, session, first, days)
         session.close()
+
+
+def timed(label: str, call: Any, repeat: int = 3) -> Any:
+    """Run ``call`` ``repeat`` times and print its best time; return its last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        best = min(best, time.perf_counter() - started)
+    print(f"  {label:58} {best * 1000:8.1f} ms")
+    return result
+
+
+def time_dashboards(app: Flask, session: Any, first: dt.date, days: int) -> None:
+    """Time each query the dashboards make, and each page served whole, over 1, 7, 30 and all days."""
+    admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+    seller = session.scalars(select(User).where(User.supplier_id.is_not(None))).first()
+    supplier = session.get(Supplier, seller.supplier_id)
+    last = first + dt.timedelta(days=days - 1)
+    client = app.test_client()
+    print("dashboard queries and pages (best of 3):")
+    for span in sorted({1, 7, 30, days}):
+        start = last - dt.timedelta(days=span - 1)
+        with app.test_request_context():
+            timed(f"analytics_report, {span} days", lambda start=start: analytics_report(session, start, last))
+            timed(
+                f"daily_series, {span} days",
+                lambda start=start: daily_series(session, start, last, ("visits", "pageviews")),
+            )
+            timed(f"visitor_series, {span} days", lambda start=start: visitor_series(session, start, last))
+            timed(
+                f"supplier_report, {span} days",
+                lambda start=start: supplier_report(session, supplier.slug, start, last),
+            )
+            timed("price_against_market", lambda: price_against_market(session, supplier))
+        args = f"from={start.isoformat()}&to={last.isoformat()}"
+        for user, url in ((admin, f"/admin/analytics?{args}"), (seller, f"/portal/numbers?{args}")):
+            with client.session_transaction() as flask_session:
+                flask_session["_user_id"] = user.get_id()
+                flask_session["_fresh"] = True
+            response = timed(
+                f"page {url.split('?')[0]}, {span} days",
+                lambda url=url: client.get(url, headers={"User-Agent": BROWSER}),
+            )
+            assert response.status_code == 200, (url, response.status_code)
 
 
 def main() -> None:
