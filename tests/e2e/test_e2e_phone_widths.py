@@ -241,6 +241,7 @@ def test_the_suppliers_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         f"/portal/leads/{site.lead}",
         "/portal/storefront",
         "/portal/clicks",
+        "/portal/numbers",
         "/portal/categories",
         f"/requests/{site.request}",  # where a supplier quotes
         "/notifications/",
@@ -260,6 +261,7 @@ def test_the_operators_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
     _as(phone, ADMIN)
     paths = [
         "/admin/",
+        "/admin/analytics",
         "/admin/products",
         "/admin/products?q=Hartwell",
         f"/admin/products/{site.product}",
