@@ -43,6 +43,8 @@ class Table:
     rows: list[tuple[Any, ...]]
     #: For each row, where its first cell links to (a search to try), or nothing.
     links: list[str | None] = field(default_factory=list)
+    #: How many leading columns hold text; the others hold numbers and align right.
+    text_columns: int = 1
 
 
 def date_range(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -76,6 +78,16 @@ def change(now: float, before: float) -> float | None:
     return round((now - before) / before * 100, 1) if before else None
 
 
+#: What each channel (analytics.channels) is called on the page; the CSV keeps the same words.
+CHANNEL_LABELS = {
+    "search": _l("Search engines"),
+    "direct": _l("Direct"),
+    "internal": _l("Internal"),
+    "referral": _l("Other sites"),
+    "campaign": _l("Campaigns (UTM)"),
+    "email": _l("E-mail"),
+}
+
 SUMMARY_KEYS = (
     ("visits", _l("Visits")),
     ("visitors", _l("Visitors")),
@@ -97,7 +109,6 @@ def admin_dashboard(session: Session, first: dt.date, last: dt.date, search_url:
     series = daily_series(session, first, last, ("visits", "pageviews"))
     series.update(visitor_series(session, first, last))
     tables = admin_tables(session, report, before, series, search_url, locale)
-    funnel = report["funnel"]
     charts = {
         "traffic": {
             "type": "line",
@@ -110,8 +121,11 @@ def admin_dashboard(session: Session, first: dt.date, last: dt.date, search_url:
             ],
         },
         "depth": _bar(list(report["depth"]), list(report["depth"].values()), _l("Visits")),
-        "channels": _bar(list(report["channels"]), list(report["channels"].values()), _l("Visits")),
-        "funnel": _bar([str(row[0]) for row in tables["funnel"].rows], list(funnel.values()), _l("Visits")),
+        "channels": _bar([row[0] for row in tables["channels"].rows], list(report["channels"].values()), _l("Visits")),
+        # The main path only: visit, search, product, store or request.
+        "funnel": _bar(
+            [row[0] for row in tables["funnel"].rows[:4]], [row[1] for row in tables["funnel"].rows[:4]], _l("Visits")
+        ),
     }
     return {"report": report, "summary": summary, "tables": tables, "charts": charts}
 
@@ -172,7 +186,10 @@ def admin_tables(
             "channels",
             _l("Channels"),
             (_l("Channel"), _l("Visits"), _l("Previous period")),
-            [(name, count, before_channels.get(name, 0)) for name, count in report["channels"].items()],
+            [
+                (CHANNEL_LABELS.get(name, name), count, before_channels.get(name, 0))
+                for name, count in report["channels"].items()
+            ],
         ),
         Table(
             "search_engine_pages",
@@ -285,6 +302,7 @@ def supplier_dashboard(session: Session, supplier: Supplier, first: dt.date, las
             _l("Your prices against the market low"),
             (_l("Code"), _l("Offer"), _l("Your price"), _l("Market low"), _l("Above the low, %")),
             prices,
+            text_columns=2,
         ),
     }
     charts = {

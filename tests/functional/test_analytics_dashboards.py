@@ -121,7 +121,7 @@ def test_each_table_exports_the_rows_the_page_shows(client: FlaskClient, admin: 
     assert suppliers[0] == ["Supplier", "Product views", "Click-outs", "CTR, %"]
     assert ["kitchen-pro", "2", "1", "50.0"] in suppliers
     channels = dict((row[0], row[1]) for row in csv_rows(client, f"/admin/analytics/channels.csv?{day_args()}")[1:])
-    assert channels["search"] == "1"
+    assert channels["Search engines"] == "1"
     entries = csv_rows(client, f"/admin/analytics/entry_pages.csv?{day_args()}")
     assert any(row[0].startswith(f"/products/{visited.product_id}-") and row[1] == "1" for row in entries)
     assert client.get(f"/admin/analytics/nothing.csv?{day_args()}").status_code == 404
