@@ -122,26 +122,13 @@ def daily_series(
 
 
 def visitor_series(session: Session, first: dt.date, last: dt.date) -> dict[str, list[int]]:
-    """Return the visitors, new and returning, of each day of ``first`` to ``last``."""
-    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-    rows = {
-        day: (int(all_), int(new or 0))
-        for day, all_, new in session.execute(
-            select(
-                VisitorDay.day,
-                func.count(),
-                func.sum(case((VisitorDay.first_day == VisitorDay.day, 1), else_=0)),
-            )
-            .where(VisitorDay.day >= first, VisitorDay.day <= last)
-            .group_by(VisitorDay.day)
-        )
-    }
-    visitors = [rows.get(day, (0, 0))[0] for day in days]
-    new = [rows.get(day, (0, 0))[1] for day in days]
+    """Return the visitors, new and returning, of each day of ``first`` to ``last`` (from the daily rollups)."""
+    series = daily_series(session, first, last, ("visitors", "new_visitors"))
+    visitors, new = series["visitors"], series["new_visitors"]
     return {
         "visitors": visitors,
         "new_visitors": new,
-        "returning_visitors": [a - b for a, b in zip(visitors, new, strict=True)],
+        "returning_visitors": [all_ - new_ for all_, new_ in zip(visitors, new, strict=True)],
     }
 
 

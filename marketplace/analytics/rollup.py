@@ -133,7 +133,16 @@ def rollup_day(session: Session, day: dt.date) -> DayRolled:
     ]
     if rollups:
         session.execute(insert(Rollup), rollups)
-    people = _visitor_days(session, day, visits)
+    people, new = _visitor_days(session, day, visits)
+    if people:
+        # The day's visitors and new visitors as rollups too: the dashboards' chart per day reads these.
+        session.execute(
+            insert(Rollup),
+            [
+                {"grain": "day", "period_start": start, "metric": metric, "key": "", "value": value}
+                for metric, value in (("visitors", people), ("new_visitors", new))
+            ],
+        )
     session.flush()
     logger.info("Analytics rollup of %s: %d events, %d visits, %d visitors", day, len(rows), len(visits), people)
     return DayRolled(day, len(rows), len(visits), people)
@@ -232,14 +241,15 @@ def _product_sellers(session: Session, ids: set[int]) -> dict[int, tuple[int | N
     return {product_id: (category, tuple(slugs)) for product_id, (category, slugs) in found.items()}
 
 
-def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:
+def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> tuple[int, int]:
+    """Write the day's visitor days; return how many people were seen, and how many of them were new."""
     seen: dict[str, list[int]] = {}
     for visit in visits:
         counts = seen.setdefault(visit.person, [0, 0])
         counts[0] += 1
         counts[1] += len(visit.pages)
     if not seen:
-        return 0
+        return 0, 0
     firsts: dict[str, dt.date] = {}
     names = list(seen)
     for chunk in range(0, len(names), 500):
@@ -257,7 +267,7 @@ def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> int:
             for person, (visits_, pages) in seen.items()
         ],
     )
-    return len(seen)
+    return len(seen), sum(1 for person in seen if person not in firsts)
 
 
 def days_to_roll(session: Session, today: dt.date) -> list[dt.date]:

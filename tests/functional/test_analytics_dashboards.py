@@ -124,6 +124,12 @@ def test_each_table_exports_the_rows_the_page_shows(client: FlaskClient, admin: 
     assert channels["Search engines"] == "1"
     entries = csv_rows(client, f"/admin/analytics/entry_pages.csv?{day_args()}")
     assert any(row[0].startswith(f"/products/{visited.product_id}-") and row[1] == "1" for row in entries)
+    # Per day, from the daily rollups: the day before's one visitor, then DAY's three, all new.
+    daily = csv_rows(client, f"/admin/analytics/daily.csv?{day_args(DAY - dt.timedelta(days=1))}")
+    assert [row[:2] + row[3:] for row in daily[1:]] == [
+        [(DAY - dt.timedelta(days=1)).isoformat(), "1", "1", "1", "0"],
+        [DAY.isoformat(), "3", "3", "3", "0"],
+    ]
     assert client.get(f"/admin/analytics/nothing.csv?{day_args()}").status_code == 404
 
 
