@@ -21,8 +21,8 @@ from marketplace.accounts.models import User
 from marketplace.analytics.jobs import run_rollup
 from marketplace.catalog.models import Offer
 from marketplace.suppliers.models import Supplier
-from tests.functional.test_analytics import BROWSER, DAY, Clock
 from tests.support.accounts import login
+from tests.support.analytics import BROWSER, DAY, Clock
 
 QUERY = "pan"
 NOTHING = "zzqqxxnothing"
