@@ -15,6 +15,7 @@ from playwright.sync_api import Browser
 
 from marketplace.analytics.report import analytics_report
 from marketplace.analytics.rollup import rollup_day
+from marketplace.events.log import flush
 from tests.support.e2e import HEADLESS_AGENT, LiveApp, OutsideTraffic, new_context
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +68,7 @@ def test_new_returning_and_dnt_visitors_and_a_bot(browser: Browser, live: LiveAp
             context.close()
     assert not traffic.escaped()
 
+    flush(live.app)  # the events the pages buffered, written now rather than at a later page's end
     session = live.session()
     try:
         for day in (DAY_ONE, DAY_TWO):

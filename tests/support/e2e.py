@@ -92,9 +92,17 @@ class LiveApp:
 def build_app(workdir: Path, database_url: str) -> Flask:
     """Create the app with CSRF on, as the real forms need, and the demo loaded and indexed."""
     migrate(database_url)
-    # The worker refreshes the product pages' recommendations, as in production.
+    # As in production: the worker refreshes the product pages' recommendations, and pages write
+    # their analytics events in batches at most every 5 s, not after every request as unit tests do.
     app = create_app(
-        app_config(workdir, database_url, SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True, RECOMMENDATIONS_INTERVAL=3600)
+        app_config(
+            workdir,
+            database_url,
+            SECRET_KEY="e2e-secret",
+            WTF_CSRF_ENABLED=True,
+            RECOMMENDATIONS_INTERVAL=3600,
+            ANALYTICS_FLUSH_SECONDS=5.0,
+        )
     )
     with app.app_context():
         session = database(app).session()
