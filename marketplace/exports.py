@@ -25,6 +25,10 @@ from typing import Any, Literal, Protocol
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: The media type of every CSV the app hands out.
+CSV_MIMETYPE = "text/csv"
+
+
 def neutralise(value: Any) -> Any:
     """Return ``value`` with a single quote in front if it is text a spreadsheet would evaluate."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

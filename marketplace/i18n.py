@@ -6,6 +6,7 @@ import logging
 import os
 
 from flask import Flask, Response, current_app, has_request_context, request
+from flask_babel import refresh
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +36,9 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel, with the catalogs shipped inside the package."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale on ``g``, which outlives a request when an app context is
+    # shared (tests, the CLI's test client): each request chooses its own language.
+    app.before_request(refresh)
 
     @app.after_request
     def _remember_language(response: Response) -> Response:

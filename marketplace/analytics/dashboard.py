@@ -7,7 +7,6 @@ the same rows, so the two never disagree. Everything here reads the rollups (thr
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from marketplace.analytics.report import analytics_report, daily_series, supplier_report, visitor_series
 from marketplace.buyer_requests.models import Quote
 from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.exports import CSV_MIMETYPE, csv_writer
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
 
@@ -267,7 +267,7 @@ def _category_names(session: Session, keys: set[str], locale: str) -> dict[str, 
 def table_csv(table: Table) -> str:
     """Return ``table`` as CSV text: its column labels, then its rows."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)  # visitors type the queries: a "=..." one must not become a formula
     writer.writerow([str(column) for column in table.columns])
     writer.writerows([[str(cell) for cell in row] for row in table.rows])
     return out.getvalue()
@@ -275,7 +275,7 @@ def table_csv(table: Table) -> str:
 
 def csv_response(table: Table, filename: str) -> Response:
     """Return ``table`` as a CSV download named ``filename``."""
-    response = Response(table_csv(table), mimetype="text/csv")
+    response = Response(table_csv(table), mimetype=CSV_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

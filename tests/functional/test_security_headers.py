@@ -34,9 +34,9 @@ class TestOnHttps:
 
 
 def test_no_template_holds_inline_script_style_or_handlers() -> None:
-    # A JSON-LD block is data the browser never runs (so CSP does not apply to it): it is allowed.
+    # A JSON-LD or JSON block is data the browser never runs (so CSP does not apply to it): it is allowed.
     inline = re.compile(
-        r"<script(?![^>]*\b(?:src=|type=\"application/ld\+json\"))[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:",
+        r"<script(?![^>]*\b(?:src=|type=\"application/(?:ld\+)?json\"))[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:",
         re.IGNORECASE,
     )
     offenders = [
