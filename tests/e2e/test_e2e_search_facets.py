@@ -19,8 +19,10 @@ def prices(page: Page) -> list[Decimal]:
 
 
 def facet_count(page: Page, facet: str, label: str) -> int:
-    option = page.get_by_test_id(f"facet-{facet}").locator("label", has_text=label)
-    return int(option.locator(".count").inner_text())
+    count = page.get_by_test_id(f"facet-{facet}").locator("label", has_text=label).locator(".count")
+    # Waits for the count as the page settles (the filters script may still be placing the panel).
+    expect(count).to_have_text(re.compile(r"^\s*\d+\s*$"), timeout=TIMEOUT_MS)
+    return int(count.inner_text())
 
 
 def test_sidebar_filter_with_counts_then_sort(page: Page) -> None:
