@@ -36,7 +36,9 @@ def drop_old_events(session: Session, today: dt.date, retention_days: int) -> in
         if match and _next_month(dt.date(int(match[1]), int(match[2]), 1)) <= cutoff.date():
             session.execute(text(f'DROP TABLE "{name}"'))
             dropped += 1
-    session.execute(text("DELETE FROM analytics_events_default WHERE occurred_at < :cutoff"), {"cutoff": cutoff})
+    # The month the cutoff falls in (and the default partition) keep their older rows otherwise:
+    # partition pruning makes this delete read only those.
+    session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.occurred_at < cutoff))
     logger.info("Analytics retention: %d monthly partitions before %s dropped", dropped, cutoff.date())
     return dropped
 
