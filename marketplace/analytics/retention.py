@@ -53,7 +53,16 @@ def ensure_partitions(session: Session, today: dt.date) -> int:
     for _ in range(MONTHS_AHEAD + 1):
         following = _next_month(month)
         name = f"analytics_events_{month:%Y_%m}"
-        if name not in existing:
+        # A month whose events already sit in the default partition (a clock set back, a restore)
+        # keeps them there: PostgreSQL refuses a partition that would take rows from the default.
+        in_default = session.scalar(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM analytics_events_default"
+                " WHERE occurred_at >= :start AND occurred_at < :end)"
+            ),
+            {"start": month, "end": following},
+        )
+        if name not in existing and not in_default:
             session.execute(
                 text(
                     f"CREATE TABLE {name} PARTITION OF analytics_events "

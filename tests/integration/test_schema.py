@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -15,8 +17,14 @@ from marketplace.schema import alembic_config
 def test_migrations_match_the_models(engine: Engine) -> None:
     # The session's database was built by `alembic upgrade head`, not by create_all.
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # PostgreSQL's monthly partitions of the events table are made by the worker, not modelled.
+        context = MigrationContext.configure(conn, opts={"include_name": _not_a_partition})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def _not_a_partition(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name is not None and re.fullmatch(r"analytics_events_(\d{4}_\d{2}|default)", name))
 
 
 def test_migrations_form_one_line_of_history(engine: Engine) -> None:
