@@ -32,7 +32,7 @@ WAIT_SECONDS = 30.0
 
 def _import(live: LiveApp, price: str) -> int:
     """Import the supplier's one-line catalog at ``price``, commit, and return the run's id."""
-    session = live.session()
+    session = live.write_session()
     try:
         supplier = session.scalar(select(Supplier).where(Supplier.slug == SLUG))
         if supplier is None:

@@ -69,7 +69,7 @@ def test_new_returning_and_dnt_visitors_and_a_bot(browser: Browser, live: LiveAp
     assert not traffic.escaped()
 
     flush(live.app)  # the events the pages buffered, written now rather than at a later page's end
-    session = live.session()
+    session = live.write_session()
     try:
         for day in (DAY_ONE, DAY_TWO):
             rollup_day(session, day)

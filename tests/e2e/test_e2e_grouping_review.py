@@ -24,7 +24,7 @@ CASSEROLE = "Ostrova enamel cast iron casserole dish with glass lid, oven and di
 def test_operator_confirms_one_pair_and_rejects_another(page: Page, live: LiveApp) -> None:
     slugs = ("brivanta-grill", "ostrova-home")
     # Two new shops whose imports leave two pairs for review (made-up brands: the demo's cards stay as they are).
-    with live.session() as session:
+    with live.write_session() as session:
         grill, shop = (factories.supplier(session, slug) for slug in slugs)
         import_and_group(
             session,

@@ -45,7 +45,7 @@ def _feed() -> bytes:
 def offer_id(live: LiveApp) -> int:
     """Add the shop without a store, its member and its price list; return the offer buyers order."""
     with live.app.app_context():
-        session = live.session()
+        session = live.write_session()
         try:
             supplier = add_supplier(session, SHOP, name="Lead Desk", store_url=f"https://{SHOP}.example/")
             supplier.has_own_store = False

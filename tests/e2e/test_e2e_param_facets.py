@@ -32,7 +32,7 @@ TYRES = 911
 
 def _import_tyres(live: LiveApp) -> int:
     """Import both tyre feeds, map them to Motor Vehicle Tires and index; return the category's id."""
-    session = live.session()
+    session = live.write_session()
     try:
         category = session.scalars(select(Category).where(Category.google_id == TYRES)).one()
         admin = session.scalars(select(User).where(User.email == "admin@traderow.example")).one()

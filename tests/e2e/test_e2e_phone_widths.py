@@ -82,7 +82,7 @@ class Site:
 def site(live: LiveApp) -> Site:
     """Add the narrow-screen shop, its member, price list and an order request; return the ids to visit."""
     with live.app.app_context():
-        session = live.session()
+        session = live.write_session()
         try:
             supplier = add_supplier(
                 session,

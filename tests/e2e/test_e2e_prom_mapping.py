@@ -37,7 +37,7 @@ def mopar_seller(live: LiveApp) -> str:
     """Register the Mopar shop and its member on the live app; return the member's email."""
     if not (SHEET.is_file() and UPDATE.is_file()):
         pytest.skip(f"{SHEET.parent} is absent (the real feeds live next to the repository)")
-    session = live.session()
+    session = live.write_session()
     try:
         if session.scalar(select(Supplier).where(Supplier.slug == "avtopro-mopar")) is None:
             supplier = factories.supplier(session, "avtopro-mopar", store_url=FEED_STORES["avtopro-mopar"])

@@ -35,7 +35,7 @@ def money(text: str) -> Decimal:
 
 
 def _give_the_pan_a_picture(live: LiveApp, url: str) -> None:
-    session = live.session()
+    session = live.write_session()
     try:
         founder = session.scalars(
             select(Offer).where(Offer.title == PAN, Offer.group_basis.in_(STRONG_BASES)).order_by(Offer.id)

@@ -82,8 +82,16 @@ class LiveApp:
     base_url: str
 
     def session(self) -> Session:
-        """Open a session on the live database; the caller closes it."""
+        """Open a session on the live database for reading; the caller closes it."""
         return database(self.app).session()
+
+    def write_session(self) -> Session:
+        """Open a session that holds SQLite's write lock from its start; the caller commits and closes it.
+
+        A test's deferred transaction that reads, then writes, fails at once in WAL when the live
+        server or worker committed in between (CI's alerts test did); this one waits its turn.
+        """
+        return database(self.app).write_session(self.app.config["SQLITE_BUSY_TIMEOUT"])
 
 
 # --- the database, the app and the server -------------------------------------------------
