@@ -101,10 +101,17 @@ class Blocking:
         flat = np.fromiter((key for h in hashes for key in h), dtype=np.int64, count=int(lengths.sum()))
         position = np.minimum(np.searchsorted(self._pending_keys, flat), len(self._pending_keys) - 1)
         hit = self._pending_keys[position] == flat
-        owner = np.repeat(np.arange(len(batch)), lengths)
-        for k in np.unique(owner[hit]).tolist():
+        owner = np.repeat(np.arange(len(batch)), lengths)[hit]
+        kept = np.unique(owner)
+        # The kept records' rows, numbered on from the rows so far; their hit keys in one go (the
+        # keys come grouped by record, in order), not one scan of the batch's keys per record.
+        row_of = np.zeros(len(batch), dtype=np.int64)
+        row_of[kept] = len(self.ids) + np.arange(len(kept))
+        self._rows.extend(row_of[owner].tolist())
+        self._keys.extend(flat[hit].tolist())
+        for k in kept.tolist():
             record_id, record = batch[k]
-            self._add(record_id, record, False, flat[(owner == k) & hit].tolist())
+            self._add(record_id, record, False, ())
 
     def candidate_chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield chunks of candidate pairs ``(pending row, other row)`` of two sources and groups sharing a rare key.

@@ -128,7 +128,13 @@ def code_similarity(a: str, b: str) -> float:
 
 def best_code_similarity(a: Iterable[str], b: Iterable[str]) -> float:
     """Return the best :func:`code_similarity` over two sets of codes (0 if either is empty)."""
-    b = list(b)
+    return _best_similarity(frozenset(a), frozenset(b))
+
+
+# Cached by the two sets, as the veto below: a product's code is compared with the same
+# neighbours' codes once per supplier listing either of them (the scale bench: ten suppliers).
+@functools.lru_cache(maxsize=1 << 18)
+def _best_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return max((code_similarity(x, y) for x in a for y in b), default=0.0)
 
 
@@ -211,8 +217,12 @@ def code_series(code: str) -> str:
 
 def codes_conflict(a: Iterable[str], b: Iterable[str]) -> bool:
     """Tell whether two offers' stated codes name different products (see the comment above)."""
-    a, b = set(a), set(b)
-    if not a or not b:
+    return _sets_conflict(frozenset(a), frozenset(b))
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _sets_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b or a == b:
         return False
     lone_a = {x for x in a if not any(same_code(x, y) for y in b)}
     if not lone_a:

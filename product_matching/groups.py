@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Set
+from collections.abc import Callable, Hashable, Iterable
 
 from product_matching.blocking import older
 from product_matching.records import MatchText
-from product_matching.vetoes import Kinds, Stated, conflicts, stated
+from product_matching.vetoes import Facts, Stated, conflicts
 
 
 class Groups:
@@ -21,12 +21,10 @@ class Groups:
         self,
         members: Callable[[set[Hashable]], Iterable[MatchText]],
         apart: Iterable[tuple[Hashable, Hashable]],
-        known_brands: Set[str],
-        kinds: Kinds,
+        facts: Facts,
     ) -> None:
         self._members = members
-        self._known_brands = known_brands
-        self._kinds = kinds
+        self._facts = facts
         self.parent: dict[Hashable, Hashable] = {}
         self.sources: dict[Hashable, set[Hashable]] = {}
         self.gtins: dict[Hashable, set[str]] = {}
@@ -53,7 +51,7 @@ class Groups:
             self.sources[record.group].add(record.source)
             if record.gtin:
                 self.gtins[record.group].add(record.gtin)
-            self.facts.setdefault(record.group, []).append(stated(record, self._known_brands, self._kinds))
+            self.facts.setdefault(record.group, []).append(self._facts.of(record))
 
     def root(self, g: Hashable) -> Hashable:
         parent = self.parent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from product_matching.groups import Groups
 from product_matching.keys import blocking_keys, derived
 from product_matching.records import MatchText, Merge, NearMiss
 from product_matching.review import near_misses
-from product_matching.vetoes import Kinds, Stated, conflicts, stated
+from product_matching.vetoes import Facts, Kinds, conflicts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -184,13 +184,14 @@ class TextMatcher:
         blocking.add_pending(pending)
         blocking.add_others(others)
         found = Found(blocking)
+        facts = Facts(blocking.brands, self.vetoes)
         loaded = vetoed_pairs = 0
         for left, right in blocking.candidate_chunks():
             texts = blocking.ids_texts(left, right, load)
             loaded += len(texts[0])
-            vetoed_pairs += self._score_chunk(found, left, right, *texts, blocking.brands)
+            vetoed_pairs += self._score_chunk(found, left, right, *texts, facts)
         pairs = found.chosen(self.max_runner_up_share)
-        groups = Groups(members, apart, blocking.brands, self.vetoes)
+        groups = Groups(members, apart, facts)
         merges, vetoed = self._assign(blocking, pairs, groups)
         pool = found.passed_over(self.max_runner_up_share, self.min_text_only_similarity)
         self._near_misses = near_misses(self, blocking, pool, groups, load)
@@ -215,33 +216,25 @@ class TextMatcher:
         right: np.ndarray,
         involved: np.ndarray,
         texts: Sequence[MatchText],
-        known_brands: Set[str],
+        facts: Facts,
     ) -> int:
         """Score a chunk of candidate pairs into ``found``; return how many plausible ones were vetoed."""
         import numpy as np
 
         li, ri = np.searchsorted(involved, left), np.searchsorted(involved, right)
         found_texts = [derived(t) for t in texts]
-        cosines, agreements = self._score(
-            [f.document for f in found_texts], [f.codes for f in found_texts], li.tolist(), ri.tolist()
-        )
+        lis, ris = li.tolist(), ri.tolist()
+        cosines, agreements = self._score([f.document for f in found_texts], [f.codes for f in found_texts], lis, ris)
         scores = cosines + agreements
         accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
         plausible = accepted | (cosines >= self.min_text_only_similarity)
         review = ~accepted & (cosines >= self.min_text_similarity) & (scores >= self.review_floor)
-        conflict = np.zeros(len(left), dtype=bool)
-        facts: dict[int, Stated] = {}
-        for p in np.flatnonzero(plausible | review).tolist():
-            a, b = int(li[p]), int(ri[p])
-            for k in (a, b):
-                if k not in facts:
-                    facts[k] = stated(texts[k], known_brands, self.vetoes)
-            conflict[p] = conflicts(facts[a], facts[b])
+        keep, review, vetoed = self._best_unvetoed(
+            left, scores, plausible, review, lambda p: conflicts(facts.of(texts[lis[p]]), facts.of(texts[ris[p]]))
+        )
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
         found.rivals(left, right, scores)
-        keep = self._best_partners(left, scores, plausible & ~conflict)
-        review = self._best_partners(left, scores, review & ~conflict)
         found.add_review(left[review], right[review], scores[review], cosines[review], agreements[review])
         # Equal scores are common (titles that normalise alike: "I-Fit" and "I-Fit+"); a pair whose
         # titles are spelled alike, punctuation and all, goes first among them.
@@ -254,18 +247,48 @@ class TextMatcher:
 
         alike = np.array([spelled(li[p]) == spelled(ri[p]) for p in np.flatnonzero(keep).tolist()], dtype=bool)
         found.add(left[keep], right[keep], scores[keep], ~accepted[keep], alike)
-        return int((conflict & plausible).sum())
+        return vetoed
 
-    def _best_partners(self, left: np.ndarray, scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Return ``mask`` narrowed to each pending record's best ``max_partners`` pairs (pairs come grouped by it)."""
+    def _best_unvetoed(
+        self,
+        left: np.ndarray,
+        scores: np.ndarray,
+        plausible: np.ndarray,
+        review: np.ndarray,
+        conflict: Callable[[int], bool],
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Return each pending record's best ``max_partners`` plausible pairs and review pairs that no fact vetoes.
+
+        Pairs are taken best first per record (pairs come grouped by it), and the facts of a pair
+        are compared only while its record still wants a partner of its kind: a catalog of one
+        brand's many models gives each record hundreds of plausible pairs, most of them never
+        needed. Also returns how many plausible pairs the facts vetoed on the way.
+        """
         import numpy as np
 
-        mask = mask.copy()
-        ranked = np.flatnonzero(mask)
-        order = ranked[np.lexsort((-scores[ranked], left[ranked]))]
-        rank = np.arange(len(order)) - np.searchsorted(left[order], left[order])
-        mask[order[rank >= self.max_partners]] = False
-        return mask
+        keep, later = np.zeros(len(left), dtype=bool), np.zeros(len(left), dtype=bool)
+        wanted = np.flatnonzero(plausible | review)
+        order = wanted[np.lexsort((-scores[wanted], left[wanted]))].tolist()
+        lefts, plausibles, reviews = left.tolist(), plausible.tolist(), review.tolist()
+        kept: dict[int, int] = {}
+        reviewed: dict[int, int] = {}
+        vetoed = 0
+        for p in order:
+            record = lefts[p]
+            as_pair = plausibles[p] and kept.get(record, 0) < self.max_partners
+            as_review = reviews[p] and reviewed.get(record, 0) < self.max_partners
+            if not (as_pair or as_review):
+                continue
+            if conflict(p):
+                vetoed += plausibles[p]
+                continue
+            if as_pair:
+                keep[p] = True
+                kept[record] = kept.get(record, 0) + 1
+            if as_review:
+                later[p] = True
+                reviewed[record] = reviewed.get(record, 0) + 1
+        return keep, later, vetoed
 
     def _assign(
         self, blocking: Blocking, pairs: list[tuple[float, int, int]], groups: Groups

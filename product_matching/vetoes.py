@@ -82,6 +82,27 @@ def stated(record: MatchText, known_brands: Set[str] = frozenset(), kinds: Kinds
     )
 
 
+class Facts:
+    """What records state, each record read once per matching run.
+
+    A run reads one offer's facts several times: for each candidate pair it is in, and again when
+    its group is loaded to check a join against the group's other members. Extracting measures,
+    codes and colours is regex work; the records are frozen values, so each is read once.
+    """
+
+    def __init__(self, known_brands: Set[str] = frozenset(), kinds: Kinds = Kinds()) -> None:
+        self._known_brands = known_brands
+        self._kinds = kinds
+        self._stated: dict[MatchText, Stated] = {}
+
+    def of(self, record: MatchText) -> Stated:
+        """Return what ``record`` states (:func:`stated`)."""
+        found = self._stated.get(record)
+        if found is None:
+            found = self._stated[record] = stated(record, self._known_brands, self._kinds)
+        return found
+
+
 def conflicts(a: Stated, b: Stated) -> bool:
     """Tell whether two offers state something that rules out one product."""
     return (
