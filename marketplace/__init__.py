@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.buyer_requests.api import api as requests_api
     from marketplace.catalog import views as catalog_views
     from marketplace.compare import views as compare_views
+    from marketplace.crm import views as crm_views
     from marketplace.errors import bp as errors_bp
     from marketplace.health import views as health_views
     from marketplace.notifications import views as notifications_views
@@ -96,6 +97,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_views.bp,
         seo_views.bp,
         analytics_views.bp,
+        crm_views.bp,
+        crm_views.account,
     ):
         app.register_blueprint(blueprint)
 

@@ -139,6 +139,7 @@ def register_commands(app: Flask) -> None:
     from marketplace.accounts.token_cli import tokens
     from marketplace.analytics.cli import analytics
     from marketplace.catalog.cli import products
+    from marketplace.crm.cli import crm
     from marketplace.search.cli import index, search_command
     from marketplace.suppliers.cli import feeds, suppliers
 
@@ -155,5 +156,6 @@ def register_commands(app: Flask) -> None:
         products,
         tokens,
         analytics,
+        crm,
     ):
         app.cli.add_command(command)

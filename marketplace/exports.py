@@ -83,6 +83,7 @@ class Export:
     module: str
 
 
-#: Every CSV and Excel export: name -> how to run it. Empty today: the app exports JSON lines
-#: (``traderow products export``) and no spreadsheet yet; the CRM and analytics add theirs here.
-EXPORTS: dict[str, Export] = {}
+#: Every CSV and Excel export: name -> how to run it; the CRM and analytics add theirs here.
+EXPORTS: dict[str, Export] = {
+    "customers": Export("csv", "marketplace.crm.csv_io:customers_csv", "marketplace.crm.csv_io"),
+}

@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
     Product,
 )
 from marketplace.changes.models import IndexChange
+from marketplace.crm.models import Customer, CustomerLink, CustomerNote
 from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
@@ -59,6 +60,9 @@ __all__ = [
     "Category",
     "CategoryMappingRule",
     "ClickOut",
+    "Customer",
+    "CustomerLink",
+    "CustomerNote",
     "Favourite",
     "FeedSource",
     "GroupingCandidate",

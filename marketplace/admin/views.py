@@ -38,6 +38,7 @@ ADMIN_PAGES: list[tuple[str, object]] = [
     ("admin_suppliers.index", _l("Suppliers: where offer links may lead")),
     ("admin_moderation.index", _l("Moderation: hide requests, shops and offers that break the rules")),
     ("analytics.dashboard", _l("Analytics: visits, pages, searches and the funnel")),
+    ("crm.customers", _l("Customers: records, duplicates and timelines")),
 ]
 
 

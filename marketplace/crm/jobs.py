@@ -1,4 +1,4 @@
-"""The leads' share of the worker's pass: collect leads from requests, then remind of overdue next steps."""
+"""The CRM's share of the worker's pass: collect leads, remind of overdue next steps, keep customer records in step."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from marketplace.crm.lead_sources import collect_leads
+from marketplace.crm.sync import sync_customers
 from marketplace.shops.leads import remind_overdue
 
 logger = logging.getLogger(__name__)
@@ -29,3 +30,10 @@ def run_lead_jobs(session: Session, *, now: dt.datetime | None = None) -> LeadJo
     reminded = remind_overdue(session, now=now)
     session.commit()
     return LeadJobsDone(collected=collected, reminded=len(reminded))
+
+
+def run_customer_sync(session: Session) -> int:
+    """Make the customer records new accounts, suppliers and order contacts owe, committing; return how many changed."""
+    done = sync_customers(session)
+    session.commit()
+    return done.created + done.linked

@@ -1,0 +1,93 @@
+"""Forms of the customer database (operators) and of the customer's rights (the account page)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from marketplace.crm.models import CustomerKind, NoteKind
+
+#: A note's longest text.
+MAX_NOTE = 5000
+#: "Last seen" choices: days, and "never".
+SEEN_CHOICES = ("7", "30", "90", "365", "never")
+
+
+class CustomerSearchForm(FlaskForm):
+    """The list's search box and filters; read from the query string, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name, e-mail, phone or company"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            ("", _l("Everyone")),
+            (CustomerKind.BUYER.value, _l("Buyers")),
+            (CustomerKind.SUPPLIER.value, _l("Suppliers")),
+        ],
+        validators=[Optional()],
+    )
+    b2b = SelectField(
+        _l("Business"),
+        choices=[("", _l("B2B and B2C")), ("yes", _l("Companies (B2B)")), ("no", _l("Private (B2C)"))],
+        validators=[Optional()],
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=[("", _l("Any")), ("uk", "Українська"), ("ru", "Русский"), ("en", "English")],
+        validators=[Optional()],
+    )
+    seen = SelectField(
+        _l("Last seen"),
+        choices=[
+            ("", _l("Any time")),
+            ("7", _l("In the last 7 days")),
+            ("30", _l("In the last 30 days")),
+            ("90", _l("In the last 90 days")),
+            ("365", _l("In the last year")),
+            ("never", _l("Never")),
+        ],
+        validators=[Optional()],
+    )
+
+
+class NoteForm(FlaskForm):
+    """A note or a call the operator logs on a customer's timeline."""
+
+    kind = SelectField(
+        _l("What"), choices=[(NoteKind.NOTE.value, _l("Note")), (NoteKind.CALL.value, _l("Call"))], default="note"
+    )
+    body = TextAreaField(
+        _l("What happened"),
+        validators=[DataRequired(_l("Write what happened.")), Length(max=MAX_NOTE)],
+    )
+
+
+class MergeForm(FlaskForm):
+    """Merge one record of a duplicate group into another."""
+
+    keep_id = HiddenField(validators=[DataRequired()])
+    absorb_id = HiddenField(validators=[DataRequired()])
+
+    def validate_absorb_id(self, field: HiddenField) -> None:
+        if not (str(field.data).isdigit() and str(self.keep_id.data).isdigit()):
+            raise ValidationError(_l("Choose two records."))
+
+
+class ImportForm(FlaskForm):
+    """A CSV file of customer records."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file to upload."))])
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's own account, confirmed with the password."""
+
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(_l("Enter your password to confirm.")), Length(max=1000)]
+    )

@@ -1,0 +1,125 @@
+"""Customer records: one per buyer, supplier or contact, the sources behind each, and the operator's notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, created_at, intpk, str255
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+
+
+class CustomerKind(enum.StrEnum):
+    """Which side of the row a customer is on."""
+
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+
+
+class LinkSource(enum.StrEnum):
+    """What a customer record was made from; each source row belongs to exactly one record."""
+
+    #: A buyer's account, or a member of a supplier's team (linked to the supplier's record).
+    USER = "user"
+    #: A supplier: a company whose members are its team's accounts.
+    SUPPLIER = "supplier"
+    #: A shop order (or other lead) whose buyer had no account: only the contacts they left.
+    LEAD = "lead"
+
+
+class NoteKind(enum.StrEnum):
+    """What the operator logged."""
+
+    NOTE = "note"
+    CALL = "call"
+    #: Written by a merge: which record was merged into this one.
+    MERGE = "merge"
+
+
+class Customer(Base):
+    """One customer: a person or a company (B2B), found from accounts, suppliers and contacts left in orders."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[intpk]
+    kind: Mapped[CustomerKind] = mapped_column(String(20), index=True)
+    #: A person's or a company's display name.
+    name: Mapped[str255] = mapped_column(default="")
+    #: Normalised (``crm.normalise``): trimmed and lower-cased; duplicates are found by it.
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    #: Normalised: ``+`` and digits, a Ukrainian number in E.164.
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    #: A business customer's company, tax id (ЄДРПОУ or ІПН) and address.
+    company: Mapped[str | None] = mapped_column(String(255))
+    tax_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(500))
+    #: A business (B2B) rather than a private shopper (B2C).
+    b2b: Mapped[bool] = mapped_column(default=False, index=True)
+    #: The language the customer uses the site in ("en", "uk", "ru"), when known.
+    language: Mapped[str | None] = mapped_column(String(5), index=True)
+    #: The last visit of a linked account, or the last order of a contact.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: Set when an operator merged this record into another; its sources and notes moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    #: Set when the customer deleted their account: the record stays, without their contacts.
+    deleted_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+    links: Mapped[list[CustomerLink]] = relationship(
+        back_populates="customer", order_by="CustomerLink.id", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[CustomerNote]] = relationship(
+        back_populates="customer", order_by="CustomerNote.id", cascade="all, delete-orphan"
+    )
+
+    def ids_of(self, source: LinkSource) -> list[int]:
+        """Return the ids of this record's sources of one kind."""
+        return [link.source_id for link in self.links if link.source == source]
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.kind} {self.email or self.phone or self.name!r}>"
+
+
+class CustomerLink(Base):
+    """One source row of a customer record: an account, a supplier or an anonymous buyer's lead."""
+
+    __tablename__ = "customer_links"
+    #: A source row belongs to one record; a merge moves it.
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[intpk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    source: Mapped[LinkSource] = mapped_column(String(20))
+    #: The id of the user, supplier or lead.
+    source_id: Mapped[int]
+    created_at: Mapped[created_at]
+
+    customer: Mapped[Customer] = relationship(back_populates="links")
+
+    def __repr__(self) -> str:
+        return f"<CustomerLink {self.source}:{self.source_id} -> {self.customer_id}>"
+
+
+class CustomerNote(Base):
+    """A note or a call the operator logged by hand, or a merge, on a customer's timeline."""
+
+    __tablename__ = "customer_notes"
+
+    id: Mapped[intpk]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[NoteKind] = mapped_column(String(20), default=NoteKind.NOTE)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    customer: Mapped[Customer] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CustomerNote {self.id} customer={self.customer_id} {self.kind}>"
