@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.crm.models import CustomerKind, NoteKind
 
 #: A note's longest text.
 MAX_NOTE = 5000
-#: "Last seen" choices: days, and "never".
-SEEN_CHOICES = ("7", "30", "90", "365", "never")
 
 
 class CustomerSearchForm(FlaskForm):
@@ -26,31 +24,40 @@ class CustomerSearchForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
         choices=[
-            ("", _l("Everyone")),
-            (CustomerKind.BUYER.value, _l("Buyers")),
-            (CustomerKind.SUPPLIER.value, _l("Suppliers")),
+            SelectChoice("", _l("Everyone")),
+            SelectChoice(CustomerKind.BUYER.value, _l("Buyers")),
+            SelectChoice(CustomerKind.SUPPLIER.value, _l("Suppliers")),
         ],
         validators=[Optional()],
     )
     b2b = SelectField(
         _l("Business"),
-        choices=[("", _l("B2B and B2C")), ("yes", _l("Companies (B2B)")), ("no", _l("Private (B2C)"))],
+        choices=[
+            SelectChoice("", _l("B2B and B2C")),
+            SelectChoice("yes", _l("Companies (B2B)")),
+            SelectChoice("no", _l("Private (B2C)")),
+        ],
         validators=[Optional()],
     )
     language = SelectField(
         _l("Language"),
-        choices=[("", _l("Any")), ("uk", "Українська"), ("ru", "Русский"), ("en", "English")],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("uk", "Українська"),
+            SelectChoice("ru", "Русский"),
+            SelectChoice("en", "English"),
+        ],
         validators=[Optional()],
     )
     seen = SelectField(
         _l("Last seen"),
         choices=[
-            ("", _l("Any time")),
-            ("7", _l("In the last 7 days")),
-            ("30", _l("In the last 30 days")),
-            ("90", _l("In the last 90 days")),
-            ("365", _l("In the last year")),
-            ("never", _l("Never")),
+            SelectChoice("", _l("Any time")),
+            SelectChoice("7", _l("In the last 7 days")),
+            SelectChoice("30", _l("In the last 30 days")),
+            SelectChoice("90", _l("In the last 90 days")),
+            SelectChoice("365", _l("In the last year")),
+            SelectChoice("never", _l("Never")),
         ],
         validators=[Optional()],
     )
@@ -60,7 +67,9 @@ class NoteForm(FlaskForm):
     """A note or a call the operator logs on a customer's timeline."""
 
     kind = SelectField(
-        _l("What"), choices=[(NoteKind.NOTE.value, _l("Note")), (NoteKind.CALL.value, _l("Call"))], default="note"
+        _l("What"),
+        choices=[SelectChoice(NoteKind.NOTE.value, _l("Note")), SelectChoice(NoteKind.CALL.value, _l("Call"))],
+        default="note",
     )
     body = TextAreaField(
         _l("What happened"),

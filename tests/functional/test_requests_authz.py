@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection, func, select
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import create_token
 from marketplace.alerts.models import Alert, AlertKind, Favourite
 from marketplace.alerts.services import AlertInput, confirm_token, create_alert, unsubscribe_token
@@ -33,6 +33,8 @@ from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
 from marketplace.crm.lead_sources import collect_leads
+from marketplace.crm.models import Customer, CustomerLink, CustomerNote, LinkSource
+from marketplace.crm.sync import sync_customers
 from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
 from marketplace.moderation.services import Target, hide
@@ -42,6 +44,7 @@ from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
 from tests.support import factories
+from tests.support.accounts import PASSWORD
 
 ROLES = ("anonymous", "owner", "other_buyer", "supplier_matched", "supplier_unmatched", "admin")
 #: Blueprints of the feature; the account page's token routes are added by name.
@@ -54,6 +57,9 @@ FEATURE_BLUEPRINTS = (
     "alerts",
     "alerts_api",
     "admin_moderation",
+    # The customer database (operators) and the customer's rights (every account, its own data only).
+    "crm",
+    "crm_account",
 )
 FEATURE_ENDPOINTS = (
     "accounts.account",
@@ -195,6 +201,25 @@ def request_hidden(conn: Connection, ids: dict[str, int]) -> bool:
 
 def offer_shown_again(conn: Connection, ids: dict[str, int]) -> bool:
     return conn.scalar(select(Offer.hidden_at).where(Offer.id == ids["target_id"])) is None
+
+
+def customer_noted(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(CustomerNote.id).where(CustomerNote.customer_id == ids["customer_id"])) is not None
+
+
+def customers_merged(conn: Connection, ids: dict[str, int]) -> bool:
+    return (
+        conn.scalar(select(Customer.merged_into_id).where(Customer.id == ids["customer_id"]))
+        == ids["owner_customer_id"]
+    )
+
+
+def customer_imported(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Customer.id).where(Customer.email == "imported@example.com")) is not None
+
+
+def owner_deleted(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(User.email).where(User.id == ids["owner_id"])) != OWNER_EMAIL
 
 
 def on_draft(ids: dict[str, int]) -> dict[str, int]:
@@ -382,6 +407,36 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ("portal.note", "POST"): Call(
         by_role(LOGIN, 403, 403, 302, 404, 403), lambda w: {"note": "Called"}, done=lead_noted, doer="supplier_matched"
     ),
+    # --- the customer database: operators only; the other buyer's record is the one opened --
+    ("crm.customers", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.export", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.import_csv", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 200),
+        lambda w: {"file": (io.BytesIO(b"name,email\nNew,imported@example.com\n"), "customers.csv")},
+        done=customer_imported,
+        doer="admin",
+        multipart=True,
+    ),
+    ("crm.duplicates", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.merge", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"keep_id": str(w["owner_customer_id"]), "absorb_id": str(w["customer_id"])},
+        done=customers_merged,
+        doer="admin",
+    ),
+    ("crm.customer", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.note", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"kind": "call", "body": "Called"},
+        done=customer_noted,
+        doer="admin",
+    ),
+    # Each account downloads and deletes only itself; an operator's account is closed by another operator.
+    ("crm_account.data", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
+    ("crm_account.delete_page", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
+    ("crm_account.delete", "POST"): Call(
+        by_role(LOGIN, 302, 302, 302, 302, 403), lambda w: {"password": PASSWORD}, done=owner_deleted
+    ),
     # --- moderation: operators only -------------------------------------------------------
     ("admin_moderation.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
     ("admin_moderation.hide_thing", "POST"): Call(
@@ -474,6 +529,15 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         guest = create_alert(session, AlertInput(AlertKind.STOCK, product_id), email="guest@example.com")
         token, _secret = create_token(session, users["owner"], "owner's")
         secrets = {role: create_token(session, user, "matrix")[1] for role, user in users.items()}
+        sync_customers(session)
+
+        def customer_of(user: User) -> int | None:
+            return session.scalar(
+                select(CustomerLink.customer_id).where(
+                    CustomerLink.source == LinkSource.USER, CustomerLink.source_id == user.id
+                )
+            )
+
         session.commit()
         return {
             "ids": {
@@ -495,6 +559,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "lead_id": lead.id,
                 "target": "offer",  # type: ignore[dict-item]  # a route argument, not an id
                 "target_id": hidden_offer,
+                "owner_id": users["owner"].id,
+                "owner_customer_id": customer_of(users["owner"]),
+                "customer_id": customer_of(users["other_buyer"]),
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
@@ -541,7 +608,11 @@ def test_the_authorisation_matrix(app: Flask, connection: Connection, visibility
             # The development outbox shows every mail by design, and exists only in debug and testing.
             if not endpoint.startswith("dev."):
                 body = response.get_data(as_text=True)
-                leaked = [secret for secret in sealed_from(role) if secret in body]
+                sealed = sealed_from(role)
+                if role == "admin" and endpoint.startswith("crm."):
+                    # The customer database is where operators read customers' contacts, by design.
+                    sealed = tuple(secret for secret in sealed if secret not in (OWNER_EMAIL, OWNER_PHONE))
+                leaked = [secret for secret in sealed if secret in body]
                 if leaked:
                     failures.append(f"{method} {url} as {role}: the answer shows {leaked}")
     assert failures == []

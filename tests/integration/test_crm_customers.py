@@ -40,9 +40,7 @@ from tests.support.crm import event, order, synced
 
 def _record(session: Session, source: LinkSource, source_id: int) -> Customer:
     customer = session.scalar(
-        select(Customer)
-        .join(CustomerLink)
-        .where(CustomerLink.source == source, CustomerLink.source_id == source_id)
+        select(Customer).join(CustomerLink).where(CustomerLink.source == source, CustomerLink.source_id == source_id)
     )
     assert customer is not None, (source, source_id)
     return customer
@@ -68,7 +66,10 @@ def test_sync_makes_one_record_per_buyer_supplier_and_contact_and_is_idempotent(
     assert contact.ids_of(LinkSource.LEAD) == [anonymous.id, again.id]
     assert (contact.email, contact.phone, contact.name) == ("olena@example.com", "+380670001122", "Olena Koval")
     # Operators are staff, not customers.
-    assert db_session.scalar(select(CustomerLink).where(CustomerLink.source_id == admin.id, CustomerLink.source == "user")) is None
+    assert (
+        db_session.scalar(select(CustomerLink).where(CustomerLink.source_id == admin.id, CustomerLink.source == "user"))
+        is None
+    )
     assert first.created == 3
     count = db_session.scalar(select(func.count()).select_from(Customer))
 
@@ -168,7 +169,7 @@ def test_filters_search_by_name_email_phone_and_company(db_session: Session, sup
 
 
 def test_csv_export_and_import_round_trip_and_report_bad_rows(db_session: Session, supplier: Supplier) -> None:
-    order(db_session, supplier, name="=HYPERLINK(\"http://x\")", email="formula@example.com")
+    order(db_session, supplier, name='=HYPERLINK("http://x")', email="formula@example.com")
     synced(db_session)
     exported = customers_csv(db_session).decode("utf-8-sig")
     assert "'=HYPERLINK" in exported
@@ -241,18 +242,32 @@ def test_deleting_an_account_keeps_the_suppliers_lead_without_the_buyer(
     for kept in (lead, anonymous):
         row = db_session.get(Lead, kept.id)
         assert row is not None and row.supplier_id == supplier.id and len(row.items) == 1
-        assert (row.user_id, row.buyer_name, row.buyer_email, row.buyer_phone, row.comment) == (None, "", None, None, None)
-    assert db_session.scalar(select(func.count()).select_from(AnalyticsEvent).where(AnalyticsEvent.visitor_id == "v-5")) == 0
-    assert db_session.scalar(select(func.count()).select_from(AnalyticsEvent).where(AnalyticsEvent.user_id == buyer.id)) == 0
+        assert (row.user_id, row.buyer_name, row.buyer_email, row.buyer_phone, row.comment) == (
+            None,
+            "",
+            None,
+            None,
+            None,
+        )
+    assert (
+        db_session.scalar(select(func.count()).select_from(AnalyticsEvent).where(AnalyticsEvent.visitor_id == "v-5"))
+        == 0
+    )
+    assert (
+        db_session.scalar(select(func.count()).select_from(AnalyticsEvent).where(AnalyticsEvent.user_id == buyer.id))
+        == 0
+    )
     assert db_session.scalar(select(OutboxMail).where(OutboxMail.recipient == "buyer@example.com")) is None
     assert db_session.get(BuyerRequest, buyer_request.id).status == RequestStatus.CLOSED  # type: ignore[union-attr]
     user = db_session.get(User, buyer.id)
     assert user is not None and not user.active and user.display_name == "" and user.phone is None
-    assert "buyer@example.com" != user.email
+    assert user.email != "buyer@example.com"
     assert authenticate(db_session, "buyer@example.com", PASSWORD) is None
     record = customer_of_user(db_session, user)
     assert record is not None and record.deleted_at is not None and (record.email, record.name) == (None, "")
-    assert list_customers(db_session, CustomerFilter()).customers == [_record(db_session, LinkSource.SUPPLIER, supplier.id)]
+    assert list_customers(db_session, CustomerFilter()).customers == [
+        _record(db_session, LinkSource.SUPPLIER, supplier.id)
+    ]
 
 
 def test_a_supplier_member_leaves_the_company_record_and_an_operator_cannot_delete_here(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
+from marketplace.crm.models import Customer, CustomerKind
 from marketplace.exports import EXPORTS, FORMULA_PREFIXES, Export, csv_writer
 from marketplace.suppliers.models import Supplier
 from tests.support.feeds import run_import, yml_feed, yml_offer
@@ -35,7 +36,7 @@ def _cells(export: Export, data: bytes) -> list[str]:
 
 
 def _plant_and_export(export: Export, session: Session, supplier: Supplier) -> list[str]:
-    """Give stored offers formulas for titles, run the export and return its text cells.
+    """Give stored offers formulas for titles (and customers for names), run the export and return its text cells.
 
     The import strips a leading formula from titles and ids (``formula_stripped``), but not
     from every field, nor from rows stored before it did: the titles are set in the database.
@@ -47,6 +48,9 @@ def _plant_and_export(export: Export, session: Session, supplier: Supplier) -> l
         strict=True,
     ):
         offer.title = payload
+    # Visitors type names and companies into the registration and order forms: customer records carry them.
+    for payload in PAYLOADS:
+        session.add(Customer(kind=CustomerKind.BUYER, name=payload, company=payload))
     session.flush()
     module_name, _, function = export.target.partition(":")
     return _cells(export, getattr(importlib.import_module(module_name), function)(session))
@@ -57,8 +61,7 @@ def _assert_neutralised(cells: list[str]) -> None:
     assert {"'" + p for p in PAYLOADS} & set(cells), "the export should carry the planted titles"
 
 
-# Empty today (the app has no spreadsheet export yet): each export the CRM or analytics add
-# registers in EXPORTS and is run here.
+# Each export the CRM or analytics add registers in EXPORTS and is run here.
 @pytest.mark.parametrize(
     "name",
     sorted(EXPORTS)
