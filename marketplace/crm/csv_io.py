@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session
 from marketplace.crm.customers import CustomerFilter, filtered, live
 from marketplace.crm.models import Customer, CustomerKind
 from marketplace.crm.normalise import normalise_email, normalise_phone
-from marketplace.exports import FORMULA_PREFIXES, csv_writer
+from marketplace.exports import CSV_MIMETYPE, FORMULA_PREFIXES, csv_writer
+
+#: CSV_MIMETYPE is handed on, so the page that serves the file needs no helper of its own.
+__all__ = ["CSV_MIMETYPE", "ImportFileError", "ImportReport", "RowError", "customers_csv", "import_customers"]
 
 #: The columns of the export, and those the import reads (``id`` and ``last_seen_at`` are ours: not read).
 COLUMNS = ("id", "kind", "name", "email", "phone", "company", "tax_id", "address", "b2b", "language", "last_seen_at")

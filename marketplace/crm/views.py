@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from marketplace.accounts.access import View, admin_required, logged_in_account
-from marketplace.crm.csv_io import ImportFileError, ImportReport, customers_csv, import_customers
+from marketplace.crm.csv_io import CSV_MIMETYPE, ImportFileError, ImportReport, customers_csv, import_customers
 from marketplace.crm.customers import (
     CustomerError,
     CustomerFilter,
@@ -34,7 +34,6 @@ from marketplace.crm.models import CustomerKind, LinkSource, NoteKind
 from marketplace.crm.rights import RightsError, delete_account, export_user_data
 from marketplace.crm.timeline import customer_timeline
 from marketplace.db import get_session, utcnow
-from marketplace.exports import CSV_MIMETYPE
 
 bp = Blueprint("crm", __name__, url_prefix="/admin/customers")
 account = Blueprint("crm_account", __name__, url_prefix="/account")
