@@ -17,10 +17,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.analytics.dashboard import CHANNEL_LABELS
+from marketplace.analytics.visits import Event as VisitEvent
+from marketplace.analytics.visits import split_visits
 from marketplace.buyer_requests.models import BuyerRequest, Quote, RequestItem
 from marketplace.catalog.models import ClickOut, Offer
 from marketplace.crm.models import Customer, LinkSource
@@ -50,6 +54,7 @@ KIND_LABELS = {
 }
 
 #: Event kinds that are the customer's visits and searches; the rest have better sources.
+#: Page views are read up to five times the limit, as many fold into one visit.
 EVENT_KINDS = ("pageview", "search", "product_view", "registration", "login")
 #: Visitor ids followed per account: a customer with more devices than this shows the latest ones.
 MAX_VISITORS = 20
@@ -104,14 +109,29 @@ def visitor_ids(session: Session, user_ids: list[int]) -> list[str]:
 def _event_entry(event: AnalyticsEvent) -> Entry:
     data = event.data or {}
     if event.kind == "search":
-        return Entry(event.occurred_at, "search", _("Searched for “%(q)s”", q=data.get("query") or data.get("q") or ""))
+        return Entry(event.occurred_at, "search", _("Searched for “%(q)s”", q=data.get("query") or ""))
     if event.kind == "product_view":
         return Entry(event.occurred_at, "product_view", _("Viewed a product"), event.path)
     if event.kind == "registration":
         return Entry(event.occurred_at, "account", _("Registered"))
-    if event.kind == "login":
-        return Entry(event.occurred_at, "account", _("Logged in"))
-    return Entry(event.occurred_at, "visit", _("Opened %(path)s", path=event.path or "/"), event.path)
+    return Entry(event.occurred_at, "account", _("Logged in"))
+
+
+def _visit_entries(pageviews: list[AnalyticsEvent]) -> list[Entry]:
+    """Fold page views into visits by the analytics' own rule (30 minutes idle), one entry each."""
+    events = [VisitEvent(e.occurred_at, e.kind, "customer", path=e.path, channel=e.channel) for e in pageviews]
+    entries = []
+    for visit in split_visits(events):
+        pages = visit.pages
+        text = ngettext(
+            "Visit (%(channel)s): %(num)d page, from %(path)s",
+            "Visit (%(channel)s): %(num)d pages, from %(path)s",
+            len(pages),
+            channel=str(CHANNEL_LABELS.get(visit.channel, visit.channel)),
+            path=pages[0].path or "/",
+        )
+        entries.append(Entry(visit.started_at, "visit", text, pages[0].path))
+    return entries
 
 
 def customer_timeline(session: Session, customer: Customer, *, limit: int = 200) -> list[Entry]:
@@ -129,9 +149,10 @@ def customer_timeline(session: Session, customer: Customer, *, limit: int = 200)
             AnalyticsEvent.kind.in_(EVENT_KINDS),
         )
         .order_by(AnalyticsEvent.occurred_at.desc())
-        .limit(limit)
+        .limit(limit * 5)
     ).all()
-    entries += [_event_entry(event) for event in events]
+    entries += [_event_entry(event) for event in events if event.kind != "pageview"]
+    entries += _visit_entries([event for event in events if event.kind == "pageview"])
 
     clicks = session.execute(
         select(ClickOut, Offer.title)

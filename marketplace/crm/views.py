@@ -22,12 +22,12 @@ from marketplace.crm.customers import (
     CustomerError,
     CustomerFilter,
     add_note,
-    duplicate_count,
     find_duplicates,
     get_customer,
     list_customers,
     live_customer,
     merge_customers,
+    shared_contacts,
 )
 from marketplace.crm.forms import CustomerSearchForm, DeleteAccountForm, ImportForm, MergeForm, NoteForm
 from marketplace.crm.models import CustomerKind, LinkSource, NoteKind
@@ -71,7 +71,7 @@ def _list_page(
         found=found,
         import_form=import_form or ImportForm(formdata=None),
         report=report,
-        duplicates=duplicate_count(session),
+        shared=shared_contacts(session),
         export_args={k: v for k, v in request.args.items() if k != "page"},
     ), status
 
