@@ -63,8 +63,12 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def filtered(filters: CustomerFilter, *, now: dt.datetime | None = None) -> Select[Customer]:
-    """Return the query of the live records that match ``filters``, newest first."""
+def filtered(filters: CustomerFilter, *, now: dt.datetime | None = None, nulls_last: bool = True) -> Select[Customer]:
+    """Return the query of the live records that match ``filters``, the latest seen first, then the never seen.
+
+    SQLite sorts NULL last in a descending order by itself, and reads the order from the index
+    on ``last_seen_at`` only when the query does not say NULLS LAST: pass ``nulls_last=False`` there.
+    """
     query = select(Customer).where(live())
     text = filters.query.strip()
     if text:
@@ -94,12 +98,13 @@ def filtered(filters: CustomerFilter, *, now: dt.datetime | None = None) -> Sele
         else:
             since = (now or utcnow()) - dt.timedelta(days=filters.seen_days)
             query = query.where(Customer.last_seen_at >= since)
-    return query.order_by(Customer.last_seen_at.desc().nulls_last(), Customer.id.desc())
+    latest = Customer.last_seen_at.desc()
+    return query.order_by(latest.nulls_last() if nulls_last else latest, Customer.id.desc())
 
 
 def list_customers(session: Session, filters: CustomerFilter, page: int = 1, per_page: int = PAGE_SIZE) -> CustomerPage:
     """Return one page of the live records matching ``filters``."""
-    query = filtered(filters)
+    query = filtered(filters, nulls_last=session.get_bind().dialect.name != "sqlite")
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
@@ -168,15 +173,6 @@ def find_duplicates(session: Session, *, limit: int = 100) -> list[DuplicateGrou
                 seen.add(ids)
                 groups.append(DuplicateGroup(by, value, customers))
     return groups
-
-
-def shared_contacts(session: Session) -> int:
-    """Return how many e-mails and phones more than one live record holds (two aggregate queries over indexes)."""
-    total = 0
-    for column in (Customer.email, Customer.phone):
-        shared = select(column).where(live(), column.is_not(None)).group_by(column).having(func.count() > 1)
-        total += session.scalar(select(func.count()).select_from(shared.subquery())) or 0
-    return total
 
 
 def merge_customers(session: Session, keep: Customer, absorb: Customer, *, user: User | None) -> Customer:

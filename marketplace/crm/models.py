@@ -66,7 +66,9 @@ class Customer(Base):
     #: The last visit of a linked account, or the last order of a contact.
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     #: Set when an operator merged this record into another; its sources and notes moved there.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    #: Not indexed: nearly every row holds NULL, and SQLite would pick the index for ``IS NULL``
+    #: over the one on ``last_seen_at`` that gives the list its order.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     #: Set when the customer deleted their account: the record stays, without their contacts.
     deleted_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]

@@ -27,7 +27,6 @@ from marketplace.crm.customers import (
     list_customers,
     live_customer,
     merge_customers,
-    shared_contacts,
 )
 from marketplace.crm.forms import CustomerSearchForm, DeleteAccountForm, ImportForm, MergeForm, NoteForm
 from marketplace.crm.models import CustomerKind, LinkSource, NoteKind
@@ -71,7 +70,6 @@ def _list_page(
         found=found,
         import_form=import_form or ImportForm(formdata=None),
         report=report,
-        shared=shared_contacts(session),
         export_args={k: v for k, v in request.args.items() if k != "page"},
     ), status
 

@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        for column in ("kind", "email", "phone", "b2b", "language", "last_seen_at", "merged_into_id"):
+        for column in ("kind", "email", "phone", "b2b", "language", "last_seen_at"):
             batch_op.create_index(batch_op.f(f"ix_customers_{column}"), [column], unique=False)
     op.create_table(
         "customer_links",
