@@ -213,6 +213,7 @@ def test_the_signed_in_buyers_pages_fit_a_phone(phone: Page, site: Site, width: 
         f"/requests/{site.request}",
         f"/requests/{site.request}/edit",
         "/account/",
+        "/account/delete",
         "/notifications/",
         "/alerts/",
         "/alerts/favourites",
@@ -269,6 +270,9 @@ def test_the_operators_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         "/admin/suppliers/",
         "/admin/categories/",
         "/admin/moderation/",
+        "/admin/customers/",
+        "/admin/customers/?q=a&kind=buyer&b2b=no&language=uk&seen=30",
+        "/admin/customers/duplicates",
     ]
     _assert_fit(phone, paths, width)
 
