@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -26,7 +27,11 @@ PAGE_SIZE = 50
 
 
 class CustomerError(DomainError):
-    """A customer operation broke a rule; the message is written for the operator."""
+    """A customer operation broke a rule; the message is for the operator, ``field`` names the input at fault."""
+
+    def __init__(self, message: LazyString | str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -240,3 +245,47 @@ def live_customer(session: Session, customer_id: int) -> Customer | None:
         seen.add(customer.id)
         customer = session.get(Customer, customer.merged_into_id)
     return customer
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """What the operator may correct on a record: contacts, and a business customer's company details."""
+
+    name: str
+    email: str
+    phone: str
+    company: str
+    tax_id: str
+    address: str
+    b2b: bool
+    language: str | None
+
+
+def update_customer(session: Session, customer: Customer, details: CustomerDetails, *, user: User | None) -> Customer:
+    """Save the operator's corrections; e-mail and phone are stored normalised, and a malformed one is refused."""
+    if customer.deleted_at is not None:
+        raise CustomerError(_l("A deleted customer's record keeps no contacts."))
+    email = normalise_email(details.email) if details.email.strip() else None
+    if details.email.strip() and email is None:
+        raise CustomerError(_l("“%(value)s” is not an e-mail address.", value=details.email.strip()), "email")
+    phone = normalise_phone(details.phone) if details.phone.strip() else None
+    if details.phone.strip() and phone is None:
+        raise CustomerError(_l("“%(value)s” is not a phone number.", value=details.phone.strip()), "phone")
+    customer.name = details.name.strip()
+    customer.email, customer.phone = email, phone
+    customer.company = details.company.strip() or None
+    customer.tax_id = details.tax_id.strip() or None
+    customer.address = details.address.strip() or None
+    customer.b2b = details.b2b or customer.company is not None or customer.tax_id is not None
+    customer.language = details.language or None
+    session.flush()
+    logger.info("User %s corrected the details of customer %d", user.id if user is not None else "-", customer.id)
+    return customer
+
+
+def members_of(session: Session, customer: Customer) -> list[User]:
+    """Return the accounts of the record: a person's, or a company's team."""
+    ids = customer.ids_of(LinkSource.USER)
+    if not ids:
+        return []
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)).all())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from marketplace.crm.models import CustomerKind, NoteKind
@@ -99,4 +99,26 @@ class DeleteAccountForm(FlaskForm):
 
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(_l("Enter your password to confirm.")), Length(max=1000)]
+    )
+
+
+class CustomerForm(FlaskForm):
+    """The operator's corrections to a record's contacts and company details."""
+
+    name = StringField(_l("Name"), validators=[Length(max=255)])
+    email = StringField(_l("Email"), validators=[Length(max=255)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    company = StringField(_l("Company"), validators=[Length(max=255)])
+    tax_id = StringField(_l("Tax id"), validators=[Length(max=40)])
+    address = StringField(_l("Address"), validators=[Length(max=500)])
+    b2b = BooleanField(_l("A business (B2B)"))
+    language = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("Not known")),
+            SelectChoice("uk", "Українська"),
+            SelectChoice("ru", "Русский"),
+            SelectChoice("en", "English"),
+        ],
+        validators=[Optional()],
     )

@@ -31,6 +31,7 @@ from marketplace.buyer_requests.models import BuyerRequest, RequestStatus
 from marketplace.catalog.models import ClickOut
 from marketplace.crm.customers import customer_of_user
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote, LinkSource
+from marketplace.crm.normalise import normalise_email, normalise_phone
 from marketplace.crm.timeline import visitor_ids
 from marketplace.db import Base, utcnow
 from marketplace.domain_errors import DomainError
@@ -171,8 +172,10 @@ def delete_account(session: Session, user: User, password: str, *, now: dt.datet
         _forget_customer(session, customer, now)
     elif customer is not None:
         # A member of a supplier's team: the company's record stays; only this person leaves it.
-        if customer.email == user.email:
+        if customer.email == normalise_email(user.email):
             customer.email = None
+        if customer.phone is not None and customer.phone == normalise_phone(user.phone):
+            customer.phone = None
         session.execute(
             delete(CustomerLink).where(CustomerLink.source == LinkSource.USER, CustomerLink.source_id == user.id)
         )

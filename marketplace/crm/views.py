@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, logout_user
 from marketplace.accounts.access import View, admin_required, logged_in_account
 from marketplace.crm.csv_io import CSV_MIMETYPE, ImportFileError, ImportReport, customers_csv, import_customers
 from marketplace.crm.customers import (
+    CustomerDetails,
     CustomerError,
     CustomerFilter,
     add_note,
@@ -26,9 +27,11 @@ from marketplace.crm.customers import (
     get_customer,
     list_customers,
     live_customer,
+    members_of,
     merge_customers,
+    update_customer,
 )
-from marketplace.crm.forms import CustomerSearchForm, DeleteAccountForm, ImportForm, MergeForm, NoteForm
+from marketplace.crm.forms import CustomerForm, CustomerSearchForm, DeleteAccountForm, ImportForm, MergeForm, NoteForm
 from marketplace.crm.models import CustomerKind, LinkSource, NoteKind
 from marketplace.crm.rights import RightsError, delete_account, export_user_data
 from marketplace.crm.timeline import customer_timeline
@@ -139,7 +142,9 @@ def merge() -> ResponseReturnValue:
     return redirect(url_for(".customer", customer_id=keep.id))
 
 
-def _customer_page(customer_id: int, note_form: NoteForm | None = None, status: int = 200) -> ResponseReturnValue:
+def _customer_page(
+    customer_id: int, note_form: NoteForm | None = None, details_form: CustomerForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     customer = get_customer(session, customer_id)
     if customer is None:
@@ -152,10 +157,11 @@ def _customer_page(customer_id: int, note_form: NoteForm | None = None, status: 
     return render_template(
         "crm/customer.html",
         customer=customer,
-        members=len(customer.ids_of(LinkSource.USER)),
+        members=members_of(session, customer),
         orders=len(customer.ids_of(LinkSource.LEAD)),
         timeline=customer_timeline(session, customer),
         note_form=note_form or NoteForm(formdata=None),
+        details_form=details_form or CustomerForm(formdata=None, obj=customer),
     ), status
 
 
@@ -174,15 +180,50 @@ def note(customer_id: int) -> ResponseReturnValue:
         abort(404)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _customer_page(customer_id, form, status=400)
+        return _customer_page(customer_id, note_form=form, status=400)
     try:
         add_note(session, found, form.body.data or "", NoteKind(form.kind.data), user=logged_in_account())
     except CustomerError as exc:
         session.rollback()
         form.body.errors.append(str(exc))
-        return _customer_page(customer_id, form, status=400)
+        return _customer_page(customer_id, note_form=form, status=400)
     session.commit()
     flash(_("Logged on the timeline."), "success")
+    return redirect(url_for(".customer", customer_id=customer_id))
+
+
+@bp.post("/<int:customer_id>/details")
+@admin_required
+def details(customer_id: int) -> ResponseReturnValue:
+    session = get_session()
+    found = get_customer(session, customer_id)
+    if found is None:
+        abort(404)
+    form = CustomerForm()
+    if not form.validate_on_submit():
+        return _customer_page(customer_id, details_form=form, status=400)
+    try:
+        update_customer(
+            session,
+            found,
+            CustomerDetails(
+                name=form.name.data or "",
+                email=form.email.data or "",
+                phone=form.phone.data or "",
+                company=form.company.data or "",
+                tax_id=form.tax_id.data or "",
+                address=form.address.data or "",
+                b2b=bool(form.b2b.data),
+                language=form.language.data or None,
+            ),
+            user=logged_in_account(),
+        )
+    except CustomerError as exc:
+        session.rollback()
+        form[exc.field or "name"].errors.append(str(exc))
+        return _customer_page(customer_id, details_form=form, status=400)
+    session.commit()
+    flash(_("Saved."), "success")
     return redirect(url_for(".customer", customer_id=customer_id))
 
 

@@ -217,3 +217,38 @@ def test_the_cli_syncs_lists_and_prints_a_timeline(
     assert any(e["kind"] == "order" and "Bread knife" in e["text"] for e in timeline["timeline"])
     missing = runner.invoke(args=["crm", "timeline", "nobody@example.com"])
     assert missing.exit_code != 0 and "No customer" in missing.output
+
+
+def test_the_operator_corrects_a_companys_details(
+    client: FlaskClient, db_session: Session, admin: User, buyer: User
+) -> None:
+    synced(db_session)
+    db_session.commit()
+    customer = _record_of(db_session, LinkSource.USER, buyer.id)
+    login(client, admin)
+    details = {
+        "name": "Bohdana Koval",
+        "email": " Bohdana@Koval.example ",
+        "phone": "067 123 45 67",
+        "company": "Koval Kitchens LLC",
+        "tax_id": "12345678",
+        "address": "Kyiv, Khreshchatyk 1",
+        "language": "uk",
+    }
+
+    bad = client.post(f"/admin/customers/{customer.id}/details", data={**details, "phone": "call me"})
+    assert bad.status_code == 400 and "“call me” is not a phone number." in bad.text
+    saved = client.post(f"/admin/customers/{customer.id}/details", data=details)
+
+    assert saved.status_code == 302
+    db_session.expire_all()
+    assert (customer.email, customer.phone, customer.company, customer.tax_id, customer.b2b, customer.language) == (
+        "bohdana@koval.example",
+        "+380671234567",
+        "Koval Kitchens LLC",
+        "12345678",
+        True,
+        "uk",
+    )
+    page = client.get(f"/admin/customers/{customer.id}").text
+    assert "Koval Kitchens LLC" in page and "Bohdana &lt;buyer@example.com&gt;" in page  # the account behind it

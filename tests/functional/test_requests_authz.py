@@ -214,6 +214,10 @@ def customers_merged(conn: Connection, ids: dict[str, int]) -> bool:
     )
 
 
+def customer_is_company(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Customer.company).where(Customer.id == ids["customer_id"])) == "Other LLC"
+
+
 def customer_imported(conn: Connection, ids: dict[str, int]) -> bool:
     return conn.scalar(select(Customer.id).where(Customer.email == "imported@example.com")) is not None
 
@@ -429,6 +433,12 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
         by_role(LOGIN, 403, 403, 403, 403, 302),
         lambda w: {"kind": "call", "body": "Called"},
         done=customer_noted,
+        doer="admin",
+    ),
+    ("crm.details", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"name": "Other", "company": "Other LLC", "tax_id": "12345678"},
+        done=customer_is_company,
         doer="admin",
     ),
     # Each account downloads and deletes only itself; an operator's account is closed by another operator.
