@@ -22,11 +22,12 @@ import secrets
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, delete, false, select, update
+from sqlalchemy import Table, delete, false, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import check_password, hash_password
+from marketplace.alerts.models import Alert
 from marketplace.buyer_requests.models import BuyerRequest, RequestStatus
 from marketplace.catalog.models import ClickOut
 from marketplace.crm.customers import customer_of_user
@@ -154,6 +155,8 @@ def delete_account(session: Session, user: User, password: str, *, now: dt.datet
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(OutboxMail).where(OutboxMail.recipient == user.email))
+    # Alerts set with the address before signing up, or while logged out, are the person's too.
+    session.execute(delete(Alert).where(Alert.user_id.is_(None), func.lower(Alert.email) == user.email))
     # Rows that are the person's alone: every table whose reference to the account cascades.
     for table, column in _user_tables():
         if table.name in ("users", "buyer_requests"):

@@ -108,11 +108,13 @@ def sync_customers(session: Session) -> SyncDone:
         _link(customer, LinkSource.USER, user.id)
         created += 1
     session.flush()
-    leads = session.scalars(select(Lead).where(_unlinked(LinkSource.LEAD, Lead.id)).order_by(Lead.id)).all()
+    # A lead from a request names no buyer until a quote is accepted: not read until then.
+    knows_buyer = or_(Lead.user_id.is_not(None), Lead.buyer_name != "", Lead.buyer_email.is_not(None))
+    leads = session.scalars(
+        select(Lead).where(knows_buyer, _unlinked(LinkSource.LEAD, Lead.id)).order_by(Lead.id)
+    ).all()
     for lead in leads:
         owner = _customer_of(session, LinkSource.USER, lead.user_id) if lead.user_id is not None else None
-        if owner is None and lead.user_id is None and not lead.buyer_name and not lead.buyer_email:
-            continue  # a lead from a request, whose buyer is not known until a quote is accepted
         if owner is None:
             owner = _contact_for(session, lead)
         if owner is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import authenticate
+from marketplace.alerts.models import Alert, AlertKind
 from marketplace.buyer_requests.models import BuyerRequest, RequestStatus
 from marketplace.crm.csv_io import customers_csv, import_customers
 from marketplace.crm.customers import (
@@ -230,6 +231,8 @@ def test_deleting_an_account_keeps_the_suppliers_lead_without_the_buyer(
     event(db_session, "pageview", user_id=buyer.id, visitor_id="v-5")
     event(db_session, "pageview", visitor_id="v-5")
     queue_mail(db_session, buyer.email, "Hello", "Body")
+    # A saved search the person set with their address before registering.
+    db_session.add(Alert(kind=AlertKind.SEARCH, email="Buyer@example.com", query={"text": "knife"}, label="knife"))
     synced(db_session)
     customer = _record(db_session, LinkSource.USER, buyer.id)
     merge_customers(db_session, customer, _record(db_session, LinkSource.LEAD, anonymous.id), user=None)
@@ -258,6 +261,7 @@ def test_deleting_an_account_keeps_the_suppliers_lead_without_the_buyer(
         == 0
     )
     assert db_session.scalar(select(OutboxMail).where(OutboxMail.recipient == "buyer@example.com")) is None
+    assert db_session.scalar(select(Alert.id)) is None
     assert db_session.get(BuyerRequest, buyer_request.id).status == RequestStatus.CLOSED  # type: ignore[union-attr]
     user = db_session.get(User, buyer.id)
     assert user is not None and not user.active and user.display_name == "" and user.phone is None
