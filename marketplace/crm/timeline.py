@@ -124,8 +124,8 @@ def _visit_entries(pageviews: list[AnalyticsEvent]) -> list[Entry]:
     for visit in split_visits(events):
         pages = visit.pages
         text = ngettext(
-            "Visit (%(channel)s): %(num)d page, from %(path)s",
-            "Visit (%(channel)s): %(num)d pages, from %(path)s",
+            "%(num)d page from %(path)s, %(channel)s",
+            "%(num)d pages from %(path)s, %(channel)s",
             len(pages),
             channel=str(CHANNEL_LABELS.get(visit.channel, visit.channel)),
             path=pages[0].path or "/",

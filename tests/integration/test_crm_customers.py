@@ -137,7 +137,7 @@ def test_the_timeline_follows_the_visitor_ids_of_the_account(
     entries = customer_timeline(db_session, customer)
 
     texts = [entry.text for entry in entries]
-    assert "Visit (Direct): 1 page, from /before-login" in texts
+    assert "1 page from /before-login, Direct" in texts
     assert "Searched for “santoku”" in texts
     assert not any("/someone-else" in text for text in texts)
     assert "Wants a bulk price" in texts
