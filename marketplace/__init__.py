@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.errors import bp as errors_bp
     from marketplace.health import views as health_views
     from marketplace.notifications import views as notifications_views
+    from marketplace.personal import views as personal_views
     from marketplace.portal import bp as portal_bp
     from marketplace.search import index_runtime
     from marketplace.search import views as search_views
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         analytics_views.bp,
         crm_views.bp,
         crm_views.account,
+        personal_views.bp,
     ):
         app.register_blueprint(blueprint)
 

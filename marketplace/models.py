@@ -33,6 +33,7 @@ from marketplace.crm.models import Customer, CustomerLink, CustomerNote
 from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
+from marketplace.personal.models import HistoryClear
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 from marketplace.shops.models import Lead, LeadItem, LeadStatus
 from marketplace.supplier_api.models import IdempotencyKey
@@ -68,6 +69,7 @@ __all__ = [
     "GroupingCandidate",
     "GroupingDecision",
     "GroupingDecisionKind",
+    "HistoryClear",
     "IdempotencyKey",
     "ImportRun",
     "ImportStatus",

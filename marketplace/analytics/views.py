@@ -19,6 +19,7 @@ from marketplace.analytics.privacy import erase_visitor_data, held_data
 from marketplace.catalog.views import VISITOR_COOKIE
 from marketplace.db import get_session, utcnow
 from marketplace.events.log import flush
+from marketplace.personal.history import Who, erase_history
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def erase() -> ResponseReturnValue:
     flush()  # this process's unwritten events of the visitor go too
     session = get_session()
     erased = erase_visitor_data(session, visitor_id, user_id)
+    erase_history(session, Who(visitor_id, user_id))  # the recently viewed list's clears name the visitor too
     session.commit()
     logger.info("Visitor %s (user %s) erased their %d analytics events", visitor_id, user_id, erased)
     flash(_("What we held about your visits is erased."), "success")

@@ -96,6 +96,8 @@ class Offer(Base):
     __table_args__ = (
         UniqueConstraint("supplier_id", "supplier_sku"),
         Index("ix_offers_product_status", "product_id", "status"),
+        #: A category's newest offers, for the returning visitor's "new in the categories you browse".
+        Index("ix_offers_category_created", "category_id", "created_at"),
     )
 
     id: Mapped[intpk]

@@ -42,6 +42,7 @@ from marketplace.catalog.thumbnails import ThumbnailFolder, is_key, thumbnail_fo
 from marketplace.db import database, get_session, utcnow
 from marketplace.events.bots import is_bot_request
 from marketplace.events.log import log_event
+from marketplace.personal.views import home_sections
 from marketplace.recommendations.services import product_recommendations
 from marketplace.search.forms import SearchForm
 from marketplace.search.index_runtime import get_index
@@ -78,7 +79,13 @@ def _remember_visitor(response: Response) -> Response:
 @bp.get("/")
 def home() -> ResponseReturnValue:
     session = get_session()
-    return render_template("catalog/home.html", tree=category_tree(session), requests=open_requests(session)[:5])
+    return render_template(
+        "catalog/home.html",
+        tree=category_tree(session),
+        requests=open_requests(session)[:5],
+        # A returning visitor's own sections (marketplace.personal); None keeps a first visit's page as it was.
+        personal=home_sections(),
+    )
 
 
 @bp.get("/categories/")

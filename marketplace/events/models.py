@@ -23,6 +23,10 @@ class AnalyticsEvent(Base):
         Index("ix_analytics_events_occurred_at", "occurred_at"),
         Index("ix_analytics_events_visitor_id", "visitor_id"),
         Index("ix_analytics_events_user_id", "user_id"),
+        # A visitor's (or account's) newest events of one kind, read backwards and stopped at a
+        # LIMIT: the recently viewed list and the returning visitor's home page (marketplace.personal).
+        Index("ix_analytics_events_visitor_kind_at", "visitor_id", "kind", "occurred_at"),
+        Index("ix_analytics_events_user_kind_at", "user_id", "kind", "occurred_at"),
     )
 
     #: A random 63-bit id made by the writer: batches are inserted without asking the database for ids.

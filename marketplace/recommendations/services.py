@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -69,3 +70,38 @@ def product_recommendations(session: Session, product_id: int) -> Recommended:
         tile = RecommendedProduct(recommended_id, title, lowest, highest, sellers, picture)
         blocks[RecommendationKind(kind)].append(tile)
     return recommended
+
+
+#: Rows read per product by :func:`recommendations_of`, over all kinds.
+ROWS_PER_PRODUCT = 30
+
+
+def recommendations_of(session: Session, product_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Return ``(product, recommended product)`` pairs for a few products, best rank first, then in their order.
+
+    The returning visitor's home page merges the recommendations of the products they viewed
+    last; it reads at most ``ROWS_PER_PRODUCT`` rows of each through the (product, kind, rank) index.
+    """
+    if not product_ids:
+        return []
+    ranked = (
+        select(
+            ProductRecommendation.product_id,
+            ProductRecommendation.recommended_id,
+            ProductRecommendation.rank,
+            func.row_number()
+            .over(partition_by=ProductRecommendation.product_id, order_by=ProductRecommendation.rank)
+            .label("n"),
+        )
+        .where(ProductRecommendation.product_id.in_(list(product_ids)))
+        .subquery()
+    )
+    rows: list[tuple[int, int, int]] = [
+        (product_id, recommended_id, rank)
+        for product_id, recommended_id, rank in session.execute(
+            select(ranked.c.product_id, ranked.c.recommended_id, ranked.c.rank).where(ranked.c.n <= ROWS_PER_PRODUCT)
+        )
+    ]
+    position = {product_id: n for n, product_id in enumerate(product_ids)}
+    rows.sort(key=lambda row: (row[2], position[row[0]]))
+    return [(product_id, recommended_id) for product_id, recommended_id, _rank in rows]
