@@ -210,7 +210,7 @@ def search_of(data: Mapping[str, Any] | None, at: dt.datetime) -> RecentSearch |
     args: dict[str, Any] = {"q": text}
     for minor, name in (("min_price_minor", "min_price"), ("max_price_minor", "max_price")):
         if isinstance(filters.get(minor), int):
-            args[name] = str(Decimal(filters[minor]).scaleb(-2).normalize())
+            args[name] = format(Decimal(filters[minor]).scaleb(-2).normalize(), "f")
     for key, name in (("suppliers", "supplier"), ("brands", "brand"), ("conditions", "condition")):
         values = [str(v) for v in filters.get(key) or () if v]
         if values:

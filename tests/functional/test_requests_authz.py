@@ -39,6 +39,7 @@ from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
 from marketplace.moderation.services import Target, hide
 from marketplace.notifications.models import Notification
+from marketplace.personal.models import HistoryClear
 from marketplace.shops.models import Lead, LeadNote, LeadSource
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
@@ -60,6 +61,7 @@ FEATURE_BLUEPRINTS = (
     # The customer database (operators) and the customer's rights (every account, its own data only).
     "crm",
     "crm_account",
+    "personal",
 )
 FEATURE_ENDPOINTS = (
     "accounts.account",
@@ -145,6 +147,11 @@ class Call:
     doer: str = "owner"
     #: The body goes as a multipart form (a file upload), not as JSON.
     multipart: bool = False
+
+
+def owner_cleared(conn: Connection, ids: dict[str, int]) -> bool:
+    # Each call's writes are rolled back after it: a clear that names an account is the owner's.
+    return conn.scalar(select(HistoryClear.id).where(HistoryClear.user_id.is_not(None))) is not None
 
 
 def offer_price_is(price: str) -> Callable[[Connection, dict[str, int]], bool]:
@@ -313,6 +320,9 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ),
     ("alerts.delete_webhook", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}),
     ("alerts.favourites", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
+    # --- recently viewed: each visitor (cookie or account) sees and clears only their own ---
+    ("personal.recently_viewed", "GET"): Call(by_role(200, 200, 200, 200, 200, 200)),
+    ("personal.clear", "POST"): Call(by_role(302, 302, 302, 302, 302, 302), lambda w: {}, done=owner_cleared),
     ("alerts.toggle", "POST"): Call(by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}, done=owner_favourite),
     # --- analytics: operators see everything, a supplier their own numbers only -----------
     ("analytics.dashboard", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
