@@ -34,7 +34,8 @@ MIN_DROP_PERCENT = Decimal(3)
 PRICE_DROPS = 4
 #: Favourites looked at for price drops, newest first.
 FAVOURITES = 20
-#: The categories of the newest views (and searches) whose new offers are shown, and how new.
+#: The categories of the newest views (and searches) whose new offers are shown, and the most
+#: days back an offer counts as new (else: since the visitor's last day here).
 CATEGORIES = 3
 NEW_OFFER_DAYS = 7
 NEW_OFFERS = 4
@@ -212,6 +213,18 @@ def browsed_categories(history: History, summaries: Mapping[int, ProductSummary]
     return list(dict.fromkeys(category_id for _at, category_id in timed))[:CATEGORIES]
 
 
+def new_since(history: History, now: dt.datetime) -> dt.datetime:
+    """Return since when an offer is new to the visitor: their last view before today, at most ``NEW_OFFER_DAYS`` ago.
+
+    "New" is what came after they were last here, so a catalog's first import is not news a
+    week long to someone who has seen it; a visitor away for long gets the last days' offers.
+    """
+    start_of_today = dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC)
+    earlier = [recent.last_at for recent in history.products if recent.last_at < start_of_today]
+    earlier += [search.last_at for search in history.searches if search.last_at < start_of_today]
+    return max([now - dt.timedelta(days=NEW_OFFER_DAYS), *earlier])
+
+
 def _new_offers(
     session: Session,
     history: History,
@@ -219,11 +232,14 @@ def _new_offers(
     shown: set[int],
     now: dt.datetime,
 ) -> list[HomeItem]:
-    """Return products with offers new in the last days in the visitor's categories (``ix_offers_category_created``)."""
+    """Return products with offers new since the visitor's last day here, in their categories.
+
+    One query per category, through ``ix_offers_category_created``, newest first and limited.
+    """
     categories = browsed_categories(history, summaries)
     if not categories:
         return []
-    since = now - dt.timedelta(days=NEW_OFFER_DAYS)
+    since = new_since(history, now)
     found: list[tuple[int, int]] = []
     for category_id in categories:
         rows = session.scalars(

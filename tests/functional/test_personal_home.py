@@ -123,7 +123,12 @@ def test_the_home_page_says_why_price_drops_new_offers_and_recommendations_are_s
     newcomer = factories.offer(
         db_session, supplier, "NEW", title="Hammer drill NEW", price=2100, category_id=fallen.category_id
     )
-    newcomer.created_at = clock.at
+    newcomer.created_at = clock.at + dt.timedelta(hours=12)  # listed after the visit, before the return
+    # Listed two days before the visit: the visitor could have seen it, so it is no news.
+    known = factories.offer(
+        db_session, supplier, "OLD", title="Impact drill OLD", price=1900, category_id=fallen.category_id
+    )
+    known.created_at = clock.at - dt.timedelta(days=2)
     companion = factories.offer(db_session, supplier, "BITS", title="Drill bit set", price=300)
     db_session.add(
         ProductRecommendation(
@@ -144,6 +149,7 @@ def test_the_home_page_says_why_price_drops_new_offers_and_recommendations_are_s
     assert "Cordless drill D1" in drops and "Price fell 20% since you viewed it" in drops
     new = page[page.index('data-testid="new-offers"') :]
     assert "Hammer drill NEW" in new and "New in Drills, which you browse" in new
+    assert "Impact drill OLD" not in page
     recommended = page[page.index('data-testid="recommended"') :]
     assert "Drill bit set" in recommended and "Because you viewed Cordless drill D3" in recommended
 
