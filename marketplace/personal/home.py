@@ -28,6 +28,8 @@ from marketplace.taxonomy.models import Category
 
 #: Products and searches in "continue where you left off".
 CONTINUE_PRODUCTS = 8
+#: Recent products read for the page: those shown, and a few more whose price may have fallen.
+HOME_HISTORY = 12
 CONTINUE_SEARCHES = 5
 #: A fall smaller than this (in percent of the price then) is no news.
 MIN_DROP_PERCENT = Decimal(3)
@@ -107,7 +109,7 @@ def personal_home(
     """
     if who.user_id is None and not is_returning(session, who, now.date()):
         return None
-    history = visitor_history(session, who, pending)
+    history = visitor_history(session, who, pending, products=HOME_HISTORY, searches=CONTINUE_SEARCHES)
     favourites = _favourites(session, who)
     if not history and not favourites:
         return None
