@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -79,13 +80,17 @@ def _remember_visitor(response: Response) -> Response:
 @bp.get("/")
 def home() -> ResponseReturnValue:
     session = get_session()
-    return render_template(
-        "catalog/home.html",
-        tree=category_tree(session),
-        requests=open_requests(session)[:5],
-        # A returning visitor's own sections (marketplace.personal); None keeps a first visit's page as it was.
-        personal=home_sections(),
+    # A returning visitor's own sections (marketplace.personal); None keeps a first visit's page as it was.
+    personal = home_sections()
+    response = make_response(
+        render_template(
+            "catalog/home.html", tree=category_tree(session), requests=open_requests(session)[:5], personal=personal
+        )
     )
+    if personal:
+        # What one visitor viewed is for their browser alone, never for a shared cache.
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/categories/")

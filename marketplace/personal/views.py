@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,13 +55,17 @@ def recently_viewed() -> ResponseReturnValue:
     summaries = {}
     if history:
         summaries = {s.product.id: s for s in product_summaries(session, [p.product_id for p in history.products])}
-    return render_template(
-        "personal/recently_viewed.html",
-        history=history,
-        summaries=summaries,
-        declined=capture_state() == "declined",
-        form=ButtonForm(),
+    response = make_response(
+        render_template(
+            "personal/recently_viewed.html",
+            history=history,
+            summaries=summaries,
+            declined=capture_state() == "declined",
+            form=ButtonForm(),
+        )
     )
+    response.headers["Cache-Control"] = "private, no-store"  # one visitor's list, for their browser alone
+    return response
 
 
 @bp.post("/recently-viewed/clear")

@@ -46,6 +46,7 @@ DISALLOW = (
     "/api/",
     "/compare",
     "/notifications",
+    "/recently-viewed",
     "/dev/",
     "/requests/new",
     "/shops/*/order",

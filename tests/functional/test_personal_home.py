@@ -78,8 +78,10 @@ def test_a_first_visit_gets_todays_page_and_a_return_the_next_day_continues(
     assert 'data-testid="personal-home"' not in get(client, "/")
     clock.move(days=1)
 
-    page = get(client, "/?lang=en")
+    response = client.get("/?lang=en", headers={"User-Agent": BROWSER})
+    page = response.get_data(as_text=True)
 
+    assert response.headers["Cache-Control"] == "private, no-store"  # never in a shared cache
     assert 'data-testid="continue"' in page
     for offer in drills:
         assert f"Cordless drill {offer.supplier_sku}" in page

@@ -50,7 +50,7 @@ def test_robots_keeps_crawlers_out_of_private_pages_and_names_the_sitemap(client
     assert response.status_code == 200 and response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "User-agent: *"
-    for path in ("/portal", "/admin", "/account", "/go/", "/api/", "/*?*sort=", "/*?*brand="):
+    for path in ("/portal", "/admin", "/account", "/go/", "/api/", "/recently-viewed", "/*?*sort=", "/*?*brand="):
         assert f"Disallow: {path}" in lines
     assert "Allow: /" in lines
     assert f"Sitemap: {SITE}/sitemap.xml" in lines
