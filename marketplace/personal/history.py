@@ -13,7 +13,8 @@ tests/integration/test_personal_history.py). Events still in this process's buff
 shows at once.
 
 Whose events: an account's (``user_id``), and the cookie's that no account has claimed yet
-(``visitor_id`` with no ``user_id``). So a visitor who logs in sees what they viewed before it,
+(``visitor_id`` with no ``user_id``), and those of the cookies the account lately logged in
+from. So a visitor who logs in sees what they viewed before it, on this device and the others,
 and the next person on a shared computer, after a logout, does not see the account's views.
 """
 
@@ -96,20 +97,49 @@ class _Seen:
     data: Mapping[str, Any] | None
 
 
-def _clauses(who: Who) -> list[ColumnElement[bool]]:
+#: Logins of an account whose devices' unclaimed events it sees at once (the rollup joins them later).
+LINKED_LOGINS = 20
+
+
+def linked_visitors(session: Session, who: Who) -> tuple[str, ...]:
+    """Return the visitor cookies the account logged in from lately, other than this request's.
+
+    A login joins the cookie's earlier events to the account, but only when the rollup runs
+    (``analytics.rollup.join_logins``); until then they still carry no account. Reading the
+    cookies of the account's latest logins (one LIMIT-stopped scan of the (user, kind, time)
+    index) makes a visitor's history follow them to their other devices as soon as they log in.
+    """
+    if who.user_id is None:
+        return ()
+    cookies = session.scalars(
+        select(AnalyticsEvent.visitor_id)
+        .where(AnalyticsEvent.user_id == who.user_id, AnalyticsEvent.kind == "login")
+        .order_by(AnalyticsEvent.occurred_at.desc())
+        .limit(LINKED_LOGINS)
+    )
+    return tuple(dict.fromkeys(c for c in cookies if c and c != who.visitor_id))
+
+
+def _clauses(who: Who, linked: tuple[str, ...]) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if who.user_id is not None:
         clauses.append(AnalyticsEvent.user_id == who.user_id)
     if who.visitor_id:
         clauses.append(and_(AnalyticsEvent.visitor_id == who.visitor_id, AnalyticsEvent.user_id.is_(None)))
+    if linked:
+        # Few rows: only what those cookies did since the rollup last joined them to the account.
+        clauses.append(and_(AnalyticsEvent.visitor_id.in_(linked), AnalyticsEvent.user_id.is_(None)))
     return clauses
 
 
-def _is_whose(row: Mapping[str, Any], who: Who) -> bool:
+def _is_whose(row: Mapping[str, Any], who: Who, linked: tuple[str, ...]) -> bool:
     user_id = row.get("user_id")
     if who.user_id is not None and user_id == who.user_id:
         return True
-    return bool(who.visitor_id) and row.get("visitor_id") == who.visitor_id and user_id is None
+    if user_id is not None:
+        return False
+    visitor_id = row.get("visitor_id")
+    return bool(visitor_id) and (visitor_id == who.visitor_id or visitor_id in linked)
 
 
 def cleared_at(session: Session, who: Who) -> dt.datetime | None:
@@ -124,10 +154,10 @@ def cleared_at(session: Session, who: Who) -> dt.datetime | None:
     return session.scalar(select(func.max(HistoryClear.cleared_at)).where(or_(*clauses)))
 
 
-def _read(session: Session, who: Who, kind: str, after: dt.datetime | None) -> list[_Seen]:
+def _read(session: Session, who: Who, linked: tuple[str, ...], kind: str, after: dt.datetime | None) -> list[_Seen]:
     """Read the newest ``FETCHED`` events of ``kind`` per whose-clause: each an index range scan with a LIMIT."""
     seen: list[_Seen] = []
-    for clause in _clauses(who):
+    for clause in _clauses(who, linked):
         query = select(
             AnalyticsEvent.id, AnalyticsEvent.occurred_at, AnalyticsEvent.product_id, AnalyticsEvent.data
         ).where(clause, AnalyticsEvent.kind == kind)
@@ -138,11 +168,13 @@ def _read(session: Session, who: Who, kind: str, after: dt.datetime | None) -> l
     return seen
 
 
-def _pending(rows: Iterable[Mapping[str, Any]], who: Who, kind: str, after: dt.datetime | None) -> list[_Seen]:
+def _pending(
+    rows: Iterable[Mapping[str, Any]], who: Who, linked: tuple[str, ...], kind: str, after: dt.datetime | None
+) -> list[_Seen]:
     return [
         _Seen(row["id"], row["occurred_at"], row.get("product_id"), row.get("data"))
         for row in rows
-        if row.get("kind") == kind and _is_whose(row, who) and (after is None or row["occurred_at"] > after)
+        if row.get("kind") == kind and _is_whose(row, who, linked) and (after is None or row["occurred_at"] > after)
     ]
 
 
@@ -168,9 +200,12 @@ def visitor_history(
         return History()
     pending = list(pending)
     after = cleared_at(session, who)
+    linked = linked_visitors(session, who)
     history = History()
     by_product: dict[int, RecentProduct] = {}
-    for event in _newest_first(_read(session, who, PRODUCT_VIEW, after) + _pending(pending, who, PRODUCT_VIEW, after)):
+    for event in _newest_first(
+        _read(session, who, linked, PRODUCT_VIEW, after) + _pending(pending, who, linked, PRODUCT_VIEW, after)
+    ):
         if event.product_id is None:
             continue
         recent = by_product.get(event.product_id)
@@ -181,7 +216,9 @@ def visitor_history(
             recent.first_at = event.occurred_at
     history.products = list(by_product.values())
     keys: set[tuple[tuple[str, str], ...]] = set()
-    for event in _newest_first(_read(session, who, SEARCH, after) + _pending(pending, who, SEARCH, after)):
+    for event in _newest_first(
+        _read(session, who, linked, SEARCH, after) + _pending(pending, who, linked, SEARCH, after)
+    ):
         search = search_of(event.data, event.occurred_at)
         if search is None:
             continue

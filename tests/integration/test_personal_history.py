@@ -76,6 +76,23 @@ def test_an_account_sees_its_own_and_the_cookies_unclaimed_events_and_a_stranger
     assert [p.product_id for p in visitor_history(db_session, Who(VISITOR)).products] == [1]
 
 
+def test_a_login_brings_the_devices_unclaimed_views_to_the_account_before_the_rollup_joins_them(
+    db_session: Session,
+) -> None:
+    phone, laptop = "p" * 32, "l" * 32
+    write(
+        db_session,
+        event("product_view", 0, visitor=phone, product_id=1),  # anonymous on the phone
+        event("login", 1, visitor=phone, user=7),  # then logged in there
+        event("product_view", 2, visitor="s" * 32, product_id=9),  # someone else, never logged in as 7
+    )
+    pending = [event("product_view", 3, visitor=phone, product_id=2)]  # on the phone, not written yet
+
+    seen = visitor_history(db_session, Who(laptop, 7), pending)
+
+    assert [p.product_id for p in seen.products] == [2, 1]
+
+
 def test_events_still_in_the_buffer_are_listed(db_session: Session) -> None:
     write(db_session, event("product_view", 0, product_id=1))
     pending = [
