@@ -158,32 +158,43 @@ def extract_measures(text: str | None) -> Measures:
     """
     if not text:
         return {}
-    text = unicodedata.normalize("NFKC", text)
+    title = unicodedata.normalize("NFKC", text)
+    if not any(ch.isdigit() for ch in title):
+        return {}  # every measure starts with a number ("½" is one after NFKC: "1⁄2")
     # Inch marks as typed: ″, ” and “ after a number (NFKC spells ″ as two primes).
-    text = re.sub(r"(?<=\d)\s*(?:″|′′|”|“)", '"', text)
+    title = re.sub(r"(?<=\d)\s*(?:″|′′|”|“)", '"', title)
     # A unit written on both ends of a size or range counts once: "17mm - 85mm" is "17-85mm".
-    text = _REPEATED_UNIT.sub(r"\1\3", text)
+    title = _REPEATED_UNIT.sub(r"\1\3", title)
     found: dict[str, set[tuple[float | str, ...]]] = {}
-    masked = list(text)
+    masked = list(title)
+    changed = False
 
     def mask(start: int, end: int) -> None:
+        nonlocal changed
         masked[start:end] = " " * (end - start)
+        changed = True
 
-    for match in _TYRE_SECTION.finditer(text):
+    def masked_text() -> str:
+        # Each kind reads the title with the measures found so far blanked out; most titles
+        # state one measure or none, so the text is rebuilt only after a mask.
+        nonlocal changed, title
+        if changed:
+            title, changed = "".join(masked), False
+        return title
+
+    for match in _TYRE_SECTION.finditer(title):
         width = match.group("width") or match.group("fwidth")
         profile = match.group("profile") or match.group("fprofile")
         found.setdefault("tyre", set()).add((_number(width), _number(profile)))
         mask(*match.span())
-    text = "".join(masked)
-    for match in _TYRE_RIM.finditer(text):
+    for match in _TYRE_RIM.finditer(masked_text()):
         rim = match.group("rim").casefold().replace(",", ".").replace("с", "c")
         found.setdefault("rim", set()).add((rim,))
         if match.group("service"):
             found.setdefault("tyre service", set()).add((match.group("service").casefold(),))
         mask(*match.span())
-    text = "".join(masked)
     for kind in MEASURE_KINDS:
-        for match in kind.pattern.finditer(text):
+        for match in kind.pattern.finditer(masked_text()):
             unit = match.group("u")
             factor = next(f for spelling, f in kind.units if re.fullmatch(spelling, unit, re.IGNORECASE))
             value = _value(match.group("n"), factor)
@@ -191,7 +202,6 @@ def extract_measures(text: str | None) -> Measures:
                 continue  # "2019 г." is a year
             found.setdefault(kind.name, set()).add(value)
             mask(*match.span())
-        text = "".join(masked)
     return {kind: frozenset(values) for kind, values in found.items()}
 
 
