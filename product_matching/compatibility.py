@@ -61,7 +61,7 @@ COMPATIBILITY_NAMES = (
 )
 #: An item that names more products than this names a line of them, not a model (rule 6).
 MAX_PRODUCTS_PER_ITEM = 10
-#: Score of a link through an identical code or model; a code that agrees only up to a colour or region suffix scores less.
+#: A link through an identical code or model; one through a code that agrees up to a colour or region suffix.
 EXACT, VARIANT = 1.0, 0.5
 #: How many first characters of a code are indexed: any two codes :func:`same_code` joins, but
 #: a vendor prefix, share them (the shorter has at least :data:`~product_matching.codes.MIN_CODE_LENGTH`).
@@ -109,7 +109,7 @@ def is_compatibility_param(name: str) -> bool:
 
 def stated_items(params: Iterable[tuple[str, str]]) -> list[str]:
     """Return the items that compatibility params list, as written: "Makita DHP482, DDF482" -> two items."""
-    items = []
+    items: list[str] = []
     for name, value in params:
         if is_compatibility_param(name):
             items.extend(part.strip() for part in _ITEM_SPLIT.split(value) if part.strip())

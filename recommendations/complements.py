@@ -101,9 +101,7 @@ def complements(
             continue  # no more often than chance
         boost = 1 + params.popularity_damping * math.log(total / in_visits[other])
         ranked[item].append((other, weight[(item, other)] * boost))
-    return {
-        item: sorted(pairs, key=lambda pair: (-pair[1], str(pair[0])))[:count] for item, pairs in ranked.items()
-    }
+    return {item: sorted(pairs, key=lambda pair: (-pair[1], str(pair[0])))[:count] for item, pairs in ranked.items()}
 
 
 def _decay(params: ComplementParams, age_days: float) -> float:

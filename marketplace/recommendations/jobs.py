@@ -4,7 +4,10 @@ Three sources, each a block of the product page:
 
 - **similar**: the same category and price band, then close params and close text;
 - **also viewed**: :class:`recommendations.sessionknn.SessionKNN` fed with :func:`visits`;
-- **accessories**: the offers a seller names as going with its offer (YML ``<rec>``, ``Offer.recs``).
+- **accessories**: the offers a seller names as going with its offer (YML ``<rec>``, ``Offer.recs``);
+- **compatible** and **fits**: accessories whose compatibility params name a product's model, and the
+  reverse (:mod:`marketplace.recommendations.accessories`);
+- **complements**: products of other categories clicked out in the same visits.
 
 The job replaces all rows in one transaction, so the page never shows half a refresh. Nothing is
 computed when a page is viewed (:mod:`marketplace.recommendations.services` reads the rows).
@@ -32,6 +35,7 @@ from marketplace.db import utcnow
 from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.jobs.queue import enqueue
+from marketplace.recommendations.accessories import clickout_complements, compatible_accessories
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 from recommendations.clicks import Click
 from recommendations.sessionknn import SessionKNN, item_neighbours
@@ -51,11 +55,12 @@ _WORD = re.compile(r"\w{2,}")
 VISIT_GAP = dt.timedelta(minutes=30)
 
 
-def visits(session: Session) -> Iterator[Click[int]]:
+def visits(session: Session, *, views: bool = True) -> Iterator[Click[int]]:
     """Yield (visit, product, time) for every product a visitor was seen taking an interest in.
 
     Interest is a product page viewed (the analytics event log, kept for its retention days) or
-    a click-out (kept for good, so older history still counts). A visitor is the account when
+    a click-out (kept for good, so older history still counts); without ``views``, click-outs
+    only (a visit's "visitor/number" name is the same either way). A visitor is the account when
     signed in, else the visitor cookie; a visit is their clicks with no pause longer than
     :data:`VISIT_GAP`. One query, ordered by visitor and time, so memory stays flat.
     """
@@ -69,14 +74,14 @@ def visits(session: Session) -> Iterator[Click[int]]:
         .join(Offer, Offer.id == ClickOut.offer_id)
         .where(or_(ClickOut.visitor_id.is_not(None), ClickOut.user_id.is_not(None)))
     )
-    views = select(
+    viewed = select(
         AnalyticsEvent.visitor_id, AnalyticsEvent.user_id, AnalyticsEvent.product_id, AnalyticsEvent.occurred_at
     ).where(
         AnalyticsEvent.kind == "product_view",
         AnalyticsEvent.product_id.is_not(None),
         or_(AnalyticsEvent.visitor_id.is_not(None), AnalyticsEvent.user_id.is_not(None)),
     )
-    both = union_all(clicks, views).subquery()
+    both = (union_all(clicks, viewed) if views else clicks).subquery()
     who = case(
         (both.c.user_id.is_not(None), literal("u") + cast(both.c.user_id, String)),
         else_=literal("v") + both.c.visitor_id,
@@ -192,15 +197,22 @@ def refresh_recommendations(session: Session, app: Flask | None = None) -> int:
     for offer in offers:
         by_product[offer.product_id].append(offer)
     listed = []
+    category_of: dict[int, int] = {}
     for product_id, product_offers in by_product.items():
         best = best_offer(product_offers)
+        if best is not None and best.category_id is not None:
+            category_of[product_id] = best.category_id
         item = _listed(product_id, best) if best is not None else None
         if item is not None:
             listed.append(item)
+    compatible, fits = compatible_accessories(offers, category_of, PER_KIND)
     kinds = {
         RecommendationKind.SIMILAR: similar_products(listed),
         RecommendationKind.ALSO_VIEWED: also_viewed(session, set(by_product)),
         RecommendationKind.ACCESSORY: accessories(offers),
+        RecommendationKind.COMPATIBLE: compatible,
+        RecommendationKind.FITS: fits,
+        RecommendationKind.COMPLEMENT: clickout_complements(visits(session, views=False), category_of, PER_KIND),
     }
     recommended = {other for lists in kinds.values() for picked in lists.values() for other, _ in picked}
     pictures = {product_id: _first_picture(by_product[product_id]) for product_id in recommended}

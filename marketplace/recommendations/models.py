@@ -20,6 +20,12 @@ class RecommendationKind(enum.StrEnum):
     ALSO_VIEWED = "also_viewed"
     #: The seller names it as going with the product (YML ``<rec>``).
     ACCESSORY = "accessory"
+    #: An accessory whose compatibility param names this product's model (:mod:`product_matching.compatibility`).
+    COMPATIBLE = "compatible"
+    #: Of another category, taken in the same visits as this product (click-outs; :mod:`recommendations.complements`).
+    COMPLEMENT = "complement"
+    #: The reverse of ``COMPATIBLE``: on an accessory's page, the products it fits.
+    FITS = "fits"
 
 
 class ProductRecommendation(Base):

@@ -23,6 +23,15 @@ class RecommendedProduct:
     highest_price_base: Decimal
     seller_count: int
     picture: str | None
+    #: Why it is shown; in the accessories block, which of its three sources put it there.
+    kind: RecommendationKind
+
+
+#: The sources of the "accessories and complements" block, surest first: a model the seller states
+#: it fits, then the seller's own pick (``<rec>``, which may be an upsell), then what shoppers took with it.
+ACCESSORY_KINDS = (RecommendationKind.COMPATIBLE, RecommendationKind.ACCESSORY, RecommendationKind.COMPLEMENT)
+#: The accessories block shows at most this many tiles of its three sources.
+MAX_ACCESSORIES = 12
 
 
 @dataclass
@@ -31,10 +40,13 @@ class Recommended:
 
     similar: list[RecommendedProduct] = field(default_factory=list)
     also_viewed: list[RecommendedProduct] = field(default_factory=list)
+    #: Accessories and complements: each product once, under its surest source (:data:`ACCESSORY_KINDS`).
     accessories: list[RecommendedProduct] = field(default_factory=list)
+    #: On an accessory's page, the products its seller states it fits.
+    fits: list[RecommendedProduct] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.similar or self.also_viewed or self.accessories)
+        return bool(self.similar or self.also_viewed or self.accessories or self.fits)
 
 
 def product_recommendations(session: Session, product_id: int) -> Recommended:
@@ -64,11 +76,19 @@ def product_recommendations(session: Session, product_id: int) -> Recommended:
     blocks = {
         RecommendationKind.SIMILAR: recommended.similar,
         RecommendationKind.ALSO_VIEWED: recommended.also_viewed,
-        RecommendationKind.ACCESSORY: recommended.accessories,
+        RecommendationKind.FITS: recommended.fits,
     }
-    for kind, recommended_id, title, lowest, highest, sellers, picture in rows:
-        tile = RecommendedProduct(recommended_id, title, lowest, highest, sellers, picture)
-        blocks[RecommendationKind(kind)].append(tile)
+    sources: dict[RecommendationKind, list[RecommendedProduct]] = {kind: [] for kind in ACCESSORY_KINDS}
+    for stored_kind, recommended_id, title, lowest, highest, sellers, picture in rows:
+        kind = RecommendationKind(stored_kind)
+        tile = RecommendedProduct(recommended_id, title, lowest, highest, sellers, picture, kind)
+        (sources[kind] if kind in sources else blocks[kind]).append(tile)
+    shown: set[int] = set()
+    for kind in ACCESSORY_KINDS:
+        for tile in sources[kind]:
+            if tile.product_id not in shown and len(recommended.accessories) < MAX_ACCESSORIES:
+                shown.add(tile.product_id)
+                recommended.accessories.append(tile)
     return recommended
 
 

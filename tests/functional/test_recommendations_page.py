@@ -92,7 +92,8 @@ def test_the_worker_fills_the_product_page_with_similar_also_viewed_and_accessor
     assert "People who viewed this also viewed" in viewed and "stock pot" in viewed
     assert "Visitors interested in this product were interested in these too." in viewed
     accessories = html[html.index('data-testid="accessories"') :].split("</section>")[0]
-    assert "glass lid" in accessories and "The seller recommends these with this product." in accessories
+    assert "Accessories and complements" in accessories and "glass lid" in accessories
+    assert "The seller recommends it with this product." in accessories
 
 
 def test_a_product_without_recommendations_shows_no_block(

@@ -44,12 +44,16 @@ def test_a_battery_stating_two_drill_codes_is_the_accessory_of_both() -> None:
 
 
 def test_brand_and_stated_model_name_a_product_without_a_code() -> None:
-    case = Listing("case", "cases", "Чохол Spigen Liquid Air", brand="Spigen", params=(("Для моделі", "Samsung Galaxy S23"),))
+    case = Listing(
+        "case", "cases", "Чохол Spigen Liquid Air", brand="Spigen", params=(("Для моделі", "Samsung Galaxy S23"),)
+    )
     assert fits([PHONE, case]) == {("case", "phone"): EXACT}
 
 
 def test_a_purpose_a_brand_alone_or_a_measure_names_no_product() -> None:
-    axe = Listing("axe", "axes", "Сокира Fiskars X21", params=(("Підходить для", "заготівлі дров, розколювання колод"),))
+    axe = Listing(
+        "axe", "axes", "Сокира Fiskars X21", params=(("Підходить для", "заготівлі дров, розколювання колод"),)
+    )
     cover = Listing("cover", "cases", "Чохол універсальний", params=(("Сумісність", "Samsung; 12V; 28 см"),))
     assert fits([PHONE, DRILL, axe, cover]) == {}
 
