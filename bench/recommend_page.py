@@ -7,6 +7,8 @@
 The catalog gets the migrated schema (a throwaway SQLite file, or ``--database-url``: give it an
 empty database), two suppliers and ``--products`` products in 200 categories, each with one
 offer and every third with a second seller's, with params and a YML-style ``recs`` on every tenth.
+A ``--database-url`` that a previous run filled is reused as it is, so the reads can be timed
+again (on a quieter machine) without filling it again.
 
 The rows the page reads are written one of two ways:
 
@@ -39,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import ClauseElement, Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from marketplace import create_app
@@ -47,7 +49,7 @@ from marketplace.catalog.models import ClickOut, Offer, OfferStatus, Product
 from marketplace.db import database, utcnow
 from marketplace.recommendations.jobs import refresh_recommendations
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
-from marketplace.recommendations.services import product_recommendations, rows_query, tiles_query
+from marketplace.recommendations.services import product_recommendations, recommendations_query
 from marketplace.schema import upgrade
 from marketplace.suppliers.services import add_supplier
 from marketplace.taxonomy.models import Category
@@ -187,18 +189,12 @@ def add_click_outs(session: Session, rng: random.Random, offer_ids: list[int], v
 
 
 def query_plan(engine: Engine, product_id: int) -> list[str]:
-    """Return the database's plans of the page's two queries for one product (EXPLAIN)."""
+    """Return the database's plan of the page's query for one product (EXPLAIN)."""
+    compiled = recommendations_query(product_id).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as connection:
-        recommended = {row[1] for row in connection.execute(rows_query(product_id))}
-        plans = []
-        statements: tuple[ClauseElement, ...] = (rows_query(product_id), tiles_query(recommended or {0}))
-        for statement in statements:
-            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
-            if engine.dialect.name == "sqlite":
-                plans += [str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
-            else:
-                plans += [str(row[0]) for row in connection.execute(text(f"EXPLAIN {compiled}"))]
-    return plans
+        if engine.dialect.name == "sqlite":
+            return [str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+        return [str(row[0]) for row in connection.execute(text(f"EXPLAIN {compiled}"))]
 
 
 def main() -> None:
@@ -208,7 +204,10 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="let the worker's job write the rows, and time it")
     parser.add_argument("--visitors", type=int, default=20_000, help="visitors with click-outs (with --refresh)")
     parser.add_argument("--reads", type=int, default=2_000)
-    parser.add_argument("--database-url", help="an empty database to fill (default: a throwaway SQLite file)")
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to fill (default: a throwaway SQLite file); one a previous run filled is reused",
+    )
     arguments = parser.parse_args()
     rng = random.Random(15)
     folder = Path(tempfile.mkdtemp(prefix="bench-recommend-"))
@@ -219,17 +218,20 @@ def main() -> None:
         upgrade(engine)
         session = database(app).session()
         started = time.perf_counter()
-        product_ids, offer_ids = add_catalog(session, rng, arguments.products)
-        refresh_seconds = None
-        if arguments.refresh:
-            clicks = add_click_outs(session, rng, offer_ids, arguments.visitors)
-            session.commit()
-            started = time.perf_counter()
-            rows = refresh_recommendations(session)
-            refresh_seconds = time.perf_counter() - started
-        else:
-            rows = add_rows(session, rng, product_ids, arguments.rows)
-            session.commit()
+        refresh_seconds: float | None = None
+        product_ids = list(session.scalars(select(Product.id).order_by(Product.id)))
+        filled = bool(product_ids)  # a --database-url a previous run filled: time the reads again
+        if not filled:
+            product_ids, offer_ids = add_catalog(session, rng, arguments.products)
+            if arguments.refresh:
+                clicks = add_click_outs(session, rng, offer_ids, arguments.visitors)
+                session.commit()
+                started = time.perf_counter()
+                rows = refresh_recommendations(session)
+                refresh_seconds = time.perf_counter() - started
+            else:
+                rows = add_rows(session, rng, product_ids, arguments.rows)
+                session.commit()
         fill_seconds = time.perf_counter() - started
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
@@ -255,8 +257,10 @@ def main() -> None:
         plan = query_plan(engine, product_ids[len(product_ids) // 2])
     quantile = statistics.quantiles(timings, n=100)
     cpu_quantile = statistics.quantiles(cpu, n=100)
-    print(f"database: {engine.dialect.name}; catalog: {arguments.products} products, {offers} offers")
-    if refresh_seconds is not None:
+    print(f"database: {engine.dialect.name}; catalog: {len(product_ids)} products, {offers} offers")
+    if filled:
+        print("reused the catalog and rows a previous run wrote")
+    elif refresh_seconds is not None:
         print(f"refresh (worker job) over {clicks} click-outs: {refresh_seconds:.1f} s, {rows} rows")
         print(f"  for {with_rows} products")
     else:

@@ -1,4 +1,4 @@
-"""What the product page reads: the precomputed recommendations beside one product, in two indexed queries."""
+"""What the product page reads: the precomputed recommendations beside one product, in one indexed query."""
 
 from __future__ import annotations
 
@@ -49,46 +49,39 @@ class Recommended:
         return bool(self.similar or self.also_viewed or self.accessories or self.fits)
 
 
-def rows_query(product_id: int) -> Select[RecommendationKind, int, str | None]:
-    """Return the product page's first query: its rows in display order, through the (product, kind, rank) index."""
+def recommendations_query(
+    product_id: int,
+) -> Select[RecommendationKind, int, str | None, str, Decimal | None, Decimal | None, int]:
+    """Return the one query the product page runs: its rows in display order, each with its product's tile.
+
+    The outer query reads ``product_recommendations`` alone, through its (product, kind, rank)
+    index; each row's title, price range and sellers are subqueries on that row's product
+    (``products``' key, ``ix_offers_product_status``). A join would leave the planner free to start
+    from the offers, and SQLite did (through ``ix_offers_status``: 170 ms a page at 5,000
+    products); two queries cost a second round trip (``bench/recommend_page.py`` measured both).
+
+    Prices and sellers are read live from the offers buyers see, so a tile never shows a price the
+    catalog no longer has; a product withdrawn since the job ran has no such offer (no lowest price).
+    """
+    shown = (Offer.product_id == ProductRecommendation.recommended_id) & shown_to_buyers()
     return (
-        select(ProductRecommendation.kind, ProductRecommendation.recommended_id, ProductRecommendation.picture)
+        select(
+            ProductRecommendation.kind,
+            ProductRecommendation.recommended_id,
+            ProductRecommendation.picture,
+            select(Product.title).where(Product.id == ProductRecommendation.recommended_id).scalar_subquery(),
+            select(func.min(Offer.price_base)).where(shown).scalar_subquery(),
+            select(func.max(Offer.price_base)).where(shown).scalar_subquery(),
+            select(func.count(func.distinct(Offer.supplier_id))).where(shown).scalar_subquery(),
+        )
         .where(ProductRecommendation.product_id == product_id)
         .order_by(ProductRecommendation.kind, ProductRecommendation.rank)
     )
 
 
-def tiles_query(product_ids: Collection[int]) -> Select[int, str, Decimal, Decimal, int]:
-    """Return the second: the recommended products' titles, price ranges and sellers, through ``ix_offers_product_status``.
-
-    Prices and sellers are read live from the offers buyers see, so a tile never shows a price the
-    catalog no longer has, and a product withdrawn since the job ran has no such offer and drops out.
-    """
-    return (
-        select(
-            Product.id,
-            Product.title,
-            func.min(Offer.price_base),
-            func.max(Offer.price_base),
-            func.count(func.distinct(Offer.supplier_id)),
-        )
-        .join(Offer, Offer.product_id == Product.id)
-        .where(Offer.product_id.in_(product_ids), shown_to_buyers())
-        .group_by(Product.id, Product.title)
-    )
-
-
 def product_recommendations(session: Session, product_id: int) -> Recommended:
-    """Read one product's recommendation blocks in two indexed queries (:func:`rows_query`, :func:`tiles_query`).
-
-    Two queries rather than one join: joined, the planner may start from the offers (SQLite did,
-    through ``ix_offers_status``, and read them all: 170 ms a page at 100,000 products), whereas
-    each of these reads a few index entries whatever the planner's statistics.
-    """
-    rows = session.execute(rows_query(product_id)).all()
-    if not rows:
-        return Recommended()
-    tiles = {row[0]: row[1:] for row in session.execute(tiles_query({row[1] for row in rows}))}
+    """Read one product's recommendation blocks in one indexed query (:func:`recommendations_query`)."""
+    rows = session.execute(recommendations_query(product_id)).all()
     recommended = Recommended()
     blocks = {
         RecommendationKind.SIMILAR: recommended.similar,
@@ -96,11 +89,10 @@ def product_recommendations(session: Session, product_id: int) -> Recommended:
         RecommendationKind.FITS: recommended.fits,
     }
     sources: dict[RecommendationKind, list[RecommendedProduct]] = {kind: [] for kind in ACCESSORY_KINDS}
-    for stored_kind, recommended_id, picture in rows:
-        if recommended_id not in tiles:
-            continue
+    for stored_kind, recommended_id, picture, title, lowest, highest, sellers in rows:
+        if lowest is None or highest is None:
+            continue  # no offer buyers see
         kind = RecommendationKind(stored_kind)
-        title, lowest, highest, sellers = tiles[recommended_id]
         tile = RecommendedProduct(recommended_id, title, lowest, highest, sellers, picture, kind)
         (sources[kind] if kind in sources else blocks[kind]).append(tile)
     shown: set[int] = set()
