@@ -190,7 +190,8 @@ def add_click_outs(session: Session, rng: random.Random, offer_ids: list[int], v
 
 def query_plan(engine: Engine, product_id: int) -> list[str]:
     """Return the database's plan of the page's query for one product (EXPLAIN)."""
-    compiled = recommendations_query(product_id).compile(engine, compile_kwargs={"literal_binds": True})
+    statement = recommendations_query().params(product_id=product_id)
+    compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             return [str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]

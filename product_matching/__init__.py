@@ -66,6 +66,8 @@ A pure library, like ``supplier_feeds``: it imports neither Flask nor the databa
 modules, in the order above: ``codes`` (1, 2), ``blocking`` (3), ``matcher`` (4, 5),
 ``measures`` (6), ``brands`` (7), ``codes`` (8), ``colours`` (9), ``vetoes`` (6 to 9 together),
 ``groups`` (the union-find of 5), ``review`` (10), and ``records`` (what goes in and comes out).
+``compatibility`` reads the same codes for another purpose: the accessories whose compatibility
+params name a product's model (the product page's recommendations, not grouping).
 ``keys`` derives what 1 to 3 read of a record (its document, codes and blocking keys) in one place,
 so that the app can store it with the offer (:data:`keys.MATCHER_VERSION`) and grouping a
 newcomer does not derive a whole catalog's keys again.

@@ -10,5 +10,8 @@ feeds it clicks (``marketplace/recommendations/jobs.py``) and stores what it ret
   this also viewed" (co-visitation over the recent sessions that hold the product).
 - :mod:`~recommendations.baselines` holds the two baselines anyone can compute: the most popular
   items and plain item-to-item co-occurrence counts.
+- :mod:`~recommendations.complements` finds complements: products of other categories clicked
+  out in the same visits by at least two visitors, more often than chance, with the same time
+  decay and popularity damping.
 - :mod:`~recommendations.clicks` reads a click log and orders sessions by time.
 """

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, Product, shown_to_buyers
@@ -49,10 +50,11 @@ class Recommended:
         return bool(self.similar or self.also_viewed or self.accessories or self.fits)
 
 
-def recommendations_query(
-    product_id: int,
-) -> Select[RecommendationKind, int, str | None, str, Decimal | None, Decimal | None, int]:
-    """Return the one query the product page runs: its rows in display order, each with its product's tile.
+@functools.cache
+def recommendations_query() -> Select[RecommendationKind, int, str | None, str, Decimal | None, Decimal | None, int]:
+    """Return the one query the product page runs, for the product ``:product_id``: its rows, each with its tile.
+
+    Built once: building it took as long as SQLite took to run it.
 
     The outer query reads ``product_recommendations`` alone, through its (product, kind, rank)
     index; each row's title, price range and sellers are subqueries on that row's product
@@ -74,14 +76,14 @@ def recommendations_query(
             select(func.max(Offer.price_base)).where(shown).scalar_subquery(),
             select(func.count(func.distinct(Offer.supplier_id))).where(shown).scalar_subquery(),
         )
-        .where(ProductRecommendation.product_id == product_id)
+        .where(ProductRecommendation.product_id == bindparam("product_id"))
         .order_by(ProductRecommendation.kind, ProductRecommendation.rank)
     )
 
 
 def product_recommendations(session: Session, product_id: int) -> Recommended:
     """Read one product's recommendation blocks in one indexed query (:func:`recommendations_query`)."""
-    rows = session.execute(recommendations_query(product_id)).all()
+    rows = session.execute(recommendations_query(), {"product_id": product_id}).all()
     recommended = Recommended()
     blocks = {
         RecommendationKind.SIMILAR: recommended.similar,
