@@ -6,7 +6,8 @@
 
 The catalog gets the migrated schema (a throwaway SQLite file, or ``--database-url``: give it an
 empty database), two suppliers and ``--products`` products in 200 categories, each with one
-offer and every third with a second seller's, with params and a YML-style ``recs`` on every tenth.
+offer and every third with a second seller's, with params and a model code, a YML-style ``recs``
+on every tenth and a compatibility param naming two other products' models on every twentieth.
 A ``--database-url`` that a previous run filled is reused as it is, so the reads can be timed
 again (on a quieter machine) without filling it again.
 
@@ -121,7 +122,14 @@ def add_catalog(session: Session, rng: random.Random, products: int) -> tuple[li
                     "currency": "UAH",
                     "price_base": price,
                     "status": OfferStatus.ACTIVE,
-                    "params": [["Diameter", f"{n % 40} cm"], ["Material", rng.choice(WORDS)]],
+                    "model": f"BX-{n:06d}",
+                    "params": [["Diameter", f"{n % 40} cm"], ["Material", rng.choice(WORDS)]]
+                    # Every twentieth is an accessory that states the models it fits, of other categories.
+                    + (
+                        [["Сумісність", f"BX-{(n + 7) % products:06d}, BX-{(n + 13) % products:06d}"]]
+                        if n % 20 == 0
+                        else []
+                    ),
                     "recs": [f"S{n + 1}", f"S{n + 2}"] if n % 10 == 0 else [],
                     "pictures": [],
                 }
@@ -238,6 +246,9 @@ def main() -> None:
             with engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
         with_rows = session.scalar(select(func.count(func.distinct(ProductRecommendation.product_id))))
+        by_kind = session.execute(
+            select(ProductRecommendation.kind, func.count()).group_by(ProductRecommendation.kind)
+        ).all()
         offers = session.scalar(select(func.count(Offer.id)))
         session.close()
 
@@ -266,6 +277,7 @@ def main() -> None:
         print(f"  for {with_rows} products")
     else:
         print(f"rows written directly: {rows} for {with_rows} products ({arguments.rows} each) in {fill_seconds:.0f} s")
+    print("  rows by kind: " + ", ".join(f"{kind} {count}" for kind, count in sorted(by_kind)))
     print(
         f"product_recommendations over {len(timings)} reads: p50 {quantile[49]:.2f} ms, "
         f"p95 {quantile[94]:.2f} ms, p99 {quantile[98]:.2f} ms (wall clock); "

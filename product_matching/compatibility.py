@@ -36,13 +36,14 @@ A pure library function: it takes :class:`Listing` records and returns :class:`F
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from product_matching.brands import normalize_brand
-from product_matching.codes import extract_codes, fold, is_code, normalize_code, same_code
+from product_matching.codes import MIN_CODE_LENGTH, extract_codes, fold, is_code, normalize_code, same_code
 
 #: Param names (folded, punctuation dropped) that state what an offer fits, matched at the name's start:
 #: "Сумісність з моделями" and "Совместимые модели" count, "Сумісна" (a misspelling) does too.
@@ -63,9 +64,7 @@ COMPATIBILITY_NAMES = (
 MAX_PRODUCTS_PER_ITEM = 10
 #: A link through an identical code or model; one through a code that agrees up to a colour or region suffix.
 EXACT, VARIANT = 1.0, 0.5
-#: How many first characters of a code are indexed: any two codes :func:`same_code` joins, but
-#: a vendor prefix, share them (the shorter has at least :data:`~product_matching.codes.MIN_CODE_LENGTH`).
-_CODE_BUCKET = 4
+_TRAILING_LETTERS = re.compile(r"[^\W\d_]+$")
 _ITEM_SPLIT = re.compile(r"[,;|\n\r]+|\s/\s")
 _NAME_CLEAN = re.compile(r"[^\w ]+")
 #: Words after which a title names what a product fits, not what it is: "Чохол для SM-S911B".
@@ -140,20 +139,38 @@ def own_model_keys(listing: Listing) -> set[str]:
 
 
 class _Targets:
-    """The products an accessory may fit, indexed by their codes and model keys."""
+    """The products an accessory may fit, indexed by their codes and model keys.
+
+    A stated code finds the codes :func:`same_code` may join it with through three indexes, so
+    the work per item does not grow with the catalog: the code itself and its prefixes (it extends
+    a product's code), the codes it is a prefix of (a sorted list), and the codes of the same head
+    through its last digit (another colour or region marker). A vendor prefix is not looked for.
+    """
 
     def __init__(self, listings: Iterable[Listing]) -> None:
         self.category: dict[Hashable, Hashable] = {}
-        self.by_bucket: dict[str, dict[str, set[Hashable]]] = defaultdict(lambda: defaultdict(set))
+        self.by_code: dict[str, set[Hashable]] = defaultdict(set)
+        self.by_head: dict[str, set[str]] = defaultdict(set)
         self.by_model: dict[str, set[Hashable]] = defaultdict(set)
         for listing in listings:
             if listing.category is None:
                 continue
             self.category[listing.product] = listing.category
             for code in own_codes(listing):
-                self.by_bucket[code[:_CODE_BUCKET]][code].add(listing.product)
+                self.by_code[code].add(listing.product)
+                self.by_head[_head(code)].add(code)
             for key in own_model_keys(listing):
                 self.by_model[key].add(listing.product)
+        self.sorted_codes = sorted(self.by_code)
+
+    def _candidates(self, code: str) -> set[str]:
+        found = {code[:end] for end in range(MIN_CODE_LENGTH, len(code) + 1) if code[:end] in self.by_code}
+        index = bisect.bisect_left(self.sorted_codes, code)
+        while index < len(self.sorted_codes) and self.sorted_codes[index].startswith(code):
+            found.add(self.sorted_codes[index])
+            index += 1
+        found.update(self.by_head.get(_head(code), ()))
+        return found
 
     def named_by(self, item: str) -> dict[Hashable, float]:
         """Return the products an item names, each with :data:`EXACT` or :data:`VARIANT`."""
@@ -161,12 +178,17 @@ class _Targets:
         for product in self.by_model.get(normalize_code(item), ()):
             found[product] = EXACT
         for code in extract_codes(item):
-            for other, products in self.by_bucket.get(code[:_CODE_BUCKET], {}).items():
+            for other in self._candidates(code):
                 if same_code(code, other):
                     score = EXACT if code == other else VARIANT
-                    for product in products:
+                    for product in self.by_code[other]:
                         found[product] = max(found.get(product, 0.0), score)
         return found
+
+
+def _head(code: str) -> str:
+    """Return a code through its last digit: "sms911b" -> "sms911" (what its colour and region markers share)."""
+    return _TRAILING_LETTERS.sub("", code)
 
 
 def compatibility_links(listings: Iterable[Listing]) -> list[Fit]:

@@ -95,3 +95,19 @@ def test_two_offers_of_one_accessory_keep_the_surer_link_and_the_item_it_came_fr
     exact = Listing("battery", "batteries", "Battery", params=(("Compatible with", "Makita DHP482Z"),))
     (link,) = compatibility_links([DRILL, vague, exact])
     assert (link.product, link.score, link.stated) == ("drill", EXACT, "Makita DHP482Z")
+
+
+def test_a_code_finds_its_variants_however_the_two_are_written() -> None:
+    # Another region's marker ("SM-S911B" for an SM-S911U), a longer code than the product's
+    # ("DDF482Z" for a DDF482), and a shorter one (DHP482 for a DHP482Z): each found, none exact.
+    case = Listing("case", "cases", "Чохол", params=(("Сумісність", "SM-S911B"),))
+    battery = Listing("battery", "batteries", "Акумулятор", params=(("Сумісність", "DDF482Z; DHP482"),))
+    found = fits([PHONE_US, DRILL, DRIVER, case, battery])
+    assert found == {
+        ("case", "phone-us"): VARIANT,
+        ("battery", "driver"): VARIANT / 2,
+        ("battery", "drill"): VARIANT / 2,
+    }
+    # Another model of the series is no variant: DHP48 is not a DHP482, nor DHP4820 one.
+    other = Listing("other", "batteries", "Акумулятор", params=(("Сумісність", "DHP4820, DHP48"),))
+    assert fits([DRILL, other]) == {}
