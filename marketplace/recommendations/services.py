@@ -103,6 +103,9 @@ def product_recommendations(session: Session, product_id: int) -> Recommended:
             if tile.product_id not in shown and len(recommended.accessories) < MAX_ACCESSORIES:
                 shown.add(tile.product_id)
                 recommended.accessories.append(tile)
+    # "Also viewed" is the vaguest reason: a product another block shows with a sharper one is not repeated there.
+    elsewhere = shown | {tile.product_id for tile in recommended.similar + recommended.fits}
+    recommended.also_viewed[:] = [tile for tile in recommended.also_viewed if tile.product_id not in elsewhere]
     return recommended
 
 

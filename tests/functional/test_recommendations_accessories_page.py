@@ -41,6 +41,8 @@ def test_the_pan_page_shows_its_lid_and_its_knife_each_with_its_reason(
     assert "Кришка скляна" in tiles[0] and "The seller states it fits this model." in tiles[0]
     assert "Ferrum FK-200" in tiles[1] and "Shoppers who went to buy this product went for it too." in tiles[1]
     assert "Tefal" not in row  # an analogue of the same category is no accessory
+    # Both visitors also viewed the knife, but a product is shown once, under its sharpest reason.
+    assert "Ferrum" not in section(pan, "also-viewed")
     assert 'data-testid="fits"' not in pan
 
     lid = client.get(f"/products/{offers['LID-28'].product_id}", follow_redirects=True).get_data(as_text=True)
