@@ -12,7 +12,7 @@ from product_matching.groups import Groups
 from product_matching.keys import blocking_keys, derived
 from product_matching.records import MatchText, Merge, NearMiss
 from product_matching.review import near_misses
-from product_matching.vetoes import Facts, Kinds, conflicts
+from product_matching.vetoes import Facts, Kinds, Stated, conflicts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -229,8 +229,17 @@ class TextMatcher:
         accepted = (cosines >= self.min_text_similarity) & (scores >= self.threshold)
         plausible = accepted | (cosines >= self.min_text_only_similarity)
         review = ~accepted & (cosines >= self.min_text_similarity) & (scores >= self.review_floor)
+        # Each record's facts, looked up once per chunk (a record is in many of its pairs).
+        chunk_facts: list[Stated | None] = [None] * len(texts)
+
+        def facts_of(k: int) -> Stated:
+            found = chunk_facts[k]
+            if found is None:
+                found = chunk_facts[k] = facts.of(texts[k])
+            return found
+
         keep, review, vetoed = self._best_unvetoed(
-            left, scores, plausible, review, lambda p: conflicts(facts.of(texts[lis[p]]), facts.of(texts[ris[p]]))
+            left, scores, plausible, review, lambda p: conflicts(facts_of(lis[p]), facts_of(ris[p]))
         )
         # Vetoed pairs still count as rivals: a record whose near-equal partners are its line's
         # other sizes is no clear favourite of whichever partner is left.
