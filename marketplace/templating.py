@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,17 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return "—"
     return format_currency(amount, currency, format=MONEY_PATTERN, locale=str(get_locale() or "en"))
+
+
+def format_number(value: Any) -> Any:
+    """Return a table cell's number as the visitor's locale writes it ("2 548,00", "1,234"); anything else as is.
+
+    Amounts (``Decimal``) keep their two decimals, shares (``float``) one at most.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    pattern = "#,##0.00" if isinstance(value, Decimal) else "#,##0.#"
+    return format_decimal(value, format=pattern, locale=current_locale())
 
 
 def gtin_display(gtin: str | None) -> str:
@@ -103,6 +114,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["gtin"] = gtin_display
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["category_path"] = category_path
     app.jinja_env.filters["sort_categories"] = sort_categories

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
 
-from marketplace.templating import gtin_display
+import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
+
+from marketplace.templating import format_number, gtin_display
 
 
 @pytest.mark.parametrize(
@@ -20,3 +24,18 @@ from marketplace.templating import gtin_display
 )
 def test_gtin_shows_as_printed_on_the_pack(key: str | None, shown: str) -> None:
     assert gtin_display(key) == shown
+
+
+def test_table_numbers_read_as_the_page_language_writes_them() -> None:
+    app = Flask(__name__)
+    Babel(app)
+    with app.test_request_context():
+        with force_locale("uk"):
+            assert format_number(Decimal("2548.00")) == "2\xa0548,00"
+            assert format_number(12.5) == "12,5"
+            assert format_number(1234) == "1\xa0234"
+        with force_locale("en"):
+            assert format_number(Decimal("2548.00")) == "2,548.00"
+        # Not a number: as it is (a flag is no count).
+        assert format_number("HX-100") == "HX-100"
+        assert format_number(True) is True
