@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -30,10 +29,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_logging(app)
 
-    from marketplace import db, i18n, models, security_headers, templating, urls  # noqa: F401  (models registers every mapper)
+    from marketplace import db, i18n, logs, metrics, models, security_headers, templating, urls  # noqa: F401  (models registers every mapper)
     from marketplace.events import log as events_log
     from marketplace.extensions import csrf, limiter, login_manager
 
+    # First: every later hook's log lines (and a refusal's answer) carry the request's id.
+    logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -62,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.crm import views as crm_views
     from marketplace.errors import bp as errors_bp
     from marketplace.health import views as health_views
+    from marketplace.metrics import views as metrics_views
     from marketplace.notifications import views as notifications_views
     from marketplace.personal import views as personal_views
     from marketplace.portal import bp as portal_bp
@@ -76,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         errors_bp,
         health_views.bp,
+        metrics_views.bp,
         accounts_views.bp,
         catalog_views.bp,
         search_views.bp,
@@ -112,5 +116,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _configure_logging(app: Flask) -> None:
     # Handlers are configured here only; modules just call logging.getLogger(__name__).
-    level = app.config["LOG_LEVEL"]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from marketplace import logs
+
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])

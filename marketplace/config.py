@@ -37,6 +37,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         # Unset, ``load`` makes it DEBUG in debug mode and INFO otherwise.
         "LOG_LEVEL": None,
+        # "text" for a person at a terminal, "json" (one object per line) for a log collector.
+        "LOG_FORMAT": "text",
+        # Where each process (web and worker) keeps its Prometheus figures for /metrics to sum
+        # (prometheus_client's multiprocess mode; PROMETHEUS_MULTIPROC_DIR wins when set).
+        "METRICS_DIR": os.path.join(instance_path, "metrics"),
+        # /metrics answers loopback clients, and others that send this bearer token (unset: none).
+        "METRICS_TOKEN": None,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": ("en", "uk", "ru"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -221,6 +228,13 @@ def _level_name(value: Any) -> str:
     return str(value).upper()
 
 
+def _log_format(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("text", "json"):
+        raise ValueError(value)
+    return text
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
@@ -235,6 +249,8 @@ def _optional_text(value: Any) -> str | None:
 TYPED: dict[str, Callable[[Any], Any]] = {
     "MAX_CONTENT_LENGTH": _optional_int,
     "LOG_LEVEL": _level_name,
+    "LOG_FORMAT": _log_format,
+    "METRICS_TOKEN": _optional_text,
     "SEARCH_PER_PAGE": int,
     "SQLITE_BUSY_TIMEOUT": float,
     "CLICK_WRITE_WAIT": float,

@@ -35,9 +35,11 @@ from marketplace.jobs.queue import (
     job_function,
     run_claimed,
     run_rq_burst,
+    split_request_id,
     uses_rq,
     worker_id,
 )
+from marketplace.logs import bound
 from marketplace.recommendations.jobs import queue_recommendations
 from marketplace.search.index_runtime import get_index
 from marketplace.search.jobs import update_index
@@ -179,9 +181,10 @@ def perform(kind: str, payload: dict[str, Any]) -> None:
     # Inside `traderow worker` the app is there; a plain `rq worker` process builds it from
     # the environment.
     app = real_app() if has_app_context() else create_app()
-    with app.app_context():
+    request_id, arguments = split_request_id(payload)
+    with app.app_context(), bound(request_id, f"job:{kind}"):
         session = database(app).session()
         try:
-            job_function(kind)(session, app, **payload)
+            job_function(kind)(session, app, **arguments)
         finally:
             session.close()

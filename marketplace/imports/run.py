@@ -11,6 +11,7 @@ names and never withdraws. A dry run does all the work, keeps the diff and rolls
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from marketplace.imports.report import ImportReport
 from marketplace.imports.validate import flag_feed_rates, unknown_currency_message
 from marketplace.imports.withdraw import WithdrawHeld, offer_count, withdraw_missing
 from marketplace.imports.write import OfferWriter
+from marketplace.metrics.instruments import observe_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from supplier_feeds import FeedCategory, FeedError, FeedHeader, FeedOffer, FeedUnchanged, FeedUpdate, RowProblem
 from supplier_feeds.commerceml import PriceTypeRequired
@@ -124,6 +126,7 @@ def execute_import(
     run.status = ImportStatus.RUNNING
     run.started_at = run.started_at or utcnow()
     session.flush()
+    clock = time.perf_counter()
     if not lock_supplier_imports(session, supplier.id):
         # Before anything is read: the other import's changes are not visible yet.
         run.status = ImportStatus.FAILED
@@ -200,6 +203,7 @@ def execute_import(
     run.report = report.as_json()
     run.finished_at = utcnow()
     session.flush()
+    observe_import(run.status.value, dry_run=options.dry_run, seconds=time.perf_counter() - clock)
     return run
 
 

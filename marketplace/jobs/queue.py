@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from marketplace.appctx import real_app
 from marketplace.db import is_lock_timeout, rows_matched, utcnow
 from marketplace.jobs.models import Job, JobStatus
+from marketplace.logs import bound, current_request_id, request_id_from
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ JOBS: dict[str, str] = {
 }
 
 _RQ_PENDING = "traderow.rq_pending"
+#: The payload key that carries the id of the request that queued a job into the job's log
+#: lines; taken out of the payload before the job function sees it.
+REQUEST_ID_KEY = "_request_id"
 
 #: The function an RQ job runs, named rather than imported: it builds the app for a plain
 #: ``rq worker`` process, and only the worker, above every domain, may do that.
@@ -86,6 +90,9 @@ def enqueue(session: Session, kind: str, **payload: Any) -> Job | None:
     if kind not in JOBS:
         raise UnknownJob(kind)
     app = real_app()
+    request_id = current_request_id()
+    if request_id is not None:
+        payload = {**payload, REQUEST_ID_KEY: request_id}
     if uses_rq(app):
         pending = session.info.get(_RQ_PENDING)
         if pending is None:
@@ -188,6 +195,18 @@ def run_claimed(app: Flask, session: Session, job: Job) -> bool:
     SQLite's "database is locked" is queued again for a moment later instead, if it may run twice.
     """
     job_id, kind, payload = job.id, job.kind, dict(job.payload or {})
+    request_id, payload = split_request_id(payload)
+    with bound(request_id, f"job:{kind}"):
+        return _run_claimed(app, session, job_id, kind, payload)
+
+
+def split_request_id(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return the id of the request that queued a job (a new one if none did) and the job's own arguments."""
+    arguments = dict(payload)
+    return request_id_from(arguments.pop(REQUEST_ID_KEY, None)), arguments
+
+
+def _run_claimed(app: Flask, session: Session, job_id: int, kind: str, payload: dict[str, Any]) -> bool:
     try:
         job_function(kind)(session, app, **payload)
     except Exception as exc:

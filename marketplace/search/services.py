@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -14,6 +15,7 @@ from marketplace.catalog.identity import product_identity
 from marketplace.catalog.models import Offer, shown_to_buyers
 from marketplace.catalog.services import best_offer, key_params, offer_rank_by_total, offer_total_base
 from marketplace.events.log import log_event
+from marketplace.metrics.instruments import observe_search
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.models import Category
 from marketplace.taxonomy.names import collation_key, names_by_locale
@@ -159,12 +161,17 @@ def search_offers(session: Session, index: SearchIndex, query: SearchQuery, loca
     Category facets are labelled in ``locale`` (by default the request's language).
     """
     locale = locale or _request_locale()
-    if query.sort == "total":
-        return _search_by_total(session, index, query, locale)
-    results = index.search(query)
-    first = (results.page - 1) * results.per_page
-    hits = _load_hits(session, results.hits, first)
-    return _page(session, index, query, results, hits, locale)
+    started = time.perf_counter()
+    try:
+        if query.sort == "total":
+            return _search_by_total(session, index, query, locale)
+        results = index.search(query)
+        first = (results.page - 1) * results.per_page
+        hits = _load_hits(session, results.hits, first)
+        return _page(session, index, query, results, hits, locale)
+    finally:
+        # The engine's name, once a second engine exists beside Whoosh (issue 17, section 1).
+        observe_search(getattr(index, "engine", "whoosh"), time.perf_counter() - started)
 
 
 def _page(
