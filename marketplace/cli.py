@@ -138,6 +138,7 @@ def register_commands(app: Flask) -> None:
     from marketplace.accounts.cli import users
     from marketplace.accounts.token_cli import tokens
     from marketplace.analytics.cli import analytics
+    from marketplace.backup.cli import backup_command, restore_command
     from marketplace.catalog.cli import products
     from marketplace.crm.cli import crm
     from marketplace.search.cli import index, search_command
@@ -157,5 +158,7 @@ def register_commands(app: Flask) -> None:
         tokens,
         analytics,
         crm,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

@@ -46,7 +46,8 @@ def request_id_from(header: str | None) -> str:
 def current_request_id() -> str | None:
     """Return the id of the request (or of the job's request) this code runs for, if any."""
     if has_request_context():
-        return g.get("request_id")
+        request_id: str | None = g.get("request_id")
+        return request_id
     return _job_context.get()[0]
 
 

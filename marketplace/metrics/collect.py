@@ -73,6 +73,6 @@ def scrape(app: Flask, session: Session) -> tuple[bytes, str]:
     registry = CollectorRegistry()
     directory = instruments.directory()
     if directory is not None:
-        MultiProcessCollector(registry, path=directory)
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     registry.register(QueueCollector(app, session))
     return generate_latest(registry), CONTENT_TYPE_LATEST

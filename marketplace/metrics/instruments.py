@@ -55,7 +55,7 @@ def _instruments() -> Instruments:
     if values.ValueClass.__name__ != "MmapedValue":
         # prometheus_client was imported before the directory was chosen: switch it now,
         # before any value exists, or this process's counts would never reach the files.
-        values.ValueClass = values.get_value_class()
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
     # registry=None: /metrics reads the files through a registry of its own (collect.py).
     return Instruments(
         requests=Histogram(

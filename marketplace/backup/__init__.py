@@ -1,0 +1,1 @@
+"""``traderow backup`` and ``traderow restore``: an embedded instance as one .tar.gz, and back."""
