@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,13 @@ SEARCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 IMPORT_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0, 7200.0)
 
 _chosen: list[str] = []
+#: Fixed at start; a forked child keeps it and differs by its pid. No underscore: the
+#: collector splits file names on it.
+_HOST = socket.gethostname().replace("_", "-")
+
+
+def _process_id() -> str:
+    return f"{_HOST}-{os.getpid()}"
 
 
 def use_directory(path: str) -> str:
@@ -52,10 +60,11 @@ class Instruments:
 def _instruments() -> Instruments:
     from prometheus_client import Histogram, values
 
-    if values.ValueClass.__name__ != "MmapedValue":
-        # prometheus_client was imported before the directory was chosen: switch it now,
-        # before any value exists, or this process's counts would never reach the files.
-        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    # Files are named by process: by host and pid, not pid alone, because containers that
+    # share the directory (web and worker on one node) all number their processes from 1.
+    # Set before any value exists; this also covers a prometheus_client imported before the
+    # directory was chosen, which would otherwise keep its counts in memory.
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
     # registry=None: /metrics reads the files through a registry of its own (collect.py).
     return Instruments(
         requests=Histogram(

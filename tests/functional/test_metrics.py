@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.changes.outbox import queue_reindex
 from marketplace.jobs.queue import enqueue
+from marketplace.metrics import instruments
 from marketplace.suppliers.models import Supplier
 from tests.support.metrics import sample
 
@@ -41,6 +45,22 @@ def test_searches_and_imports_are_timed(client: FlaskClient, stocked: dict[str, 
     before = sample(client, "traderow_search_duration_seconds_count", engine="whoosh")
     assert client.get("/search?q=knife").status_code == 200
     assert sample(client, "traderow_search_duration_seconds_count", engine="whoosh") == before + 1
+
+
+def test_an_import_in_another_process_is_summed_into_the_scrape(client: FlaskClient) -> None:
+    # The worker is another process: its figures reach the web process's /metrics through the files.
+    labels = {"status": "failed", "dry_run": "true"}
+    before = sample(client, "traderow_import_duration_seconds_count", **labels)
+    directory = instruments.directory()
+    assert directory is not None
+    worker = (
+        "from marketplace.metrics import instruments; instruments.use_directory('unused'); "
+        "instruments.observe_import('failed', dry_run=True, seconds=42.0)"
+    )
+    env = {**os.environ, instruments.ENV: directory}
+    subprocess.run([sys.executable, "-c", worker], env=env, check=True, timeout=60)
+    assert sample(client, "traderow_import_duration_seconds_count", **labels) == before + 1
+    assert sample(client, "traderow_import_duration_seconds_bucket", le="60.0", **labels) >= 1
 
 
 def test_queue_depth_and_index_lag_are_read_when_scraped(client: FlaskClient, db_session: Session) -> None:
