@@ -327,3 +327,7 @@ def validate(app: Flask) -> None:
             "TRADEROW_SECRET_KEY is not set. Set it to a long random value, "
             "or run with TRADEROW_DEBUG=true on a development machine."
         )
+    token = app.config["METRICS_TOKEN"]
+    if token is not None and len(token) < 16:
+        # It opens /metrics to any address: a short one is guessed.
+        raise ConfigError("TRADEROW_METRICS_TOKEN is shorter than 16 characters: use a long random value.")
