@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,8 +184,10 @@ def perform(kind: str, payload: dict[str, Any]) -> None:
     app = real_app() if has_app_context() else create_app()
     request_id, arguments = split_request_id(payload)
     with app.app_context(), bound(request_id, f"job:{kind}"):
+        started = time.perf_counter()
         session = database(app).session()
         try:
             job_function(kind)(session, app, **arguments)
         finally:
             session.close()
+        logger.info("RQ job (%s) done in %.2f s", kind, time.perf_counter() - started)

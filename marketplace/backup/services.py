@@ -22,7 +22,7 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,8 @@ def backup_instance(layout: InstanceLayout, destination: Path, *, now: dt.dateti
     destination.parent.mkdir(parents=True, exist_ok=True)
     files = 0
     with tempfile.TemporaryDirectory(prefix="traderow-backup-", dir=destination.parent) as work:
+        # A destination inside the instance must not archive the archive being written.
+        layout = replace(layout, skip=(*layout.skip, Path(work), destination))
         snapshot = Path(work) / "traderow.sqlite"
         copy_database(layout.database, snapshot)
         partial = Path(work) / "backup.tar.gz"

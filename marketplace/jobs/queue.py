@@ -19,6 +19,7 @@ import importlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -207,6 +208,7 @@ def split_request_id(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _run_claimed(app: Flask, session: Session, job_id: int, kind: str, payload: dict[str, Any]) -> bool:
+    started = time.perf_counter()
     try:
         job_function(kind)(session, app, **payload)
     except Exception as exc:
@@ -221,6 +223,8 @@ def _run_claimed(app: Flask, session: Session, job_id: int, kind: str, payload: 
         _finish(session, job_id, JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         return False
     _finish(session, job_id, JobStatus.DONE, None)
+    # Every job says when it ended, so each has a line under its request's id.
+    logger.info("Job %d (%s) done in %.2f s", job_id, kind, time.perf_counter() - started)
     return True
 
 

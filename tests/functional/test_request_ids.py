@@ -17,6 +17,7 @@ from marketplace.db import get_session
 from marketplace.jobs.models import Job
 from marketplace.jobs.queue import REQUEST_ID_KEY, claim_next, enqueue, run_claimed
 from marketplace.logs import HEADER, JsonFormatter
+from marketplace.worker import perform
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 test_logger = logging.getLogger("tests.request_ids")
@@ -92,6 +93,16 @@ def test_a_job_queued_in_a_request_logs_under_its_id(
     # Outside the job, lines name no request again.
     test_logger.warning("after the job")
     assert caplog.records[-1].request_id is None  # type: ignore[attr-defined]
+
+
+def test_a_job_says_when_it_ended_under_its_request(
+    app: Flask, db_session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="marketplace"):
+        # RQ hands the payload as it was queued; the id is taken out before the job function sees it.
+        perform("make_thumbnails", {"urls": [], REQUEST_ID_KEY: "req-rq-3"})
+    [done] = [r for r in caplog.records if r.getMessage().startswith("RQ job (make_thumbnails) done")]
+    assert (done.request_id, done.route) == ("req-rq-3", "job:make_thumbnails")  # type: ignore[attr-defined]
 
 
 def test_a_job_queued_outside_a_request_carries_no_id(db_session: Session) -> None:

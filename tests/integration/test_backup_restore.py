@@ -102,6 +102,22 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "manifest.json" in result.output
 
 
+def test_a_backup_written_inside_the_instance_holds_no_copy_of_itself(tmp_path: Path) -> None:
+    _database, url = _instance(tmp_path)
+    migrate(url)
+    with committed_app(tmp_path, url) as app:
+        runner = app.test_cli_runner()
+        first = runner.invoke(args=["backup", str(tmp_path / "instance" / "backups" / "first.tar.gz")])
+        assert first.exit_code == 0, first.output
+        second = runner.invoke(args=["backup", str(tmp_path / "instance" / "backups" / "second.tgz")])
+        assert second.exit_code == 0, second.output
+    with tarfile.open(tmp_path / "instance" / "backups" / "second.tgz") as archive:
+        names = archive.getnames()
+    # The earlier backup is a file of the instance like any other; the one being written is not.
+    assert "folders/instance/backups/first.tar.gz" in names
+    assert not [name for name in names if "second" in name or "traderow-backup-" in name]
+
+
 def test_backup_points_postgresql_to_its_own_tools(tmp_path: Path) -> None:
     url = "postgresql+psycopg://traderow@127.0.0.1:1/none"
     with committed_app(tmp_path, url) as app:
