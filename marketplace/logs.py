@@ -107,15 +107,16 @@ def configure(level: str, log_format: str) -> None:
     logging.setLogRecordFactory(_record_factory)
     root = logging.getLogger()
     ours = [handler for handler in root.handlers if getattr(handler, "traderow", False)]
-    if ours:
-        for handler in ours:
-            handler.setFormatter(formatter(log_format))
-    elif not root.handlers:
-        # As logging.basicConfig: a host that installed handlers of its own (pytest) keeps them.
+    if not ours and root.handlers:
+        # As logging.basicConfig: a host that configured logging itself (pytest) keeps it, level too.
+        return
+    if not ours:
         handler = logging.StreamHandler()
         handler.traderow = True  # type: ignore[attr-defined]
-        handler.setFormatter(formatter(log_format))
         root.addHandler(handler)
+        ours = [handler]
+    for handler in ours:
+        handler.setFormatter(formatter(log_format))
     root.setLevel(level)
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -74,6 +78,25 @@ def test_a_log_line_is_one_json_object_with_the_request_and_route(
     assert (parsed["level"], parsed["logger"]) == ("WARNING", "tests.request_ids")
     assert parsed["message"] == "Hello from page 5"
     assert dt.datetime.fromisoformat(parsed["time"]).tzinfo is not None
+
+
+def test_a_process_started_with_the_json_format_writes_json_lines_to_stderr(tmp_path: Path) -> None:
+    # A process of its own: pytest's handlers on the root logger would stand in for ours here.
+    program = (
+        "import logging, sys\n"
+        "from marketplace import create_app\n"
+        "app = create_app({'TESTING': True, 'INSTANCE_PATH': sys.argv[1]})\n"
+        "with app.test_request_context('/search', headers={'X-Request-Id': 'req-sub-1'}):\n"
+        "    app.preprocess_request()\n"
+        "    logging.getLogger('marketplace.search').info('Searched for %s', 'чайник')\n"
+    )
+    env = {**os.environ, "TRADEROW_LOG_FORMAT": "json", "TRADEROW_LOG_LEVEL": "INFO"}
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path)], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert lines[-1]["message"] == "Searched for чайник"
+    assert (lines[-1]["request_id"], lines[-1]["route"], lines[-1]["level"]) == ("req-sub-1", "/search", "INFO")
 
 
 def test_a_job_queued_in_a_request_logs_under_its_id(
