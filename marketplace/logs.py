@@ -111,10 +111,10 @@ def configure(level: str, log_format: str) -> None:
         # As logging.basicConfig: a host that configured logging itself (pytest) keeps it, level too.
         return
     if not ours:
-        handler = logging.StreamHandler()
-        handler.traderow = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        ours = [handler]
+        stderr = logging.StreamHandler()
+        stderr.traderow = True  # type: ignore[attr-defined]
+        root.addHandler(stderr)
+        ours = [stderr]
     for handler in ours:
         handler.setFormatter(formatter(log_format))
     root.setLevel(level)
