@@ -55,6 +55,8 @@ def leads() -> ResponseReturnValue:
     supplier_id = current_user.supplier_id
     wanted = request.args.get("stage", "")
     stage = LeadStatus(wanted) if wanted in {s.value for s in STAGES} else None
+    # The board shows one column per stage, the table one row per lead; both hold the same leads.
+    view = "board" if request.args.get("view") == "board" else "table"
     return render_template(
         "portal/leads.html",
         supplier=current_user.supplier,
@@ -62,6 +64,7 @@ def leads() -> ResponseReturnValue:
         totals=pipeline_totals(session, supplier_id),
         won_lost=won_lost_by_month(session, supplier_id),
         stage=stage,
+        view=view,
         stage_labels=STAGE_LABELS,
         source_labels=SOURCE_LABELS,
     )
