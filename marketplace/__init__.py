@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.buyer_requests.api import api as requests_api
     from marketplace.catalog import views as catalog_views
     from marketplace.compare import views as compare_views
+    from marketplace.crm import acquisition_views
     from marketplace.crm import views as crm_views
     from marketplace.errors import bp as errors_bp
     from marketplace.health import views as health_views
@@ -104,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         analytics_views.bp,
         crm_views.bp,
         crm_views.account,
+        acquisition_views.bp,
         personal_views.bp,
     ):
         app.register_blueprint(blueprint)

@@ -30,6 +30,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.changes.models import IndexChange
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote
+from marketplace.crm.prospects import ProspectMove, SupplierProspect
 from marketplace.events.models import AnalyticsEvent
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
@@ -89,6 +90,7 @@ __all__ = [
     "PriceHistory",
     "Product",
     "ProductRecommendation",
+    "ProspectMove",
     "Quote",
     "QuoteMessage",
     "RecommendationKind",
@@ -102,6 +104,7 @@ __all__ = [
     "Supplier",
     "SupplierCategory",
     "SupplierColumnMapping",
+    "SupplierProspect",
     "User",
     "Visibility",
     "VisitorDay",

@@ -39,6 +39,7 @@ ADMIN_PAGES: list[tuple[str, object]] = [
     ("admin_moderation.index", _l("Moderation: hide requests, shops and offers that break the rules")),
     ("analytics.dashboard", _l("Analytics: visits, pages, searches and the funnel")),
     ("crm.customers", _l("Customers: records, duplicates and timelines")),
+    ("crm_acquisition.index", _l("Supplier acquisition: prospects, invitations, onboarding")),
 ]
 
 

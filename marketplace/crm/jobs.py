@@ -1,4 +1,5 @@
-"""The CRM's share of the worker's pass: collect leads, remind of overdue next steps, keep customer records in step."""
+"""The CRM's share of the worker's pass: collect leads, remind of overdue next steps, move prospective suppliers,
+keep customer records in step."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from marketplace.crm.acquisition import refresh_stages
 from marketplace.crm.lead_sources import collect_leads
 from marketplace.crm.sync import sync_customers
 from marketplace.shops.leads import remind_overdue
@@ -21,15 +23,19 @@ class LeadJobsDone:
 
     collected: int
     reminded: int
+    #: Moves of prospective suppliers the pass saw happen (first import, active, gone quiet).
+    prospects_moved: int = 0
 
 
 def run_lead_jobs(session: Session, *, now: dt.datetime | None = None) -> LeadJobsDone:
-    """Make the leads requests owe and remind suppliers of overdue next steps, committing each."""
+    """Make the leads requests owe, remind suppliers of overdue next steps and move prospects, committing each."""
     collected = collect_leads(session, now=now)
     session.commit()
     reminded = remind_overdue(session, now=now)
     session.commit()
-    return LeadJobsDone(collected=collected, reminded=len(reminded))
+    moved = refresh_stages(session, now=now)
+    session.commit()
+    return LeadJobsDone(collected=collected, reminded=len(reminded), prospects_moved=moved)
 
 
 def run_customer_sync(session: Session) -> int:

@@ -32,8 +32,10 @@ from marketplace.buyer_requests.models import BuyerRequest, Quote, QuoteMessage,
 from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
+from marketplace.crm.acquisition import ProspectInput, add_prospect
 from marketplace.crm.lead_sources import collect_leads
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote, LinkSource
+from marketplace.crm.prospects import ProspectStage, SupplierProspect
 from marketplace.crm.sync import sync_customers
 from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
@@ -61,6 +63,8 @@ FEATURE_BLUEPRINTS = (
     # The customer database (operators) and the customer's rights (every account, its own data only).
     "crm",
     "crm_account",
+    # Supplier acquisition: operators only.
+    "crm_acquisition",
     "personal",
 )
 FEATURE_ENDPOINTS = (
@@ -233,6 +237,20 @@ def customer_imported(conn: Connection, ids: dict[str, int]) -> bool:
 
 def owner_deleted(conn: Connection, ids: dict[str, int]) -> bool:
     return conn.scalar(select(User.email).where(User.id == ids["owner_id"])) != OWNER_EMAIL
+
+
+def prospect_is(column: Any, value: Any) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: conn.scalar(select(column).where(SupplierProspect.id == ids["prospect_id"])) == value
+
+
+def prospect_added(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(SupplierProspect.id).where(SupplierProspect.email == "new@prospect.example")) is not None
+
+
+def prospect_linked(conn: Connection, ids: dict[str, int]) -> bool:
+    return (
+        conn.scalar(select(SupplierProspect.supplier_id).where(SupplierProspect.id == ids["prospect_id"])) is not None
+    )
 
 
 def on_draft(ids: dict[str, int]) -> dict[str, int]:
@@ -461,6 +479,30 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ),
     # --- /metrics: the test client calls from loopback, which is let in whoever is logged in --
     ("metrics.metrics", "GET"): Call(by_role(200, 200, 200, 200, 200, 200)),
+    # --- supplier acquisition: operators only ---------------------------------------------
+    ("crm_acquisition.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm_acquisition.add", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"company": "New Shop", "email": "new@prospect.example", "language": "uk"},
+        done=prospect_added,
+        doer="admin",
+    ),
+    ("crm_acquisition.prospect", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm_acquisition.update", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"company": "Renamed Wholesale", "email": "hello@wholesale.example", "language": "en"},
+        done=prospect_is(SupplierProspect.company, "Renamed Wholesale"),
+        doer="admin",
+    ),
+    ("crm_acquisition.send_invitation", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {},
+        done=prospect_is(SupplierProspect.stage, ProspectStage.INVITED.value),
+        doer="admin",
+    ),
+    ("crm_acquisition.link", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {"slug": "garden-co"}, done=prospect_linked, doer="admin"
+    ),
     # --- moderation: operators only -------------------------------------------------------
     ("admin_moderation.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
     ("admin_moderation.hide_thing", "POST"): Call(
@@ -553,6 +595,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         guest = create_alert(session, AlertInput(AlertKind.STOCK, product_id), email="guest@example.com")
         token, _secret = create_token(session, users["owner"], "owner's")
         secrets = {role: create_token(session, user, "matrix")[1] for role, user in users.items()}
+        prospect = add_prospect(
+            session, ProspectInput(company="Wholesale Co", email="hello@wholesale.example"), users["admin"]
+        )
         sync_customers(session)
 
         def customer_of(user: User) -> int | None:
@@ -586,6 +631,7 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "owner_id": users["owner"].id,
                 "owner_customer_id": customer_of(users["owner"]),
                 "customer_id": customer_of(users["other_buyer"]),
+                "prospect_id": prospect.id,
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
