@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -164,4 +165,13 @@ def test_only_operators_reach_acquisition(
         login(client, user)
         assert client.get("/admin/acquisition/").status_code == 403
         assert client.post("/admin/acquisition/", data=PROSPECT).status_code == 403
+    assert db_session.scalar(select(SupplierProspect)) is None
+
+
+@pytest.mark.parametrize("app_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_posts_without_a_csrf_token_are_refused(client: FlaskClient, db_session: Session, admin: User) -> None:
+    with client.session_transaction() as browser:
+        browser["_user_id"] = admin.get_id()
+        browser["_fresh"] = True
+    assert client.post("/admin/acquisition/", data=PROSPECT).status_code == 400
     assert db_session.scalar(select(SupplierProspect)) is None
