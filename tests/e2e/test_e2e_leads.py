@@ -1,4 +1,5 @@
-"""A shop order becomes a lead that the supplier moves to won, on a desktop and on a 390 px phone.
+"""A shop order becomes a lead that the supplier moves to won, on a desktop and on a 390 px phone;
+the won/lost chart counts the win, and the board view fits the phone too.
 
 The demo has no shop without its own store, so this module adds one of its own ("Lead Desk",
 with two offers whose names share no word with the other browser tests' searches) and a member.
@@ -62,6 +63,17 @@ def offer_id(live: LiveApp) -> int:
             session.close()
 
 
+def won_counted(page: Page) -> int:
+    """Return the wins the won/lost chart's data holds, all months together (0 before the first)."""
+    page.goto("/portal/leads")
+    expect(page.get_by_test_id("lead-totals")).to_be_visible(timeout=TIMEOUT_MS)
+    found = page.evaluate(
+        "() => { const b = document.getElementById('chart-data-won-lost');"
+        " return b ? JSON.parse(b.textContent).datasets[0].data.reduce((a, n) => a + n, 0) : 0; }"
+    )
+    return int(found)
+
+
 @pytest.fixture
 def screen(browser: Browser, live: LiveApp, traffic: OutsideTraffic, request: pytest.FixtureRequest) -> Iterator[Page]:
     width = request.node.callspec.params["width"]
@@ -96,6 +108,11 @@ def test_a_shop_order_becomes_a_lead_the_supplier_moves_to_won(
     expect(screen.get_by_test_id("lead")).to_contain_text(buyer, timeout=TIMEOUT_MS)
     assert page_width(screen) <= width
 
+    lead_url = screen.url
+    won_before = won_counted(screen)
+    screen.goto(lead_url)
+    expect(screen.get_by_test_id("lead")).to_contain_text(buyer, timeout=TIMEOUT_MS)
+
     # Contacted with a note, then won.
     screen.locator("textarea[name=note]").fill("Called: wants delivery on Friday")
     screen.get_by_role("button", name="Add the note").click()
@@ -108,6 +125,17 @@ def test_a_shop_order_becomes_a_lead_the_supplier_moves_to_won(
 
     screen.goto("/portal/leads?stage=won")
     expect(screen.get_by_test_id("lead-row").filter(has_text=buyer)).to_be_visible(timeout=TIMEOUT_MS)
+
+    # The won/lost chart counts the win, drawn by Chart.js, and the board shows the lead among the won.
+    assert won_counted(screen) == won_before + 1
+    expect(screen.get_by_test_id("chart-won-lost").locator("canvas")).to_have_attribute(
+        "data-drawn", "true", timeout=TIMEOUT_MS
+    )
+    assert page_width(screen) <= width
+    screen.goto("/portal/leads?view=board")
+    won_column = screen.get_by_test_id("board-won")
+    expect(won_column.get_by_test_id("lead-card").filter(has_text=buyer)).to_be_visible(timeout=TIMEOUT_MS)
+    assert page_width(screen) <= width, "the board's columns stack on a phone"
     with live.app.app_context():
         session = live.session()
         try:
