@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from flask_login import current_user
 from marketplace.accounts.access import supplier_required
 from marketplace.buyer_requests.units import unit_label
 from marketplace.catalog.clickouts import clicks_per_day, clicks_per_offer
-from marketplace.db import get_session
+from marketplace.db import database, get_session
 from marketplace.portal.blueprint import bp
 from marketplace.portal.lead_forms import SOURCE_LABELS, STAGE_LABELS, LeadForm, NoteForm
 from marketplace.shops.leads import (
@@ -98,12 +98,14 @@ def _lead_page(
 @bp.get("/leads/<int:lead_id>")
 @supplier_required
 def lead(lead_id: int) -> ResponseReturnValue:
-    session = get_session()
-    try:
-        found = open_lead(session, current_user.supplier_id, lead_id)
-    except LeadNotFound:
-        abort(404)
-    session.commit()
+    found = _own_lead(lead_id)
+    if found.seen_at is None:
+        # A GET's session reads in a deferred transaction, which SQLite refuses to turn into a write
+        # at once if the worker committed in between (a new order's customer sync does, just then);
+        # the first sight is written in a session of its own that waits for the write lock.
+        with database().write_session(current_app.config["SQLITE_BUSY_TIMEOUT"]) as writer:
+            open_lead(writer, current_user.supplier_id, lead_id)
+            writer.commit()
     return _lead_page(found)
 
 

@@ -239,6 +239,7 @@ def test_the_suppliers_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         f"/portal/imports/{site.run}",
         f"/portal/imports/{site.run}/mapping",
         "/portal/leads",
+        "/portal/leads?view=board",
         f"/portal/leads/{site.lead}",
         "/portal/storefront",
         "/portal/clicks",
@@ -273,6 +274,8 @@ def test_the_operators_pages_fit_a_phone(phone: Page, site: Site, width: int) ->
         "/admin/customers/",
         "/admin/customers/?q=a&kind=buyer&b2b=no&language=uk&seen=30",
         "/admin/customers/duplicates",
+        "/admin/acquisition/",
+        "/admin/acquisition/?view=board",
     ]
     _assert_fit(phone, paths, width)
 

@@ -87,3 +87,16 @@ def test_the_stage_filter_is_a_list_whose_separators_are_drawn_by_css(
     # No loose "·" between links: on a phone each would wrap onto a line of its own.
     assert "·" not in nav and nav.count("<li>") == 6
     assert '<strong aria-current="page">Won</strong>' in nav
+
+
+def test_opening_a_lead_marks_it_read(
+    client: FlaskClient, db_session: Session, supplier: Supplier, supplier_member: User
+) -> None:
+    lead = add_lead(db_session, Lead(supplier_id=supplier.id, buyer_name="Anna"), tell=False)
+    db_session.commit()
+    login(client, supplier_member)
+    assert "unread" in client.get("/portal/leads").text
+    assert client.get(f"/portal/leads/{lead.id}").status_code == 200
+    db_session.refresh(lead)
+    assert lead.seen_at is not None
+    assert "unread" not in client.get("/portal/leads").text
