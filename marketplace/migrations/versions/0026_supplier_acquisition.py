@@ -5,7 +5,7 @@ notes), its stage (prospect, invited, onboarded, active) and the supplier it bec
 ``prospect_moves`` records every move with its date and who made it (none: the worker saw
 the first import succeed, or the supplier become active or go quiet).
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-07 03:00:00
 """
@@ -13,7 +13,7 @@ Create Date: 2026-12-07 03:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None
