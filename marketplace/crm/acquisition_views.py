@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from marketplace.accounts.access import admin_required, logged_in_account
 from marketplace.crm.acquisition import (
@@ -31,7 +32,8 @@ STAGE_LABELS = {
     ProspectStage.PROSPECT: _l("Prospect"),
     ProspectStage.INVITED: _l("Invited"),
     ProspectStage.ONBOARDED: _l("Onboarded"),
-    ProspectStage.ACTIVE: _l("Active"),
+    # "Active" elsewhere is an alert's (neuter in uk); a supplier is masculine.
+    ProspectStage.ACTIVE: lazy_pgettext("supplier stage", "Active"),
 }
 
 
