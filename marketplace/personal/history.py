@@ -142,13 +142,19 @@ def _is_whose(row: Mapping[str, Any], who: Who, linked: tuple[str, ...]) -> bool
     return bool(visitor_id) and (visitor_id == who.visitor_id or visitor_id in linked)
 
 
-def cleared_at(session: Session, who: Who) -> dt.datetime | None:
-    """Return when this visitor (or account) last cleared the list, if ever."""
-    clauses = []
+def _clears_of(who: Who) -> list[ColumnElement[bool]]:
+    """Return the conditions that pick this visitor's and this account's clears (none: nobody to pick)."""
+    clauses: list[ColumnElement[bool]] = []
     if who.visitor_id:
         clauses.append(HistoryClear.visitor_id == who.visitor_id)
     if who.user_id is not None:
         clauses.append(HistoryClear.user_id == who.user_id)
+    return clauses
+
+
+def cleared_at(session: Session, who: Who) -> dt.datetime | None:
+    """Return when this visitor (or account) last cleared the list, if ever."""
+    clauses = _clears_of(who)
     if not clauses:
         return None
     return session.scalar(select(func.max(HistoryClear.cleared_at)).where(or_(*clauses)))
@@ -306,11 +312,7 @@ def clear_history(session: Session, who: Who, at: dt.datetime) -> None:
 
 def erase_history(session: Session, who: Who) -> int:
     """Delete what this package keeps of the visitor (their clears); the events go with the analytics erase."""
-    clauses = []
-    if who.visitor_id:
-        clauses.append(HistoryClear.visitor_id == who.visitor_id)
-    if who.user_id is not None:
-        clauses.append(HistoryClear.user_id == who.user_id)
+    clauses = _clears_of(who)
     if not clauses:
         return 0
     erased = rows_matched(session.execute(delete(HistoryClear).where(or_(*clauses))))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,13 +10,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import ClickOut, Offer
-from marketplace.db import utcnow
+from marketplace.catalog.models import Offer
 from marketplace.recommendations.jobs import visits
 from marketplace.recommendations.models import ProductRecommendation, RecommendationKind
 from marketplace.suppliers.models import Supplier
 from marketplace.worker import work_once
 from tests.support.feeds import run_import, yml_feed, yml_offer
+from tests.support.recommendations import click_out
 
 PARAMS = '<param name="Diameter">{}</param><param name="Material">steel</param>'
 
@@ -29,19 +28,6 @@ def app_overrides() -> dict[str, Any]:
 
 def by_sku(db_session: Session) -> dict[str, Offer]:
     return {offer.supplier_sku: offer for offer in db_session.scalars(select(Offer))}
-
-
-def click(db_session: Session, offer: Offer, visitor: str, minutes_ago: int) -> None:
-    db_session.add(
-        ClickOut(
-            offer_id=offer.id,
-            supplier_id=offer.supplier_id,
-            visitor_id=visitor,
-            price_base=offer.price_base,
-            target_url=offer.url,
-            created_at=utcnow() - dt.timedelta(minutes=minutes_ago),
-        )
-    )
 
 
 def test_the_worker_fills_the_product_page_with_similar_also_viewed_and_accessories(
@@ -64,9 +50,9 @@ def test_the_worker_fills_the_product_page_with_similar_also_viewed_and_accessor
     offers = by_sku(db_session)
     # Two visitors went from the 28 cm pan to the stock pot; one left from the lid alone.
     for visitor in ("a", "b"):
-        click(db_session, offers["PAN-28"], visitor, 30)
-        click(db_session, offers["POT-5"], visitor, 20)
-    click(db_session, offers["LID-28"], "c", 10)
+        click_out(db_session, offers["PAN-28"], visitor, 30)
+        click_out(db_session, offers["POT-5"], visitor, 20)
+    click_out(db_session, offers["LID-28"], "c", 10)
     db_session.commit()
     pan = offers["PAN-28"].product_id
 
@@ -110,9 +96,9 @@ def test_visits_split_a_visitor_s_clicks_at_a_half_hour_pause(db_session: Sessio
     feed = yml_feed([yml_offer(sku, "100", name=f"Item {sku}") for sku in ("A", "B", "C")])
     assert run_import(db_session, supplier, feed).status == "succeeded"
     offers = by_sku(db_session)
-    click(db_session, offers["A"], "same", 180)
-    click(db_session, offers["B"], "same", 170)  # ten minutes later: the same visit
-    click(db_session, offers["C"], "same", 10)  # hours later: another visit
+    click_out(db_session, offers["A"], "same", 180)
+    click_out(db_session, offers["B"], "same", 170)  # ten minutes later: the same visit
+    click_out(db_session, offers["C"], "same", 10)  # hours later: another visit
     db_session.commit()
     by_visit: dict[object, set[int]] = {}
     for seen in visits(db_session):
