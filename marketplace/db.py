@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, cast
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
@@ -181,6 +182,25 @@ def database(app: Flask | None = None) -> Database:
 #: Requests that only read: their session begins as usual, and never waits for the write lock.
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 
+_V = TypeVar("_V", bound=Callable[..., Any])
+
+
+def writes_on_get(view: _V) -> _V:
+    """Mark a GET view that writes (a link in a mail that confirms something): its session waits for the write lock.
+
+    As a POST's does: a deferred transaction that reads, then writes, fails at once in WAL when
+    the worker committed in between (CI's browser tests met it on such pages).
+    """
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def _may_write() -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))
+
 
 def get_session() -> Session:
     """Return this request's or command's session, opening it on first use.
@@ -191,7 +211,7 @@ def get_session() -> Session:
     """
     if "db_session" not in g:
         session = g.db_session = database().session()
-        if has_request_context() and request.method not in SAFE_METHODS:
+        if has_request_context() and _may_write():
             session.connection(execution_options={WRITE_WAIT: current_app.config["SQLITE_BUSY_TIMEOUT"]})
     return g.db_session
 

@@ -61,7 +61,7 @@ from marketplace.accounts.services import (
 )
 from marketplace.accounts.token_forms import RevokeTokenForm, TokenForm
 from marketplace.accounts.tokens import TokenError, create_token, revoke_token, tokens_of
-from marketplace.db import get_session
+from marketplace.db import get_session, writes_on_get
 from marketplace.events.log import log_event
 from marketplace.extensions import limiter, login_manager
 from marketplace.notifications.services import queue_mail, recipient_locale
@@ -364,6 +364,7 @@ def password() -> ResponseReturnValue:
 
 
 @bp.get("/verify/<secret>")
+@writes_on_get
 def verify(secret: str) -> ResponseReturnValue:
     session = get_session()
     try:

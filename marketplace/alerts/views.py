@@ -41,7 +41,7 @@ from marketplace.alerts.services import (
     update_alert,
     webhook_of,
 )
-from marketplace.db import get_session
+from marketplace.db import get_session, writes_on_get
 from marketplace.extensions import csrf
 from marketplace.search.forms import SearchForm
 from marketplace.suppliers.services import list_suppliers
@@ -233,6 +233,7 @@ def delete_webhook() -> ResponseReturnValue:
 
 
 @bp.get("/confirm/<token>")
+@writes_on_get
 def confirm(token: str) -> ResponseReturnValue:
     """Confirm an anonymous alert: the double opt-in's second step."""
     session = get_session()
