@@ -26,7 +26,7 @@ from marketplace.analytics.jobs import run_analytics_jobs
 from marketplace.appctx import real_app
 from marketplace.buyer_requests.jobs import run_request_jobs
 from marketplace.catalog.jobs import queue_thumbnails, record_spooled_clicks
-from marketplace.crm.jobs import run_customer_sync, run_lead_jobs
+from marketplace.crm.jobs import run_customer_scoring, run_customer_sync, run_lead_jobs
 from marketplace.db import database, utcnow
 from marketplace.imports.feeds import schedule_due_fetches
 from marketplace.imports.jobs import fail_interrupted_runs
@@ -109,6 +109,12 @@ def work_once(app: Flask, *, max_jobs: int = 10) -> WorkDone:
             except Exception:
                 # The sync is idempotent: what it missed, the next pass makes.
                 logger.exception("Customer sync failed; the next pass tries again")
+                session.rollback()
+            try:
+                run_customer_scoring(session)  # after the sync: new records are scored too; hourly at most
+            except Exception:
+                # The pass rewrites every score: the next one repairs what this one missed.
+                logger.exception("Customer scoring failed; the next pass tries again")
                 session.rollback()
             run_request_jobs(session, app.config)  # expire requests past their deadline, send queued mail
             record_spooled_clicks(session, app.config)  # click-outs the database could not take in time

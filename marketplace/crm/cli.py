@@ -1,4 +1,4 @@
-"""``traderow crm``: keep the customer records in step, list them, and print one customer's timeline."""
+"""``traderow crm``: keep the customer records in step, score them, list them, segments, one customer's timeline."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.services import find_user
 from marketplace.crm.customers import CustomerFilter, customer_of_user, filtered, find_by_email
 from marketplace.crm.models import Customer, LinkSource
+from marketplace.crm.scoring_pass import score_customers
+from marketplace.crm.segments import find_segment, list_segments, segment_members
 from marketplace.crm.sync import sync_customers
 from marketplace.crm.timeline import customer_timeline
 from marketplace.db import get_session
@@ -33,7 +35,7 @@ def sync_command() -> None:
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:
-    """Return one record as the CLI prints it; tier and RFM come with the segments (null until then)."""
+    """Return one record as the CLI prints it; tier, RFM, value and cost are null until the scoring pass ran."""
     return {
         "id": customer.id,
         "kind": str(customer.kind),
@@ -48,8 +50,16 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "accounts": customer.ids_of(LinkSource.USER),
         "suppliers": customer.ids_of(LinkSource.SUPPLIER),
         "leads": customer.ids_of(LinkSource.LEAD),
-        "tier": None,
-        "rfm": None,
+        "tier": customer.tier,
+        "rfm": (
+            {"r": customer.rfm_r, "f": customer.rfm_f, "m": customer.rfm_m} if customer.rfm_r is not None else None
+        ),
+        "recency_days": customer.recency_days,
+        "frequency": customer.frequency,
+        "value": str(customer.value) if customer.value is not None else None,
+        "cost": str(customer.cost) if customer.cost is not None else None,
+        "currency": customer.value_currency,
+        "scored_at": customer.scored_at.isoformat() if customer.scored_at else None,
     }
 
 
@@ -65,6 +75,43 @@ def customers_command(as_json: bool, query: str) -> None:
         return
     for c in rows:
         click.echo(f"{c.id}\t{c.kind}\t{c.name}\t{c.email or ''}\t{c.phone or ''}")
+
+
+@crm.command("score")
+@with_appcontext
+def score_command() -> None:
+    """Score and tier every customer now (the worker does it hourly): RFM, value, cost, browsed categories."""
+    session = get_session()
+    done = score_customers(session)
+    session.commit()
+    click.echo(
+        f"Scored {done.buyers} buyers and {done.suppliers} suppliers in {done.seconds:.1f} s: "
+        f"{done.gold} gold, {done.loss} loss-making"
+    )
+
+
+@crm.command("segment")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def segment_command(name: str, as_json: bool) -> None:
+    """Print who is in the segment called NAME now."""
+    session = get_session()
+    segment = find_segment(session, name)
+    if segment is None:
+        known = ", ".join(s.name for s, _count in list_segments(session)) or "none"
+        raise click.ClickException(f"No segment is called {name!r}; the segments are: {known}.")
+    rows = session.scalars(segment_members(session, segment).options(selectinload(Customer.links))).all()
+    if as_json:
+        body = {
+            "segment": {"id": segment.id, "name": segment.name, "filters": segment.filters},
+            "count": len(rows),
+            "customers": [customer_json(c) for c in rows],
+        }
+        click.echo(json.dumps(body, ensure_ascii=False))
+        return
+    for c in rows:
+        click.echo(f"{c.id}\t{c.kind}\t{c.tier or ''}\t{c.name}\t{c.email or ''}")
 
 
 @crm.command("timeline")

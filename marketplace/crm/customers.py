@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
-from marketplace.crm.models import Customer, CustomerKind, CustomerLink, CustomerNote, LinkSource, NoteKind
+from marketplace.crm.models import (
+    Customer,
+    CustomerCategory,
+    CustomerKind,
+    CustomerLink,
+    CustomerNote,
+    LinkSource,
+    NoteKind,
+)
 from marketplace.crm.normalise import normalise_email, normalise_phone
 from marketplace.db import utcnow
 from marketplace.domain_errors import DomainError
@@ -46,6 +54,14 @@ class CustomerFilter:
     language: str | None = None
     #: Seen within this many days; ``0``: never seen.
     seen_days: int | None = None
+    #: "gold", "ordinary" or "loss" (``crm.scoring.Tier``), as the last scoring pass left it.
+    tier: str | None = None
+    #: The least RFM scores (1–5): recency, frequency, value.
+    r_min: int | None = None
+    f_min: int | None = None
+    m_min: int | None = None
+    #: Browsed this category over the scoring window (``customer_categories``).
+    category_id: int | None = None
 
 
 @dataclass
@@ -103,6 +119,18 @@ def filtered(filters: CustomerFilter, *, now: dt.datetime | None = None, nulls_l
         else:
             since = (now or utcnow()) - dt.timedelta(days=filters.seen_days)
             query = query.where(Customer.last_seen_at >= since)
+    if filters.tier:
+        query = query.where(Customer.tier == filters.tier)
+    for column, least in (
+        (Customer.rfm_r, filters.r_min),
+        (Customer.rfm_f, filters.f_min),
+        (Customer.rfm_m, filters.m_min),
+    ):
+        if least is not None and least > 1:
+            query = query.where(column >= least)
+    if filters.category_id is not None:
+        browsed = select(CustomerCategory.customer_id).where(CustomerCategory.category_id == filters.category_id)
+        query = query.where(Customer.id.in_(browsed))
     latest = Customer.last_seen_at.desc()
     return query.order_by(latest.nulls_last() if nulls_last else latest, Customer.id.desc())
 

@@ -5,13 +5,26 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.crm.models import CustomerKind, NoteKind
 
 #: A note's longest text.
 MAX_NOTE = 5000
+
+
+_SCORE_CHOICES = [SelectChoice("", _l("Any")), *(SelectChoice(str(n), str(n)) for n in range(2, 6))]
 
 
 class CustomerSearchForm(FlaskForm):
@@ -61,6 +74,64 @@ class CustomerSearchForm(FlaskForm):
         ],
         validators=[Optional()],
     )
+    tier = SelectField(
+        _l("Tier"),
+        choices=[
+            SelectChoice("", _l("Any tier")),
+            SelectChoice("gold", _l("Gold")),
+            SelectChoice("ordinary", _l("Ordinary")),
+            SelectChoice("loss", _l("Loss-making")),
+        ],
+        validators=[Optional()],
+    )
+    r_min = SelectField(_l("Recency at least"), choices=_SCORE_CHOICES, validators=[Optional()])
+    f_min = SelectField(_l("Frequency at least"), choices=_SCORE_CHOICES, validators=[Optional()])
+    m_min = SelectField(_l("Value at least"), choices=_SCORE_CHOICES, validators=[Optional()])
+    #: Its choices are the categories customers browse, set by the view (:meth:`offer_categories`).
+    category = SelectField(_l("Browses the category"), choices=[], validate_choice=False, validators=[Optional()])
+
+    def offer_categories(self, categories: list[tuple[int, str]]) -> None:
+        """Offer these categories (id, name) in the category filter."""
+        self.category.choices = [
+            SelectChoice("", _l("Any category")),
+            *(SelectChoice(str(i), n) for i, n in categories),
+        ]
+
+
+class SegmentForm(FlaskForm):
+    """Save the list's current filters as a named segment (the filters ride in the query string)."""
+
+    name = StringField(_l("Segment name"), validators=[DataRequired(_l("Give the segment a name.")), Length(max=100)])
+
+
+class DeleteSegmentForm(FlaskForm):
+    """Delete a segment: a button, with its CSRF token."""
+
+
+class ValueSettingsForm(FlaskForm):
+    """The operator's prices and tier rules."""
+
+    clickout_price = DecimalField(
+        _l("Price per click-out"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    lead_price = DecimalField(
+        _l("Price per lead"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    hourly_cost = DecimalField(
+        _l("Cost of an hour of the operator's time"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
+    )
+    failed_import_cost = DecimalField(
+        _l("Cost per failed import"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    note_minutes = IntegerField(_l("Minutes a note stands for"), validators=[InputRequired(), NumberRange(0, 600)])
+    call_minutes = IntegerField(_l("Minutes a call stands for"), validators=[InputRequired(), NumberRange(0, 600)])
+    gold_percent = IntegerField(
+        _l("Gold: the top share by value, %"), validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    window_days = IntegerField(_l("Window, days"), validators=[InputRequired(), NumberRange(1, 730)])
+    loss_when_cost_exceeds_value = BooleanField(_l("Loss-making when cost is above value"))
 
 
 class NoteForm(FlaskForm):

@@ -11,8 +11,9 @@ import json
 from collections.abc import Callable
 from typing import cast
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -31,10 +32,29 @@ from marketplace.crm.customers import (
     merge_customers,
     update_customer,
 )
-from marketplace.crm.forms import CustomerForm, CustomerSearchForm, DeleteAccountForm, ImportForm, MergeForm, NoteForm
-from marketplace.crm.models import CustomerKind, LinkSource, NoteKind
+from marketplace.crm.forms import (
+    CustomerForm,
+    CustomerSearchForm,
+    DeleteAccountForm,
+    DeleteSegmentForm,
+    ImportForm,
+    MergeForm,
+    NoteForm,
+    SegmentForm,
+    ValueSettingsForm,
+)
+from marketplace.crm.models import CustomerKind, CustomerSegment, LinkSource, NoteKind
 from marketplace.crm.rights import RightsError, delete_account, export_user_data
+from marketplace.crm.segments import (
+    browsed_categories,
+    delete_segment,
+    filter_as_dict,
+    list_segments,
+    save_segment,
+    segment_filter,
+)
 from marketplace.crm.timeline import customer_timeline
+from marketplace.crm.value_settings import current_settings, save_settings
 from marketplace.db import get_session, utcnow
 
 bp = Blueprint("crm", __name__, url_prefix="/admin/customers")
@@ -47,31 +67,57 @@ signed_in_required = cast(Callable[[View], View], login_required)
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
+def _score(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1 <= int(value) <= 5 else None
+
+
+def _search_form() -> CustomerSearchForm:
+    form = CustomerSearchForm(request.args)
+    form.offer_categories(browsed_categories(get_session(), _locale()))
+    return form
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def _filters(form: CustomerSearchForm) -> CustomerFilter:
     if not form.validate():
         return CustomerFilter()
     seen = form.seen.data or ""
+    category = form.category.data or ""
     return CustomerFilter(
         query=form.q.data or "",
         kind=CustomerKind(form.kind.data) if form.kind.data else None,
         b2b={"yes": True, "no": False}.get(form.b2b.data or ""),
         language=form.language.data or None,
         seen_days=0 if seen == "never" else int(seen) if seen else None,
+        tier=form.tier.data or None,
+        r_min=_score(form.r_min.data),
+        f_min=_score(form.f_min.data),
+        m_min=_score(form.m_min.data),
+        category_id=int(category) if category.isdigit() else None,
     )
 
 
 def _list_page(
-    import_form: ImportForm | None = None, report: ImportReport | None = None, status: int = 200
+    import_form: ImportForm | None = None,
+    report: ImportReport | None = None,
+    status: int = 200,
+    segment_form: SegmentForm | None = None,
 ) -> ResponseReturnValue:
     session = get_session()
-    form = CustomerSearchForm(request.args)
+    form = _search_form()
     page = request.args.get("page", "1")
-    found = list_customers(session, _filters(form), int(page) if page.isdigit() else 1)
+    filters = _filters(form)
+    found = list_customers(session, filters, int(page) if page.isdigit() else 1)
     return render_template(
         "crm/customers.html",
         form=form,
         found=found,
         import_form=import_form or ImportForm(formdata=None),
+        segment_form=segment_form or SegmentForm(formdata=None),
+        filtering=bool(filter_as_dict(filters)),
         report=report,
         export_args={k: v for k, v in request.args.items() if k != "page"},
     ), status
@@ -86,7 +132,7 @@ def customers() -> ResponseReturnValue:
 @bp.get("/export.csv")
 @admin_required
 def export() -> ResponseReturnValue:
-    data = customers_csv(get_session(), _filters(CustomerSearchForm(request.args)))
+    data = customers_csv(get_session(), _filters(_search_form()))
     return Response(
         data,
         mimetype=CSV_MIMETYPE,
@@ -225,6 +271,137 @@ def details(customer_id: int) -> ResponseReturnValue:
     session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for(".customer", customer_id=customer_id))
+
+
+# --- segments: saved filters -----------------------------------------------------------
+
+
+@bp.post("/segments")
+@admin_required
+def save_segment_view() -> ResponseReturnValue:
+    """Save the list's filters (in the query string) under the name in the form."""
+    form = SegmentForm()
+    if not form.validate_on_submit():
+        return _list_page(segment_form=form, status=400)
+    session = get_session()
+    try:
+        segment = save_segment(session, form.name.data or "", _filters(_search_form()), user=logged_in_account())
+    except CustomerError as exc:
+        session.rollback()
+        form.name.errors.append(str(exc))
+        return _list_page(segment_form=form, status=400)
+    session.commit()
+    flash(_("Segment “%(name)s” saved.", name=segment.name), "success")
+    return redirect(url_for(".segment", segment_id=segment.id))
+
+
+@bp.get("/segments")
+@admin_required
+def segments() -> ResponseReturnValue:
+    return render_template(
+        "crm/segments.html", segments=list_segments(get_session()), delete_form=DeleteSegmentForm(formdata=None)
+    )
+
+
+def _segment_or_404(segment_id: int) -> CustomerSegment:
+    segment = get_session().get(CustomerSegment, segment_id)
+    if segment is None:
+        abort(404)
+    return segment
+
+
+@bp.get("/segments/<int:segment_id>")
+@admin_required
+def segment(segment_id: int) -> ResponseReturnValue:
+    session = get_session()
+    found = _segment_or_404(segment_id)
+    page = request.args.get("page", "1")
+    members = list_customers(session, segment_filter(found), int(page) if page.isdigit() else 1)
+    categories = dict(browsed_categories(session, _locale()))
+    return render_template(
+        "crm/segment.html",
+        segment=found,
+        found=members,
+        filters=filter_as_dict(segment_filter(found)),
+        categories=categories,
+        delete_form=DeleteSegmentForm(formdata=None),
+    )
+
+
+@bp.get("/segments/<int:segment_id>/export.csv")
+@admin_required
+def segment_export(segment_id: int) -> ResponseReturnValue:
+    found = _segment_or_404(segment_id)
+    data = customers_csv(get_session(), segment_filter(found))
+    return Response(
+        data,
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f"attachment; filename=segment-{found.id}-{utcnow():%Y-%m-%d}.csv"},
+    )
+
+
+@bp.post("/segments/<int:segment_id>/delete")
+@admin_required
+def segment_delete(segment_id: int) -> ResponseReturnValue:
+    form = DeleteSegmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    found = _segment_or_404(segment_id)
+    name = found.name
+    delete_segment(session, found, user=logged_in_account())
+    session.commit()
+    flash(_("Segment “%(name)s” deleted; its customers stay.", name=name), "info")
+    return redirect(url_for(".segments"))
+
+
+# --- the operator's prices and tier rules ---------------------------------------------------
+
+
+def _settings_page(form: ValueSettingsForm | None = None, status: int = 200) -> ResponseReturnValue:
+    settings = current_settings(get_session())
+    return render_template(
+        "crm/value_settings.html", form=form or ValueSettingsForm(formdata=None, obj=settings), settings=settings
+    ), status
+
+
+@bp.get("/settings")
+@admin_required
+def value_settings() -> ResponseReturnValue:
+    return _settings_page()
+
+
+@bp.post("/settings")
+@admin_required
+def save_value_settings() -> ResponseReturnValue:
+    form = ValueSettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(form, status=400)
+    session = get_session()
+    values = {name: form[name].data for name in VALUE_FIELDS}
+    values["loss_when_cost_exceeds_value"] = bool(form.loss_when_cost_exceeds_value.data)
+    try:
+        save_settings(session, values, user=logged_in_account())
+    except CustomerError as exc:
+        session.rollback()
+        form[exc.field or "clickout_price"].errors.append(str(exc))
+        return _settings_page(form, status=400)
+    session.commit()
+    flash(_("Saved. The next scoring pass uses the new prices and rules."), "success")
+    return redirect(url_for(".value_settings"))
+
+
+#: The settings form's fields that are saved as they are.
+VALUE_FIELDS = (
+    "clickout_price",
+    "lead_price",
+    "hourly_cost",
+    "failed_import_cost",
+    "note_minutes",
+    "call_minutes",
+    "gold_percent",
+    "window_days",
+)
 
 
 # --- the customer's rights ---------------------------------------------------------------
