@@ -2,13 +2,13 @@
 
 Scores (1 worst, 5 best) are quintiles over the population, by rank:
 
-- A customer's score is where the *last* of their tie group falls: ``ceil(5 × (worse + tied) / n)``.
-  Ties therefore share one score, and a tie is never split across two quintiles by the order
-  rows came back in; a large tie is pushed up together rather than cut.
+- A customer's score is ``ceil(5 × rank / n)``, rank counted from the worst (1) to the best (n).
+  Ties take their group's average rank, so they share one score and are never split across
+  two quintiles by the order rows came back in; a tie is scored where its middle falls.
 - Nothing done (no visit, no value, never seen) scores 1 whatever the population, so a crowd
   of idle buyers does not share a 5 because they all tie at zero.
 - Small populations: the formula needs no five customers. One active buyer alone scores 5; two
-  score 3 and 5; with fewer than five some scores are simply unused.
+  score 3 and 5; with fewer than five some scores are simply unused. Everybody tied scores 3.
 
 Tiers (``assign_tiers``), evaluated in this order, per kind of customer (buyers against buyers,
 suppliers against suppliers: their values differ by orders of magnitude):
@@ -62,7 +62,8 @@ def quintile_scores(
         end = start
         while end + 1 < len(ranked) and ranked[end + 1][0] == ranked[start][0]:
             end += 1
-        score = max(1, min(5, math.ceil(5 * (worse + end + 1) / n)))
+        rank = worse + (start + end) / 2 + 1
+        score = max(1, min(5, math.ceil(5 * rank / n)))
         for _value, key in ranked[start : end + 1]:
             scores[key] = score
         start = end + 1

@@ -36,6 +36,7 @@ from marketplace.crm.acquisition import ProspectInput, add_prospect
 from marketplace.crm.lead_sources import collect_leads
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote, LinkSource
 from marketplace.crm.prospects import ProspectStage, SupplierProspect
+from marketplace.crm.models import Customer, CustomerLink, CustomerNote, CustomerSegment, LinkSource, ValueSettings
 from marketplace.crm.sync import sync_customers
 from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
@@ -233,6 +234,19 @@ def customer_is_company(conn: Connection, ids: dict[str, int]) -> bool:
 
 def customer_imported(conn: Connection, ids: dict[str, int]) -> bool:
     return conn.scalar(select(Customer.id).where(Customer.email == "imported@example.com")) is not None
+
+
+def segment_saved(conn: Connection, ids: dict[str, int]) -> bool:
+    # The matrix posts no query string: the segment holds no filters, i.e. everyone.
+    return conn.scalar(select(CustomerSegment.filters).where(CustomerSegment.name == "Gold buyers")) == {}
+
+
+def segment_deleted(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(CustomerSegment.id).where(CustomerSegment.id == ids["segment_id"])) is None
+
+
+def prices_saved(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(ValueSettings.gold_percent)) == 10
 
 
 def owner_deleted(conn: Connection, ids: dict[str, int]) -> bool:
@@ -471,6 +485,35 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
         done=customer_is_company,
         doer="admin",
     ),
+    # Segments and the prices behind tiers: operators only.
+    ("crm.save_segment_view", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"name": "Gold buyers"},
+        done=segment_saved,
+        doer="admin",
+    ),
+    ("crm.segments", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.segment", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.segment_export", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.segment_delete", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {}, done=segment_deleted, doer="admin"
+    ),
+    ("crm.value_settings", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("crm.save_value_settings", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {
+            "clickout_price": "2",
+            "lead_price": "50",
+            "hourly_cost": "300",
+            "failed_import_cost": "25",
+            "note_minutes": "5",
+            "call_minutes": "15",
+            "gold_percent": "10",
+            "window_days": "90",
+        },
+        done=prices_saved,
+        doer="admin",
+    ),
     # Each account downloads and deletes only itself; an operator's account is closed by another operator.
     ("crm_account.data", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
     ("crm_account.delete_page", "GET"): Call(by_role(LOGIN, 200, 200, 200, 200, 200)),
@@ -599,6 +642,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
             session, ProspectInput(company="Wholesale Co", email="hello@wholesale.example"), users["admin"]
         )
         sync_customers(session)
+        segment = CustomerSegment(name="Everyone", filters={})
+        session.add(segment)
+        session.flush()
 
         def customer_of(user: User) -> int | None:
             return session.scalar(
@@ -632,6 +678,7 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "owner_customer_id": customer_of(users["owner"]),
                 "customer_id": customer_of(users["other_buyer"]),
                 "prospect_id": prospect.id,
+                "segment_id": segment.id,
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,

@@ -49,6 +49,8 @@ def event(
     visitor_id: str | None = None,
     path: str = "/",
     at: dt.datetime | None = None,
+    category_id: int | None = None,
+    supplier_id: int | None = None,
     **data: object,
 ) -> AnalyticsEvent:
     """Write one analytics event straight into the log (the buffer is for requests)."""
@@ -59,6 +61,8 @@ def event(
         user_id=user_id,
         visitor_id=visitor_id,
         path=path,
+        category_id=category_id,
+        supplier_id=supplier_id,
         data=data or None,
     )
     session.add(row)
