@@ -14,8 +14,9 @@ Tiers (``assign_tiers``), evaluated in this order, per kind of customer (buyers 
 suppliers against suppliers: their values differ by orders of magnitude):
 
 1. **loss-making**: cost above value (when the rule is on);
-2. **gold**: value above zero and at least the value at the top ``gold_percent`` % position
-   (ceil), so ties at the edge all get in;
+2. **gold**: value above zero, and no more than ``gold_percent`` % of the kind (rounded up, so
+   one customer of a few can be gold) has a value as high: the gold share is never exceeded
+   by a tie, and a tie that straddles the edge stays out whole;
 3. **ordinary**: everybody else.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -86,14 +88,18 @@ def assign_tiers(
     tiers: dict[int, Tier] = {}
     if n == 0:
         return tiers
-    ordered = sorted(values.values(), reverse=True)
     top = math.ceil(n * max(0, min(100, rules.gold_percent)) / 100)
-    threshold = ordered[top - 1] if top > 0 else None
+    # How many have a value at least this high: the distinct values, best first, with running counts.
+    at_least: dict[Decimal, int] = {}
+    running = 0
+    for value, count in sorted(Counter(values.values()).items(), reverse=True):
+        running += count
+        at_least[value] = running
     for key, value in values.items():
         cost = costs.get(key, Decimal(0))
         if rules.loss_when_cost_exceeds_value and cost > value:
             tiers[key] = Tier.LOSS
-        elif threshold is not None and value > 0 and value >= threshold:
+        elif value > 0 and at_least[value] <= top:
             tiers[key] = Tier.GOLD
         else:
             tiers[key] = Tier.ORDINARY

@@ -26,8 +26,9 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.analytics.models import VisitorDay
@@ -54,6 +55,19 @@ logger = logging.getLogger(__name__)
 
 #: The categories kept per customer: enough for a segment, bounded whatever the history.
 TOP_CATEGORIES = 10
+#: The columns the pass writes on each record.
+_WRITTEN = (
+    "tier",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "recency_days",
+    "frequency",
+    "value",
+    "cost",
+    "value_currency",
+    "scored_at",
+)
 #: The event kinds that say what a buyer browses and how often they act.
 BROWSING_KINDS = ("pageview", "product_view", "search", "clickout")
 
@@ -263,7 +277,14 @@ def score_customers(session: Session, *, now: dt.datetime | None = None) -> Scor
             }
         )
     if rows:
-        session.execute(update(Customer), rows, execution_options={"synchronize_session": False})
+        # Core executemany, not the ORM's bulk update: a tenth of the Python work per row at 100,000 rows.
+        customers = cast(Table, Customer.__table__)
+        session.execute(
+            update(customers)
+            .where(customers.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in _WRITTEN}),
+            [{"row_id": row.pop("id"), **row} for row in rows],
+        )
     session.execute(delete(CustomerCategory))
     known = set(session.scalars(select(Category.id)))  # an event may name a category deleted since
     categories = [
@@ -274,7 +295,7 @@ def score_customers(session: Session, *, now: dt.datetime | None = None) -> Scor
         )
     ]
     if categories:
-        session.execute(insert(CustomerCategory), categories)
+        session.execute(insert(cast(Table, CustomerCategory.__table__)), categories)
     session.flush()
     gold = sum(1 for tier in tiers.values() if tier == "gold")
     loss = sum(1 for tier in tiers.values() if tier == "loss")

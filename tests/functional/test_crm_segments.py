@@ -8,7 +8,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +79,11 @@ def test_the_operator_saves_lists_exports_and_deletes_a_segment(
     export = client.get(f"/admin/customers/segments/{segment.id}/export.csv")
     assert export.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
-    assert sorted(row[3] for row in rows[1:]) == ["shopper2@example.com", "shopper3@example.com", "shopper4@example.com"]
+    assert sorted(row[3] for row in rows[1:]) == [
+        "shopper2@example.com",
+        "shopper3@example.com",
+        "shopper4@example.com",
+    ]
     # The same name again is refused with a word, in the user's language.
     again = client.post("/admin/customers/segments?tier=gold", data={"name": "best buyers"})
     assert again.status_code == 400 and "exists already" in again.text

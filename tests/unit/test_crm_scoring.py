@@ -58,10 +58,19 @@ def test_gold_is_the_top_fifth_by_value_and_loss_is_cost_above_value() -> None:
     assert tiers[5] == Tier.ORDINARY
 
 
-def test_ties_at_the_gold_edge_all_get_in_but_nothing_is_never_gold() -> None:
-    values = {1: Decimal(5), 2: Decimal(5), 3: Decimal(5), 4: Decimal(0), 5: Decimal(0)}
+def test_a_tie_across_the_gold_edge_stays_out_and_nothing_is_never_gold() -> None:
+    values = {1: Decimal(9), 2: Decimal(5), 3: Decimal(5), 4: Decimal(5), 5: Decimal(0), 6: Decimal(0)}
 
-    assert assign_tiers(values, {}) == {1: Tier.GOLD, 2: Tier.GOLD, 3: Tier.GOLD, 4: Tier.ORDINARY, 5: Tier.ORDINARY}
+    # The top 20 % of six is two (rounded up): the 9, not the three tied at 5, or gold would be 67 %.
+    assert assign_tiers(values, {}) == {
+        1: Tier.GOLD,
+        2: Tier.ORDINARY,
+        3: Tier.ORDINARY,
+        4: Tier.ORDINARY,
+        5: Tier.ORDINARY,
+        6: Tier.ORDINARY,
+    }
+    assert assign_tiers({1: Decimal(3)}, {}) == {1: Tier.GOLD}  # one alone is its own top fifth
     idle = assign_tiers({1: Decimal(0), 2: Decimal(0)}, {})
     assert set(idle.values()) == {Tier.ORDINARY}
 
