@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.crm.models import CustomerSegment, ValueSettings
+from marketplace.crm.models import Customer, CustomerSegment, ValueSettings
 from marketplace.crm.scoring_pass import score_customers
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
@@ -56,6 +56,9 @@ def test_the_list_shows_and_filters_tiers_and_rfm(
     skillets = factories.category_id(db_session, SKILLETS)
     browsing = client.get(f"/admin/customers/?category={skillets}&m_min=2").text
     assert browsing.count('data-testid="customer-row"') == 2
+    top = db_session.scalar(select(Customer.id).where(Customer.email == "shopper4@example.com"))
+    record = client.get(f"/admin/customers/{top}").text
+    assert 'data-tier="gold"' in record and "R3 F1 M5" in record and "brought 8.00, cost 0.00 UAH" in record
     # Bad values filter nothing rather than fail.
     assert client.get("/admin/customers/?tier=platinum&r_min=9&category=x").status_code == 200
 
