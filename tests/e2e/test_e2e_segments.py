@@ -108,3 +108,15 @@ def test_the_operator_saves_gold_buyers_as_a_segment(page: Page, live: LiveApp, 
     page.get_by_test_id("segment-row").filter(has_text="Gold test buyers").get_by_role("link").first.click()
     expect(page.get_by_test_id("segment-name")).to_have_text("Gold test buyers")
     _shoot(page, "segment")
+
+
+def test_the_operator_reads_the_prices_behind_the_tiers(page: Page, live: LiveApp) -> None:
+    log_in(page, OPERATOR)
+    page.goto("/admin/customers/?lang=en")
+    page.get_by_test_id("value-settings-link").click()
+
+    form = page.get_by_test_id("value-settings")
+    expect(form.locator("input[name=gold_percent]")).to_have_value("20", timeout=TIMEOUT_MS)
+    expect(form.locator("input[name=loss_when_cost_exceeds_value]")).to_be_checked()
+    page.goto("/admin/customers/settings?lang=uk")
+    _shoot(page, "value-settings")
