@@ -27,8 +27,28 @@ from marketplace.exports import CSV_MIMETYPE, FORMULA_PREFIXES, csv_writer
 #: CSV_MIMETYPE is handed on, so the page that serves the file needs no helper of its own.
 __all__ = ["CSV_MIMETYPE", "ImportFileError", "ImportReport", "RowError", "customers_csv", "import_customers"]
 
-#: The columns of the export, and those the import reads (``id`` and ``last_seen_at`` are ours: not read).
-COLUMNS = ("id", "kind", "name", "email", "phone", "company", "tax_id", "address", "b2b", "language", "last_seen_at")
+#: The columns of the export, and those the import reads (``id``, ``last_seen_at`` and the scoring pass's
+#: tier, RFM, value and cost are ours: not read).
+COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "tax_id",
+    "address",
+    "b2b",
+    "language",
+    "last_seen_at",
+    "tier",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "value",
+    "cost",
+    "currency",
+)
 IMPORTED = ("kind", "name", "email", "phone", "company", "tax_id", "address", "b2b", "language")
 LANGUAGES = ("en", "uk", "ru")
 _YES = {"1", "yes", "true", "y", "так", "да", "b2b"}
@@ -57,6 +77,11 @@ def customers_csv(session: Session, filters: CustomerFilter | None = None) -> by
                 "yes" if customer.b2b else "no",
                 customer.language or "",
                 customer.last_seen_at.isoformat() if customer.last_seen_at else "",
+                customer.tier or "",
+                *("" if score is None else score for score in (customer.rfm_r, customer.rfm_f, customer.rfm_m)),
+                "" if customer.value is None else customer.value,
+                "" if customer.cost is None else customer.cost,
+                customer.value_currency or "",
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
