@@ -5,8 +5,8 @@
 
 A temporary SQLite database (migrated to head) gets ``--customers`` records from
 ``bench/crm_customers.py``'s generator, each linked to an account (buyers) or a supplier (one
-in five), and ``--events`` analytics events over 180 days: half in the 90-day window, four in
-ten from accounts, a tenth of them click-outs to a supplier, across 200 categories.
+in five), and ``--events`` analytics events over 180 days, oldest first as a log is written:
+half in the 90-day window, four in ten from accounts, a tenth of them click-outs to a supplier, across 200 categories.
 Each buyer gets days in the visits rollup and one in fifty records an operator's note. The
 event log's indexes are dropped for the load and built again after it, as a restore would.
 
@@ -68,7 +68,8 @@ def _events(count: int, buyers: list[int], suppliers: list[int], categories: lis
     for n in range(count):
         kind = rng.choice(KINDS)
         user = rng.choice(buyers) if rng.random() < 0.4 else None
-        at = now - dt.timedelta(seconds=rng.randrange(1, span))
+        # The log is appended as things happen: oldest first, as a real one is laid out on disk.
+        at = now - dt.timedelta(seconds=span * (count - n) / count)
         yield (
             n + 1,  # the writer's ids are random; ascending ones append to the key's b-tree, so the load is quicker
             at.strftime(STAMP),
