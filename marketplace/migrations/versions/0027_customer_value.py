@@ -5,16 +5,16 @@ cost onto ``customers``, and the categories they browse into ``customer_categori
 ``customer_segments`` holds the operator's saved filters; ``crm_value_settings`` the prices
 per click-out and lead, the operator's hourly cost and the tier rules (one row, or none: defaults).
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 02:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
