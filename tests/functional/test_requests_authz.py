@@ -34,9 +34,8 @@ from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
 from marketplace.crm.acquisition import ProspectInput, add_prospect
 from marketplace.crm.lead_sources import collect_leads
-from marketplace.crm.models import Customer, CustomerLink, CustomerNote, LinkSource
-from marketplace.crm.prospects import ProspectStage, SupplierProspect
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote, CustomerSegment, LinkSource, ValueSettings
+from marketplace.crm.prospects import ProspectStage, SupplierProspect
 from marketplace.crm.sync import sync_customers
 from marketplace.db import get_session
 from marketplace.imports.feeds import add_feed_source
