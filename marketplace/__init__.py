@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace.buyer_requests.api import api as requests_api
     from marketplace.catalog import views as catalog_views
     from marketplace.compare import views as compare_views
-    from marketplace.crm import acquisition_views
+    from marketplace.crm import acquisition_views, campaign_views
     from marketplace.crm import views as crm_views
     from marketplace.errors import bp as errors_bp
     from marketplace.health import views as health_views
@@ -106,6 +106,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         crm_views.bp,
         crm_views.account,
         acquisition_views.bp,
+        campaign_views.bp,
+        campaign_views.public,
+        campaign_views.consent,
         personal_views.bp,
     ):
         app.register_blueprint(blueprint)

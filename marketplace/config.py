@@ -101,6 +101,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ALERT_DIGEST_SECONDS": 86400,
         # Webhooks go to public addresses only, unless this is set (tests call one on loopback).
         "ALERT_WEBHOOK_ALLOW_PRIVATE": False,
+        # Campaigns: at most one campaign mail per person per this many days, and the worker
+        # writes at most this many campaign mails a minute.
+        "CAMPAIGN_CAP_DAYS": 7,
+        "CAMPAIGN_MAILS_PER_MINUTE": 60,
         # Mail: without an SMTP host, mail stays in the outbox table (shown at /dev/outbox in debug).
         "SMTP_HOST": None,
         "SMTP_PORT": 25,
@@ -275,6 +279,8 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "ALERT_HOLD_SECONDS": _seconds,
     "ALERT_DIGEST_SECONDS": _seconds,
     "ALERT_WEBHOOK_ALLOW_PRIVATE": _flag,
+    "CAMPAIGN_CAP_DAYS": int,
+    "CAMPAIGN_MAILS_PER_MINUTE": int,
     "SMTP_PORT": int,
     "SMTP_USER": _optional_text,
     "SMTP_PASSWORD": _optional_text,

@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
     Product,
 )
 from marketplace.changes.models import IndexChange
+from marketplace.crm.campaigns import Campaign, CampaignLink, CampaignRecipient
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote
 from marketplace.crm.prospects import ProspectMove, SupplierProspect
 from marketplace.events.models import AnalyticsEvent
@@ -59,6 +60,9 @@ __all__ = [
     "AnalyticsEvent",
     "ApiToken",
     "BuyerRequest",
+    "Campaign",
+    "CampaignLink",
+    "CampaignRecipient",
     "Category",
     "CategoryMappingRule",
     "ClickOut",

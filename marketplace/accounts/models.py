@@ -7,7 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, created_at, intpk, str255
@@ -50,6 +50,11 @@ class User(UserMixin, Base):
     #: The language ("en", "uk", "ru") the owner registered in or last picked on the site; mail to
     #: them is written in it. ``None``: not known, mail uses the site's default language.
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: Marketing mail (the operator's campaigns): off until the owner ticks the box on their account
+    #: page; when and where they last said yes or no (``account``, ``unsubscribe``).
+    marketing_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    marketing_consent_at: Mapped[dt.datetime | None]
+    marketing_consent_source: Mapped[str | None] = mapped_column(String(20))
 
     supplier: Mapped[Supplier | None] = relationship("Supplier")
 

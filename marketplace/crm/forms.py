@@ -193,3 +193,27 @@ class CustomerForm(FlaskForm):
         ],
         validators=[Optional()],
     )
+
+
+class CampaignForm(FlaskForm):
+    """The operator's mail for a segment: a subject and a body with placeholders."""
+
+    segment_id = SelectField(_l("Segment"), coerce=int, validators=[InputRequired()])
+    subject = StringField(_l("Subject"), validators=[DataRequired(_l("Write a subject.")), Length(max=200)])
+    body = TextAreaField(
+        _l("Mail"),
+        description=_l(
+            "{name} becomes the recipient's name. Their viewed products, price drops and new offers follow the text."
+        ),
+        validators=[DataRequired(_l("Write the mail.")), Length(max=10_000)],
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class MarketingConsentForm(FlaskForm):
+    """The account page's box: yes or no to the operator's news by mail."""
+
+    consent = BooleanField(_l("Send me TradeRow's news and offers by mail"))

@@ -42,6 +42,7 @@ JOBS: dict[str, str] = {
     "preview_run": "marketplace.imports.jobs:preview_upload",
     "make_thumbnails": "marketplace.catalog.jobs:make_thumbnails",
     "refresh_recommendations": "marketplace.recommendations.jobs:refresh_recommendations",
+    "send_campaign": "marketplace.crm.campaign_mail:send_campaign",
 }
 
 _RQ_PENDING = "traderow.rq_pending"

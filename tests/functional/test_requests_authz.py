@@ -33,11 +33,20 @@ from marketplace.buyer_requests.publishing import publish_request
 from marketplace.buyer_requests.quotes import submit_quote
 from marketplace.catalog.models import Offer
 from marketplace.crm.acquisition import ProspectInput, add_prospect
+from marketplace.crm.campaigns import (
+    Campaign,
+    CampaignLink,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientStatus,
+    create_campaign,
+    set_consent,
+)
 from marketplace.crm.lead_sources import collect_leads
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote, CustomerSegment, LinkSource, ValueSettings
 from marketplace.crm.prospects import ProspectStage, SupplierProspect
 from marketplace.crm.sync import sync_customers
-from marketplace.db import get_session
+from marketplace.db import get_session, utcnow
 from marketplace.imports.feeds import add_feed_source
 from marketplace.moderation.services import Target, hide
 from marketplace.notifications.models import Notification
@@ -66,6 +75,10 @@ FEATURE_BLUEPRINTS = (
     # Supplier acquisition: operators only.
     "crm_acquisition",
     "personal",
+    # Campaigns (operators); a mail's links and unsubscribe (whoever holds the token); the consent box.
+    "campaigns",
+    "campaign_links",
+    "campaign_consent",
 )
 FEATURE_ENDPOINTS = (
     "accounts.account",
@@ -238,6 +251,22 @@ def customer_imported(conn: Connection, ids: dict[str, int]) -> bool:
 def segment_saved(conn: Connection, ids: dict[str, int]) -> bool:
     # The matrix posts no query string: the segment holds no filters, i.e. everyone.
     return conn.scalar(select(CustomerSegment.filters).where(CustomerSegment.name == "Gold buyers")) == {}
+
+
+def campaign_sending(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(Campaign.status).where(Campaign.id == ids["campaign_id"])) == CampaignStatus.SENDING
+
+
+def campaign_written(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(func.count(Campaign.id)).where(Campaign.subject == "Spring prices")) == 1
+
+
+def link_clicked(conn: Connection, ids: dict[str, int]) -> bool:
+    return conn.scalar(select(CampaignLink.clicked_at).where(CampaignLink.token == ids["link_token"])) is not None
+
+
+def owner_consents(consent: bool) -> Callable[[Connection, dict[str, int]], bool]:
+    return lambda conn, ids: conn.scalar(select(User.marketing_consent).where(User.id == ids["owner_id"])) is consent
 
 
 def segment_deleted(conn: Connection, ids: dict[str, int]) -> bool:
@@ -544,6 +573,32 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ),
     ("crm_acquisition.link", "POST"): Call(
         by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {"slug": "garden-co"}, done=prospect_linked, doer="admin"
+    # --- campaigns: operators write and send; a mail's token is the capability; each account its own consent
+    ("campaigns.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("campaigns.create", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302),
+        lambda w: {"segment_id": str(w["segment_id"]), "subject": "Spring prices", "body": "Hello {name}"},
+        done=campaign_written,
+        doer="admin",
+    ),
+    ("campaigns.campaign", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
+    ("campaigns.send", "POST"): Call(
+        by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {}, done=campaign_sending, doer="admin"
+    ),
+    ("campaign_links.follow", "GET"): Call(
+        by_role(302, 302, 302, 302, 302, 302), done=link_clicked, args=with_token("link_token")
+    ),
+    ("campaign_links.unsubscribe_page", "GET"): Call(
+        by_role(200, 200, 200, 200, 200, 200), done=owner_consents(True), args=with_token("recipient_token")
+    ),
+    ("campaign_links.unsubscribe_now", "POST"): Call(
+        by_role(200, 200, 200, 200, 200, 200),
+        lambda w: {},
+        done=owner_consents(False),
+        args=with_token("recipient_token"),
+    ),
+    ("campaign_consent.marketing", "POST"): Call(
+        by_role(LOGIN, 302, 302, 302, 302, 302), lambda w: {}, done=owner_consents(False)
     ),
     # --- moderation: operators only -------------------------------------------------------
     ("admin_moderation.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
@@ -644,6 +699,17 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
         segment = CustomerSegment(name="Everyone", filters={})
         session.add(segment)
         session.flush()
+        set_consent(session, users["owner"], True, source="account", now=utcnow())
+        campaign = create_campaign(session, segment, "News", "Hello {name}", user=users["admin"])
+        sent = create_campaign(session, segment, "Sent news", "Hello {name}", user=users["admin"])
+        sent.status = CampaignStatus.SENT
+        recipient = CampaignRecipient(
+            campaign_id=sent.id, user_id=users["owner"].id, token="recipient-token", status=RecipientStatus.SENT
+        )
+        session.add(recipient)
+        session.flush()
+        session.add(CampaignLink(recipient_id=recipient.id, path=f"/products/{product_id}", token="link-token"))
+        session.flush()
 
         def customer_of(user: User) -> int | None:
             return session.scalar(
@@ -678,6 +744,9 @@ def build_world(app: Flask, visibility: str) -> dict[str, Any]:
                 "customer_id": customer_of(users["other_buyer"]),
                 "prospect_id": prospect.id,
                 "segment_id": segment.id,
+                "campaign_id": campaign.id,
+                "link_token": "link-token",  # type: ignore[dict-item]  # a route argument, not an id
+                "recipient_token": "recipient-token",  # type: ignore[dict-item]
             },
             "users": {role: user.get_id() for role, user in users.items()},
             "secrets": secrets,
@@ -725,7 +794,7 @@ def test_the_authorisation_matrix(app: Flask, connection: Connection, visibility
             if not endpoint.startswith("dev."):
                 body = response.get_data(as_text=True)
                 sealed = sealed_from(role)
-                if role == "admin" and endpoint.startswith("crm."):
+                if role == "admin" and endpoint.startswith(("crm.", "campaigns.")):
                     # The customer database is where operators read customers' contacts, by design.
                     sealed = tuple(secret for secret in sealed if secret not in (OWNER_EMAIL, OWNER_PHONE))
                 leaked = [secret for secret in sealed if secret in body]
