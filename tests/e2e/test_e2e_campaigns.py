@@ -7,8 +7,10 @@ saves the campaign's page at 1280 and 390 px, in Ukrainian.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +24,12 @@ from marketplace.accounts.services import create_user
 from marketplace.crm.campaigns import Campaign, CampaignStatus, set_consent
 from marketplace.crm.models import CustomerSegment
 from marketplace.crm.sync import sync_customers
+from marketplace.catalog.models import Offer
 from marketplace.db import utcnow
+from marketplace.events.models import AnalyticsEvent
 from marketplace.demo.loader import DEMO_PASSWORD
 from marketplace.notifications.models import OutboxMail
-from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in
+from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +44,24 @@ def subscribers(live: LiveApp) -> None:
     with live.app.app_context():
         session = live.write_session()
         try:
+            users = {}
             for email, name in ((STAYS, "Stays"), (LEAVES, "Leaves")):
-                user = create_user(session, email, DEMO_PASSWORD, role=Role.BUYER, display_name=name)
+                user = users[email] = create_user(session, email, DEMO_PASSWORD, role=Role.BUYER, display_name=name)
                 user.locale = "uk"
                 set_consent(session, user, True, source="account", now=utcnow())
             session.flush()
+            # Stays looked at a product yesterday: their mail lists it at today's best price.
+            product_id = session.scalars(select(Offer.product_id).order_by(Offer.id)).first()
+            session.add(
+                AnalyticsEvent(
+                    id=secrets.randbits(62),
+                    occurred_at=utcnow() - dt.timedelta(days=1),
+                    kind="product_view",
+                    user_id=users[STAYS].id,
+                    product_id=product_id,
+                    path=f"/products/{product_id}",
+                )
+            )
             sync_customers(session)
             session.commit()
         finally:
@@ -116,6 +133,10 @@ def test_the_operator_sends_a_campaign_and_the_report_counts_one_click(
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_test_id("preview-body")).to_contain_text("Hello, Leaves!")
     page.goto(page.url.split("?")[0] + "?lang=uk")
+    expect(page.get_by_test_id("preview-body")).to_contain_text("/products/")  # Stays's viewed product
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert page_width(page) <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     _shoot(page, "campaign-draft")
 
     page.get_by_test_id("campaign-send").click()
