@@ -21,13 +21,13 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
+from marketplace.catalog.models import Offer
 from marketplace.crm.campaigns import Campaign, CampaignStatus, set_consent
 from marketplace.crm.models import CustomerSegment
 from marketplace.crm.sync import sync_customers
-from marketplace.catalog.models import Offer
 from marketplace.db import utcnow
-from marketplace.events.models import AnalyticsEvent
 from marketplace.demo.loader import DEMO_PASSWORD
+from marketplace.events.models import AnalyticsEvent
 from marketplace.notifications.models import OutboxMail
 from tests.support.e2e import TIMEOUT_MS, LiveApp, log_in, page_width
 
