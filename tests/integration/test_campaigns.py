@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.catalog.models import ClickOut
 from marketplace.crm.campaign_mail import preview_mail, send_campaign
 from marketplace.crm.campaigns import (
     CampaignLink,
@@ -26,7 +27,7 @@ from marketplace.db import utcnow
 from marketplace.jobs.models import Job
 from marketplace.notifications.models import OutboxMail
 from marketplace.suppliers.models import Supplier
-from tests.support import campaigns, factories
+from tests.support import campaigns, crm, factories
 
 
 def test_only_consenting_buyers_outside_the_cap_are_the_audience(db_session: Session) -> None:
@@ -137,3 +138,38 @@ def test_a_link_counts_its_first_click_and_leads_only_where_the_mail_pointed(app
         assert not is_own_path(bad)
     link.path = "//evil.example/"
     assert follow_link(db_session, link.token, now=utcnow()) is None
+
+
+def test_the_report_counts_the_recipients_leads_and_click_outs_after_their_mail(
+    app: Flask, db_session: Session, supplier: Supplier
+) -> None:
+    person = campaigns.buyer(db_session, "follower@example.com")
+    campaigns.buyer(db_session, "other@example.com", consent=False)
+    offer = factories.offer(db_session, supplier, "F1", title="Skillet", price="500.00")
+    segment = campaigns.buyers_segment(db_session)
+    campaign = create_campaign(db_session, segment, "Follow", "Hi", user=None)
+    start_sending(db_session, campaign, now=utcnow(), cap_days=7, user=None)
+    db_session.commit()
+    send_campaign(db_session, app, campaign_id=campaign.id)
+
+    def click_out(user_id: int | None, at: dt.datetime) -> None:
+        db_session.add(
+            ClickOut(
+                offer_id=offer.id,
+                supplier_id=supplier.id,
+                user_id=user_id,
+                price_base=offer.price_base,
+                target_url="https://shop.example/f1",
+                created_at=at,
+            )
+        )
+
+    click_out(person.id, utcnow() + dt.timedelta(hours=1))  # followed the mail
+    click_out(person.id, utcnow() - dt.timedelta(days=1))  # before it: not the mail's doing
+    click_out(None, utcnow() + dt.timedelta(hours=1))  # someone else
+    crm.order(db_session, supplier, user_id=person.id, email=person.email)
+    db_session.flush()
+
+    report = campaign_report(db_session, campaign)
+
+    assert (report.sent, report.click_outs, report.leads) == (1, 1, 1)
