@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,15 +32,15 @@ from marketplace.crm.campaigns import (
     new_token,
 )
 from marketplace.db import utcnow
-from marketplace.jobs.queue import enqueue
+from marketplace.jobs.queue import enqueue, uses_rq
 from marketplace.notifications.services import queue_mail
 from marketplace.personal.history import Who
 from marketplace.personal.home import HomeItem, personal_home
 
 logger = logging.getLogger(__name__)
 
-#: Placeholders the operator may write in the body, and what each stands for.
-PLACEHOLDERS = ("{name}",)
+#: Seconds an RQ job waits before it queues the next batch (the database queue delays the job instead).
+RQ_BATCH_PAUSE = 60.0
 
 
 @dataclass(frozen=True)
@@ -183,13 +184,18 @@ def send_campaign(session: Session, app: Flask | None = None, *, campaign_id: in
         )
     )
     sent = sum(mail_recipient(session, campaign, recipient, now=now) for recipient in queued[:batch])
-    if len(queued) > batch:
+    more = len(queued) > batch
+    if not more:
+        campaign.status = CampaignStatus.SENT
+    session.commit()
+    if more:
+        # The rate limit: one batch a minute. The database queue runs the next job a minute
+        # later; RQ has no delayed jobs here, so this job waits out the minute first.
+        if uses_rq():
+            time.sleep(RQ_BATCH_PAUSE)
         job = enqueue(session, "send_campaign", campaign_id=campaign.id)
         if job is not None:
-            job.run_after = now + dt.timedelta(minutes=1)  # the rate limit: one batch a minute
-    else:
-        campaign.status = CampaignStatus.SENT
-    session.flush()
-    session.commit()
+            job.run_after = now + dt.timedelta(minutes=1)
+        session.commit()
     logger.info("Campaign %d: %d mails written, %d more waiting", campaign.id, sent, max(len(queued) - batch, 0))
     return sent
