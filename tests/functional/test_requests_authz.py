@@ -573,6 +573,7 @@ EXPECTATIONS: dict[tuple[str, str], Call] = {
     ),
     ("crm_acquisition.link", "POST"): Call(
         by_role(LOGIN, 403, 403, 403, 403, 302), lambda w: {"slug": "garden-co"}, done=prospect_linked, doer="admin"
+    ),
     # --- campaigns: operators write and send; a mail's token is the capability; each account its own consent
     ("campaigns.index", "GET"): Call(by_role(LOGIN, 403, 403, 403, 403, 200)),
     ("campaigns.create", "POST"): Call(

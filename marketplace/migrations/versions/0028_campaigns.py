@@ -4,16 +4,16 @@
 was said. ``campaigns`` holds the operator's mail for a segment, ``campaign_recipients`` who got
 it (the frequency cap reads ``mailed_at``), ``campaign_links`` each mail's links behind ``/c/<token>``.
 
-Revision ID: 0029
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-07 03:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
