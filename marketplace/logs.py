@@ -28,7 +28,7 @@ HEADER = "X-Request-Id"
 #: What we accept as a request id: short, printable, without spaces or quotes (so it cannot
 #: forge a log line or a header); anything else is replaced by an id of our own.
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=-]{0,127}")
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(route)s]: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 FORMATS = ("text", "json")
 
 #: The request and route of the job this thread is running (jobs run outside any request).
@@ -97,9 +97,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """One line for a person: the request id and route in brackets when the line belongs to one."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id, route = getattr(record, "request_id", None), getattr(record, "route", None)
+        record.context = f" [{request_id or '-'} {route or '-'}]" if request_id or route else ""
+        return super().format(record)
+
+
 def formatter(log_format: str) -> logging.Formatter:
     """Return the formatter for ``TRADEROW_LOG_FORMAT``: ``json`` or ``text``."""
-    return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
 def configure(level: str, log_format: str) -> None:

@@ -62,6 +62,12 @@ def test_the_text_format_names_the_request() -> None:
     assert "[req-7 /search]: hello" in formatter("text").format(record)
 
 
+def test_a_text_line_outside_any_request_names_none() -> None:
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "started", None, None)
+    record.request_id = record.route = None
+    assert formatter("text").format(record).endswith(" werkzeug: started")
+
+
 @pytest.mark.parametrize("sent", ["abc", "lb-7f3a.42", "Root=1-5759e988-bd862e3fe1be46a994272793", "a/b+c=d:e"])
 def test_sane_ids_are_kept(sent: str) -> None:
     assert request_id_from(sent) == sent
