@@ -7,7 +7,7 @@ from marketplace.accounts.credentials import MailLink, RememberToken
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.tokens import ApiToken
 from marketplace.alerts.models import Alert, AlertCheck, AlertHit, AlertKind, AlertWebhook, Favourite
-from marketplace.analytics.models import Rollup, VisitorDay
+from marketplace.analytics.models import DaySketch, Rollup, VisitorDay
 from marketplace.buyer_requests.models import (
     BuyerRequest,
     Quote,
@@ -69,6 +69,7 @@ __all__ = [
     "Customer",
     "CustomerLink",
     "CustomerNote",
+    "DaySketch",
     "Favourite",
     "FeedSource",
     "GroupingCandidate",

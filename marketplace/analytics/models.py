@@ -1,10 +1,10 @@
-"""The rollups reports read: counts by hour and day, and who was seen on which day."""
+"""The rollups reports read: counts by hour and day, who was seen on which day, and each day's sketches."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Index, String, UniqueConstraint
+from sqlalchemy import Date, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, intpk
@@ -48,3 +48,24 @@ class VisitorDay(Base):
 
     def __repr__(self) -> str:
         return f"<VisitorDay {self.day} {self.person} visits={self.visits}>"
+
+
+class DaySketch(Base):
+    """The HyperLogLog sketches of one day's people (analytics.sketches): a range's visitors are their union.
+
+    Built with the day's visitor days; rebuilt from them when those change afterwards (a login
+    joins a visitor to an account, a visitor erases their data).
+    """
+
+    __tablename__ = "analytics_day_sketches"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    #: Everyone seen on the day.
+    visitors_sketch: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Those of them first seen on an earlier day.
+    returning_sketch: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The day's visitor days changed since the sketches were built; the next rollup rebuilds them.
+    stale: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    def __repr__(self) -> str:
+        return f"<DaySketch {self.day}{' stale' if self.stale else ''}>"

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.analytics.models import VisitorDay
+from marketplace.analytics.people import mark_stale
 from marketplace.analytics.visits import person_of
 from marketplace.db import rows_matched
 from marketplace.events.models import AnalyticsEvent
@@ -56,9 +57,12 @@ def held_data(session: Session, visitor_id: str | None, user_id: int | None) -> 
 def erase_visitor_data(session: Session, visitor_id: str | None, user_id: int | None) -> int:
     """Delete every raw event and visitor day of this visitor (and account); return the events deleted.
 
-    The rollups keep only counts that name nobody, so they stay.
+    The rollups keep only counts that name nobody, so they stay. The sketches of the days the
+    visitor was seen hold a trace of their hashed id, so the next rollup rebuilds them without it.
     """
     erased = rows_matched(session.execute(delete(AnalyticsEvent).where(_whose(visitor_id, user_id))))
-    session.execute(delete(VisitorDay).where(VisitorDay.person.in_(_people(visitor_id, user_id))))
+    people = _people(visitor_id, user_id)
+    mark_stale(session, session.scalars(select(VisitorDay.day).where(VisitorDay.person.in_(people))))
+    session.execute(delete(VisitorDay).where(VisitorDay.person.in_(people)))
     session.flush()
     return erased

@@ -6,10 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.analytics.models import Rollup, VisitorDay
+from marketplace.analytics.models import Rollup
+from marketplace.analytics.people import range_people
 from marketplace.analytics.rollup import COUNTED_KINDS, day_bounds
 
 #: Rows in each top list.
@@ -35,28 +36,17 @@ def analytics_report(session: Session, first: dt.date, last: dt.date, *, top: in
         rows = sorted(sums.get(metric, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return [{label: key, count: value} for key, value in rows]
 
-    # One grouping of the range's visitor days by person for all three counts: three
-    # COUNT(DISTINCT ...) sorted the rows three times (630 ms over 30 days at 10M events).
-    people = (
-        select(
-            func.max(case((VisitorDay.first_day == VisitorDay.day, 1), else_=0)).label("is_new"),
-            func.max(case((VisitorDay.first_day < VisitorDay.day, 1), else_=0)).label("is_returning"),
-        )
-        .where(VisitorDay.day >= first, VisitorDay.day <= last)
-        .group_by(VisitorDay.person)
-        .subquery()
-    )
-    visitors, new, returning = session.execute(
-        select(func.count(), func.sum(people.c.is_new), func.sum(people.c.is_returning))
-    ).one()
+    # The union of the days' sketches, not a grouping of the range's visitor days by person
+    # (that took 480 ms for a 30-day range and the previous one at 10M events).
+    people = range_people(session, first, last)
     visits, pageviews = total("visits"), total("pageviews")
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
         "visits": visits,
-        "visitors": visitors,
-        "new_visitors": new or 0,
-        "returning_visitors": returning or 0,
+        "visitors": people.visitors,
+        "new_visitors": people.new,
+        "returning_visitors": people.returning,
         "pageviews": pageviews,
         "pages_per_visit": round(pageviews / visits, 2) if visits else 0.0,
         "top_pages": ranked("page", "path", "views"),

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.analytics.models import Rollup, VisitorDay
+from marketplace.analytics.people import mark_stale, refresh_stale_days, store_day_people
 from marketplace.analytics.visits import Event, Visit, depth_bucket, person_of, split_visits
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.events.models import AnalyticsEvent
@@ -44,7 +45,8 @@ def join_logins(session: Session, start: dt.datetime, end: dt.datetime) -> int:
     """Join the history of each visitor who logged in between ``start`` and ``end`` to their account.
 
     Their earlier anonymous events take the account's id, and the days they were seen move to
-    the account, so a buyer on a second device is one person. Returns the visitors joined.
+    the account, so a buyer on a second device is one person; those days' people are rebuilt by
+    the rollup (``refresh_stale_days``). Returns the visitors joined.
     """
     logins = session.execute(
         select(AnalyticsEvent.visitor_id, AnalyticsEvent.user_id)
@@ -63,15 +65,16 @@ def join_logins(session: Session, start: dt.datetime, end: dt.datetime) -> int:
             .where(AnalyticsEvent.visitor_id == visitor_id, AnalyticsEvent.user_id.is_(None))
             .values(user_id=user_id)
         )
-        _move_days(session, f"v{visitor_id}", f"u{user_id}")
+        mark_stale(session, _move_days(session, f"v{visitor_id}", f"u{user_id}"))
     session.flush()
     return len(logins)
 
 
-def _move_days(session: Session, old: str, new: str) -> None:
+def _move_days(session: Session, old: str, new: str) -> set[dt.date]:
+    """Move person ``old``'s visitor days to ``new``; return the days whose people changed."""
     rows = session.scalars(select(VisitorDay).where(VisitorDay.person.in_((old, new)))).all()
     if not any(row.person == old for row in rows):
-        return
+        return set()
     first = min(row.first_day for row in rows)
     by_day: dict[dt.date, VisitorDay] = {row.day: row for row in rows if row.person == new}
     for row in rows:
@@ -88,6 +91,8 @@ def _move_days(session: Session, old: str, new: str) -> None:
     for row in by_day.values():
         row.first_day = first
     session.flush()
+    # The old person's days lose them, and the account's days may turn from new to returning.
+    return {row.day for row in rows}
 
 
 def rollup_day(session: Session, day: dt.date) -> DayRolled:
@@ -133,16 +138,8 @@ def rollup_day(session: Session, day: dt.date) -> DayRolled:
     ]
     if rollups:
         session.execute(insert(Rollup), rollups)
-    people, new = _visitor_days(session, day, visits)
-    if people:
-        # The day's visitors and new visitors as rollups too: the dashboards' chart per day reads these.
-        session.execute(
-            insert(Rollup),
-            [
-                {"grain": "day", "period_start": start, "metric": metric, "key": "", "value": value}
-                for metric, value in (("visitors", people), ("new_visitors", new))
-            ],
-        )
+    people, _ = store_day_people(session, day, _visitor_days(session, day, visits))
+    refresh_stale_days(session)
     session.flush()
     logger.info("Analytics rollup of %s: %d events, %d visits, %d visitors", day, len(rows), len(visits), people)
     return DayRolled(day, len(rows), len(visits), people)
@@ -241,15 +238,15 @@ def _product_sellers(session: Session, ids: set[int]) -> dict[int, tuple[int | N
     return {product_id: (category, tuple(slugs)) for product_id, (category, slugs) in found.items()}
 
 
-def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> tuple[int, int]:
-    """Write the day's visitor days; return how many people were seen, and how many of them were new."""
+def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> dict[str, dt.date]:
+    """Write the day's visitor days; return each person seen and the first day they were ever seen."""
     seen: dict[str, list[int]] = {}
     for visit in visits:
         counts = seen.setdefault(visit.person, [0, 0])
         counts[0] += 1
         counts[1] += len(visit.pages)
     if not seen:
-        return 0, 0
+        return {}
     firsts: dict[str, dt.date] = {}
     names = list(seen)
     for chunk in range(0, len(names), 500):
@@ -260,14 +257,15 @@ def _visitor_days(session: Session, day: dt.date, visits: list[Visit]) -> tuple[
                 .group_by(VisitorDay.person)
             ).all()
         )
+    first_days = {person: firsts.get(person, day) for person in seen}
     session.execute(
         insert(VisitorDay),
         [
-            {"day": day, "person": person, "first_day": firsts.get(person, day), "visits": visits_, "pageviews": pages}
+            {"day": day, "person": person, "first_day": first_days[person], "visits": visits_, "pageviews": pages}
             for person, (visits_, pages) in seen.items()
         ],
     )
-    return len(seen), sum(1 for person in seen if person not in firsts)
+    return first_days
 
 
 def days_to_roll(session: Session, today: dt.date) -> list[dt.date]:
