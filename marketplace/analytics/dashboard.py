@@ -88,6 +88,7 @@ CHANNEL_LABELS = {
     "email": _l("E-mail"),
 }
 
+#: The summary's rows: the report's key and its label.
 SUMMARY_KEYS = (
     ("visits", _l("Visits")),
     ("visitors", _l("Visitors")),
@@ -96,6 +97,8 @@ SUMMARY_KEYS = (
     ("pageviews", _l("Page views")),
     ("pages_per_visit", _l("Pages per visit")),
 )
+#: The summary's numbers that are HyperLogLog estimates over the range (analytics.sketches); the page marks them.
+ESTIMATED_KEYS = frozenset({"visitors", "returning_visitors"})
 
 
 def admin_dashboard(session: Session, first: dt.date, last: dt.date, search_url: Any, locale: str) -> dict[str, Any]:
@@ -105,7 +108,10 @@ def admin_dashboard(session: Session, first: dt.date, last: dt.date, search_url:
     """
     report = analytics_report(session, first, last)
     before = analytics_report(session, *previous_period(first, last))
-    summary = [(label, report[key], before[key], change(report[key], before[key])) for key, label in SUMMARY_KEYS]
+    summary = [
+        (label, report[key], before[key], change(report[key], before[key]), key in ESTIMATED_KEYS)
+        for key, label in SUMMARY_KEYS
+    ]
     series = daily_series(session, first, last, ("visits", "pageviews"))
     series.update(visitor_series(session, first, last))
     tables = admin_tables(session, report, before, series, search_url, locale)

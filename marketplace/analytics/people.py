@@ -102,8 +102,8 @@ def refresh_stale_days(session: Session) -> list[dt.date]:
 def range_people(session: Session, first: dt.date, last: dt.date) -> RangePeople:
     """Return the distinct, new and returning people of ``first`` to ``last`` (inclusive).
 
-    Distinct and returning people are HyperLogLog estimates (exact in practice up to thousands,
-    about 0.8 % off beyond); new people are exact.
+    Distinct and returning people are HyperLogLog estimates (a few dozen people exactly, a
+    standard error of about 0.8 % beyond); new people are exact.
     """
     sketches = session.execute(
         select(DaySketch.visitors_sketch, DaySketch.returning_sketch).where(

@@ -3,9 +3,11 @@
 A sketch is datasketch's HyperLogLog++ at precision 14: 16,384 one-byte registers, stored
 zlib-compressed (a quiet day's registers are mostly zero, so it packs to a few hundred bytes).
 The union of two sketches is their register-wise maximum, so the people of a range are
-estimated from its days' sketches without reading who they were. Up to about 11,500 people
-the estimate is linear counting, exact in practice once rounded (1, 2, 3 people count as
-1, 2, 3); above that its relative standard error is 1.04 / sqrt(16384), about 0.8 %.
+estimated from its days' sketches without reading who they were. The relative standard error
+is 1.04 / sqrt(16384), about 0.8 %. Up to about 11,500 people the estimate is linear counting,
+which, rounded, is exact while no two people share a register: a few dozen people are counted
+exactly (two share one with odds of about n^2 / 32768; at 100 people the count is one off about
+a third of the time).
 
 Pure code: no database and no Flask, so a bench or a unit test uses it as it is.
 """
