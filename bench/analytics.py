@@ -1,19 +1,29 @@
-"""Measure what analytics costs: page time with capture on and off, and rollups and reports over many events.
+"""Measure what analytics costs: page time with capture on and off, and rollups and dashboards over many events.
 
-    .venv/bin/python bench/analytics.py                      # pages x 400 rounds, 300,000 events
-    .venv/bin/python bench/analytics.py --rounds 1000 --events 10000000 --days 180
+    .venv/bin/python bench/analytics.py --events 200000                 # a temporary SQLite file
+    createdb -h 127.0.0.1 -U postgres h_an
+    .venv/bin/python bench/analytics.py --events 200000 \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/h_an --reset
+    .venv/bin/python bench/analytics.py --events 10000000 --days 60     # the issue's target size
 
-Part 1 serves the demo marketplace from a temporary SQLite database through two apps on the
-same database, one with ``TRADEROW_ANALYTICS_ENABLED`` off, alternating request by request,
-and prints p50 and p95 server time per page for both (the time of the whole WSGI call,
-teardown and the batched event write included). The apps run as in production (not TESTING):
-events are written in batches of ``ANALYTICS_BATCH`` at the end of a request.
+Part 1 serves the demo marketplace through two apps on the same database, one with
+``TRADEROW_ANALYTICS_ENABLED`` off, alternating request by request, and prints p50 and p95
+server time per page for both and the p95 difference: what capture adds (the time of the whole
+WSGI call, teardown and the batched event write included). The apps run as in production (not
+TESTING): events are written in batches of ``ANALYTICS_BATCH`` at the end of a request.
 
-Part 2 generates ``--events`` synthetic events over ``--days`` days (visits of 1 to 12 pages
-from search engines, referrals, campaigns and direct, a third of the visitors returning, one
-search in twenty with no result, product views and click-outs) straight into the events
-table, times the rollup of every day and the report over the whole range, then times every
-query the dashboards make and the pages /admin/analytics and /portal/numbers served whole, over 1, 7, 30 and all days.
+Part 2 generates ``--events`` synthetic events over ``--days`` days ending yesterday (visits of
+1 to 12 pages from search engines, referrals, e-mail and direct, a third of the visitors
+returning, one search in twenty with no result, product views and click-outs) straight into the
+events table, and times the rollup of each day (per day of events). Then it serves each
+dashboard page whole through the Flask test client, signed in as the operator (and as a
+supplier for /portal/numbers), over the last 30 days with the previous 30 as comparison, and
+prints p50 and p95; then the time of each query the dashboards make over 1, 7, 30 and all days.
+With ``--explain`` it prints the plan of every SQL statement the two pages run (EXPLAIN QUERY
+PLAN on SQLite, EXPLAIN on PostgreSQL), so a scan of a large table shows.
+
+``--database-url`` runs it all on that database instead of a temporary SQLite file; the
+database must be empty, or ``--reset`` drops every table in it first (a bench database only!).
 It prints numbers; it asserts nothing. ``--events 10000000`` is the issue's target size.
 """
 
@@ -21,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import random
 import secrets
 import statistics
@@ -34,13 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask, url_for  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 from flask_babel import get_locale  # noqa: E402
 from flask_login import current_user  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import Engine, MetaData, event, insert, inspect, select, text  # noqa: E402
 
 from marketplace import create_app, schema  # noqa: E402
 from marketplace.accounts.models import Role, User  # noqa: E402
 from marketplace.analytics.dashboard import price_against_market  # noqa: E402
+from marketplace.analytics.people import range_people  # noqa: E402
 from marketplace.analytics.report import analytics_report, daily_series, supplier_report, visitor_series  # noqa: E402
 from marketplace.analytics.rollup import rollup_day  # noqa: E402
 from marketplace.catalog.models import Offer, Product  # noqa: E402
@@ -64,13 +77,19 @@ PATHS = ["/", "/categories/", "/search", "/categories/12-cookware", "/compare/"]
 QUERIES = ["pan", "kettle", "drill", "chair", "paper", "hose", "knife", "lamp", "glue", "saw"]
 
 
-def make_apps(folder: str) -> tuple[Flask, Flask]:
-    url = f"sqlite:///{folder}/bench.sqlite"
+def make_apps(folder: str, url: str | None = None, reset: bool = False) -> tuple[Flask, Flask]:
+    """Return the apps with capture on and off, on one database (``url``, or a SQLite file in ``folder``)."""
+    url = url or f"sqlite:///{folder}/bench.sqlite"
     config: dict[str, Any] = {"SECRET_KEY": "bench-" + secrets.token_hex(8), "DATABASE_URL": url, **in_folder(folder)}
     on = create_app({**config, "ANALYTICS_ENABLED": True})
     off = create_app({**config, "ANALYTICS_ENABLED": False})
     with on.app_context():
-        schema.upgrade(database(on).engine)
+        engine = database(on).engine
+        if inspect(engine).get_table_names():
+            if not reset:
+                raise SystemExit(f"{engine.url.render_as_string()} holds tables: give an empty database, or --reset")
+            drop_every_table(engine)
+        schema.upgrade(engine)
         session = database(on).session()
         seed_categories(session)
         load_demo(session, base_currency=on.config["BASE_CURRENCY"], rates=on.config["CURRENCY_RATES"])
@@ -78,6 +97,13 @@ def make_apps(folder: str) -> tuple[Flask, Flask]:
         sync_index(session, get_index(on))
         session.close()
     return on, off
+
+
+def drop_every_table(engine: Engine) -> None:
+    """Drop every table of the database (reflected: ours, Alembic's, the monthly event partitions)."""
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
 
 
 def pages(app: Flask) -> list[str]:
@@ -211,7 +237,8 @@ def generate(app: Flask, events: int, days: int, seed: int = 14) -> dt.date:
     return first
 
 
-def time_rollups(app: Flask, events: int, days: int) -> None:
+def time_rollups(app: Flask, events: int, days: int) -> dt.date:
+    """Generate the events, roll up each day and print the time per day of events; return the first day."""
     first = generate(app, events, days)
     with app.app_context():
         session = database(app).session()
@@ -221,20 +248,92 @@ def time_rollups(app: Flask, events: int, days: int) -> None:
             rollup_day(session, first + dt.timedelta(days=n))
             session.commit()
             per_day.append(time.perf_counter() - started)
-        print(
-            f"rollup per day ({events // days:,} events a day): median {statistics.median(per_day) * 1000:.0f} ms, "
-            f"max {max(per_day) * 1000:.0f} ms, all {sum(per_day):.1f} s "
-            f"({sum(per_day) / events * 1e5 * 1000:.0f} ms per 100,000 events)"
-        )
-        for span in (1, 7, 30, days):
-            last = first + dt.timedelta(days=days - 1)
-            started = time.perf_counter()
-            report = analytics_report(session, last - dt.timedelta(days=span - 1), last)
-            took = (time.perf_counter() - started) * 1000
-            counts = f"{report['visits']:,} visits, {report['visitors']:,} visitors"
-            print(f"report over {span:3} days: {took:7.1f} ms ({counts})")
-        time_dashboards(app, session, first, days)
         session.close()
+    ordered = sorted(per_day)
+    print(
+        f"rollup per day of events ({events // days:,} events a day): p50 {statistics.median(ordered) * 1000:.0f} ms, "
+        f"p95 {ordered[int(0.95 * len(ordered))] * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms, "
+        f"all {sum(per_day):.1f} s ({sum(per_day) / events * 1e5 * 1000:.0f} ms per 100,000 events)"
+    )
+    return first
+
+
+def percentiles(times: list[float]) -> str:
+    ordered = sorted(times)
+    return f"p50 {statistics.median(ordered):7.1f} ms  p95 {ordered[int(0.95 * len(ordered))]:7.1f} ms"
+
+
+def signed_in(app: Flask, user: User) -> FlaskClient:
+    """Return a test client signed in as ``user`` (the session cookie Flask-Login reads)."""
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = user.get_id()
+        flask_session["_fresh"] = True
+    return client
+
+
+def dashboard_pages(app: Flask, first: dt.date, days: int) -> list[tuple[User, str]]:
+    """Return the dashboard pages over the last 30 days (the previous 30 are their comparison), with who opens them."""
+    with app.app_context():
+        session = database(app).session()
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        seller = session.scalars(select(User).where(User.supplier_id.is_not(None))).first()
+        session.expunge_all()
+        session.close()
+    assert admin is not None and seller is not None
+    last = first + dt.timedelta(days=days - 1)
+    args = f"from={(last - dt.timedelta(days=29)).isoformat()}&to={last.isoformat()}"
+    return [(admin, f"/admin/analytics?{args}"), (seller, f"/portal/numbers?{args}")]
+
+
+def time_dashboard_pages(app: Flask, first: dt.date, days: int, rounds: int) -> None:
+    """Serve each dashboard page ``rounds`` times (30 days against the previous 30) and print p50 and p95."""
+    print(f"dashboard pages, 30 days and the previous 30 ({rounds} rounds, the whole WSGI call):")
+    for user, url in dashboard_pages(app, first, days):
+        client = signed_in(app, user)
+        client.get(url, headers={"User-Agent": BROWSER})  # templates and caches warm
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            response = client.get(url, headers={"User-Agent": BROWSER})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        print(f"  {url.split('?')[0]:20} {percentiles(times)}")
+
+
+def explain_pages(app: Flask, first: dt.date, days: int) -> None:
+    """Print the plan of every SQL statement the dashboard pages run."""
+    engine = database(app).engine
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    shown = dashboard_pages(app, first, days)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # the statistics autovacuum keeps in production, for realistic plans
+            conn.exec_driver_sql("ANALYZE")
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for user, url in shown:
+            signed_in(app, user).get(url, headers={"User-Agent": BROWSER})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    print(f"plans of the {len(statements)} statements the two pages run ({engine.dialect.name}):")
+    seen: set[str] = set()
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            if statement in seen:
+                continue
+            seen.add(statement)
+            plan = conn.exec_driver_sql(prefix + statement, parameters).all()
+            lines = [str(row[-1]) for row in plan]
+            print("  " + " ".join(statement.split())[:160])
+            for line in lines:
+                print("      " + line)
+        conn.rollback()
 
 
 def timed(label: str, call: Any, repeat: int = 3) -> Any:
@@ -248,53 +347,74 @@ def timed(label: str, call: Any, repeat: int = 3) -> Any:
     return result
 
 
-def time_dashboards(app: Flask, session: Any, first: dt.date, days: int) -> None:
-    """Time each query the dashboards make, and each page served whole, over 1, 7, 30 and all days."""
-    admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
-    seller = session.scalars(select(User).where(User.supplier_id.is_not(None))).first()
-    supplier = session.get(Supplier, seller.supplier_id)
-    last = first + dt.timedelta(days=days - 1)
-    client = app.test_client()
-    print("dashboard queries and pages (best of 3):")
-    for span in sorted({1, 7, 30, days}):
-        start = last - dt.timedelta(days=span - 1)
-        with app.test_request_context():
-            timed(f"analytics_report, {span} days", lambda start=start: analytics_report(session, start, last))
-            timed(
-                f"daily_series, {span} days",
-                lambda start=start: daily_series(session, start, last, ("visits", "pageviews")),
-            )
-            timed(f"visitor_series, {span} days", lambda start=start: visitor_series(session, start, last))
-            timed(
-                f"supplier_report, {span} days",
-                lambda start=start: supplier_report(session, supplier.slug, start, last),
-            )
-            timed("price_against_market", lambda: price_against_market(session, supplier))
-        args = f"from={start.isoformat()}&to={last.isoformat()}"
-        for user, url in ((admin, f"/admin/analytics?{args}"), (seller, f"/portal/numbers?{args}")):
-            with client.session_transaction() as flask_session:
-                flask_session["_user_id"] = user.get_id()
-                flask_session["_fresh"] = True
-            response = timed(
-                f"page {url.split('?')[0]}, {span} days",
-                lambda url=url: client.get(url, headers={"User-Agent": BROWSER}),
-            )
-            assert response.status_code == 200, (url, response.status_code)
+def time_queries(app: Flask, first: dt.date, days: int) -> None:
+    """Time each query the dashboards make over 1, 7, 30 and all days (best of 3)."""
+    with app.app_context():
+        session = database(app).session()
+        seller = session.scalars(select(User).where(User.supplier_id.is_not(None))).first()
+        assert seller is not None
+        supplier = session.get(Supplier, seller.supplier_id)
+        assert supplier is not None
+        last = first + dt.timedelta(days=days - 1)
+        print("dashboard queries (best of 3):")
+        for span in sorted({1, 7, 30, days}):
+            start = last - dt.timedelta(days=span - 1)
+            with app.test_request_context():
+                report = timed(
+                    f"analytics_report, {span} days", lambda start=start: analytics_report(session, start, last)
+                )
+                print(f"  {'':58} ({report['visits']:,} visits, {report['visitors']:,} visitors)")
+                timed(
+                    f"range_people (the sketches), {span} days", lambda start=start: range_people(session, start, last)
+                )
+                timed(
+                    f"daily_series, {span} days",
+                    lambda start=start: daily_series(session, start, last, ("visits", "pageviews")),
+                )
+                timed(f"visitor_series, {span} days", lambda start=start: visitor_series(session, start, last))
+                timed(
+                    f"supplier_report, {span} days",
+                    lambda start=start: supplier_report(session, supplier.slug, start, last),
+                )
+        timed("price_against_market", lambda: price_against_market(session, supplier))
+        # The visitor days of a range grouped by person: how the report counted visitors before the sketches.
+        start = last - dt.timedelta(days=29)
+        timed(
+            "visitor days grouped by person (the old way), 30 days",
+            lambda: session.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT person FROM analytics_visitor_days"
+                    " WHERE day >= :first AND day <= :last GROUP BY person) AS people"
+                ),
+                {"first": start, "last": last},
+            ).scalar(),
+        )
+        session.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=400, help="rounds of part 1 (capture on and off)")
+    parser.add_argument("--page-rounds", type=int, default=20, help="rounds of each dashboard page")
     parser.add_argument("--events", type=int, default=300_000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--days", type=int, default=60, help="days of events (60: 30 shown, 30 compared)")
+    parser.add_argument("--database-url", help="run on this database (default: a temporary SQLite file)")
+    parser.add_argument("--reset", action="store_true", help="drop every table of --database-url first")
+    parser.add_argument("--skip-pages", action="store_true", help="skip part 1")
+    parser.add_argument("--explain", action="store_true", help="print the plan of each dashboard statement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        on, off = make_apps(folder)
+        on, off = make_apps(folder, args.database_url, args.reset)
+        logging.disable(logging.INFO)  # the rollup's line per day would bury the figures
+        print(f"database: {database(on).engine.dialect.name}")
         if not args.skip_pages:
             time_pages(on, off, args.rounds)
             time_capture_alone(on)
-        time_rollups(on, args.events, args.days)
+        first = time_rollups(on, args.events, args.days)
+        time_dashboard_pages(on, first, args.days, args.page_rounds)
+        time_queries(on, first, args.days)
+        if args.explain:
+            explain_pages(on, first, args.days)
         for app in (on, off):
             get_index(app).close()
             database(app).dispose()
