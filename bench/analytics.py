@@ -248,6 +248,8 @@ def time_rollups(app: Flask, events: int, days: int) -> dt.date:
             rollup_day(session, first + dt.timedelta(days=n))
             session.commit()
             per_day.append(time.perf_counter() - started)
+            if (n + 1) % 10 == 0 and n + 1 < days:
+                print(f"  rolled up {n + 1} of {days} days: {sum(per_day):.1f} s so far", flush=True)
         session.close()
     ordered = sorted(per_day)
     print(
