@@ -1,4 +1,4 @@
-"""Migration 0027 on a database with visitor days already rolled up: every such day gets a stale sketch.
+"""Migration 0029 on a database with visitor days already rolled up: every such day gets a stale sketch.
 
 It runs on a SQLite file of its own (the session's database is already at head), so it migrates
 from 0023 however the suite's database is chosen.

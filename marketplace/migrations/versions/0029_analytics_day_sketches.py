@@ -4,8 +4,8 @@ A range's distinct visitors are the union of its days' sketches (analytics.sketc
 dashboards no longer group a range's visitor days by person. Every day already rolled up gets
 an empty sketch marked stale; the next rollup rebuilds it from that day's visitor days.
 
-Revision ID: 0027
-Revises: 0023
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-07 02:10:00
 """
 
@@ -14,8 +14,8 @@ import zlib
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0023"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
