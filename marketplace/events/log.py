@@ -60,10 +60,18 @@ class EventBuffer:
 def init_app(app: Flask) -> None:
     """Give ``app`` its buffer and write it at the end of requests when it is due."""
     app.extensions["traderow.events"] = EventBuffer()
+    app.before_request(_decide_afresh)
     app.teardown_request(_flush_when_due)
     if not app.testing:
         # The crawler list compiles its patterns on first use (about a second): not in a visitor's request.
         is_bot_agent("Mozilla/5.0 (warm-up)")
+
+
+def _decide_afresh() -> None:
+    # ``g`` lives as long as the app context, which a test or a CLI command may share between
+    # requests: each request decides for itself whether its events are kept (a DNT visitor
+    # after a recorded one), as it does in production, where every request has its own context.
+    g.pop("events_state", None)
 
 
 def event_buffer(app: Flask | None = None) -> EventBuffer:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,6 @@ def app_overrides(clock: Clock) -> dict[str, Any]:
 
 
 def browse(client: FlaskClient, path: str, **headers: str) -> None:
-    # The test's app context, and so ``g``, outlives each request; in production every request
-    # decides afresh whether its events are kept (a DNT visitor after a recorded one).
-    g.pop("events_state", None)
     response = client.get(path, headers={"User-Agent": BROWSER, **headers})
     assert response.status_code == 200, path
 
