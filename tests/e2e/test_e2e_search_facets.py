@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -20,9 +21,15 @@ def prices(page: Page) -> list[Decimal]:
 
 def facet_count(page: Page, facet: str, label: str) -> int:
     count = page.get_by_test_id(f"facet-{facet}").locator("label", has_text=label).locator(".count")
-    # Waits for the count as the page settles (the filters script may still be placing the panel).
-    expect(count).to_have_text(re.compile(r"^\s*\d+\s*$"), timeout=TIMEOUT_MS)
-    return int(count.inner_text())
+    # Read once a number shows, as the page settles: the filters script may still be placing the
+    # panel, and a count read right after a match could be the next render's empty one (CI saw '').
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        text = count.inner_text(timeout=TIMEOUT_MS).strip()
+        if text.isdigit():
+            return int(text)
+        assert time.monotonic() < deadline, f"the {label!r} count of facet {facet!r} never settled: {text!r}"
+        page.wait_for_timeout(100)
 
 
 def test_sidebar_filter_with_counts_then_sort(page: Page) -> None:
