@@ -36,7 +36,7 @@ from marketplace.crm.campaigns import (
 from marketplace.crm.customers import CustomerError
 from marketplace.crm.forms import ButtonForm, CampaignForm, MarketingConsentForm
 from marketplace.crm.models import CustomerSegment
-from marketplace.db import get_session, utcnow
+from marketplace.db import get_session, utcnow, writes_on_get
 from marketplace.extensions import csrf
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin/campaigns")
@@ -146,6 +146,7 @@ def send(campaign_id: int) -> ResponseReturnValue:
 
 
 @public.get("/c/<token>")
+@writes_on_get
 def follow(token: str) -> ResponseReturnValue:
     """Go where the mail's link points on this site, counting its first click; anything else is 404."""
     session = get_session()

@@ -31,7 +31,10 @@ def _lock_is_free(path: Path) -> bool:
         other.close()
 
 
-@pytest.mark.parametrize(("path", "holds_lock"), [("/account/verify/some-secret", True), ("/", False)])
+@pytest.mark.parametrize(
+    ("path", "holds_lock"),
+    [("/account/verify/some-secret", True), ("/c/some-token", True), ("/", False)],  # a mail's links; a page
+)
 def test_only_marked_get_views_take_the_write_lock(tmp_path: Path, path: str, holds_lock: bool) -> None:
     database = tmp_path / "traderow.sqlite"
     url = f"sqlite:///{database}"
