@@ -303,5 +303,10 @@ def run_stats(page: Page) -> dict[str, int]:
 
 
 def page_width(page: Page) -> int:
-    """Return how wide the page's content is (wider than the viewport means it scrolls sideways)."""
+    """Return how wide the page's content is (wider than the viewport means it scrolls sideways).
+
+    Measured once the page has loaded with its stylesheet: right after a form's submit, an
+    unstyled page with a long word is as wide as the word (CI once read 1,249 px at 414).
+    """
+    page.wait_for_load_state("load")
     return int(page.evaluate("document.documentElement.scrollWidth"))
