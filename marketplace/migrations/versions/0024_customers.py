@@ -38,7 +38,10 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["merged_into_id"], ["customers.id"], name=op.f("fk_customers_merged_into_id_customers"), ondelete="SET NULL"
+            ["merged_into_id"],
+            ["customers.id"],
+            name=op.f("fk_customers_merged_into_id_customers"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
     )

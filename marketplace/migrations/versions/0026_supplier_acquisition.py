@@ -39,7 +39,10 @@ def upgrade() -> None:
             ["created_by_id"], ["users.id"], name=op.f("fk_supplier_prospects_created_by_id_users"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["supplier_id"], ["suppliers.id"], name=op.f("fk_supplier_prospects_supplier_id_suppliers"), ondelete="SET NULL"
+            ["supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_supplier_prospects_supplier_id_suppliers"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_prospects")),
         sa.UniqueConstraint("supplier_id", name=op.f("uq_supplier_prospects_supplier_id")),
