@@ -47,3 +47,11 @@ def test_cli_reads_a_decimal_comma_and_refuses_a_range_upside_down(
     assert result.exit_code == 0 and "1 offer found" in result.output
     upside_down = runner.invoke(args=["search", "Hartwell", "--min-price", "1950", "--max-price", "1899"])
     assert upside_down.exit_code == 2 and "--min-price" in upside_down.output
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "1,000–2,500"), ("uk", "1\xa0000–2\xa0500")])
+def test_page_price_labels_are_written_as_the_visitors_language_writes_numbers(
+    client: FlaskClient, stocked: dict[str, Supplier], lang: str, label: str
+) -> None:
+    page = client.get(f"/search?q=Hartwell&view=offers&lang={lang}").get_data(as_text=True)
+    assert f">{label}</a>" in page
