@@ -31,7 +31,7 @@ from search_index.postgres import spelling
 from search_index.postgres.searching import Matching, run_search
 from search_index.postgres.tables import SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
 from search_index.postgres.textquery import text_queries
-from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms
+from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms, lock_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
 
 __all__ = ["PostgresSearchIndex"]
@@ -205,6 +205,7 @@ class PostgresSearchIndex:
             raise IndexOutdatedError(
                 f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
             )
+        lock_offers(conn, self._s, [*removed_ids, *by_id])
         removed = delete_offers(conn, self._s, removed_ids)
         insert_rows(conn, self._s, "offers", [by_id[offer_id] for offer_id in sorted(by_id)], upsert=True)
         insert_terms(conn, self._s, terms)

@@ -2,8 +2,11 @@
 
 A batch is one statement: its rows travel as one JSON array that ``jsonb_to_recordset`` turns
 back into typed columns, which is as fast as a multi-row VALUES without a placeholder per value.
-Rows are written in offer order and terms in word order, so two transactions writing the same
-offers or words take their row locks in one order and wait for each other, never deadlock.
+Two transactions writing the same offers must wait for each other, never deadlock. So a write
+first locks every existing row it will change or delete, in offer order, in one statement; then
+deletes; then inserts in offer order (a new row another transaction is inserting is waited for in
+that order too); then adds words in word order. Waits then always go from a lower key to a higher
+one, which can form no circle.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from search_index.documents import OfferDocument
 from search_index.postgres.rows import document_row
 from search_index.schema import InvalidDocumentError
 
-__all__ = ["BATCH_ROWS", "checked_rows", "delete_offers", "insert_rows", "insert_terms"]
+__all__ = ["BATCH_ROWS", "checked_rows", "delete_offers", "insert_rows", "insert_terms", "lock_offers"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,19 @@ def insert_terms(conn: Connection, schema: str, terms: Iterable[str]) -> None:
     )
     for start in range(0, len(words), BATCH_ROWS * 5):
         conn.execute(statement, {"terms": words[start : start + BATCH_ROWS * 5]})
+
+
+def lock_offers(conn: Connection, schema: str, offer_ids: Iterable[int]) -> None:
+    """Lock the existing rows of ``offer_ids`` in offer order, before anything of them changes."""
+    ids = sorted(set(offer_ids))
+    if ids:
+        conn.execute(
+            text(
+                f"SELECT 1 FROM {schema}.offers WHERE offer_id = ANY(CAST(:ids AS bigint[]))"
+                " ORDER BY offer_id FOR UPDATE"
+            ),
+            {"ids": ids},
+        )
 
 
 def delete_offers(conn: Connection, schema: str, offer_ids: Iterable[int]) -> int:
