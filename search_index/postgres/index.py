@@ -30,7 +30,7 @@ from search_index.index import IndexLockedError, IndexOutdatedError
 from search_index.parsing import parse_text
 from search_index.postgres import spelling
 from search_index.postgres.searching import Matching, run_search
-from search_index.postgres.tables import SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
+from search_index.postgres.tables import OFFER_COLUMNS, SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
 from search_index.postgres.textquery import text_queries
 from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms, lock_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
@@ -252,7 +252,8 @@ class PostgresSearchIndex:
             try:
                 with conn.begin():
                     conn.execute(text(f"DROP TABLE IF EXISTS {s}.{build}"))
-                    conn.execute(text(f"CREATE TABLE {s}.{build} (LIKE {s}.offers INCLUDING DEFAULTS)"))
+                    # From the code's columns, not the old table's: a rebuild is what brings in new ones.
+                    conn.execute(text(f"CREATE TABLE {s}.{build} ({OFFER_COLUMNS})"))
                     written = insert_rows(conn, s, build, rows(), upsert=False)
                     conn.execute(text(f"ALTER TABLE {s}.{build} ADD CONSTRAINT {build}_pkey PRIMARY KEY (offer_id)"))
                     for statement in offers_indexes(self.schema, build, build):
@@ -284,13 +285,14 @@ class PostgresSearchIndex:
     def _reading(self) -> Iterator[Connection | None]:
         """Yield a connection in one read-only snapshot, or None when there is no index yet."""
         with self._read_engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
-                conn.execute(text("SET TRANSACTION READ ONLY"))
                 # A search sorts and hashes its matched rows a few times: in memory, not in temp files.
-                conn.execute(text("SELECT set_config('work_mem', :mem, true)"), {"mem": READ_WORK_MEM})
-                exists = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{self._s}.offers"}).scalar()
-                yield conn if exists is not None else None
+                exists = conn.execute(
+                    text("SELECT to_regclass(:t), set_config('work_mem', :mem, true)"),
+                    {"t": f"{self._s}.offers", "mem": READ_WORK_MEM},
+                ).first()
+                yield conn if exists is not None and exists[0] is not None else None
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Run ``query`` and return one page of results with exact totals and facets.

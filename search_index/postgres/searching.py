@@ -230,7 +230,7 @@ def run_search(conn: Connection, schema: str, q: SearchQuery, matching: Matching
     results = _results(
         q, matching, found_facets or [], found_hits or [], sort == "relevance" and bool(matching.tsquery)
     )
-    if q.category_id is not None and results.offer_total + len(results.facets["supplier"]):
+    if q.category_id is not None:
         params = _param_facets(conn, schema, q, matching)
         if params:
             return _with_params(results, params)
