@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 #: How long apply() and rebuild() wait for another writer before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: Memory a rebuild's index builds may use (PostgreSQL's default, 64 MB, makes the GIN build merge runs).
+BUILD_MEMORY = "256MB"
 #: Browse answers (no words) kept per instance; see ``_browse``.
 BROWSE_CACHE_SIZE = 256
 #: Memory each sort or hash of a search may use (PostgreSQL's default, 4 MB, spills a browse to disk).
@@ -255,6 +257,8 @@ class PostgresSearchIndex:
                     # From the code's columns, not the old table's: a rebuild is what brings in new ones.
                     conn.execute(text(f"CREATE TABLE {s}.{build} ({OFFER_COLUMNS})"))
                     written = insert_rows(conn, s, build, rows(), upsert=False)
+                    # The indexes are built once the rows are in, each in one sorted pass, with room.
+                    conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"), {"mem": BUILD_MEMORY})
                     conn.execute(text(f"ALTER TABLE {s}.{build} ADD CONSTRAINT {build}_pkey PRIMARY KEY (offer_id)"))
                     for statement in offers_indexes(self.schema, build, build):
                         conn.execute(text(statement))
