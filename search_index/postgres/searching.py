@@ -21,7 +21,7 @@ counted by ``search_index.param_facets``, the logic the Whoosh engine uses.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -233,24 +233,8 @@ def run_search(conn: Connection, schema: str, q: SearchQuery, matching: Matching
     if q.category_id is not None:
         params = _param_facets(conn, schema, q, matching)
         if params:
-            return _with_params(results, params)
+            return replace(results, params=params)
     return results
-
-
-def _with_params(results: SearchResults, params: tuple[ParamFacet, ...]) -> SearchResults:
-    return SearchResults(
-        hits=results.hits,
-        total=results.total,
-        page=results.page,
-        per_page=results.per_page,
-        relaxed=results.relaxed,
-        offer_total=results.offer_total,
-        facets=results.facets,
-        brand_labels=results.brand_labels,
-        params=params,
-        suggestion=results.suggestion,
-        corrected=results.corrected,
-    )
 
 
 def _results(
