@@ -182,12 +182,15 @@ def test_writers_of_the_same_offers_in_any_order_never_deadlock(
     def write(order: list[OfferDocument]) -> None:
         index = make_index()
         try:
-            for start in range(0, len(order), 50):
-                index.apply(order[start : start + 100], removals=[d.offer_id for d in order[start + 100 : start + 110]])
+            for _round in range(3):
+                for start in range(0, len(order), 50):
+                    removals = [doc.offer_id for doc in order[start + 100 : start + 110]]
+                    index.apply(order[start : start + 100], removals=removals)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(order,)) for order in (docs, docs[::-1], docs[50:] + docs[:50])]
+    orders = (docs, docs[::-1], docs[50:] + docs[:50], docs[120:] + docs[:120])
+    threads = [threading.Thread(target=write, args=(order,)) for order in orders]
     for thread in threads:
         thread.start()
     for thread in threads:
