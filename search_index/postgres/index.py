@@ -208,7 +208,10 @@ class PostgresSearchIndex:
         self, conn: Connection, by_id: dict[int, dict[str, Any]], removed_ids: set[int], terms: set[str]
     ) -> int:
         # Shared: applies run side by side, a rebuild (exclusive) waits for them and they for it.
-        self._lock(conn, "pg_advisory_xact_lock_shared")
+        # A thread inside write_lock() holds it exclusively already (and would wait for itself
+        # on the caller's connection, another session).
+        if not getattr(self._writing, "depth", 0):
+            self._lock(conn, "pg_advisory_xact_lock_shared")
         version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = 'schema_version'")).scalar()
         if version != SCHEMA_VERSION:
             raise IndexOutdatedError(

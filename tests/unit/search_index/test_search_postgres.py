@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
-from search_index import IndexOutdatedError, OfferDocument, PostgresSearchIndex, SearchQuery
+from search_index import IndexLockedError, IndexOutdatedError, OfferDocument, PostgresSearchIndex, SearchQuery
 from tests.support.search import CATALOG, found, make_offer
 from tests.support.search_engines import IndexMaker
 
@@ -61,6 +61,18 @@ def test_apply_in_the_callers_transaction_commits_and_rolls_back_with_it(pg: Pos
         pg.apply([make_offer(100, "Котел новий")], [1], connection=conn)
         assert found(pg, "котел") == {1, 2, 9}  # not committed: readers see the old index
     assert found(pg, "котел") == {2, 9, 100}
+
+
+def test_apply_in_the_callers_transaction_inside_write_lock(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
+    other = make_index(lock_timeout=0.2)
+    with pg.write_lock():
+        # Another instance waits for the lock; this thread holds it and writes at once.
+        with pytest.raises(IndexLockedError):
+            other.index([make_offer(1, "kettle")])
+        with _engine_of(pg).connect() as conn, conn.begin():
+            assert pg.apply([make_offer(2, "kettle")], connection=conn) == 1
+    assert found(pg, "kettle") == {2}
+    assert other.index([make_offer(1, "kettle")]) == 1
 
 
 def test_a_reader_never_sees_half_an_apply(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
