@@ -140,6 +140,35 @@ def test_index_rebuild_works_on_postgres(
     assert runner.invoke(args=["index", "check"]).exit_code == 0
 
 
+def test_a_commit_during_a_rebuild_queues_for_the_worker_instead_of_waiting_for_it(
+    app: Flask, runner: FlaskCliRunner, db_session: Session, supplier: Supplier
+) -> None:
+    index = get_index(app)
+    held, done = threading.Event(), threading.Event()
+
+    def rebuild() -> None:  # what a rebuild holds for minutes: the index's write lock
+        with index.write_lock():
+            held.set()
+            done.wait(60)
+
+    rebuilding = threading.Thread(target=rebuild)
+    rebuilding.start()
+    try:
+        assert held.wait(30)
+        _import(app, db_session, supplier)
+        db_session.commit()
+        queued = db_session.scalar(select(func.count()).select_from(IndexChange))
+        assert queued and found(app, "hartwell") == 0
+    finally:
+        done.set()
+        rebuilding.join(timeout=60)
+    # The worker's pass applies what was queued, once the lock is free; then nothing drifts.
+    assert update_index(db_session, index, rebuild_threshold=10**6) == queued
+    assert found(app, "hartwell") > 0
+    assert db_session.scalar(select(func.count()).select_from(IndexChange)) == 0
+    assert runner.invoke(args=["index", "check"]).exit_code == 0
+
+
 def test_searches_during_an_import_never_fail(app: Flask, db_session: Session) -> None:
     """One thread imports price lists of growing size; another searches the whole time."""
     stop = threading.Event()
