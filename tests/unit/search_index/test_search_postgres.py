@@ -124,6 +124,23 @@ def test_searches_go_to_the_read_engine_and_writes_to_the_primary(pg: PostgresSe
         replica.dispose()
 
 
+def test_a_cached_browse_is_never_stale(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
+    reader, writer = make_index(), make_index()
+    writer.index(CATALOG)
+    browse = SearchQuery(category_id=2, by_product=True)
+    first = reader.search(browse)
+    assert reader.search(browse) is first  # the database has not changed: the cached answer
+    writer.apply([make_offer(100, "Чайник", category_ids=(2, 21))], [5])
+    changed = reader.search(browse)
+    assert changed.total == first.total and 100 in {hit.offer_id for hit in changed.hits}
+    assert 5 not in {hit.offer_id for hit in changed.hits}
+    with _engine_of(pg).connect() as conn, conn.begin() as transaction:
+        writer.apply([make_offer(101, "Чайник", category_ids=(2, 21))], connection=conn)
+        assert reader.search(browse).total == changed.total  # not committed
+        transaction.rollback()
+    assert reader.search(browse) == changed
+
+
 def test_an_index_of_another_schema_version_is_outdated_until_rebuilt(pg: PostgresSearchIndex) -> None:
     pg.index(CATALOG)
     with _engine_of(pg).begin() as conn:
