@@ -32,7 +32,7 @@ from search_index.postgres import spelling
 from search_index.postgres.searching import Matching, run_search
 from search_index.postgres.tables import OFFER_COLUMNS, SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
 from search_index.postgres.textquery import text_queries
-from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms, lock_offers
+from search_index.postgres.writing import checked_rows, insert_rows, insert_terms, write_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
 
 __all__ = ["PostgresSearchIndex"]
@@ -208,15 +208,16 @@ class PostgresSearchIndex:
         self, conn: Connection, by_id: dict[int, dict[str, Any]], removed_ids: set[int], terms: set[str]
     ) -> int:
         # Shared: applies run side by side, a rebuild (exclusive) waits for them and they for it.
-        self._lock(conn, "pg_advisory_xact_lock_shared")
+        # A thread inside write_lock() holds it exclusively already (and would wait for itself
+        # on the caller's connection, another session).
+        if not getattr(self._writing, "depth", 0):
+            self._lock(conn, "pg_advisory_xact_lock_shared")
         version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = 'schema_version'")).scalar()
         if version != SCHEMA_VERSION:
             raise IndexOutdatedError(
                 f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
             )
-        lock_offers(conn, self._s, [*removed_ids, *by_id])
-        removed = delete_offers(conn, self._s, removed_ids)
-        insert_rows(conn, self._s, "offers", [by_id[offer_id] for offer_id in sorted(by_id)], upsert=True)
+        removed = write_offers(conn, self._s, by_id, removed_ids)
         insert_terms(conn, self._s, terms)
         return removed
 
@@ -256,7 +257,7 @@ class PostgresSearchIndex:
                     conn.execute(text(f"DROP TABLE IF EXISTS {s}.{build}"))
                     # From the code's columns, not the old table's: a rebuild is what brings in new ones.
                     conn.execute(text(f"CREATE TABLE {s}.{build} ({OFFER_COLUMNS})"))
-                    written = insert_rows(conn, s, build, rows(), upsert=False)
+                    written = insert_rows(conn, s, build, rows())
                     # The indexes are built once the rows are in, each in one sorted pass, with room.
                     conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"), {"mem": BUILD_MEMORY})
                     conn.execute(text(f"ALTER TABLE {s}.{build} ADD CONSTRAINT {build}_pkey PRIMARY KEY (offer_id)"))
