@@ -32,7 +32,8 @@ def build_index(app: Flask) -> SearchEngine:
         return SearchIndex(app.config["INDEX_PATH"])
     db = database(app)
     replica = app.config["DATABASE_REPLICA_URL"]
-    index = PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, read_engine=make_engine(replica) if replica else None)
+    read_engine = app.extensions["traderow.search_replica"] = make_engine(replica) if replica else None
+    index = PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, read_engine=read_engine)
     # The same index for the commits, with a short wait for its lock: a commit never stalls
     # behind a rebuild (it queues for the worker instead), while a rebuild waits its turn.
     install_commit_hook(
@@ -45,3 +46,11 @@ def get_index(app: Flask | None = None) -> SearchEngine:
     """Return the app's search engine."""
     index: SearchEngine = (app or current_app).extensions["traderow.index"]
     return index
+
+
+def close_index(app: Flask) -> None:
+    """Close the app's search engine, and the replica's connections it read through."""
+    get_index(app).close()
+    replica = app.extensions.pop("traderow.search_replica", None)
+    if replica is not None:
+        replica.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,21 +17,25 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from marketplace import create_app
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
-from marketplace.db import database
+from marketplace.db import database, make_engine
 from marketplace.imports.run import import_feed
 from marketplace.search import indexer
-from marketplace.search.index_runtime import get_index
+from marketplace.search.index_runtime import SEARCH_SCHEMA, close_index, get_index
 from marketplace.search.jobs import update_index
 from marketplace.suppliers.models import Supplier
-from search_index import SearchQuery
+from search_index import OfferDocument, PostgresSearchIndex, SearchQuery
 from tests.support import factories
+from tests.support.app import app_config
 from tests.support.committed_apps import boiler_feed
 from tests.support.paths import FIXTURES
+from tests.support.pg_search_apps import database_from_template, postgres_url_or_skip
 
-pytestmark = pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
+#: The shared ``app`` fixture on the PostgreSQL engine, in a database of its own that really commits.
+on_postgres = pytest.mark.parametrize("search_backend", ["postgres"], indirect=True)
 
 
 def _import(app: Flask, session: Session, supplier: Supplier, name: str = "kitchen.yml") -> None:
@@ -45,6 +50,7 @@ def found(app: Flask, text: str) -> int:
     return get_index(app).search(SearchQuery(text=text, by_product=False, per_page=50)).total
 
 
+@on_postgres
 def test_an_import_is_searchable_right_after_its_commit_with_no_worker_step(
     app: Flask, db_session: Session, supplier: Supplier
 ) -> None:
@@ -63,6 +69,7 @@ def test_an_import_is_searchable_right_after_its_commit_with_no_worker_step(
     assert data["total"] == found(app, "hartwell")
 
 
+@on_postgres
 def test_a_rolled_back_import_leaves_the_index_untouched(app: Flask, db_session: Session, supplier: Supplier) -> None:
     db_session.commit()
     before = get_index(app).indexed_offers()
@@ -77,6 +84,7 @@ def test_a_rolled_back_import_leaves_the_index_untouched(app: Flask, db_session:
     assert get_index(app).doc_count() == 0
 
 
+@on_postgres
 def test_a_withdrawn_offer_leaves_the_index_with_its_commit(
     app: Flask, db_session: Session, supplier: Supplier
 ) -> None:
@@ -90,6 +98,7 @@ def test_a_withdrawn_offer_leaves_the_index_with_its_commit(
     assert pan.id not in get_index(app).offer_ids()
 
 
+@on_postgres
 def test_a_large_transaction_is_written_in_batches(
     app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,6 +113,7 @@ def test_a_large_transaction_is_written_in_batches(
     assert found(app, "котел navien") == 30
 
 
+@on_postgres
 def test_index_check_compares_finds_nothing_and_names_the_engine(
     app: Flask, runner: FlaskCliRunner, db_session: Session, supplier: Supplier
 ) -> None:
@@ -128,6 +138,7 @@ def test_index_check_compares_finds_nothing_and_names_the_engine(
     assert runner.invoke(args=["index", "check"]).exit_code == 0
 
 
+@on_postgres
 def test_index_rebuild_works_on_postgres(
     app: Flask, runner: FlaskCliRunner, db_session: Session, supplier: Supplier
 ) -> None:
@@ -140,6 +151,7 @@ def test_index_rebuild_works_on_postgres(
     assert runner.invoke(args=["index", "check"]).exit_code == 0
 
 
+@on_postgres
 def test_a_commit_during_a_rebuild_queues_for_the_worker_instead_of_waiting_for_it(
     app: Flask, runner: FlaskCliRunner, db_session: Session, supplier: Supplier
 ) -> None:
@@ -169,6 +181,7 @@ def test_a_commit_during_a_rebuild_queues_for_the_worker_instead_of_waiting_for_
     assert runner.invoke(args=["index", "check"]).exit_code == 0
 
 
+@on_postgres
 def test_searches_during_an_import_never_fail(app: Flask, db_session: Session) -> None:
     """One thread imports price lists of growing size; another searches the whole time."""
     stop = threading.Event()
@@ -216,3 +229,35 @@ def test_searches_during_an_import_never_fail(app: Flask, db_session: Session) -
     # Each search saw one committed catalog: the size of a round, never part of one.
     assert set(totals) <= {0, *sizes}, sorted(set(totals))
     assert found(app, "котел") == sizes[-1]
+
+
+def test_searches_read_from_the_replica_when_one_is_configured(tmp_path: Path, pg_search_template: str) -> None:
+    """Writes go to the primary, searches to TRADEROW_DATABASE_REPLICA_URL.
+
+    The "replica" here is a copy of the template that replays nothing: what only it holds
+    shows who answered a search (tests/unit/search_index test streaming itself).
+    """
+    url = postgres_url_or_skip()
+    with (
+        database_from_template(url, pg_search_template, "pgprimary") as primary,
+        database_from_template(url, pg_search_template, "pgreplica") as replica,
+    ):
+        engine = make_engine(replica)
+        only_there = OfferDocument(offer_id=1, product_id=1, supplier="x", title="Replicaonly kettle", price_minor=100)
+        PostgresSearchIndex(engine, schema=SEARCH_SCHEMA).index([only_there])
+        engine.dispose()
+        app = create_app(app_config(tmp_path, primary, SEARCH_BACKEND="postgres", DATABASE_REPLICA_URL=replica))
+        try:
+            assert found(app, "replicaonly") == 1
+            with app.app_context():
+                session = database(app).session()
+                _import(app, session, factories.supplier(session, "kitchen-pro"))
+                session.commit()
+                session.close()
+            assert found(app, "hartwell") == 0  # written to the primary, which searches do not read
+            written = make_engine(primary)
+            assert PostgresSearchIndex(written, schema=SEARCH_SCHEMA).search(SearchQuery(text="hartwell")).total > 0
+            written.dispose()
+        finally:
+            close_index(app)
+            database(app).dispose()
