@@ -25,6 +25,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "traderow.sqlite"),
         "INDEX_PATH": os.path.join(instance_path, "search-index"),
         "UPLOAD_PATH": os.path.join(instance_path, "uploads"),
+        # Where uploaded price lists and fetched feed files wait for the worker: "files" in
+        # UPLOAD_PATH (one machine), or "database" (the stored_files table: every node reads
+        # what any node wrote). UPLOAD_PATH then holds only a node's temporary copies.
+        "UPLOAD_STORE": "files",
+        # A streaming replica of DATABASE_URL (None: none). Searches read from it
+        # (marketplace.db.read_session); everything that writes goes to DATABASE_URL.
+        "DATABASE_REPLICA_URL": None,
         # Prices are shown and filtered in this currency; offers in others are converted.
         "BASE_CURRENCY": "UAH",
         # Rates to the base currency used when a feed carries none of its own.
@@ -239,6 +246,17 @@ def _log_format(value: Any) -> str:
     return text
 
 
+def _upload_store(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in UPLOAD_STORES:
+        raise ValueError(value)
+    return text
+
+
+#: The values of TRADEROW_UPLOAD_STORE (marketplace.files.store).
+UPLOAD_STORES = ("files", "database")
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
@@ -255,6 +273,8 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "LOG_LEVEL": _level_name,
     "LOG_FORMAT": _log_format,
     "METRICS_TOKEN": _optional_text,
+    "UPLOAD_STORE": _upload_store,
+    "DATABASE_REPLICA_URL": _optional_text,
     "SEARCH_PER_PAGE": int,
     "SQLITE_BUSY_TIMEOUT": float,
     "CLICK_WRITE_WAIT": float,
