@@ -13,9 +13,9 @@ Parsers read from disk (a zip's directory, an Excel workbook, a parser process o
 job reads a stored file through :meth:`FileStore.local_copy`; the database store writes that copy
 into this node's ``UPLOAD_PATH`` and removes it afterwards.
 
-*Notes* are small values that one process writes while others read them, each in a short
-transaction of its own: an import's progress, which its own transaction cannot commit before
-the import ends.
+*Notes* are small files that one process writes while others read them, each in a short
+transaction of its own, under names the writer chooses: an import's progress (its own
+transaction cannot commit before the import ends), listing thumbnails.
 """
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ class FileStore(ABC):
         """Forget the file (no error if it is already gone)."""
 
     @abstractmethod
-    def write_note(self, name: str, text: str) -> None:
-        """Record a small text at once, outside any caller's transaction; best effort."""
+    def write_note(self, name: str, data: bytes) -> None:
+        """Record a small file at once, outside any caller's transaction; best effort."""
 
     @abstractmethod
-    def read_note(self, name: str) -> str | None:
-        """Return the note's text, or ``None`` if there is none (or it cannot be read now)."""
+    def read_note(self, name: str) -> bytes | None:
+        """Return the note's bytes, or ``None`` if there is none (or it cannot be read now)."""
 
     @abstractmethod
     def remove_note(self, name: str) -> None:
@@ -139,18 +139,18 @@ class FolderFileStore(FileStore):
     def remove(self, session: Session, name: str) -> None:
         _remove(self._path(name))
 
-    def write_note(self, name: str, text: str) -> None:
+    def write_note(self, name: str, data: bytes) -> None:
         path = self._path(name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # Written beside, then renamed over: a reader never sees half a note.
         tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
 
-    def read_note(self, name: str) -> str | None:
+    def read_note(self, name: str) -> bytes | None:
         try:
-            with open(self._path(name), encoding="utf-8") as fh:
+            with open(self._path(name), "rb") as fh:
                 return fh.read()
         except OSError:
             return None
@@ -207,24 +207,23 @@ class DatabaseFileStore(FileStore):
     def remove(self, session: Session, name: str) -> None:
         session.execute(delete(StoredFilePart).where(StoredFilePart.name == name))
 
-    def write_note(self, name: str, text: str) -> None:
+    def write_note(self, name: str, data: bytes) -> None:
         try:
             with Session(self._db.engine) as session:
                 session.connection(execution_options=_NOTE_OPTIONS)
                 session.execute(delete(StoredFilePart).where(StoredFilePart.name == name))
-                session.add(StoredFilePart(name=name, part=0, data=text.encode("utf-8")))
+                session.add(StoredFilePart(name=name, part=0, data=data))
                 session.commit()
         except SQLAlchemyError as exc:
             logger.debug("Note %s not written now: %s", name, exc)
 
-    def read_note(self, name: str) -> str | None:
+    def read_note(self, name: str) -> bytes | None:
         try:
             with Session(self._db.engine) as session:
-                data = session.scalar(select(StoredFilePart.data).where(StoredFilePart.name == name))
+                return session.scalar(select(StoredFilePart.data).where(StoredFilePart.name == name))
         except SQLAlchemyError as exc:
             logger.debug("Note %s not read now: %s", name, exc)
             return None
-        return None if data is None else data.decode("utf-8", "replace")
 
     def remove_note(self, name: str) -> None:
         try:

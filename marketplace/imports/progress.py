@@ -22,18 +22,18 @@ def progress_writer(store: FileStore, run_id: int) -> Callable[[int], None]:
     name = _name(run_id)
 
     def write(rows: int) -> None:
-        store.write_note(name, json.dumps({"rows": int(rows)}))
+        store.write_note(name, json.dumps({"rows": int(rows)}).encode("ascii"))
 
     return write
 
 
 def read_progress(store: FileStore, run_id: int) -> int | None:
     """Return the rows the run has processed so far, or ``None`` if nothing was recorded."""
-    text = store.read_note(_name(run_id))
-    if text is None:
+    data = store.read_note(_name(run_id))
+    if data is None:
         return None
     try:
-        return int(json.loads(text)["rows"])
+        return int(json.loads(data)["rows"])
     except (ValueError, KeyError, TypeError):
         return None
 

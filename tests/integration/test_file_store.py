@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from marketplace.catalog.thumbnails import ThumbnailFolder
+from marketplace.catalog.views import thumbnail_src
 from marketplace.db import database
 from marketplace.files import store as store_module
 from marketplace.files.models import StoredFilePart
@@ -120,3 +122,28 @@ def test_an_upload_is_imported_from_either_store_and_then_forgotten(store_app: F
         assert not store.exists(session, stored)
         assert read_progress(store, run.id) is None
     assert leftovers(store.folder) == []
+
+
+def test_a_thumbnail_one_nodes_worker_made_is_served_by_another_node(tmp_path: Path) -> None:
+    picture = "https://kitchen-pro.example/img/pan.jpg"
+    thumbnail = b"RIFF-not-really-a-webp-but-served-as-stored"
+    with side_database(tmp_path, "files") as url:
+        migrate(url)
+        with (
+            committed_app(tmp_path / "a", url, UPLOAD_STORE="database") as node_a,
+            committed_app(tmp_path / "b", url, UPLOAD_STORE="database") as node_b,
+        ):
+            with node_a.app_context():
+                ThumbnailFolder.of(node_a.config).write(picture, thumbnail)
+            with node_b.test_request_context():
+                folder = ThumbnailFolder.of(node_b.config)
+                assert folder.path != ThumbnailFolder.of(node_a.config).path
+                assert not folder.thumbnail(picture).exists()
+                src = thumbnail_src(picture)
+            assert src == f"/thumbnails/{folder.file_name(picture)}"
+            served = node_b.test_client().get(src)
+            assert served.status_code == 200 and served.data == thumbnail
+            served.close()
+            # A picture no node made shows the placeholder, on either store.
+            with node_b.test_request_context():
+                assert thumbnail_src("https://kitchen-pro.example/img/lid.jpg") is None
