@@ -30,7 +30,7 @@ from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
 from tests.support.database import migrate, side_database
 from tests.support.feeds import yml_feed, yml_offer
-from tests.support.nodes import csrf_token, web_node, worker_log, worker_node
+from tests.support.nodes import csrf_token, loopback_client, web_node, worker_log, worker_node
 from tests.support.replica import needs_postgres, streaming_replica, wait_for
 
 pytestmark = pytest.mark.slow
@@ -97,7 +97,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 @pytest.fixture(scope="module")
 def browser(cluster: Cluster) -> requests.Session:
     """Log in on node A, as a supplier's member does, and upload a price list there."""
-    web = requests.Session()
+    web = loopback_client()
     form = web.get(cluster.node_a + "/account/login", timeout=30)
     answer = web.post(
         cluster.node_a + "/account/login",
@@ -173,7 +173,9 @@ def test_a_session_logged_in_on_node_a_is_valid_on_node_b(
     assert page.status_code == 200
     assert "pans.xml" in page.text
     # ...and a visitor without it is sent to log in there.
-    anonymous = requests.get(f"{cluster.node_b}/portal/imports/{uploaded_run}", timeout=30, allow_redirects=False)
+    anonymous = loopback_client().get(
+        f"{cluster.node_b}/portal/imports/{uploaded_run}", timeout=30, allow_redirects=False
+    )
     assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
 
 
@@ -182,7 +184,7 @@ def test_what_node_a_uploaded_is_found_by_a_search_on_node_b(cluster: Cluster, u
         pytest.skip("the search index is Whoosh, one per node, until TRADEROW_SEARCH_BACKEND=postgres (h/pgwire)")
 
     def found() -> bool:
-        answer = requests.get(cluster.node_b + "/api/v1/search", params={"q": TITLE}, timeout=30)
+        answer = loopback_client().get(cluster.node_b + "/api/v1/search", params={"q": TITLE}, timeout=30)
         assert answer.status_code == 200
         return TITLE in answer.text
 

@@ -33,6 +33,13 @@ def node_environment(folder: Path, settings: Mapping[str, Any]) -> dict[str, str
     return env | as_environment({**in_folder(folder), **settings}) | {"PYTHONPATH": str(REPO)}
 
 
+def loopback_client() -> requests.Session:
+    """Return an HTTP client for the nodes on loopback that ignores any proxy the environment names."""
+    client = requests.Session()
+    client.trust_env = False
+    return client
+
+
 def _tail(log: Path) -> str:
     with contextlib.suppress(OSError):
         return log.read_text("utf-8", "replace")[-3000:]
@@ -62,19 +69,21 @@ def web_node(folder: Path, settings: Mapping[str, Any]) -> Iterator[str]:
             env=node_environment(folder, settings), cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    client = loopback_client()
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
                 pytest.fail(f"the web node in {folder} exited ({process.returncode}):\n{_tail(log)}")
             with contextlib.suppress(requests.RequestException):
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                if client.get(base + "/healthz", timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 pytest.fail(f"the web node in {folder} did not answer /healthz within 60 s:\n{_tail(log)}")
             time.sleep(0.2)
         yield base
     finally:
+        client.close()
         _stop(process)
 
 
