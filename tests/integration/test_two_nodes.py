@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
 from marketplace.catalog.models import Offer
-from marketplace.config import defaults
 from marketplace.db import make_engine
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from marketplace.suppliers.services import add_supplier
@@ -50,11 +49,6 @@ class Cluster:
     worker_folder: Path
     primary: Engine
     replica: Engine
-
-
-def searches_on_postgres() -> bool:
-    """Say whether this checkout has the PostgreSQL search backend (``TRADEROW_SEARCH_BACKEND``)."""
-    return "SEARCH_BACKEND" in defaults("/nowhere")
 
 
 @pytest.fixture(scope="module")
@@ -180,9 +174,6 @@ def test_a_session_logged_in_on_node_a_is_valid_on_node_b(
 
 
 def test_what_node_a_uploaded_is_found_by_a_search_on_node_b(cluster: Cluster, uploaded_run: int) -> None:
-    if not searches_on_postgres():
-        pytest.skip("the search index is Whoosh, one per node, until TRADEROW_SEARCH_BACKEND=postgres (h/pgwire)")
-
     def found() -> bool:
         answer = loopback_client().get(cluster.node_b + "/api/v1/search", params={"q": TITLE}, timeout=30)
         assert answer.status_code == 200

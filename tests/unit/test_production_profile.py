@@ -37,6 +37,7 @@ def test_the_compose_file_states_every_process_and_port() -> None:
                     "TRADEROW_REDIS_URL", "TRADEROW_INDEX_PATH"):  # fmt: skip
             assert key in env, (name, key)
         assert env["TRADEROW_UPLOAD_STORE"] == "database" and env["TRADEROW_LOG_FORMAT"] == "json"
+        assert env["TRADEROW_SEARCH_BACKEND"] == "postgres"
         assert "traderow-files:/srv/traderow" in services[name]["volumes"]
     # The second node keeps its own instance folder, as another machine would.
     assert (
