@@ -32,11 +32,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from marketplace import db, i18n, logs, metrics, models, security_headers, templating, urls  # noqa: F401  (models registers every mapper)
     from marketplace.events import log as events_log
     from marketplace.extensions import csrf, limiter, login_manager
+    from marketplace.files import store as file_store
 
     # First: every later hook's log lines (and a refusal's answer) carry the request's id.
     logs.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
+    file_store.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

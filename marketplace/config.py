@@ -27,9 +27,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The search engine: "whoosh" (the embedded index in INDEX_PATH) or "postgres" (tables in
         # the schema "search" of the PostgreSQL DATABASE_URL, written in the catalog's transactions).
         "SEARCH_BACKEND": "whoosh",
-        # A streaming replica of DATABASE_URL; on the postgres search engine, searches read from it.
-        "DATABASE_REPLICA_URL": None,
         "UPLOAD_PATH": os.path.join(instance_path, "uploads"),
+        # Where uploaded price lists and fetched feed files wait for the worker: "files" in
+        # UPLOAD_PATH (one machine), or "database" (the stored_files table: every node reads
+        # what any node wrote). UPLOAD_PATH then holds only a node's temporary copies.
+        "UPLOAD_STORE": "files",
+        # A streaming replica of DATABASE_URL (None: none). Searches read from it (the search
+        # engine's read_engine, and marketplace.db.get_read_session); every write goes to DATABASE_URL.
+        "DATABASE_REPLICA_URL": None,
         # Prices are shown and filtered in this currency; offers in others are converted.
         "BASE_CURRENCY": "UAH",
         # Rates to the base currency used when a feed carries none of its own.
@@ -245,6 +250,16 @@ def _log_format(value: Any) -> str:
     return text
 
 
+def _upload_store(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in UPLOAD_STORES:
+        raise ValueError(value)
+    return text
+
+
+#: The values of TRADEROW_UPLOAD_STORE (marketplace.files.store).
+UPLOAD_STORES = ("files", "database")
+
 #: The search engines ``SEARCH_BACKEND`` names.
 SEARCH_BACKENDS = ("whoosh", "postgres")
 
@@ -272,6 +287,7 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "LOG_LEVEL": _level_name,
     "LOG_FORMAT": _log_format,
     "METRICS_TOKEN": _optional_text,
+    "UPLOAD_STORE": _upload_store,
     "SEARCH_BACKEND": _search_backend,
     "DATABASE_REPLICA_URL": _optional_text,
     "SEARCH_PER_PAGE": int,

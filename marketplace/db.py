@@ -140,14 +140,28 @@ def is_lock_timeout(error: OperationalError) -> bool:
 class Database:
     """Hold one app's engine and session factory; no module-level engine exists."""
 
-    def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, replica_url: str | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, busy_timeout=busy_timeout)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        #: The streaming replica's engine (``TRADEROW_DATABASE_REPLICA_URL``), or ``None``:
+        #: searches read there, and the PostgreSQL search index gets it as its ``read_engine``.
+        self.read_engine = make_replica_engine(replica_url) if replica_url else None
+        self.read_sessionmaker = (
+            sessionmaker(bind=self.read_engine, expire_on_commit=False) if self.read_engine is not None else None
+        )
 
     def session(self) -> Session:
         """Open a new session; the caller closes it."""
         return self.sessionmaker()
+
+    def read_session(self) -> Session:
+        """Open a session on the replica, or on the primary without one; the caller closes it.
+
+        Only for reads that may lag the primary by the replica's delay (a second or less on
+        a healthy replica): a search, never the page a form redirects to after its write.
+        """
+        return (self.read_sessionmaker or self.sessionmaker)()
 
     def write_session(self, wait: float) -> Session:
         """Open a session that begins by taking the write lock, waiting at most ``wait`` seconds on SQLite.
@@ -166,12 +180,36 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
+
+
+def make_replica_engine(url: str) -> Engine:
+    """Create the engine on a streaming replica: every transaction read-only, pooled connections checked.
+
+    A replica refuses writes anyway; saying so up front makes a write that strays there fail
+    with a clear error on the first statement. A replica restarted (or promoted) drops its
+    connections, so each is checked before use rather than failing the next search.
+    """
+    engine = make_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
 
 
 def init_app(app: Flask) -> None:
     """Bind the database to ``app`` and close the request's session at teardown."""
-    app.extensions["traderow.db"] = Database(app.config["DATABASE_URL"], busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
+    app.extensions["traderow.db"] = Database(
+        app.config["DATABASE_URL"],
+        busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"],
+        replica_url=app.config["DATABASE_REPLICA_URL"],
+    )
     app.teardown_appcontext(close_session)
+
+
+def replica_engine(app: Flask | None = None) -> Engine | None:
+    """Return the engine on the app's streaming replica, or ``None`` when none is configured."""
+    return database(app).read_engine
 
 
 def database(app: Flask | None = None) -> Database:
@@ -216,8 +254,23 @@ def get_session() -> Session:
     return g.db_session
 
 
+def get_read_session() -> Session:
+    """Return this request's session for reads that may come from the streaming replica.
+
+    Without a replica it is :func:`get_session`'s session itself. With one, it is a second
+    session on the replica: what it reads may be up to the replica's delay old, so use it
+    only where that cannot confuse anyone (searches), and never write through it.
+    """
+    if database().read_sessionmaker is None:
+        return get_session()
+    if "db_read_session" not in g:
+        g.db_read_session = database().read_session()
+    return g.db_read_session
+
+
 def close_session(_exc: BaseException | None = None) -> None:
-    """Roll back anything uncommitted and close the session."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    """Roll back anything uncommitted and close the sessions."""
+    for name in ("db_session", "db_read_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()

@@ -33,6 +33,7 @@ from marketplace.crm.campaigns import Campaign, CampaignLink, CampaignRecipient
 from marketplace.crm.models import Customer, CustomerLink, CustomerNote
 from marketplace.crm.prospects import ProspectMove, SupplierProspect
 from marketplace.events.models import AnalyticsEvent
+from marketplace.files.models import StoredFilePart
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.notifications.models import MailStatus, Notification, OutboxMail
 from marketplace.personal.models import HistoryClear
@@ -106,6 +107,7 @@ __all__ = [
     "RequestStatus",
     "Role",
     "Rollup",
+    "StoredFilePart",
     "Supplier",
     "SupplierCategory",
     "SupplierColumnMapping",

@@ -18,6 +18,11 @@ Files in the folder, per picture URL hashed to ``key``:
 - ``key.webp`` (or ``key.jpg`` where Pillow has no WebP): the thumbnail;
 - ``key.queued``: a job was queued for it (so the next worker pass does not queue it again);
 - ``key.failed``: the last attempt failed, and why.
+
+With several nodes (``TRADEROW_UPLOAD_STORE=database``) each thumbnail is also kept in the
+file store, which every node shares: a web node whose own folder lacks one copies it from
+there the first time a listing needs it, and serves it from its folder after that. The
+markers stay in the worker's folder: only the worker that queues the jobs reads them.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.identity import FACT_COLUMNS, product_identity
 from marketplace.catalog.models import STRONG_BASES, Offer, OfferStatus
+from marketplace.files.store import FileStore, file_store
 from supplier_feeds.fetch import FetchPolicy, fetch
 from supplier_feeds.rows import FeedError
 
@@ -99,10 +105,14 @@ class ThumbnailFolder:
     """The folder that holds thumbnails and the markers of pictures queued or failed."""
 
     path: Path
+    #: The file store every node shares (the database store), or ``None``: the folder alone.
+    shared: FileStore | None = None
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> ThumbnailFolder:
-        return cls(Path(config["THUMBNAIL_PATH"]))
+        """Return the app's thumbnail folder (inside an app context when the file store is the database)."""
+        shared = file_store() if config.get("UPLOAD_STORE") == "database" else None
+        return cls(Path(config["THUMBNAIL_PATH"]), shared)
 
     def file_name(self, url: str) -> str:
         return f"{picture_key(url)}.{thumbnail_format()[1]}"
@@ -111,7 +121,19 @@ class ThumbnailFolder:
         return self.path / self.file_name(url)
 
     def has(self, url: str) -> bool:
-        return self.thumbnail(url).is_file()
+        return self.has_file(self.file_name(url))
+
+    def has_file(self, name: str) -> bool:
+        """Say whether the thumbnail ``name`` is in the folder, copying it from the shared store if it is there."""
+        if (self.path / name).is_file():
+            return True
+        if self.shared is None:
+            return False
+        data = self.shared.read_note(f"thumbnails/{name}")
+        if data is None:
+            return False
+        self._write_file(name, data)
+        return True
 
     def marker(self, url: str, kind: str) -> Path:
         return self.path / f"{picture_key(url)}.{kind}"
@@ -124,10 +146,11 @@ class ThumbnailFolder:
 
     def wanted(self, url: str) -> bool:
         """Say whether ``url`` needs a job: no thumbnail, none queued lately, no recent failure."""
+        # The markers first: they are files here, while a miss of ``has`` asks the shared store.
         return not (
-            self.has(url)
-            or self._fresh(self.marker(url, "queued"), REQUEUE_AFTER)
+            self._fresh(self.marker(url, "queued"), REQUEUE_AFTER)
             or self._fresh(self.marker(url, "failed"), RETRY_FAILED_AFTER)
+            or self.has(url)
         )
 
     def mark(self, url: str, kind: str, text: str = "") -> None:
@@ -138,9 +161,15 @@ class ThumbnailFolder:
         self.marker(url, kind).unlink(missing_ok=True)
 
     def write(self, url: str, data: bytes) -> Path:
-        """Write a thumbnail whole or not at all: a reader never sees half a file."""
+        """Write a thumbnail whole or not at all (a reader never sees half a file), and share it."""
+        target = self._write_file(self.file_name(url), data)
+        if self.shared is not None:
+            self.shared.write_note(f"thumbnails/{target.name}", data)
+        return target
+
+    def _write_file(self, name: str, data: bytes) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
-        target = self.thumbnail(url)
+        target = self.path / name
         fd, temporary = tempfile.mkstemp(dir=self.path, suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:

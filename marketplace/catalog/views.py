@@ -178,7 +178,9 @@ def thumbnail(name: str) -> ResponseReturnValue:
     key, _, extension = name.partition(".")
     if not is_key(key) or extension != thumbnail_format()[1]:
         abort(404)
-    response = send_from_directory(ThumbnailFolder.of(current_app.config).path, name, max_age=THUMBNAIL_MAX_AGE)
+    folder = ThumbnailFolder.of(current_app.config)
+    folder.has_file(name)  # another node's worker made it: copied here from the shared store
+    response = send_from_directory(folder.path, name, max_age=THUMBNAIL_MAX_AGE)
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response

@@ -126,13 +126,36 @@ def fetch_now(session: Session, supplier: Supplier, source_id: int) -> FeedSourc
     return source
 
 
+#: The advisory lock of the feed scheduler's tick, two halves like the imports' (imports.lock).
+SCHEDULE_LOCK_CLASS = 0x54_52_53_43  # "TRSC": TradeRow scheduler
+SCHEDULE_LOCK_FEEDS = 1
+
+
+def take_schedule_tick(session: Session) -> bool:
+    """Take this transaction's scheduler lock; return ``False`` if another worker's tick holds it.
+
+    Every node may run a worker; the lock makes one tick at a time schedule the cluster's feed
+    fetches, and the others skip theirs at once rather than queue behind it. It is released by
+    the commit that queues the jobs, and by the database if the worker dies. SQLite is one
+    machine and one writer at a time: its ticks run one after the other anyway.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(SCHEDULE_LOCK_CLASS, SCHEDULE_LOCK_FEEDS))))
+
+
 def schedule_due_fetches(session: Session, now: dt.datetime | None = None) -> list[int]:
     """Queue a fetch job for every feed that is due, moving its next fetch on; return their ids.
 
-    The move is a conditional UPDATE, so two workers scheduling at once queue each fetch once.
+    One tick at a time across the cluster (:func:`take_schedule_tick`); another worker's tick
+    returns ``[]``. The move is a conditional UPDATE besides, so a tick that read a feed as due
+    just before another committed its move queues nothing for it.
     """
     from marketplace.jobs.queue import enqueue
 
+    if not take_schedule_tick(session):
+        logger.debug("Another worker is scheduling the feed fetches; this tick skips")
+        return []
     now = now or utcnow()
     due = session.execute(
         select(FeedSource.id, FeedSource.next_fetch_at, FeedSource.interval_hours).where(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.db import rows_matched, utcnow
+from marketplace.files.store import FileStore, file_store
 from marketplace.imports.columns import prepare_preview, saved_mapping_for_file
 from marketplace.imports.options import (
     DEFAULT_PRICE_MOVE_PERCENT,
@@ -43,20 +43,20 @@ logger = logging.getLogger(__name__)
 
 def run_import(session: Session, app: Flask, *, run_id: int) -> None:
     """Import an uploaded price list that waits in the queue."""
-    upload_dir = app.config["UPLOAD_PATH"]
+    files = file_store(app)
     try:
         run_stored_import(
             session,
             run_id,
-            upload_dir=upload_dir,
+            files=files,
             base_currency=app.config["BASE_CURRENCY"],
             rates=app.config["CURRENCY_RATES"],
             price_move_percent=app.config["PRICE_MOVE_PERCENT"],
-            progress=progress_writer(upload_dir, run_id),
+            progress=progress_writer(files, run_id),
             withdraw_guard_percent=configured_threshold(app.config),
         )
     finally:
-        clear_progress(upload_dir, run_id)
+        clear_progress(files, run_id)
 
 
 def fetch_policy(app: Flask) -> FetchPolicy:
@@ -77,7 +77,7 @@ def fetch_feed(session: Session, app: Flask, *, feed_id: int) -> None:
     fetch_and_import(
         session,
         feed_id,
-        upload_dir=app.config["UPLOAD_PATH"],
+        files=file_store(app),
         policy=fetch_policy(app),
         base_currency=app.config["BASE_CURRENCY"],
         rates=app.config["CURRENCY_RATES"],
@@ -94,20 +94,21 @@ def preview_upload(session: Session, app: Flask, *, run_id: int) -> None:
     run = session.get(ImportRun, run_id)
     if run is None:
         return
-    path = os.path.join(app.config["UPLOAD_PATH"], run.source_path or "")
-    prepare_preview(session, run, path, deadline=app.config["JOB_TIMEOUT"])
+    with file_store(app).local_copy(session, run.source_path or "") as path:
+        # A file that is gone is previewed as unreadable: the run says so.
+        prepare_preview(session, run, path or "", deadline=app.config["JOB_TIMEOUT"])
     session.commit()
 
 
 def run_queued_imports(
-    session: Session, *, upload_dir: str, base_currency: str, rates: Mapping[str, Decimal], limit: int = 10
+    session: Session, *, files: FileStore, base_currency: str, rates: Mapping[str, Decimal], limit: int = 10
 ) -> list[ImportRun]:
     """Run queued imports, oldest first, committing each (the worker runs them as jobs instead)."""
     done = []
     for run_id in session.scalars(
         select(ImportRun.id).where(ImportRun.status == ImportStatus.QUEUED).order_by(ImportRun.id).limit(limit)
     ).all():
-        run = run_stored_import(session, run_id, upload_dir=upload_dir, base_currency=base_currency, rates=rates)
+        run = run_stored_import(session, run_id, files=files, base_currency=base_currency, rates=rates)
         if run is not None:
             done.append(run)
     return done
@@ -136,7 +137,7 @@ def run_stored_import(
     session: Session,
     run_id: int,
     *,
-    upload_dir: str,
+    files: FileStore,
     base_currency: str,
     rates: Mapping[str, Decimal],
     mapping: Mapping[str, str] | None = None,
@@ -153,30 +154,31 @@ def run_stored_import(
     run = claim_run(session, run_id)
     if run is None:
         return None
-    path = os.path.join(upload_dir, run.source_path or "")
-    if not run.source_path or not os.path.isfile(path):
-        run.status = ImportStatus.FAILED
-        run.error = MISSING_UPLOAD_MESSAGE
-        run.finished_at = utcnow()
-    else:
-        if mapping is None:
-            mapping = saved_mapping_for_file(session, run.supplier, path)
-        options = ImportOptions(
-            mode=run.mode,
-            dry_run=run.dry_run,
-            mapping=mapping,
-            price_move_percent=price_move_percent,
-            withdraw_guard_percent=withdraw_guard_percent,
-            confirm_withdraw=run.withdraw_confirmed,
-        )
-        with open(path, "rb") as fh:
-            execute_import(
-                session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
+    with files.local_copy(session, run.source_path or "") as path:
+        if path is None:
+            run.status = ImportStatus.FAILED
+            run.error = MISSING_UPLOAD_MESSAGE
+            run.finished_at = utcnow()
+        else:
+            if mapping is None:
+                mapping = saved_mapping_for_file(session, run.supplier, path)
+            options = ImportOptions(
+                mode=run.mode,
+                dry_run=run.dry_run,
+                mapping=mapping,
+                price_move_percent=price_move_percent,
+                withdraw_guard_percent=withdraw_guard_percent,
+                confirm_withdraw=run.withdraw_confirmed,
             )
+            with open(path, "rb") as fh:
+                execute_import(
+                    session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
+                )
     session.commit()
     # A held run keeps its file: the supplier's confirmation imports the same file again.
-    if run.status != ImportStatus.HELD and run.source_path and os.path.isfile(path):
-        os.remove(path)
+    if run.status != ImportStatus.HELD and run.source_path:
+        files.remove(session, run.source_path)
+        session.commit()
     return run
 
 
@@ -209,7 +211,7 @@ def fetch_and_import(
     session: Session,
     source_id: int,
     *,
-    upload_dir: str,
+    files: FileStore,
     policy: FetchPolicy,
     base_currency: str,
     rates: Mapping[str, Decimal],
@@ -236,9 +238,9 @@ def fetch_and_import(
     )
     session.add(run)
     session.commit()
-    os.makedirs(upload_dir, exist_ok=True)
-    stored = f"fetch-{run.id}-{uuid.uuid4().hex}.feed"
-    path = os.path.join(upload_dir, stored)
+    # Fetched to this node's disk first (the fetch streams, and may fail half-way), then kept
+    # in the store, where a worker on any node reads it.
+    path = files.scratch_path()
     try:
         with open(path, "wb") as fh:
             result = fetch(source.url, fh, etag=source.etag, last_modified=source.last_modified, policy=policy)
@@ -263,21 +265,21 @@ def fetch_and_import(
         session.commit()
         logger.info("Feed %d for %s not modified", source.id, supplier.slug)
         return run
-    run.source_path = stored
+    run.source_path = files.put_file(session, path, prefix=f"fetch-{run.id}")
     run.status = ImportStatus.QUEUED
     session.commit()
     logger.info("Fetched feed %d for %s: %d bytes from %s", source.id, supplier.slug, result.size, result.url)
     done = run_stored_import(
         session,
         run.id,
-        upload_dir=upload_dir,
+        files=files,
         base_currency=base_currency,
         rates=rates,
         price_move_percent=price_move_percent,
-        progress=progress_writer(upload_dir, run.id),
+        progress=progress_writer(files, run.id),
         withdraw_guard_percent=withdraw_guard_percent,
     )
-    clear_progress(upload_dir, run.id)
+    clear_progress(files, run.id)
     if done is not None:
         source = session.get(FeedSource, source_id) or source
         if done.status == ImportStatus.SUCCEEDED:

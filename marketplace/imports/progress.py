@@ -1,47 +1,43 @@
 """How far a running import has got, for the portal's progress line.
 
-The import runs in one database transaction, so its progress cannot be committed to the
-database while it runs (SQLite has one writer at a time). The worker writes it to a small
-file beside the uploads instead, which web processes already share with the worker.
+The import runs in one database transaction, so its progress cannot be committed with it
+while it runs. The worker writes it as a note in the file store instead (a small file beside
+the uploads, or a row of its own in the database store), which every web process reads.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import uuid
 from collections.abc import Callable
 
-
-def _path(upload_dir: str, run_id: int) -> str:
-    return os.path.join(upload_dir, "progress", f"run-{int(run_id)}.json")
+from marketplace.files.store import FileStore
 
 
-def progress_writer(upload_dir: str, run_id: int) -> Callable[[int], None]:
+def _name(run_id: int) -> str:
+    return f"progress/run-{int(run_id)}.json"
+
+
+def progress_writer(store: FileStore, run_id: int) -> Callable[[int], None]:
     """Return a callback that records ``rows`` processed so far for the run."""
-    path = _path(upload_dir, run_id)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    name = _name(run_id)
 
     def write(rows: int) -> None:
-        tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="ascii") as fh:
-            json.dump({"rows": int(rows)}, fh)
-        os.replace(tmp, path)
+        store.write_note(name, json.dumps({"rows": int(rows)}).encode("ascii"))
 
     return write
 
 
-def read_progress(upload_dir: str, run_id: int) -> int | None:
+def read_progress(store: FileStore, run_id: int) -> int | None:
     """Return the rows the run has processed so far, or ``None`` if nothing was recorded."""
+    data = store.read_note(_name(run_id))
+    if data is None:
+        return None
     try:
-        with open(_path(upload_dir, run_id), encoding="ascii") as fh:
-            return int(json.load(fh)["rows"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(json.loads(data)["rows"])
+    except (ValueError, KeyError, TypeError):
         return None
 
 
-def clear_progress(upload_dir: str, run_id: int) -> None:
+def clear_progress(store: FileStore, run_id: int) -> None:
     """Forget the run's progress once it has finished."""
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(_path(upload_dir, run_id))
+    store.remove_note(_name(run_id))

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
-from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.domain_errors import DomainError
+from marketplace.files.store import FileStore
 from marketplace.imports.options import ImportMode
 from marketplace.jobs.queue import enqueue
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 
 logger = logging.getLogger(__name__)
-
-
-def store_upload(upload_dir: str, data: bytes | Iterable[bytes]) -> str:
-    """Write an upload (bytes or chunks) under a name of our own; return that name."""
-    os.makedirs(upload_dir, exist_ok=True)
-    # The name is ours, never the uploader's: no path tricks, no collisions.
-    name = f"upload-{uuid.uuid4().hex}.feed"
-    with open(os.path.join(upload_dir, name), "wb") as fh:
-        if isinstance(data, bytes | bytearray):
-            fh.write(data)
-        else:
-            for chunk in data:
-                fh.write(chunk)
-    return name
 
 
 def queue_import(
@@ -38,13 +23,13 @@ def queue_import(
     data: bytes,
     *,
     filename: str,
-    upload_dir: str,
+    files: FileStore,
     mode: str = ImportMode.AUTO,
     dry_run: bool = False,
     needs_mapping: bool = False,
     preview: bool = False,
 ) -> ImportRun:
-    """Store an uploaded price list and queue it for the worker; return the queued run.
+    """Store an uploaded price list in ``files`` and queue it for the worker; return the queued run.
 
     With ``needs_mapping`` the run waits for the supplier to map the file's columns
     (:func:`marketplace.imports.columns.map_and_queue` queues it then). With ``preview``
@@ -64,7 +49,7 @@ def queue_import(
         status=status,
         mode=mode,
         dry_run=dry_run,
-        source_path=store_upload(upload_dir, data),
+        source_path=files.put(session, data),
     )
     session.add(run)
     session.flush()
@@ -101,11 +86,11 @@ class NotHeld(DomainError):
 _NOT_HELD = _l("This import is not waiting for a confirmation (or its file is gone); upload it again.")
 
 
-def confirm_withdrawal(session: Session, run: ImportRun, *, upload_dir: str) -> ImportRun:
+def confirm_withdrawal(session: Session, run: ImportRun, *, files: FileStore) -> ImportRun:
     """Queue a held run again, with the supplier's confirmation that the withdrawal is meant."""
     if run.status != ImportStatus.HELD or not run.source_path:
         raise NotHeld(_NOT_HELD)
-    if not os.path.isfile(os.path.join(upload_dir, run.source_path)):
+    if not files.exists(session, run.source_path):
         raise NotHeld(_NOT_HELD)
     run.withdraw_confirmed = True
     run.error = None

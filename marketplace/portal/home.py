@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,7 @@ from marketplace.accounts.access import supplier_required
 from marketplace.analytics.dashboard import csv_response, date_range, supplier_dashboard
 from marketplace.analytics.report import supplier_report
 from marketplace.db import get_session, utcnow
+from marketplace.files.store import file_store
 from marketplace.imports.columns import may_need_mapping
 from marketplace.imports.feeds import feed_sources, latest_runs
 from marketplace.imports.options import choose_price_type
@@ -82,7 +83,7 @@ def upload() -> ResponseReturnValue:
         current_user.supplier,
         data,
         filename=filename,
-        upload_dir=current_app.config["UPLOAD_PATH"],
+        files=file_store(),
         mode=form.mode.data,
         dry_run=form.dry_run.data,
         preview=table,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import supplier_required
 from marketplace.db import get_session
+from marketplace.files.store import file_store
 from marketplace.imports.columns import (
     MappingError,
     map_and_queue,
@@ -79,7 +80,7 @@ def map_columns(run_id: int) -> ResponseReturnValue:
 @supplier_required
 def import_run(run_id: int) -> ResponseReturnValue:
     run = _own_run(run_id)
-    progress = read_progress(current_app.config["UPLOAD_PATH"], run.id) if run.status == ImportStatus.RUNNING else None
+    progress = read_progress(file_store(), run.id) if run.status == ImportStatus.RUNNING else None
     choices = run.report.get("price_types") if run.status == ImportStatus.FAILED else None
     return render_template(
         "portal/import_run.html",
@@ -119,7 +120,7 @@ def confirm_withdraw(run_id: int) -> ResponseReturnValue:
     run = _own_run(run_id)
     session = get_session()
     try:
-        confirm_withdrawal(session, run, upload_dir=current_app.config["UPLOAD_PATH"])
+        confirm_withdrawal(session, run, files=file_store())
     except NotHeld as exc:
         flash(str(exc), "error")
         return redirect(url_for("portal.import_run", run_id=run.id))

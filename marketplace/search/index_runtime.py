@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from marketplace.db import database, make_engine
+from marketplace.db import database
 from marketplace.search.commit_hook import COMMIT_LOCK_WAIT, install_commit_hook
 from search_index import PostgresSearchIndex, SearchEngine, SearchIndex
 
@@ -31,9 +31,8 @@ def build_index(app: Flask) -> SearchEngine:
     if app.config["SEARCH_BACKEND"] != "postgres":
         return SearchIndex(app.config["INDEX_PATH"])
     db = database(app)
-    replica = app.config["DATABASE_REPLICA_URL"]
-    read_engine = app.extensions["traderow.search_replica"] = make_engine(replica) if replica else None
-    index = PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, read_engine=read_engine)
+    # The one replica engine of the app (marketplace.db), shared with the search pages' sessions.
+    index = PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, read_engine=db.read_engine)
     # The same index for the commits, with a short wait for its lock: a commit never stalls
     # behind a rebuild (it queues for the worker instead), while a rebuild waits its turn.
     install_commit_hook(
@@ -49,8 +48,5 @@ def get_index(app: Flask | None = None) -> SearchEngine:
 
 
 def close_index(app: Flask) -> None:
-    """Close the app's search engine, and the replica's connections it read through."""
+    """Close the app's search engine (the replica's connections close with the database's)."""
     get_index(app).close()
-    replica = app.extensions.pop("traderow.search_replica", None)
-    if replica is not None:
-        replica.dispose()

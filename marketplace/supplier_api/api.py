@@ -29,6 +29,7 @@ from marketplace.accounts.token_auth import api_user, token_required
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.db import get_session
 from marketplace.extensions import csrf, limiter
+from marketplace.files.store import file_store
 from marketplace.imports.columns import may_need_mapping
 from marketplace.imports.feeds import (
     FeedSourceError,
@@ -416,7 +417,7 @@ def upload_import() -> ResponseReturnValue:
         supplier,
         data,
         filename=upload.filename or "upload",
-        upload_dir=current_app.config["UPLOAD_PATH"],
+        files=file_store(),
         mode=mode,
         dry_run=dry_run,
         # A table may need its columns mapped in the portal; the run then waits there.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import OfferStatus
+from marketplace.files.store import file_store
 from marketplace.imports.progress import progress_writer
 from marketplace.suppliers.models import FeedSource, ImportRun, ImportStatus, Supplier, SupplierColumnMapping
 from marketplace.worker import work_once
@@ -202,7 +203,7 @@ def test_the_run_page_shows_rows_processed_while_running(
     run = db_session.scalars(select(ImportRun)).one()
     run.status = ImportStatus.RUNNING  # as the worker's claim leaves it
     db_session.commit()
-    progress_writer(app.config["UPLOAD_PATH"], run.id)(1500)
+    progress_writer(file_store(app), run.id)(1500)
 
     html = client.get(location).get_data(as_text=True)
 

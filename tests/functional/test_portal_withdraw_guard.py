@@ -10,6 +10,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.files.store import file_store
 from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportStatus, Supplier
 from marketplace.worker import work_once
@@ -23,9 +24,7 @@ def test_the_run_page_shows_the_numbers_and_a_confirm_button(
     app: Flask, client: FlaskClient, db_session: Session, supplier: Supplier, supplier_member: User
 ) -> None:
     run_import(db_session, supplier, yml_feed(TWENTY))
-    run = queue_import(
-        db_session, supplier, yml_feed(TWENTY[:3]), filename="tiny.xml", upload_dir=app.config["UPLOAD_PATH"]
-    )
+    run = queue_import(db_session, supplier, yml_feed(TWENTY[:3]), filename="tiny.xml", files=file_store(app))
     db_session.commit()
     work_once(app)
     db_session.expire_all()

@@ -8,7 +8,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from marketplace.db import database
+from marketplace.files.store import file_store
+from marketplace.imports.uploads import queue_import
+from marketplace.suppliers.models import ImportRun, ImportStatus
+from marketplace.suppliers.services import add_supplier
 from tests.support.committed_apps import committed_app, import_round
 from tests.support.database import migrate
 
@@ -123,3 +129,30 @@ def test_backup_points_postgresql_to_its_own_tools(tmp_path: Path) -> None:
     with committed_app(tmp_path, url) as app:
         result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "out.tar.gz")])
     assert result.exit_code == 1 and "pg_dump" in result.output
+
+
+def test_uploads_in_the_database_store_are_backed_up_and_restored_with_their_runs(tmp_path: Path) -> None:
+    price_list = b"sku;title;price\nA1;Kettle;100\n"
+    _database, url = _instance(tmp_path / "source")
+    migrate(url, seed=True)
+    with committed_app(tmp_path / "source", url, UPLOAD_STORE="database") as app, app.app_context():
+        with database(app).session() as session:
+            supplier = add_supplier(session, "pans", name="Pans", store_url="https://kitchen-pro.example/")
+            run = queue_import(session, supplier, price_list, filename="prices.csv", files=file_store(app))
+            session.commit()
+            stored = run.source_path or ""
+        assert not any(Path(app.config["UPLOAD_PATH"]).glob("*.feed")), "the upload waits in the database"
+        backed_up = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
+        assert backed_up.exit_code == 0, backed_up.output
+    [archive] = sorted((tmp_path / "backups").glob("traderow-backup-*.tar.gz"))
+
+    target = tmp_path / "restored"
+    _database, url = _instance(target)
+    with committed_app(target, url, UPLOAD_STORE="database") as app, app.app_context():
+        restored = app.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert restored.exit_code == 0, restored.output
+        with database(app).session() as session:
+            waiting = session.scalars(select(ImportRun)).one()
+            assert waiting.status == ImportStatus.QUEUED and waiting.source_path == stored
+            with file_store(app).local_copy(session, stored) as path:
+                assert path is not None and Path(path).read_bytes() == price_list

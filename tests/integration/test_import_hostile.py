@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus
+from marketplace.files.store import file_store
 from marketplace.imports.uploads import queue_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 from marketplace.worker import work_once
@@ -176,17 +177,13 @@ def test_the_worker_survives_every_hostile_upload_and_runs_the_next_good_one(
     runs = []
     for name, make in WHOLE_FILE_FAILURES.items():
         data = make() or b" "
-        runs.append(
-            queue_import(
-                db_session, stocked_supplier, data, filename=f"{name}.xml", upload_dir=app.config["UPLOAD_PATH"]
-            )
-        )
+        runs.append(queue_import(db_session, stocked_supplier, data, filename=f"{name}.xml", files=file_store(app)))
     good = queue_import(
         db_session,
         stocked_supplier,
         yml_feed([*FIVE, yml_offer("P6", "600")]),
         filename="good.xml",
-        upload_dir=app.config["UPLOAD_PATH"],
+        files=file_store(app),
     )
     db_session.commit()
 

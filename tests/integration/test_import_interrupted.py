@@ -18,6 +18,7 @@ from marketplace import create_app
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.config import as_environment
 from marketplace.db import database
+from marketplace.files.store import file_store
 from marketplace.imports.jobs import INTERRUPTED_MESSAGE
 from marketplace.imports.progress import read_progress
 from marketplace.imports.run import import_feed
@@ -61,7 +62,7 @@ def test_killing_the_worker_mid_import_keeps_the_catalog_and_the_next_worker_fai
             before = active_catalog(session)
             # A big replacement: long enough to be caught in the middle.
             big = yml_feed(yml_offer(f"NEW{i}", str(200 + i % 50)) for i in range(60_000))
-            run = queue_import(session, supplier, big, filename="big.xml", upload_dir=config["UPLOAD_PATH"])
+            run = queue_import(session, supplier, big, filename="big.xml", files=file_store(app))
             session.commit()
             run_id = run.id
 
@@ -73,7 +74,7 @@ def test_killing_the_worker_mid_import_keeps_the_catalog_and_the_next_worker_fai
         )
         try:
             deadline = time.monotonic() + 120
-            while (read_progress(config["UPLOAD_PATH"], run_id) or 0) < 2000:
+            while (read_progress(file_store(app), run_id) or 0) < 2000:
                 assert worker.poll() is None, "the worker exited early"
                 assert time.monotonic() < deadline, "the import never got going"
                 time.sleep(0.02)
@@ -109,7 +110,7 @@ def test_killing_the_worker_mid_import_keeps_the_catalog_and_the_next_worker_fai
                     killed.supplier,
                     yml_feed([yml_offer("OLD1", "999")]),
                     filename="small.xml",
-                    upload_dir=config["UPLOAD_PATH"],
+                    files=file_store(app),
                     mode="partial",
                 )
                 session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import OfferStatus
 from marketplace.db import make_engine, utcnow
+from marketplace.files.store import file_store
 from marketplace.imports.feeds import add_feed_source
 from marketplace.imports.jobs import INTERRUPTED_MESSAGE
 from marketplace.imports.uploads import queue_import
@@ -31,7 +32,7 @@ from tests.support.jobs import REDIS_URL, dead_pid
 
 
 def queue_upload(app: Flask, session: Session, supplier: Supplier, data: bytes, **kwargs: Any) -> ImportRun:
-    run = queue_import(session, supplier, data, filename="feed.xml", upload_dir=app.config["UPLOAD_PATH"], **kwargs)
+    run = queue_import(session, supplier, data, filename="feed.xml", files=file_store(app), **kwargs)
     session.commit()
     return run
 
@@ -188,7 +189,7 @@ def test_with_redis_a_rolled_back_upload_queues_nothing(
 ) -> None:
     from marketplace.jobs.queue import rq_queue
 
-    queue_import(db_session, supplier, yml_feed(FIVE), filename="f.xml", upload_dir=app.config["UPLOAD_PATH"])
+    queue_import(db_session, supplier, yml_feed(FIVE), filename="f.xml", files=file_store(app))
     db_session.rollback()
     db_session.commit()
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer
 from marketplace.db import utcnow
+from marketplace.files.store import file_store
 from marketplace.imports.jobs import INTERRUPTED_MESSAGE
 from marketplace.imports.uploads import queue_import
 from marketplace.jobs.models import Job, JobStatus
@@ -25,9 +26,7 @@ KNOWN_COLUMNS = "sku;title;price;currency\r\nK-1;Ківш 1,5 л;310;UAH\r\nK-2;
 
 
 def queue_preview(app: Flask, session: Session, supplier: Supplier, data: bytes) -> ImportRun:
-    run = queue_import(
-        session, supplier, data, filename="prices.csv", upload_dir=app.config["UPLOAD_PATH"], preview=True
-    )
+    run = queue_import(session, supplier, data, filename="prices.csv", files=file_store(app), preview=True)
     session.commit()
     return run
 

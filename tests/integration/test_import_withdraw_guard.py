@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.files.store import file_store
 from marketplace.imports.feeds import add_feed_source
 from marketplace.imports.options import ImportMode
 from marketplace.imports.uploads import NotHeld, confirm_withdrawal, queue_import
@@ -95,7 +95,7 @@ def test_a_first_import_and_a_partial_update_are_never_held(db_session: Session,
 
 
 def queue(app: Flask, session: Session, supplier: Supplier, data: bytes, **kwargs: Any) -> ImportRun:
-    run = queue_import(session, supplier, data, filename="feed.xml", upload_dir=app.config["UPLOAD_PATH"], **kwargs)
+    run = queue_import(session, supplier, data, filename="feed.xml", files=file_store(app), **kwargs)
     session.commit()
     return run
 
@@ -108,9 +108,9 @@ def test_a_held_upload_keeps_its_file_and_a_confirmation_applies_it(
     work_once(app)
     db_session.expire_all()
     assert run.status == ImportStatus.HELD
-    assert os.path.isfile(os.path.join(app.config["UPLOAD_PATH"], run.source_path or ""))
+    assert file_store(app).exists(db_session, run.source_path or "")
 
-    confirm_withdrawal(db_session, run, upload_dir=app.config["UPLOAD_PATH"])
+    confirm_withdrawal(db_session, run, files=file_store(app))
     db_session.commit()
     assert run.status == ImportStatus.QUEUED
     work_once(app)
@@ -119,7 +119,7 @@ def test_a_held_upload_keeps_its_file_and_a_confirmation_applies_it(
     assert run.status == ImportStatus.SUCCEEDED and run.withdrawn == 18, run.error
     assert live(db_session, twenty) == {"P1", "P2"}
     with pytest.raises(NotHeld):
-        confirm_withdrawal(db_session, run, upload_dir=app.config["UPLOAD_PATH"])
+        confirm_withdrawal(db_session, run, files=file_store(app))
 
 
 def test_the_guard_follows_the_configuration(app: Flask, db_session: Session, twenty: Supplier) -> None:
@@ -156,4 +156,4 @@ def test_a_scheduled_fetch_is_held_and_the_supplier_told(
     assert note.kind == "import.held" and note.link == f"/portal/imports/{run.id}"
     mail = db_session.scalars(select(OutboxMail).where(OutboxMail.recipient == supplier_member.email)).one()
     assert "19" in mail.body and "20" in mail.body and mail.link == f"/portal/imports/{run.id}"
-    assert os.path.isfile(os.path.join(feed_app.config["UPLOAD_PATH"], run.source_path or ""))
+    assert file_store(feed_app).exists(db_session, run.source_path or "")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import OfferStatus, Product
 from marketplace.changes.models import IndexChange
+from marketplace.files.store import FolderFileStore
 from marketplace.imports.jobs import run_queued_imports
 from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
@@ -130,14 +131,14 @@ def test_uploads_wait_in_the_queue_for_the_worker(db_session: Session, supplier:
     uploads = tmp_path / "uploads"
     run = queue_import(
         db_session, supplier, (FEEDS / "kitchen.yml").read_bytes(), filename="../../etc/kitchen.yml",
-        upload_dir=str(uploads),
+        files=FolderFileStore(str(uploads)),
     )  # fmt: skip
     assert run.status == ImportStatus.QUEUED
     assert run.filename == "kitchen.yml"
     assert offers_of(db_session, supplier) == {}
 
     assert len(list(uploads.iterdir())) == 1
-    done = run_queued_imports(db_session, upload_dir=str(uploads), base_currency="UAH", rates=RATES)
+    done = run_queued_imports(db_session, files=FolderFileStore(str(uploads)), base_currency="UAH", rates=RATES)
 
     assert [r.id for r in done] == [run.id]
     assert run.status == ImportStatus.SUCCEEDED

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterable
 
 from flask import Flask
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.alerts.jobs import AlertJobsDone, run_alert_jobs
 from marketplace.catalog.models import Offer
+from marketplace.files.store import file_store
 from marketplace.imports.jobs import run_stored_import
 from marketplace.suppliers.models import ImportRun, ImportStatus, Supplier
 
@@ -32,17 +31,12 @@ def price_list(rows: Iterable[tuple[str, str, str, bool]]) -> bytes:
 
 def run_import(app: Flask, session: Session, supplier: Supplier, body: bytes, name: str = "tools.csv") -> ImportRun:
     """Queue a stored upload and run it as the worker does (claim, import, commit)."""
-    upload_dir = app.config["UPLOAD_PATH"]
-    os.makedirs(upload_dir, exist_ok=True)
-    stored = f"test-{uuid.uuid4().hex}-{name}"
-    with open(os.path.join(upload_dir, stored), "wb") as fh:
-        fh.write(body)
+    files = file_store(app)
+    stored = files.put(session, body, prefix="test")
     run = ImportRun(supplier=supplier, filename=name, status=ImportStatus.QUEUED, source_path=stored)
     session.add(run)
     session.commit()
-    done = run_stored_import(
-        session, run.id, upload_dir=upload_dir, base_currency="UAH", rates=app.config["CURRENCY_RATES"]
-    )
+    done = run_stored_import(session, run.id, files=files, base_currency="UAH", rates=app.config["CURRENCY_RATES"])
     assert done is not None
     return done
 
