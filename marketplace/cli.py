@@ -48,7 +48,7 @@ def main() -> None:
 def init_command() -> None:
     """Create or upgrade the database, seed the category tree and create the index."""
     from marketplace import schema
-    from marketplace.search.index_runtime import get_index
+    from marketplace.search.index_runtime import SEARCH_SCHEMA, get_index
     from marketplace.taxonomy.seed import seed_categories
 
     schema.upgrade(database().engine)
@@ -58,7 +58,9 @@ def init_command() -> None:
     get_index().ensure()
     click.echo(f"Database ready at {database().engine.url.render_as_string(hide_password=True)}")
     click.echo(f"Categories seeded: {created}" if created else "Category tree already present")
-    click.echo(f"Search index ready at {current_app.config['INDEX_PATH']}")
+    index = get_index()
+    where = f"schema {SEARCH_SCHEMA}" if index.engine == "postgres" else current_app.config["INDEX_PATH"]
+    click.echo(f"Search index ready ({index.engine}) at {where}")
 
 
 @click.command("demo")
@@ -68,6 +70,7 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo suppliers, their price lists, a buyer request and its quotes."""
     from marketplace.demo.loader import DemoAlreadyLoaded, load_demo
     from marketplace.search.index_runtime import get_index
+    from marketplace.search.indexer import writes_with_the_catalog
     from marketplace.search.jobs import sync_index
     from marketplace.suppliers.services import SupplierError
 
@@ -88,7 +91,9 @@ def demo_command(if_empty: bool) -> None:
     except SupplierError as exc:
         raise click.ClickException(f"{exc} The demo loads only into a database without its suppliers.") from exc
     session.commit()
-    indexed = sync_index(session, get_index())
+    index = get_index()
+    # PostgreSQL: the commit above wrote the index; Whoosh: the queue is applied now.
+    indexed = index.doc_count() if writes_with_the_catalog(index) else sync_index(session, index)
     click.echo(f"Demo loaded: {summary}; {indexed} offers indexed")
 
 

@@ -24,6 +24,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": DEV_SECRET_KEY,
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "traderow.sqlite"),
         "INDEX_PATH": os.path.join(instance_path, "search-index"),
+        # The search engine: "whoosh" (the embedded index in INDEX_PATH) or "postgres" (tables in
+        # the schema "search" of the PostgreSQL DATABASE_URL, written in the catalog's transactions).
+        "SEARCH_BACKEND": "whoosh",
+        # A streaming replica of DATABASE_URL; on the postgres search engine, searches read from it.
+        "DATABASE_REPLICA_URL": None,
         "UPLOAD_PATH": os.path.join(instance_path, "uploads"),
         # Prices are shown and filtered in this currency; offers in others are converted.
         "BASE_CURRENCY": "UAH",
@@ -194,6 +199,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["ANALYTICS_FLUSH_SECONDS"] = 0.0 if app.config.get("TESTING") else 5.0
     for name, convert in TYPED.items():
         app.config[name] = _converted(name, app.config[name], convert)
+    check_search_backend(app.config)
     secure = str(app.config["SITE_URL"]).lower().startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     # Several web processes must share the counts, or each would allow the limit on its own.
@@ -239,6 +245,17 @@ def _log_format(value: Any) -> str:
     return text
 
 
+#: The search engines ``SEARCH_BACKEND`` names.
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def _search_backend(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in SEARCH_BACKENDS:
+        raise ValueError(value)
+    return text
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
@@ -255,6 +272,8 @@ TYPED: dict[str, Callable[[Any], Any]] = {
     "LOG_LEVEL": _level_name,
     "LOG_FORMAT": _log_format,
     "METRICS_TOKEN": _optional_text,
+    "SEARCH_BACKEND": _search_backend,
+    "DATABASE_REPLICA_URL": _optional_text,
     "SEARCH_PER_PAGE": int,
     "SQLITE_BUSY_TIMEOUT": float,
     "CLICK_WRITE_WAIT": float,
@@ -309,6 +328,21 @@ def _converted(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
         return convert(value)
     except (TypeError, ValueError, KeyError, InvalidOperation) as exc:
         raise ConfigError(f"TRADEROW_{name}: {value!r} is not a valid value for this setting") from exc
+
+
+def check_search_backend(config: Mapping[str, Any]) -> None:
+    """Refuse a search engine the database cannot carry: PostgreSQL search lives in the PostgreSQL database."""
+    if config["SEARCH_BACKEND"] == "postgres" and not str(config["DATABASE_URL"]).startswith("postgresql"):
+        raise ConfigError(
+            "TRADEROW_SEARCH_BACKEND=postgres keeps the search index in the catalog's PostgreSQL database, "
+            f"but TRADEROW_DATABASE_URL is not PostgreSQL ({_scheme(config['DATABASE_URL'])}). Set "
+            "TRADEROW_DATABASE_URL=postgresql+psycopg://..., or TRADEROW_SEARCH_BACKEND=whoosh."
+        )
+
+
+def _scheme(url: Any) -> str:
+    """Return a database URL's scheme only: the rest may hold a password."""
+    return str(url).partition(":")[0] + ":..."
 
 
 def parse_rates(value: str | dict[str, Any]) -> dict[str, Decimal]:

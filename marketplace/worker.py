@@ -1,10 +1,11 @@
-"""The background worker: runs queued jobs (imports, feed fetches) and is the one process that writes the index.
+"""The background worker: runs queued jobs (imports, feed fetches) and is the one process that writes a Whoosh index.
 
 Each pass fails the jobs of workers that died (their imports rolled back with them, so
 the previous catalog is whole; the runs are marked failed), queues the feed URLs that are
 due, runs the waiting jobs from the database queue or, when Redis is configured, from RQ,
-brings the search index up to date, then collects leads and reminds of overdue next steps,
-expires requests, sends mail and records the click-outs that waited in the spool.
+brings a Whoosh index up to date (PostgreSQL's is written by the catalog's own commits),
+then collects leads and reminds of overdue next steps, expires requests, sends mail and
+records the click-outs that waited in the spool.
 """
 
 from __future__ import annotations

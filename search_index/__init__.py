@@ -6,8 +6,10 @@ benchmarked and swapped for another engine without touching callers.
 
 from search_index import codec
 from search_index.documents import OfferDocument
+from search_index.engine import SearchEngine
 from search_index.facet_columns import price_bucket_label
 from search_index.index import IndexLockedError, IndexOutdatedError, SearchIndex
+from search_index.postgres import PostgresSearchIndex
 from search_index.query import (
     CONDITIONS,
     IndexedOffer,
@@ -32,6 +34,8 @@ __all__ = [
     "OfferDocument",
     "ParamFacet",
     "ParamValue",
+    "PostgresSearchIndex",
+    "SearchEngine",
     "SearchHit",
     "SearchIndex",
     "SearchQuery",

@@ -52,6 +52,7 @@ __all__ = [
     "normalize_code",
     "offer_analyzer",
     "part_number_terms",
+    "spelling_words",
     "stem_token",
 ]
 
@@ -294,6 +295,15 @@ _QUERY_ANALYZER = offer_analyzer()
 def analyze(text: str) -> list[str]:
     """Return the index terms for ``text``, as the full-text fields would store them."""
     return [token.text for token in _QUERY_ANALYZER(text, mode="query")]
+
+
+def spelling_words(text: str) -> list[str]:
+    """Return the words of ``text`` as did-you-mean and autocomplete know them: lower-cased, unstemmed.
+
+    What Whoosh keeps in a ``spelling=True`` field (the analyzer without its stemming filter),
+    so both engines correct and complete from the same vocabulary.
+    """
+    return [token.text for token in _QUERY_ANALYZER(text, mode="index", no_morph=True)]
 
 
 def normalize_code(text: str) -> str:

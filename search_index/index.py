@@ -38,12 +38,11 @@ from whoosh.writing import SegmentWriter
 from search_index.column_data import ColumnCache
 from search_index.documents import OfferDocument
 from search_index.query import (
-    MAX_PER_PAGE,
-    SORTS,
     IndexedOffer,
     SearchQuery,
     SearchResults,
     Suggestions,
+    normalized,
 )
 from search_index.reading import Snapshot
 from search_index.schema import InvalidDocumentError, build_schema, document_fields, outdated_fields
@@ -158,36 +157,6 @@ def _holder_alive(record: str) -> bool:
     return match is None or _start_ticks(pid) in ("", match.group(1))
 
 
-def _normalized(q: SearchQuery) -> SearchQuery:
-    """Clamp paging and price bounds to sane values instead of failing on URL input."""
-    page = max(1, int(q.page))
-    per_page = min(max(1, int(q.per_page)), MAX_PER_PAGE)
-    sort = q.sort if q.sort in SORTS else "relevance"
-    low = None if q.min_price_minor is None else max(0, int(q.min_price_minor))
-    high = None if q.max_price_minor is None else max(0, int(q.max_price_minor))
-    return SearchQuery(
-        text=q.text or "",
-        min_price_minor=low,
-        max_price_minor=high,
-        suppliers=_strings(q.suppliers),
-        category_id=q.category_id,
-        brands=_strings(q.brands),
-        in_stock=q.in_stock,
-        conditions=_strings(q.conditions),
-        params=tuple(sorted((key, _strings(values)) for key, values in dict(q.params).items() if values)),
-        param_ranges=tuple(sorted(q.param_ranges, key=lambda r: r[0])),
-        sort=sort,
-        by_product=bool(q.by_product),
-        page=page,
-        per_page=per_page,
-    )
-
-
-def _strings(values: str | Iterable[str]) -> tuple[str, ...]:
-    """Return a sorted tuple without duplicates, so equal filters make equal cache keys."""
-    return (values,) if isinstance(values, str) else tuple(sorted(set(values)))
-
-
 def _writer(ix: Index, *, procs: int = 1, **options: Any) -> Any:
     """Open a Whoosh writer on ``ix``, with ``procs`` writer processes.
 
@@ -210,6 +179,9 @@ class SearchIndex:
     lock, because a Whoosh searcher is not documented as thread-safe and pure-Python search
     gains nothing from threads anyway (WHOOSH.md: scale with processes).
     """
+
+    #: Which engine this is (``search_index.engine.SearchEngine``).
+    engine = "whoosh"
 
     def __init__(
         self,
@@ -617,7 +589,7 @@ class SearchIndex:
         Every word must match; when no offer has them all, a misspelt word is corrected
         (``corrected``) or any word may match (``relaxed``). See ``search_index.reading``.
         """
-        q = _normalized(query)
+        q = normalized(query)
         low, high = q.min_price_minor, q.max_price_minor
         if low is not None and high is not None and low > high:
             return SearchResults(hits=(), total=0, page=q.page, per_page=q.per_page)

@@ -19,7 +19,7 @@ from search_index.analysis import analyze, normalize_code
 from search_index.schema import CATEGORY_FIELD, CODES_FIELD, TEXT_FIELD
 from search_index.vocabulary import ONE_WAY_SYNONYMS
 
-__all__ = ["MAX_QUERY_CHARS", "Clause", "ParsedText", "parse_text"]
+__all__ = ["MAX_QUERY_CHARS", "Clause", "ParsedText", "clause_code", "parse_text"]
 
 #: Longer input is cut; nobody types more, and every word adds a clause to the query.
 MAX_QUERY_CHARS = 300
@@ -61,6 +61,10 @@ class Clause:
     #: Each set of text-field terms of which all present make the clause match: the word's
     #: own, then its synonyms'. The spelling check asks whether any of them is in the index.
     alternatives: tuple[tuple[str, ...], ...] = ()
+    #: True for a "quoted phrase": its terms must stand next to each other, in order.
+    phrase: bool = False
+    #: The clause as one normalised model code (``codes`` term), or "" when it is none.
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,10 @@ class ParsedText:
     clause_count: int
     #: The clauses themselves, in the order typed.
     clauses: tuple[Clause, ...] = ()
+    #: Adjacent words also tried as one model code, as (index of the left word's clause, code
+    #: term): "GD 4186F" is also the code "gd4186f". Each is an alternative strict query with
+    #: the two clauses replaced by the code. Engine-neutral, like the other plain fields.
+    joins: tuple[tuple[int, str], ...] = ()
 
 
 def _all_of(field: str, terms: list[str]) -> query.Query:
@@ -85,9 +93,15 @@ def _or(alternatives: list[query.Query]) -> query.Query:
     return alternatives[0] if len(alternatives) == 1 else query.Or(alternatives)
 
 
-def _code_terms(text: str) -> list[query.Query]:
+def clause_code(text: str) -> str:
+    """Return ``text`` as one ``codes`` term, or "" when it is empty or too long to be a code."""
     code = normalize_code(text)
-    return [query.Term(CODES_FIELD, code)] if 0 < len(code) <= _MAX_CODE_CHARS else []
+    return code if 0 < len(code) <= _MAX_CODE_CHARS else ""
+
+
+def _code_terms(text: str) -> list[query.Query]:
+    code = clause_code(text)
+    return [query.Term(CODES_FIELD, code)] if code else []
 
 
 def _word_clause(word: str) -> Clause | None:
@@ -105,6 +119,7 @@ def _word_clause(word: str) -> Clause | None:
         typed=word,
         category=_or([_all_of(CATEGORY_FIELD, list(alt)) for alt in alternatives]),
         alternatives=alternatives,
+        code=clause_code(word),
     )
 
 
@@ -122,6 +137,8 @@ def _phrase_clause(phrase: str) -> Clause | None:
         typed=phrase,
         category=_all_of(CATEGORY_FIELD, terms),
         alternatives=(tuple(terms),),
+        phrase=True,
+        code=clause_code(phrase),
     )
 
 
@@ -165,11 +182,14 @@ def parse_text(text: str) -> ParsedText:
     strict: query.Query = matches[0] if len(matches) == 1 else query.And(matches)
 
     alternatives: list[query.Query] = []
-    for left, joined in joins[:_MAX_JOINS]:
+    joins = joins[:_MAX_JOINS]
+    for left, joined in joins:
         joined_clauses = [*matches[:left], query.Term(CODES_FIELD, joined), *matches[left + 2 :]]
         alternatives.append(joined_clauses[0] if len(joined_clauses) == 1 else query.And(joined_clauses))
     if alternatives:
         strict = query.Or([strict, *alternatives])
 
     relaxed = query.Or(matches) if len(matches) >= 2 else None
-    return ParsedText(strict=strict, relaxed=relaxed, clause_count=len(clauses), clauses=tuple(clauses))
+    return ParsedText(
+        strict=strict, relaxed=relaxed, clause_count=len(clauses), clauses=tuple(clauses), joins=tuple(joins)
+    )

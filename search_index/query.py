@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -171,3 +171,33 @@ class IndexedOffer:
     product_id: int = 0
     #: The offer's category path, root first, when it was indexed.
     category_ids: tuple[int, ...] = ()
+
+
+def normalized(q: SearchQuery) -> SearchQuery:
+    """Clamp paging and price bounds to sane values instead of failing on URL input (every engine)."""
+    page = max(1, int(q.page))
+    per_page = min(max(1, int(q.per_page)), MAX_PER_PAGE)
+    sort = q.sort if q.sort in SORTS else "relevance"
+    low = None if q.min_price_minor is None else max(0, int(q.min_price_minor))
+    high = None if q.max_price_minor is None else max(0, int(q.max_price_minor))
+    return SearchQuery(
+        text=q.text or "",
+        min_price_minor=low,
+        max_price_minor=high,
+        suppliers=_strings(q.suppliers),
+        category_id=q.category_id,
+        brands=_strings(q.brands),
+        in_stock=q.in_stock,
+        conditions=_strings(q.conditions),
+        params=tuple(sorted((key, _strings(values)) for key, values in dict(q.params).items() if values)),
+        param_ranges=tuple(sorted(q.param_ranges, key=lambda r: r[0])),
+        sort=sort,
+        by_product=bool(q.by_product),
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _strings(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Return a sorted tuple without duplicates, so equal filters make equal cache keys."""
+    return (values,) if isinstance(values, str) else tuple(sorted(set(values)))

@@ -6,7 +6,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import columns, fields
 
@@ -22,7 +22,9 @@ __all__ = [
     "SPELLING_FIELDS",
     "TEXT_FIELD",
     "InvalidDocumentError",
+    "TextParts",
     "build_schema",
+    "checked_document",
     "document_fields",
     "outdated_fields",
 ]
@@ -259,11 +261,34 @@ def outdated_fields(schema: fields.Schema) -> list[str]:
     return sorted(outdated)
 
 
+class TextParts(NamedTuple):
+    """The checked text of one document, part by part, in the order the text field joins them."""
+
+    title: str
+    alt_title: str
+    brand: str
+    model: str
+    mpn: str
+    category_paths: tuple[str, ...]
+    params: str
+    supplier_words: str
+    description: str
+
+
 def document_fields(doc: OfferDocument) -> dict[str, Any]:
     """Check one document and return the keyword arguments for the Whoosh writer.
 
     Raises :class:`InvalidDocumentError` for anything that could fail inside the writer,
     where a failure is far more expensive (see WHOOSH.md).
+    """
+    return checked_document(doc)[0]
+
+
+def checked_document(doc: OfferDocument) -> tuple[dict[str, Any], TextParts]:
+    """Check one document; return the Whoosh writer's fields and the text part by part.
+
+    The parts are what every engine indexes as words (the PostgreSQL engine weights them
+    one by one); the fields are the rest of what both engines store.
     """
     if not isinstance(doc, OfferDocument):
         raise InvalidDocumentError(None, f"expected OfferDocument, got {type(doc).__name__}")
@@ -291,7 +316,8 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
     if condition not in _CONDITIONS:
         raise InvalidDocumentError(offer_id, f"unknown condition: {condition!r}")
     category_chain = _category_ids(doc)
-    return {
+    parts = TextParts(title, alt_title, brand, model, mpn, tuple(category_paths), params, supplier_words, description)
+    fields = {
         "offer_id": str(offer_id),
         "offer_number": offer_id,
         "product_id": product_id,
@@ -319,3 +345,4 @@ def document_fields(doc: OfferDocument) -> dict[str, Any]:
         "updated_at": _int(doc, "updated_at", 0),
         "param_facets": param_facets_value(doc),
     }
+    return fields, parts

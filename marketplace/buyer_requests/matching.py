@@ -20,7 +20,7 @@ from marketplace.search.index_runtime import get_index
 from marketplace.search.services import OfferHit, search_offers
 from marketplace.suppliers.models import Supplier
 from marketplace.taxonomy.services import in_subtree
-from search_index import SearchIndex, SearchQuery
+from search_index import SearchEngine, SearchQuery
 
 #: Catalog offers shown per item.
 CATALOG_MATCHES = 5
@@ -32,7 +32,7 @@ WORD_MATCH_DEPTH = 20
 class CatalogSearch:
     """The live catalog a request runs against: the app's index and the rates to its base currency."""
 
-    index: SearchIndex
+    index: SearchEngine
     rates: Mapping[str, Decimal]
 
 

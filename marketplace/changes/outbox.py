@@ -4,6 +4,11 @@ Services in any domain queue index changes here, inside the caller's transaction
 importing search. Only the index writer (search/jobs.py, run by the worker or a CLI
 command) drains the queue into the index, after the commit, so the index never shows what
 the database rolled back and only one process writes.
+
+An index that lives in the catalog's own database (the PostgreSQL search engine) needs no
+queue: the search package marks the app's sessions with :data:`REINDEX_AT_COMMIT`, and
+``queue_reindex`` then only notes the offers in the session (:func:`reindex_at_commit`), for
+the search package's commit hook to write into the index in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +22,33 @@ from sqlalchemy.orm import Session
 
 from marketplace.changes.models import IndexChange
 
+#: ``Session.info`` flag: this session's commits write the index themselves (set by the search
+#: package on the app's sessionmaker when its engine shares the catalog's transactions).
+REINDEX_AT_COMMIT = "traderow.reindex_at_commit"
+#: ``Session.info`` key: the offers queued in the session's current transaction, in that case.
+_NOTED = "traderow.reindex_noted"
+
 
 def queue_reindex(session: Session, offer_ids: Iterable[int]) -> int:
     """Queue offers for the index writer; part of the caller's transaction."""
-    rows = [{"offer_id": offer_id} for offer_id in dict.fromkeys(offer_ids)]
-    if rows:
-        session.execute(IndexChange.__table__.insert(), rows)
-    return len(rows)
+    ids = list(dict.fromkeys(offer_ids))
+    if session.info.get(REINDEX_AT_COMMIT):
+        reindex_at_commit(session).update(dict.fromkeys(ids))
+        return len(ids)
+    if ids:
+        session.execute(IndexChange.__table__.insert(), [{"offer_id": offer_id} for offer_id in ids])
+    return len(ids)
+
+
+def reindex_at_commit(session: Session) -> dict[int, None]:
+    """Return the offers noted for the index at this session's commit (insertion-ordered, as a dict's keys)."""
+    noted: dict[int, None] = session.info.setdefault(_NOTED, {})
+    return noted
+
+
+def take_reindex_at_commit(session: Session) -> list[int]:
+    """Return the offers noted for the index at commit, and forget them (the commit hook writes them)."""
+    return list(session.info.pop(_NOTED, {}))
 
 
 def pending_changes(session: Session) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from marketplace.changes.outbox import index_lag
-from search_index import SearchIndex
+from search_index import SearchEngine
 
 logger = logging.getLogger(__name__)
 
@@ -21,19 +21,25 @@ class Readiness:
     """The result of each readiness check: "ok", or what failed."""
 
     checks: dict[str, str] = field(default_factory=dict)
+    #: The search engine checked: "whoosh" or "postgres".
+    engine: str = ""
 
     @property
     def ready(self) -> bool:
         return all(result == OK for result in self.checks.values())
 
 
-def check_readiness(session: Session, index: SearchIndex, max_lag_seconds: float) -> Readiness:
-    """Check the database, the index and the index's lag; never raise.
+def check_readiness(session: Session, index: SearchEngine, max_lag_seconds: float) -> Readiness:
+    """Check the database, the search engine and the index's lag; never raise.
+
+    The engine is asked what a search needs: is its index built with this code's schema, and
+    does it answer (Whoosh opens its searcher; PostgreSQL counts its documents, on the replica
+    when searches read from one).
 
     The index lags when its oldest queued change has waited longer than ``max_lag_seconds``:
     buyers then search a catalog that is out of date (a stopped or failing worker).
     """
-    readiness = Readiness()
+    readiness = Readiness(engine=index.engine)
     try:
         session.execute(text("SELECT 1"))
         readiness.checks["database"] = OK

@@ -23,4 +23,5 @@ def readyz() -> ResponseReturnValue:
     """Answer 200 when the database answers, the index opens and does not lag; else 503 saying which failed."""
     readiness = check_readiness(get_session(), get_index(), current_app.config["READY_INDEX_LAG_SECONDS"])
     status = 200 if readiness.ready else 503
-    return jsonify(status="ok" if readiness.ready else "fail", checks=readiness.checks), status
+    body = {"status": "ok" if readiness.ready else "fail", "engine": readiness.engine, "checks": readiness.checks}
+    return jsonify(body), status

@@ -15,10 +15,10 @@ from marketplace.changes.outbox import index_lag
 from marketplace.db import get_session
 from marketplace.search.forms import parse_amount, parse_number
 from marketplace.search.index_runtime import get_index
-from marketplace.search.indexer import active_offer_count, check_index, fix_drift
+from marketplace.search.indexer import active_offer_count, check_index, fix_drift, writes_with_the_catalog
 from marketplace.search.jobs import rebuild_index, sync_index
 from marketplace.search.services import search_offers
-from search_index import CONDITIONS, SearchQuery
+from search_index import CONDITIONS, SearchIndex, SearchQuery
 
 _SORTS = ("relevance", "price_asc", "price_desc", "newest", "total")
 
@@ -215,7 +215,9 @@ def sync_command() -> None:
 
 
 @index.command("check")
-@click.option("--fix", is_flag=True, help="Queue every drifting offer for the worker to re-index.")
+@click.option(
+    "--fix", is_flag=True, help="Queue every drifting offer for the worker to re-index (PostgreSQL: re-index it now)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def check_command(fix: bool, as_json: bool) -> None:
@@ -229,7 +231,8 @@ def check_command(fix: bool, as_json: bool) -> None:
     index_ = get_index()
     drift = check_index(session, index_)
     lag = index_lag(session, current_app.config["READY_INDEX_LAG_SECONDS"])
-    lock = index_.lock_holder()
+    # Whoosh's lock is a file a dead process can leave held; PostgreSQL's advisory locks end with their session.
+    lock = index_.lock_holder() if isinstance(index_, SearchIndex) else None
     queued = 0
     if fix and not drift.clean:
         queued = fix_drift(session, drift)
@@ -238,6 +241,7 @@ def check_command(fix: bool, as_json: bool) -> None:
         click.echo(
             json.dumps(
                 {
+                    "engine": index_.engine,
                     "active": drift.active,
                     "indexed": drift.indexed,
                     "pending": drift.pending,
@@ -248,34 +252,39 @@ def check_command(fix: bool, as_json: bool) -> None:
                     "stale": drift.stale,
                     "extra": drift.extra,
                     "outdated": index_.is_outdated(),
-                    "lock": {"held": lock.held, "pid": lock.pid, "holder_alive": lock.alive},
+                    "lock": None if lock is None else {"held": lock.held, "pid": lock.pid, "holder_alive": lock.alive},
                     "queued": queued,
                 },
                 indent=2,
             )
         )
     else:
+        click.echo(f"Search engine: {index_.engine}")
         click.echo(f"Active offers in the database: {drift.active}; documents in the index: {drift.indexed}")
-        if lag.caught_up:
+        if writes_with_the_catalog(index_) and lag.caught_up:
+            click.echo("The index is written in the catalog's own transactions: nothing is queued.")
+        elif lag.caught_up:
             click.echo("Queued for the index writer: 0")
         else:
             click.echo(
                 f"Queued for the index writer: {lag.pending}, the oldest for {lag.oldest_seconds or 0:.0f} s; "
                 f"stuck (queued over {lag.stuck_after:.0f} s): {lag.stuck}"
             )
-        if lock.stale:
+        if lock is not None and lock.stale:
             click.echo(
                 f"Write lock: held, but its holder (pid {lock.pid or 'not recorded'}) is gone: a process that "
                 "inherited its descriptor holds it; the next writer takes it over."
             )
-        elif lock.held:
+        elif lock is not None and lock.held:
             click.echo(f"Write lock: held by pid {lock.pid}")
         if index_.is_outdated():
             click.echo("The index was built with an older schema: run `traderow index rebuild`.")
         for label, ids in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
             sample = ", ".join(map(str, ids[:10])) + (" …" if len(ids) > 10 else "")
             click.echo(f"{label.capitalize()}: {len(ids)}" + (f" ({sample})" if ids else ""))
-        if queued:
+        if queued and writes_with_the_catalog(index_):
+            click.echo(f"Re-indexed {queued} offers.")
+        elif queued:
             click.echo(f"Queued {queued} offers; the worker (or `traderow index sync`) will repair them.")
         elif drift.clean and lag.caught_up:
             click.echo("The index matches the database.")
@@ -283,5 +292,5 @@ def check_command(fix: bool, as_json: bool) -> None:
             click.echo("No drift beyond the queued changes, which the worker has yet to apply.")
         if lag.stuck:
             click.echo(f"{_count(lag.stuck, 'change')} stuck: is `traderow worker` running? Its log says why it fails.")
-    if (not drift.clean and not fix) or lag.stuck or lock.stale:
+    if (not drift.clean and not fix) or lag.stuck or (lock is not None and lock.stale):
         sys.exit(1)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, OfferStatus, shown_to_buyers
@@ -22,7 +22,7 @@ from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
 from marketplace.suppliers.models import Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
-from search_index import CONDITIONS, OfferDocument, SearchIndex
+from search_index import CONDITIONS, OfferDocument, PostgresSearchIndex, SearchEngine
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def queued_changes(session: Session) -> Sequence[Row[int, int]]:
     return session.execute(batch).all()
 
 
-def apply_changes(session: Session, index: SearchIndex, changes: Sequence[Row[int, int]]) -> int:
+def apply_changes(session: Session, index: SearchEngine, changes: Sequence[Row[int, int]]) -> int:
     """Write the documents of the offers ``changes`` name to the index, or remove them; return offers applied.
 
     The caller holds the index's write lock and deletes the changes afterwards
@@ -217,6 +217,29 @@ def apply_changes(session: Session, index: SearchIndex, changes: Sequence[Row[in
     return len(offer_ids)
 
 
+def apply_offers(
+    session: Session, index: PostgresSearchIndex, offer_ids: Sequence[int], *, connection: Connection
+) -> tuple[int, int]:
+    """Write the offers' documents (or their removal) into ``index`` inside ``connection``'s transaction.
+
+    In batches of ``SYNC_BATCH``, so an import of 100,000 offers never holds every document
+    at once; returns how many were upserted and removed. The caller commits.
+    """
+    categories = _Categories(session)
+    upserted = removed = 0
+    for start in range(0, len(offer_ids), SYNC_BATCH):
+        upserts, removals = _documents(session, offer_ids[start : start + SYNC_BATCH], categories)
+        index.apply(upserts, removals, connection=connection)
+        upserted += len(upserts)
+        removed += len(removals)
+    return upserted, removed
+
+
+def writes_with_the_catalog(index: SearchEngine) -> bool:
+    """Say whether ``index`` is written in the catalog's own transactions (no outbox, no index writer)."""
+    return isinstance(index, PostgresSearchIndex)
+
+
 def active_offer_count(session: Session) -> int:
     """Return how many offers buyers can see, which is how many the index should hold."""
     return session.scalar(select(func.count()).where(shown_to_buyers())) or 0
@@ -227,7 +250,7 @@ def queued_change_ids(session: Session) -> list[int]:
     return list(session.scalars(select(IndexChange.id)))
 
 
-def write_generation(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+def write_generation(session: Session, index: SearchEngine, progress: Callable[[int], None] | None = None) -> int:
     """Write every active offer into a fresh index generation and swap it in; return how many.
 
     The caller holds the index's write lock; the database is only read.
@@ -273,7 +296,7 @@ class IndexDrift:
         return sorted({*self.missing, *self.stale, *self.extra})
 
 
-def check_index(session: Session, index: SearchIndex) -> IndexDrift:
+def check_index(session: Session, index: SearchEngine) -> IndexDrift:
     """Compare the index with the database's active offers; change neither."""
     queued = set(session.scalars(select(IndexChange.offer_id)))
     indexed = index.indexed_offers()

@@ -21,8 +21,9 @@ from marketplace.search.indexer import (
     queued_change_ids,
     queued_changes,
     write_generation,
+    writes_with_the_catalog,
 )
-from search_index import SearchIndex
+from search_index import SearchEngine
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 INDEX_BATCH = 1000
 
 
-def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+def sync_index(session: Session, index: SearchEngine, progress: Callable[[int], None] | None = None) -> int:
     """Apply queued changes to the index and commit the drained queue; return offers applied.
 
     A crash between the index commit and the queue commit only re-applies the same
@@ -39,6 +40,9 @@ def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], N
     """
     applied = 0
     while True:
+        # Commit the caller's own work before the lock is ours: on PostgreSQL that commit
+        # writes the index under the lock taken shared, which our exclusive hold would refuse.
+        session.commit()
         with index.write_lock():
             # End the session's transaction: what is read below must be what is committed
             # now, not a snapshot taken before the lock was ours.
@@ -57,12 +61,13 @@ def sync_index(session: Session, index: SearchIndex, progress: Callable[[int], N
             progress(offers)
 
 
-def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+def rebuild_index(session: Session, index: SearchEngine, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database alongside the live one, then swap it in.
 
     The offers are read while holding the index's write lock, so the worker cannot write
     documents it read earlier over the new generation.
     """
+    session.commit()  # the caller's own work first (see sync_index)
     with index.write_lock():
         session.commit()  # read what is committed now, not an older snapshot
         # Changes queued before the rebuild reads the offers are contained in it; changes
@@ -76,7 +81,7 @@ def rebuild_index(session: Session, index: SearchIndex, progress: Callable[[int]
     return written
 
 
-def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *, commit_seconds: float = 0.0) -> int:
+def update_index(session: Session, index: SearchEngine, rebuild_threshold: int, *, commit_seconds: float = 0.0) -> int:
     """Apply queued index changes in batches; rebuild instead when most of the catalog changed.
 
     Every index commit writes a segment and makes every web process reopen its searcher,
@@ -85,7 +90,12 @@ def update_index(session: Session, index: SearchIndex, rebuild_threshold: int, *
     fresh generation with two writer processes is then much faster than updating documents
     one by one. An index built with an older schema is rebuilt at once: searches on it
     return nothing.
+
+    An index written in the catalog's own transactions (PostgreSQL) has nothing to catch up
+    with: this does nothing there.
     """
+    if writes_with_the_catalog(index):
+        return 0
     if index.is_outdated():
         logger.error("Index: built with an older schema, searches find nothing; rebuilding it now")
         return rebuild_index(session, index)

@@ -18,7 +18,7 @@ from marketplace.search.services import SearchPage, search_offers
 from marketplace.shops.leads import add_lead
 from marketplace.shops.models import Lead, LeadItem, LeadSource
 from marketplace.suppliers.models import Supplier
-from search_index import SearchIndex, SearchQuery
+from search_index import SearchEngine, SearchQuery
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class ShopOffers:
 
 
 def shop_offers(
-    session: Session, index: SearchIndex, supplier: Supplier, *, query: str = "", page: int = 1, per_page: int = 24
+    session: Session, index: SearchEngine, supplier: Supplier, *, query: str = "", page: int = 1, per_page: int = 24
 ) -> ShopOffers:
     """Return one page of the supplier's active offers; a query searches them through the index."""
     query = query.strip()

@@ -101,6 +101,7 @@ def import_command(
     A 1C exchange is imported from its zip, or from import.xml with --offers offers.xml.
     """
     from marketplace.search.index_runtime import get_index
+    from marketplace.search.indexer import writes_with_the_catalog
     from marketplace.search.jobs import sync_index
 
     session = get_session()
@@ -161,8 +162,10 @@ def import_command(
             session.commit()
             session.refresh(run)
     finish_inline(session, job.id)
+    index = get_index()
     try:
-        indexed: int | None = sync_index(session, get_index())
+        # PostgreSQL: the import's own commit wrote its offers into the index; nothing is queued.
+        indexed: int | None = 0 if writes_with_the_catalog(index) else sync_index(session, index)
     except IndexLockedError:
         # The import is committed and its index changes are queued: the worker, which holds
         # the index now, writes them.
@@ -172,7 +175,9 @@ def import_command(
     else:
         click.echo(format_report(run))
     if indexed is not None:
-        if not as_json:
+        if not as_json and writes_with_the_catalog(index):
+            click.echo("Index updated with the import's commit")
+        elif not as_json:
             click.echo(f"Index updated: {indexed} offers")
     else:
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):

@@ -67,8 +67,8 @@ FILTERS: tuple[dict[str, Any], ...] = (
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
-    index = SearchIndex(tmp_path_factory.mktemp("browse"))
+def shop(make_module_index: Callable[[str], SearchIndex]) -> Iterator[SearchIndex]:
+    index = make_module_index("browse")
     index.index(CATALOG[:70])
     index.index(CATALOG[70:])  # a second segment
     index.remove(REMOVED)  # deletions in both
@@ -167,6 +167,7 @@ def test_browse_matches_counts_and_order_by_hand(shop: SearchIndex, q: SearchQue
     assert shown == rows
 
 
+@pytest.mark.usefixtures("whoosh_only")
 def test_a_new_snapshot_browses_as_a_warmed_one(shop: SearchIndex) -> None:
     """Warming precomputes what a browse needs; answers must not depend on whether it ran."""
     shop.search(SearchQuery(text="offer"))  # opens (and warms) the live generation

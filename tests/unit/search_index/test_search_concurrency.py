@@ -157,6 +157,7 @@ WRITER_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("whoosh_only")
 def test_search_while_another_process_writes(make_index: Callable[..., SearchIndex], tmp_path: Path) -> None:
     root = tmp_path / "index"
     reader = make_index(root)

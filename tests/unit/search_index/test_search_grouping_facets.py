@@ -29,8 +29,8 @@ OFFERS = (
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
-    index = SearchIndex(tmp_path_factory.mktemp("shop"))
+def shop(make_module_index: Callable[[str], SearchIndex]) -> Iterator[SearchIndex]:
+    index = make_module_index("shop")
     index.index(OFFERS)
     yield index
     index.close()

@@ -47,8 +47,8 @@ SHOP = (
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
-    index = SearchIndex(tmp_path_factory.mktemp("languages"))
+def shop(make_module_index: Callable[[str], SearchIndex]) -> Iterator[SearchIndex]:
+    index = make_module_index("languages")
     index.index(SHOP)
     yield index
     index.close()

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[3]
 #: A bound on waiting for the kernel and the processes, not a speed assertion.
 PATIENCE = 30.0
 
+#: About the Whoosh engine's own files and locks.
+pytestmark = pytest.mark.usefixtures("whoosh_only")
+
 
 def _gone(pid: int) -> bool:
     """Say whether ``pid`` has exited (a zombie waiting for a reaper counts as gone)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -110,7 +110,7 @@ def _offer(offer_id: int, params: tuple[tuple[str, str], ...]) -> OfferDocument:
     )
 
 
-def test_a_category_gets_the_dozen_most_useful_facets(tmp_path: Path) -> None:
+def test_a_category_gets_the_dozen_most_useful_facets(make_index: Callable[..., SearchIndex]) -> None:
     docs = []
     for i in range(1, 41):
         params = [
@@ -125,7 +125,7 @@ def test_a_category_gets_the_dozen_most_useful_facets(tmp_path: Path) -> None:
         docs.append(_offer(i, tuple(params)))
     # Colours, but in another category.
     docs.append(replace(_offer(99, (("Колір", "червоний"), ("Цвет", "синий"))), category_ids=(1, 3)))
-    with SearchIndex(tmp_path / "index") as index:
+    with make_index() as index:
         index.rebuild(docs)
         facets = index.search(SearchQuery(category_id=2)).params
         keys = [facet.key for facet in facets]

@@ -6,12 +6,16 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.filedb.structfile import BufferFile
 
 from search_index import SearchIndex
 from search_index.storage import MappedFileStorage, _MappedFile, open_index
 from tests.support.search import CATALOG, make_offer
+
+#: About the Whoosh engine's own files and locks.
+pytestmark = pytest.mark.usefixtures("whoosh_only")
 
 
 def _generation(index: SearchIndex) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from whoosh import fields
@@ -26,8 +26,8 @@ CODES = (
 
 
 @pytest.fixture(scope="module")
-def codes_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
-    index = SearchIndex(tmp_path_factory.mktemp("codes"))
+def codes_index(make_module_index: Callable[[str], SearchIndex]) -> Iterator[SearchIndex]:
+    index = make_module_index("codes")
     index.index(CODES)
     yield index
     index.close()

@@ -148,6 +148,7 @@ def test_an_index_with_an_older_analyzer_is_outdated(tmp_path: Path) -> None:
         assert index.is_outdated()
 
 
+@pytest.mark.usefixtures("whoosh_only")
 def test_a_new_snapshot_is_warm_before_it_serves(make_index: Callable[..., SearchIndex]) -> None:
     index = make_index()
     index.index([make_offer(1, "Котел газовий")])

@@ -1,0 +1,51 @@
+"""Write an index that lives in the catalog's database in the catalog's own transactions.
+
+With the PostgreSQL engine the app's sessions carry ``REINDEX_AT_COMMIT``: services'
+``queue_reindex`` calls then note offer ids in the session instead of queueing outbox rows,
+and just before the session commits, :func:`write_noted` builds those offers' documents
+(the indexer's code, in batches) and writes them through the session's own connection. The
+catalog and the index commit or roll back together: no worker step, no lag, no drift.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from marketplace.changes.outbox import REINDEX_AT_COMMIT, take_reindex_at_commit
+from marketplace.search.indexer import apply_offers
+from search_index import PostgresSearchIndex
+
+logger = logging.getLogger(__name__)
+
+
+def install_commit_hook(factory: sessionmaker[Session], index: PostgresSearchIndex) -> None:
+    """Make every session ``factory`` opens write its noted offers into ``index`` as it commits."""
+    factory.configure(info={REINDEX_AT_COMMIT: True})
+
+    def before_commit(session: Session) -> None:
+        write_noted(session, index)
+
+    def after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            # The commit wrote them; a rollback drops them with the catalog's changes.
+            take_reindex_at_commit(session)
+
+    event.listen(factory, "before_commit", before_commit)
+    event.listen(factory, "after_transaction_end", after_transaction_end)
+
+
+def write_noted(session: Session, index: PostgresSearchIndex) -> int:
+    """Write the documents of the offers noted in ``session`` into ``index`` on its connection; return how many."""
+    written = 0
+    while True:
+        offer_ids = take_reindex_at_commit(session)
+        if not offer_ids:
+            return written
+        # before_commit runs ahead of the commit's own flush: the rows must be there to be read.
+        session.flush()
+        upserts, removals = apply_offers(session, index, offer_ids, connection=session.connection())
+        written += len(offer_ids)
+        logger.debug("Index written with the commit: %d upserted, %d removed", upserts, removals)

@@ -1,0 +1,391 @@
+"""The offer index in PostgreSQL, behind the same interface as the Whoosh engine.
+
+Writes go to ``engine`` (the primary); searches, suggestions and reads go to ``read_engine``
+(a streaming replica) when one is given. Every read runs in one REPEATABLE READ, read-only
+transaction, so a search's totals, facets and page come from one snapshot and never show half
+of an ``apply``.
+
+``apply`` can write inside the caller's open transaction (``connection=``): the app calls it
+while committing the catalog, so the catalog and the index commit together or not at all.
+It takes the index's advisory lock shared, so applies run side by side; ``rebuild`` and
+``write_lock()`` take it exclusive, so a rebuild never interleaves with an apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from search_index.documents import OfferDocument
+from search_index.index import IndexLockedError, IndexOutdatedError
+from search_index.parsing import parse_text
+from search_index.postgres import spelling
+from search_index.postgres.searching import Matching, run_search
+from search_index.postgres.tables import SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
+from search_index.postgres.textquery import text_queries
+from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms, lock_offers
+from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
+
+__all__ = ["PostgresSearchIndex"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How long apply() and rebuild() wait for another writer before giving up.
+DEFAULT_LOCK_TIMEOUT = 30.0
+#: The first key of the index's advisory lock ("TR"); the second is the schema's checksum.
+_LOCK_CLASS = 0x5452
+#: SQLSTATEs of a missing table or schema (no index yet) and of a lock wait that timed out.
+_MISSING = frozenset(("42P01", "3F000"))
+_LOCK_TIMEOUT = "55P03"
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state = getattr(exc.orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+class PostgresSearchIndex:
+    """Keep the offer index in one PostgreSQL schema; see the module docstring."""
+
+    #: Which engine this is (``search_index.engine.SearchEngine``).
+    engine = "postgres"
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        schema: str = "search",
+        read_engine: Engine | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        self._engine = engine
+        self._read_engine = read_engine or engine
+        self.schema = schema
+        self._s = quoted_schema(schema)
+        self.lock_timeout = lock_timeout
+        self._lock_key = zlib.crc32(schema.encode()) - 2**31
+        self._writing = threading.local()
+        self._ensured = False
+
+    def __repr__(self) -> str:
+        return f"<PostgresSearchIndex {self.schema} on {self._engine.url.render_as_string()}>"
+
+    def __enter__(self) -> PostgresSearchIndex:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- locking ---------------------------------------------------------------------
+
+    def _lock(self, conn: Connection, function: str) -> None:
+        """Take the index's advisory lock with ``function``, waiting at most ``lock_timeout``."""
+        # Local to the transaction, and put back after: the caller's transaction keeps its own.
+        previous = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+        conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(self.lock_timeout * 1000)}ms"})
+        try:
+            conn.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": _LOCK_CLASS, "key": self._lock_key})
+        except DBAPIError as exc:
+            if _sqlstate(exc) == _LOCK_TIMEOUT:
+                raise IndexLockedError(
+                    f"search index {self.schema} is locked by another writer for over {self.lock_timeout}s"
+                ) from exc
+            raise
+        conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": previous})
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the index's advisory lock exclusively across several steps; re-entrant per thread.
+
+        ``apply`` and ``rebuild`` called inside reuse the lock's connection. Raises
+        :class:`IndexLockedError` after ``lock_timeout`` seconds.
+        """
+        depth = getattr(self._writing, "depth", 0)
+        if depth:
+            self._writing.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._writing.depth = depth
+            return
+        conn = self._engine.connect()
+        try:
+            self._lock(conn, "pg_advisory_lock")
+            conn.commit()
+            self._writing.conn, self._writing.depth = conn, 1
+            try:
+                yield
+            finally:
+                self._writing.conn, self._writing.depth = None, 0
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:cls, :key)"), {"cls": _LOCK_CLASS, "key": self._lock_key})
+                conn.commit()
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _writing_connection(self) -> Iterator[Connection]:
+        """Yield a connection in a transaction of its own that commits at the end: the lock's, if held."""
+        held: Connection | None = getattr(self._writing, "conn", None)
+        if held is not None:
+            with held.begin():
+                yield held
+            return
+        with self._engine.begin() as conn:
+            yield conn
+
+    # -- creating --------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Create the schema, tables, indexes and the pg_trgm extension where missing (idempotent)."""
+        with self._engine.connect() as conn:
+            exists = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{self._s}.meta"}).scalar()
+            conn.rollback()
+            if exists is None:
+                with conn.begin():
+                    # Two processes creating the same tables at once would collide in the catalog.
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": _LOCK_CLASS, "key": 0})
+                    for statement in create_statements(self.schema):
+                        conn.execute(text(statement))
+                logger.info("search index %s: created its tables", self.schema)
+        self._ensured = True
+
+    # -- writing ---------------------------------------------------------------------
+
+    def apply(
+        self, upserts: Iterable[OfferDocument], removals: Iterable[int] = (), *, connection: Connection | None = None
+    ) -> int:
+        """Write ``upserts`` and delete ``removals`` in one transaction.
+
+        With ``connection``, inside the caller's open transaction, which the caller commits
+        (or rolls back, and the index with it); never committed here. Without, in a
+        transaction of its own. An offer id both upserted and removed ends up removed; invalid
+        documents are skipped and logged. Returns documents written plus indexed documents removed.
+        """
+        by_id: dict[int, dict[str, Any]] = {}
+        terms: set[str] = set()
+        for row, words in checked_rows(upserts, self.schema):
+            by_id[int(row["offer_id"])] = row  # the last version in a batch wins
+            terms |= words
+        removed_ids: set[int] = set()
+        for offer_id in removals:
+            if isinstance(offer_id, bool) or not isinstance(offer_id, int):
+                raise TypeError(f"offer ids to remove must be int, not {offer_id!r}")
+            removed_ids.add(offer_id)
+            by_id.pop(offer_id, None)
+        if not by_id and not removed_ids:
+            return 0
+        if not self._ensured:
+            self.ensure()
+        if connection is not None:
+            removed = self._apply_on(connection, by_id, removed_ids, terms)
+        else:
+            with self._writing_connection() as conn:
+                removed = self._apply_on(conn, by_id, removed_ids, terms)
+        logger.info("search index %s: wrote %d and removed %d documents", self.schema, len(by_id), removed)
+        return len(by_id) + removed
+
+    def _apply_on(
+        self, conn: Connection, by_id: dict[int, dict[str, Any]], removed_ids: set[int], terms: set[str]
+    ) -> int:
+        # Shared: applies run side by side, a rebuild (exclusive) waits for them and they for it.
+        self._lock(conn, "pg_advisory_xact_lock_shared")
+        version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = 'schema_version'")).scalar()
+        if version != SCHEMA_VERSION:
+            raise IndexOutdatedError(
+                f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
+            )
+        lock_offers(conn, self._s, [*removed_ids, *by_id])
+        removed = delete_offers(conn, self._s, removed_ids)
+        insert_rows(conn, self._s, "offers", [by_id[offer_id] for offer_id in sorted(by_id)], upsert=True)
+        insert_terms(conn, self._s, terms)
+        return removed
+
+    def index(self, docs: Iterable[OfferDocument]) -> int:
+        """Add or replace ``docs``; see :meth:`apply`."""
+        return self.apply(docs)
+
+    def remove(self, offer_ids: Iterable[int]) -> int:
+        """Remove the offers with ``offer_ids``; returns how many were in the index."""
+        return self.apply((), offer_ids)
+
+    def rebuild(self, docs: Iterable[OfferDocument]) -> int:
+        """Fill a new table with ``docs`` and swap it in for the old one in one short transaction.
+
+        Readers see the old complete index until the swap commits, then the new one. If the
+        build fails, the current table stays and the new one is dropped.
+        """
+        with self.write_lock():
+            self.ensure()
+            conn: Connection = self._writing.conn
+            s = self._s
+            build = "offers_build"
+            seen: set[int] = set()
+            terms: set[str] = set()
+
+            def rows() -> Iterator[dict[str, Any]]:
+                for row, words in checked_rows(docs, self.schema):
+                    if row["offer_id"] in seen:
+                        logger.warning("search index %s: skipped duplicate offer %d", self.schema, row["offer_id"])
+                        continue
+                    seen.add(row["offer_id"])
+                    terms.update(words)
+                    yield row
+
+            try:
+                with conn.begin():
+                    conn.execute(text(f"DROP TABLE IF EXISTS {s}.{build}"))
+                    conn.execute(text(f"CREATE TABLE {s}.{build} (LIKE {s}.offers INCLUDING DEFAULTS)"))
+                    written = insert_rows(conn, s, build, rows(), upsert=False)
+                    conn.execute(text(f"ALTER TABLE {s}.{build} ADD CONSTRAINT {build}_pkey PRIMARY KEY (offer_id)"))
+                    for statement in offers_indexes(self.schema, build, build):
+                        conn.execute(text(statement))
+                    insert_terms(conn, s, terms)
+            except BaseException:
+                with conn.begin():
+                    conn.execute(text(f"DROP TABLE IF EXISTS {s}.{build}"))
+                raise
+            with conn.begin():
+                conn.execute(text(f"DROP TABLE {s}.offers"))
+                conn.execute(text(f"ALTER TABLE {s}.{build} RENAME TO offers"))
+                conn.execute(text(f"ALTER INDEX {s}.{build}_pkey RENAME TO offers_pkey"))
+                for statement in offers_indexes(self.schema, build, build):
+                    name = statement.split()[5]
+                    conn.execute(text(f"ALTER INDEX {s}.{name} RENAME TO {name.replace(build, 'offers', 1)}"))
+                conn.execute(
+                    text(f"UPDATE {s}.meta SET value = :version WHERE name = 'schema_version'"),
+                    {"version": SCHEMA_VERSION},
+                )
+            conn.execute(text(f"ANALYZE {s}.offers"))
+            conn.commit()
+        logger.info("search index %s: rebuilt with %d documents", self.schema, written)
+        return written
+
+    # -- reading ---------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection | None]:
+        """Yield a connection in one read-only snapshot, or None when there is no index yet."""
+        with self._read_engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+                exists = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{self._s}.offers"}).scalar()
+                yield conn if exists is not None else None
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run ``query`` and return one page of results with exact totals and facets.
+
+        Every word must match; when no offer has them all, a misspelt word is corrected
+        (``corrected``) or any word may match (``relaxed``), as in the Whoosh engine.
+        """
+        q = normalized(query)
+        empty = SearchResults(hits=(), total=0, page=q.page, per_page=q.per_page)
+        low, high = q.min_price_minor, q.max_price_minor
+        if low is not None and high is not None and low > high:
+            return empty
+        with self._reading() as conn:
+            if conn is None:
+                return empty
+            return self._search(conn, q)
+
+    def _search(self, conn: Connection, q: SearchQuery) -> SearchResults:
+        parsed = parse_text(q.text)
+        queries = text_queries(parsed)
+        if queries is None:
+            return run_search(conn, self._s, q, Matching())
+        terms = frozenset(t for clause in parsed.clauses for t in clause.terms)
+        strict = Matching(queries.strict, queries.clauses, terms=terms)
+        found = run_search(conn, self._s, q, strict)
+        if found.offer_total:
+            return found
+        suggestion, crossing = spelling.spelling_suggestion(conn, self._s, parsed)
+        if suggestion is not None and not crossing:
+            corrected = self._corrected(conn, q, suggestion)
+            if corrected is not None:
+                return corrected
+        if queries.relaxed:
+            relaxed = run_search(conn, self._s, q, Matching(queries.relaxed, queries.clauses, True, terms))
+            if relaxed.offer_total:
+                return replace(relaxed, suggestion=suggestion)
+        if suggestion is not None and crossing:
+            # A word of another language only when the buyer's own words find nothing at all.
+            corrected = self._corrected(conn, q, suggestion)
+            if corrected is not None:
+                return corrected
+        return replace(found, suggestion=suggestion)
+
+    def _corrected(self, conn: Connection, q: SearchQuery, suggestion: str) -> SearchResults | None:
+        """Return the results of the corrected text, or None when it finds nothing either."""
+        parsed = parse_text(suggestion)
+        queries = text_queries(parsed)
+        if queries is None:
+            return None
+        terms = frozenset(t for clause in parsed.clauses for t in clause.terms)
+        found = run_search(conn, self._s, q, Matching(queries.strict, queries.clauses, terms=terms))
+        if not found.offer_total:
+            return None
+        return replace(found, suggestion=suggestion, corrected=True)
+
+    def suggest(self, text: str, limit: int = 5) -> Suggestions:
+        """Return autocomplete suggestions for ``text``, the last word being a prefix."""
+        limit = min(max(1, limit), 20)
+        with self._reading() as conn:
+            return Suggestions() if conn is None else spelling.suggest(conn, self._s, text, limit)
+
+    def indexed_offers(self) -> dict[int, IndexedOffer]:
+        """Return what the index holds for each offer, for drift checks against the database."""
+        with self._reading() as conn:
+            if conn is None:
+                return {}
+            rows = conn.execute(
+                text(
+                    "SELECT offer_id, price_minor, in_stock, updated_at, product_id, category_ids"
+                    f" FROM {self._s}.offers"
+                )
+            )
+            return {
+                int(offer_id): IndexedOffer(
+                    price_minor=int(price),
+                    in_stock=bool(in_stock),
+                    updated_at=int(updated),
+                    product_id=int(product_id),
+                    category_ids=tuple(int(c) for c in categories),
+                )
+                for offer_id, price, in_stock, updated, product_id, categories in rows
+            }
+
+    def offer_ids(self) -> set[int]:
+        """Return the ids of all indexed offers."""
+        with self._reading() as conn:
+            if conn is None:
+                return set()
+            return {int(i) for i in conn.execute(text(f"SELECT offer_id FROM {self._s}.offers")).scalars()}
+
+    def doc_count(self) -> int:
+        """Return the number of indexed offers."""
+        with self._reading() as conn:
+            if conn is None:
+                return 0
+            return int(conn.execute(text(f"SELECT count(*) FROM {self._s}.offers")).scalar_one())
+
+    def is_outdated(self) -> bool:
+        """Return True when the tables were written by another schema version than the code's."""
+        with self._engine.connect() as conn:
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{self._s}.meta"}).scalar() is None:
+                return False
+            version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = 'schema_version'")).scalar()
+            return version != SCHEMA_VERSION
+
+    def close(self) -> None:
+        """Release nothing: the engines are the caller's, and every call returns its connection."""
