@@ -39,7 +39,6 @@ from typing import Any, cast
 import numpy as np
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from search_index.analysis import normalize_code
 from search_index.column_data import BYTES_COLUMNS, NUMBER_COLUMNS, STRING_COLUMNS, ColumnCache, read_column
@@ -58,7 +57,7 @@ from search_index.query import (
     Suggestions,
 )
 from search_index.schema import CODES_FIELD, SPELLING_FIELDS, TEXT_FIELD, outdated_fields
-from search_index.spelling import crosses_language, same_word_across_languages, script_of
+from search_index.spelling import best_correction, corrected_text, correction_distance, plausible_corrections
 from search_index.storage import open_index
 
 __all__ = ["Snapshot"]
@@ -652,25 +651,20 @@ class Snapshot:
         distances (``search_index.spelling``).
         """
         word = word.lower()
-        script = script_of(word)
-        if len(word) < 3 or not word.isalpha() or script is None:
+        max_distance = correction_distance(word)
+        if max_distance is None:
             return None
         reader = self.searcher.reader()
-        maxdist = 1 if len(word) <= 4 else 2
-        best: tuple[bool, int, int, str] | None = None
+        options: dict[str, tuple[bool, int]] = {}
+        frequency: Counter[str] = Counter()
         for field in SPELLING_FIELDS:
             spell_field = self.ix.schema[field].spelling_fieldname(field)
-            for candidate in reader.terms_within(spell_field, word, maxdist, prefix=1):
-                if candidate == word or script_of(candidate) != script:
-                    continue
-                crossing = crosses_language(word, candidate)
-                if crossing and not same_word_across_languages(word, candidate):
-                    continue  # a look-alike of another language: "резина" is not "рідина"
-                distance = damerau_levenshtein(word, candidate)
-                option = (crossing, distance, -reader.doc_frequency(spell_field, candidate), candidate)
-                if best is None or option < best:
-                    best = option
-        return None if best is None else (best[3], best[0])
+            candidates = reader.terms_within(spell_field, word, max_distance, prefix=1)
+            for candidate, crossing, distance in plausible_corrections(word, candidates, max_distance):
+                options[candidate] = (crossing, distance)
+                # A word in several fields counts as often as in the one it is most in.
+                frequency[candidate] = max(frequency[candidate], reader.doc_frequency(spell_field, candidate))
+        return best_correction(((w, c, d) for w, (c, d) in options.items()), frequency.__getitem__)
 
     def spelling_suggestion(self, parsed: ParsedText) -> tuple[str | None, bool]:
         """Return the text with each word found in no offer replaced by its nearest known word.
@@ -678,15 +672,10 @@ class Snapshot:
         Words that match something are never replaced. The flag says whether some
         replacement is of another language than the word typed (see ``search``).
         """
-        changed = crossing = False
-        words: list[str] = []
-        for clause in parsed.clauses:
-            replacement = None if self._known(clause) else self._correct_word(clause.typed)
-            if replacement is not None:
-                changed = True
-                crossing = crossing or replacement[1]
-            words.append(replacement[0] if replacement else clause.typed)
-        return (" ".join(words) if changed else None), crossing
+        clauses = parsed.clauses
+        return corrected_text(
+            [clause.typed for clause in clauses], lambda i: self._known(clauses[i]), self._correct_word
+        )
 
     def suggest(self, text: str, limit: int) -> Suggestions:
         """Return autocomplete suggestions for the words typed so far."""

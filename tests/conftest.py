@@ -29,6 +29,27 @@ from tests.support.app import app_config
 from tests.support.database import reset_schema, seed_test_taxonomy
 from tests.support.feed_server import FeedServer, running_feed_server
 from tests.support.paths import FIXTURES, SHARED_DATA
+from tests.support.pg_search_apps import (
+    SEARCH_BACKENDS,
+    database_from_template,
+    postgres_url_or_skip,
+    search_template,
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "search_engines: run the module's app tests once per search engine (whoosh, postgres)"
+    )
+    config.addinivalue_line("markers", "whoosh_only: in a search_engines module, a test of Whoosh's own ways")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the app tests of a module marked ``search_engines`` on each engine."""
+    marked = metafunc.definition.get_closest_marker("search_engines") is not None
+    whoosh_only = metafunc.definition.get_closest_marker("whoosh_only") is not None
+    if marked and not whoosh_only and "search_backend" in metafunc.fixturenames:
+        metafunc.parametrize("search_backend", SEARCH_BACKENDS, indirect=True)
 
 
 def pytest_report_header() -> str:
@@ -72,7 +93,37 @@ def app_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str, connection: Connection, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+def search_backend(request: pytest.FixtureRequest) -> str:
+    """Return the search engine the ``app`` runs on: Whoosh, or each engine in a ``search_engines`` module."""
+    return str(getattr(request, "param", "whoosh"))
+
+
+@pytest.fixture(scope="session")
+def pg_search_template() -> Iterator[str]:
+    """Return the template database the PostgreSQL-engine apps are cloned from (made once per run)."""
+    with search_template(postgres_url_or_skip()) as name:
+        yield name
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    database_url: str,
+    app_overrides: dict[str, Any],
+    search_backend: str,
+) -> Iterator[Flask]:
+    if search_backend == "postgres":
+        # Its index is written in the catalog's transactions and read on other connections:
+        # a database of its own that really commits (tests/support/pg_search_apps.py).
+        template = request.getfixturevalue("pg_search_template")
+        with database_from_template(postgres_url_or_skip(), template) as url:
+            app = create_app(app_config(tmp_path, url, SEARCH_BACKEND="postgres", **app_overrides))
+            yield app
+            app.extensions["traderow.index"].close()
+            app.extensions["traderow.db"].dispose()
+        return
+    connection: Connection = request.getfixturevalue("connection")
     app = create_app(app_config(tmp_path, database_url, **app_overrides))
     # Every session the app opens joins the test's transaction through savepoints.
     app.extensions["traderow.db"].sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")

@@ -8,13 +8,14 @@ the database rolled back and only one process writes.
 An index that lives in the catalog's own database (the PostgreSQL search engine) needs no
 queue: the search package marks the app's sessions with :data:`REINDEX_AT_COMMIT`, and
 ``queue_reindex`` then only notes the offers in the session (:func:`reindex_at_commit`), for
-the search package's commit hook to write into the index in the same transaction.
+the search package's commit hook to write into the index in the same transaction (or, while
+a rebuild holds that index, to queue here after all: :func:`queue_for_writer`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -35,9 +36,14 @@ def queue_reindex(session: Session, offer_ids: Iterable[int]) -> int:
     if session.info.get(REINDEX_AT_COMMIT):
         reindex_at_commit(session).update(dict.fromkeys(ids))
         return len(ids)
-    if ids:
-        session.execute(IndexChange.__table__.insert(), [{"offer_id": offer_id} for offer_id in ids])
-    return len(ids)
+    return queue_for_writer(session, ids)
+
+
+def queue_for_writer(session: Session, offer_ids: Sequence[int]) -> int:
+    """Queue offers as outbox rows for the index writer, whichever way the session's commits index."""
+    if offer_ids:
+        session.execute(IndexChange.__table__.insert(), [{"offer_id": offer_id} for offer_id in offer_ids])
+    return len(offer_ids)
 
 
 def reindex_at_commit(session: Session) -> dict[int, None]:

@@ -5,6 +5,9 @@ With the PostgreSQL engine the app's sessions carry ``REINDEX_AT_COMMIT``: servi
 and just before the session commits, :func:`write_noted` builds those offers' documents
 (the indexer's code, in batches) and writes them through the session's own connection. The
 catalog and the index commit or roll back together: no worker step, no lag, no drift.
+
+Only a rebuild holds the index longer than a commit should wait (``COMMIT_LOCK_WAIT``): a
+commit then queues its offers in the outbox instead, and the worker applies them after.
 """
 
 from __future__ import annotations
@@ -14,15 +17,23 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from marketplace.changes.outbox import REINDEX_AT_COMMIT, take_reindex_at_commit
+from marketplace.changes.outbox import REINDEX_AT_COMMIT, queue_for_writer, take_reindex_at_commit
 from marketplace.search.indexer import apply_offers
-from search_index import PostgresSearchIndex
+from search_index import IndexLockedError, PostgresSearchIndex
 
 logger = logging.getLogger(__name__)
 
 
+#: Seconds a commit waits for the index's lock (applies share it; a rebuild or the worker's
+#: sync of queued changes holds it alone) before it queues its offers for the worker instead.
+COMMIT_LOCK_WAIT = 2.0
+
+
 def install_commit_hook(factory: sessionmaker[Session], index: PostgresSearchIndex) -> None:
-    """Make every session ``factory`` opens write its noted offers into ``index`` as it commits."""
+    """Make every session ``factory`` opens write its noted offers into ``index`` as it commits.
+
+    ``index`` should wait ``COMMIT_LOCK_WAIT`` for its lock (its ``lock_timeout``).
+    """
     factory.configure(info={REINDEX_AT_COMMIT: True})
 
     def before_commit(session: Session) -> None:
@@ -46,6 +57,15 @@ def write_noted(session: Session, index: PostgresSearchIndex) -> int:
             return written
         # before_commit runs ahead of the commit's own flush: the rows must be there to be read.
         session.flush()
-        upserts, removals = apply_offers(session, index, offer_ids, connection=session.connection())
+        try:
+            # A savepoint: a lock wait that times out aborts it alone, not the catalog's transaction.
+            with session.begin_nested():
+                upserts, removals = apply_offers(session, index, offer_ids, connection=session.connection())
+        except IndexLockedError:
+            # A rebuild holds the index for minutes: the catalog commits now, and the offers
+            # wait in the outbox for the worker, which applies them once the rebuild is done.
+            queue_for_writer(session, offer_ids)
+            logger.warning("Search index busy (a rebuild): %d offers queued for the worker", len(offer_ids))
+        else:
+            logger.debug("Index written with the commit: %d upserted, %d removed", upserts, removals)
         written += len(offer_ids)
-        logger.debug("Index written with the commit: %d upserted, %d removed", upserts, removals)

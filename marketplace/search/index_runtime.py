@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from marketplace.db import database, make_engine
-from marketplace.search.commit_hook import install_commit_hook
+from marketplace.search.commit_hook import COMMIT_LOCK_WAIT, install_commit_hook
 from search_index import PostgresSearchIndex, SearchEngine, SearchIndex
 
 #: The PostgreSQL schema that holds the search tables, beside the catalog's.
@@ -33,7 +33,11 @@ def build_index(app: Flask) -> SearchEngine:
     db = database(app)
     replica = app.config["DATABASE_REPLICA_URL"]
     index = PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, read_engine=make_engine(replica) if replica else None)
-    install_commit_hook(db.sessionmaker, index)
+    # The same index for the commits, with a short wait for its lock: a commit never stalls
+    # behind a rebuild (it queues for the worker instead), while a rebuild waits its turn.
+    install_commit_hook(
+        db.sessionmaker, PostgresSearchIndex(db.engine, schema=SEARCH_SCHEMA, lock_timeout=COMMIT_LOCK_WAIT)
+    )
     return index
 
 

@@ -92,10 +92,11 @@ def update_index(session: Session, index: SearchEngine, rebuild_threshold: int, 
     return nothing.
 
     An index written in the catalog's own transactions (PostgreSQL) has nothing to catch up
-    with: this does nothing there.
+    with: this does nothing there, but for the changes that commits queued while a rebuild
+    held the index (``commit_hook``), which it applies at once.
     """
     if writes_with_the_catalog(index):
-        return 0
+        return sync_index(session, index) if pending_changes(session) else 0
     if index.is_outdated():
         logger.error("Index: built with an older schema, searches find nothing; rebuilding it now")
         return rebuild_index(session, index)

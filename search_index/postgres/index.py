@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -29,9 +30,9 @@ from search_index.index import IndexLockedError, IndexOutdatedError
 from search_index.parsing import parse_text
 from search_index.postgres import spelling
 from search_index.postgres.searching import Matching, run_search
-from search_index.postgres.tables import SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
+from search_index.postgres.tables import OFFER_COLUMNS, SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
 from search_index.postgres.textquery import text_queries
-from search_index.postgres.writing import checked_rows, delete_offers, insert_rows, insert_terms, lock_offers
+from search_index.postgres.writing import checked_rows, insert_rows, insert_terms, write_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
 
 __all__ = ["PostgresSearchIndex"]
@@ -42,6 +43,12 @@ T = TypeVar("T")
 
 #: How long apply() and rebuild() wait for another writer before giving up.
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: Memory a rebuild's index builds may use (PostgreSQL's default, 64 MB, makes the GIN build merge runs).
+BUILD_MEMORY = "256MB"
+#: Browse answers (no words) kept per instance; see ``_browse``.
+BROWSE_CACHE_SIZE = 256
+#: Memory each sort or hash of a search may use (PostgreSQL's default, 4 MB, spills a browse to disk).
+READ_WORK_MEM = "32MB"
 #: The first key of the index's advisory lock ("TR"); the second is the schema's checksum.
 _LOCK_CLASS = 0x5452
 #: SQLSTATEs of a missing table or schema (no index yet) and of a lock wait that timed out.
@@ -76,6 +83,8 @@ class PostgresSearchIndex:
         self._lock_key = zlib.crc32(schema.encode()) - 2**31
         self._writing = threading.local()
         self._ensured = False
+        self._cache_lock = threading.Lock()
+        self._browse_cache: OrderedDict[tuple[str, SearchQuery], SearchResults] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"<PostgresSearchIndex {self.schema} on {self._engine.url.render_as_string()}>"
@@ -199,15 +208,16 @@ class PostgresSearchIndex:
         self, conn: Connection, by_id: dict[int, dict[str, Any]], removed_ids: set[int], terms: set[str]
     ) -> int:
         # Shared: applies run side by side, a rebuild (exclusive) waits for them and they for it.
-        self._lock(conn, "pg_advisory_xact_lock_shared")
+        # A thread inside write_lock() holds it exclusively already (and would wait for itself
+        # on the caller's connection, another session).
+        if not getattr(self._writing, "depth", 0):
+            self._lock(conn, "pg_advisory_xact_lock_shared")
         version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = 'schema_version'")).scalar()
         if version != SCHEMA_VERSION:
             raise IndexOutdatedError(
                 f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
             )
-        lock_offers(conn, self._s, [*removed_ids, *by_id])
-        removed = delete_offers(conn, self._s, removed_ids)
-        insert_rows(conn, self._s, "offers", [by_id[offer_id] for offer_id in sorted(by_id)], upsert=True)
+        removed = write_offers(conn, self._s, by_id, removed_ids)
         insert_terms(conn, self._s, terms)
         return removed
 
@@ -245,8 +255,11 @@ class PostgresSearchIndex:
             try:
                 with conn.begin():
                     conn.execute(text(f"DROP TABLE IF EXISTS {s}.{build}"))
-                    conn.execute(text(f"CREATE TABLE {s}.{build} (LIKE {s}.offers INCLUDING DEFAULTS)"))
-                    written = insert_rows(conn, s, build, rows(), upsert=False)
+                    # From the code's columns, not the old table's: a rebuild is what brings in new ones.
+                    conn.execute(text(f"CREATE TABLE {s}.{build} ({OFFER_COLUMNS})"))
+                    written = insert_rows(conn, s, build, rows())
+                    # The indexes are built once the rows are in, each in one sorted pass, with room.
+                    conn.execute(text("SELECT set_config('maintenance_work_mem', :mem, true)"), {"mem": BUILD_MEMORY})
                     conn.execute(text(f"ALTER TABLE {s}.{build} ADD CONSTRAINT {build}_pkey PRIMARY KEY (offer_id)"))
                     for statement in offers_indexes(self.schema, build, build):
                         conn.execute(text(statement))
@@ -277,11 +290,14 @@ class PostgresSearchIndex:
     def _reading(self) -> Iterator[Connection | None]:
         """Yield a connection in one read-only snapshot, or None when there is no index yet."""
         with self._read_engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
-                conn.execute(text("SET TRANSACTION READ ONLY"))
-                exists = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{self._s}.offers"}).scalar()
-                yield conn if exists is not None else None
+                # A search sorts and hashes its matched rows a few times: in memory, not in temp files.
+                exists = conn.execute(
+                    text("SELECT to_regclass(:t), set_config('work_mem', :mem, true)"),
+                    {"t": f"{self._s}.offers", "mem": READ_WORK_MEM},
+                ).first()
+                yield conn if exists is not None and exists[0] is not None else None
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Run ``query`` and return one page of results with exact totals and facets.
@@ -303,7 +319,7 @@ class PostgresSearchIndex:
         parsed = parse_text(q.text)
         queries = text_queries(parsed)
         if queries is None:
-            return run_search(conn, self._s, q, Matching())
+            return self._browse(conn, q)
         terms = frozenset(t for clause in parsed.clauses for t in clause.terms)
         strict = Matching(queries.strict, queries.clauses, terms=terms)
         found = run_search(conn, self._s, q, strict)
@@ -324,6 +340,29 @@ class PostgresSearchIndex:
             if corrected is not None:
                 return corrected
         return replace(found, suggestion=suggestion)
+
+    def _browse(self, conn: Connection, q: SearchQuery) -> SearchResults:
+        """Answer a query without words, from the cache when the database has not changed since.
+
+        A browse counts the whole catalog (or a filtered part), and the same category pages
+        are asked for again and again, so answers are kept per snapshot: two snapshots with the
+        same text (xmin, xmax and the transactions in progress) see the same committed rows,
+        so an answer cached under one is exact under the other. Any write transaction in the
+        database moves the snapshot on, so nothing stale is ever served.
+        """
+        snapshot = str(conn.execute(text("SELECT CAST(pg_current_snapshot() AS text)")).scalar_one())
+        key = (snapshot, q)
+        with self._cache_lock:
+            cached = self._browse_cache.get(key)
+            if cached is not None:
+                self._browse_cache.move_to_end(key)
+                return cached
+        results = run_search(conn, self._s, q, Matching())
+        with self._cache_lock:
+            self._browse_cache[key] = results
+            while len(self._browse_cache) > BROWSE_CACHE_SIZE:
+                self._browse_cache.popitem(last=False)
+        return results
 
     def _corrected(self, conn: Connection, q: SearchQuery, suggestion: str) -> SearchResults | None:
         """Return the results of the corrected text, or None when it finds nothing either."""
@@ -388,4 +427,6 @@ class PostgresSearchIndex:
             return version != SCHEMA_VERSION
 
     def close(self) -> None:
-        """Release nothing: the engines are the caller's, and every call returns its connection."""
+        """Forget the cached browse answers; the engines are the caller's, and every call returns its connection."""
+        with self._cache_lock:
+            self._browse_cache.clear()

@@ -21,7 +21,7 @@ counted by ``search_index.param_facets``, the logic the Whoosh engine uses.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -153,37 +153,63 @@ def _where(flags: Sequence[tuple[str, str]], leave_out: str = "") -> str:
     return " AND ".join(column for column, name in flags if name != leave_out) or "true"
 
 
+def _facet_statements(pairs: list[tuple[str, str]], every: str, by_product: bool) -> list[str]:
+    """Return the SELECTs of the totals and facets over ``m``, as (facet, value, n, label) rows.
+
+    Grouped, a facet counts distinct (value, product) pairs: hashed, not sorted per value.
+    """
+
+    def counted(facet: str, column: str, where: str) -> str:
+        if by_product:
+            return (
+                f"SELECT '{facet}' AS facet, CAST(value AS text) AS value, count(*) AS n, NULL AS label FROM"
+                f" (SELECT DISTINCT {column} AS value, product_id FROM m WHERE {where}) AS x GROUP BY value"
+            )
+        return (
+            f"SELECT '{facet}' AS facet, CAST({column} AS text) AS value, count(*) AS n, NULL AS label"
+            f" FROM m WHERE {where} GROUP BY {column}"
+        )
+
+    products = "SELECT count(*) FROM (SELECT DISTINCT product_id FROM m WHERE {every}) AS x" if by_product else "0"
+    return [
+        f"SELECT 'total' AS facet, NULL AS value, count(*) AS n, NULL AS label FROM m WHERE {every}",
+        f"SELECT 'products', NULL, ({products.format(every=every)}), NULL",
+        counted("supplier", "supplier", _where(pairs, "supplier")),
+        counted("brand", "brand_key", f"{_where(pairs, 'brand')} AND brand_key <> ''"),
+        counted("condition", "condition", _where(pairs, "condition")),
+        counted("price", "price_bucket", _where(pairs, "price")),
+        counted("category", "level", f"{every} AND level IS NOT NULL"),
+        # The spelling most of the counted offers use, for each brand of the facet.
+        "(SELECT DISTINCT ON (brand_key) 'label', brand_key, 0, brand_name FROM (SELECT brand_key, brand_name,"
+        f" count(*) AS n FROM m WHERE {_where(pairs, 'brand')} AND brand_key <> '' GROUP BY brand_key, brand_name)"
+        " AS x ORDER BY brand_key, n DESC, brand_name)",
+    ]
+
+
 def run_search(conn: Connection, schema: str, q: SearchQuery, matching: Matching) -> SearchResults:
     """Answer one normalised query in one statement; ``conn`` is in a read-only snapshot."""
     bind = _Binds()
     cte, pairs = _matched_rows(schema, q, matching, bind)
     every = _where(pairs)
-    rows = "count(DISTINCT product_id)" if q.by_product else "count(*)"
-    facets = [
-        f"SELECT 'total' AS facet, NULL AS value, count(*) AS n, {rows} AS rows, NULL AS label FROM m WHERE {every}",
-        f"SELECT 'supplier', supplier, {rows}, 0, NULL FROM m WHERE {_where(pairs, 'supplier')} GROUP BY supplier",
-        f"SELECT 'brand', brand_key, {rows}, 0, mode() WITHIN GROUP (ORDER BY brand_name) FROM m"
-        f" WHERE {_where(pairs, 'brand')} AND brand_key <> '' GROUP BY brand_key",
-        f"SELECT 'condition', condition, {rows}, 0, NULL FROM m WHERE {_where(pairs, 'condition')} GROUP BY condition",
-        f"SELECT 'price', CAST(price_bucket AS text), {rows}, 0, NULL FROM m"
-        f" WHERE {_where(pairs, 'price')} GROUP BY price_bucket",
-        f"SELECT 'category', CAST(level AS text), {rows}, 0, NULL FROM m"
-        f" WHERE {every} AND level IS NOT NULL GROUP BY level",
-    ]
+    facets = _facet_statements(pairs, every, q.by_product)
     sort = q.sort if matching.tsquery or q.sort != "relevance" else "newest"
     limit, offset = bind(q.per_page), bind((q.page - 1) * q.per_page)
     if q.by_product:
-        window = _ORDERS["price_asc" if sort == "price_desc" else sort]
-        direction = "DESC" if sort == "price_desc" else ""
+        # A product takes the place of its first offer in the order (by price, its cheapest);
+        # only the products of the page gather their offers.
+        first = _ORDERS["price_asc" if sort == "price_desc" else sort]
+        order = _ORDERS[sort]
         page = (
-            f"ranked AS (SELECT *, row_number() OVER (ORDER BY {window}) AS rn FROM m WHERE {every}),"
-            f" page AS (SELECT array_agg(offer_id ORDER BY {_RANK}) AS ids, count(DISTINCT supplier) AS sellers,"
-            f" min(rn) AS pos, (array_agg(points ORDER BY {_RANK}))[1] AS points,"
+            f"best AS (SELECT DISTINCT ON (product_id) * FROM m WHERE {every} ORDER BY product_id, {first}),"
+            f" page AS (SELECT product_id, row_number() OVER (ORDER BY {order}) AS pos FROM best"
+            f" ORDER BY {order} LIMIT {limit} OFFSET {offset}),"
+            f" grouped AS (SELECT product_id, array_agg(offer_id ORDER BY {_RANK}) AS ids,"
+            f" count(DISTINCT supplier) AS sellers, (array_agg(points ORDER BY {_RANK}))[1] AS points,"
             f" (array_agg(title_words ORDER BY {_RANK}))[1] AS title_words"
-            f" FROM ranked GROUP BY product_id ORDER BY pos {direction} LIMIT {limit} OFFSET {offset}),"
-            " shown AS (SELECT page.*, page.ids[1] AS offer_id FROM page)"
+            f" FROM m JOIN page USING (product_id) WHERE {every} GROUP BY product_id),"
+            " shown AS (SELECT grouped.*, page.pos, grouped.ids[1] AS offer_id"
+            " FROM grouped JOIN page USING (product_id))"
         )
-        page_order = f"pos {direction}"
     else:
         order = _ORDERS[sort]
         page = (
@@ -191,7 +217,7 @@ def run_search(conn: Connection, schema: str, q: SearchQuery, matching: Matching
             f" row_number() OVER (ORDER BY {order}) AS pos FROM m WHERE {every} ORDER BY {order}"
             f" LIMIT {limit} OFFSET {offset})"
         )
-        page_order = "pos"
+    page_order = "pos"
     statement = (
         f"WITH m AS MATERIALIZED ({cte}), facets AS ({' UNION ALL '.join(facets)}), {page},"
         " hits AS (SELECT shown.ids, shown.sellers, shown.points, shown.title_words, shown.pos, o.offer_id,"
@@ -204,43 +230,31 @@ def run_search(conn: Connection, schema: str, q: SearchQuery, matching: Matching
     results = _results(
         q, matching, found_facets or [], found_hits or [], sort == "relevance" and bool(matching.tsquery)
     )
-    if q.category_id is not None and results.offer_total + len(results.facets["supplier"]):
+    if q.category_id is not None:
         params = _param_facets(conn, schema, q, matching)
         if params:
-            return _with_params(results, params)
+            return replace(results, params=params)
     return results
-
-
-def _with_params(results: SearchResults, params: tuple[ParamFacet, ...]) -> SearchResults:
-    return SearchResults(
-        hits=results.hits,
-        total=results.total,
-        page=results.page,
-        per_page=results.per_page,
-        relaxed=results.relaxed,
-        offer_total=results.offer_total,
-        facets=results.facets,
-        brand_labels=results.brand_labels,
-        params=params,
-        suggestion=results.suggestion,
-        corrected=results.corrected,
-    )
 
 
 def _results(
     q: SearchQuery, matching: Matching, facet_rows: list[dict[str, Any]], hit_rows: list[dict[str, Any]], ranked: bool
 ) -> SearchResults:
-    total = offer_total = 0
+    offer_total = 0
     counts: dict[str, dict[str, int]] = {name: {} for name in FACET_NAMES}
     labels: dict[str, str] = {}
+    products = 0
     for row in facet_rows:
         name, value = row["facet"], row["value"]
         if name == "total":
-            offer_total, total = int(row["n"]), int(row["rows"])
-            continue
-        counts[name][str(value)] = int(row["n"])
-        if name == "brand" and row["label"] is not None:
+            offer_total = int(row["n"])
+        elif name == "products":
+            products = int(row["n"])
+        elif name == "label":
             labels[str(value)] = row["label"]
+        else:
+            counts[name][str(value)] = int(row["n"])
+    total = products if q.by_product else offer_total
     counts["price"] = {
         price_bucket_label(int(b)): n for b, n in sorted(counts["price"].items(), key=lambda i: int(i[0]))
     }

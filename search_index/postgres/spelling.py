@@ -1,10 +1,10 @@
 """Did-you-mean and autocomplete on PostgreSQL: the ``terms`` table, with the language rule of Whoosh.
 
 Candidates for a misspelt word come from ``terms`` by trigram (pg_trgm's GIN index), sharing
-the typed word's first letter, as Whoosh's ``terms_within(prefix=1)`` does; the edit distance,
-the script and language rules (``search_index.spelling``) and the ranking are the same as the
-Whoosh engine's. A word's document frequency is counted on demand through ``doc``'s GIN index
-(its index term, wherever it stands), so nothing keeps a counter that imports would fight over.
+the typed word's first letter, as Whoosh's ``terms_within(prefix=1)`` does; which of them may
+replace it and which is best is decided by ``search_index.spelling``, as for the Whoosh engine.
+A word's document frequency is counted on demand through ``doc``'s GIN index (its index term,
+wherever it stands), so nothing keeps a counter that imports would fight over.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from search_index.analysis import analyze, normalize_code
 from search_index.parsing import Clause, ParsedText, parse_text
 from search_index.postgres.rows import code_lexeme, lexeme
 from search_index.postgres.textquery import text_queries
 from search_index.query import Suggestions
-from search_index.spelling import crosses_language, same_word_across_languages, script_of
+from search_index.spelling import best_correction, corrected_text, correction_distance, plausible_corrections
 
 __all__ = ["spelling_suggestion", "suggest"]
 
@@ -89,10 +88,9 @@ def _known(conn: Connection, schema: str, clause: Clause) -> bool:
 def _correct_word(conn: Connection, schema: str, word: str) -> tuple[str, bool] | None:
     """Return the nearest known word in the same script, and whether it is of another language."""
     word = word.lower()
-    script = script_of(word)
-    if len(word) < 3 or not word.isalpha() or script is None:
+    max_distance = correction_distance(word)
+    if max_distance is None:
         return None
-    maxdist = 1 if len(word) <= 4 else 2
     conn.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :limit, true)"), {"limit": _SIMILARITY})
     candidates = conn.execute(
         text(
@@ -103,49 +101,28 @@ def _correct_word(conn: Connection, schema: str, word: str) -> tuple[str, bool] 
         {
             "word": word,
             "prefix": _like_prefix(word[0]),
-            "shortest": len(word) - maxdist,
-            "longest": len(word) + maxdist,
+            "shortest": len(word) - max_distance,
+            "longest": len(word) + max_distance,
         },
     ).scalars()
-    options: list[tuple[bool, int, str]] = []
-    for candidate in candidates:
-        if candidate == word or script_of(candidate) != script:
-            continue
-        crossing = crosses_language(word, candidate)
-        if crossing and not same_word_across_languages(word, candidate):
-            continue  # a look-alike of another language: "резина" is not "рідина"
-        distance = damerau_levenshtein(word, candidate)
-        if distance <= maxdist:
-            options.append((crossing, distance, candidate))
+    options = plausible_corrections(word, candidates, max_distance)
     if not options:
         return None
-    frequency = _frequencies(conn, schema, [candidate for _c, _d, candidate in options])
-    ranked = [
-        (crossing, distance, -frequency.get(candidate, 0), candidate)
-        for crossing, distance, candidate in options
-        if frequency.get(candidate, 0)  # a word of offers since removed
-    ]
-    if not ranked:
-        return None
-    best = min(ranked)
-    return best[3], best[0]
+    frequency = _frequencies(conn, schema, [candidate for candidate, _c, _d in options])
+    return best_correction(options, lambda candidate: frequency.get(candidate, 0))
 
 
 def spelling_suggestion(conn: Connection, schema: str, parsed: ParsedText) -> tuple[str | None, bool]:
     """Return the text with each word found in no offer replaced by its nearest known word.
 
-    Words that match something are never replaced. The flag says whether some replacement
-    is of another language than the word typed (``search_index.spelling``).
+    See ``search_index.spelling.corrected_text``.
     """
-    changed = crossing = False
-    words: list[str] = []
-    for clause in parsed.clauses:
-        replacement = None if _known(conn, schema, clause) else _correct_word(conn, schema, clause.typed)
-        if replacement is not None:
-            changed = True
-            crossing = crossing or replacement[1]
-        words.append(replacement[0] if replacement else clause.typed)
-    return (" ".join(words) if changed else None), crossing
+    clauses = parsed.clauses
+    return corrected_text(
+        [clause.typed for clause in clauses],
+        lambda i: _known(conn, schema, clauses[i]),
+        lambda word: _correct_word(conn, schema, word),
+    )
 
 
 def suggest(conn: Connection, schema: str, typed: str, limit: int) -> Suggestions:

@@ -22,7 +22,7 @@ import re
 
 from search_index.analysis import ANALYSIS_VERSION, CODES_VERSION
 
-__all__ = ["SCHEMA_VERSION", "create_statements", "offers_indexes", "quoted_schema"]
+__all__ = ["OFFER_COLUMNS", "SCHEMA_VERSION", "create_statements", "offers_indexes", "quoted_schema"]
 
 #: Bumped when the tables or what goes into a row change; with the analyzer's and the codes'
 #: versions it makes :data:`SCHEMA_VERSION`, compared by ``is_outdated()``.
@@ -31,9 +31,9 @@ SCHEMA_VERSION = f"{TABLE_VERSION}.{ANALYSIS_VERSION}.{CODES_VERSION}"
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
-#: The columns of ``offers`` (and of the table a rebuild fills), in their order.
+#: The columns of ``offers`` (and of the table a rebuild fills, which gets its key once full), in their order.
 OFFER_COLUMNS = """
-    offer_id bigint PRIMARY KEY,
+    offer_id bigint NOT NULL,
     product_id bigint NOT NULL,
     supplier text NOT NULL,
     -- The title shown (the main language's); the alternative title is only in doc.
@@ -95,7 +95,7 @@ def create_statements(schema: str) -> list[str]:
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         f"CREATE SCHEMA IF NOT EXISTS {s}",
         f"CREATE TABLE IF NOT EXISTS {s}.meta (name text PRIMARY KEY, value text NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {s}.offers ({OFFER_COLUMNS})",
+        f"CREATE TABLE IF NOT EXISTS {s}.offers ({OFFER_COLUMNS}, PRIMARY KEY (offer_id))",
         *offers_indexes(schema, "offers", "offers"),
         f"CREATE TABLE IF NOT EXISTS {s}.terms (term text PRIMARY KEY)",
         f"CREATE INDEX IF NOT EXISTS terms_trgm ON {s}.terms USING gin (term gin_trgm_ops)",

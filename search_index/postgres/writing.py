@@ -3,10 +3,9 @@
 A batch is one statement: its rows travel as one JSON array that ``jsonb_to_recordset`` turns
 back into typed columns, which is as fast as a multi-row VALUES without a placeholder per value.
 Two transactions writing the same offers must wait for each other, never deadlock. So a write
-first locks every existing row it will change or delete, in offer order, in one statement; then
-deletes; then inserts in offer order (a new row another transaction is inserting is waited for in
-that order too); then adds words in word order. Waits then always go from a lower key to a higher
-one, which can form no circle.
+takes every offer it touches, written or removed, in one ascending pass (``write_offers``), then
+adds its words in word order: waits always go from a lower key to a higher one, which can form
+no circle.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from search_index.documents import OfferDocument
 from search_index.postgres.rows import document_row
 from search_index.schema import InvalidDocumentError
 
-__all__ = ["BATCH_ROWS", "checked_rows", "delete_offers", "insert_rows", "insert_terms", "lock_offers"]
+__all__ = ["BATCH_ROWS", "checked_rows", "insert_rows", "insert_terms", "write_offers"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +50,11 @@ def checked_rows(docs: Iterable[OfferDocument], where: str) -> Iterator[tuple[di
             logger.warning("search index %s: skipped invalid document: %s", where, exc)
 
 
-def insert_rows(conn: Connection, schema: str, table: str, rows: Iterable[dict[str, Any]], *, upsert: bool) -> int:
-    """Write ``rows`` into ``schema.table`` in batches; with ``upsert``, replace rows of the same offer."""
-    conflict = f" ON CONFLICT (offer_id) DO UPDATE SET {_UPDATE}" if upsert else ""
+def insert_rows(conn: Connection, schema: str, table: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Write ``rows`` into ``schema.table`` (a rebuild's, which nobody else writes) in batches."""
     statement = text(
         f"INSERT INTO {schema}.{table} ({', '.join(_COLUMNS)})"
         f" SELECT {_SELECT} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_RECORD})"
-        f" ORDER BY r.offer_id{conflict}"
     )
     written = 0
     iterator = iter(rows)
@@ -78,30 +75,40 @@ def insert_terms(conn: Connection, schema: str, terms: Iterable[str]) -> None:
         conn.execute(statement, {"terms": words[start : start + BATCH_ROWS * 5]})
 
 
-def lock_offers(conn: Connection, schema: str, offer_ids: Iterable[int]) -> None:
-    """Lock the existing rows of ``offer_ids`` in offer order, before anything of them changes."""
-    ids = sorted(set(offer_ids))
-    if ids:
-        conn.execute(
-            text(
-                f"SELECT 1 FROM {schema}.offers WHERE offer_id = ANY(CAST(:ids AS bigint[]))"
-                " ORDER BY offer_id FOR UPDATE"
-            ),
-            {"ids": ids},
-        )
+def _placeholder(offer_id: int) -> dict[str, Any]:
+    """Return a row that only holds the place of an offer about to be deleted (see ``write_offers``)."""
+    return {
+        "offer_id": offer_id, "product_id": 0, "supplier": "", "title": "", "snippet": "", "brand_key": "",
+        "brand_name": "", "condition": "new", "price_minor": 0, "price_bucket": 0, "in_stock": False,
+        "created_at": 0, "updated_at": 0, "title_words": 0, "category_ids": [], "param_values": [],
+        "param_numbers": {}, "param_facets": "", "doc": "",
+    }  # fmt: skip
 
 
-def delete_offers(conn: Connection, schema: str, offer_ids: Iterable[int]) -> int:
-    """Delete the offers with ``offer_ids`` (in id order); return how many were there."""
-    ids = sorted(set(offer_ids))
-    if not ids:
-        return 0
-    result = conn.execute(
-        text(
-            f"DELETE FROM {schema}.offers WHERE offer_id IN"
-            f" (SELECT offer_id FROM {schema}.offers WHERE offer_id = ANY(CAST(:ids AS bigint[]))"
-            " ORDER BY offer_id FOR UPDATE)"
-        ),
-        {"ids": ids},
+def write_offers(conn: Connection, schema: str, rows: dict[int, dict[str, Any]], removals: set[int]) -> int:
+    """Upsert ``rows`` and delete ``removals`` (disjoint), every row taken in one ascending pass.
+
+    Each offer, written or removed, is first upserted in offer order: an existing row is locked,
+    a new one inserted, and another transaction writing the same offer waits at the same place
+    in the order. The removed ones, thus locked, are then deleted. Returns how many of them
+    were indexed before.
+    """
+    upsert = text(
+        f"INSERT INTO {schema}.offers ({', '.join(_COLUMNS)})"
+        f" SELECT {_SELECT} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_RECORD})"
+        f" ORDER BY r.offer_id ON CONFLICT (offer_id) DO UPDATE SET {_UPDATE}"
+        " RETURNING offer_id, xmax = 0 AS inserted"
     )
-    return int(result.rowcount)
+    placed: set[int] = set()  # removals that were not indexed: their placeholder is a new row
+    ordered = sorted([*rows, *removals])
+    for start in range(0, len(ordered), BATCH_ROWS):
+        batch = [rows[i] if i in rows else _placeholder(i) for i in ordered[start : start + BATCH_ROWS]]
+        for offer_id, inserted in conn.execute(upsert, {"rows": json.dumps(batch, ensure_ascii=False)}):
+            if inserted and offer_id in removals:
+                placed.add(offer_id)
+    if removals:
+        conn.execute(
+            text(f"DELETE FROM {schema}.offers WHERE offer_id = ANY(CAST(:ids AS bigint[]))"),
+            {"ids": sorted(removals)},
+        )
+    return len(removals) - len(placed)

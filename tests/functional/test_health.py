@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -30,10 +31,14 @@ def test_healthz_answers_without_the_database(tmp_path: Path) -> None:
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
-def test_readyz_is_ready_with_a_database_an_index_and_no_lag(client: FlaskClient, stocked: dict[str, Supplier]) -> None:
+@pytest.mark.search_engines
+def test_readyz_is_ready_with_a_database_an_index_and_no_lag(
+    client: FlaskClient, stocked: dict[str, Supplier], search_backend: str
+) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "index": "ok", "index_lag": "ok"}}
+    checks = {"database": "ok", "index": "ok", "index_lag": "ok"}
+    assert response.get_json() == {"status": "ok", "engine": search_backend, "checks": checks}
 
 
 def test_readyz_fails_while_the_index_lags_beyond_the_bound(

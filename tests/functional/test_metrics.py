@@ -39,12 +39,13 @@ def test_an_unknown_url_is_counted_as_unmatched_not_by_its_path(client: FlaskCli
     assert sample(client, "traderow_http_request_duration_seconds_count", route="/no-such-page-at-all") == 0
 
 
-def test_searches_and_imports_are_timed(client: FlaskClient, stocked: dict[str, Supplier]) -> None:
+@pytest.mark.search_engines
+def test_searches_and_imports_are_timed(client: FlaskClient, stocked: dict[str, Supplier], search_backend: str) -> None:
     # The stocked fixture imported two price lists in this process.
     assert sample(client, "traderow_import_duration_seconds_count", status="succeeded", dry_run="false") >= 2
-    before = sample(client, "traderow_search_duration_seconds_count", engine="whoosh")
+    before = sample(client, "traderow_search_duration_seconds_count", engine=search_backend)
     assert client.get("/search?q=knife").status_code == 200
-    assert sample(client, "traderow_search_duration_seconds_count", engine="whoosh") == before + 1
+    assert sample(client, "traderow_search_duration_seconds_count", engine=search_backend) == before + 1
 
 
 def test_an_import_in_another_process_is_summed_into_the_scrape(client: FlaskClient) -> None:

@@ -10,6 +10,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from marketplace.search.services import bucket_text
 from marketplace.suppliers.models import Supplier
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 
 @pytest.mark.parametrize(
     ("value", "text"),

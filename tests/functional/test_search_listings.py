@@ -21,6 +21,9 @@ from marketplace.search.jobs import rebuild_index
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 SKILLETS = 662  # Home & Garden > ... > Cookware > Skillets & Frying Pans
 COOKWARE = 654
 

@@ -24,6 +24,9 @@ from marketplace.search.jobs import sync_index
 from marketplace.suppliers.models import Supplier
 from search_index import OfferDocument
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 
 def test_a_product_row_shows_the_lowest_matching_price_and_its_sellers(
     app: Flask, client: FlaskClient, db_session: Session, stocked: dict[str, Supplier]
@@ -69,6 +72,7 @@ def test_a_chosen_brand_beyond_the_first_fifteen_stays_checked(
     assert 'value="rarebrand"' not in unchosen
 
 
+@pytest.mark.whoosh_only  # Whoosh's writer and files; on PostgreSQL web requests write nothing by design
 def test_web_requests_never_open_a_writer(
     app: Flask, client: FlaskClient, db_session: Session, stocked: dict[str, Supplier], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,9 @@ from tests.support import factories
 from tests.support.paths import FIXTURES
 from tests.support.taxonomy import add_google_categories
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 #: Google's "Vehicles & Parts > ... > Motor Vehicle Tires".
 TYRES = 911
 

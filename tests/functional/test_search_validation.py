@@ -16,6 +16,9 @@ from flask_babel import force_locale, gettext
 from marketplace.search.forms import parse_amount
 from marketplace.suppliers.models import Supplier
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 
 def page_errors(html: str) -> list[str]:
     """Return the page's error summary, one line per error, tags stripped."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Offer
 from marketplace.changes.models import IndexChange
 from marketplace.suppliers.models import Supplier
+
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
 
 
 def hits(html: str) -> int:
@@ -188,6 +192,7 @@ def test_cli_search_takes_the_same_filters(runner: FlaskCliRunner, stocked: dict
     assert "Without the price filter: 1 found" in result.output
 
 
+@pytest.mark.whoosh_only  # the outbox queue; PostgreSQL's check: tests/integration/test_search_postgres_commits.py
 def test_cli_index_check_reports_drift_and_fix_queues_it(
     app: Flask, runner: FlaskCliRunner, db_session: Session, stocked: dict[str, Supplier]
 ) -> None:

@@ -30,6 +30,9 @@ from marketplace.taxonomy.models import Category
 from search_index import SearchQuery
 from tests.support.realfeeds import REZINA13_GROUPS, import_real_feed, map_groups
 
+#: Each app test runs on Whoosh and on PostgreSQL (tests/support/pg_search_apps.py).
+pytestmark = pytest.mark.search_engines
+
 JUDGED = yaml.safe_load((Path(__file__).with_name("judged.yaml")).read_text("utf-8"))
 K = 5
 #: Floors of the capped precision@5 (see judged.yaml), under the figures measured when they

@@ -115,3 +115,17 @@ def test_wsgi_builds_the_app_from_the_environment(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["marketplace", "False", str(tmp_path)]
+
+
+def test_the_postgres_search_engine_needs_a_postgresql_database(tmp_path: Path) -> None:
+    settings = {"TESTING": True, "INSTANCE_PATH": str(tmp_path)}
+    assert create_app(settings).config["SEARCH_BACKEND"] == "whoosh"
+    with pytest.raises(
+        ConfigError, match=r"SEARCH_BACKEND=postgres .* TRADEROW_DATABASE_URL is not PostgreSQL \(sqlite:"
+    ):
+        create_app({**settings, "SEARCH_BACKEND": "postgres"})
+    with pytest.raises(ConfigError, match="TRADEROW_SEARCH_BACKEND: 'solr' is not a valid value"):
+        create_app({**settings, "SEARCH_BACKEND": "solr"})
+    url = "postgresql+psycopg://traderow:secret@db.example:5432/traderow"
+    config = create_app({**settings, "SEARCH_BACKEND": " Postgres ", "DATABASE_URL": url}).config
+    assert config["SEARCH_BACKEND"] == "postgres" and config["DATABASE_REPLICA_URL"] is None

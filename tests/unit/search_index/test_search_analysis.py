@@ -11,9 +11,11 @@ from search_index.analysis import (
     code_variants,
     normalize_code,
     offer_analyzer,
+    spelling_words,
     stem_token,
 )
 from search_index.schema import build_schema
+from tests.support.search import CATALOG
 
 
 def same_stem(*words: str) -> bool:
@@ -124,3 +126,22 @@ def test_schema_with_analyzer_survives_pickling() -> None:
     assert restored.names() == schema.names()
     assert restored["title"].analyzer == schema["title"].analyzer
     assert [t.text for t in restored["title"].analyzer("котлы")] == ["котл"]
+
+
+SAMPLES = (
+    *(offer.title for offer in CATALOG),
+    *(offer.description for offer in CATALOG),
+    "Чехол для iPhone 15 Pro, 1,5 м; м'ясорубка «Мрія» — ножиці/ножницы GD-4186F (R16) 1.24F",
+    "THE Knives and forks of o'clock — Ёлка, ЁЖИК і їжак, ґанок; 2,5кВт 220В  \t\n  ÆØÅ straße",
+    "",
+    "   ",
+    "a an the и в на і з — 5 л S",
+)
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_analyze_gives_the_analyzers_terms_and_words(text: str) -> None:
+    """The fast path the engines use must give exactly what the Whoosh analyzer gives."""
+    analyzer = offer_analyzer()
+    assert analyze(text) == [token.text for token in analyzer(text, mode="query")]
+    assert spelling_words(text) == [token.text for token in analyzer(text, mode="index", no_morph=True)]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
-from search_index import IndexOutdatedError, OfferDocument, PostgresSearchIndex, SearchQuery
+from search_index import IndexLockedError, IndexOutdatedError, OfferDocument, PostgresSearchIndex, SearchQuery
 from tests.support.search import CATALOG, found, make_offer
 from tests.support.search_engines import IndexMaker
 
@@ -61,6 +61,18 @@ def test_apply_in_the_callers_transaction_commits_and_rolls_back_with_it(pg: Pos
         pg.apply([make_offer(100, "Котел новий")], [1], connection=conn)
         assert found(pg, "котел") == {1, 2, 9}  # not committed: readers see the old index
     assert found(pg, "котел") == {2, 9, 100}
+
+
+def test_apply_in_the_callers_transaction_inside_write_lock(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
+    other = make_index(lock_timeout=0.2)
+    with pg.write_lock():
+        # Another instance waits for the lock; this thread holds it and writes at once.
+        with pytest.raises(IndexLockedError):
+            other.index([make_offer(1, "kettle")])
+        with _engine_of(pg).connect() as conn, conn.begin():
+            assert pg.apply([make_offer(2, "kettle")], connection=conn) == 1
+    assert found(pg, "kettle") == {2}
+    assert other.index([make_offer(1, "kettle")]) == 1
 
 
 def test_a_reader_never_sees_half_an_apply(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
@@ -124,6 +136,23 @@ def test_searches_go_to_the_read_engine_and_writes_to_the_primary(pg: PostgresSe
         replica.dispose()
 
 
+def test_a_cached_browse_is_never_stale(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
+    reader, writer = make_index(), make_index()
+    writer.index(CATALOG)
+    browse = SearchQuery(category_id=2, by_product=True)
+    first = reader.search(browse)
+    assert reader.search(browse) is first  # the database has not changed: the cached answer
+    writer.apply([make_offer(100, "Чайник", category_ids=(2, 21))], [5])
+    changed = reader.search(browse)
+    assert changed.total == first.total and 100 in {hit.offer_id for hit in changed.hits}
+    assert 5 not in {hit.offer_id for hit in changed.hits}
+    with _engine_of(pg).connect() as conn, conn.begin() as transaction:
+        writer.apply([make_offer(101, "Чайник", category_ids=(2, 21))], connection=conn)
+        assert reader.search(browse).total == changed.total  # not committed
+        transaction.rollback()
+    assert reader.search(browse) == changed
+
+
 def test_an_index_of_another_schema_version_is_outdated_until_rebuilt(pg: PostgresSearchIndex) -> None:
     pg.index(CATALOG)
     with _engine_of(pg).begin() as conn:
@@ -165,12 +194,15 @@ def test_writers_of_the_same_offers_in_any_order_never_deadlock(
     def write(order: list[OfferDocument]) -> None:
         index = make_index()
         try:
-            for start in range(0, len(order), 50):
-                index.apply(order[start : start + 100], removals=[d.offer_id for d in order[start + 100 : start + 110]])
+            for _round in range(3):
+                for start in range(0, len(order), 50):
+                    removals = [doc.offer_id for doc in order[start + 100 : start + 110]]
+                    index.apply(order[start : start + 100], removals=removals)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(order,)) for order in (docs, docs[::-1], docs[50:] + docs[:50])]
+    orders = (docs, docs[::-1], docs[50:] + docs[:50], docs[120:] + docs[:120])
+    threads = [threading.Thread(target=write, args=(order,)) for order in orders]
     for thread in threads:
         thread.start()
     for thread in threads:
