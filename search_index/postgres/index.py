@@ -30,9 +30,16 @@ from search_index.index import IndexLockedError, IndexOutdatedError
 from search_index.parsing import parse_text
 from search_index.postgres import spelling
 from search_index.postgres.searching import Matching, run_search
-from search_index.postgres.tables import OFFER_COLUMNS, SCHEMA_VERSION, create_statements, offers_indexes, quoted_schema
+from search_index.postgres.tables import (
+    DATA_VERSION,
+    OFFER_COLUMNS,
+    SCHEMA_VERSION,
+    create_statements,
+    offers_indexes,
+    quoted_schema,
+)
 from search_index.postgres.textquery import text_queries
-from search_index.postgres.writing import checked_rows, insert_rows, insert_terms, write_offers
+from search_index.postgres.writing import bump_data_version, checked_rows, insert_rows, insert_terms, write_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
 
 __all__ = ["PostgresSearchIndex"]
@@ -217,6 +224,7 @@ class PostgresSearchIndex:
             raise IndexOutdatedError(
                 f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
             )
+        bump_data_version(conn, self._s)  # first: it orders concurrent writers (see there)
         removed = write_offers(conn, self._s, by_id, removed_ids)
         insert_terms(conn, self._s, terms)
         return removed
@@ -279,6 +287,7 @@ class PostgresSearchIndex:
                     text(f"UPDATE {s}.meta SET value = :version WHERE name = 'schema_version'"),
                     {"version": SCHEMA_VERSION},
                 )
+                bump_data_version(conn, s)
             conn.execute(text(f"ANALYZE {s}.offers"))
             conn.commit()
         logger.info("search index %s: rebuilt with %d documents", self.schema, written)
@@ -345,13 +354,17 @@ class PostgresSearchIndex:
         """Answer a query without words, from the cache when the database has not changed since.
 
         A browse counts the whole catalog (or a filtered part), and the same category pages
-        are asked for again and again, so answers are kept per snapshot: two snapshots with the
-        same text (xmin, xmax and the transactions in progress) see the same committed rows,
-        so an answer cached under one is exact under the other. Any write transaction in the
-        database moves the snapshot on, so nothing stale is ever served.
+        are asked for again and again, so answers are kept per version of the index's rows:
+        every write of them gives ``meta``'s data version a new value in its own transaction
+        (``writing.bump_data_version``), so two snapshots that read the same value see the same
+        rows, and an answer cached under it is exact. Writes elsewhere in the database (a page
+        view's event, an order) leave it alone, so the cache keeps answering while the site is
+        busy, unlike a key on the server's snapshot, which every transaction moves.
         """
-        snapshot = str(conn.execute(text("SELECT CAST(pg_current_snapshot() AS text)")).scalar_one())
-        key = (snapshot, q)
+        version = conn.execute(text(f"SELECT value FROM {self._s}.meta WHERE name = '{DATA_VERSION}'")).scalar()
+        if version is None:  # made before the version existed, and not written since
+            return run_search(conn, self._s, q, Matching())
+        key = (str(version), q)
         with self._cache_lock:
             cached = self._browse_cache.get(key)
             if cached is not None:

@@ -13,7 +13,9 @@ One schema per index (``search`` by default) holds three tables:
     never counted: a word's document frequency is counted on demand through ``doc``'s GIN
     index, so concurrent imports never wait on a counter row.
 ``meta``
-    ``schema_version``: the code's :data:`SCHEMA_VERSION` when the tables were last built.
+    ``schema_version``: the code's :data:`SCHEMA_VERSION` when the tables were last built;
+    ``data_version`` (:data:`DATA_VERSION`): a new random value with every write of the rows,
+    in the write's transaction, so two snapshots that read the same value see the same rows.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import re
 
 from search_index.analysis import ANALYSIS_VERSION, CODES_VERSION
 
-__all__ = ["OFFER_COLUMNS", "SCHEMA_VERSION", "create_statements", "offers_indexes", "quoted_schema"]
+__all__ = ["DATA_VERSION", "OFFER_COLUMNS", "SCHEMA_VERSION", "create_statements", "offers_indexes", "quoted_schema"]
 
 #: Bumped when the tables or what goes into a row change; with the analyzer's and the codes'
 #: versions it makes :data:`SCHEMA_VERSION`, compared by ``is_outdated()``.
 TABLE_VERSION = 1
 SCHEMA_VERSION = f"{TABLE_VERSION}.{ANALYSIS_VERSION}.{CODES_VERSION}"
+
+#: The ``meta`` entry every write of the index's rows changes (``writing.bump_data_version``).
+DATA_VERSION = "data_version"
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -101,4 +106,5 @@ def create_statements(schema: str) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS terms_trgm ON {s}.terms USING gin (term gin_trgm_ops)",
         f"CREATE INDEX IF NOT EXISTS terms_prefix ON {s}.terms (term text_pattern_ops)",
         f"INSERT INTO {s}.meta (name, value) VALUES ('schema_version', '{SCHEMA_VERSION}') ON CONFLICT DO NOTHING",
+        f"INSERT INTO {s}.meta (name, value) VALUES ('{DATA_VERSION}', gen_random_uuid()::text) ON CONFLICT DO NOTHING",
     ]

@@ -20,9 +20,10 @@ from sqlalchemy import Connection, text
 
 from search_index.documents import OfferDocument
 from search_index.postgres.rows import document_row
+from search_index.postgres.tables import DATA_VERSION
 from search_index.schema import InvalidDocumentError
 
-__all__ = ["BATCH_ROWS", "checked_rows", "insert_rows", "insert_terms", "write_offers"]
+__all__ = ["BATCH_ROWS", "bump_data_version", "checked_rows", "insert_rows", "insert_terms", "write_offers"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +113,19 @@ def write_offers(conn: Connection, schema: str, rows: dict[int, dict[str, Any]],
             {"ids": sorted(removals)},
         )
     return len(removals) - len(placed)
+
+
+def bump_data_version(conn: Connection, schema: str) -> None:
+    """Give the index's rows a new version, in ``conn``'s transaction, before it writes them.
+
+    The version is a fresh random value, so it never repeats, not even after the schema is made
+    again; an upsert, so an index made before the version existed gets it. The row stays locked
+    until the transaction ends: writers of the index commit one after another (as Whoosh's one
+    writer does), and as each takes it before any offer row, their waits can form no circle.
+    """
+    conn.execute(
+        text(
+            f"INSERT INTO {schema}.meta (name, value) VALUES ('{DATA_VERSION}', gen_random_uuid()::text)"
+            " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+        )
+    )

@@ -153,6 +153,21 @@ def test_a_cached_browse_is_never_stale(pg: PostgresSearchIndex, make_index: Ind
     assert reader.search(browse) == changed
 
 
+def test_a_cached_browse_keeps_answering_while_the_rest_of_the_database_is_written(
+    pg: PostgresSearchIndex, make_index: IndexMaker
+) -> None:
+    reader, writer = make_index(), make_index()
+    writer.index(CATALOG)
+    browse = SearchQuery(category_id=2, by_product=True)
+    first = reader.search(browse)
+    for _ in range(3):  # transactions that write, but not the index: a page view's event, say
+        with _engine_of(pg).begin() as conn:
+            conn.execute(text("SELECT pg_current_xact_id()"))
+        assert reader.search(browse) is first
+    writer.remove([5])
+    assert 5 not in {hit.offer_id for hit in reader.search(browse).hits}
+
+
 def test_an_index_of_another_schema_version_is_outdated_until_rebuilt(pg: PostgresSearchIndex) -> None:
     pg.index(CATALOG)
     with _engine_of(pg).begin() as conn:
