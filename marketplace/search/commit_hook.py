@@ -6,8 +6,10 @@ and just before the session commits, :func:`write_noted` builds those offers' do
 (the indexer's code, in batches) and writes them through the session's own connection. The
 catalog and the index commit or roll back together: no worker step, no lag, no drift.
 
-Only a rebuild holds the index longer than a commit should wait (``COMMIT_LOCK_WAIT``): a
-commit then queues its offers in the outbox instead, and the worker applies them after.
+Writers of the index commit one after another. A rebuild, or another transaction writing many
+offers (a large import's commit), can hold it longer than a commit should wait
+(``COMMIT_LOCK_WAIT``): a commit then queues its offers in the outbox instead, and the worker
+applies them after.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from search_index import IndexLockedError, PostgresSearchIndex
 logger = logging.getLogger(__name__)
 
 
-#: Seconds a commit waits for the index's lock (applies share it; a rebuild or the worker's
-#: sync of queued changes holds it alone) before it queues its offers for the worker instead.
+#: Seconds a commit waits for the index (a rebuild, the worker's sync of queued changes, or
+#: another commit writing it) before it queues its offers for the worker instead.
 COMMIT_LOCK_WAIT = 2.0
 
 
@@ -62,10 +64,12 @@ def write_noted(session: Session, index: PostgresSearchIndex) -> int:
             with session.begin_nested():
                 upserts, removals = apply_offers(session, index, offer_ids, connection=session.connection())
         except IndexLockedError:
-            # A rebuild holds the index for minutes: the catalog commits now, and the offers
-            # wait in the outbox for the worker, which applies them once the rebuild is done.
+            # A rebuild or a large import's commit holds the index: the catalog commits now,
+            # and the offers wait in the outbox for the worker, which applies them after.
             queue_for_writer(session, offer_ids)
-            logger.warning("Search index busy (a rebuild): %d offers queued for the worker", len(offer_ids))
+            logger.warning(
+                "Search index busy (a rebuild or another commit): %d offers queued for the worker", len(offer_ids)
+            )
         else:
             logger.debug("Index written with the commit: %d upserted, %d removed", upserts, removals)
         written += len(offer_ids)

@@ -17,7 +17,7 @@ import logging
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -106,11 +106,18 @@ class PostgresSearchIndex:
 
     def _lock(self, conn: Connection, function: str) -> None:
         """Take the index's advisory lock with ``function``, waiting at most ``lock_timeout``."""
+        self._waiting(
+            conn,
+            lambda: conn.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": _LOCK_CLASS, "key": self._lock_key}),
+        )
+
+    def _waiting(self, conn: Connection, take: Callable[[], object]) -> None:
+        """Run ``take``, which waits for a lock, waiting at most ``lock_timeout``; else raise IndexLockedError."""
         # Local to the transaction, and put back after: the caller's transaction keeps its own.
         previous = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
         conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(self.lock_timeout * 1000)}ms"})
         try:
-            conn.execute(text(f"SELECT {function}(:cls, :key)"), {"cls": _LOCK_CLASS, "key": self._lock_key})
+            take()
         except DBAPIError as exc:
             if _sqlstate(exc) == _LOCK_TIMEOUT:
                 raise IndexLockedError(
@@ -224,7 +231,8 @@ class PostgresSearchIndex:
             raise IndexOutdatedError(
                 f"search index {self.schema} was written by schema version {version}, not {SCHEMA_VERSION}; rebuild it"
             )
-        bump_data_version(conn, self._s)  # first: it orders concurrent writers (see there)
+        # First, and waiting no longer than for the lock: it orders concurrent writers (see there).
+        self._waiting(conn, lambda: bump_data_version(conn, self._s))
         removed = write_offers(conn, self._s, by_id, removed_ids)
         insert_terms(conn, self._s, terms)
         return removed

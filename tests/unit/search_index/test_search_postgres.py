@@ -75,6 +75,18 @@ def test_apply_in_the_callers_transaction_inside_write_lock(pg: PostgresSearchIn
     assert other.index([make_offer(1, "kettle")]) == 1
 
 
+def test_writers_commit_one_after_another_and_wait_no_longer_than_the_lock_timeout(
+    pg: PostgresSearchIndex, make_index: IndexMaker
+) -> None:
+    other = make_index(lock_timeout=0.2)
+    with _engine_of(pg).connect() as conn, conn.begin():
+        pg.apply([make_offer(1, "kettle")], connection=conn)  # holds the index until it commits
+        with pytest.raises(IndexLockedError):
+            other.index([make_offer(2, "teapot")])  # another offer, but the same index
+    assert other.index([make_offer(2, "teapot")]) == 1
+    assert found(pg, "kettle") == {1} and found(pg, "teapot") == {2}
+
+
 def test_a_reader_never_sees_half_an_apply(pg: PostgresSearchIndex, make_index: IndexMaker) -> None:
     size = 60
 
