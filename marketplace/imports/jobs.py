@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.db import rows_matched, utcnow
+from marketplace.db import DEFAULT_BUSY_TIMEOUT, WRITE_WAIT, rows_matched, utcnow
 from marketplace.files.store import FileStore, file_store
 from marketplace.imports.columns import prepare_preview, saved_mapping_for_file
 from marketplace.imports.options import (
@@ -127,6 +127,10 @@ def claim_run(session: Session, run_id: int) -> ImportRun | None:
     session.commit()
     if claimed != 1:
         return None
+    # The import's transaction begins with SQLite's write lock, before its first read: a
+    # deferred one that reads, then writes, fails at once in WAL when anything committed in
+    # between (a page view's event did, in CI), and the whole import would fail with it.
+    session.connection(execution_options={WRITE_WAIT: DEFAULT_BUSY_TIMEOUT})
     run = session.get(ImportRun, run_id)
     if run is not None:
         session.refresh(run)
