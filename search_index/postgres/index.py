@@ -178,9 +178,19 @@ class PostgresSearchIndex:
                 with conn.begin():
                     # Two processes creating the same tables at once would collide in the catalog.
                     conn.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": _LOCK_CLASS, "key": 0})
-                    for statement in create_statements(self.schema):
-                        conn.execute(text(statement))
-                logger.info("search index %s: created its tables", self.schema)
+                    # Looked again once let in: whoever held the lock may have made them, and may
+                    # be writing them now. Made again, CREATE INDEX IF NOT EXISTS would wait for
+                    # that writer's rows while it waited for this share lock on its table.
+                    # From pg_class itself: to_regclass answers from this session's catalog
+                    # cache, which an advisory lock's wait does not refresh.
+                    made = conn.execute(
+                        text("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = :s AND tablename = 'meta'"),
+                        {"s": self.schema},
+                    ).scalar_one()
+                    if not made:
+                        for statement in create_statements(self.schema):
+                            conn.execute(text(statement))
+                        logger.info("search index %s: created its tables", self.schema)
         self._ensured = True
 
     # -- writing ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
 from search_index import IndexLockedError, IndexOutdatedError, OfferDocument, PostgresSearchIndex, SearchQuery
+from search_index.postgres.tables import create_statements
 from tests.support.search import CATALOG, found, make_offer
 from tests.support.search_engines import IndexMaker
 
@@ -236,6 +237,52 @@ def test_writers_of_the_same_offers_in_any_order_never_deadlock(
         thread.join()
     assert errors == []
     assert pg.doc_count() > 0
+
+
+def test_an_index_made_while_another_writes_it_never_waits_for_that_writer(
+    engine_name: str, make_index: IndexMaker
+) -> None:
+    """Two fresh instances both find no tables; the second, let in after the first made them,
+    must not make them again: CREATE INDEX IF NOT EXISTS still takes the offers table's share
+    lock, and with a writer of the first holding its rows (and the version row the late maker
+    also writes) the two waited for each other (CI: DeadlockDetected in two fresh writers)."""
+    if engine_name != "postgres":
+        pytest.skip("about the PostgreSQL engine")
+    first, late = make_index(), make_index()
+    engine = _engine_of(first)
+    lock = {"cls": 0x5452, "key": 0}  # the key ensure() serializes makers of tables on
+    with engine.connect() as maker, engine.connect() as writer:
+        maker.begin()
+        maker.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"), lock)
+        ensured = threading.Thread(target=late.ensure)
+        ensured.start()
+        # The late instance looked, found no tables and now waits for the makers' lock.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with engine.connect() as probe:
+                waiting = probe.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                        " AND classid = :cls AND objid = :key AND objsubid = 2"
+                    ),
+                    lock,
+                ).scalar_one()
+            if waiting:
+                break
+            time.sleep(0.02)
+        assert waiting
+        with engine.begin() as other:  # another process made them meanwhile...
+            for statement in create_statements(first.schema):
+                other.execute(text(statement))
+        writer.begin()
+        first.apply([make_offer(1, "kettle")], connection=writer)  # ...and is writing
+        maker.commit()
+        ensured.join(timeout=5)
+        done = not ensured.is_alive()
+        writer.commit()
+        ensured.join()
+    assert done, "the late instance made the tables again and waited for the writer"
+    assert found(late, "kettle") == {1}
 
 
 WRITER_SCRIPT = textwrap.dedent(
