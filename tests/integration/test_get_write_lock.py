@@ -6,7 +6,6 @@ in between; a marked view waits its turn as a POST does, and any other GET never
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,7 @@ import pytest
 from marketplace import create_app
 from marketplace.db import get_session
 from tests.support.app import app_config
-from tests.support.database import migrate
-
-
-def _lock_is_free(path: Path) -> bool:
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        assert "locked" in str(exc)
-        return False
-    else:
-        other.execute("ROLLBACK")
-        return True
-    finally:
-        other.close()
+from tests.support.database import migrate, sqlite_write_lock_is_free
 
 
 @pytest.mark.parametrize(
@@ -43,6 +28,6 @@ def test_only_marked_get_views_take_the_write_lock(tmp_path: Path, path: str, ho
     with app.test_request_context(path):
         session = get_session()
         session.connection()
-        assert _lock_is_free(database) is not holds_lock
+        assert sqlite_write_lock_is_free(database) is not holds_lock
         session.rollback()
-    assert _lock_is_free(database)
+    assert sqlite_write_lock_is_free(database)

@@ -6,7 +6,6 @@ committed in between: CI's portal test lost a whole import to a page view's even
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from marketplace import create_app
@@ -15,21 +14,7 @@ from marketplace.imports.jobs import claim_run
 from marketplace.suppliers.models import ImportRun, ImportStatus
 from tests.support import factories
 from tests.support.app import app_config
-from tests.support.database import migrate
-
-
-def _other_writer_gets_in(path: Path) -> bool:
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        assert "locked" in str(exc)
-        return False
-    else:
-        other.execute("ROLLBACK")
-        return True
-    finally:
-        other.close()
+from tests.support.database import migrate, sqlite_write_lock_is_free
 
 
 def test_a_claimed_import_holds_the_write_lock_until_it_commits(tmp_path: Path) -> None:
@@ -46,7 +31,7 @@ def test_a_claimed_import_holds_the_write_lock_until_it_commits(tmp_path: Path) 
         claimed = claim_run(session, run.id)
         assert claimed is not None and claimed.status == ImportStatus.RUNNING
         # Nobody can commit between the import's reads and its writes.
-        assert not _other_writer_gets_in(path)
+        assert not sqlite_write_lock_is_free(path)
         session.commit()
-        assert _other_writer_gets_in(path)
+        assert sqlite_write_lock_is_free(path)
         session.close()
