@@ -178,3 +178,29 @@ def test_columns_follow_updates(make_index: Callable[..., SearchIndex], tmp_path
     writer.remove([6])
     assert reader.search(SearchQuery(max_price_minor=1)).total == 0
     assert 6 not in reader.indexed_offers()
+
+
+def test_a_product_with_many_offers_does_not_crowd_the_products_after_it(
+    make_index: Callable[..., SearchIndex],
+) -> None:
+    # Product 1's thirty offers are the cheapest and the newest: the first offers of every order.
+    # They make one row, the page goes on to the next products, and the next page where it ended.
+    index = make_index()
+    crowd = [
+        make_offer(n, "Kettle steel", product_id=1, supplier=f"s{n}", price_minor=100 + n, created_at=1_000 + n)
+        for n in range(1, 31)
+    ]
+    others = [
+        make_offer(100 + n, "Kettle steel", product_id=n, supplier="acme", price_minor=100 * n, created_at=10 - n)
+        for n in (2, 3, 4)
+    ]
+    index.index([*crowd, *others])
+    for sort, text in (("price_asc", ""), ("relevance", "kettle"), ("newest", "")):
+        pages = [
+            index.search(SearchQuery(text=text, sort=sort, by_product=True, page=page, per_page=2)) for page in (1, 2)
+        ]
+        assert [[hit.product_id for hit in results.hits] for results in pages] == [[1, 2], [3, 4]], sort
+        assert pages[0].total == 4 and pages[0].hits[0].seller_count == 30
+        assert pages[0].hits[0].offer_id == 1  # whatever the order, a product shows its best offer
+    offers = index.search(SearchQuery(sort="price_asc", page=16, per_page=2))
+    assert [hit.offer_id for hit in offers.hits] == [102, 103] and offers.total == 33
