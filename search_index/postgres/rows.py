@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from search_index.analysis import analyze, spelling_words
@@ -42,48 +43,69 @@ def code_lexeme(code: str) -> str:
     return CODE_PREFIX + code
 
 
-def _parts(parts: TextParts) -> list[tuple[str, str]]:
-    """Return (text, weight) in the order the Whoosh text field joins the parts."""
+def _parts(parts: TextParts) -> list[tuple[tuple[str, ...], str]]:
+    """Return (terms, weight) in the order the Whoosh text field joins the parts."""
     return [
-        (parts.title, "A"),
-        (parts.alt_title, "A"),
-        (parts.brand, "B"),
-        (parts.model, "D"),
-        (parts.mpn, "D"),
-        *((path, "C") for path in parts.category_paths),
-        (parts.params, "D"),
-        (parts.supplier_words, "D"),
-        (parts.description, "D"),
+        (_terms(parts.title), "A"),
+        (_terms(parts.alt_title), "A"),
+        (_shared_terms(parts.brand), "B"),
+        (_terms(parts.model), "D"),
+        (_terms(parts.mpn), "D"),
+        *((_shared_terms(path), "C") for path in parts.category_paths),
+        (_terms(parts.params), "D"),
+        (_shared_terms(parts.supplier_words), "D"),
+        (_terms(parts.description), "D"),
     ]
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    """Return the index terms of one text part."""
+    return tuple(analyze(text)) if text else ()
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Return the spelling words of one text part that a lexeme can hold."""
+    return tuple(word for word in spelling_words(text) if len(word.encode("utf-8")) <= _MAX_LEXEME_BYTES)
+
+
+# A brand, a category path or a supplier's words is the same text for thousands of offers:
+# its terms and words are found once per process.
+_shared_terms = lru_cache(maxsize=8_192)(_terms)
+_shared_words = lru_cache(maxsize=8_192)(_words)
 
 
 def tsvector_literal(parts: TextParts, codes: Iterable[str]) -> str:
     """Return the document's weighted lexemes as a ``tsvector`` literal."""
     positions: dict[str, list[str]] = {}
     position = 0
-    for text, weight in _parts(parts):
-        if not text:
-            continue
-        for term in analyze(text):
-            position = min(position + 1, _MAX_POSITION)
-            if not term or len(term.encode("utf-8")) > _MAX_LEXEME_BYTES:
+    for terms, weight in _parts(parts):
+        for term in terms:
+            position += 1
+            if position > _MAX_POSITION:
+                position = _MAX_POSITION
+            # A character is at most 4 bytes: only a term longer than a quarter of the limit is encoded.
+            if not term or (len(term) > _MAX_LEXEME_BYTES // 4 and len(term.encode("utf-8")) > _MAX_LEXEME_BYTES):
                 continue
-            found = positions.setdefault(term, [])
-            if len(found) < _MAX_POSITIONS:
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [f"{position}{weight}"]
+            elif len(found) < _MAX_POSITIONS:
                 found.append(f"{position}{weight}")
     # Codes rank like title words (Whoosh's title clause matches a code too).
     code_position = f"{min(position + 1, _MAX_POSITION)}A"
     for code in codes:
         if code:
             positions.setdefault(code_lexeme(code), [code_position])
-    return " ".join(f"{lexeme(term)}:{','.join(places)}" for term, places in positions.items())
+    return " ".join([f"{lexeme(term)}:{','.join(places)}" for term, places in positions.items()])
 
 
 def row_terms(parts: TextParts) -> set[str]:
     """Return the unstemmed words did-you-mean and autocomplete learn from one document."""
     words: set[str] = set()
-    for text in (parts.title, parts.alt_title, parts.brand, *parts.category_paths):
-        words.update(word for word in spelling_words(text) if len(word.encode("utf-8")) <= _MAX_LEXEME_BYTES)
+    for text in (parts.title, parts.alt_title):
+        words.update(_words(text))
+    for text in (parts.brand, *parts.category_paths):
+        words.update(_shared_words(text))
     return words
 
 
