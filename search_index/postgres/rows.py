@@ -58,6 +58,11 @@ def _parts(parts: TextParts) -> list[tuple[tuple[str, ...], str]]:
     ]
 
 
+def _fits(term: str) -> bool:
+    """Return whether ``term`` fits one lexeme; a character is at most 4 bytes, so most are not encoded."""
+    return len(term) <= _MAX_LEXEME_BYTES // 4 or len(term.encode("utf-8")) <= _MAX_LEXEME_BYTES
+
+
 def _terms(text: str) -> tuple[str, ...]:
     """Return the index terms of one text part."""
     return tuple(analyze(text)) if text else ()
@@ -65,7 +70,7 @@ def _terms(text: str) -> tuple[str, ...]:
 
 def _words(text: str) -> tuple[str, ...]:
     """Return the spelling words of one text part that a lexeme can hold."""
-    return tuple(word for word in spelling_words(text) if len(word.encode("utf-8")) <= _MAX_LEXEME_BYTES)
+    return tuple(word for word in spelling_words(text) if _fits(word))
 
 
 # A brand, a category path or a supplier's words is the same text for thousands of offers:
@@ -83,8 +88,7 @@ def tsvector_literal(parts: TextParts, codes: Iterable[str]) -> str:
             position += 1
             if position > _MAX_POSITION:
                 position = _MAX_POSITION
-            # A character is at most 4 bytes: only a term longer than a quarter of the limit is encoded.
-            if not term or (len(term) > _MAX_LEXEME_BYTES // 4 and len(term.encode("utf-8")) > _MAX_LEXEME_BYTES):
+            if not term or not _fits(term):
                 continue
             found = positions.get(term)
             if found is None:
