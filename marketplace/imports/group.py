@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from marketplace.catalog.grouping import NewProduct, ProductMatcher, brand_code_key, gtin_key
 from marketplace.catalog.models import Product
+from marketplace.db import by_keys
 from supplier_feeds import FeedOffer
 
 
@@ -39,13 +40,18 @@ class BatchMatcher(ProductMatcher):
         keys -= self._by_key.keys()
         with self.session.no_autoflush:
             if gtins:
-                for product in self.session.scalars(select(Product).where(Product.gtin.in_(gtins))):
-                    self._by_gtin.setdefault(product.gtin, product)  # type: ignore[arg-type]  # found by gtin IN (...): not None
+                for product in self._products(Product.gtin, gtins):
+                    self._by_gtin.setdefault(product.gtin, product)  # type: ignore[arg-type]  # found by its gtin: not None
             if keys:
-                for product in self.session.scalars(select(Product).where(Product.brand_mpn_key.in_(keys))):
-                    self._by_key.setdefault(product.brand_mpn_key, product)  # type: ignore[arg-type]  # found by key IN (...): not None
+                for product in self._products(Product.brand_mpn_key, keys):
+                    self._by_key.setdefault(product.brand_mpn_key, product)  # type: ignore[arg-type]  # found by its key: not None
         self._preloaded_gtins |= gtins
         self._preloaded_keys |= keys
+
+    def _products(self, column: QueryableAttribute[str | None], keys: set[str]) -> Iterable[Product]:
+        """Return a product for each of ``keys`` (where ``column`` has several, any one of them)."""
+        found = by_keys(self.session.get_bind().dialect, select(Product), column, keys)
+        return self.session.scalars(select(Product).from_statement(found))
 
     def _find(self, gtin: str | None, key: str | None) -> Product | NewProduct | None:
         # A preloaded key that is not in the cache is known to be absent: no query.

@@ -24,7 +24,7 @@ from marketplace.catalog.history import PriceRecord, record_prices
 from marketplace.catalog.models import GroupBasis, Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
 from marketplace.changes.outbox import queue_reindex
-from marketplace.db import utcnow
+from marketplace.db import by_keys, utcnow
 from marketplace.imports.compare import (
     COMPARED_COLUMNS,
     OFFER_FIELDS,
@@ -288,20 +288,20 @@ class OfferWriter:
         if not batch:
             return
         session = self.session
+        dialect = session.get_bind().dialect
+        current_rows = select(
+            Offer.id,
+            Offer.supplier_sku,
+            Offer.product_id,
+            Offer.status,
+            Offer.hidden_at,
+            Offer.feed_digest,
+            Offer.feed_warnings,
+            *COMPARED_COLUMNS,
+        ).where(Offer.supplier_id == self.supplier_id)
         existing = {
             row.supplier_sku: row
-            for row in session.execute(
-                select(
-                    Offer.id,
-                    Offer.supplier_sku,
-                    Offer.product_id,
-                    Offer.status,
-                    Offer.hidden_at,
-                    Offer.feed_digest,
-                    Offer.feed_warnings,
-                    *COMPARED_COLUMNS,
-                ).where(Offer.supplier_id == self.supplier_id, Offer.supplier_sku.in_([r.sku for r in batch]))
-            )
+            for row in session.execute(by_keys(dialect, current_rows, Offer.supplier_sku, [r.sku for r in batch]))
         }
         inserts: list[tuple[dict[str, Any], Any, GroupBasis]] = []
         updates: list[dict[str, Any]] = []
@@ -414,12 +414,10 @@ class OfferWriter:
                 )
             # A plain executemany (the driver's C loop), then one query for the new ids.
             session.execute(insert(Offer.metadata.tables[Offer.__tablename__]), rows)
-            ids = dict(
+            created = select(Offer.supplier_sku, Offer.id).where(Offer.supplier_id == self.supplier_id)
+            ids: dict[str, int] = dict(
                 session.execute(
-                    select(Offer.supplier_sku, Offer.id).where(
-                        Offer.supplier_id == self.supplier_id,
-                        Offer.supplier_sku.in_([row["supplier_sku"] for row in rows]),
-                    )
+                    by_keys(dialect, created, Offer.supplier_sku, [row["supplier_sku"] for row in rows])
                 ).all()
             )
             for row in rows:
