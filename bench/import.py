@@ -75,7 +75,8 @@ from marketplace import create_app, schema
 from marketplace.catalog.models import Offer, OfferStatus
 from marketplace.changes.models import IndexChange
 from marketplace.config import in_folder
-from marketplace.db import database, make_engine
+from marketplace.db import analyze_changed, database, make_engine
+from marketplace.imports.jobs import WRITTEN_TABLES
 from marketplace.imports.options import ImportOptions
 from marketplace.imports.run import import_feed
 from marketplace.search.index_runtime import get_index
@@ -301,6 +302,9 @@ def import_run(config: dict[str, Any], feed: str, with_index: bool) -> dict[str,
             )
         session.commit()
         import_seconds = time.perf_counter() - start
+        # As the worker does after its commit (not timed: autovacuum would do the same a minute later).
+        analyze_changed(session.connection(), WRITTEN_TABLES, run.created + run.updated + run.withdrawn)
+        session.commit()
         after_import = peak_rss_mb()
         parser_peak = parser.stop()
         pending = (session.scalar(select(func.count()).select_from(IndexChange)) or 0) - queued_before

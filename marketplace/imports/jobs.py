@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.db import DEFAULT_BUSY_TIMEOUT, WRITE_WAIT, rows_matched, utcnow
+from marketplace.db import DEFAULT_BUSY_TIMEOUT, WRITE_WAIT, analyze_changed, rows_matched, utcnow
 from marketplace.files.store import FileStore, file_store
 from marketplace.imports.columns import prepare_preview, saved_mapping_for_file
 from marketplace.imports.options import (
@@ -179,12 +179,17 @@ def run_stored_import(
                     session, run, fh, base_currency=base_currency, rates=rates, progress=progress, options=options
                 )
     session.commit()
+    if analyze_changed(session.connection(), WRITTEN_TABLES, run.created + run.updated + run.withdrawn):
+        session.commit()
     # A held run keeps its file: the supplier's confirmation imports the same file again.
     if run.status != ImportStatus.HELD and run.source_path:
         files.remove(session, run.source_path)
         session.commit()
     return run
 
+
+#: The catalog tables an import writes, whose planner statistics it refreshes when it changed many rows.
+WRITTEN_TABLES = ("offers", "products", "price_history")
 
 #: A queued upload whose file is gone (the server's disk was cleaned) fails with this.
 MISSING_UPLOAD_MESSAGE = "The uploaded file is no longer on the server; upload it again."

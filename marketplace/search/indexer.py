@@ -20,6 +20,7 @@ from marketplace.catalog.models import Offer, OfferStatus, shown_to_buyers
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
+from marketplace.db import analyze_changed
 from marketplace.suppliers.models import Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from search_index import CONDITIONS, OfferDocument, PostgresSearchIndex, SearchEngine
@@ -223,7 +224,9 @@ def apply_offers(
     """Write the offers' documents (or their removal) into ``index`` inside ``connection``'s transaction.
 
     In batches of ``SYNC_BATCH``, so an import of 100,000 offers never holds every document
-    at once; returns how many were upserted and removed. The caller commits.
+    at once; returns how many were upserted and removed. The caller commits. When they are
+    many, the index's tables are analyzed in the same transaction, so searches are planned on
+    the index as it is from the commit on (see :func:`analyze_changed`).
     """
     categories = _Categories(session)
     upserted = removed = 0
@@ -232,6 +235,7 @@ def apply_offers(
         index.apply(upserts, removals, connection=connection)
         upserted += len(upserts)
         removed += len(removals)
+    analyze_changed(connection, index.tables(), upserted + removed)
     return upserted, removed
 
 

@@ -247,6 +247,10 @@ class PostgresSearchIndex:
         insert_terms(conn, self._s, terms)
         return removed
 
+    def tables(self) -> list[str]:
+        """Return the qualified names of the tables searches read (whose planner statistics matter)."""
+        return [f"{self._s}.offers", f"{self._s}.terms"]
+
     def index(self, docs: Iterable[OfferDocument]) -> int:
         """Add or replace ``docs``; see :meth:`apply`."""
         return self.apply(docs)

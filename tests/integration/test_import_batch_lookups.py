@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, Product
@@ -69,12 +69,7 @@ def test_on_postgresql_each_key_is_looked_up_in_the_index_though_the_statistics_
     if dialect.name != "postgresql":
         pytest.skip("SQLite plans IN from the index; the stale statistics are PostgreSQL's")
     owner = factories.supplier(db_session)
-    product = Product(title="Pan")
-    db_session.add(product)
-    db_session.flush()
-    row = {"supplier_id": owner.id, "product_id": product.id, "title": "Pan", "url": "https://kitchen-pro.example/p"}
-    row |= {"price": 10, "currency": "UAH", "price_base": 10}
-    db_session.execute(insert(Offer), [{**row, "supplier_sku": f"SKU{i}"} for i in range(5_000)])
+    factories.many_offers(db_session, owner, 5_000)
     keys = [f"SKU{i}" for i in range(2_000, 3_000)]
     statement = by_keys(
         dialect, select(Offer.id, Offer.supplier_sku).where(Offer.supplier_id == owner.id), Offer.supplier_sku, keys

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Role, User
@@ -96,6 +96,19 @@ def offer(
     session.add(made)
     session.flush()
     return made
+
+
+def many_offers(session: Session, owner: Supplier, count: int) -> None:
+    """Insert ``count`` offers of ``owner``, SKU0 to SKU<count - 1>, on one product, in one statement.
+
+    For tests that need a table of some size (the planner's choices), not offers to look at.
+    """
+    product = Product(title="Pan")
+    session.add(product)
+    session.flush()
+    row = {"supplier_id": owner.id, "product_id": product.id, "title": "Pan", "url": f"{owner.store_url}p"}
+    row |= {"price": 10, "currency": "UAH", "price_base": 10}
+    session.execute(insert(Offer), [{**row, "supplier_sku": f"SKU{i}"} for i in range(count)])
 
 
 def item(text: str = "Chef's knife 20 cm", quantity: Decimal | str | int = "10", **fields: Any) -> ItemInput:
