@@ -75,7 +75,7 @@ def analyze_changed(connection: Connection, tables: Iterable[str], changed: int)
     next import's 500-product IN list read the whole table (480 ms a query instead of 40).
     Inside a transaction, ANALYZE counts the rows it wrote and holds the table's
     share-update-exclusive lock until it ends; that blocks no reader or writer, only another
-    ANALYZE or VACUUM of the table.
+    ANALYZE, a VACUUM, or a change to the table's definition or indexes.
     """
     if connection.dialect.name != "postgresql":
         return []
