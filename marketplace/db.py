@@ -68,8 +68,8 @@ def by_keys(
 def analyze_changed(connection: Connection, tables: Iterable[str], changed: int) -> list[str]:
     """On PostgreSQL, ANALYZE each of ``tables`` that ``changed`` rows make stale; return those analyzed.
 
-    Stale as autovacuum reckons it: more than 50 rows and a tenth of the rows the planner
-    last counted, or never counted. An import changes a table in one transaction, and until
+    Stale as autovacuum reckons it: more than 50 rows, and more than a tenth of the rows the
+    planner last counted (or it never counted them). An import changes a table in one transaction, and until
     autovacuum comes round (a minute later, or never where it is off) the planner keeps the
     old counts: a first import of 1,000,000 offers left ``offers`` planned as empty, and the
     next import's 500-product IN list read the whole table (480 ms a query instead of 40).
@@ -77,8 +77,8 @@ def analyze_changed(connection: Connection, tables: Iterable[str], changed: int)
     share-update-exclusive lock until it ends; that blocks no reader or writer, only another
     ANALYZE, a VACUUM, or a change to the table's definition or indexes.
     """
-    if connection.dialect.name != "postgresql":
-        return []
+    if connection.dialect.name != "postgresql" or changed <= 50:
+        return []  # a commit of a few offers (an edit, a small feed) asks the catalog nothing
     analyzed = []
     for table in tables:
         counted = connection.execute(
