@@ -15,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     String,
+    Table,
     TypeDecorator,
     create_engine,
     event,
@@ -63,6 +64,32 @@ def by_keys(
     wanted = func.unnest(sql_cast(sorted(keys), ARRAY(column.type))).table_valued("key").render_derived("wanted")
     found = query.where(column == wanted.c.key).limit(1).lateral("found")
     return select(found).select_from(wanted).join(found, true())
+
+
+def new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Return ``count`` fresh ids for rows of ``table`` that the caller is about to insert with them.
+
+    With its ids known beforehand, a batch of rows is a plain ``executemany`` (the driver sends
+    every row with one statement text) instead of ``INSERT .. RETURNING``. That, through
+    SQLAlchemy's insertmanyvalues, is one ``VALUES`` list of 1,000 rows whose 8,000 placeholders
+    psycopg parses in Python every time (a statement that long is never in its cache): 90 ms a
+    batch of products, 9 s of a 100,000-offer first import. On PostgreSQL the ids come from the
+    table's own sequence, like those ``DEFAULT`` would have given, in one statement. On SQLite
+    they follow the current largest id: the caller holds the database's write lock there (or its
+    first write fails rather than collides), so no other writer can take them.
+    """
+    if count <= 0:
+        return []
+    column = table.c.id
+    if session.get_bind().dialect.name == "sqlite":
+        last = session.execute(select(func.max(column))).scalar() or 0
+        return list(range(last + 1, last + 1 + count))
+    return list(
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            {"table": table.name, "count": count},
+        ).scalars()
+    )
 
 
 def analyze_changed(connection: Connection, tables: Iterable[str], changed: int) -> list[str]:

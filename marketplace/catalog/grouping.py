@@ -41,7 +41,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.review import queue_near_misses
 from marketplace.changes.outbox import queue_reindex
-from marketplace.db import utcnow
+from marketplace.db import new_ids, utcnow
 from product_matching import (
     MATCHER_VERSION,
     MatchText,
@@ -193,43 +193,34 @@ class ProductMatcher:
         return product
 
     def insert_new(self) -> int:
-        """Write the products created since the last call, in a few statements; set their ids.
+        """Write the products created since the last call in one ``executemany``; set their ids.
 
-        On SQLite the import holds the database's write lock (or its first write fails
-        rather than collides), so ids after the current largest one are ours to take;
-        SQLite cannot promise the order of RETURNING rows, which is why the ORM inserts
-        such rows one by one there. Elsewhere ``INSERT ... RETURNING`` in parameter order
-        (SQLAlchemy's batched insertmanyvalues) hands the sequence's ids back.
+        Their ids are taken first (:func:`marketplace.db.new_ids`), so the rows need no
+        ``RETURNING``, whose order SQLite cannot promise and whose batched form is slow on
+        PostgreSQL.
         """
         created, self._unwritten = self._unwritten, []
         if not created:
             return 0
-        table = Product.__table__
+        table = Product.metadata.tables[Product.__tablename__]
         now = utcnow()
-        rows = [
-            {
-                "title": p.title,
-                "brand": p.brand,
-                "model": p.model,
-                "gtin": p.gtin,
-                "brand_mpn_key": p.brand_mpn_key,
-                "category_id": p.category_id,
-                "created_at": now,
-                "match_pending": True,
-            }
-            for p in created
-        ]
-        if self.session.get_bind().dialect.name == "sqlite":
-            last = self.session.execute(select(func.max(Product.id))).scalar() or 0
-            for number, (product, row) in enumerate(zip(created, rows, strict=True), last + 1):
-                row["id"] = product.id = number
-            self.session.execute(insert(table), rows)
-        else:
-            ids = self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).scalars()
-            for product, product_id in zip(created, ids, strict=True):
-                product.id = product_id
+        rows = []
+        for product, product_id in zip(created, new_ids(self.session, table, len(created)), strict=True):
+            product.id = product_id
+            rows.append(
+                {
+                    "id": product_id,
+                    "title": product.title,
+                    "brand": product.brand,
+                    "model": product.model,
+                    "gtin": product.gtin,
+                    "brand_mpn_key": product.brand_mpn_key,
+                    "category_id": product.category_id,
+                    "created_at": now,
+                    "match_pending": True,
+                }
+            )
+        self.session.execute(insert(table), rows)
         return len(created)
 
     def _find(self, gtin: str | None, key: str | None) -> Product | NewProduct | None:

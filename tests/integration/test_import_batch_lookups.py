@@ -1,5 +1,6 @@
-"""An import's batch lookups by key (``marketplace.db.by_keys``): the rows asked for, and on
-PostgreSQL through the index even when the table's statistics have not seen the import's rows."""
+"""An import's batch statements: its lookups by key (``marketplace.db.by_keys``), the rows asked
+for, and on PostgreSQL through the index even when the table's statistics have not seen the
+import's rows; and the ids its new rows take beforehand (``marketplace.db.new_ids``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, Product
-from marketplace.db import by_keys
+from marketplace.db import by_keys, new_ids
 from tests.support import factories
 
 
@@ -88,3 +89,20 @@ def test_on_postgresql_each_key_is_looked_up_in_the_index_though_the_statistics_
         assert scan["Node Type"] == "Index Scan", scan
         assert "supplier_sku" in scan["Index Cond"] and "supplier_id" in scan["Index Cond"], scan
         assert "Filter" not in scan, scan
+
+
+def test_new_ids_are_fresh_and_never_taken_again_by_a_row_inserted_without_one(db_session: Session) -> None:
+    table = Product.metadata.tables[Product.__tablename__]
+    db_session.add(Product(title="Pan 24"))
+    db_session.flush()
+    before = set(db_session.scalars(select(Product.id)))
+
+    ids = new_ids(db_session, table, 3)
+    db_session.execute(table.insert(), [{"id": i, "title": f"Pot {i}", "match_pending": True} for i in ids])
+    later = Product(title="Lid")
+    db_session.add(later)
+    db_session.flush()
+
+    assert len(set(ids)) == 3 and not set(ids) & before
+    assert later.id not in set(ids) | before
+    assert new_ids(db_session, table, 0) == []
