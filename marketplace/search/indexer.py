@@ -223,18 +223,24 @@ def apply_offers(
 ) -> tuple[int, int]:
     """Write the offers' documents (or their removal) into ``index`` inside ``connection``'s transaction.
 
-    In batches of ``SYNC_BATCH``, so an import of 100,000 offers never holds every document
-    at once; returns how many were upserted and removed. The caller commits. When they are
-    many, the index's tables are analyzed in the same transaction, so searches are planned on
-    the index as it is from the commit on (see :func:`analyze_changed`).
+    In batches of ``SYNC_BATCH``, each read as the one before is written, so an import of
+    100,000 offers never holds every document at once (the index makes a batch's rows in a
+    helper process meanwhile); returns how many were upserted and removed. The caller commits.
+    When they are many, the index's tables are analyzed in the same transaction, so searches
+    are planned on the index as it is from the commit on (see :func:`analyze_changed`).
     """
     categories = _Categories(session)
     upserted = removed = 0
-    for start in range(0, len(offer_ids), SYNC_BATCH):
-        upserts, removals = _documents(session, offer_ids[start : start + SYNC_BATCH], categories)
-        index.apply(upserts, removals, connection=connection)
-        upserted += len(upserts)
-        removed += len(removals)
+
+    def batches() -> Iterator[tuple[list[OfferDocument], list[int]]]:
+        nonlocal upserted, removed
+        for start in range(0, len(offer_ids), SYNC_BATCH):
+            upserts, removals = _documents(session, offer_ids[start : start + SYNC_BATCH], categories)
+            upserted += len(upserts)
+            removed += len(removals)
+            yield upserts, removals
+
+    index.apply_batches(batches(), connection=connection)
     analyze_changed(connection, index.tables(), upserted + removed)
     return upserted, removed
 

@@ -17,8 +17,8 @@ import logging
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from search_index.documents import OfferDocument
 from search_index.index import IndexLockedError, IndexOutdatedError
 from search_index.parsing import parse_text
 from search_index.postgres import spelling
+from search_index.postgres.ahead import MadeRows, batched, made_batches
 from search_index.postgres.searching import Matching, run_search
 from search_index.postgres.tables import (
     DATA_VERSION,
@@ -39,7 +40,7 @@ from search_index.postgres.tables import (
     quoted_schema,
 )
 from search_index.postgres.textquery import text_queries
-from search_index.postgres.writing import bump_data_version, checked_rows, insert_rows, insert_terms, write_offers
+from search_index.postgres.writing import bump_data_version, insert_rows, insert_terms, write_offers
 from search_index.query import IndexedOffer, SearchQuery, SearchResults, Suggestions, normalized
 
 __all__ = ["PostgresSearchIndex"]
@@ -205,10 +206,50 @@ class PostgresSearchIndex:
         transaction of its own. An offer id both upserted and removed ends up removed; invalid
         documents are skipped and logged. Returns documents written plus indexed documents removed.
         """
+        return self.apply_batches([(list(upserts), list(removals))], connection=connection)
+
+    def apply_batches(
+        self,
+        batches: Iterable[tuple[Sequence[OfferDocument], Iterable[int]]],
+        *,
+        connection: Connection | None = None,
+    ) -> int:
+        """Apply each ``(upserts, removals)`` batch as :meth:`apply` does, in order, all in one transaction.
+
+        ``batches`` is read lazily, so a caller can read each batch as it goes and never hold
+        them all. From two batches on, the rows of the next batch are made in a helper
+        process while this one is written (``search_index.postgres.ahead``).
+        """
+        total = 0
+        with ExitStack() as stack:
+            conn = connection
+            began = False
+            for made, removals in stack.enter_context(closing(made_batches(batches))):
+                by_id, removed_ids, terms = self._checked(made, removals)
+                if not by_id and not removed_ids:
+                    continue
+                if not began:
+                    if not self._ensured:
+                        self.ensure()
+                    if conn is None:
+                        conn = stack.enter_context(self._writing_connection())
+                    self._begin_writing(conn)
+                    began = True
+                assert conn is not None
+                removed = write_offers(conn, self._s, by_id, removed_ids)
+                insert_terms(conn, self._s, terms)
+                logger.info("search index %s: wrote %d and removed %d documents", self.schema, len(by_id), removed)
+                total += len(by_id) + removed
+        return total
+
+    def _checked(self, made: MadeRows, removals: Iterable[int]) -> tuple[dict[int, dict[str, Any]], set[int], set[str]]:
+        """Return one batch's rows by offer id (the last version wins), its removals, and its words."""
+        for reason in made.invalid:
+            logger.warning("search index %s: skipped invalid document: %s", self.schema, reason)
         by_id: dict[int, dict[str, Any]] = {}
         terms: set[str] = set()
-        for row, words in checked_rows(upserts, self.schema):
-            by_id[int(row["offer_id"])] = row  # the last version in a batch wins
+        for row, words in made.rows:
+            by_id[int(row["offer_id"])] = row
             terms |= words
         removed_ids: set[int] = set()
         for offer_id in removals:
@@ -216,21 +257,10 @@ class PostgresSearchIndex:
                 raise TypeError(f"offer ids to remove must be int, not {offer_id!r}")
             removed_ids.add(offer_id)
             by_id.pop(offer_id, None)
-        if not by_id and not removed_ids:
-            return 0
-        if not self._ensured:
-            self.ensure()
-        if connection is not None:
-            removed = self._apply_on(connection, by_id, removed_ids, terms)
-        else:
-            with self._writing_connection() as conn:
-                removed = self._apply_on(conn, by_id, removed_ids, terms)
-        logger.info("search index %s: wrote %d and removed %d documents", self.schema, len(by_id), removed)
-        return len(by_id) + removed
+        return by_id, removed_ids, terms
 
-    def _apply_on(
-        self, conn: Connection, by_id: dict[int, dict[str, Any]], removed_ids: set[int], terms: set[str]
-    ) -> int:
+    def _begin_writing(self, conn: Connection) -> None:
+        """Take the index's lock in ``conn``'s transaction, check its version and give its rows a new one."""
         # Shared: applies run side by side, a rebuild (exclusive) waits for them and they for it.
         # A thread inside write_lock() holds it exclusively already (and would wait for itself
         # on the caller's connection, another session).
@@ -243,9 +273,6 @@ class PostgresSearchIndex:
             )
         # First, and waiting no longer than for the lock: it orders concurrent writers (see there).
         self._waiting(conn, lambda: bump_data_version(conn, self._s))
-        removed = write_offers(conn, self._s, by_id, removed_ids)
-        insert_terms(conn, self._s, terms)
-        return removed
 
     def tables(self) -> list[str]:
         """Return the qualified names of the tables searches read (whose planner statistics matter)."""
@@ -274,13 +301,16 @@ class PostgresSearchIndex:
             terms: set[str] = set()
 
             def rows() -> Iterator[dict[str, Any]]:
-                for row, words in checked_rows(docs, self.schema):
-                    if row["offer_id"] in seen:
-                        logger.warning("search index %s: skipped duplicate offer %d", self.schema, row["offer_id"])
-                        continue
-                    seen.add(row["offer_id"])
-                    terms.update(words)
-                    yield row
+                for made, _ in made_batches(batched(docs)):
+                    for reason in made.invalid:
+                        logger.warning("search index %s: skipped invalid document: %s", self.schema, reason)
+                    for row, words in made.rows:
+                        if row["offer_id"] in seen:
+                            logger.warning("search index %s: skipped duplicate offer %d", self.schema, row["offer_id"])
+                            continue
+                        seen.add(row["offer_id"])
+                        terms.update(words)
+                        yield row
 
             try:
                 with conn.begin():

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from search_index.documents import OfferDocument
-from search_index.postgres.rows import document_row
 from search_index.postgres.tables import DATA_VERSION
-from search_index.schema import InvalidDocumentError
 
-__all__ = ["BATCH_ROWS", "bump_data_version", "checked_rows", "insert_rows", "insert_terms", "write_offers"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["BATCH_ROWS", "bump_data_version", "insert_rows", "insert_terms", "write_offers"]
 
 #: Rows per statement: large enough that a round trip is nothing, small enough for memory.
 BATCH_ROWS = 2_000
@@ -40,15 +34,6 @@ _RECORD = (
 _COLUMNS = [part.split()[0] for part in _RECORD.split(",")]
 _SELECT = ", ".join("CAST(r.doc AS tsvector)" if name == "doc" else f"r.{name}" for name in _COLUMNS)
 _UPDATE = ", ".join(f"{name} = EXCLUDED.{name}" for name in _COLUMNS if name != "offer_id")
-
-
-def checked_rows(docs: Iterable[OfferDocument], where: str) -> Iterator[tuple[dict[str, Any], set[str]]]:
-    """Yield the row and spelling words of each valid document; log and skip the invalid ones."""
-    for doc in docs:
-        try:
-            yield document_row(doc)
-        except InvalidDocumentError as exc:
-            logger.warning("search index %s: skipped invalid document: %s", where, exc)
 
 
 def insert_rows(conn: Connection, schema: str, table: str, rows: Iterable[dict[str, Any]]) -> int:
