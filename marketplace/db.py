@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, cast
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     MetaData,
     Numeric,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    any_,
     create_engine,
     event,
     func,
@@ -64,6 +66,18 @@ def by_keys(
     wanted = func.unnest(sql_cast(sorted(keys), ARRAY(column.type))).table_valued("key").render_derived("wanted")
     found = query.where(column == wanted.c.key).limit(1).lateral("found")
     return select(found).select_from(wanted).join(found, true())
+
+
+def one_of(dialect: Dialect, column: QueryableAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """Return ``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one parameter however many values.
+
+    An ``IN`` list is a placeholder per value, and psycopg parses a statement's placeholders in
+    Python each time it runs one too long for its cache: 5,000 offer ids cost 50 ms a batch
+    where the index reads the offers it writes at commit, 200 times in a 1M-offer first import.
+    """
+    if dialect.name != "postgresql":
+        return column.in_(values)
+    return column == any_(sql_cast(list(values), ARRAY(column.type)))
 
 
 def new_ids(session: Session, table: Table, count: int) -> list[int]:

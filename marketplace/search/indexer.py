@@ -20,7 +20,7 @@ from marketplace.catalog.models import Offer, OfferStatus, shown_to_buyers
 from marketplace.catalog.pricing import to_minor
 from marketplace.changes.models import IndexChange
 from marketplace.changes.outbox import queue_reindex
-from marketplace.db import analyze_changed
+from marketplace.db import analyze_changed, one_of
 from marketplace.suppliers.models import Supplier, SupplierCategory
 from marketplace.taxonomy.models import Category
 from search_index import CONDITIONS, OfferDocument, PostgresSearchIndex, SearchEngine
@@ -181,7 +181,7 @@ def _documents(
     # An offer of a supplier an operator hid leaves the index like a withdrawn one.
     active = [
         row
-        for row in offer_rows(session, Offer.id.in_(offer_ids))
+        for row in offer_rows(session, one_of(session.get_bind().dialect, Offer.id, offer_ids))
         if row.status == OfferStatus.ACTIVE and row.supplier_hidden_at is None
     ]
     active_ids = {o.id for o in active}

@@ -1,6 +1,7 @@
 """An import's batch statements: its lookups by key (``marketplace.db.by_keys``), the rows asked
 for, and on PostgreSQL through the index even when the table's statistics have not seen the
-import's rows; and the ids its new rows take beforehand (``marketplace.db.new_ids``)."""
+import's rows; the ids its new rows take beforehand (``marketplace.db.new_ids``); and the
+offers its index reads back by id (``marketplace.db.one_of``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Offer, Product
-from marketplace.db import by_keys, new_ids
+from marketplace.db import by_keys, new_ids, one_of
 from tests.support import factories
 
 
@@ -106,3 +107,17 @@ def test_new_ids_are_fresh_and_never_taken_again_by_a_row_inserted_without_one(d
     assert len(set(ids)) == 3 and not set(ids) & before
     assert later.id not in set(ids) | before
     assert new_ids(db_session, table, 0) == []
+
+
+def test_one_of_finds_the_rows_of_the_values_asked_in_one_parameter_on_postgresql(db_session: Session) -> None:
+    owner = factories.supplier(db_session)
+    offers = [factories.offer(db_session, owner, f"S{i}") for i in range(5)]
+    dialect = db_session.get_bind().dialect
+    wanted = [offers[0].id, offers[3].id, 10**9]
+    query = select(Offer.supplier_sku).where(one_of(dialect, Offer.id, wanted))
+
+    found = db_session.scalars(query).all()
+
+    assert sorted(found) == ["S0", "S3"]
+    if dialect.name == "postgresql":
+        assert len(query.compile(dialect=dialect).params) == 1
