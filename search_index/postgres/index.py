@@ -244,8 +244,7 @@ class PostgresSearchIndex:
 
     def _checked(self, made: MadeRows, removals: Iterable[int]) -> tuple[dict[int, dict[str, Any]], set[int], set[str]]:
         """Return one batch's rows by offer id (the last version wins), its removals, and its words."""
-        for reason in made.invalid:
-            logger.warning("search index %s: skipped invalid document: %s", self.schema, reason)
+        self._log_invalid(made)
         by_id: dict[int, dict[str, Any]] = {}
         terms: set[str] = set()
         for row, words in made.rows:
@@ -258,6 +257,11 @@ class PostgresSearchIndex:
             removed_ids.add(offer_id)
             by_id.pop(offer_id, None)
         return by_id, removed_ids, terms
+
+    def _log_invalid(self, made: MadeRows) -> None:
+        """Log each document of a batch that was left out, and why (a write skips them, never fails on them)."""
+        for reason in made.invalid:
+            logger.warning("search index %s: skipped invalid document: %s", self.schema, reason)
 
     def _begin_writing(self, conn: Connection) -> None:
         """Take the index's lock in ``conn``'s transaction, check its version and give its rows a new one."""
@@ -302,8 +306,7 @@ class PostgresSearchIndex:
 
             def rows() -> Iterator[dict[str, Any]]:
                 for made, _ in made_batches(batched(docs)):
-                    for reason in made.invalid:
-                        logger.warning("search index %s: skipped invalid document: %s", self.schema, reason)
+                    self._log_invalid(made)
                     for row, words in made.rows:
                         if row["offer_id"] in seen:
                             logger.warning("search index %s: skipped duplicate offer %d", self.schema, row["offer_id"])
