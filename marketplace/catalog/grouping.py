@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,15 +259,20 @@ class GroupingOutcome:
 
 
 def group_new_offers(
-    session: Session, supplier_id: int | None = None, *, since: dt.datetime | None = None
+    session: Session,
+    supplier_id: int | None = None,
+    *,
+    since: dt.datetime | None = None,
+    renamed: Iterable[int] = (),
 ) -> GroupingOutcome:
     """Finish grouping after an import: keep one supplier's offers apart, then match pending products by text.
 
     The importer calls this once, after its last batch and inside its transaction. With
     ``supplier_id`` and ``since`` (the run's start), offers of that supplier created since
     then that joined a product already holding an offer of theirs by brand and code are
-    moved out first, unless their GTIN matches. Safe to call again: it only reads
-    products still marked ``match_pending``.
+    moved out first, unless their GTIN matches. ``renamed`` are the products whose offers
+    the import changed in what names a product (``identity.NAMING_FIELDS``), or joined: they
+    are named again last. Safe to call again: it only reads products still marked ``match_pending``.
     """
     outcome = GroupingOutcome()
     session.flush()
@@ -275,12 +280,9 @@ def group_new_offers(
         outcome.separated = _separate_same_supplier(session, supplier_id, since)
     merged, examined = match_pending(session)
     outcome.merged, outcome.examined = merged, examined
-    if supplier_id is not None and since is not None:
-        # Offers this import added, changed or withdrew: their products may name themselves anew.
-        # A product this import made for an offer is named after it already (or refreshed when folded).
-        founded = and_(Offer.created_at >= since, Offer.group_basis == GroupBasis.FOUNDER)
-        touched = select(Offer.product_id).where(Offer.supplier_id == supplier_id, Offer.updated_at >= since)
-        refresh_identities(session, session.scalars(touched.where(~founded).distinct()))
+    # A product this import made for an offer is named after it already (or refreshed when folded);
+    # one whose offers only changed price or stock keeps its name.
+    refresh_identities(session, renamed)
     return outcome
 
 

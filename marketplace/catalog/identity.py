@@ -142,6 +142,9 @@ FACT_COLUMNS = (
     Offer.status,
     Offer.group_basis,
 )
+#: The offer columns a product's identity depends on: an offer changed only elsewhere (its price,
+#: its stock) leaves its product named as it was.
+NAMING_FIELDS = frozenset(column.key for column in FACT_COLUMNS) - {"id", "product_id"}
 
 
 def refresh_identities(session: Session, product_ids: Iterable[int]) -> int:

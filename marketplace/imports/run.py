@@ -142,9 +142,9 @@ def execute_import(
     outcome = _Outcome(format="unknown", partial=options.mode == ImportMode.PARTIAL)
     savepoint = session.begin_nested()
     try:
-        _apply(session, supplier, source, base_currency, rates, report, stats, progress, options, outcome)
+        renamed = _apply(session, supplier, source, base_currency, rates, report, stats, progress, options, outcome)
         if not options.dry_run:
-            group_new_offers(session, supplier.id, since=run.started_at)
+            group_new_offers(session, supplier.id, since=run.started_at, renamed=renamed)
     except WithdrawHeld as held:
         # Nothing applied: the previous catalog stays whole until the supplier confirms.
         savepoint.rollback()
@@ -236,7 +236,8 @@ def _apply(
     progress: ProgressCallback | None,
     options: ImportOptions,
     outcome: _Outcome,
-) -> None:
+) -> set[int]:
+    """Apply the rows of ``source``; return the products whose offers changed in what names a product."""
     writer = OfferWriter(
         session,
         supplier,
@@ -299,7 +300,7 @@ def _apply(
             "your catalog was left as it was. See the rows below for the reasons.",
         )
     if not outcome.partial and options.mode != ImportMode.UPSERT:
-        withdraw_missing(
+        writer.renamed |= withdraw_missing(
             session,
             supplier.id,
             writer.seen,
@@ -310,3 +311,4 @@ def _apply(
         )
     if progress is not None:
         progress(stats["read"])
+    return writer.renamed

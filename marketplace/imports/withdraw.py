@@ -73,11 +73,12 @@ def withdraw_missing(
     guard: Decimal | None,
     diff: ImportDiff,
     stats: Counter[str],
-) -> None:
+) -> set[int]:
     """Withdraw the supplier's active offers the feed no longer lists (``seen`` holds those it did).
 
-    Raise ``WithdrawHeld`` instead when that would hide more than ``guard`` percent of the
-    ``live_before`` offers; the diff then lists the offers that would go.
+    Return the products of the withdrawn offers, to be named again. Raise ``WithdrawHeld``
+    instead when that would hide more than ``guard`` percent of the ``live_before`` offers;
+    the diff then lists the offers that would go.
     """
     # Stream (id, sku) only, as Core rows: buffering every active offer's row would cost
     # ~1 KB an offer, and ORM rows cost twice the time.
@@ -100,6 +101,7 @@ def withdraw_missing(
             diff._keep("withdrawn", {"sku": row.supplier_sku, "title": row.title})
         diff.counts["withdrawn"] = len(gone_ids)
         raise
+    products: set[int] = set()
     for start in range(0, len(gone_ids), BATCH_SIZE):
         chunk = session.execute(
             select(
@@ -115,6 +117,7 @@ def withdraw_missing(
             ).where(Offer.id.in_(gone_ids[start : start + BATCH_SIZE]))
         ).all()
         ids = [row.id for row in chunk]
+        products.update(row.product_id for row in chunk)
         session.execute(
             update(Offer)
             .where(Offer.id.in_(ids))
@@ -141,6 +144,7 @@ def withdraw_missing(
         for gone in chunk:
             diff._keep("withdrawn", {"sku": gone.supplier_sku, "title": gone.title})
     stats["withdrawn"] += len(gone_ids)
+    return products
 
 
 def offer_count(session: Session, supplier: Supplier) -> int:

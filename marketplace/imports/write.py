@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.category_mapping import CategoryMapper
 from marketplace.catalog.grouping import MATCHED_FIELDS, match_columns
 from marketplace.catalog.history import PriceRecord, record_prices
+from marketplace.catalog.identity import NAMING_FIELDS
 from marketplace.catalog.models import GroupBasis, Offer, OfferStatus
 from marketplace.catalog.pricing import UnknownCurrency, to_base
 from marketplace.changes.outbox import queue_reindex
@@ -82,6 +83,9 @@ class OfferWriter:
         self.categories = CategoryMapper(session, supplier)
         #: Every sku the feed named that was applied (or, for partial feeds, found).
         self.seen: set[str] = set()
+        #: Products whose offers changed in what names a product (``NAMING_FIELDS``) or joined them:
+        #: named again once the import is grouped. A product an import founds is named after its offer.
+        self.renamed: set[int] = set()
         #: Rows this writer rejected itself, so they are not counted twice as read.
         self.rejected_here: set[tuple[int | None, str | None]] = set()
         self._batch: list[Any] = []
@@ -385,6 +389,8 @@ class OfferWriter:
                     match_columns(*(changes.get(name, getattr(current, name)) for name in MATCHED_FIELDS))
                 )
             touched.append(current.id)
+            if status != current.status or not NAMING_FIELDS.isdisjoint(changes):
+                self.renamed.add(current.product_id)
             if moved:
                 merged = {name: changes.get(name, getattr(current, name)) for name in PRICE_FIELDS | {"price_base"}}
                 repriced.append(
@@ -402,6 +408,8 @@ class OfferWriter:
         if inserts:
             rows = []
             for values, product, basis in inserts:
+                if basis != GroupBasis.FOUNDER:
+                    self.renamed.add(product.id)
                 matched = match_columns(*(values[name] for name in MATCHED_FIELDS))
                 rows.append(
                     {

@@ -17,6 +17,7 @@ from marketplace.demo.loader import load_demo
 from marketplace.imports.run import import_feed
 from marketplace.suppliers.models import Supplier
 from tests.support import factories
+from tests.support.database import recorded_statements
 from tests.support.grouping import import_and_group
 
 ALPHA = [
@@ -143,3 +144,30 @@ def test_a_wrong_text_merge_cannot_dress_the_demos_pan_in_a_real_feeds_pictures(
     assert page.card.product.title == "Hartwell Steel frying pan 28 cm" and page.card.product.brand == "Hartwell"
     assert page.pictures == before and not set(page.pictures) & set(fiskars.pictures)
     assert (fiskars.group_basis, fiskars.group_score) == (GroupBasis.TEXT, 0.83)
+
+
+def test_a_reimport_names_a_product_again_when_its_naming_offer_goes_or_is_renamed(
+    db_session: Session, shops: dict[str, Supplier]
+) -> None:
+    drill, turntable = offer(db_session, "A-2").product_id, offer(db_session, "A-3").product_id
+    # The fuller title that named the drill leaves with its offer.
+    import_and_group(db_session, shops["beta"], [row for row in BETA if row["sku"] != "B-2"])
+    assert db_session.get_one(Product, drill).title == "Bosch drill"
+    # The founder's own title changes: its product follows (a price alone would not touch it).
+    renamed = [{**row, "name": "Sony PS-LX350H turntable, silver"} if row["sku"] == "A-3" else row for row in ALPHA]
+    import_and_group(db_session, shops["alpha"], renamed)
+    db_session.expire_all()
+    assert db_session.get_one(Product, turntable).title == "Sony PS-LX350H turntable, silver"
+
+
+def test_a_reimport_that_only_moves_prices_does_not_name_products_again(
+    db_session: Session, shops: dict[str, Supplier]
+) -> None:
+    titles = {p.id: p.title for p in db_session.scalars(select(Product))}
+    with recorded_statements(db_session) as statements:
+        run = import_and_group(db_session, shops["alpha"], [{**row, "price": "120"} for row in ALPHA])
+    assert run.updated == len(ALPHA)
+    # Naming reads each product's offers with the product's title; nothing here can change a name.
+    assert not [s for s in statements if "product_title" in s]
+    db_session.expire_all()
+    assert {p.id: p.title for p in db_session.scalars(select(Product))} == titles
