@@ -448,6 +448,9 @@ class OfferWriter:
                 )  # fmt: skip
             self.stats["created"] += len(rows)
         if updates:
+            # SQLAlchemy sends one executemany per run of consecutive rows that set the same
+            # columns: a repriced offer between two restocked ones would cost a round trip each.
+            updates.sort(key=lambda row: (sorted(row), row["id"]))
             session.execute(update(Offer), updates)
         if bookkeeping:
             session.execute(update(Offer), bookkeeping)

@@ -310,3 +310,25 @@ def test_offers_with_barcodes_are_grouped_in_a_few_statements(db_session: Sessio
     assert len(statements) < 100, len(statements)
     pairs = db_session.execute(select(Offer.product_id, func.count()).group_by(Offer.product_id)).all()
     assert len(pairs) == n and {count for _product, count in pairs} == {2}
+
+
+def test_a_reimport_sets_each_kind_of_change_in_one_statement_per_batch(
+    db_session: Session, supplier: Supplier
+) -> None:
+    run_import(db_session, supplier, yml_feed(yml_offer(f"M{i}", "100") for i in range(12)))
+    # Repriced, out of stock and renamed offers, interleaved as a supplier's list has them.
+    kinds = [
+        lambda sku: yml_offer(sku, "150"),
+        lambda sku: yml_offer(sku, "100", available="false"),
+        lambda sku: yml_offer(sku, "100", name=f"Pan {sku}, 24 cm"),
+    ]
+    with recorded_statements(db_session) as executed:
+        run = run_import(db_session, supplier, yml_feed(kinds[i % 3](f"M{i}") for i in range(12)))
+
+    assert run.updated == 12
+    assert len([s for s in executed if s.upper().startswith("UPDATE OFFERS SET")]) == 3, executed
+    offers = catalog(db_session, supplier)
+    assert [offers[f"M{i}"] for i in range(3)] == [
+        (Decimal("150.00"), "active", True), (Decimal("100.00"), "active", False), (Decimal("100.00"), "active", True),
+    ]  # fmt: skip
+    assert stored(db_session, supplier, "M5").title == "Pan M5, 24 cm"
