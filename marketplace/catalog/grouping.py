@@ -287,8 +287,12 @@ def group_new_offers(
 
 
 def _separate_same_supplier(session: Session, supplier_id: int, since: dt.datetime | None) -> int:
-    crowded = select(Offer.product_id).where(Offer.supplier_id == supplier_id).group_by(Offer.product_id)
-    crowded = crowded.having(func.count() > 1)
+    mine = Offer.supplier_id == supplier_id
+    crowded = select(Offer.product_id).where(mine).group_by(Offer.product_id).having(func.count() > 1)
+    if since is not None:
+        # Only an offer created since can be moved out: count the products those joined, not
+        # every product of the supplier (a re-import of 1M offers creating none spent 2.2 s here).
+        crowded = crowded.where(Offer.product_id.in_(select(Offer.product_id).where(mine, Offer.created_at >= since)))
     offers = session.scalars(
         select(Offer).where(Offer.supplier_id == supplier_id, Offer.product_id.in_(crowded)).order_by(Offer.id)
     ).all()

@@ -120,6 +120,19 @@ def test_one_suppliers_offers_stay_apart_unless_their_gtin_says_otherwise(db_ses
     assert product_of(db_session, alpha, "G-1") == product_of(db_session, alpha, "G-2")
 
 
+def test_an_offer_a_later_list_adds_stays_apart_from_the_suppliers_older_one(
+    db_session: Session, alpha: Supplier
+) -> None:
+    kit = {"sku": "K-1", "name": "Bosch PSB 500 RE drill", "brand": "Bosch", "mpn": "0603127020"}
+    import_and_group(db_session, alpha, [kit])
+    import_and_group(
+        db_session,
+        alpha,
+        [kit, {"sku": "K-2", "name": "Bosch PSB 500 RE in a case", "brand": "Bosch", "mpn": "0603127020"}],
+    )
+    assert product_of(db_session, alpha, "K-1") != product_of(db_session, alpha, "K-2")
+
+
 def test_brand_and_code_do_not_join_two_different_gtins(db_session: Session, alpha: Supplier, beta: Supplier) -> None:
     import_and_group(
         db_session, alpha, [{"sku": "A", "name": "Pan", "brand": "Tefal", "mpn": "L15004", "gtin": "3168430262935"}]
